@@ -1,0 +1,16 @@
+//! Generated code for Attain's protobuf contracts (`proto/`), one module per package.
+
+/// The encoded `FileDescriptorSet` of every Attain proto, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/attain_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("attain.common.v1");
+    }
+}
+
+pub mod org {
+    pub mod v1 {
+        tonic::include_proto!("attain.org.v1");
+    }
+}
