@@ -1,1 +1,15 @@
+//! What every Attain service shares: configuration, logging, the gRPC server, authentication,
+//! errors and the database.
 
+pub mod auth;
+pub mod config;
+pub mod convert;
+pub mod db;
+pub mod error;
+pub mod local_pg;
+pub mod paging;
+pub mod server;
+pub mod telemetry;
+
+pub use auth::Caller;
+pub use error::{ApiError, ApiResult};

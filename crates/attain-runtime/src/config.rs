@@ -1,0 +1,121 @@
+//! Settings shared by every service, from flags or `ATTAIN_*` environment variables (clap shows
+//! both in `--help`). Each is checked at start, and a bad one fails with its name.
+
+use std::time::Duration;
+
+use anyhow::bail;
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, e.g. postgres://attain_scorecard:secret@db:5432/attain
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Database role to switch to after connecting (SET ROLE), when the login role is not the
+    /// service role itself. Row-level security applies to this role.
+    #[arg(long, env = "ATTAIN_DB_ROLE")]
+    pub db_role: Option<String>,
+
+    /// Most connections the service opens.
+    #[arg(long, env = "ATTAIN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// How long a request waits for a free connection before failing with UNAVAILABLE.
+    #[arg(long, env = "ATTAIN_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: Duration,
+}
+
+impl DatabaseArgs {
+    pub fn require_url(&self) -> anyhow::Result<&str> {
+        match self.database_url.as_deref() {
+            Some(url) if !url.is_empty() => Ok(url),
+            _ => bail!("DATABASE_URL is not set: pass --database-url or set DATABASE_URL (or use `attain dev`)"),
+        }
+    }
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerArgs {
+    /// Longest time one call may take before it fails with DEADLINE_EXCEEDED (a shorter
+    /// grpc-timeout from the caller wins).
+    #[arg(long, env = "ATTAIN_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Largest request or response message, in bytes.
+    #[arg(long, env = "ATTAIN_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+
+    /// Most calls served at once by one server; calls beyond it are shed with
+    /// RESOURCE_EXHAUSTED instead of queueing without bound.
+    #[arg(long, env = "ATTAIN_CONCURRENCY_LIMIT", default_value_t = 512)]
+    pub concurrency_limit: usize,
+
+    /// On SIGTERM, how long in-flight calls may take to finish before the server stops anyway.
+    #[arg(long, env = "ATTAIN_SHUTDOWN_GRACE", default_value = "25s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerArgs {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(30),
+            max_message_bytes: 4 * 1024 * 1024,
+            concurrency_limit: 512,
+            shutdown_grace: Duration::from_secs(25),
+        }
+    }
+}
+
+impl ServerArgs {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.request_timeout.is_zero() {
+            bail!("ATTAIN_REQUEST_TIMEOUT must be more than zero");
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&self.max_message_bytes) {
+            bail!("ATTAIN_MAX_MESSAGE_BYTES must be between 1024 and 268435456");
+        }
+        if self.concurrency_limit == 0 {
+            bail!("ATTAIN_CONCURRENCY_LIMIT must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AuthArgs {
+    /// Expected `iss` of JWT bearer tokens. Required when a JWT key is configured.
+    #[arg(long, env = "ATTAIN_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Expected `aud` of JWT bearer tokens. Required when a JWT key is configured.
+    #[arg(long, env = "ATTAIN_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// Shared secret for HS256 tokens (at least 32 bytes).
+    #[arg(long, env = "ATTAIN_JWT_HS256_SECRET", hide_env_values = true)]
+    pub jwt_hs256_secret: Option<String>,
+
+    /// PEM file with the RSA public key for RS256 tokens.
+    #[arg(long, env = "ATTAIN_JWT_RS256_PUBLIC_KEY_FILE")]
+    pub jwt_rs256_public_key_file: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(long, env = "ATTAIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. "info" or "info,attain_scorecard=debug".
+    #[arg(long, env = "ATTAIN_LOG", default_value = "info", global = true)]
+    pub log: String,
+}

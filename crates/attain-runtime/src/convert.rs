@@ -1,0 +1,162 @@
+//! Conversions between protobuf wire types and domain types that every service needs, each
+//! reporting a bad value as a field violation rather than failing the whole request blindly.
+
+use attain_domain::Violations;
+use attain_proto::common::v1::{Date, DayOfWeek};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use prost_types::{FieldMask, Timestamp};
+use uuid::Uuid;
+
+/// A required id: must be a UUID.
+pub fn required_id(v: &mut Violations, field: &str, text: &str) -> Option<Uuid> {
+    if text.is_empty() {
+        v.add(field, "is required");
+        return None;
+    }
+    v.check(field, parse_uuid(text))
+}
+
+/// An optional id: empty means none, anything else must be a UUID.
+pub fn optional_id(v: &mut Violations, field: &str, text: &str) -> Option<Uuid> {
+    if text.is_empty() { None } else { v.check(field, parse_uuid(text)) }
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid, String> {
+    Uuid::try_parse(text).map_err(|_| "must be a UUID such as \"0190f7a4-2b6c-7d3e-9f10-3a4b5c6d7e8f\"".to_string())
+}
+
+/// An optional calendar date; a message with all zeros counts as unset.
+pub fn optional_date(v: &mut Violations, field: &str, date: Option<&Date>) -> Option<NaiveDate> {
+    let date = date.filter(|d| (d.year, d.month, d.day) != (0, 0, 0))?;
+    let valid = (1900..=9999).contains(&date.year)
+        .then(|| NaiveDate::from_ymd_opt(date.year, date.month as u32, date.day as u32))
+        .flatten();
+    if valid.is_none() {
+        v.add(field, "must be a real calendar date with a year from 1900 to 9999");
+    }
+    valid
+}
+
+/// A required calendar date.
+pub fn required_date(v: &mut Violations, field: &str, date: Option<&Date>) -> Option<NaiveDate> {
+    let before = v.iter().count();
+    let parsed = optional_date(v, field, date);
+    if parsed.is_none() && v.iter().count() == before {
+        v.add(field, "is required");
+    }
+    parsed
+}
+
+pub fn date_to_proto(date: NaiveDate) -> Date {
+    Date {
+        year: date.year(),
+        month: date.month() as i32,
+        day: date.day() as i32,
+    }
+}
+
+pub fn timestamp(at: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+pub fn weekday_from_proto(day: i32) -> Option<Weekday> {
+    match DayOfWeek::try_from(day).ok()? {
+        DayOfWeek::Unspecified => None,
+        DayOfWeek::Monday => Some(Weekday::Mon),
+        DayOfWeek::Tuesday => Some(Weekday::Tue),
+        DayOfWeek::Wednesday => Some(Weekday::Wed),
+        DayOfWeek::Thursday => Some(Weekday::Thu),
+        DayOfWeek::Friday => Some(Weekday::Fri),
+        DayOfWeek::Saturday => Some(Weekday::Sat),
+        DayOfWeek::Sunday => Some(Weekday::Sun),
+    }
+}
+
+pub fn weekday_to_proto(day: Weekday) -> i32 {
+    day.number_from_monday() as i32
+}
+
+/// The etag of a row at a revision. Opaque to callers; only equality matters.
+pub fn etag(revision: i64) -> String {
+    format!("\"{revision}\"")
+}
+
+/// The revision an etag names; `Ok(None)` for an empty etag (no concurrency check).
+pub fn parse_etag(v: &mut Violations, field: &str, etag: &str) -> Option<i64> {
+    if etag.is_empty() {
+        return None;
+    }
+    let revision = etag.strip_prefix('"').and_then(|s| s.strip_suffix('"')).and_then(|s| s.parse().ok());
+    if revision.is_none() {
+        v.add(field, "is not an etag this server issued; send back the etag you read, or leave it empty");
+    }
+    revision
+}
+
+/// An optional create `request_id` (AIP-155): empty, or a UUID.
+pub fn request_id(v: &mut Violations, text: &str) -> Option<Uuid> {
+    optional_id(v, "request_id", text)
+}
+
+/// The paths of a required update mask, each checked against the paths the method allows;
+/// `*` stands for all of them.
+pub fn update_paths<'a>(v: &mut Violations, mask: Option<&FieldMask>, allowed: &[&'a str]) -> Vec<&'a str> {
+    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
+    if paths.is_empty() {
+        v.add("update_mask", format!("is required: name the fields to change, from {}", allowed.join(", ")));
+        return Vec::new();
+    }
+    if paths.iter().any(|p| p == "*") {
+        return allowed.to_vec();
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        match allowed.iter().find(|a| **a == path) {
+            Some(a) if !out.contains(a) => out.push(*a),
+            Some(_) => {}
+            None => v.add(
+                "update_mask",
+                format!("\"{}\" cannot be updated; allowed: {}", path.escape_debug(), allowed.join(", ")),
+            ),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impossible_dates_are_refused_and_zero_dates_are_unset() {
+        let mut v = Violations::new();
+        assert_eq!(optional_date(&mut v, "d", Some(&Date { year: 0, month: 0, day: 0 })), None);
+        assert!(v.is_empty());
+        assert_eq!(optional_date(&mut v, "d", Some(&Date { year: 2026, month: 2, day: 30 })), None);
+        assert_eq!(required_date(&mut v, "r", None), None);
+        let fields: Vec<_> = v.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["d", "r"]);
+    }
+
+    #[test]
+    fn etags_round_trip_and_garbage_is_named() {
+        let mut v = Violations::new();
+        assert_eq!(parse_etag(&mut v, "etag", &etag(7)), Some(7));
+        assert_eq!(parse_etag(&mut v, "etag", ""), None);
+        assert_eq!(parse_etag(&mut v, "etag", "W/abc"), None);
+        assert_eq!(v.iter().count(), 1);
+    }
+
+    #[test]
+    fn update_mask_refuses_unknown_paths_and_expands_star() {
+        let mut v = Violations::new();
+        let mask = FieldMask { paths: vec!["name".into(), "id".into()] };
+        assert_eq!(update_paths(&mut v, Some(&mask), &["name", "motion"]), ["name"]);
+        assert_eq!(v.iter().count(), 1);
+        let star = FieldMask { paths: vec!["*".into()] };
+        assert_eq!(update_paths(&mut Violations::new(), Some(&star), &["name", "motion"]), ["name", "motion"]);
+    }
+}

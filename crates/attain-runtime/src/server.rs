@@ -1,0 +1,151 @@
+//! The gRPC server every service runs: health, reflection, authentication, deadlines, message
+//! size and concurrency limits with load shedding, and a graceful shutdown that drains
+//! in-flight calls. Mounted here once so no service can forget one of them.
+
+use std::{convert::Infallible, future::Future, time::Duration};
+
+use anyhow::Context;
+use tonic::{
+    body::Body,
+    server::NamedService,
+    service::RoutesBuilder,
+    transport::{Server, server::TcpIncoming},
+};
+use tonic_health::ServingStatus;
+use tower::{Service, ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
+
+use crate::{
+    auth::{AuthLayer, Authenticator},
+    config::ServerArgs,
+};
+
+/// A gRPC server being assembled from one or more services.
+pub struct GrpcServer {
+    args: ServerArgs,
+    routes: RoutesBuilder,
+    names: Vec<&'static str>,
+}
+
+impl GrpcServer {
+    pub fn new(args: &ServerArgs) -> Self {
+        Self {
+            args: args.clone(),
+            routes: RoutesBuilder::default(),
+            names: Vec::new(),
+        }
+    }
+
+    /// The message size limit services must set on their generated servers.
+    pub fn max_message_bytes(&self) -> usize {
+        self.args.max_message_bytes
+    }
+
+    pub fn add_service<S>(mut self, svc: S) -> Self
+    where
+        S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes.add_service(svc);
+        self
+    }
+
+    /// Serves on `incoming` until `shutdown` completes, then stops accepting calls, reports
+    /// NOT_SERVING to health checks, and lets in-flight calls finish within the grace period.
+    pub async fn serve(
+        mut self,
+        incoming: TcpIncoming,
+        auth: Authenticator,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for name in &self.names {
+            health.set_service_status(*name, ServingStatus::Serving).await;
+        }
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(attain_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = reflection().build_v1().context("building reflection")?;
+        let reflection_v1alpha = reflection().build_v1alpha().context("building reflection")?;
+        self.routes
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
+
+        let layers = ServiceBuilder::new()
+            .load_shed()
+            .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
+            .layer(AuthLayer::new(auth))
+            .into_inner();
+
+        let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+        let names = self.names.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight calls");
+            for name in names {
+                health.set_service_status(name, ServingStatus::NotServing).await;
+            }
+            let _ = drain_tx.send(());
+        };
+        let server = Server::builder()
+            .timeout(self.args.request_timeout)
+            .trace_fn(|req| tracing::info_span!("rpc", rpc = %req.uri().path(), tenant = tracing::field::Empty))
+            .layer(layers)
+            .add_routes(self.routes.routes())
+            .serve_with_incoming_shutdown(incoming, signal);
+        let grace = self.args.shutdown_grace;
+        tokio::pin!(server);
+        tokio::select! {
+            served = &mut server => served.context("gRPC server failed")?,
+            () = grace_expired(drain_rx, grace) => {
+                tracing::warn!(?grace, "grace period over; stopping with calls still in flight");
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn grace_expired(drain: tokio::sync::oneshot::Receiver<()>, grace: Duration) {
+    if drain.await.is_ok() {
+        tokio::time::sleep(grace).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Binds a listener with TCP_NODELAY, which small request/response RPCs need to avoid
+/// waiting on delayed ACKs.
+pub fn bind(addr: std::net::SocketAddr) -> anyhow::Result<TcpIncoming> {
+    let incoming = TcpIncoming::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    Ok(incoming.with_nodelay(Some(true)))
+}
