@@ -1,0 +1,140 @@
+//! Operator commands (`attain tenant …`, `attain apikey …`). They run with the owner's
+//! connection from the command line, not over the API: creating tenants and listing them across
+//! tenants is the platform operator's job.
+
+use anyhow::{Context, bail};
+use attain_domain::{calendar::Calendar, org::AccessRole};
+use attain_runtime::{auth::ApiKey, db::begin_tenant};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::model::TenantRecord;
+
+/// Creates a tenant with the given calendar and currency.
+pub async fn create_tenant(pool: &PgPool, name: &str, calendar: &Calendar, currency: &str) -> anyhow::Result<TenantRecord> {
+    let mut v = attain_domain::Violations::new();
+    attain_domain::org::check_name(&mut v, "name", name);
+    v.check("currency", attain_domain::calendar::check_currency_code(currency));
+    if !v.is_empty() {
+        bail!("{v}");
+    }
+    let tenant_id = Uuid::now_v7();
+    let mut tx = begin_tenant(pool, tenant_id).await?;
+    let record = sqlx::query_as(
+        "INSERT INTO org.tenants (tenant_id, display_name, time_zone, first_day_of_week, fiscal_year_start_month,
+             working_days, currency_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+    )
+    .bind(tenant_id)
+    .bind(name)
+    .bind(calendar.time_zone().name())
+    .bind(calendar.first_day_of_week().number_from_monday() as i16)
+    .bind(calendar.fiscal_year_start_month() as i16)
+    .bind(calendar.working_days().days().iter().map(|d| d.number_from_monday() as i16).collect::<Vec<_>>())
+    .bind(currency)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Every tenant. Needs a connection that row-level security does not restrict (the owner).
+pub async fn list_tenants(pool: &PgPool) -> anyhow::Result<Vec<TenantRecord>> {
+    Ok(sqlx::query_as("SELECT * FROM org.tenants ORDER BY tenant_id").fetch_all(pool).await?)
+}
+
+pub async fn find_tenant_by_name(pool: &PgPool, name: &str) -> anyhow::Result<Option<TenantRecord>> {
+    Ok(sqlx::query_as("SELECT * FROM org.tenants WHERE display_name = $1 ORDER BY tenant_id LIMIT 1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// A stored API key, without its secret.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ApiKeyInfo {
+    pub key_id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub person_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Creates an API key and returns its text, which is shown once and never stored.
+pub async fn create_api_key(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    role: AccessRole,
+    person_id: Option<Uuid>,
+    name: &str,
+) -> anyhow::Result<(Uuid, String)> {
+    if role.needs_person() && person_id.is_none() {
+        bail!("a {role} key acts as a person: pass --person");
+    }
+    let mut tx = begin_tenant(pool, tenant_id).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM org.tenants WHERE tenant_id = $1)")
+        .bind(tenant_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        bail!("no tenant {tenant_id}");
+    }
+    if let Some(person) = person_id {
+        let found: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM org.people WHERE tenant_id = $1 AND person_id = $2)")
+                .bind(tenant_id)
+                .bind(person)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !found {
+            bail!("no person {person} in tenant {tenant_id}");
+        }
+    }
+    let made = ApiKey::generate(tenant_id);
+    sqlx::query(
+        "INSERT INTO org.api_keys (tenant_id, key_id, name, role, person_id, secret_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant_id)
+    .bind(made.key.key_id)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(person_id)
+    .bind(&made.hash)
+    .execute(&mut *tx)
+    .await
+    .context("storing the API key")?;
+    tx.commit().await?;
+    Ok((made.key.key_id, made.text))
+}
+
+pub async fn list_api_keys(pool: &PgPool, tenant_id: Uuid) -> anyhow::Result<Vec<ApiKeyInfo>> {
+    let mut tx = begin_tenant(pool, tenant_id).await?;
+    let keys = sqlx::query_as(
+        "SELECT key_id, name, role, person_id, created_at, revoked_at FROM org.api_keys
+         WHERE tenant_id = $1 ORDER BY key_id",
+    )
+    .bind(tenant_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(keys)
+}
+
+/// Revokes a key; calls with it fail with UNAUTHENTICATED from then on.
+pub async fn revoke_api_key(pool: &PgPool, tenant_id: Uuid, key_id: Uuid) -> anyhow::Result<()> {
+    let mut tx = begin_tenant(pool, tenant_id).await?;
+    let done = sqlx::query(
+        "UPDATE org.api_keys SET revoked_at = now() WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(tenant_id)
+    .bind(key_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        bail!("no active key {key_id} in tenant {tenant_id}");
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! The org directory: `grpc` adapts the protobuf API, `store` holds the SQL, `admin` serves
+//! the operator commands, `keys` checks API keys for the authentication layer.
+
+pub mod admin;
+mod grpc;
+mod keys;
+mod model;
+mod store;
+
+pub use grpc::OrgApi;
+pub use keys::OrgKeyStore;
+pub use model::{PersonRecord, TeamRecord, TenantRecord};
