@@ -1,1 +1,102 @@
-fn main() {}
+//! `attain`: one binary that runs any Attain service, all of them for a laptop, the database
+//! migrations, and the operator commands.
+
+mod admin;
+mod dev;
+mod services;
+
+use std::net::SocketAddr;
+
+use attain_runtime::config::{AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "attain", version, about = "Attain: the sales performance platform (activities, objectives, results)")]
+struct Cli {
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one service as a gRPC server.
+    Serve(ServeArgs),
+    /// Run every built service on this machine, with a private PostgreSQL unless DATABASE_URL
+    /// is set, and print the addresses and an admin API key to try them with.
+    Dev(dev::DevArgs),
+    /// Apply every service's database migrations and grant each service role its schemas.
+    Migrate(MigrateArgs),
+    /// Create and list tenants (sales organisations). Operator command.
+    #[command(subcommand)]
+    Tenant(admin::TenantCommand),
+    /// Create, list and revoke a tenant's API keys. Operator command.
+    #[command(subcommand)]
+    Apikey(admin::ApiKeyCommand),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The service to run.
+    #[arg(value_enum)]
+    service: services::Service,
+    /// Address to listen on for gRPC; defaults to 0.0.0.0 on the service's port.
+    #[arg(long, env = "ATTAIN_LISTEN")]
+    listen: Option<SocketAddr>,
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    /// Create missing service roles (NOLOGIN) instead of requiring them to exist. Without it,
+    /// a missing role is skipped with a warning, for deployments whose roles a DBA manages.
+    #[arg(long)]
+    create_roles: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = attain_runtime::telemetry::init(&cli.log) {
+        eprintln!("error: {e:#}");
+        return std::process::ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => {
+            args.server.validate()?;
+            let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
+            services::serve(args.service, &args.db, &args.server, &args.auth, listen, attain_runtime::server::shutdown_signal()).await
+        }
+        Command::Dev(args) => dev::run(args).await,
+        Command::Migrate(args) => {
+            let pool = attain_runtime::db::connect_owner(args.db.require_url()?).await?;
+            services::migrate_all(&pool, args.create_roles).await
+        }
+        Command::Tenant(cmd) => admin::tenant(cmd).await,
+        Command::Apikey(cmd) => admin::api_key(cmd).await,
+    }
+}

@@ -3,8 +3,17 @@
 
 pub mod org;
 
-use attain_runtime::db::SchemaSet;
-use sqlx::migrate::Migrator;
+use std::{future::Future, sync::Arc};
+
+use attain_runtime::{
+    auth::Authenticator,
+    config::{AuthArgs, ServerArgs},
+    db::SchemaSet,
+    server::GrpcServer,
+};
+use sqlx::{PgPool, migrate::Migrator};
+use tonic::transport::server::TcpIncoming;
+
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -14,3 +23,20 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     schemas: &["org", "scorecard"],
     migrator: &MIGRATOR,
 };
+
+/// Serves the scorecard service's APIs on `incoming` until `shutdown` completes. `pool` must
+/// run as the service role, so row-level security applies.
+pub async fn serve(
+    pool: PgPool,
+    server: &ServerArgs,
+    auth: &AuthArgs,
+    incoming: TcpIncoming,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
+    let authenticator = Authenticator::from_args(auth, Some(keys))?;
+    GrpcServer::new(server)
+        .add_service(org::OrgApi::new(pool).into_server(server.max_message_bytes))
+        .serve(incoming, authenticator, shutdown)
+        .await
+}

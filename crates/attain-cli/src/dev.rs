@@ -1,0 +1,120 @@
+//! `attain dev`: the whole platform on a laptop. Starts a private PostgreSQL (unless
+//! DATABASE_URL is set), migrates, makes sure a dev tenant exists, mints an admin API key, and
+//! serves every built service on its own port so the gRPC contracts between them are real.
+
+use std::{net::IpAddr, path::PathBuf};
+
+use anyhow::Context;
+use attain_domain::{calendar::Calendar, org::AccessRole};
+use attain_runtime::{
+    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    db,
+    local_pg::{LocalPostgres, LocalPostgresOptions},
+};
+use attain_scorecard::org::admin;
+use futures::future::try_join_all;
+use tokio::sync::watch;
+
+use crate::services::{self, BUILT};
+
+const DEV_TENANT: &str = "Dev tenant";
+
+#[derive(clap::Args)]
+pub struct DevArgs {
+    /// Where the private PostgreSQL keeps its data between runs.
+    #[arg(long, env = "ATTAIN_DEV_DIR", default_value = ".attain/dev")]
+    data_dir: PathBuf,
+    /// Address the services listen on.
+    #[arg(long, env = "ATTAIN_DEV_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Added to each service's default port (50051-50054), to run two dev setups side by side.
+    #[arg(long, env = "ATTAIN_DEV_PORT_OFFSET", default_value_t = 0)]
+    port_offset: u16,
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+pub async fn run(args: DevArgs) -> anyhow::Result<()> {
+    args.server.validate()?;
+    let (owner_url, _postgres) = match args.db.database_url.clone().filter(|u| !u.is_empty()) {
+        Some(url) => (url, None),
+        None => {
+            let dir = std::path::absolute(&args.data_dir)?;
+            eprintln!("starting a private PostgreSQL in {}", dir.display());
+            let pg = tokio::task::spawn_blocking(move || LocalPostgres::start(&dir.join("postgres"), LocalPostgresOptions::default()))
+                .await??;
+            ensure_database(&pg.url("postgres"), "attain").await?;
+            (pg.url("attain"), Some(pg))
+        }
+    };
+    let owner = db::connect_owner(&owner_url).await?;
+    services::migrate_all(&owner, true).await?;
+    let tenant = match admin::find_tenant_by_name(&owner, DEV_TENANT).await? {
+        Some(t) => t,
+        None => admin::create_tenant(&owner, DEV_TENANT, &Calendar::default(), "USD").await?,
+    };
+    let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
+    owner.close().await;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut servers = Vec::new();
+    let mut lines = Vec::new();
+    for service in BUILT {
+        let listen = std::net::SocketAddr::new(args.host, service.default_port() + args.port_offset);
+        let db = DatabaseArgs {
+            database_url: Some(owner_url.clone()),
+            db_role: Some(format!("attain_{}", service.name())),
+            ..args.db.clone()
+        };
+        let mut stop = stop_rx.clone();
+        let (server, auth) = (args.server.clone(), args.auth.clone());
+        lines.push(format!("  {:<10} grpc://{listen}", service.name()));
+        servers.push(async move {
+            services::serve(*service, &db, &server, &auth, listen, async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+        });
+    }
+    let scorecard = format!("{}:{}", args.host, services::Service::Scorecard.default_port() + args.port_offset);
+    println!("Attain dev is running.\n");
+    println!("Services:\n{}\n", lines.join("\n"));
+    println!("Tenant:        {} ({})", tenant.display_name, tenant.tenant_id);
+    println!("Admin API key: {key}\n");
+    println!("Try it:");
+    println!("  export ATTAIN_KEY={key}");
+    println!(
+        "  buf curl --protocol grpc --http2-prior-knowledge -H \"authorization: Bearer $ATTAIN_KEY\" \\\n    http://{scorecard}/attain.org.v1.OrgService/GetTenant"
+    );
+    println!("\nPress Ctrl-C to stop.");
+
+    let shutdown = tokio::spawn(async move {
+        attain_runtime::server::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let served = try_join_all(servers).await;
+    shutdown.abort();
+    served.map(drop)
+}
+
+/// Creates `name` on the cluster if it does not exist yet.
+async fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
+    let pool = db::connect_owner(maintenance_url).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&pool)
+        .await?;
+    if !exists {
+        db::check_identifier(name)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&pool)
+            .await
+            .context("creating the dev database")?;
+    }
+    pool.close().await;
+    Ok(())
+}

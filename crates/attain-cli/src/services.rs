@@ -1,0 +1,99 @@
+//! The four services: which are built, where they listen by default, and how to run and
+//! migrate them.
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::bail;
+use attain_runtime::{
+    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    db::{self, SchemaSet},
+};
+use sqlx::PgPool;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// Metrics ingestion (not built yet).
+    Metrics,
+    /// Org directory, scorecards and KPIs.
+    Scorecard,
+    /// Coaching (not built yet).
+    Coaching,
+    /// Hiring and the bench (not built yet).
+    Hiring,
+}
+
+impl Service {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Service::Metrics => 50051,
+            Service::Scorecard => 50052,
+            Service::Coaching => 50053,
+            Service::Hiring => 50054,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Metrics => "metrics",
+            Service::Scorecard => "scorecard",
+            Service::Coaching => "coaching",
+            Service::Hiring => "hiring",
+        }
+    }
+
+    /// The schemas of the service, or `None` while it is not built.
+    fn schemas(self) -> Option<&'static SchemaSet> {
+        match self {
+            Service::Scorecard => Some(&attain_scorecard::SCHEMAS),
+            Service::Metrics | Service::Coaching | Service::Hiring => None,
+        }
+    }
+}
+
+/// Services that exist in this build, in dependency order.
+pub const BUILT: &[Service] = &[Service::Scorecard];
+
+pub async fn serve(
+    service: Service,
+    db: &DatabaseArgs,
+    server: &ServerArgs,
+    auth: &AuthArgs,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    if !BUILT.contains(&service) {
+        bail!(
+            "the {} service is not built yet; this version of attain serves: {}",
+            service.name(),
+            BUILT.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let pool = db::connect(db).await?;
+    let incoming = attain_runtime::server::bind(listen)?;
+    tracing::info!(service = service.name(), %listen, "serving gRPC");
+    match service {
+        Service::Scorecard => attain_scorecard::serve(pool, server, auth, incoming, shutdown).await,
+        Service::Metrics | Service::Coaching | Service::Hiring => unreachable_service(service),
+    }
+}
+
+fn unreachable_service(service: Service) -> anyhow::Result<()> {
+    bail!("the {} service is not built yet", service.name())
+}
+
+/// Migrates every built service and grants each its role (`attain_<service>`).
+pub async fn migrate_all(owner: &PgPool, create_roles: bool) -> anyhow::Result<()> {
+    for service in BUILT {
+        let Some(set) = service.schemas() else { continue };
+        db::migrate(owner, set).await?;
+        let role = set.default_role();
+        match db::grant_service_role(owner, set, &role, create_roles).await {
+            Ok(()) => tracing::info!(service = service.name(), role, "migrated; role granted"),
+            Err(e) if !create_roles => {
+                tracing::warn!(service = service.name(), role, "migrated; role not granted: {e:#}")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
