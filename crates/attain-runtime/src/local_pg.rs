@@ -9,7 +9,7 @@ use std::{
     os::unix::{fs::chown, process::CommandExt},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::mpsc,
+    sync::{Mutex, mpsc},
     time::{Duration, Instant},
 };
 
@@ -27,7 +27,7 @@ pub struct LocalPostgresOptions {
 pub struct LocalPostgres {
     port: u16,
     pid: u32,
-    exited: mpsc::Receiver<()>,
+    exited: Mutex<mpsc::Receiver<()>>,
 }
 
 impl LocalPostgres {
@@ -73,7 +73,7 @@ impl LocalPostgres {
             postgres.stdout(Stdio::null()).stderr(log_file);
             let (pid, exited) = spawn_supervised(postgres)?;
             match wait_ready(&log, &exited) {
-                Ok(()) => return Ok(LocalPostgres { port, pid, exited }),
+                Ok(()) => return Ok(LocalPostgres { port, pid, exited: Mutex::new(exited) }),
                 Err(e) => last_error = Some(e),
             }
         }
@@ -93,7 +93,9 @@ impl LocalPostgres {
     pub fn stop(&mut self) {
         // SAFETY: kill has no memory-safety preconditions; pid is our own child.
         unsafe { libc::kill(self.pid as i32, libc::SIGINT) };
-        let _ = self.exited.recv_timeout(Duration::from_secs(30));
+        if let Ok(exited) = self.exited.lock() {
+            let _ = exited.recv_timeout(Duration::from_secs(30));
+        }
     }
 }
 

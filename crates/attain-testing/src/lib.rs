@@ -1,1 +1,206 @@
+//! The test harness every Attain test builds on: a real PostgreSQL (the one at `DATABASE_URL`,
+//! or a private cluster started once per test process), a fresh database per test with every
+//! migration applied, services on loopback ports, and authenticated clients.
 
+mod cluster;
+mod jwt;
+
+use std::net::SocketAddr;
+
+use attain_domain::org::AccessRole;
+use attain_proto::org::v1::org_service_client::OrgServiceClient;
+use attain_runtime::{
+    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    db,
+};
+use sqlx::PgPool;
+use tokio::{sync::oneshot, task::JoinHandle};
+use tonic::{
+    Request, Status,
+    metadata::MetadataValue,
+    service::interceptor::InterceptedService,
+    transport::{Channel, server::TcpIncoming},
+};
+use uuid::Uuid;
+
+pub use jsonwebtoken::Algorithm;
+pub use jwt::{JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, Jwt};
+
+/// A fresh database with every service's migrations applied and service roles granted.
+pub struct TestDb {
+    pub name: String,
+    /// URL as the cluster's owner (superuser): bypasses row-level security.
+    pub owner_url: String,
+    pub owner: PgPool,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let cluster = cluster::shared();
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let maintenance = db::connect_owner(&cluster.url("postgres")).await.expect("connect to the test cluster");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&maintenance)
+            .await
+            .expect("create the test database");
+        maintenance.close().await;
+        let owner_url = cluster.url(&name);
+        let owner = db::connect_owner(&owner_url).await.expect("connect to the test database");
+        for set in [&attain_scorecard::SCHEMAS] {
+            db::migrate(&owner, set).await.expect("migrate");
+            db::grant_service_role(&owner, set, &set.default_role(), true).await.expect("grant the service role");
+        }
+        TestDb { name, owner_url, owner }
+    }
+
+    /// Settings for a pool that runs as `role`, as a deployed service does.
+    pub fn service_args(&self, role: &str) -> DatabaseArgs {
+        DatabaseArgs {
+            database_url: Some(self.owner_url.clone()),
+            db_role: Some(role.to_string()),
+            db_max_connections: 8,
+            db_acquire_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+
+    /// A pool that runs as `role`, subject to row-level security.
+    pub async fn service_pool(&self, role: &str) -> PgPool {
+        db::connect(&self.service_args(role)).await.expect("connect as the service role")
+    }
+}
+
+/// The JWT settings every test server accepts: HS256 with [`JWT_SECRET`] and RS256 with the
+/// fixture key, both for [`JWT_ISSUER`] and [`JWT_AUDIENCE`].
+pub fn auth_args() -> AuthArgs {
+    AuthArgs {
+        jwt_issuer: Some(JWT_ISSUER.into()),
+        jwt_audience: Some(JWT_AUDIENCE.into()),
+        jwt_hs256_secret: Some(JWT_SECRET.into()),
+        jwt_rs256_public_key_file: Some(jwt::fixture("jwt-rs256.pub.pem")),
+    }
+}
+
+/// A tenant made for a test, with an admin key.
+#[derive(Clone, Debug)]
+pub struct TestTenant {
+    pub id: Uuid,
+    pub admin_key: String,
+}
+
+/// The scorecard service on a loopback port, over its own fresh database.
+pub struct TestApp {
+    pub db: TestDb,
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(ServerArgs::default()).await
+    }
+
+    pub async fn start_with(server_args: ServerArgs) -> TestApp {
+        let db = TestDb::new().await;
+        let pool = db.service_pool("attain_scorecard").await;
+        let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("loopback address"))
+            .expect("bind a loopback port")
+            .with_nodelay(Some(true));
+        let addr = incoming.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            attain_scorecard::serve(pool, &server_args, &auth_args(), incoming, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        TestApp { db, addr, stop: Some(stop), server: Some(server) }
+    }
+
+    /// Creates a tenant (as the operator would) with an admin API key.
+    pub async fn tenant(&self, name: &str) -> TestTenant {
+        let calendar = attain_domain::calendar::Calendar::default();
+        let t = attain_scorecard::org::admin::create_tenant(&self.db.owner, name, &calendar, "USD")
+            .await
+            .expect("create tenant");
+        let admin_key = self.api_key(t.tenant_id, AccessRole::Admin, None).await;
+        TestTenant { id: t.tenant_id, admin_key }
+    }
+
+    /// Creates an API key of `role` in `tenant`, acting as `person`.
+    pub async fn api_key(&self, tenant: Uuid, role: AccessRole, person: Option<Uuid>) -> String {
+        attain_scorecard::org::admin::create_api_key(&self.db.owner, tenant, role, person, "test")
+            .await
+            .expect("create api key")
+            .1
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect to the test server")
+    }
+
+    /// An org directory client that authenticates with `token` (API key or JWT).
+    pub async fn org(&self, token: &str) -> OrgServiceClient<InterceptedService<Channel, Bearer>> {
+        OrgServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
+    }
+
+    /// Stops the server, letting in-flight calls finish, and returns its result.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    pub fn new(token: &str) -> Self {
+        Bearer(format!("Bearer {token}").parse().ok())
+    }
+
+    /// Sends no authorization at all.
+    pub fn none() -> Self {
+        Bearer(None)
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            req.metadata_mut().insert("authorization", value.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// The fields named by the `google.rpc.BadRequest` details of an INVALID_ARGUMENT status.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "expected INVALID_ARGUMENT, got {status:?}");
+    status
+        .get_details_bad_request()
+        .expect("INVALID_ARGUMENT carries BadRequest details")
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
