@@ -2,7 +2,10 @@
 //! `protoc` is needed on any machine, and writes the file descriptor set that server
 //! reflection serves.
 
-use std::{env, path::PathBuf};
+use std::{
+    env,
+    path::{Path, PathBuf},
+};
 
 use prost::Message;
 
@@ -27,9 +30,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Every `.proto` under `root`, sorted so the generated code does not depend on directory order.
-fn proto_files(root: &PathBuf) -> std::io::Result<Vec<PathBuf>> {
+fn proto_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let mut dirs = vec![root.clone()];
+    let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();

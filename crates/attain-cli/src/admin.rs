@@ -82,7 +82,8 @@ pub enum ApiKeyCommand {
 }
 
 fn parse_role(text: &str) -> Result<AccessRole, String> {
-    AccessRole::parse(&text.to_ascii_lowercase()).ok_or_else(|| "must be admin, manager, rep or integration".to_string())
+    AccessRole::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| "must be admin, manager, rep or integration".to_string())
 }
 
 pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
@@ -90,17 +91,28 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Create(args) => {
             let pool = db::connect_owner(args.db.require_url()?).await?;
             let days: Vec<_> = args.working_days.iter().copied().map(Some).collect();
-            let calendar = Calendar::new(&args.time_zone, Some(args.first_day_of_week), args.fiscal_year_start_month, &days)
-                .map_err(|v| anyhow::anyhow!("{v}"))?;
+            let calendar = Calendar::new(
+                &args.time_zone,
+                Some(args.first_day_of_week),
+                args.fiscal_year_start_month,
+                &days,
+            )
+            .map_err(|v| anyhow::anyhow!("{v}"))?;
             let t = admin::create_tenant(&pool, &args.name, &calendar, &args.currency).await?;
-            eprintln!("created tenant \"{}\" ({}, {})", t.display_name, t.time_zone, t.currency_code);
+            eprintln!(
+                "created tenant \"{}\" ({}, {})",
+                t.display_name, t.time_zone, t.currency_code
+            );
             println!("{}", t.tenant_id);
         }
         TenantCommand::List { db } => {
             let pool = db::connect_owner(db.require_url()?).await?;
             println!("{:<36}  {:<24}  {:<8}  NAME", "ID", "TIME ZONE", "CURRENCY");
             for t in admin::list_tenants(&pool).await? {
-                println!("{:<36}  {:<24}  {:<8}  {}", t.tenant_id, t.time_zone, t.currency_code, t.display_name);
+                println!(
+                    "{:<36}  {:<24}  {:<8}  {}",
+                    t.tenant_id, t.time_zone, t.currency_code, t.display_name
+                );
             }
         }
     }
@@ -109,7 +121,13 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
 
 pub async fn api_key(cmd: ApiKeyCommand) -> anyhow::Result<()> {
     match cmd {
-        ApiKeyCommand::Create { tenant, role, person, name, db } => {
+        ApiKeyCommand::Create {
+            tenant,
+            role,
+            person,
+            name,
+            db,
+        } => {
             let pool = db::connect_owner(db.require_url()?).await?;
             let (key_id, text) = admin::create_api_key(&pool, tenant, role, person, &name)
                 .await
@@ -119,11 +137,17 @@ pub async fn api_key(cmd: ApiKeyCommand) -> anyhow::Result<()> {
         }
         ApiKeyCommand::List { tenant, db } => {
             let pool = db::connect_owner(db.require_url()?).await?;
-            println!("{:<36}  {:<11}  {:<36}  {:<8}  NAME", "KEY ID", "ROLE", "PERSON", "STATUS");
+            println!(
+                "{:<36}  {:<11}  {:<36}  {:<8}  NAME",
+                "KEY ID", "ROLE", "PERSON", "STATUS"
+            );
             for k in admin::list_api_keys(&pool, tenant).await? {
                 let person = k.person_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
                 let status = if k.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{:<36}  {:<11}  {:<36}  {:<8}  {}", k.key_id, k.role, person, status, k.name);
+                println!(
+                    "{:<36}  {:<11}  {:<36}  {:<8}  {}",
+                    k.key_id, k.role, person, status, k.name
+                );
             }
         }
         ApiKeyCommand::Revoke { tenant, key, db } => {

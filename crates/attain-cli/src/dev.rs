@@ -27,9 +27,9 @@ pub struct DevArgs {
     /// Address the services listen on.
     #[arg(long, env = "ATTAIN_DEV_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Added to each service's default port (50051-50054), to run two dev setups side by side.
-    #[arg(long, env = "ATTAIN_DEV_PORT_OFFSET", default_value_t = 0)]
-    port_offset: u16,
+    /// First of four consecutive ports: metrics, scorecard, coaching, hiring.
+    #[arg(long, env = "ATTAIN_DEV_BASE_PORT", default_value_t = 50051)]
+    base_port: u16,
     #[command(flatten)]
     db: DatabaseArgs,
     #[command(flatten)]
@@ -40,13 +40,19 @@ pub struct DevArgs {
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     args.server.validate()?;
+    attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
+    if args.base_port > u16::MAX - 3 {
+        anyhow::bail!("ATTAIN_DEV_BASE_PORT must be at most {}", u16::MAX - 3);
+    }
     let (owner_url, _postgres) = match args.db.database_url.clone().filter(|u| !u.is_empty()) {
         Some(url) => (url, None),
         None => {
             let dir = std::path::absolute(&args.data_dir)?;
             eprintln!("starting a private PostgreSQL in {}", dir.display());
-            let pg = tokio::task::spawn_blocking(move || LocalPostgres::start(&dir.join("postgres"), LocalPostgresOptions::default()))
-                .await??;
+            let pg = tokio::task::spawn_blocking(move || {
+                LocalPostgres::start(&dir.join("postgres"), LocalPostgresOptions::default())
+            })
+            .await??;
             ensure_database(&pg.url("postgres"), "attain").await?;
             (pg.url("attain"), Some(pg))
         }
@@ -64,7 +70,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let mut servers = Vec::new();
     let mut lines = Vec::new();
     for service in BUILT {
-        let listen = std::net::SocketAddr::new(args.host, service.default_port() + args.port_offset);
+        let listen = std::net::SocketAddr::new(args.host, args.base_port + service.port_offset());
         let db = DatabaseArgs {
             database_url: Some(owner_url.clone()),
             db_role: Some(format!("attain_{}", service.name())),
@@ -80,7 +86,11 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             .await
         });
     }
-    let scorecard = format!("{}:{}", args.host, services::Service::Scorecard.default_port() + args.port_offset);
+    let scorecard = format!(
+        "{}:{}",
+        args.host,
+        args.base_port + services::Service::Scorecard.port_offset()
+    );
     println!("Attain dev is running.\n");
     println!("Services:\n{}\n", lines.join("\n"));
     println!("Tenant:        {} ({})", tenant.display_name, tenant.tenant_id);

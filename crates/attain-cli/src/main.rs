@@ -11,7 +11,11 @@ use attain_runtime::config::{AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "attain", version, about = "Attain: the sales performance platform (activities, objectives, results)")]
+#[command(
+    name = "attain",
+    version,
+    about = "Attain: the sales performance platform (activities, objectives, results)"
+)]
 struct Cli {
     #[command(flatten)]
     log: LogArgs,
@@ -88,8 +92,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
             args.server.validate()?;
-            let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
-            services::serve(args.service, &args.db, &args.server, &args.auth, listen, attain_runtime::server::shutdown_signal()).await
+            attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
+            let listen = args
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
+            services::serve(
+                args.service,
+                &args.db,
+                &args.server,
+                &args.auth,
+                listen,
+                attain_runtime::server::shutdown_signal(),
+            )
+            .await
         }
         Command::Dev(args) => dev::run(args).await,
         Command::Migrate(args) => {

@@ -32,6 +32,11 @@ impl Service {
         }
     }
 
+    /// Position of the service's port after the first (metrics) port.
+    pub fn port_offset(self) -> u16 {
+        self.default_port() - Service::Metrics.default_port()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Service::Metrics => "metrics",

@@ -129,9 +129,7 @@ impl Calendar {
 
     /// First day of the week containing `date`.
     pub fn week_start(&self, date: NaiveDate) -> NaiveDate {
-        let back = (7 + date.weekday().num_days_from_monday()
-            - self.first_day_of_week.num_days_from_monday())
-            % 7;
+        let back = (7 + date.weekday().num_days_from_monday() - self.first_day_of_week.num_days_from_monday()) % 7;
         date - Days::new(u64::from(back))
     }
 
@@ -158,7 +156,11 @@ impl Calendar {
         let months_into_year = (date.month() + 12 - self.fiscal_year_start_month) % 12;
         let starts_in_prior_year = date.month() < self.fiscal_year_start_month;
         let start_year = date.year() - i32::from(starts_in_prior_year);
-        let fiscal_year = if self.fiscal_year_start_month == 1 { start_year } else { start_year + 1 };
+        let fiscal_year = if self.fiscal_year_start_month == 1 {
+            start_year
+        } else {
+            start_year + 1
+        };
         FiscalQuarter {
             fiscal_year,
             quarter: months_into_year / 3 + 1,
@@ -171,8 +173,12 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
     if name.is_empty() {
         return Err("is required: an IANA time zone name such as \"America/New_York\"".into());
     }
-    name.parse::<Tz>()
-        .map_err(|_| format!("\"{}\" is not an IANA time zone name such as \"America/New_York\"", name.escape_debug()))
+    name.parse::<Tz>().map_err(|_| {
+        format!(
+            "\"{}\" is not an IANA time zone name such as \"America/New_York\"",
+            name.escape_debug()
+        )
+    })
 }
 
 /// Checks an ISO 4217 currency code's shape: three upper-case letters.
@@ -207,13 +213,25 @@ mod tests {
     #[test]
     fn fiscal_year_starting_in_february_puts_15_may_in_q2() {
         let q = cal("UTC", 2).fiscal_quarter(date(2026, 5, 15));
-        assert_eq!(q, FiscalQuarter { fiscal_year: 2027, quarter: 2 });
+        assert_eq!(
+            q,
+            FiscalQuarter {
+                fiscal_year: 2027,
+                quarter: 2
+            }
+        );
     }
 
     #[test]
     fn january_of_a_february_fiscal_year_is_its_q4() {
         let q = cal("UTC", 2).fiscal_quarter(date(2027, 1, 31));
-        assert_eq!(q, FiscalQuarter { fiscal_year: 2027, quarter: 4 });
+        assert_eq!(
+            q,
+            FiscalQuarter {
+                fiscal_year: 2027,
+                quarter: 4
+            }
+        );
     }
 
     #[test]
@@ -221,7 +239,13 @@ mod tests {
         let c = cal("UTC", 1);
         assert_eq!(c.fiscal_quarter(date(2026, 3, 31)).quarter, 1);
         assert_eq!(c.fiscal_quarter(date(2026, 4, 1)).quarter, 2);
-        assert_eq!(c.fiscal_quarter(date(2026, 12, 31)), FiscalQuarter { fiscal_year: 2026, quarter: 4 });
+        assert_eq!(
+            c.fiscal_quarter(date(2026, 12, 31)),
+            FiscalQuarter {
+                fiscal_year: 2026,
+                quarter: 4
+            }
+        );
     }
 
     #[test]
@@ -246,8 +270,14 @@ mod tests {
 
     #[test]
     fn monday_to_friday_counts_weekdays_of_a_month() {
-        assert_eq!(cal("UTC", 1).working_days_between(date(2027, 3, 1), date(2027, 3, 31)), 23);
-        assert_eq!(cal("UTC", 1).working_days_between(date(2026, 11, 1), date(2026, 11, 30)), 21);
+        assert_eq!(
+            cal("UTC", 1).working_days_between(date(2027, 3, 1), date(2027, 3, 31)),
+            23
+        );
+        assert_eq!(
+            cal("UTC", 1).working_days_between(date(2026, 11, 1), date(2026, 11, 30)),
+            21
+        );
     }
 
     #[test]
@@ -262,7 +292,15 @@ mod tests {
     fn every_bad_part_of_a_calendar_is_named() {
         let err = Calendar::new("Mars/Olympus", None, 13, &[]).unwrap_err();
         let fields: Vec<_> = err.iter().map(|v| v.field.as_str()).collect();
-        assert_eq!(fields, ["time_zone", "first_day_of_week", "fiscal_year_start_month", "working_days"]);
+        assert_eq!(
+            fields,
+            [
+                "time_zone",
+                "first_day_of_week",
+                "fiscal_year_start_month",
+                "working_days"
+            ]
+        );
     }
 
     #[test]

@@ -141,7 +141,10 @@ impl ExternalId {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
         if !system_ok {
-            v.add("system", "must be 1 to 64 lower-case letters, digits, '-', '_' or '.', such as \"salesforce\"");
+            v.add(
+                "system",
+                "must be 1 to 64 lower-case letters, digits, '-', '_' or '.', such as \"salesforce\"",
+            );
         }
         if self.id.is_empty() {
             v.add("id", "is required");
@@ -157,7 +160,10 @@ pub fn check_external_ids(v: &mut Violations, field: &str, ids: &[ExternalId]) {
     for (i, id) in ids.iter().enumerate() {
         v.extend_prefixed(&format!("{field}[{i}]"), id.check());
         if ids[..i].iter().any(|other| other.system == id.system) {
-            v.add(format!("{field}[{i}].system"), "names a system already listed; a person has one id per system");
+            v.add(
+                format!("{field}[{i}].system"),
+                "names a system already listed; a person has one id per system",
+            );
         }
     }
 }
@@ -175,17 +181,16 @@ impl Employment {
     /// Checks that the dates are in order and agree with the status.
     pub fn check(&self) -> Violations {
         let mut v = Violations::new();
-        if let (Some(hire), Some(start)) = (self.hire_date, self.start_date) {
-            if start < hire {
-                v.add("start_date", "must not be before hire_date");
-            }
+        if let (Some(hire), Some(start)) = (self.hire_date, self.start_date)
+            && start < hire
+        {
+            v.add("start_date", "must not be before hire_date");
         }
-        if let Some(end) = self.end_date {
-            if let Some(first) = self.start_date.or(self.hire_date) {
-                if end < first {
-                    v.add("end_date", "must not be before start_date (or hire_date)");
-                }
-            }
+        if let Some(end) = self.end_date
+            && let Some(first) = self.start_date.or(self.hire_date)
+            && end < first
+        {
+            v.add("end_date", "must not be before start_date (or hire_date)");
         }
         match (self.status, self.end_date) {
             (PersonStatus::Left, None) => v.add("end_date", "is required when status is LEFT"),
@@ -220,19 +225,34 @@ mod tests {
 
     #[test]
     fn start_before_hire_and_missing_end_of_leaver_are_both_reported() {
-        let e = Employment { hire_date: d(2026, 3, 1), start_date: d(2026, 2, 1), end_date: None, status: PersonStatus::Left };
+        let e = Employment {
+            hire_date: d(2026, 3, 1),
+            start_date: d(2026, 2, 1),
+            end_date: None,
+            status: PersonStatus::Left,
+        };
         assert_eq!(fields(&e.check()), ["start_date", "end_date"]);
     }
 
     #[test]
     fn an_end_date_needs_status_left() {
-        let e = Employment { hire_date: None, start_date: d(2026, 1, 5), end_date: d(2026, 6, 30), status: PersonStatus::Active };
+        let e = Employment {
+            hire_date: None,
+            start_date: d(2026, 1, 5),
+            end_date: d(2026, 6, 30),
+            status: PersonStatus::Active,
+        };
         assert_eq!(fields(&e.check()), ["status"]);
     }
 
     #[test]
     fn consistent_employment_passes() {
-        let e = Employment { hire_date: d(2026, 1, 1), start_date: d(2026, 1, 5), end_date: d(2026, 6, 30), status: PersonStatus::Left };
+        let e = Employment {
+            hire_date: d(2026, 1, 1),
+            start_date: d(2026, 1, 5),
+            end_date: d(2026, 6, 30),
+            status: PersonStatus::Left,
+        };
         assert!(e.check().is_empty());
     }
 
@@ -249,13 +269,25 @@ mod tests {
     #[test]
     fn external_ids_are_checked_and_unique_per_system() {
         let ids = vec![
-            ExternalId { system: "salesforce".into(), id: "005A".into() },
-            ExternalId { system: "salesforce".into(), id: "005B".into() },
-            ExternalId { system: "Sales Force".into(), id: String::new() },
+            ExternalId {
+                system: "salesforce".into(),
+                id: "005A".into(),
+            },
+            ExternalId {
+                system: "salesforce".into(),
+                id: "005B".into(),
+            },
+            ExternalId {
+                system: "Sales Force".into(),
+                id: String::new(),
+            },
         ];
         let mut v = Violations::new();
         check_external_ids(&mut v, "external_ids", &ids);
-        assert_eq!(fields(&v), ["external_ids[1].system", "external_ids[2].system", "external_ids[2].id"]);
+        assert_eq!(
+            fields(&v),
+            ["external_ids[1].system", "external_ids[2].system", "external_ids[2].id"]
+        );
     }
 
     #[test]

@@ -18,7 +18,11 @@ pub fn required_id(v: &mut Violations, field: &str, text: &str) -> Option<Uuid> 
 
 /// An optional id: empty means none, anything else must be a UUID.
 pub fn optional_id(v: &mut Violations, field: &str, text: &str) -> Option<Uuid> {
-    if text.is_empty() { None } else { v.check(field, parse_uuid(text)) }
+    if text.is_empty() {
+        None
+    } else {
+        v.check(field, parse_uuid(text))
+    }
 }
 
 fn parse_uuid(text: &str) -> Result<Uuid, String> {
@@ -28,7 +32,8 @@ fn parse_uuid(text: &str) -> Result<Uuid, String> {
 /// An optional calendar date; a message with all zeros counts as unset.
 pub fn optional_date(v: &mut Violations, field: &str, date: Option<&Date>) -> Option<NaiveDate> {
     let date = date.filter(|d| (d.year, d.month, d.day) != (0, 0, 0))?;
-    let valid = (1900..=9999).contains(&date.year)
+    let valid = (1900..=9999)
+        .contains(&date.year)
         .then(|| NaiveDate::from_ymd_opt(date.year, date.month as u32, date.day as u32))
         .flatten();
     if valid.is_none() {
@@ -89,9 +94,15 @@ pub fn parse_etag(v: &mut Violations, field: &str, etag: &str) -> Option<i64> {
     if etag.is_empty() {
         return None;
     }
-    let revision = etag.strip_prefix('"').and_then(|s| s.strip_suffix('"')).and_then(|s| s.parse().ok());
+    let revision = etag
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .and_then(|s| s.parse().ok());
     if revision.is_none() {
-        v.add(field, "is not an etag this server issued; send back the etag you read, or leave it empty");
+        v.add(
+            field,
+            "is not an etag this server issued; send back the etag you read, or leave it empty",
+        );
     }
     revision
 }
@@ -106,7 +117,10 @@ pub fn request_id(v: &mut Violations, text: &str) -> Option<Uuid> {
 pub fn update_paths<'a>(v: &mut Violations, mask: Option<&FieldMask>, allowed: &[&'a str]) -> Vec<&'a str> {
     let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
     if paths.is_empty() {
-        v.add("update_mask", format!("is required: name the fields to change, from {}", allowed.join(", ")));
+        v.add(
+            "update_mask",
+            format!("is required: name the fields to change, from {}", allowed.join(", ")),
+        );
         return Vec::new();
     }
     if paths.iter().any(|p| p == "*") {
@@ -119,7 +133,11 @@ pub fn update_paths<'a>(v: &mut Violations, mask: Option<&FieldMask>, allowed: &
             Some(_) => {}
             None => v.add(
                 "update_mask",
-                format!("\"{}\" cannot be updated; allowed: {}", path.escape_debug(), allowed.join(", ")),
+                format!(
+                    "\"{}\" cannot be updated; allowed: {}",
+                    path.escape_debug(),
+                    allowed.join(", ")
+                ),
             ),
         }
     }
@@ -133,9 +151,31 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused_and_zero_dates_are_unset() {
         let mut v = Violations::new();
-        assert_eq!(optional_date(&mut v, "d", Some(&Date { year: 0, month: 0, day: 0 })), None);
+        assert_eq!(
+            optional_date(
+                &mut v,
+                "d",
+                Some(&Date {
+                    year: 0,
+                    month: 0,
+                    day: 0
+                })
+            ),
+            None
+        );
         assert!(v.is_empty());
-        assert_eq!(optional_date(&mut v, "d", Some(&Date { year: 2026, month: 2, day: 30 })), None);
+        assert_eq!(
+            optional_date(
+                &mut v,
+                "d",
+                Some(&Date {
+                    year: 2026,
+                    month: 2,
+                    day: 30
+                })
+            ),
+            None
+        );
         assert_eq!(required_date(&mut v, "r", None), None);
         let fields: Vec<_> = v.iter().map(|x| x.field.as_str()).collect();
         assert_eq!(fields, ["d", "r"]);
@@ -153,10 +193,17 @@ mod tests {
     #[test]
     fn update_mask_refuses_unknown_paths_and_expands_star() {
         let mut v = Violations::new();
-        let mask = FieldMask { paths: vec!["name".into(), "id".into()] };
+        let mask = FieldMask {
+            paths: vec!["name".into(), "id".into()],
+        };
         assert_eq!(update_paths(&mut v, Some(&mask), &["name", "motion"]), ["name"]);
         assert_eq!(v.iter().count(), 1);
-        let star = FieldMask { paths: vec!["*".into()] };
-        assert_eq!(update_paths(&mut Violations::new(), Some(&star), &["name", "motion"]), ["name", "motion"]);
+        let star = FieldMask {
+            paths: vec!["*".into()],
+        };
+        assert_eq!(
+            update_paths(&mut Violations::new(), Some(&star), &["name", "motion"]),
+            ["name", "motion"]
+        );
     }
 }

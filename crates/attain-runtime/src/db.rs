@@ -48,7 +48,9 @@ pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<PgPool> {
             let role = role.clone();
             Box::pin(async move {
                 if let Some(role) = role {
-                    sqlx::raw_sql(AssertSqlSafe(format!("SET ROLE \"{role}\""))).execute(&mut *conn).await?;
+                    sqlx::raw_sql(AssertSqlSafe(format!("SET ROLE \"{role}\"")))
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -112,7 +114,9 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         .fetch_one(pool)
         .await?;
     if bypass {
-        bail!("database role \"{role}\" is a superuser or has BYPASSRLS; a service role must not bypass row-level security");
+        bail!(
+            "database role \"{role}\" is a superuser or has BYPASSRLS; a service role must not bypass row-level security"
+        );
     }
     for schema in set.schemas {
         let grants = format!(
@@ -142,7 +146,9 @@ pub fn check_identifier(name: &str) -> anyhow::Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {

@@ -64,7 +64,11 @@ impl From<ApiError> for Status {
                 for v in violations.iter() {
                     details.add_bad_request_violation(v.field.clone(), v.description.clone());
                 }
-                Status::with_error_details(Code::InvalidArgument, format!("invalid argument: {violations}"), details)
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("invalid argument: {violations}"),
+                    details,
+                )
             }
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
             ApiError::AlreadyExists(m) => Status::already_exists(m),
@@ -130,6 +134,9 @@ mod tests {
 
     #[test]
     fn pool_timeout_is_retryable_unavailable() {
-        assert!(matches!(ApiError::from(sqlx::Error::PoolTimedOut), ApiError::Unavailable(_)));
+        assert!(matches!(
+            ApiError::from(sqlx::Error::PoolTimedOut),
+            ApiError::Unavailable(_)
+        ));
     }
 }

@@ -39,11 +39,15 @@ impl LocalPostgres {
         let data = dir.join("data");
         let log = dir.join("postgres.log");
         if let Some((uid, gid)) = owner {
-            chown(dir, Some(uid), Some(gid)).with_context(|| format!("cannot give {} to the postgres user", dir.display()))?;
+            chown(dir, Some(uid), Some(gid))
+                .with_context(|| format!("cannot give {} to the postgres user", dir.display()))?;
         }
         if !data.join("PG_VERSION").exists() {
             let mut initdb = command(&bin.join("initdb"), owner);
-            initdb.args(["-D"]).arg(&data).args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale"]);
+            initdb
+                .args(["-D"])
+                .arg(&data)
+                .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale"]);
             if options.ephemeral {
                 initdb.arg("--no-sync");
             }
@@ -65,15 +69,35 @@ impl LocalPostgres {
             postgres
                 .arg("-D")
                 .arg(&data)
-                .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="])
+                .args([
+                    "-p",
+                    &port.to_string(),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "unix_socket_directories=",
+                ])
                 .args(["-c", "max_connections=400"]);
             if options.ephemeral {
-                postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+                postgres.args([
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ]);
             }
             postgres.stdout(Stdio::null()).stderr(log_file);
             let (pid, exited) = spawn_supervised(postgres)?;
             match wait_ready(&log, &exited) {
-                Ok(()) => return Ok(LocalPostgres { port, pid, exited: Mutex::new(exited) }),
+                Ok(()) => {
+                    return Ok(LocalPostgres {
+                        port,
+                        pid,
+                        exited: Mutex::new(exited),
+                    });
+                }
                 Err(e) => last_error = Some(e),
             }
         }
@@ -130,7 +154,10 @@ fn spawn_supervised(mut cmd: Command) -> anyhow::Result<(u32, mpsc::Receiver<()>
         }
         let _ = exit_tx.send(());
     })?;
-    let pid = pid_rx.recv().context("postgres supervisor thread died")?.context("cannot start postgres")?;
+    let pid = pid_rx
+        .recv()
+        .context("postgres supervisor thread died")?
+        .context("cannot start postgres")?;
     Ok((pid, exit_rx))
 }
 
@@ -156,8 +183,12 @@ fn wait_ready(log: &Path, exited: &mpsc::Receiver<()>) -> anyhow::Result<()> {
 
 /// A postmaster left running by a process that was killed holds the data directory; stop it.
 fn stop_leftover(data: &Path) {
-    let Ok(pidfile) = std::fs::read_to_string(data.join("postmaster.pid")) else { return };
-    let Some(pid) = pidfile.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else { return };
+    let Ok(pidfile) = std::fs::read_to_string(data.join("postmaster.pid")) else {
+        return;
+    };
+    let Some(pid) = pidfile.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+        return;
+    };
     // SAFETY: signalling a pid has no memory-safety preconditions.
     let alive = |sig| unsafe { libc::kill(pid, sig) == 0 };
     if !alive(0) {

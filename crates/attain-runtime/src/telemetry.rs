@@ -14,7 +14,11 @@ pub fn init(args: &LogArgs) -> anyhow::Result<()> {
     let registry = tracing_subscriber::registry().with(filter);
     match args.log_format {
         LogFormat::Human => registry
-            .with(fmt::layer().with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_writer(std::io::stderr),
+            )
             .try_init()?,
         LogFormat::Json => registry
             .with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr))

@@ -14,7 +14,6 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
-
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The schemas this service owns and the migrations that make them.

@@ -50,10 +50,14 @@ fn with_database(url: &str, database: &str) -> String {
 
 /// Clusters of test processes that are gone (they cannot clean up after themselves).
 fn remove_stale_clusters() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("attain-test-pg-")) else { continue };
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("attain-test-pg-")) else {
+            continue;
+        };
         if !std::path::Path::new("/proc").join(pid).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -66,7 +70,10 @@ mod tests {
 
     #[test]
     fn database_is_swapped_in_urls() {
-        assert_eq!(with_database("postgres://u:p@h:5/db?sslmode=disable", "t1"), "postgres://u:p@h:5/t1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u:p@h:5/db?sslmode=disable", "t1"),
+            "postgres://u:p@h:5/t1?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h:5", "t1"), "postgres://u@h:5/t1");
     }
 }

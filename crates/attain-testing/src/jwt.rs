@@ -1,6 +1,9 @@
 //! Minting JWTs as an identity provider would, for authentication tests.
 
-use std::{path::PathBuf, time::{SystemTime, UNIX_EPOCH}};
+use std::{
+    path::PathBuf,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use attain_runtime::auth::JwtClaims;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -24,7 +27,10 @@ pub struct Jwt {
 
 impl Jwt {
     pub fn new(tenant: Uuid, role: &str, person: Option<Uuid>) -> Jwt {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         Jwt {
             claims: JwtClaims {
                 iss: JWT_ISSUER.into(),
@@ -43,7 +49,11 @@ impl Jwt {
         let key = match self.algorithm {
             Algorithm::HS256 => EncodingKey::from_secret(JWT_SECRET.as_bytes()),
             Algorithm::RS256 => {
-                let file = if self.foreign_key { "jwt-rs256-other.key.pem" } else { "jwt-rs256.key.pem" };
+                let file = if self.foreign_key {
+                    "jwt-rs256-other.key.pem"
+                } else {
+                    "jwt-rs256.key.pem"
+                };
                 let pem = std::fs::read(fixture(file)).expect("fixture key");
                 EncodingKey::from_rsa_pem(&pem).expect("RSA key")
             }

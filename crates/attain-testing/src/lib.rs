@@ -36,20 +36,32 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
+        let db = Self::empty().await;
+        for set in [&attain_scorecard::SCHEMAS] {
+            db::migrate(&db.owner, set).await.expect("migrate");
+            db::grant_service_role(&db.owner, set, &set.default_role(), true)
+                .await
+                .expect("grant the service role");
+        }
+        db
+    }
+
+    /// A fresh database with nothing in it, e.g. to test `attain migrate`.
+    pub async fn empty() -> TestDb {
         let cluster = cluster::shared();
         let name = format!("test_{}", Uuid::new_v4().simple());
-        let maintenance = db::connect_owner(&cluster.url("postgres")).await.expect("connect to the test cluster");
+        let maintenance = db::connect_owner(&cluster.url("postgres"))
+            .await
+            .expect("connect to the test cluster");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&maintenance)
             .await
             .expect("create the test database");
         maintenance.close().await;
         let owner_url = cluster.url(&name);
-        let owner = db::connect_owner(&owner_url).await.expect("connect to the test database");
-        for set in [&attain_scorecard::SCHEMAS] {
-            db::migrate(&owner, set).await.expect("migrate");
-            db::grant_service_role(&owner, set, &set.default_role(), true).await.expect("grant the service role");
-        }
+        let owner = db::connect_owner(&owner_url)
+            .await
+            .expect("connect to the test database");
         TestDb { name, owner_url, owner }
     }
 
@@ -65,7 +77,9 @@ impl TestDb {
 
     /// A pool that runs as `role`, subject to row-level security.
     pub async fn service_pool(&self, role: &str) -> PgPool {
-        db::connect(&self.service_args(role)).await.expect("connect as the service role")
+        db::connect(&self.service_args(role))
+            .await
+            .expect("connect as the service role")
     }
 }
 
@@ -114,7 +128,12 @@ impl TestApp {
             })
             .await
         });
-        TestApp { db, addr, stop: Some(stop), server: Some(server) }
+        TestApp {
+            db,
+            addr,
+            stop: Some(stop),
+            server: Some(server),
+        }
     }
 
     /// Creates a tenant (as the operator would) with an admin API key.
@@ -124,7 +143,10 @@ impl TestApp {
             .await
             .expect("create tenant");
         let admin_key = self.api_key(t.tenant_id, AccessRole::Admin, None).await;
-        TestTenant { id: t.tenant_id, admin_key }
+        TestTenant {
+            id: t.tenant_id,
+            admin_key,
+        }
     }
 
     /// Creates an API key of `role` in `tenant`, acting as `person`.
@@ -195,7 +217,11 @@ impl tonic::service::Interceptor for Bearer {
 /// The fields named by the `google.rpc.BadRequest` details of an INVALID_ARGUMENT status.
 pub fn violated_fields(status: &Status) -> Vec<String> {
     use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "expected INVALID_ARGUMENT, got {status:?}");
+    assert_eq!(
+        status.code(),
+        tonic::Code::InvalidArgument,
+        "expected INVALID_ARGUMENT, got {status:?}"
+    );
     status
         .get_details_bad_request()
         .expect("INVALID_ARGUMENT carries BadRequest details")

@@ -64,7 +64,11 @@ impl ApiKey {
         for (i, byte) in secret.iter_mut().enumerate() {
             *byte = u8::from_str_radix(secret_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
         }
-        Some(ApiKey { tenant_id, key_id, secret })
+        Some(ApiKey {
+            tenant_id,
+            key_id,
+            secret,
+        })
     }
 
     pub fn secret_hash(&self) -> Vec<u8> {

@@ -47,7 +47,10 @@ impl JwtVerifier {
                 let pem = std::fs::read(path)
                     .with_context(|| format!("ATTAIN_JWT_RS256_PUBLIC_KEY_FILE: cannot read {}", path.display()))?;
                 Some(DecodingKey::from_rsa_pem(&pem).with_context(|| {
-                    format!("ATTAIN_JWT_RS256_PUBLIC_KEY_FILE: {} is not a PEM RSA public key", path.display())
+                    format!(
+                        "ATTAIN_JWT_RS256_PUBLIC_KEY_FILE: {} is not a PEM RSA public key",
+                        path.display()
+                    )
                 })?)
             }
             None => None,
@@ -60,7 +63,12 @@ impl JwtVerifier {
         let (Some(issuer), Some(audience)) = (issuer, audience) else {
             bail!("ATTAIN_JWT_ISSUER and ATTAIN_JWT_AUDIENCE are required when a JWT key is configured");
         };
-        Ok(Some(JwtVerifier { hs256, rs256, issuer, audience }))
+        Ok(Some(JwtVerifier {
+            hs256,
+            rs256,
+            issuer,
+            audience,
+        }))
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
@@ -90,6 +98,10 @@ impl JwtVerifier {
         if role.needs_person() && person_id.is_none() {
             return Err(bad("claim person_id is required for manager and rep tokens"));
         }
-        Ok(Caller { tenant_id, person_id, role })
+        Ok(Caller {
+            tenant_id,
+            person_id,
+            role,
+        })
     }
 }

@@ -28,7 +28,10 @@ impl AuthLayer {
 impl<S> Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService { inner, auth: self.auth.clone() }
+        AuthService {
+            inner,
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -61,7 +64,10 @@ where
             if is_public(req.uri().path()) {
                 return inner.call(req).await;
             }
-            let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            let header = req
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
             match auth.authenticate(header).await {
                 Ok(caller) => {
                     tracing::Span::current().record("tenant", tracing::field::display(caller.tenant_id));

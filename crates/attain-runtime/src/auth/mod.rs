@@ -41,7 +41,10 @@ impl Caller {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::PermissionDenied(format!("a {} credential may not {action}", self.role)))
+            Err(ApiError::PermissionDenied(format!(
+                "a {} credential may not {action}",
+                self.role
+            )))
         }
     }
 }
@@ -68,7 +71,8 @@ impl Authenticator {
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, ApiError> {
         let unauthenticated = |m: &str| ApiError::Unauthenticated(m.to_string());
-        let header = authorization.ok_or_else(|| unauthenticated("missing `authorization: Bearer <API key or JWT>` metadata"))?;
+        let header = authorization
+            .ok_or_else(|| unauthenticated("missing `authorization: Bearer <API key or JWT>` metadata"))?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -76,10 +80,19 @@ impl Authenticator {
             .ok_or_else(|| unauthenticated("the authorization metadata must be `Bearer <API key or JWT>`"))?;
         if token.starts_with(ApiKey::PREFIX) {
             let key = ApiKey::parse(token).ok_or_else(|| unauthenticated("malformed API key"))?;
-            let store = self.keys.as_ref().ok_or_else(|| unauthenticated("API keys are not accepted by this server"))?;
-            store.verify(&key).await?.ok_or_else(|| unauthenticated("unknown or revoked API key"))
+            let store = self
+                .keys
+                .as_ref()
+                .ok_or_else(|| unauthenticated("API keys are not accepted by this server"))?;
+            store
+                .verify(&key)
+                .await?
+                .ok_or_else(|| unauthenticated("unknown or revoked API key"))
         } else {
-            let jwt = self.jwt.as_ref().ok_or_else(|| unauthenticated("JWT bearer tokens are not configured on this server"))?;
+            let jwt = self
+                .jwt
+                .as_ref()
+                .ok_or_else(|| unauthenticated("JWT bearer tokens are not configured on this server"))?;
             jwt.verify(token)
         }
     }

@@ -12,7 +12,12 @@ use uuid::Uuid;
 use super::model::TenantRecord;
 
 /// Creates a tenant with the given calendar and currency.
-pub async fn create_tenant(pool: &PgPool, name: &str, calendar: &Calendar, currency: &str) -> anyhow::Result<TenantRecord> {
+pub async fn create_tenant(
+    pool: &PgPool,
+    name: &str,
+    calendar: &Calendar,
+    currency: &str,
+) -> anyhow::Result<TenantRecord> {
     let mut v = attain_domain::Violations::new();
     attain_domain::org::check_name(&mut v, "name", name);
     v.check("currency", attain_domain::calendar::check_currency_code(currency));
@@ -31,7 +36,14 @@ pub async fn create_tenant(pool: &PgPool, name: &str, calendar: &Calendar, curre
     .bind(calendar.time_zone().name())
     .bind(calendar.first_day_of_week().number_from_monday() as i16)
     .bind(calendar.fiscal_year_start_month() as i16)
-    .bind(calendar.working_days().days().iter().map(|d| d.number_from_monday() as i16).collect::<Vec<_>>())
+    .bind(
+        calendar
+            .working_days()
+            .days()
+            .iter()
+            .map(|d| d.number_from_monday() as i16)
+            .collect::<Vec<_>>(),
+    )
     .bind(currency)
     .fetch_one(&mut *tx)
     .await?;
@@ -41,14 +53,18 @@ pub async fn create_tenant(pool: &PgPool, name: &str, calendar: &Calendar, curre
 
 /// Every tenant. Needs a connection that row-level security does not restrict (the owner).
 pub async fn list_tenants(pool: &PgPool) -> anyhow::Result<Vec<TenantRecord>> {
-    Ok(sqlx::query_as("SELECT * FROM org.tenants ORDER BY tenant_id").fetch_all(pool).await?)
+    Ok(sqlx::query_as("SELECT * FROM org.tenants ORDER BY tenant_id")
+        .fetch_all(pool)
+        .await?)
 }
 
 pub async fn find_tenant_by_name(pool: &PgPool, name: &str) -> anyhow::Result<Option<TenantRecord>> {
-    Ok(sqlx::query_as("SELECT * FROM org.tenants WHERE display_name = $1 ORDER BY tenant_id LIMIT 1")
-        .bind(name)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT * FROM org.tenants WHERE display_name = $1 ORDER BY tenant_id LIMIT 1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// A stored API key, without its secret.

@@ -37,7 +37,11 @@ impl ApiKeyStore for OrgKeyStore {
             tx.commit().await?;
             Ok(row.and_then(|(role, person_id, hash)| {
                 let role = AccessRole::parse(&role)?;
-                key.matches(&hash).then_some(Caller { tenant_id: key.tenant_id, person_id, role })
+                key.matches(&hash).then_some(Caller {
+                    tenant_id: key.tenant_id,
+                    person_id,
+                    role,
+                })
             }))
         })
     }

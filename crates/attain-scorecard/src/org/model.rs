@@ -76,6 +76,11 @@ pub struct Scope {
 
 impl Scope {
     pub fn tenant() -> Self {
-        Scope { all: true, teams: Vec::new(), member_teams: Vec::new(), person: None }
+        Scope {
+            all: true,
+            teams: Vec::new(),
+            member_teams: Vec::new(),
+            person: None,
+        }
     }
 }

@@ -241,14 +241,19 @@ macro_rules! person_visible {
 }
 
 pub async fn get_person(c: &mut Conn, tenant: Uuid, scope: &Scope, person: Uuid) -> Result<Option<PersonRecord>> {
-    sqlx::query_as(concat!(person_select!(), "WHERE p.tenant_id = $1 AND ", person_visible!(), " AND p.person_id = $5"))
-        .bind(tenant)
-        .bind(scope.all)
-        .bind(&scope.member_teams)
-        .bind(scope.person)
-        .bind(person)
-        .fetch_optional(c)
-        .await
+    sqlx::query_as(concat!(
+        person_select!(),
+        "WHERE p.tenant_id = $1 AND ",
+        person_visible!(),
+        " AND p.person_id = $5"
+    ))
+    .bind(tenant)
+    .bind(scope.all)
+    .bind(&scope.member_teams)
+    .bind(scope.person)
+    .bind(person)
+    .fetch_optional(c)
+    .await
 }
 
 /// Locks a person row for a read-modify-write.
@@ -396,11 +401,12 @@ pub async fn insert_person(
     if let Some(id) = inserted {
         return Ok((id, true));
     }
-    let existing = sqlx::query_scalar("SELECT person_id FROM org.people WHERE tenant_id = $1 AND create_request_id = $2")
-        .bind(tenant)
-        .bind(request_id)
-        .fetch_one(c)
-        .await?;
+    let existing =
+        sqlx::query_scalar("SELECT person_id FROM org.people WHERE tenant_id = $1 AND create_request_id = $2")
+            .bind(tenant)
+            .bind(request_id)
+            .fetch_one(c)
+            .await?;
     Ok((existing, false))
 }
 

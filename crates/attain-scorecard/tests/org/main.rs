@@ -17,7 +17,9 @@ use tonic::{service::interceptor::InterceptedService, transport::Channel};
 pub type Client = OrgServiceClient<InterceptedService<Channel, Bearer>>;
 
 pub fn mask(paths: &[&str]) -> Option<FieldMask> {
-    Some(FieldMask { paths: paths.iter().map(|p| p.to_string()).collect() })
+    Some(FieldMask {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+    })
 }
 
 pub fn date(year: i32, month: i32, day: i32) -> Option<Date> {
@@ -25,16 +27,27 @@ pub fn date(year: i32, month: i32, day: i32) -> Option<Date> {
 }
 
 pub fn team(name: &str, motion: Motion) -> Team {
-    Team { display_name: name.into(), motion: motion as i32, ..Default::default() }
+    Team {
+        display_name: name.into(),
+        motion: motion as i32,
+        ..Default::default()
+    }
 }
 
 pub fn person(name: &str, role: SalesRole) -> Person {
-    Person { display_name: name.into(), sales_role: role as i32, ..Default::default() }
+    Person {
+        display_name: name.into(),
+        sales_role: role as i32,
+        ..Default::default()
+    }
 }
 
 pub async fn create_team(client: &mut Client, team: Team) -> Team {
     client
-        .create_team(CreateTeamRequest { team: Some(team), request_id: String::new() })
+        .create_team(CreateTeamRequest {
+            team: Some(team),
+            request_id: String::new(),
+        })
         .await
         .expect("create team")
         .into_inner()
@@ -44,7 +57,10 @@ pub async fn create_team(client: &mut Client, team: Team) -> Team {
 
 pub async fn create_person(client: &mut Client, person: Person) -> Person {
     client
-        .create_person(CreatePersonRequest { person: Some(person), request_id: String::new() })
+        .create_person(CreatePersonRequest {
+            person: Some(person),
+            request_id: String::new(),
+        })
         .await
         .expect("create person")
         .into_inner()
@@ -68,18 +84,49 @@ pub struct SmallOrg {
 pub async fn small_org(admin: &mut Client) -> SmallOrg {
     let director = create_person(admin, person("Dana Director", SalesRole::SalesLeader)).await;
     let manager = create_person(admin, person("Max Manager", SalesRole::SalesManager)).await;
-    let root = create_team(admin, Team { manager_id: director.id.clone(), ..team("Sales", Motion::InsideSales) }).await;
+    let root = create_team(
+        admin,
+        Team {
+            manager_id: director.id.clone(),
+            ..team("Sales", Motion::InsideSales)
+        },
+    )
+    .await;
     let sdr_team = create_team(
         admin,
-        Team { parent_team_id: root.id.clone(), manager_id: manager.id.clone(), ..team("SDR East", Motion::SalesDevelopment) },
+        Team {
+            parent_team_id: root.id.clone(),
+            manager_id: manager.id.clone(),
+            ..team("SDR East", Motion::SalesDevelopment)
+        },
     )
     .await;
     let ae_team = create_team(admin, team("AE West", Motion::FieldSales)).await;
-    let in_sdr = |name: &str| Person { team_id: sdr_team.id.clone(), manager_id: manager.id.clone(), ..person(name, SalesRole::Sdr) };
+    let in_sdr = |name: &str| Person {
+        team_id: sdr_team.id.clone(),
+        manager_id: manager.id.clone(),
+        ..person(name, SalesRole::Sdr)
+    };
     let sdr1 = create_person(admin, in_sdr("Sam One")).await;
     let sdr2 = create_person(admin, in_sdr("Sue Two")).await;
-    let ae = create_person(admin, Person { team_id: ae_team.id.clone(), ..person("Al Exec", SalesRole::FieldAe) }).await;
-    SmallOrg { root, sdr_team, ae_team, director, manager, sdr1, sdr2, ae }
+    let ae = create_person(
+        admin,
+        Person {
+            team_id: ae_team.id.clone(),
+            ..person("Al Exec", SalesRole::FieldAe)
+        },
+    )
+    .await;
+    SmallOrg {
+        root,
+        sdr_team,
+        ae_team,
+        director,
+        manager,
+        sdr1,
+        sdr2,
+        ae,
+    }
 }
 
 /// Two tenants on one server: most tests act in `a` and check that `b` sees and changes nothing.

@@ -7,7 +7,14 @@ use sqlx::Row;
 
 use crate::{create_person, person, two_tenants};
 
-const TABLES: &[&str] = &["tenants", "teams", "people", "person_external_ids", "role_history", "api_keys"];
+const TABLES: &[&str] = &[
+    "tenants",
+    "teams",
+    "people",
+    "person_external_ids",
+    "role_history",
+    "api_keys",
+];
 
 #[tokio::test]
 async fn the_service_role_sees_only_the_tenant_of_its_transaction() {
@@ -18,19 +25,27 @@ async fn the_service_role_sees_only_the_tenant_of_its_transaction() {
 
     for table in TABLES {
         let sql = format!("SELECT count(*) FROM org.{table}");
-        let unscoped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(&pool).await.unwrap();
-        assert_eq!(unscoped, 0, "org.{table} without app.tenant_id");
-        let mut tx = begin_tenant(&pool, t.a_id).await.unwrap();
-        let others: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM org.{table} WHERE tenant_id <> $1")))
-            .bind(t.a_id)
-            .fetch_one(&mut *tx)
+        let unscoped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(&pool)
             .await
             .unwrap();
+        assert_eq!(unscoped, 0, "org.{table} without app.tenant_id");
+        let mut tx = begin_tenant(&pool, t.a_id).await.unwrap();
+        let others: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM org.{table} WHERE tenant_id <> $1"
+        )))
+        .bind(t.a_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
         assert_eq!(others, 0, "org.{table} shows another tenant's rows");
         tx.rollback().await.unwrap();
     }
     let mut tx = begin_tenant(&pool, t.a_id).await.unwrap();
-    let names: Vec<String> = sqlx::query_scalar("SELECT display_name FROM org.people").fetch_all(&mut *tx).await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT display_name FROM org.people")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(names, ["Ana"]);
 }
 
@@ -62,13 +77,17 @@ async fn the_service_role_cannot_switch_row_level_security_off() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(!role.get::<bool, _>(0) && !role.get::<bool, _>(1), "service role must not bypass RLS");
+    assert!(
+        !role.get::<bool, _>(0) && !role.get::<bool, _>(1),
+        "service role must not bypass RLS"
+    );
     for table in TABLES {
-        let owner: String = sqlx::query_scalar("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'org' AND tablename = $1")
-            .bind(table)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let owner: String =
+            sqlx::query_scalar("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'org' AND tablename = $1")
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_ne!(owner, "attain_scorecard", "the service role must not own org.{table}");
         let rls: bool = sqlx::query_scalar("SELECT relrowsecurity FROM pg_class WHERE oid = ('org.' || $1)::regclass")
             .bind(table)
@@ -77,10 +96,19 @@ async fn the_service_role_cannot_switch_row_level_security_off() {
             .unwrap();
         assert!(rls, "org.{table} has row-level security enabled");
     }
-    let err = sqlx::raw_sql("ALTER TABLE org.people DISABLE ROW LEVEL SECURITY").execute(&pool).await.unwrap_err();
+    let err = sqlx::raw_sql("ALTER TABLE org.people DISABLE ROW LEVEL SECURITY")
+        .execute(&pool)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("must be owner"), "{err}");
     let mut conn = pool.acquire().await.unwrap();
-    sqlx::raw_sql("SET row_security = off").execute(&mut *conn).await.unwrap();
-    let err = sqlx::query("SELECT count(*) FROM org.people").fetch_one(&mut *conn).await.unwrap_err();
+    sqlx::raw_sql("SET row_security = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let err = sqlx::query("SELECT count(*) FROM org.people")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("row-level security"), "{err}");
 }

@@ -9,8 +9,8 @@ use attain_testing::TestApp;
 use tonic::Code;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest,
-    server_reflection_response::MessageResponse,
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
 use crate::{mask, team};
@@ -20,7 +20,9 @@ async fn health_and_reflection_answer_without_credentials() {
     let app = TestApp::start().await;
     let mut health = HealthClient::new(app.channel().await);
     let status = health
-        .check(HealthCheckRequest { service: "attain.org.v1.OrgService".into() })
+        .check(HealthCheckRequest {
+            service: "attain.org.v1.OrgService".into(),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -28,9 +30,18 @@ async fn health_and_reflection_answer_without_credentials() {
     assert_eq!(status, ServingStatus::Serving as i32);
 
     let mut reflection = ServerReflectionClient::new(app.channel().await);
-    let request = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
-    let mut responses = reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
-    let Some(MessageResponse::ListServicesResponse(list)) = responses.message().await.unwrap().unwrap().message_response else {
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
         panic!("expected a service list");
     };
     let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
@@ -40,20 +51,43 @@ async fn health_and_reflection_answer_without_credentials() {
 
 #[tokio::test]
 async fn an_oversized_message_is_refused_and_the_server_goes_on() {
-    let app = TestApp::start_with(ServerArgs { max_message_bytes: 64 * 1024, ..ServerArgs::default() }).await;
+    let app = TestApp::start_with(ServerArgs {
+        max_message_bytes: 64 * 1024,
+        ..ServerArgs::default()
+    })
+    .await;
     let tenant = app.tenant("Acme").await;
     let mut client = app.org(&tenant.admin_key).await.max_encoding_message_size(usize::MAX);
     let huge = team(&"x".repeat(100 * 1024), Motion::InsideSales);
-    let err = client.create_team(CreateTeamRequest { team: Some(huge), request_id: String::new() }).await.unwrap_err();
+    let err = client
+        .create_team(CreateTeamRequest {
+            team: Some(huge),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
     assert!(err.message().contains("limit"), "{err:?}");
-    assert_eq!(client.list_teams(ListTeamsRequest::default()).await.unwrap().into_inner().teams.len(), 0);
+    assert_eq!(
+        client
+            .list_teams(ListTeamsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .teams
+            .len(),
+        0
+    );
 }
 
 /// Holds the tenant row locked from outside, so an UpdateTenant call stays in flight.
 async fn lock_tenant(app: &TestApp, tenant: uuid::Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut tx = app.db.owner.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM org.tenants WHERE tenant_id = $1 FOR UPDATE").bind(tenant).execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT 1 FROM org.tenants WHERE tenant_id = $1 FOR UPDATE")
+        .bind(tenant)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx
 }
 
@@ -74,15 +108,31 @@ async fn wait_for_lock_waiter(app: &TestApp) {
 }
 
 fn rename(tenant: &Tenant) -> UpdateTenantRequest {
-    UpdateTenantRequest { tenant: Some(Tenant { display_name: "Renamed".into(), ..tenant.clone() }), update_mask: mask(&["display_name"]) }
+    UpdateTenantRequest {
+        tenant: Some(Tenant {
+            display_name: "Renamed".into(),
+            ..tenant.clone()
+        }),
+        update_mask: mask(&["display_name"]),
+    }
 }
 
 #[tokio::test]
 async fn calls_beyond_the_concurrency_limit_are_shed() {
-    let app = TestApp::start_with(ServerArgs { concurrency_limit: 1, ..ServerArgs::default() }).await;
+    let app = TestApp::start_with(ServerArgs {
+        concurrency_limit: 1,
+        ..ServerArgs::default()
+    })
+    .await;
     let t = app.tenant("Acme").await;
     let mut client = app.org(&t.admin_key).await;
-    let tenant = client.get_tenant(GetTenantRequest {}).await.unwrap().into_inner().tenant.unwrap();
+    let tenant = client
+        .get_tenant(GetTenantRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tenant
+        .unwrap();
     let lock = lock_tenant(&app, t.id).await;
     let mut busy = client.clone();
     let request = rename(&tenant);
@@ -92,7 +142,17 @@ async fn calls_beyond_the_concurrency_limit_are_shed() {
     assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
     lock.commit().await.unwrap();
     in_flight.await.unwrap().unwrap();
-    assert_eq!(client.get_tenant(GetTenantRequest {}).await.unwrap().into_inner().tenant.unwrap().display_name, "Renamed");
+    assert_eq!(
+        client
+            .get_tenant(GetTenantRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .tenant
+            .unwrap()
+            .display_name,
+        "Renamed"
+    );
 }
 
 #[tokio::test]
@@ -100,7 +160,13 @@ async fn shutdown_lets_the_call_in_flight_finish() {
     let app = TestApp::start().await;
     let t = app.tenant("Acme").await;
     let mut client = app.org(&t.admin_key).await;
-    let tenant = client.get_tenant(GetTenantRequest {}).await.unwrap().into_inner().tenant.unwrap();
+    let tenant = client
+        .get_tenant(GetTenantRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tenant
+        .unwrap();
     let lock = lock_tenant(&app, t.id).await;
     let request = rename(&tenant);
     let in_flight = tokio::spawn(async move { client.update_tenant(request).await });
@@ -113,6 +179,9 @@ async fn shutdown_lets_the_call_in_flight_finish() {
     let response = in_flight.await.unwrap().expect("the drained call succeeds");
     assert_eq!(response.into_inner().tenant.unwrap().display_name, "Renamed");
     stopped.await.unwrap().expect("clean shutdown");
-    let name: String = sqlx::query_scalar("SELECT display_name FROM org.tenants").fetch_one(&owner).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT display_name FROM org.tenants")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     assert_eq!(name, "Renamed");
 }

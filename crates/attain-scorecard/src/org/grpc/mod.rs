@@ -48,7 +48,12 @@ async fn scope_of(c: &mut PgConnection, caller: &Caller) -> ApiResult<Scope> {
     };
     let mut teams = managed.clone();
     teams.extend(own_team.filter(|t| !managed.contains(t)));
-    Ok(Scope { all: false, teams, member_teams: managed, person: Some(person) })
+    Ok(Scope {
+        all: false,
+        teams,
+        member_teams: managed,
+        person: Some(person),
+    })
 }
 
 fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {

@@ -5,7 +5,10 @@
 use attain_domain::{
     Violations,
     calendar::parse_time_zone,
-    org::{AccessRole, Employment, ExternalId, MAX_NAME_LEN, PersonStatus, check_email, check_external_ids, check_name, check_optional_text},
+    org::{
+        AccessRole, Employment, ExternalId, MAX_NAME_LEN, PersonStatus, check_email, check_external_ids, check_name,
+        check_optional_text,
+    },
 };
 use attain_proto::org::v1::{ExternalId as PbExternalId, *};
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
@@ -40,11 +43,17 @@ fn check(v: &mut Violations, p: &Person, base: PersonRecord) -> PersonRecord {
     check_optional_text(v, "person.title", &p.title, MAX_NAME_LEN);
     let sales_role = enums::sales_role(p.sales_role);
     if sales_role.is_none() {
-        v.add("person.sales_role", "must be one of the SALES_ROLE_ values other than UNSPECIFIED");
+        v.add(
+            "person.sales_role",
+            "must be one of the SALES_ROLE_ values other than UNSPECIFIED",
+        );
     }
     let status = enums::person_status(p.status);
     if status.is_none() {
-        v.add("person.status", "must be one of the PERSON_STATUS_ values other than UNSPECIFIED");
+        v.add(
+            "person.status",
+            "must be one of the PERSON_STATUS_ values other than UNSPECIFIED",
+        );
     }
     let team_id = convert::optional_id(v, "person.team_id", &p.team_id);
     let manager_person_id = convert::optional_id(v, "person.manager_id", &p.manager_id);
@@ -58,13 +67,21 @@ fn check(v: &mut Violations, p: &Person, base: PersonRecord) -> PersonRecord {
     let start_date = convert::optional_date(v, "person.start_date", p.start_date.as_ref());
     let end_date = convert::optional_date(v, "person.end_date", p.end_date.as_ref());
     if let Some(status) = status {
-        let employment = Employment { hire_date, start_date, end_date, status };
+        let employment = Employment {
+            hire_date,
+            start_date,
+            end_date,
+            status,
+        };
         v.extend_prefixed("person", employment.check());
     }
     let external: Vec<ExternalId> = p
         .external_ids
         .iter()
-        .map(|e| ExternalId { system: e.system.clone(), id: e.id.clone() })
+        .map(|e| ExternalId {
+            system: e.system.clone(),
+            id: e.id.clone(),
+        })
         .collect();
     check_external_ids(v, "person.external_ids", &external);
     let mut external = external;
@@ -90,15 +107,15 @@ fn check(v: &mut Violations, p: &Person, base: PersonRecord) -> PersonRecord {
 /// Checks the references of a person (team, manager, external ids) against the tenant's data.
 async fn check_references(c: &mut PgConnection, tenant: Uuid, p: &PersonRecord, existing: bool) -> ApiResult<()> {
     let mut v = Violations::new();
-    if let Some(team) = p.team_id {
-        if !store::team_exists(c, tenant, team).await? {
-            v.add("person.team_id", "no team with this id");
-        }
+    if let Some(team) = p.team_id
+        && !store::team_exists(c, tenant, team).await?
+    {
+        v.add("person.team_id", "no team with this id");
     }
-    if let Some(manager) = p.manager_person_id {
-        if !store::person_exists(c, tenant, manager).await? {
-            v.add("person.manager_id", "no person with this id");
-        }
+    if let Some(manager) = p.manager_person_id
+        && !store::person_exists(c, tenant, manager).await?
+    {
+        v.add("person.manager_id", "no person with this id");
     }
     v.into_result(())?;
     let except = existing.then_some(p.person_id);
@@ -152,33 +169,45 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreatePersonRequest) -> 
     let (id, created) = store::insert_person(&mut tx, tenant, &record, request_id).await?;
     if created {
         store::replace_external_ids(&mut tx, tenant, &record).await?;
-        let effective = record.start_date.or(record.hire_date).unwrap_or_else(|| Utc::now().date_naive());
+        let effective = record
+            .start_date
+            .or(record.hire_date)
+            .unwrap_or_else(|| Utc::now().date_naive());
         store::insert_role_change(&mut tx, tenant, id, &record.sales_role, &record.title, effective).await?;
     }
     let person = store::get_person(&mut tx, tenant, &Scope::tenant(), id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("person {id} vanished after insert")))?;
     tx.commit().await?;
-    Ok(CreatePersonResponse { person: Some(to_proto(&person)) })
+    Ok(CreatePersonResponse {
+        person: Some(to_proto(&person)),
+    })
 }
 
 pub async fn get(api: &OrgApi, caller: &Caller, req: GetPersonRequest) -> ApiResult<GetPersonResponse> {
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "person_id", &req.person_id);
-    let id = v.into_result(id)?.ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let scope = scope_of(&mut tx, caller).await?;
     let person = store::get_person(&mut tx, caller.tenant_id, &scope, id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     tx.commit().await?;
-    Ok(GetPersonResponse { person: Some(to_proto(&person)) })
+    Ok(GetPersonResponse {
+        person: Some(to_proto(&person)),
+    })
 }
 
 pub async fn list(api: &OrgApi, caller: &Caller, req: ListPeopleRequest) -> ApiResult<ListPeopleResponse> {
     let mut v = Violations::new();
     let page = Page::parse(&mut v, req.page_size, &req.page_token);
-    let after = page.after.as_deref().and_then(|a| convert::required_id(&mut v, "page_token", a));
+    let after = page
+        .after
+        .as_deref()
+        .and_then(|a| convert::required_id(&mut v, "page_token", a));
     let team = convert::optional_id(&mut v, "team_id", &req.team_id);
     if req.include_subtree && req.team_id.is_empty() {
         v.add("include_subtree", "needs team_id");
@@ -206,7 +235,10 @@ pub async fn list(api: &OrgApi, caller: &Caller, req: ListPeopleRequest) -> ApiR
     let mut people = store::list_people(&mut tx, tenant, &scope, &filter, after, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut people, |p| p.person_id.to_string());
-    Ok(ListPeopleResponse { people: people.iter().map(to_proto).collect(), next_page_token })
+    Ok(ListPeopleResponse {
+        people: people.iter().map(to_proto).collect(),
+        next_page_token,
+    })
 }
 
 pub async fn update(api: &OrgApi, caller: &Caller, req: UpdatePersonRequest) -> ApiResult<UpdatePersonResponse> {
@@ -216,13 +248,19 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdatePersonRequest) -> 
     let id = convert::required_id(&mut v, "person.id", &input.id);
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
     let expected = convert::parse_etag(&mut v, "person.etag", &input.etag);
-    let id = v.into_result(id)?.ok_or_else(|| ApiError::invalid("person.id", "is required"))?;
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("person.id", "is required"))?;
 
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let current = store::lock_person(&mut tx, tenant, id).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    let current = store::lock_person(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
     if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted("the person changed since they were read (etag mismatch); read again".into()));
+        return Err(ApiError::Aborted(
+            "the person changed since they were read (etag mismatch); read again".into(),
+        ));
     }
     let mut merged = to_proto(&current);
     for path in &paths {
@@ -253,7 +291,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdatePersonRequest) -> 
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     tx.commit().await?;
-    Ok(UpdatePersonResponse { person: Some(to_proto(&saved)) })
+    Ok(UpdatePersonResponse {
+        person: Some(to_proto(&saved)),
+    })
 }
 
 pub async fn find_by_external_id(
@@ -262,7 +302,10 @@ pub async fn find_by_external_id(
     req: FindPersonByExternalIdRequest,
 ) -> ApiResult<FindPersonByExternalIdResponse> {
     let input = req.external_id.unwrap_or_default();
-    let external = ExternalId { system: input.system, id: input.id };
+    let external = ExternalId {
+        system: input.system,
+        id: input.id,
+    };
     let mut v = Violations::new();
     v.extend_prefixed("external_id", external.check());
     v.into_result(())?;
@@ -272,16 +315,25 @@ pub async fn find_by_external_id(
         .await?
         .ok_or_else(|| ApiError::not_found("person with this external id"))?;
     tx.commit().await?;
-    Ok(FindPersonByExternalIdResponse { person: Some(to_proto(&person)) })
+    Ok(FindPersonByExternalIdResponse {
+        person: Some(to_proto(&person)),
+    })
 }
 
-pub async fn change_role(api: &OrgApi, caller: &Caller, req: ChangePersonRoleRequest) -> ApiResult<ChangePersonRoleResponse> {
+pub async fn change_role(
+    api: &OrgApi,
+    caller: &Caller,
+    req: ChangePersonRoleRequest,
+) -> ApiResult<ChangePersonRoleResponse> {
     caller.require(&[AccessRole::Admin], "change roles")?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "person_id", &req.person_id);
     let role = enums::sales_role(req.sales_role);
     if role.is_none() {
-        v.add("sales_role", "must be one of the SALES_ROLE_ values other than UNSPECIFIED");
+        v.add(
+            "sales_role",
+            "must be one of the SALES_ROLE_ values other than UNSPECIFIED",
+        );
     }
     check_optional_text(&mut v, "title", &req.title, MAX_NAME_LEN);
     let effective = convert::required_date(&mut v, "effective_date", req.effective_date.as_ref());
@@ -293,11 +345,19 @@ pub async fn change_role(api: &OrgApi, caller: &Caller, req: ChangePersonRoleReq
 
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let mut person = store::lock_person(&mut tx, tenant, id).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    let mut person = store::lock_person(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
     if expected.is_some_and(|rev| rev != person.revision) {
-        return Err(ApiError::Aborted("the person changed since they were read (etag mismatch); read again".into()));
+        return Err(ApiError::Aborted(
+            "the person changed since they were read (etag mismatch); read again".into(),
+        ));
     }
-    let title = if req.title.is_empty() { person.title.clone() } else { req.title.clone() };
+    let title = if req.title.is_empty() {
+        person.title.clone()
+    } else {
+        req.title.clone()
+    };
     let change = store::insert_role_change(&mut tx, tenant, id, role.as_str(), &title, effective).await?;
     // The current role is the one with the latest effective date, which a back-dated change
     // recorded today need not be.
@@ -311,21 +371,35 @@ pub async fn change_role(api: &OrgApi, caller: &Caller, req: ChangePersonRoleReq
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     tx.commit().await?;
-    Ok(ChangePersonRoleResponse { person: Some(to_proto(&saved)), role_change: Some(role_change_to_proto(&change)) })
+    Ok(ChangePersonRoleResponse {
+        person: Some(to_proto(&saved)),
+        role_change: Some(role_change_to_proto(&change)),
+    })
 }
 
-pub async fn role_history(api: &OrgApi, caller: &Caller, req: ListRoleHistoryRequest) -> ApiResult<ListRoleHistoryResponse> {
+pub async fn role_history(
+    api: &OrgApi,
+    caller: &Caller,
+    req: ListRoleHistoryRequest,
+) -> ApiResult<ListRoleHistoryResponse> {
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "person_id", &req.person_id);
-    let id = v.into_result(id)?.ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let scope = scope_of(&mut tx, caller).await?;
-    if store::get_person(&mut tx, caller.tenant_id, &scope, id).await?.is_none() {
+    if store::get_person(&mut tx, caller.tenant_id, &scope, id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found("person"));
     }
     let history = store::role_history(&mut tx, caller.tenant_id, id).await?;
     tx.commit().await?;
-    Ok(ListRoleHistoryResponse { role_changes: history.iter().map(role_change_to_proto).collect() })
+    Ok(ListRoleHistoryResponse {
+        role_changes: history.iter().map(role_change_to_proto).collect(),
+    })
 }
 
 pub fn to_proto(p: &PersonRecord) -> Person {
@@ -346,7 +420,10 @@ pub fn to_proto(p: &PersonRecord) -> Person {
             .external_systems
             .iter()
             .zip(&p.external_ids)
-            .map(|(system, id)| PbExternalId { system: system.clone(), id: id.clone() })
+            .map(|(system, id)| PbExternalId {
+                system: system.clone(),
+                id: id.clone(),
+            })
             .collect(),
         create_time: Some(convert::timestamp(p.created_at)),
         update_time: Some(convert::timestamp(p.updated_at)),

@@ -1,7 +1,10 @@
 //! Teams: create, read, list, update and list a subtree. Only ADMIN changes teams; a manager
 //! reads the subtrees of the teams they manage, a rep their own team.
 
-use attain_domain::{Violations, org::{AccessRole, check_name}};
+use attain_domain::{
+    Violations,
+    org::{AccessRole, check_name},
+};
 use attain_proto::org::v1::*;
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
 use sqlx::PgConnection;
@@ -26,7 +29,10 @@ fn check(v: &mut Violations, t: &Team) -> Option<TeamInput> {
     let manager_person_id = convert::optional_id(v, "team.manager_id", &t.manager_id);
     let motion = enums::motion(t.motion);
     if motion.is_none() {
-        v.add("team.motion", "must be one of the MOTION_ values other than UNSPECIFIED");
+        v.add(
+            "team.motion",
+            "must be one of the MOTION_ values other than UNSPECIFIED",
+        );
     }
     Some(TeamInput {
         display_name: t.display_name.clone(),
@@ -38,26 +44,21 @@ fn check(v: &mut Violations, t: &Team) -> Option<TeamInput> {
 
 /// Checks that the team's parent and manager exist in the tenant, and that moving `team` under
 /// its new parent makes no cycle.
-async fn check_references(
-    c: &mut PgConnection,
-    tenant: Uuid,
-    team: Option<Uuid>,
-    input: &TeamInput,
-) -> ApiResult<()> {
+async fn check_references(c: &mut PgConnection, tenant: Uuid, team: Option<Uuid>, input: &TeamInput) -> ApiResult<()> {
     let mut v = Violations::new();
     if let Some(parent) = input.parent_team_id {
         if !store::team_exists(c, tenant, parent).await? {
             v.add("team.parent_team_id", "no team with this id");
-        } else if let Some(team) = team {
-            if store::is_ancestor_or_self(c, tenant, team, parent).await? {
-                v.add("team.parent_team_id", "would make the team its own ancestor");
-            }
+        } else if let Some(team) = team
+            && store::is_ancestor_or_self(c, tenant, team, parent).await?
+        {
+            v.add("team.parent_team_id", "would make the team its own ancestor");
         }
     }
-    if let Some(manager) = input.manager_person_id {
-        if !store::person_exists(c, tenant, manager).await? {
-            v.add("team.manager_id", "no person with this id");
-        }
+    if let Some(manager) = input.manager_person_id
+        && !store::person_exists(c, tenant, manager).await?
+    {
+        v.add("team.manager_id", "no person with this id");
     }
     Ok(v.into_result(())?)
 }
@@ -67,7 +68,9 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreateTeamRequest) -> Ap
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let input = check(&mut v, &req.team.unwrap_or_default());
-    let input = v.into_result(input)?.ok_or_else(|| ApiError::invalid("team", "is required"))?;
+    let input = v
+        .into_result(input)?
+        .ok_or_else(|| ApiError::invalid("team", "is required"))?;
 
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -80,13 +83,17 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreateTeamRequest) -> Ap
     };
     let team = store::insert_team(&mut tx, tenant, &new, request_id).await?;
     tx.commit().await?;
-    Ok(CreateTeamResponse { team: Some(to_proto(&team)) })
+    Ok(CreateTeamResponse {
+        team: Some(to_proto(&team)),
+    })
 }
 
 pub async fn get(api: &OrgApi, caller: &Caller, req: GetTeamRequest) -> ApiResult<GetTeamResponse> {
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "team_id", &req.team_id);
-    let id = v.into_result(id)?.ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let scope = scope_of(&mut tx, caller).await?;
     let team = store::get_team(&mut tx, caller.tenant_id, id, false)
@@ -94,21 +101,37 @@ pub async fn get(api: &OrgApi, caller: &Caller, req: GetTeamRequest) -> ApiResul
         .filter(|t| scope.all || scope.teams.contains(&t.team_id))
         .ok_or_else(|| ApiError::not_found("team"))?;
     tx.commit().await?;
-    Ok(GetTeamResponse { team: Some(to_proto(&team)) })
+    Ok(GetTeamResponse {
+        team: Some(to_proto(&team)),
+    })
 }
 
 pub async fn list(api: &OrgApi, caller: &Caller, req: ListTeamsRequest) -> ApiResult<ListTeamsResponse> {
     let mut v = Violations::new();
     let page = Page::parse(&mut v, req.page_size, &req.page_token);
-    let after = page.after.as_deref().map(|a| convert::required_id(&mut v, "page_token", a));
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| convert::required_id(&mut v, "page_token", a));
     let parent = convert::optional_id(&mut v, "parent_team_id", &req.parent_team_id);
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let scope = scope_of(&mut tx, caller).await?;
-    let mut teams = store::list_teams(&mut tx, caller.tenant_id, &scope, parent, after.flatten(), page.fetch_limit()).await?;
+    let mut teams = store::list_teams(
+        &mut tx,
+        caller.tenant_id,
+        &scope,
+        parent,
+        after.flatten(),
+        page.fetch_limit(),
+    )
+    .await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut teams, |t| t.team_id.to_string());
-    Ok(ListTeamsResponse { teams: teams.iter().map(to_proto).collect(), next_page_token })
+    Ok(ListTeamsResponse {
+        teams: teams.iter().map(to_proto).collect(),
+        next_page_token,
+    })
 }
 
 pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> ApiResult<UpdateTeamResponse> {
@@ -118,13 +141,19 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
     let id = convert::required_id(&mut v, "team.id", &input.id);
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
     let expected = convert::parse_etag(&mut v, "team.etag", &input.etag);
-    let id = v.into_result(id)?.ok_or_else(|| ApiError::invalid("team.id", "is required"))?;
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("team.id", "is required"))?;
 
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let current = store::get_team(&mut tx, tenant, id, true).await?.ok_or_else(|| ApiError::not_found("team"))?;
+    let current = store::get_team(&mut tx, tenant, id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("team"))?;
     if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted("the team changed since it was read (etag mismatch); read it again".into()));
+        return Err(ApiError::Aborted(
+            "the team changed since it was read (etag mismatch); read it again".into(),
+        ));
     }
     let mut merged = to_proto(&current);
     for path in paths {
@@ -138,7 +167,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
     }
     let mut v = Violations::new();
     let checked = check(&mut v, &merged);
-    let checked = v.into_result(checked)?.ok_or_else(|| ApiError::invalid("team", "is invalid"))?;
+    let checked = v
+        .into_result(checked)?
+        .ok_or_else(|| ApiError::invalid("team", "is invalid"))?;
     check_references(&mut tx, tenant, Some(id), &checked).await?;
     let record = TeamRecord {
         display_name: checked.display_name,
@@ -149,7 +180,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
     };
     let saved = store::save_team(&mut tx, tenant, &record).await?;
     tx.commit().await?;
-    Ok(UpdateTeamResponse { team: Some(to_proto(&saved)) })
+    Ok(UpdateTeamResponse {
+        team: Some(to_proto(&saved)),
+    })
 }
 
 pub async fn subtree(api: &OrgApi, caller: &Caller, req: ListTeamSubtreeRequest) -> ApiResult<ListTeamSubtreeResponse> {
@@ -157,13 +190,17 @@ pub async fn subtree(api: &OrgApi, caller: &Caller, req: ListTeamSubtreeRequest)
     let root = convert::required_id(&mut v, "team_id", &req.team_id);
     let page = Page::parse(&mut v, req.page_size, &req.page_token);
     let after = page.after.as_deref().map(|a| {
-        let parsed = a.split_once('/').and_then(|(d, id)| Some((d.parse().ok()?, Uuid::try_parse(id).ok()?)));
+        let parsed = a
+            .split_once('/')
+            .and_then(|(d, id)| Some((d.parse().ok()?, Uuid::try_parse(id).ok()?)));
         if parsed.is_none() {
             v.add("page_token", "is not a token from a previous page of this list");
         }
         parsed
     });
-    let root = v.into_result(root)?.ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
+    let root = v
+        .into_result(root)?
+        .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let scope = scope_of(&mut tx, caller).await?;
@@ -174,7 +211,13 @@ pub async fn subtree(api: &OrgApi, caller: &Caller, req: ListTeamSubtreeRequest)
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |(t, depth)| format!("{depth}/{}", t.team_id));
     Ok(ListTeamSubtreeResponse {
-        teams: rows.iter().map(|(t, depth)| TeamInSubtree { team: Some(to_proto(t)), depth: *depth }).collect(),
+        teams: rows
+            .iter()
+            .map(|(t, depth)| TeamInSubtree {
+                team: Some(to_proto(t)),
+                depth: *depth,
+            })
+            .collect(),
         next_page_token,
     })
 }

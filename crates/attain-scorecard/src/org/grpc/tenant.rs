@@ -1,7 +1,13 @@
 //! GetTenant and UpdateTenant: a caller reads and (as ADMIN) changes only its own tenant.
 
-use attain_domain::{Violations, calendar::{Calendar, check_currency_code}, org::{AccessRole, check_name}};
-use attain_proto::org::v1::{Calendar as PbCalendar, GetTenantResponse, Tenant, UpdateTenantRequest, UpdateTenantResponse};
+use attain_domain::{
+    Violations,
+    calendar::{Calendar, check_currency_code},
+    org::{AccessRole, check_name},
+};
+use attain_proto::org::v1::{
+    Calendar as PbCalendar, GetTenantResponse, Tenant, UpdateTenantRequest, UpdateTenantResponse,
+};
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 
 use super::OrgApi;
@@ -23,7 +29,9 @@ pub async fn get(api: &OrgApi, caller: &Caller) -> ApiResult<GetTenantResponse> 
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
     tx.commit().await?;
-    Ok(GetTenantResponse { tenant: Some(to_proto(&tenant)) })
+    Ok(GetTenantResponse {
+        tenant: Some(to_proto(&tenant)),
+    })
 }
 
 pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> ApiResult<UpdateTenantResponse> {
@@ -39,7 +47,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> 
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
     if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted("the tenant changed since it was read (etag mismatch); read it again".into()));
+        return Err(ApiError::Aborted(
+            "the tenant changed since it was read (etag mismatch); read it again".into(),
+        ));
     }
     let mut merged = to_proto(&current);
     let calendar = merged.calendar.get_or_insert_default();
@@ -51,7 +61,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> 
             "calendar" => *calendar = new_calendar.clone(),
             "calendar.time_zone" => calendar.time_zone = new_calendar.time_zone.clone(),
             "calendar.first_day_of_week" => calendar.first_day_of_week = new_calendar.first_day_of_week,
-            "calendar.fiscal_year_start_month" => calendar.fiscal_year_start_month = new_calendar.fiscal_year_start_month,
+            "calendar.fiscal_year_start_month" => {
+                calendar.fiscal_year_start_month = new_calendar.fiscal_year_start_month
+            }
             "calendar.working_days" => calendar.working_days = new_calendar.working_days.clone(),
             _ => {} // update_paths returns only the paths listed in UPDATABLE
         }
@@ -59,7 +71,9 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> 
     let record = from_proto(&merged, current)?;
     let saved = store::save_tenant(&mut tx, &record).await?;
     tx.commit().await?;
-    Ok(UpdateTenantResponse { tenant: Some(to_proto(&saved)) })
+    Ok(UpdateTenantResponse {
+        tenant: Some(to_proto(&saved)),
+    })
 }
 
 /// Checks a tenant message and applies it to `base` (which supplies id and timestamps).
@@ -68,7 +82,11 @@ pub fn from_proto(t: &Tenant, base: TenantRecord) -> Result<TenantRecord, Violat
     check_name(&mut v, "tenant.display_name", &t.display_name);
     v.check("tenant.currency_code", check_currency_code(&t.currency_code));
     let cal = t.calendar.clone().unwrap_or_default();
-    let days: Vec<_> = cal.working_days.iter().map(|d| convert::weekday_from_proto(*d)).collect();
+    let days: Vec<_> = cal
+        .working_days
+        .iter()
+        .map(|d| convert::weekday_from_proto(*d))
+        .collect();
     let calendar = match Calendar::new(
         &cal.time_zone,
         convert::weekday_from_proto(cal.first_day_of_week),
@@ -88,7 +106,12 @@ pub fn from_proto(t: &Tenant, base: TenantRecord) -> Result<TenantRecord, Violat
         time_zone: calendar.time_zone().name().to_string(),
         first_day_of_week: calendar.first_day_of_week().number_from_monday() as i16,
         fiscal_year_start_month: calendar.fiscal_year_start_month() as i16,
-        working_days: calendar.working_days().days().iter().map(|d| d.number_from_monday() as i16).collect(),
+        working_days: calendar
+            .working_days()
+            .days()
+            .iter()
+            .map(|d| d.number_from_monday() as i16)
+            .collect(),
         ..base
     })
 }

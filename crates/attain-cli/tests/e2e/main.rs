@@ -1,0 +1,139 @@
+//! End-to-end tests: the real `attain` binary, a real PostgreSQL, and clients nobody here
+//! wrote (`buf curl` over server reflection).
+
+mod dev;
+mod operator;
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+pub fn attain() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_attain"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("ATTAIN_DB_ROLE")
+        .env("ATTAIN_LOG", "warn");
+    cmd
+}
+
+/// Runs a command to completion, failing the test with its output if it fails.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run attain");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn run_err(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run attain");
+    assert!(!out.status.success(), "{cmd:?} should fail");
+    out
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The `buf` CLI installed by `scripts/tools.sh`, or `$BUF`.
+pub fn buf() -> PathBuf {
+    let path = std::env::var_os("BUF")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node_modules/.bin/buf"));
+    assert!(
+        path.exists(),
+        "buf not found at {}: run scripts/tools.sh (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// Calls a method with `buf curl` over reflection and returns the JSON response.
+pub fn buf_curl(addr: &str, key: &str, method: &str, body: serde_json::Value) -> serde_json::Value {
+    let out = Command::new(buf())
+        .args(["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H"])
+        .arg(format!("authorization: Bearer {key}"))
+        .arg("-d")
+        .arg(body.to_string())
+        .arg(format!("http://{addr}/{method}"))
+        .output()
+        .expect("run buf curl");
+    assert!(
+        out.status.success(),
+        "buf curl {method} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from buf curl")
+}
+
+/// A running `attain` process, killed if the test ends without stopping it.
+pub struct Running(Child);
+
+impl Running {
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn terminate(&mut self) {
+        // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait") {
+                assert!(status.success(), "attain exited with {status} after SIGTERM");
+                return;
+            }
+            assert!(Instant::now() < deadline, "attain did not stop within 60 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Reads the child's stdout until a line containing `marker`, returning everything read.
+pub fn read_until(child: &mut Running, marker: &str) -> String {
+    let stdout = child.0.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(marker) {
+                    return seen;
+                }
+            }
+            Err(_) => panic!("no \"{marker}\" from attain; it printed:\n{seen}"),
+        }
+    }
+}
+
+pub fn spawn(cmd: &mut Command) -> Running {
+    Running(
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start attain"),
+    )
+}
