@@ -5,33 +5,6 @@ use chrono::NaiveDate;
 
 use crate::Violations;
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable name stored in the database and shown by the CLI.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 text_enum! {
     /// What a credential may do, as DESIGN.md §4 defines it.
     AccessRole {
@@ -104,6 +77,16 @@ pub fn check_optional_text(v: &mut Violations, field: &str, text: &str, max: usi
     if text.chars().count() > max {
         v.add(field, format!("must be at most {max} characters"));
     } else if text.chars().any(char::is_control) {
+        v.add(field, "must not contain control characters");
+    }
+}
+
+/// Checks optional free text that may span lines (descriptions, notes): at most `max`
+/// characters, and no control characters other than newlines and tabs.
+pub fn check_optional_text_multiline(v: &mut Violations, field: &str, text: &str, max: usize) {
+    if text.chars().count() > max {
+        v.add(field, format!("must be at most {max} characters"));
+    } else if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
         v.add(field, "must not contain control characters");
     }
 }

@@ -9,6 +9,12 @@ pub mod common {
     }
 }
 
+pub mod metrics {
+    pub mod v1 {
+        tonic::include_proto!("attain.metrics.v1");
+    }
+}
+
 pub mod org {
     pub mod v1 {
         tonic::include_proto!("attain.org.v1");

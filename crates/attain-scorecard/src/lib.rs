@@ -33,9 +33,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
-    let authenticator = Authenticator::from_args(auth, Some(keys))?;
+    let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
+    let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
+        org::CredentialApi::new(keys),
+    );
     GrpcServer::new(server)
         .add_service(org::OrgApi::new(pool).into_server(server.max_message_bytes))
+        .add_service(credentials)
         .serve(incoming, authenticator, shutdown)
         .await
 }

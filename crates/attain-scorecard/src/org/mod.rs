@@ -7,6 +7,6 @@ mod keys;
 mod model;
 mod store;
 
-pub use grpc::OrgApi;
+pub use grpc::{CredentialApi, OrgApi};
 pub use keys::OrgKeyStore;
 pub use model::{PersonRecord, TeamRecord, TenantRecord};

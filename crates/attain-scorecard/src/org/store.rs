@@ -488,3 +488,47 @@ pub async fn role_history(c: &mut Conn, tenant: Uuid, person: Uuid) -> Result<Ve
     .fetch_all(c)
     .await
 }
+
+// ---- resolution for other services ----
+
+/// Of `ids`, those that exist and are visible.
+pub async fn visible_person_ids(c: &mut Conn, tenant: Uuid, scope: &Scope, ids: Option<&[Uuid]>) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar(concat!(
+        "SELECT p.person_id FROM org.people p WHERE p.tenant_id = $1 AND ",
+        person_visible!(),
+        " AND ($5::uuid[] IS NULL OR p.person_id = ANY($5)) ORDER BY p.person_id"
+    ))
+    .bind(tenant)
+    .bind(scope.all)
+    .bind(&scope.member_teams)
+    .bind(scope.person)
+    .bind(ids)
+    .fetch_all(c)
+    .await
+}
+
+/// Resolves (system, external id) pairs to visible people, as (person, system, id).
+pub async fn resolve_external_ids(
+    c: &mut Conn,
+    tenant: Uuid,
+    scope: &Scope,
+    systems: &[String],
+    ids: &[String],
+) -> Result<Vec<(Uuid, String, String)>> {
+    sqlx::query_as(concat!(
+        "SELECT p.person_id, x.system, x.external_id FROM org.person_external_ids x
+         JOIN UNNEST($5::text[], $6::text[]) AS n(system, external_id)
+           ON n.system = x.system AND n.external_id = x.external_id
+         JOIN org.people p ON p.tenant_id = x.tenant_id AND p.person_id = x.person_id
+         WHERE x.tenant_id = $1 AND ",
+        person_visible!()
+    ))
+    .bind(tenant)
+    .bind(scope.all)
+    .bind(&scope.member_teams)
+    .bind(scope.person)
+    .bind(systems)
+    .bind(ids)
+    .fetch_all(c)
+    .await
+}

@@ -1,7 +1,9 @@
 //! `attain.org.v1.OrgService`: protobuf in, checks and access rules, store calls, protobuf out.
 
+mod credential;
 mod enums;
 mod person;
+mod resolve;
 mod team;
 mod tenant;
 
@@ -10,6 +12,8 @@ use attain_proto::org::v1::{org_service_server::OrgService, *};
 use attain_runtime::{ApiResult, Caller};
 use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
+
+pub use credential::CredentialApi;
 
 use super::{model::Scope, store};
 
@@ -142,5 +146,10 @@ impl OrgService for OrgApi {
     ) -> Result<Response<ListRoleHistoryResponse>, Status> {
         let caller = Caller::of(&req)?;
         respond(person::role_history(self, &caller, req.into_inner()).await)
+    }
+
+    async fn resolve_people(&self, req: Request<ResolvePeopleRequest>) -> Result<Response<ResolvePeopleResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(resolve::resolve(self, &caller, req.into_inner()).await)
     }
 }
