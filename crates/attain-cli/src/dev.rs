@@ -66,6 +66,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
     owner.close().await;
 
+    let scorecard = format!("{}:{}", args.host, args.base_port + services::Service::Scorecard.port_offset());
+    let peers = services::Peers { org_url: format!("http://{scorecard}") };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();
@@ -77,20 +79,15 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..args.db.clone()
         };
         let mut stop = stop_rx.clone();
-        let (server, auth) = (args.server.clone(), args.auth.clone());
+        let (server, auth, peers) = (args.server.clone(), args.auth.clone(), peers.clone());
         lines.push(format!("  {:<10} grpc://{listen}", service.name()));
         servers.push(async move {
-            services::serve(*service, &db, &server, &auth, listen, async move {
+            services::serve(*service, &db, &server, &auth, &peers, listen, async move {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await
         });
     }
-    let scorecard = format!(
-        "{}:{}",
-        args.host,
-        args.base_port + services::Service::Scorecard.port_offset()
-    );
     println!("Attain dev is running.\n");
     println!("Services:\n{}\n", lines.join("\n"));
     println!("Tenant:        {} ({})", tenant.display_name, tenant.tenant_id);

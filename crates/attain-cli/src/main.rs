@@ -54,6 +54,8 @@ struct ServeArgs {
     server: ServerArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    peers: services::Peers,
 }
 
 #[derive(clap::Args)]
@@ -101,6 +103,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args.db,
                 &args.server,
                 &args.auth,
+                &args.peers,
                 listen,
                 attain_runtime::server::shutdown_signal(),
             )

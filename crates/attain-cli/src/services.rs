@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {
-    /// Metrics ingestion (not built yet).
+    /// Metrics ingestion and aggregates.
     Metrics,
     /// Org directory, scorecards and KPIs.
     Scorecard,
@@ -50,19 +50,29 @@ impl Service {
     fn schemas(self) -> Option<&'static SchemaSet> {
         match self {
             Service::Scorecard => Some(&attain_scorecard::SCHEMAS),
-            Service::Metrics | Service::Coaching | Service::Hiring => None,
+            Service::Metrics => Some(&attain_metrics::SCHEMAS),
+            Service::Coaching | Service::Hiring => None,
         }
     }
 }
 
 /// Services that exist in this build, in dependency order.
-pub const BUILT: &[Service] = &[Service::Scorecard];
+pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics];
+
+/// Where a service finds the others it calls.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Peers {
+    /// The scorecard service, which holds the org directory.
+    #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
+    pub org_url: String,
+}
 
 pub async fn serve(
     service: Service,
     db: &DatabaseArgs,
     server: &ServerArgs,
     auth: &AuthArgs,
+    peers: &Peers,
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
@@ -78,7 +88,8 @@ pub async fn serve(
     tracing::info!(service = service.name(), %listen, "serving gRPC");
     match service {
         Service::Scorecard => attain_scorecard::serve(pool, server, auth, incoming, shutdown).await,
-        Service::Metrics | Service::Coaching | Service::Hiring => unreachable_service(service),
+        Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+        Service::Coaching | Service::Hiring => unreachable_service(service),
     }
 }
 

@@ -245,3 +245,25 @@ mod tests {
         }
     }
 }
+
+/// Namespace of event ids derived from a source and an external id (UUIDv5).
+const EVENT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2b1e_7d8a_4c3b_9e2f_5a6b_7c8d_9e0f);
+
+/// The id of an event known by its source and its id there, so that re-sending the same
+/// source record is recognised as a duplicate. A unit separator keeps ("a", "b:c") and
+/// ("a:b", "c") apart.
+pub fn derive_event_id(source: &str, external_id: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&EVENT_NAMESPACE, format!("{source}\u{1f}{external_id}").as_bytes())
+}
+
+#[cfg(test)]
+mod event_id_tests {
+    use super::derive_event_id;
+
+    #[test]
+    fn derived_ids_are_stable_and_unambiguous() {
+        assert_eq!(derive_event_id("salesforce", "00T1"), derive_event_id("salesforce", "00T1"));
+        assert_ne!(derive_event_id("a", "b:c"), derive_event_id("a:b", "c"));
+        assert_ne!(derive_event_id("salesforce", "00T1"), derive_event_id("hubspot", "00T1"));
+    }
+}

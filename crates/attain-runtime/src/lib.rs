@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod convert;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod local_pg;
 pub mod paging;

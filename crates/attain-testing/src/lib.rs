@@ -8,13 +8,13 @@ mod jwt;
 use std::net::SocketAddr;
 
 use attain_domain::org::AccessRole;
-use attain_proto::org::v1::org_service_client::OrgServiceClient;
+use attain_proto::{metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient};
 use attain_runtime::{
     config::{AuthArgs, DatabaseArgs, ServerArgs},
     db,
 };
 use sqlx::PgPool;
-use tokio::{sync::oneshot, task::JoinHandle};
+use tokio::{sync::watch, task::JoinHandle};
 use tonic::{
     Request, Status,
     metadata::MetadataValue,
@@ -37,7 +37,7 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> TestDb {
         let db = Self::empty().await;
-        for set in [&attain_scorecard::SCHEMAS] {
+        for set in [&attain_scorecard::SCHEMAS, &attain_metrics::SCHEMAS] {
             db::migrate(&db.owner, set).await.expect("migrate");
             db::grant_service_role(&db.owner, set, &set.default_role(), true)
                 .await
@@ -101,12 +101,23 @@ pub struct TestTenant {
     pub admin_key: String,
 }
 
-/// The scorecard service on a loopback port, over its own fresh database.
+/// The scorecard and metrics services, each its own gRPC server on a loopback port (so the
+/// calls between them are real gRPC), over one fresh database.
 pub struct TestApp {
     pub db: TestDb,
+    /// The scorecard service (org directory).
     pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
+    /// The metrics service.
+    pub metrics_addr: SocketAddr,
+    stop: Option<watch::Sender<bool>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    metrics_server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+fn loopback() -> TcpIncoming {
+    TcpIncoming::bind("127.0.0.1:0".parse().expect("loopback address"))
+        .expect("bind a loopback port")
+        .with_nodelay(Some(true))
 }
 
 impl TestApp {
@@ -116,24 +127,27 @@ impl TestApp {
 
     pub async fn start_with(server_args: ServerArgs) -> TestApp {
         let db = TestDb::new().await;
+        let (stop, stopped) = watch::channel(false);
+        let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+
         let pool = db.service_pool("attain_scorecard").await;
-        let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("loopback address"))
-            .expect("bind a loopback port")
-            .with_nodelay(Some(true));
+        let incoming = loopback();
         let addr = incoming.local_addr().expect("local address");
-        let (stop, stopped) = oneshot::channel::<()>();
+        let (args, stop_rx) = (server_args.clone(), stopped.clone());
         let server = tokio::spawn(async move {
-            attain_scorecard::serve(pool, &server_args, &auth_args(), incoming, async {
-                let _ = stopped.await;
-            })
-            .await
+            attain_scorecard::serve(pool, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
         });
-        TestApp {
-            db,
-            addr,
-            stop: Some(stop),
-            server: Some(server),
-        }
+
+        let pool = db.service_pool("attain_metrics").await;
+        let incoming = loopback();
+        let metrics_addr = incoming.local_addr().expect("local address");
+        let org_url = format!("http://{addr}");
+        let metrics_server = tokio::spawn(async move {
+            attain_metrics::serve(pool, &org_url, &server_args, &auth_args(), incoming, until_stopped(stopped)).await
+        });
+        TestApp { db, addr, metrics_addr, stop: Some(stop), server: Some(server), metrics_server: Some(metrics_server) }
     }
 
     /// Creates a tenant (as the operator would) with an admin API key.
@@ -158,11 +172,14 @@ impl TestApp {
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("connect to the test server")
+        connect(self.addr).await
+    }
+
+    /// A metrics client that authenticates with `token` (API key or JWT).
+    pub async fn metrics(&self, token: &str) -> MetricsServiceClient<InterceptedService<Channel, Bearer>> {
+        MetricsServiceClient::with_interceptor(connect(self.metrics_addr).await, Bearer::new(token))
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024)
     }
 
     /// An org directory client that authenticates with `token` (API key or JWT).
@@ -173,21 +190,29 @@ impl TestApp {
     /// Stops the server, letting in-flight calls finish, and returns its result.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
-        match self.server.take() {
-            Some(server) => server.await?,
-            None => Ok(()),
+        for server in [self.server.take(), self.metrics_server.take()].into_iter().flatten() {
+            server.await??;
         }
+        Ok(())
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(server) = &self.server {
+        for server in [&self.server, &self.metrics_server].into_iter().flatten() {
             server.abort();
         }
     }
+}
+
+async fn connect(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect to the test server")
 }
 
 /// Adds `authorization: Bearer <token>` to every call.

@@ -41,13 +41,7 @@ impl ApiKey {
             key_id: Uuid::now_v7(),
             secret: rand::rng().random(),
         };
-        let text = format!(
-            "{}{}_{}_{}",
-            Self::PREFIX,
-            tenant_id.simple(),
-            key.key_id.simple(),
-            hex(&key.secret)
-        );
+        let text = key.text();
         let hash = key.secret_hash();
         ApiKeySecret { key, text, hash }
     }
@@ -69,6 +63,11 @@ impl ApiKey {
             key_id,
             secret,
         })
+    }
+
+    /// The key as a caller presents it.
+    pub fn text(&self) -> String {
+        format!("{}{}_{}_{}", Self::PREFIX, self.tenant_id.simple(), self.key_id.simple(), hex(&self.secret))
     }
 
     pub fn secret_hash(&self) -> Vec<u8> {

@@ -69,10 +69,16 @@ where
             let header = req
                 .headers()
                 .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            match auth.authenticate(header).await {
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            match auth.authenticate(header.as_deref()).await {
                 Ok(caller) => {
                     tracing::Span::current().record("tenant", tracing::field::display(caller.tenant_id));
+                    // Kept so calls to other services carry the original caller's identity.
+                    let credential = header.as_deref().and_then(|h| h.split_once(' ')).map(|(_, t)| t.trim().to_string());
+                    if let Some(token) = credential {
+                        req.extensions_mut().insert(super::Credential(token));
+                    }
                     req.extensions_mut().insert(caller);
                     inner.call(req).await
                 }

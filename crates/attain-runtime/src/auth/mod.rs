@@ -49,6 +49,27 @@ impl Caller {
     }
 }
 
+/// The bearer credential a call came with, for calls to other services on the caller's behalf.
+#[derive(Clone)]
+pub struct Credential(pub String);
+
+impl std::fmt::Debug for Credential {
+    // Never print a credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(..)")
+    }
+}
+
+impl Credential {
+    pub fn of<T>(request: &tonic::Request<T>) -> Result<Credential, ApiError> {
+        request
+            .extensions()
+            .get::<Credential>()
+            .cloned()
+            .ok_or_else(|| ApiError::Unauthenticated("missing credentials".into()))
+    }
+}
+
 /// Looks up API keys. The org directory owns them; other services will ask it over gRPC.
 pub trait ApiKeyStore: Send + Sync + 'static {
     /// The caller a key stands for, or `None` if the key is unknown, revoked or wrong.

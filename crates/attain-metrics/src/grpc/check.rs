@@ -1,0 +1,177 @@
+//! Checks one event of a batch and turns it into what the store needs, or the reasons it is
+//! refused. A refused event never affects the others.
+
+use std::collections::HashMap;
+
+use attain_domain::{
+    Violations,
+    metric::{Aggregation, MetricKind, MetricState, derive_event_id},
+    org::ExternalId,
+};
+use attain_proto::metrics::v1::Event;
+use attain_runtime::directory::PersonRef;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use uuid::Uuid;
+
+use super::catalog::record_kind;
+use crate::store::catalog::MetricRecord;
+
+pub const MAX_ATTRIBUTES: usize = 32;
+
+/// An event that passed every check that needs no other service.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub event_id: Uuid,
+    pub person: PersonRef,
+    pub metric_id: i32,
+    pub occurred_at: DateTime<Utc>,
+    pub value: i64,
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub attributes: Option<String>,
+}
+
+/// The catalog by key, for checking a batch.
+pub type CatalogIndex<'a> = HashMap<&'a str, &'a MetricRecord>;
+
+fn check_text(v: &mut Violations, field: &str, text: &str, max: usize) {
+    if text.chars().count() > max {
+        v.add(field, format!("must be at most {max} characters"));
+    } else if text.chars().any(char::is_control) {
+        v.add(field, "must not contain control characters");
+    }
+}
+
+/// The event's id: given, or derived from source and external id; `None` if neither works.
+pub fn event_id(v: &mut Violations, event_id: &str, source: &str, external_id: &str) -> Option<Uuid> {
+    check_text(v, "source", source, 64);
+    check_text(v, "external_id", external_id, 256);
+    if !event_id.is_empty() {
+        return v.check("event_id", Uuid::try_parse(event_id).map_err(|_| "must be a UUID"));
+    }
+    if source.is_empty() || external_id.is_empty() {
+        v.add("event_id", "is required unless both source and external_id are given");
+        return None;
+    }
+    Some(derive_event_id(source, external_id))
+}
+
+pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Checked, (Option<Uuid>, Violations)> {
+    let mut v = Violations::new();
+    let event_id = event_id(&mut v, &e.event_id, &e.source, &e.external_id);
+
+    let person = match (e.person_id.is_empty(), &e.person_external_id) {
+        (false, None) => v.check("person_id", Uuid::try_parse(&e.person_id).map_err(|_| "must be a UUID")).map(PersonRef::Id),
+        (true, Some(x)) => {
+            let external = ExternalId { system: x.system.clone(), id: x.id.clone() };
+            let problems = external.check();
+            let ok = problems.is_empty();
+            v.extend_prefixed("person_external_id", problems);
+            ok.then_some(PersonRef::External(external))
+        }
+        (false, Some(_)) => {
+            v.add("person_id", "set person_id or person_external_id, not both");
+            None
+        }
+        (true, None) => {
+            v.add("person_id", "is required (or person_external_id)");
+            None
+        }
+    };
+
+    let metric = match catalog.get(e.metric_key.as_str()) {
+        None if e.metric_key.is_empty() => {
+            v.add("metric_key", "is required");
+            None
+        }
+        None => {
+            v.add("metric_key", format!("no metric \"{}\" in the catalog", e.metric_key.escape_debug()));
+            None
+        }
+        Some(m) if m.state == MetricState::Retired.as_str() => {
+            v.add("metric_key", format!("metric \"{}\" is retired and accepts no new events", m.key));
+            None
+        }
+        Some(m) => match record_kind(m) {
+            MetricKind::Events(aggregation) => Some((m.metric_id, aggregation)),
+            MetricKind::Ratio { .. } => {
+                v.add("metric_key", format!("\"{}\" is a ratio; send events to its numerator and denominator", m.key));
+                None
+            }
+        },
+    };
+
+    let occurred_at = match &e.occurred_at {
+        None => {
+            v.add("occurred_at", "is required");
+            None
+        }
+        Some(ts) => match Utc.timestamp_opt(ts.seconds, ts.nanos.try_into().unwrap_or(u32::MAX)).single() {
+            Some(at) if at > now + Duration::days(1) => {
+                v.add("occurred_at", "is more than a day in the future");
+                None
+            }
+            Some(at) if at.timestamp() < 631_152_000 => {
+                v.add("occurred_at", "is before 1990");
+                None
+            }
+            Some(at) => Some(at),
+            None => {
+                v.add("occurred_at", "is not a valid timestamp");
+                None
+            }
+        },
+    };
+
+    let value = match (e.value, metric.map(|m| m.1)) {
+        (Some(value), _) if value < 0 => {
+            v.add("value", "must not be negative");
+            None
+        }
+        (Some(value), _) => Some(value),
+        (None, Some(Aggregation::Count)) => Some(1),
+        (None, Some(_)) => {
+            v.add("value", "is required for SUM and MAX metrics");
+            None
+        }
+        (None, None) => None,
+    };
+
+    let attributes = if e.attributes.is_empty() {
+        None
+    } else {
+        if e.attributes.len() > MAX_ATTRIBUTES {
+            v.add("attributes", format!("at most {MAX_ATTRIBUTES} entries"));
+        }
+        for (key, value) in &e.attributes {
+            if key.is_empty() || key.chars().count() > 64 {
+                v.add("attributes", "keys must be 1 to 64 characters");
+            }
+            // JSON in PostgreSQL cannot hold a NUL character.
+            if key.contains('\0') || value.contains('\0') {
+                v.add(format!("attributes[{}]", key.escape_debug()), "must not contain NUL characters");
+            }
+            if value.chars().count() > 1024 {
+                v.add(format!("attributes[{}]", key.escape_debug()), "must be at most 1024 characters");
+            }
+        }
+        serde_json::to_string(&e.attributes).ok()
+    };
+
+    if !v.is_empty() {
+        return Err((event_id, v));
+    }
+    match (event_id, person, metric, occurred_at, value) {
+        (Some(event_id), Some(person), Some((metric_id, _)), Some(occurred_at), Some(value)) => Ok(Checked {
+            event_id,
+            person,
+            metric_id,
+            occurred_at,
+            value,
+            source: (!e.source.is_empty()).then(|| e.source.clone()),
+            external_id: (!e.external_id.is_empty()).then(|| e.external_id.clone()),
+            attributes,
+        }),
+        _ => Err((event_id, v)),
+    }
+}

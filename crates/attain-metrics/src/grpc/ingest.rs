@@ -1,0 +1,210 @@
+//! Ingestion: batches and streams of events, retraction and rollup rebuilds. ADMIN and
+//! INTEGRATION callers only.
+
+use std::collections::HashSet;
+
+use attain_domain::{Violations, org::AccessRole};
+use attain_proto::{common::v1::FieldViolation, metrics::v1::*};
+use attain_runtime::{ApiError, ApiResult, Caller, db::begin_tenant, directory::PersonRef};
+use chrono::Utc;
+use futures::StreamExt;
+use uuid::Uuid;
+
+use super::{
+    MetricsApi,
+    check::{self, CatalogIndex, Checked},
+};
+use crate::store::{self, events::EventColumns};
+
+/// Most events in one request or one stream message.
+pub const MAX_BATCH: usize = 5_000;
+
+const INGESTERS: &[AccessRole] = &[AccessRole::Admin, AccessRole::Integration];
+
+fn rejected(index: usize, event_id: Option<Uuid>, violations: Violations) -> EventResult {
+    EventResult {
+        index: index as i32,
+        event_id: event_id.map(|id| id.to_string()).unwrap_or_default(),
+        status: EventStatus::Rejected as i32,
+        violations: violations
+            .into_iter()
+            .map(|v| FieldViolation { field: v.field, description: v.description })
+            .collect(),
+    }
+}
+
+fn check_batch_size(len: usize) -> ApiResult<()> {
+    if len == 0 {
+        return Err(ApiError::invalid("events", "must hold at least one event"));
+    }
+    if len > MAX_BATCH {
+        return Err(ApiError::ResourceExhausted(format!(
+            "a batch holds at most {MAX_BATCH} events, this one {len}; split it"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks, resolves and stores one batch; results are in request order, `index` offset by
+/// `first_index` (for streams).
+async fn ingest_batch(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    events: &[Event],
+    first_index: usize,
+) -> ApiResult<Vec<EventResult>> {
+    check_batch_size(events.len())?;
+    let tenant = caller.tenant_id;
+    let calendar = api.directory.calendar(caller, credential).await?;
+
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let catalog = store::catalog::all(&mut tx, tenant).await?;
+    let index: CatalogIndex = catalog.iter().map(|m| (m.key.as_str(), m)).collect();
+    let now = Utc::now();
+    let checked: Vec<Result<Checked, (Option<Uuid>, Violations)>> =
+        events.iter().map(|e| check::check(e, &index, now)).collect();
+
+    let people: Vec<PersonRef> = checked.iter().flatten().map(|c| c.person.clone()).collect();
+    let resolved = api.directory.resolve(caller, credential, &people).await?;
+
+    let mut results: Vec<Option<EventResult>> = vec![None; events.len()];
+    let mut columns = EventColumns::default();
+    let mut stored_at = Vec::new();
+    for (i, outcome) in checked.into_iter().enumerate() {
+        let c = match outcome {
+            Ok(c) => c,
+            Err((id, v)) => {
+                results[i] = Some(rejected(first_index + i, id, v));
+                continue;
+            }
+        };
+        let Some(person_id) = resolved.get(&c.person).copied().flatten() else {
+            let mut v = Violations::new();
+            let field = match c.person {
+                PersonRef::Id(_) => "person_id",
+                PersonRef::External(_) => "person_external_id",
+            };
+            v.add(field, "no such person in this tenant's directory");
+            results[i] = Some(rejected(first_index + i, Some(c.event_id), v));
+            continue;
+        };
+        columns.event_id.push(c.event_id);
+        columns.person_id.push(person_id);
+        columns.metric_id.push(c.metric_id);
+        columns.occurred_at.push(c.occurred_at);
+        columns.local_day.push(calendar.local_date(c.occurred_at));
+        columns.value.push(c.value);
+        columns.source.push(c.source);
+        columns.external_id.push(c.external_id);
+        columns.attributes.push(c.attributes);
+        stored_at.push(i);
+    }
+
+    let mut inserted: HashSet<Uuid> = if columns.event_id.is_empty() {
+        HashSet::new()
+    } else {
+        store::events::insert(&mut tx, tenant, &columns).await?.into_iter().collect()
+    };
+    tx.commit().await?;
+
+    for (slot, i) in stored_at.into_iter().enumerate() {
+        let id = columns.event_id[slot];
+        // The first occurrence of an id in the batch is the one stored; repeats are duplicates.
+        let status = if inserted.remove(&id) { EventStatus::Accepted } else { EventStatus::Duplicate };
+        results[i] = Some(EventResult {
+            index: (first_index + i) as i32,
+            event_id: id.to_string(),
+            status: status as i32,
+            violations: Vec::new(),
+        });
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn count(results: &[EventResult], status: EventStatus) -> usize {
+    results.iter().filter(|r| r.status == status as i32).count()
+}
+
+pub async fn ingest(api: &MetricsApi, caller: &Caller, credential: &str, req: IngestEventsRequest) -> ApiResult<IngestEventsResponse> {
+    caller.require(INGESTERS, "ingest events")?;
+    let results = ingest_batch(api, caller, credential, &req.events, 0).await?;
+    Ok(IngestEventsResponse {
+        accepted_count: count(&results, EventStatus::Accepted) as i32,
+        duplicate_count: count(&results, EventStatus::Duplicate) as i32,
+        rejected_count: count(&results, EventStatus::Rejected) as i32,
+        results,
+    })
+}
+
+pub async fn stream(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    mut messages: tonic::Streaming<StreamEventsRequest>,
+) -> ApiResult<StreamEventsResponse> {
+    caller.require(INGESTERS, "ingest events")?;
+    let mut response = StreamEventsResponse::default();
+    let mut seen = 0usize;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|status| ApiError::Aborted(format!("the stream broke: {}", status.message())))?;
+        let results = ingest_batch(api, caller, credential, &message.events, seen).await?;
+        seen += message.events.len();
+        for r in results {
+            match EventStatus::try_from(r.status) {
+                Ok(EventStatus::Accepted) => response.accepted_count += 1,
+                Ok(EventStatus::Duplicate) => {
+                    response.duplicate_count += 1;
+                    response.results.push(r);
+                }
+                _ => {
+                    response.rejected_count += 1;
+                    response.results.push(r);
+                }
+            }
+        }
+    }
+    Ok(response)
+}
+
+pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsRequest) -> ApiResult<RetractEventsResponse> {
+    caller.require(INGESTERS, "retract events")?;
+    check_batch_size(req.events.len())?;
+    let mut v = Violations::new();
+    let ids: Vec<Option<Uuid>> = req
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut own = Violations::new();
+            let id = check::event_id(&mut own, &r.event_id, &r.source, &r.external_id);
+            v.extend_prefixed(&format!("events[{i}]"), own);
+            id
+        })
+        .collect();
+    v.into_result(())?;
+    let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
+    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, caller.tenant_id, &ids).await?.into_iter().collect();
+    tx.commit().await?;
+    let results = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| RetractResult {
+            index: i as i32,
+            event_id: id.to_string(),
+            status: if deleted.remove(id) { RetractStatus::Retracted } else { RetractStatus::NotFound } as i32,
+        })
+        .collect();
+    Ok(RetractEventsResponse { results })
+}
+
+pub async fn rebuild(api: &MetricsApi, caller: &Caller, credential: &str) -> ApiResult<RebuildRollupsResponse> {
+    caller.require(&[AccessRole::Admin], "rebuild rollups")?;
+    let calendar = api.directory.fresh_calendar(caller, credential).await?;
+    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let (event_count, rollup_row_count) =
+        store::events::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
+    tx.commit().await?;
+    Ok(RebuildRollupsResponse { event_count, rollup_row_count })
+}

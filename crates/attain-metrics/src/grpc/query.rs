@@ -1,0 +1,281 @@
+//! Aggregate queries: totals, series and top people over a period, from the daily rollups.
+//! Ratios are sum(numerator) / sum(denominator) over the whole period and group.
+
+use std::collections::HashMap;
+
+use attain_domain::{
+    Violations,
+    calendar::Calendar,
+    metric::{MetricKind, Totals, ratio},
+    period::{DateRange, Granularity},
+    ranking::{competition_rank, top},
+};
+use attain_proto::{
+    common::v1::{self as common, period::Kind},
+    metrics::v1::*,
+};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{MetricsApi, catalog::record_kind};
+use crate::store::{
+    self,
+    catalog::MetricRecord,
+    totals::{GroupBy, TotalsRow},
+};
+
+const MAX_PEOPLE: usize = 10_000;
+const MAX_METRICS: usize = 100;
+
+pub fn granularity(value: i32) -> Option<Granularity> {
+    match common::Granularity::try_from(value).ok()? {
+        common::Granularity::Unspecified => None,
+        common::Granularity::Day => Some(Granularity::Day),
+        common::Granularity::Week => Some(Granularity::Week),
+        common::Granularity::Month => Some(Granularity::Month),
+        common::Granularity::Quarter => Some(Granularity::Quarter),
+        common::Granularity::Year => Some(Granularity::Year),
+    }
+}
+
+/// Resolves a period in the tenant's calendar; a calendar period without a date means today.
+pub fn resolve_period(v: &mut Violations, field: &str, period: Option<&common::Period>, calendar: &Calendar) -> Option<DateRange> {
+    match period.and_then(|p| p.kind.as_ref()) {
+        None => {
+            v.add(field, "is required: a calendar period or a date range");
+            None
+        }
+        Some(Kind::Calendar(c)) => {
+            let g = granularity(c.granularity);
+            if g.is_none() {
+                v.add(format!("{field}.calendar.granularity"), "is required");
+            }
+            let date = match c.date.as_ref().filter(|d| (d.year, d.month, d.day) != (0, 0, 0)) {
+                Some(d) => convert::optional_date(v, &format!("{field}.calendar.date"), Some(d)),
+                None => Some(calendar.local_date(Utc::now())),
+            };
+            Some(calendar.period_containing(g?, date?))
+        }
+        Some(Kind::Range(r)) => {
+            let start = convert::required_date(v, &format!("{field}.range.start_date"), r.start_date.as_ref());
+            let end = convert::required_date(v, &format!("{field}.range.end_date"), r.end_date.as_ref());
+            let range = DateRange::new(start?, end?);
+            v.check(&format!("{field}.range"), range)
+        }
+    }
+}
+
+pub fn range_to_proto(r: DateRange) -> common::DateRange {
+    common::DateRange { start_date: Some(convert::date_to_proto(r.start)), end_date: Some(convert::date_to_proto(r.end)) }
+}
+
+/// A requested metric with the catalog rows its value needs.
+struct Wanted<'a> {
+    metric: &'a MetricRecord,
+    kind: MetricKind,
+    ids: Vec<i32>,
+}
+
+fn wanted<'a>(v: &mut Violations, field: &str, keys: &[String], catalog: &'a [MetricRecord]) -> Vec<Wanted<'a>> {
+    let by_key: HashMap<&str, &MetricRecord> = catalog.iter().map(|m| (m.key.as_str(), m)).collect();
+    let mut out = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let Some(metric) = by_key.get(key.as_str()).copied() else {
+            let name = if keys.len() == 1 && field == "metric_key" { field.to_string() } else { format!("{field}[{i}]") };
+            v.add(name, format!("no metric \"{}\" in the catalog", key.escape_debug()));
+            continue;
+        };
+        let kind = record_kind(metric);
+        let ids = match &kind {
+            MetricKind::Events(_) => vec![metric.metric_id],
+            MetricKind::Ratio { numerator, denominator } => [numerator, denominator]
+                .iter()
+                .filter_map(|k| by_key.get(k.as_str()).map(|m| m.metric_id))
+                .collect(),
+        };
+        out.push(Wanted { metric, kind, ids });
+    }
+    out
+}
+
+fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>, catalog: &[MetricRecord]) -> MetricValue {
+    let get = |key: &str| {
+        catalog
+            .iter()
+            .find(|m| m.key == key)
+            .and_then(|m| totals.get(&m.metric_id))
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut out = MetricValue { metric_key: w.metric.key.clone(), ..Default::default() };
+    match &w.kind {
+        MetricKind::Events(aggregation) => {
+            let t = totals.get(&w.metric.metric_id).copied().unwrap_or_default();
+            out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
+            out.event_count = t.count;
+        }
+        MetricKind::Ratio { numerator, denominator } => {
+            let (n, d) = (get(numerator), get(denominator));
+            out.numerator = n.sum;
+            out.denominator = d.sum;
+            out.event_count = d.count;
+            out.value = ratio(n.sum, d.sum).map(metric_value::Value::Ratio);
+        }
+    }
+    out
+}
+
+/// The people a query covers: the requested ones (each must be visible), or everyone visible.
+async fn people(
+    api: &MetricsApi,
+    v: &mut Violations,
+    caller: &Caller,
+    credential: &str,
+    requested: &[String],
+) -> ApiResult<Vec<Uuid>> {
+    if requested.len() > MAX_PEOPLE {
+        v.add("person_ids", format!("at most {MAX_PEOPLE}"));
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = requested
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| convert::required_id(v, &format!("person_ids[{i}]"), id))
+        .collect();
+    if !v.is_empty() {
+        return Ok(Vec::new());
+    }
+    let visible = api.directory.visible_people(caller, credential).await?;
+    if ids.is_empty() {
+        return Ok(visible.to_vec());
+    }
+    if let Some(hidden) = ids.iter().find(|id| !visible.contains(id)) {
+        return Err(ApiError::not_found(format!("person {hidden}")));
+    }
+    Ok(ids)
+}
+
+fn index(rows: &[TotalsRow]) -> HashMap<(Option<Uuid>, Option<chrono::NaiveDate>), HashMap<i32, Totals>> {
+    let mut out: HashMap<_, HashMap<i32, Totals>> = HashMap::new();
+    for r in rows {
+        out.entry((r.person_id, r.day)).or_default().insert(r.metric_id, r.totals());
+    }
+    out
+}
+
+pub async fn totals(api: &MetricsApi, caller: &Caller, credential: &str, req: GetTotalsRequest) -> ApiResult<GetTotalsResponse> {
+    let calendar = api.directory.calendar(caller, credential).await?;
+    let mut v = Violations::new();
+    if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
+        v.add("metric_keys", format!("name 1 to {MAX_METRICS} metrics"));
+    }
+    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
+    let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
+    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let wanted = wanted(&mut v, "metric_keys", &req.metric_keys, &catalog);
+    let range = v.into_result(range)?.ok_or_else(|| ApiError::invalid("period", "is required"))?;
+    let combined = req.grouping == Grouping::Combined as i32;
+    let ids: Vec<i32> = wanted.iter().flat_map(|w| w.ids.iter().copied()).collect();
+    let group = if combined { GroupBy::Combined } else { GroupBy::Person };
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range.start, range.end, group).await?;
+    tx.commit().await?;
+    let by_person = index(&rows);
+    let empty = HashMap::new();
+    let row = |person: Option<Uuid>| PersonTotals {
+        person_id: person.map(|p| p.to_string()).unwrap_or_default(),
+        values: wanted.iter().map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty), &catalog)).collect(),
+    };
+    let rows = if combined { vec![row(None)] } else { people.iter().map(|p| row(Some(*p))).collect() };
+    Ok(GetTotalsResponse { range: Some(range_to_proto(range)), rows })
+}
+
+pub async fn series(api: &MetricsApi, caller: &Caller, credential: &str, req: GetSeriesRequest) -> ApiResult<GetSeriesResponse> {
+    let calendar = api.directory.calendar(caller, credential).await?;
+    let mut v = Violations::new();
+    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
+    let bucket = match granularity(req.bucket) {
+        Some(g @ (Granularity::Day | Granularity::Week | Granularity::Month)) => Some(g),
+        _ => {
+            v.add("bucket", "must be GRANULARITY_DAY, GRANULARITY_WEEK or GRANULARITY_MONTH");
+            None
+        }
+    };
+    let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
+    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
+    v.into_result(())?;
+    let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
+        return Err(ApiError::invalid("period", "is required"));
+    };
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &w.ids, range.start, range.end, GroupBy::Day).await?;
+    tx.commit().await?;
+    let points = calendar
+        .buckets(bucket, range)
+        .into_iter()
+        .map(|b| {
+            let mut sums: HashMap<i32, Totals> = HashMap::new();
+            for r in rows.iter().filter(|r| r.day.is_some_and(|d| b.contains(d))) {
+                let entry = sums.entry(r.metric_id).or_default();
+                *entry = entry.merge(r.totals());
+            }
+            SeriesPoint { range: Some(range_to_proto(b)), value: Some(value_of(w, &sums, &catalog)) }
+        })
+        .collect();
+    Ok(GetSeriesResponse { range: Some(range_to_proto(range)), points })
+}
+
+pub async fn top_people(api: &MetricsApi, caller: &Caller, credential: &str, req: GetTopPeopleRequest) -> ApiResult<GetTopPeopleResponse> {
+    let calendar = api.directory.calendar(caller, credential).await?;
+    let mut v = Violations::new();
+    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
+    let limit = match req.limit {
+        0 => 10,
+        n @ 1..=100 => n as usize,
+        _ => {
+            v.add("limit", "must be between 0 and 100");
+            10
+        }
+    };
+    if req.min_denominator < 0 {
+        v.add("min_denominator", "must not be negative");
+    }
+    let min_denominator = req.min_denominator.max(1);
+    // Everyone visible is the common case for whole-tenant callers; a filter list is needed
+    // only for a subset or for managers and reps.
+    let everyone = req.person_ids.is_empty() && caller.role.sees_whole_tenant();
+    let people = if everyone { Vec::new() } else { people(api, &mut v, caller, credential, &req.person_ids).await? };
+    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
+    v.into_result(())?;
+    let (Some(range), Some(w)) = (range, wanted.first()) else {
+        return Err(ApiError::invalid("period", "is required"));
+    };
+    let filter = (!everyone).then_some(people.as_slice());
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, filter, &w.ids, range.start, range.end, GroupBy::Person).await?;
+    tx.commit().await?;
+    let scored: Vec<(f64, (Uuid, MetricValue))> = index(&rows)
+        .into_iter()
+        .filter_map(|((person, _), totals)| {
+            let value = value_of(w, &totals, &catalog);
+            let score = match value.value? {
+                metric_value::Value::Total(t) if value.event_count > 0 => t as f64,
+                metric_value::Value::Ratio(r) if value.denominator >= min_denominator => r,
+                _ => return None,
+            };
+            Some((score, (person?, value)))
+        })
+        .collect();
+    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
+    let ranked = top(competition_rank(scored, lower_is_better, |(person, _)| *person), limit);
+    Ok(GetTopPeopleResponse {
+        range: Some(range_to_proto(range)),
+        rows: ranked
+            .into_iter()
+            .map(|r| RankedPerson { rank: r.rank as i32, person_id: r.item.0.to_string(), value: Some(r.item.1) })
+            .collect(),
+    })
+}

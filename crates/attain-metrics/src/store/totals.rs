@@ -1,0 +1,66 @@
+//! Aggregates over the daily rollups.
+
+use attain_domain::metric::Totals;
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{Conn, Result};
+
+/// Totals of one metric for one person (or for everyone combined, with `person_id` `None`),
+/// or for one day when grouped by day.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TotalsRow {
+    pub person_id: Option<Uuid>,
+    pub day: Option<NaiveDate>,
+    pub metric_id: i32,
+    pub sum: i64,
+    pub count: i64,
+    pub max: i64,
+}
+
+impl TotalsRow {
+    pub fn totals(&self) -> Totals {
+        Totals { sum: self.sum, count: self.count, max: self.max }
+    }
+}
+
+/// How rows are grouped besides by metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Person,
+    Combined,
+    Day,
+}
+
+/// Totals of `metrics` over `[start, end]` for `people` (`None`: everyone with data).
+pub async fn totals(
+    c: &mut Conn,
+    tenant: Uuid,
+    people: Option<&[Uuid]>,
+    metrics: &[i32],
+    start: NaiveDate,
+    end: NaiveDate,
+    group: GroupBy,
+) -> Result<Vec<TotalsRow>> {
+    let (select, group_by) = match group {
+        GroupBy::Person => ("person_id, NULL::date AS day", "person_id, metric_id"),
+        GroupBy::Combined => ("NULL::uuid AS person_id, NULL::date AS day", "metric_id"),
+        GroupBy::Day => ("NULL::uuid AS person_id, day", "day, metric_id"),
+    };
+    // The metric-first index serves "everyone"; the person-first key serves a list of people.
+    let sql = format!(
+        "SELECT {select}, metric_id, sum(sum)::bigint AS sum, sum(count)::bigint AS count, max(max) AS max
+         FROM metrics.daily_rollups
+         WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4
+           AND ($5::uuid[] IS NULL OR person_id = ANY($5))
+         GROUP BY {group_by}"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(metrics)
+        .bind(start)
+        .bind(end)
+        .bind(people)
+        .fetch_all(c)
+        .await
+}

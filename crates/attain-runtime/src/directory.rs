@@ -1,0 +1,274 @@
+//! The org directory as the other services see it: over gRPC only (they never read the org
+//! schema), on the original caller's behalf, with short-lived caches so that a stream of event
+//! batches does not cost a directory call per batch.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use attain_domain::{
+    calendar::Calendar,
+    org::{AccessRole, ExternalId},
+};
+use attain_proto::org::v1::{
+    AccessRole as PbRole, ExternalId as PbExternalId, GetTenantRequest, ResolvePeopleRequest, VerifyApiKeyRequest,
+    credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
+};
+use futures::future::BoxFuture;
+use sha2::{Digest, Sha256};
+use tonic::{Code, Request, Status, transport::Channel};
+use uuid::Uuid;
+
+use crate::{
+    ApiError, Caller,
+    auth::{ApiKey, ApiKeyStore},
+    convert,
+};
+
+/// How long answers are reused. A revoked key keeps working this long in other services.
+const TTL: Duration = Duration::from_secs(30);
+/// Deadline of each directory call, so a down directory fails calls fast instead of hanging.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Entries per cache before it is emptied, which bounds memory under many distinct keys.
+const MAX_ENTRIES: usize = 100_000;
+
+struct Cache<K, V> {
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
+    fn new() -> Self {
+        Self { entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (Instant::now(), value));
+        }
+    }
+}
+
+/// Who an event or query names: an Attain person id, or an id in another system.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PersonRef {
+    Id(Uuid),
+    External(ExternalId),
+}
+
+pub struct Directory {
+    org: OrgServiceClient<Channel>,
+    credentials: CredentialServiceClient<Channel>,
+    keys: Cache<[u8; 32], Option<Caller>>,
+    calendars: Cache<Uuid, Calendar>,
+    people: Cache<(Uuid, PersonRef), Option<Uuid>>,
+    visible: Cache<[u8; 32], Arc<Vec<Uuid>>>,
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// Turns a directory failure into the caller's error: a down directory is retryable.
+fn directory_error(status: Status) -> ApiError {
+    match status.code() {
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+            ApiError::Unavailable("the org directory is unavailable; retry".into())
+        }
+        Code::Unauthenticated => ApiError::Unauthenticated(status.message().into()),
+        Code::PermissionDenied => ApiError::PermissionDenied(status.message().into()),
+        Code::NotFound => ApiError::NotFound(status.message().into()),
+        Code::ResourceExhausted => ApiError::ResourceExhausted("the org directory is overloaded; retry".into()),
+        _ => ApiError::internal(anyhow::anyhow!("org directory call failed: {status:?}")),
+    }
+}
+
+fn on_behalf<T>(message: T, credential: &str) -> Result<Request<T>, ApiError> {
+    let mut request = Request::new(message);
+    request.set_timeout(CALL_TIMEOUT);
+    let value = format!("Bearer {credential}")
+        .parse()
+        .map_err(|_| ApiError::Unauthenticated("credential is not valid header text".into()))?;
+    request.metadata_mut().insert("authorization", value);
+    Ok(request)
+}
+
+impl Directory {
+    /// Connects lazily to the scorecard service at `url`, e.g. `http://scorecard:50052`.
+    pub fn new(url: &str) -> anyhow::Result<Directory> {
+        let channel = Channel::from_shared(url.to_string())
+            .map_err(|e| anyhow::anyhow!("ATTAIN_ORG_URL \"{url}\" is not a valid URL: {e}"))?
+            .connect_timeout(CALL_TIMEOUT)
+            .connect_lazy();
+        Ok(Directory {
+            org: OrgServiceClient::new(channel.clone()),
+            credentials: CredentialServiceClient::new(channel),
+            keys: Cache::new(),
+            calendars: Cache::new(),
+            people: Cache::new(),
+            visible: Cache::new(),
+        })
+    }
+
+    /// The tenant's calendar, read with the caller's credential.
+    pub async fn calendar(&self, caller: &Caller, credential: &str) -> Result<Calendar, ApiError> {
+        match self.calendars.get(&caller.tenant_id) {
+            Some(calendar) => Ok(calendar),
+            None => self.fresh_calendar(caller, credential).await,
+        }
+    }
+
+    /// The tenant's calendar as the directory has it now, bypassing the cache (e.g. to rebuild
+    /// rollups right after a time-zone change).
+    pub async fn fresh_calendar(&self, caller: &Caller, credential: &str) -> Result<Calendar, ApiError> {
+        let tenant = self
+            .org
+            .clone()
+            .get_tenant(on_behalf(GetTenantRequest {}, credential)?)
+            .await
+            .map_err(directory_error)?
+            .into_inner()
+            .tenant
+            .and_then(|t| t.calendar)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant without calendar")))?;
+        let days: Vec<_> = tenant.working_days.iter().map(|d| convert::weekday_from_proto(*d)).collect();
+        let calendar = Calendar::new(
+            &tenant.time_zone,
+            convert::weekday_from_proto(tenant.first_day_of_week),
+            tenant.fiscal_year_start_month,
+            &days,
+        )
+        .map_err(|v| ApiError::internal(anyhow::anyhow!("stored calendar is invalid: {v}")))?;
+        self.calendars.put(caller.tenant_id, calendar.clone());
+        Ok(calendar)
+    }
+
+    /// Resolves people to Attain ids; `None` for unknown (or invisible) ones.
+    pub async fn resolve(
+        &self,
+        caller: &Caller,
+        credential: &str,
+        people: &[PersonRef],
+    ) -> Result<HashMap<PersonRef, Option<Uuid>>, ApiError> {
+        // Answers depend on what the caller may see; only whole-tenant callers share a cache.
+        let shared = caller.role.sees_whole_tenant();
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for person in people {
+            if out.contains_key(person) {
+                continue;
+            }
+            match self.people.get(&(caller.tenant_id, person.clone())).filter(|_| shared) {
+                Some(found) => {
+                    out.insert(person.clone(), found);
+                }
+                None => {
+                    out.insert(person.clone(), None);
+                    missing.push(person.clone());
+                }
+            }
+        }
+        for chunk in missing.chunks(10_000) {
+            let mut request = ResolvePeopleRequest::default();
+            for person in chunk {
+                match person {
+                    PersonRef::Id(id) => request.person_ids.push(id.to_string()),
+                    PersonRef::External(e) => {
+                        request.external_ids.push(PbExternalId { system: e.system.clone(), id: e.id.clone() })
+                    }
+                }
+            }
+            let found = self
+                .org
+                .clone()
+                .resolve_people(on_behalf(request, credential)?)
+                .await
+                .map_err(directory_error)?
+                .into_inner()
+                .people;
+            for p in found {
+                let Ok(id) = Uuid::try_parse(&p.person_id) else { continue };
+                let key = match p.external_id {
+                    Some(e) => PersonRef::External(ExternalId { system: e.system, id: e.id }),
+                    None => PersonRef::Id(id),
+                };
+                out.insert(key, Some(id));
+            }
+            if shared {
+                for person in chunk {
+                    let found = out.get(person).copied().flatten();
+                    self.people.put((caller.tenant_id, person.clone()), found);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Everyone the caller may see.
+    pub async fn visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        let key = if caller.role.sees_whole_tenant() {
+            digest(&format!("tenant:{}", caller.tenant_id))
+        } else {
+            digest(credential)
+        };
+        if let Some(people) = self.visible.get(&key) {
+            return Ok(people);
+        }
+        let request = ResolvePeopleRequest { all_visible: true, ..Default::default() };
+        let people: Vec<Uuid> = self
+            .org
+            .clone()
+            .resolve_people(on_behalf(request, credential)?)
+            .await
+            .map_err(directory_error)?
+            .into_inner()
+            .people
+            .iter()
+            .filter_map(|p| Uuid::try_parse(&p.person_id).ok())
+            .collect();
+        let people = Arc::new(people);
+        self.visible.put(key, people.clone());
+        Ok(people)
+    }
+}
+
+impl ApiKeyStore for Directory {
+    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>> {
+        Box::pin(async move {
+            let text = key.text();
+            let cache_key = digest(&text);
+            if let Some(answer) = self.keys.get(&cache_key) {
+                return Ok(answer);
+            }
+            let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
+            request.set_timeout(CALL_TIMEOUT);
+            let answer = self.credentials.clone().verify_api_key(request).await.map_err(directory_error)?.into_inner();
+            let role = match PbRole::try_from(answer.role) {
+                Ok(PbRole::Admin) => Some(AccessRole::Admin),
+                Ok(PbRole::Manager) => Some(AccessRole::Manager),
+                Ok(PbRole::Rep) => Some(AccessRole::Rep),
+                Ok(PbRole::Integration) => Some(AccessRole::Integration),
+                _ => None,
+            };
+            let caller = match (answer.valid, Uuid::try_parse(&answer.tenant_id), role) {
+                (true, Ok(tenant_id), Some(role)) => Some(Caller {
+                    tenant_id,
+                    person_id: Uuid::try_parse(&answer.person_id).ok(),
+                    role,
+                }),
+                _ => None,
+            };
+            self.keys.put(cache_key, caller.clone());
+            Ok(caller)
+        })
+    }
+}
