@@ -66,8 +66,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
     owner.close().await;
 
-    let scorecard = format!("{}:{}", args.host, args.base_port + services::Service::Scorecard.port_offset());
-    let peers = services::Peers { org_url: format!("http://{scorecard}") };
+    let scorecard = format!(
+        "{}:{}",
+        args.host,
+        args.base_port + services::Service::Scorecard.port_offset()
+    );
+    let peers = services::Peers {
+        org_url: format!("http://{scorecard}"),
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();

@@ -33,9 +33,9 @@ macro_rules! text_enum {
 
 pub mod calendar;
 pub mod metric;
+pub mod org;
 pub mod period;
 pub mod ranking;
-pub mod org;
 pub mod violation;
 
 pub use violation::{Violation, Violations};

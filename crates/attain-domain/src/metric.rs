@@ -51,7 +51,9 @@ pub fn check_key(key: &str) -> Result<(), String> {
     let ok = !key.is_empty()
         && key.len() <= 64
         && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -73,7 +75,13 @@ impl Totals {
         Totals {
             sum: self.sum.saturating_add(other.sum),
             count: self.count.saturating_add(other.count),
-            max: if self.count == 0 { other.max } else if other.count == 0 { self.max } else { self.max.max(other.max) },
+            max: if self.count == 0 {
+                other.max
+            } else if other.count == 0 {
+                self.max
+            } else {
+                self.max.max(other.max)
+            },
         }
     }
 
@@ -98,7 +106,10 @@ pub fn check_def(def: &MetricDef, exists: impl Fn(&str) -> Option<MetricKind>) -
     crate::org::check_name(&mut v, "display_name", &def.display_name);
     crate::org::check_optional_text_multiline(&mut v, "description", &def.description, 2000);
     if let MetricKind::Ratio { numerator, denominator } = &def.kind {
-        for (field, key) in [("ratio.numerator_key", numerator), ("ratio.denominator_key", denominator)] {
+        for (field, key) in [
+            ("ratio.numerator_key", numerator),
+            ("ratio.denominator_key", denominator),
+        ] {
             match exists(key) {
                 Some(MetricKind::Events(_)) => {}
                 Some(MetricKind::Ratio { .. }) => v.add(field, "must name an event metric, not another ratio"),
@@ -133,44 +144,289 @@ pub fn built_in_catalog() -> Vec<MetricDef> {
         display_name: name.into(),
         description: description.into(),
         layer: Efficiency,
-        kind: MetricKind::Ratio { numerator: num.into(), denominator: den.into() },
+        kind: MetricKind::Ratio {
+            numerator: num.into(),
+            denominator: den.into(),
+        },
         unit,
         direction: HigherIsBetter,
     };
     let c = Unit::Count;
     let money = Unit::CurrencyMinor;
     vec![
-        event("calls", "Calls", Activity, Count, c, HigherIsBetter, "Outbound dials, connected or not."),
-        event("emails", "Emails", Activity, Count, c, HigherIsBetter, "Prospecting and follow-up emails sent."),
-        event("social_connects", "Social connects", Activity, Count, c, HigherIsBetter, "Social-selling touches, e.g. LinkedIn messages and connection requests."),
-        event("contacts_in_sequence", "Contacts added to sequence", Activity, Count, c, HigherIsBetter, "New contacts enrolled in an outreach sequence."),
-        event("contacts_added_to_opportunities", "Contacts added to open opportunities", Activity, Count, c, HigherIsBetter, "Contacts added to open opportunities (multi-threading)."),
-        event("talk_time", "Talk time", Activity, Sum, Unit::Seconds, HigherIsBetter, "Seconds spent in conversation on calls."),
-        event("connects", "Connects", Objective, Count, c, HigherIsBetter, "Calls that reached a person."),
-        event("conversations", "Conversations", Objective, Count, c, HigherIsBetter, "Connects that became a real conversation."),
-        event("meetings_set", "Meetings set", Objective, Count, c, HigherIsBetter, "Meetings booked."),
-        event("meetings_held", "Meetings held", Objective, Count, c, HigherIsBetter, "Booked meetings that took place."),
-        event("meetings_qualified", "Meetings qualified", Objective, Count, c, HigherIsBetter, "Held meetings that qualified."),
-        event("meetings_converted", "Meetings converted to pipeline", Objective, Count, c, HigherIsBetter, "Held meetings that became pipeline."),
-        event("opportunities_created", "Opportunities created", Objective, Count, c, HigherIsBetter, "New opportunities."),
-        event("opportunities_advanced", "Opportunities advanced", Objective, Count, c, HigherIsBetter, "Opportunities moved forward a stage."),
-        event("expansion_amount", "Expansion", Objective, Sum, money, HigherIsBetter, "Expansion on existing accounts, in minor currency units."),
-        event("pipeline_amount", "Pipeline created", Result, Sum, money, HigherIsBetter, "Pipeline created, in minor currency units."),
-        event("deals_won", "Deals won", Result, Count, c, HigherIsBetter, "Deals closed won."),
-        event("deals_lost", "Deals lost", Result, Count, c, LowerIsBetter, "Deals closed lost."),
-        event("revenue_won", "Revenue won", Result, Sum, money, HigherIsBetter, "Revenue of deals won, in minor currency units."),
-        event("gross_profit_won", "Gross profit won", Result, Sum, money, HigherIsBetter, "Gross profit of deals won, in minor currency units."),
-        event("largest_deal", "Largest deal", Result, Max, money, HigherIsBetter, "Amount of each won deal; the metric reports the largest single one."),
-        event("days_to_close", "Days to close", Result, Sum, Unit::Days, LowerIsBetter, "Days from creation to close of each won deal."),
-        ratio("call_to_connect", "Call to connect", "connects", "calls", Unit::Ratio, "Share of calls that connected."),
-        ratio("call_to_conversation", "Dial to conversation", "conversations", "calls", Unit::Ratio, "Share of calls that became conversations."),
-        ratio("conversation_to_meeting_set", "Conversation to meeting set", "meetings_set", "conversations", Unit::Ratio, "Share of conversations that booked a meeting."),
-        ratio("set_to_held", "Meeting set to held", "meetings_held", "meetings_set", Unit::Ratio, "Share of booked meetings that took place."),
-        ratio("held_to_qualified", "Held to qualified", "meetings_qualified", "meetings_held", Unit::Ratio, "Share of held meetings that qualified."),
-        ratio("meeting_to_next_stage", "Meeting to next stage", "meetings_converted", "meetings_held", Unit::Ratio, "Share of held meetings that became pipeline."),
-        ratio("win_rate", "Win rate", "deals_won", "opportunities_created", Unit::Ratio, "Deals won per opportunity created."),
-        ratio("average_deal_size", "Average deal size", "revenue_won", "deals_won", money, "Revenue won per deal won."),
-        MetricDef { direction: Direction::LowerIsBetter, ..ratio("average_days_to_close", "Average days to close", "days_to_close", "deals_won", Unit::Days, "Days to close per deal won.") },
+        event(
+            "calls",
+            "Calls",
+            Activity,
+            Count,
+            c,
+            HigherIsBetter,
+            "Outbound dials, connected or not.",
+        ),
+        event(
+            "emails",
+            "Emails",
+            Activity,
+            Count,
+            c,
+            HigherIsBetter,
+            "Prospecting and follow-up emails sent.",
+        ),
+        event(
+            "social_connects",
+            "Social connects",
+            Activity,
+            Count,
+            c,
+            HigherIsBetter,
+            "Social-selling touches, e.g. LinkedIn messages and connection requests.",
+        ),
+        event(
+            "contacts_in_sequence",
+            "Contacts added to sequence",
+            Activity,
+            Count,
+            c,
+            HigherIsBetter,
+            "New contacts enrolled in an outreach sequence.",
+        ),
+        event(
+            "contacts_added_to_opportunities",
+            "Contacts added to open opportunities",
+            Activity,
+            Count,
+            c,
+            HigherIsBetter,
+            "Contacts added to open opportunities (multi-threading).",
+        ),
+        event(
+            "talk_time",
+            "Talk time",
+            Activity,
+            Sum,
+            Unit::Seconds,
+            HigherIsBetter,
+            "Seconds spent in conversation on calls.",
+        ),
+        event(
+            "connects",
+            "Connects",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Calls that reached a person.",
+        ),
+        event(
+            "conversations",
+            "Conversations",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Connects that became a real conversation.",
+        ),
+        event(
+            "meetings_set",
+            "Meetings set",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Meetings booked.",
+        ),
+        event(
+            "meetings_held",
+            "Meetings held",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Booked meetings that took place.",
+        ),
+        event(
+            "meetings_qualified",
+            "Meetings qualified",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Held meetings that qualified.",
+        ),
+        event(
+            "meetings_converted",
+            "Meetings converted to pipeline",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Held meetings that became pipeline.",
+        ),
+        event(
+            "opportunities_created",
+            "Opportunities created",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "New opportunities.",
+        ),
+        event(
+            "opportunities_advanced",
+            "Opportunities advanced",
+            Objective,
+            Count,
+            c,
+            HigherIsBetter,
+            "Opportunities moved forward a stage.",
+        ),
+        event(
+            "expansion_amount",
+            "Expansion",
+            Objective,
+            Sum,
+            money,
+            HigherIsBetter,
+            "Expansion on existing accounts, in minor currency units.",
+        ),
+        event(
+            "pipeline_amount",
+            "Pipeline created",
+            Result,
+            Sum,
+            money,
+            HigherIsBetter,
+            "Pipeline created, in minor currency units.",
+        ),
+        event(
+            "deals_won",
+            "Deals won",
+            Result,
+            Count,
+            c,
+            HigherIsBetter,
+            "Deals closed won.",
+        ),
+        event(
+            "deals_lost",
+            "Deals lost",
+            Result,
+            Count,
+            c,
+            LowerIsBetter,
+            "Deals closed lost.",
+        ),
+        event(
+            "revenue_won",
+            "Revenue won",
+            Result,
+            Sum,
+            money,
+            HigherIsBetter,
+            "Revenue of deals won, in minor currency units.",
+        ),
+        event(
+            "gross_profit_won",
+            "Gross profit won",
+            Result,
+            Sum,
+            money,
+            HigherIsBetter,
+            "Gross profit of deals won, in minor currency units.",
+        ),
+        event(
+            "largest_deal",
+            "Largest deal",
+            Result,
+            Max,
+            money,
+            HigherIsBetter,
+            "Amount of each won deal; the metric reports the largest single one.",
+        ),
+        event(
+            "days_to_close",
+            "Days to close",
+            Result,
+            Sum,
+            Unit::Days,
+            LowerIsBetter,
+            "Days from creation to close of each won deal.",
+        ),
+        ratio(
+            "call_to_connect",
+            "Call to connect",
+            "connects",
+            "calls",
+            Unit::Ratio,
+            "Share of calls that connected.",
+        ),
+        ratio(
+            "call_to_conversation",
+            "Dial to conversation",
+            "conversations",
+            "calls",
+            Unit::Ratio,
+            "Share of calls that became conversations.",
+        ),
+        ratio(
+            "conversation_to_meeting_set",
+            "Conversation to meeting set",
+            "meetings_set",
+            "conversations",
+            Unit::Ratio,
+            "Share of conversations that booked a meeting.",
+        ),
+        ratio(
+            "set_to_held",
+            "Meeting set to held",
+            "meetings_held",
+            "meetings_set",
+            Unit::Ratio,
+            "Share of booked meetings that took place.",
+        ),
+        ratio(
+            "held_to_qualified",
+            "Held to qualified",
+            "meetings_qualified",
+            "meetings_held",
+            Unit::Ratio,
+            "Share of held meetings that qualified.",
+        ),
+        ratio(
+            "meeting_to_next_stage",
+            "Meeting to next stage",
+            "meetings_converted",
+            "meetings_held",
+            Unit::Ratio,
+            "Share of held meetings that became pipeline.",
+        ),
+        ratio(
+            "win_rate",
+            "Win rate",
+            "deals_won",
+            "opportunities_created",
+            Unit::Ratio,
+            "Deals won per opportunity created.",
+        ),
+        ratio(
+            "average_deal_size",
+            "Average deal size",
+            "revenue_won",
+            "deals_won",
+            money,
+            "Revenue won per deal won.",
+        ),
+        MetricDef {
+            direction: Direction::LowerIsBetter,
+            ..ratio(
+                "average_days_to_close",
+                "Average days to close",
+                "days_to_close",
+                "deals_won",
+                Unit::Days,
+                "Days to close per deal won.",
+            )
+        },
     ]
 }
 
@@ -198,10 +454,22 @@ mod tests {
     #[test]
     fn max_ignores_empty_totals() {
         let empty = Totals::default();
-        let a = Totals { sum: 10, count: 2, max: 7 };
+        let a = Totals {
+            sum: 10,
+            count: 2,
+            max: 7,
+        };
         assert_eq!(empty.merge(a), a);
         assert_eq!(a.merge(empty), a);
-        assert_eq!(a.merge(Totals { sum: 3, count: 1, max: 3 }).max, 7);
+        assert_eq!(
+            a.merge(Totals {
+                sum: 3,
+                count: 1,
+                max: 3
+            })
+            .max,
+            7
+        );
     }
 
     #[test]
@@ -209,7 +477,12 @@ mod tests {
         let catalog = built_in_catalog();
         let kind_of = |key: &str| catalog.iter().find(|m| m.key == key).map(|m| m.kind.clone());
         for def in &catalog {
-            assert!(check_def(def, kind_of).is_empty(), "{}: {}", def.key, check_def(def, kind_of));
+            assert!(
+                check_def(def, kind_of).is_empty(),
+                "{}: {}",
+                def.key,
+                check_def(def, kind_of)
+            );
         }
         let mut keys: Vec<_> = catalog.iter().map(|m| &m.key).collect();
         keys.sort();
@@ -226,7 +499,10 @@ mod tests {
             display_name: "x".into(),
             description: String::new(),
             layer: Layer::Result,
-            kind: MetricKind::Ratio { numerator: "win_rate".into(), denominator: "nope".into() },
+            kind: MetricKind::Ratio {
+                numerator: "win_rate".into(),
+                denominator: "nope".into(),
+            },
             unit: Unit::Ratio,
             direction: Direction::HigherIsBetter,
         };
@@ -262,8 +538,14 @@ mod event_id_tests {
 
     #[test]
     fn derived_ids_are_stable_and_unambiguous() {
-        assert_eq!(derive_event_id("salesforce", "00T1"), derive_event_id("salesforce", "00T1"));
+        assert_eq!(
+            derive_event_id("salesforce", "00T1"),
+            derive_event_id("salesforce", "00T1")
+        );
         assert_ne!(derive_event_id("a", "b:c"), derive_event_id("a:b", "c"));
-        assert_ne!(derive_event_id("salesforce", "00T1"), derive_event_id("hubspot", "00T1"));
+        assert_ne!(
+            derive_event_id("salesforce", "00T1"),
+            derive_event_id("hubspot", "00T1")
+        );
     }
 }

@@ -86,7 +86,10 @@ pub fn check_optional_text(v: &mut Violations, field: &str, text: &str, max: usi
 pub fn check_optional_text_multiline(v: &mut Violations, field: &str, text: &str, max: usize) {
     if text.chars().count() > max {
         v.add(field, format!("must be at most {max} characters"));
-    } else if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    } else if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         v.add(field, "must not contain control characters");
     }
 }

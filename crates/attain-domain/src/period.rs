@@ -60,13 +60,19 @@ impl Calendar {
             Granularity::Day => return DateRange { start: date, end: date },
             Granularity::Week => {
                 let start = self.week_start(date);
-                return DateRange { start, end: start + Days::new(6) };
+                return DateRange {
+                    start,
+                    end: start + Days::new(6),
+                };
             }
             Granularity::Month => (first_of_month(date), 1),
             Granularity::Quarter => (first_of_month(date) - Months::new(months_into_year % 3), 3),
             Granularity::Year => (first_of_month(date) - Months::new(months_into_year), 12),
         };
-        DateRange { start, end: last_day_before(start + Months::new(months)) }
+        DateRange {
+            start,
+            end: last_day_before(start + Months::new(months)),
+        }
     }
 
     /// The period of the same granularity right before the one containing `date`.
@@ -112,29 +118,71 @@ mod tests {
     #[test]
     fn fiscal_quarter_of_15_may_with_a_february_year_is_may_to_july() {
         let q = cal(2).period_containing(Granularity::Quarter, d(2026, 5, 15));
-        assert_eq!(q, DateRange { start: d(2026, 5, 1), end: d(2026, 7, 31) });
+        assert_eq!(
+            q,
+            DateRange {
+                start: d(2026, 5, 1),
+                end: d(2026, 7, 31)
+            }
+        );
     }
 
     #[test]
     fn fiscal_year_of_january_with_a_february_year_began_the_february_before() {
         let y = cal(2).period_containing(Granularity::Year, d(2027, 1, 10));
-        assert_eq!(y, DateRange { start: d(2026, 2, 1), end: d(2027, 1, 31) });
+        assert_eq!(
+            y,
+            DateRange {
+                start: d(2026, 2, 1),
+                end: d(2027, 1, 31)
+            }
+        );
     }
 
     #[test]
     fn month_and_week_and_previous_period() {
         let c = cal(1);
-        assert_eq!(c.period_containing(Granularity::Month, d(2028, 2, 10)), DateRange { start: d(2028, 2, 1), end: d(2028, 2, 29) });
-        assert_eq!(c.period_containing(Granularity::Week, d(2026, 11, 25)), DateRange { start: d(2026, 11, 23), end: d(2026, 11, 29) });
-        assert_eq!(c.previous_period(Granularity::Quarter, d(2026, 1, 15)), DateRange { start: d(2025, 10, 1), end: d(2025, 12, 31) });
+        assert_eq!(
+            c.period_containing(Granularity::Month, d(2028, 2, 10)),
+            DateRange {
+                start: d(2028, 2, 1),
+                end: d(2028, 2, 29)
+            }
+        );
+        assert_eq!(
+            c.period_containing(Granularity::Week, d(2026, 11, 25)),
+            DateRange {
+                start: d(2026, 11, 23),
+                end: d(2026, 11, 29)
+            }
+        );
+        assert_eq!(
+            c.previous_period(Granularity::Quarter, d(2026, 1, 15)),
+            DateRange {
+                start: d(2025, 10, 1),
+                end: d(2025, 12, 31)
+            }
+        );
     }
 
     #[test]
     fn weekly_buckets_are_clipped_to_the_range() {
         let range = DateRange::new(d(2026, 11, 1), d(2026, 11, 30)).unwrap();
         let weeks = cal(1).buckets(Granularity::Week, range);
-        assert_eq!(weeks.first().unwrap(), &DateRange { start: d(2026, 11, 1), end: d(2026, 11, 1) });
-        assert_eq!(weeks.last().unwrap(), &DateRange { start: d(2026, 11, 30), end: d(2026, 11, 30) });
+        assert_eq!(
+            weeks.first().unwrap(),
+            &DateRange {
+                start: d(2026, 11, 1),
+                end: d(2026, 11, 1)
+            }
+        );
+        assert_eq!(
+            weeks.last().unwrap(),
+            &DateRange {
+                start: d(2026, 11, 30),
+                end: d(2026, 11, 30)
+            }
+        );
         assert_eq!(weeks.len(), 6);
     }
 

@@ -18,7 +18,11 @@ pub fn competition_rank<T, K: Ord>(
     tie_break: impl Fn(&T) -> K,
 ) -> Vec<Ranked<T>> {
     items.sort_by(|(a, x), (b, y)| {
-        let by_score = if lower_is_better { a.total_cmp(b) } else { b.total_cmp(a) };
+        let by_score = if lower_is_better {
+            a.total_cmp(b)
+        } else {
+            b.total_cmp(a)
+        };
         by_score.then_with(|| tie_break(x).cmp(&tie_break(y)))
     });
     let mut out: Vec<Ranked<T>> = Vec::with_capacity(items.len());
@@ -36,7 +40,9 @@ pub fn competition_rank<T, K: Ord>(
 
 /// The first `limit` entries by position, plus any entries tied with the last one kept.
 pub fn top<T>(ranked: Vec<Ranked<T>>, limit: usize) -> Vec<Ranked<T>> {
-    let Some(cutoff) = ranked.get(limit.saturating_sub(1)).map(|r| r.rank) else { return ranked };
+    let Some(cutoff) = ranked.get(limit.saturating_sub(1)).map(|r| r.rank) else {
+        return ranked;
+    };
     ranked.into_iter().take_while(|r| r.rank <= cutoff).collect()
 }
 

@@ -23,7 +23,11 @@ pub use grpc::{MAX_BATCH, MetricsApi};
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The schema this service owns and the migrations that make it.
-pub const SCHEMAS: SchemaSet = SchemaSet { service: "metrics", schemas: &["metrics"], migrator: &MIGRATOR };
+pub const SCHEMAS: SchemaSet = SchemaSet {
+    service: "metrics",
+    schemas: &["metrics"],
+    migrator: &MIGRATOR,
+};
 
 /// Serves the metrics API on `incoming` until `shutdown` completes. `pool` must run as the
 /// service role; `org_url` is the scorecard service that holds the org directory.

@@ -40,12 +40,17 @@ struct Cache<K, V> {
 
 impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
     fn new() -> Self {
-        Self { entries: Mutex::new(HashMap::new()) }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     fn get(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, v)| v.clone())
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < TTL)
+            .map(|(_, v)| v.clone())
     }
 
     fn put(&self, key: K, value: V) {
@@ -140,7 +145,11 @@ impl Directory {
             .tenant
             .and_then(|t| t.calendar)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant without calendar")))?;
-        let days: Vec<_> = tenant.working_days.iter().map(|d| convert::weekday_from_proto(*d)).collect();
+        let days: Vec<_> = tenant
+            .working_days
+            .iter()
+            .map(|d| convert::weekday_from_proto(*d))
+            .collect();
         let calendar = Calendar::new(
             &tenant.time_zone,
             convert::weekday_from_proto(tenant.first_day_of_week),
@@ -182,9 +191,10 @@ impl Directory {
             for person in chunk {
                 match person {
                     PersonRef::Id(id) => request.person_ids.push(id.to_string()),
-                    PersonRef::External(e) => {
-                        request.external_ids.push(PbExternalId { system: e.system.clone(), id: e.id.clone() })
-                    }
+                    PersonRef::External(e) => request.external_ids.push(PbExternalId {
+                        system: e.system.clone(),
+                        id: e.id.clone(),
+                    }),
                 }
             }
             let found = self
@@ -196,9 +206,14 @@ impl Directory {
                 .into_inner()
                 .people;
             for p in found {
-                let Ok(id) = Uuid::try_parse(&p.person_id) else { continue };
+                let Ok(id) = Uuid::try_parse(&p.person_id) else {
+                    continue;
+                };
                 let key = match p.external_id {
-                    Some(e) => PersonRef::External(ExternalId { system: e.system, id: e.id }),
+                    Some(e) => PersonRef::External(ExternalId {
+                        system: e.system,
+                        id: e.id,
+                    }),
                     None => PersonRef::Id(id),
                 };
                 out.insert(key, Some(id));
@@ -223,7 +238,10 @@ impl Directory {
         if let Some(people) = self.visible.get(&key) {
             return Ok(people);
         }
-        let request = ResolvePeopleRequest { all_visible: true, ..Default::default() };
+        let request = ResolvePeopleRequest {
+            all_visible: true,
+            ..Default::default()
+        };
         let people: Vec<Uuid> = self
             .org
             .clone()
@@ -251,7 +269,13 @@ impl ApiKeyStore for Directory {
             }
             let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
             request.set_timeout(CALL_TIMEOUT);
-            let answer = self.credentials.clone().verify_api_key(request).await.map_err(directory_error)?.into_inner();
+            let answer = self
+                .credentials
+                .clone()
+                .verify_api_key(request)
+                .await
+                .map_err(directory_error)?
+                .into_inner();
             let role = match PbRole::try_from(answer.role) {
                 Ok(PbRole::Admin) => Some(AccessRole::Admin),
                 Ok(PbRole::Manager) => Some(AccessRole::Manager),

@@ -34,9 +34,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
     let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
-    let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
-        org::CredentialApi::new(keys),
-    );
+    let credentials =
+        attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(org::CredentialApi::new(keys));
     GrpcServer::new(server)
         .add_service(org::OrgApi::new(pool).into_server(server.max_message_bytes))
         .add_service(credentials)

@@ -8,7 +8,9 @@ mod jwt;
 use std::net::SocketAddr;
 
 use attain_domain::org::AccessRole;
-use attain_proto::{metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient};
+use attain_proto::{
+    metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient,
+};
 use attain_runtime::{
     config::{AuthArgs, DatabaseArgs, ServerArgs},
     db,
@@ -145,9 +147,24 @@ impl TestApp {
         let metrics_addr = incoming.local_addr().expect("local address");
         let org_url = format!("http://{addr}");
         let metrics_server = tokio::spawn(async move {
-            attain_metrics::serve(pool, &org_url, &server_args, &auth_args(), incoming, until_stopped(stopped)).await
+            attain_metrics::serve(
+                pool,
+                &org_url,
+                &server_args,
+                &auth_args(),
+                incoming,
+                until_stopped(stopped),
+            )
+            .await
         });
-        TestApp { db, addr, metrics_addr, stop: Some(stop), server: Some(server), metrics_server: Some(metrics_server) }
+        TestApp {
+            db,
+            addr,
+            metrics_addr,
+            stop: Some(stop),
+            server: Some(server),
+            metrics_server: Some(metrics_server),
+        }
     }
 
     /// Creates a tenant (as the operator would) with an admin API key.

@@ -19,8 +19,13 @@ fn kind_of(catalog: &[MetricRecord], key: &str) -> Option<MetricKind> {
 
 pub fn record_kind(m: &MetricRecord) -> MetricKind {
     match (&m.aggregation, &m.numerator_key, &m.denominator_key) {
-        (Some(a), _, _) => MetricKind::Events(attain_domain::metric::Aggregation::parse(a).unwrap_or(attain_domain::metric::Aggregation::Count)),
-        (None, Some(n), Some(d)) => MetricKind::Ratio { numerator: n.clone(), denominator: d.clone() },
+        (Some(a), _, _) => MetricKind::Events(
+            attain_domain::metric::Aggregation::parse(a).unwrap_or(attain_domain::metric::Aggregation::Count),
+        ),
+        (None, Some(n), Some(d)) => MetricKind::Ratio {
+            numerator: n.clone(),
+            denominator: d.clone(),
+        },
         _ => MetricKind::Events(attain_domain::metric::Aggregation::Count),
     }
 }
@@ -32,13 +37,20 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
     let layer = enums::layer(m.layer);
     let unit = enums::unit(m.unit);
     let direction = enums::direction(m.direction);
-    for (field, missing) in [("metric.layer", layer.is_none()), ("metric.unit", unit.is_none()), ("metric.direction", direction.is_none())] {
+    for (field, missing) in [
+        ("metric.layer", layer.is_none()),
+        ("metric.unit", unit.is_none()),
+        ("metric.direction", direction.is_none()),
+    ] {
         if missing {
             v.add(field, "is required");
         }
     }
     let kind = match (&m.ratio, enums::aggregation(m.aggregation)) {
-        (Some(r), None) => Some(MetricKind::Ratio { numerator: r.numerator_key.clone(), denominator: r.denominator_key.clone() }),
+        (Some(r), None) => Some(MetricKind::Ratio {
+            numerator: r.numerator_key.clone(),
+            denominator: r.denominator_key.clone(),
+        }),
         (None, Some(a)) => Some(MetricKind::Events(a)),
         (Some(_), Some(_)) => {
             v.add("metric.aggregation", "a ratio metric has no aggregation of its own");
@@ -70,15 +82,22 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
         .await?
         .ok_or_else(|| ApiError::AlreadyExists(format!("metric \"{}\" already exists", def.key)))?;
     tx.commit().await?;
-    Ok(CreateMetricResponse { metric: Some(to_proto(&created)) })
+    Ok(CreateMetricResponse {
+        metric: Some(to_proto(&created)),
+    })
 }
 
 pub async fn get(api: &MetricsApi, caller: &Caller, req: GetMetricRequest) -> ApiResult<GetMetricResponse> {
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::all(&mut tx, caller.tenant_id).await?;
     tx.commit().await?;
-    let metric = catalog.iter().find(|m| m.key == req.key).ok_or_else(|| ApiError::not_found("metric"))?;
-    Ok(GetMetricResponse { metric: Some(to_proto(metric)) })
+    let metric = catalog
+        .iter()
+        .find(|m| m.key == req.key)
+        .ok_or_else(|| ApiError::not_found("metric"))?;
+    Ok(GetMetricResponse {
+        metric: Some(to_proto(metric)),
+    })
 }
 
 pub async fn list(api: &MetricsApi, caller: &Caller, req: ListMetricsRequest) -> ApiResult<ListMetricsResponse> {
@@ -95,7 +114,10 @@ pub async fn list(api: &MetricsApi, caller: &Caller, req: ListMetricsRequest) ->
         .take(page.fetch_limit() as usize)
         .collect();
     let next_page_token = page.finish(&mut metrics, |m| m.key.clone());
-    Ok(ListMetricsResponse { metrics: metrics.iter().map(to_proto).collect(), next_page_token })
+    Ok(ListMetricsResponse {
+        metrics: metrics.iter().map(to_proto).collect(),
+        next_page_token,
+    })
 }
 
 pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest) -> ApiResult<UpdateMetricResponse> {
@@ -111,9 +133,13 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     store::all(&mut tx, tenant).await?;
-    let mut record = store::lock(&mut tx, tenant, &input.key).await?.ok_or_else(|| ApiError::not_found("metric"))?;
+    let mut record = store::lock(&mut tx, tenant, &input.key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("metric"))?;
     if expected.is_some_and(|rev| rev != record.revision) {
-        return Err(ApiError::Aborted("the metric changed since it was read (etag mismatch); read it again".into()));
+        return Err(ApiError::Aborted(
+            "the metric changed since it was read (etag mismatch); read it again".into(),
+        ));
     }
     let mut v = Violations::new();
     for path in paths {
@@ -123,7 +149,12 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
                 record.display_name = input.display_name.clone();
             }
             "description" => {
-                attain_domain::org::check_optional_text_multiline(&mut v, "metric.description", &input.description, 2000);
+                attain_domain::org::check_optional_text_multiline(
+                    &mut v,
+                    "metric.description",
+                    &input.description,
+                    2000,
+                );
                 record.description = input.description.clone();
             }
             "direction" => match enums::direction(input.direction) {
@@ -140,7 +171,9 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
     v.into_result(())?;
     let saved = store::save(&mut tx, tenant, &record).await?;
     tx.commit().await?;
-    Ok(UpdateMetricResponse { metric: Some(to_proto(&saved)) })
+    Ok(UpdateMetricResponse {
+        metric: Some(to_proto(&saved)),
+    })
 }
 
 pub fn to_proto(m: &MetricRecord) -> Metric {
@@ -149,11 +182,18 @@ pub fn to_proto(m: &MetricRecord) -> Metric {
         display_name: m.display_name.clone(),
         description: m.description.clone(),
         layer: enums::layer_to_proto(&m.layer),
-        aggregation: m.aggregation.as_deref().map(enums::aggregation_to_proto).unwrap_or_default(),
+        aggregation: m
+            .aggregation
+            .as_deref()
+            .map(enums::aggregation_to_proto)
+            .unwrap_or_default(),
         unit: enums::unit_to_proto(&m.unit),
         direction: enums::direction_to_proto(&m.direction),
         ratio: match (&m.numerator_key, &m.denominator_key) {
-            (Some(n), Some(d)) => Some(RatioDefinition { numerator_key: n.clone(), denominator_key: d.clone() }),
+            (Some(n), Some(d)) => Some(RatioDefinition {
+                numerator_key: n.clone(),
+                denominator_key: d.clone(),
+            }),
             _ => None,
         },
         state: enums::state_to_proto(&m.state),

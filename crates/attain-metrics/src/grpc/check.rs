@@ -61,9 +61,14 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
     let event_id = event_id(&mut v, &e.event_id, &e.source, &e.external_id);
 
     let person = match (e.person_id.is_empty(), &e.person_external_id) {
-        (false, None) => v.check("person_id", Uuid::try_parse(&e.person_id).map_err(|_| "must be a UUID")).map(PersonRef::Id),
+        (false, None) => v
+            .check("person_id", Uuid::try_parse(&e.person_id).map_err(|_| "must be a UUID"))
+            .map(PersonRef::Id),
         (true, Some(x)) => {
-            let external = ExternalId { system: x.system.clone(), id: x.id.clone() };
+            let external = ExternalId {
+                system: x.system.clone(),
+                id: x.id.clone(),
+            };
             let problems = external.check();
             let ok = problems.is_empty();
             v.extend_prefixed("person_external_id", problems);
@@ -85,17 +90,26 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             None
         }
         None => {
-            v.add("metric_key", format!("no metric \"{}\" in the catalog", e.metric_key.escape_debug()));
+            v.add(
+                "metric_key",
+                format!("no metric \"{}\" in the catalog", e.metric_key.escape_debug()),
+            );
             None
         }
         Some(m) if m.state == MetricState::Retired.as_str() => {
-            v.add("metric_key", format!("metric \"{}\" is retired and accepts no new events", m.key));
+            v.add(
+                "metric_key",
+                format!("metric \"{}\" is retired and accepts no new events", m.key),
+            );
             None
         }
         Some(m) => match record_kind(m) {
             MetricKind::Events(aggregation) => Some((m.metric_id, aggregation)),
             MetricKind::Ratio { .. } => {
-                v.add("metric_key", format!("\"{}\" is a ratio; send events to its numerator and denominator", m.key));
+                v.add(
+                    "metric_key",
+                    format!("\"{}\" is a ratio; send events to its numerator and denominator", m.key),
+                );
                 None
             }
         },
@@ -106,7 +120,10 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             v.add("occurred_at", "is required");
             None
         }
-        Some(ts) => match Utc.timestamp_opt(ts.seconds, ts.nanos.try_into().unwrap_or(u32::MAX)).single() {
+        Some(ts) => match Utc
+            .timestamp_opt(ts.seconds, ts.nanos.try_into().unwrap_or(u32::MAX))
+            .single()
+        {
             Some(at) if at > now + Duration::days(1) => {
                 v.add("occurred_at", "is more than a day in the future");
                 None
@@ -149,10 +166,16 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             }
             // JSON in PostgreSQL cannot hold a NUL character.
             if key.contains('\0') || value.contains('\0') {
-                v.add(format!("attributes[{}]", key.escape_debug()), "must not contain NUL characters");
+                v.add(
+                    format!("attributes[{}]", key.escape_debug()),
+                    "must not contain NUL characters",
+                );
             }
             if value.chars().count() > 1024 {
-                v.add(format!("attributes[{}]", key.escape_debug()), "must be at most 1024 characters");
+                v.add(
+                    format!("attributes[{}]", key.escape_debug()),
+                    "must be at most 1024 characters",
+                );
             }
         }
         serde_json::to_string(&e.attributes).ok()

@@ -21,8 +21,42 @@ macro_rules! mapping {
     };
 }
 
-mapping!(layer, layer_to_proto, Layer, Layer { Activity, Objective, Result, Efficiency });
-mapping!(aggregation, aggregation_to_proto, Aggregation, Aggregation { Count, Sum, Max });
-mapping!(unit, unit_to_proto, Unit, Unit { Count, CurrencyMinor, Seconds, Days, Ratio });
-mapping!(direction, direction_to_proto, Direction, Direction { HigherIsBetter, LowerIsBetter });
+mapping!(
+    layer,
+    layer_to_proto,
+    Layer,
+    Layer {
+        Activity,
+        Objective,
+        Result,
+        Efficiency
+    }
+);
+mapping!(
+    aggregation,
+    aggregation_to_proto,
+    Aggregation,
+    Aggregation { Count, Sum, Max }
+);
+mapping!(
+    unit,
+    unit_to_proto,
+    Unit,
+    Unit {
+        Count,
+        CurrencyMinor,
+        Seconds,
+        Days,
+        Ratio
+    }
+);
+mapping!(
+    direction,
+    direction_to_proto,
+    Direction,
+    Direction {
+        HigherIsBetter,
+        LowerIsBetter
+    }
+);
 mapping!(state, state_to_proto, MetricState, MetricState { Active, Retired });

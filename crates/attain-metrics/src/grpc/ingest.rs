@@ -19,6 +19,10 @@ use crate::store::{self, events::EventColumns};
 /// Most events in one request or one stream message.
 pub const MAX_BATCH: usize = 5_000;
 
+/// Most rejections a stream's response lists, so a bad bulk load cannot outgrow the message
+/// size limit.
+const MAX_STREAM_RESULTS: usize = 10_000;
+
 const INGESTERS: &[AccessRole] = &[AccessRole::Admin, AccessRole::Integration];
 
 fn rejected(index: usize, event_id: Option<Uuid>, violations: Violations) -> EventResult {
@@ -28,7 +32,10 @@ fn rejected(index: usize, event_id: Option<Uuid>, violations: Violations) -> Eve
         status: EventStatus::Rejected as i32,
         violations: violations
             .into_iter()
-            .map(|v| FieldViolation { field: v.field, description: v.description })
+            .map(|v| FieldViolation {
+                field: v.field,
+                description: v.description,
+            })
             .collect(),
     }
 }
@@ -104,14 +111,21 @@ async fn ingest_batch(
     let mut inserted: HashSet<Uuid> = if columns.event_id.is_empty() {
         HashSet::new()
     } else {
-        store::events::insert(&mut tx, tenant, &columns).await?.into_iter().collect()
+        store::events::insert(&mut tx, tenant, &columns)
+            .await?
+            .into_iter()
+            .collect()
     };
     tx.commit().await?;
 
     for (slot, i) in stored_at.into_iter().enumerate() {
         let id = columns.event_id[slot];
         // The first occurrence of an id in the batch is the one stored; repeats are duplicates.
-        let status = if inserted.remove(&id) { EventStatus::Accepted } else { EventStatus::Duplicate };
+        let status = if inserted.remove(&id) {
+            EventStatus::Accepted
+        } else {
+            EventStatus::Duplicate
+        };
         results[i] = Some(EventResult {
             index: (first_index + i) as i32,
             event_id: id.to_string(),
@@ -126,7 +140,12 @@ fn count(results: &[EventResult], status: EventStatus) -> usize {
     results.iter().filter(|r| r.status == status as i32).count()
 }
 
-pub async fn ingest(api: &MetricsApi, caller: &Caller, credential: &str, req: IngestEventsRequest) -> ApiResult<IngestEventsResponse> {
+pub async fn ingest(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    req: IngestEventsRequest,
+) -> ApiResult<IngestEventsResponse> {
     caller.require(INGESTERS, "ingest events")?;
     let results = ingest_batch(api, caller, credential, &req.events, 0).await?;
     Ok(IngestEventsResponse {
@@ -153,13 +172,14 @@ pub async fn stream(
         for r in results {
             match EventStatus::try_from(r.status) {
                 Ok(EventStatus::Accepted) => response.accepted_count += 1,
-                Ok(EventStatus::Duplicate) => {
-                    response.duplicate_count += 1;
-                    response.results.push(r);
-                }
+                Ok(EventStatus::Duplicate) => response.duplicate_count += 1,
                 _ => {
                     response.rejected_count += 1;
-                    response.results.push(r);
+                    if response.results.len() < MAX_STREAM_RESULTS {
+                        response.results.push(r);
+                    } else {
+                        response.results_truncated = true;
+                    }
                 }
             }
         }
@@ -185,7 +205,10 @@ pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsReques
     v.into_result(())?;
     let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, caller.tenant_id, &ids).await?.into_iter().collect();
+    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, caller.tenant_id, &ids)
+        .await?
+        .into_iter()
+        .collect();
     tx.commit().await?;
     let results = ids
         .iter()
@@ -193,7 +216,11 @@ pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsReques
         .map(|(i, id)| RetractResult {
             index: i as i32,
             event_id: id.to_string(),
-            status: if deleted.remove(id) { RetractStatus::Retracted } else { RetractStatus::NotFound } as i32,
+            status: if deleted.remove(id) {
+                RetractStatus::Retracted
+            } else {
+                RetractStatus::NotFound
+            } as i32,
         })
         .collect();
     Ok(RetractEventsResponse { results })
@@ -206,5 +233,8 @@ pub async fn rebuild(api: &MetricsApi, caller: &Caller, credential: &str) -> Api
     let (event_count, rollup_row_count) =
         store::events::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
     tx.commit().await?;
-    Ok(RebuildRollupsResponse { event_count, rollup_row_count })
+    Ok(RebuildRollupsResponse {
+        event_count,
+        rollup_row_count,
+    })
 }

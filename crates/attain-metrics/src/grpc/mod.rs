@@ -78,12 +78,18 @@ impl MetricsService for MetricsApi {
         respond(ingest::stream(self, &caller, &credential.0, req.into_inner()).await)
     }
 
-    async fn retract_events(&self, req: Request<RetractEventsRequest>) -> Result<Response<RetractEventsResponse>, Status> {
+    async fn retract_events(
+        &self,
+        req: Request<RetractEventsRequest>,
+    ) -> Result<Response<RetractEventsResponse>, Status> {
         let caller = Caller::of(&req)?;
         respond(ingest::retract(self, &caller, req.into_inner()).await)
     }
 
-    async fn rebuild_rollups(&self, req: Request<RebuildRollupsRequest>) -> Result<Response<RebuildRollupsResponse>, Status> {
+    async fn rebuild_rollups(
+        &self,
+        req: Request<RebuildRollupsRequest>,
+    ) -> Result<Response<RebuildRollupsResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(ingest::rebuild(self, &caller, &credential.0).await)
     }
@@ -98,7 +104,10 @@ impl MetricsService for MetricsApi {
         respond(query::series(self, &caller, &credential.0, req.into_inner()).await)
     }
 
-    async fn get_top_people(&self, req: Request<GetTopPeopleRequest>) -> Result<Response<GetTopPeopleResponse>, Status> {
+    async fn get_top_people(
+        &self,
+        req: Request<GetTopPeopleRequest>,
+    ) -> Result<Response<GetTopPeopleResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(query::top_people(self, &caller, &credential.0, req.into_inner()).await)
     }

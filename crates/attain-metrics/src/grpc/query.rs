@@ -40,7 +40,12 @@ pub fn granularity(value: i32) -> Option<Granularity> {
 }
 
 /// Resolves a period in the tenant's calendar; a calendar period without a date means today.
-pub fn resolve_period(v: &mut Violations, field: &str, period: Option<&common::Period>, calendar: &Calendar) -> Option<DateRange> {
+pub fn resolve_period(
+    v: &mut Violations,
+    field: &str,
+    period: Option<&common::Period>,
+    calendar: &Calendar,
+) -> Option<DateRange> {
     match period.and_then(|p| p.kind.as_ref()) {
         None => {
             v.add(field, "is required: a calendar period or a date range");
@@ -67,7 +72,10 @@ pub fn resolve_period(v: &mut Violations, field: &str, period: Option<&common::P
 }
 
 pub fn range_to_proto(r: DateRange) -> common::DateRange {
-    common::DateRange { start_date: Some(convert::date_to_proto(r.start)), end_date: Some(convert::date_to_proto(r.end)) }
+    common::DateRange {
+        start_date: Some(convert::date_to_proto(r.start)),
+        end_date: Some(convert::date_to_proto(r.end)),
+    }
 }
 
 /// A requested metric with the catalog rows its value needs.
@@ -82,7 +90,11 @@ fn wanted<'a>(v: &mut Violations, field: &str, keys: &[String], catalog: &'a [Me
     let mut out = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         let Some(metric) = by_key.get(key.as_str()).copied() else {
-            let name = if keys.len() == 1 && field == "metric_key" { field.to_string() } else { format!("{field}[{i}]") };
+            let name = if keys.len() == 1 && field == "metric_key" {
+                field.to_string()
+            } else {
+                format!("{field}[{i}]")
+            };
             v.add(name, format!("no metric \"{}\" in the catalog", key.escape_debug()));
             continue;
         };
@@ -108,7 +120,10 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>, catalog: &[MetricRecord])
             .copied()
             .unwrap_or_default()
     };
-    let mut out = MetricValue { metric_key: w.metric.key.clone(), ..Default::default() };
+    let mut out = MetricValue {
+        metric_key: w.metric.key.clone(),
+        ..Default::default()
+    };
     match &w.kind {
         MetricKind::Events(aggregation) => {
             let t = totals.get(&w.metric.metric_id).copied().unwrap_or_default();
@@ -159,12 +174,19 @@ async fn people(
 fn index(rows: &[TotalsRow]) -> HashMap<(Option<Uuid>, Option<chrono::NaiveDate>), HashMap<i32, Totals>> {
     let mut out: HashMap<_, HashMap<i32, Totals>> = HashMap::new();
     for r in rows {
-        out.entry((r.person_id, r.day)).or_default().insert(r.metric_id, r.totals());
+        out.entry((r.person_id, r.day))
+            .or_default()
+            .insert(r.metric_id, r.totals());
     }
     out
 }
 
-pub async fn totals(api: &MetricsApi, caller: &Caller, credential: &str, req: GetTotalsRequest) -> ApiResult<GetTotalsResponse> {
+pub async fn totals(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    req: GetTotalsRequest,
+) -> ApiResult<GetTotalsResponse> {
     let calendar = api.directory.calendar(caller, credential).await?;
     let mut v = Violations::new();
     if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
@@ -175,30 +197,59 @@ pub async fn totals(api: &MetricsApi, caller: &Caller, credential: &str, req: Ge
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
     let wanted = wanted(&mut v, "metric_keys", &req.metric_keys, &catalog);
-    let range = v.into_result(range)?.ok_or_else(|| ApiError::invalid("period", "is required"))?;
+    let range = v
+        .into_result(range)?
+        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
     let combined = req.grouping == Grouping::Combined as i32;
     let ids: Vec<i32> = wanted.iter().flat_map(|w| w.ids.iter().copied()).collect();
     let group = if combined { GroupBy::Combined } else { GroupBy::Person };
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range.start, range.end, group).await?;
+    let rows = store::totals::totals(
+        &mut tx,
+        caller.tenant_id,
+        Some(&people),
+        &ids,
+        range.start,
+        range.end,
+        group,
+    )
+    .await?;
     tx.commit().await?;
     let by_person = index(&rows);
     let empty = HashMap::new();
     let row = |person: Option<Uuid>| PersonTotals {
         person_id: person.map(|p| p.to_string()).unwrap_or_default(),
-        values: wanted.iter().map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty), &catalog)).collect(),
+        values: wanted
+            .iter()
+            .map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty), &catalog))
+            .collect(),
     };
-    let rows = if combined { vec![row(None)] } else { people.iter().map(|p| row(Some(*p))).collect() };
-    Ok(GetTotalsResponse { range: Some(range_to_proto(range)), rows })
+    let rows = if combined {
+        vec![row(None)]
+    } else {
+        people.iter().map(|p| row(Some(*p))).collect()
+    };
+    Ok(GetTotalsResponse {
+        range: Some(range_to_proto(range)),
+        rows,
+    })
 }
 
-pub async fn series(api: &MetricsApi, caller: &Caller, credential: &str, req: GetSeriesRequest) -> ApiResult<GetSeriesResponse> {
+pub async fn series(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    req: GetSeriesRequest,
+) -> ApiResult<GetSeriesResponse> {
     let calendar = api.directory.calendar(caller, credential).await?;
     let mut v = Violations::new();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
     let bucket = match granularity(req.bucket) {
         Some(g @ (Granularity::Day | Granularity::Week | Granularity::Month)) => Some(g),
         _ => {
-            v.add("bucket", "must be GRANULARITY_DAY, GRANULARITY_WEEK or GRANULARITY_MONTH");
+            v.add(
+                "bucket",
+                "must be GRANULARITY_DAY, GRANULARITY_WEEK or GRANULARITY_MONTH",
+            );
             None
         }
     };
@@ -210,7 +261,16 @@ pub async fn series(api: &MetricsApi, caller: &Caller, credential: &str, req: Ge
     let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
         return Err(ApiError::invalid("period", "is required"));
     };
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &w.ids, range.start, range.end, GroupBy::Day).await?;
+    let rows = store::totals::totals(
+        &mut tx,
+        caller.tenant_id,
+        Some(&people),
+        &w.ids,
+        range.start,
+        range.end,
+        GroupBy::Day,
+    )
+    .await?;
     tx.commit().await?;
     let points = calendar
         .buckets(bucket, range)
@@ -221,13 +281,24 @@ pub async fn series(api: &MetricsApi, caller: &Caller, credential: &str, req: Ge
                 let entry = sums.entry(r.metric_id).or_default();
                 *entry = entry.merge(r.totals());
             }
-            SeriesPoint { range: Some(range_to_proto(b)), value: Some(value_of(w, &sums, &catalog)) }
+            SeriesPoint {
+                range: Some(range_to_proto(b)),
+                value: Some(value_of(w, &sums, &catalog)),
+            }
         })
         .collect();
-    Ok(GetSeriesResponse { range: Some(range_to_proto(range)), points })
+    Ok(GetSeriesResponse {
+        range: Some(range_to_proto(range)),
+        points,
+    })
 }
 
-pub async fn top_people(api: &MetricsApi, caller: &Caller, credential: &str, req: GetTopPeopleRequest) -> ApiResult<GetTopPeopleResponse> {
+pub async fn top_people(
+    api: &MetricsApi,
+    caller: &Caller,
+    credential: &str,
+    req: GetTopPeopleRequest,
+) -> ApiResult<GetTopPeopleResponse> {
     let calendar = api.directory.calendar(caller, credential).await?;
     let mut v = Violations::new();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
@@ -246,7 +317,11 @@ pub async fn top_people(api: &MetricsApi, caller: &Caller, credential: &str, req
     // Everyone visible is the common case for whole-tenant callers; a filter list is needed
     // only for a subset or for managers and reps.
     let everyone = req.person_ids.is_empty() && caller.role.sees_whole_tenant();
-    let people = if everyone { Vec::new() } else { people(api, &mut v, caller, credential, &req.person_ids).await? };
+    let people = if everyone {
+        Vec::new()
+    } else {
+        people(api, &mut v, caller, credential, &req.person_ids).await?
+    };
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
@@ -255,7 +330,16 @@ pub async fn top_people(api: &MetricsApi, caller: &Caller, credential: &str, req
         return Err(ApiError::invalid("period", "is required"));
     };
     let filter = (!everyone).then_some(people.as_slice());
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, filter, &w.ids, range.start, range.end, GroupBy::Person).await?;
+    let rows = store::totals::totals(
+        &mut tx,
+        caller.tenant_id,
+        filter,
+        &w.ids,
+        range.start,
+        range.end,
+        GroupBy::Person,
+    )
+    .await?;
     tx.commit().await?;
     let scored: Vec<(f64, (Uuid, MetricValue))> = index(&rows)
         .into_iter()
@@ -275,7 +359,11 @@ pub async fn top_people(api: &MetricsApi, caller: &Caller, credential: &str, req
         range: Some(range_to_proto(range)),
         rows: ranked
             .into_iter()
-            .map(|r| RankedPerson { rank: r.rank as i32, person_id: r.item.0.to_string(), value: Some(r.item.1) })
+            .map(|r| RankedPerson {
+                rank: r.rank as i32,
+                person_id: r.item.0.to_string(),
+                value: Some(r.item.1),
+            })
             .collect(),
     })
 }

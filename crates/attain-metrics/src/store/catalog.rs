@@ -34,7 +34,11 @@ macro_rules! columns {
 
 /// The whole catalog of a tenant, ordered by key; seeds the built-in metrics the first time.
 pub async fn all(c: &mut Conn, tenant: Uuid) -> Result<Vec<MetricRecord>> {
-    const SQL: &str = concat!("SELECT ", columns!(), " FROM metrics.catalog WHERE tenant_id = $1 ORDER BY key");
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM metrics.catalog WHERE tenant_id = $1 ORDER BY key"
+    );
     let metrics: Vec<MetricRecord> = sqlx::query_as(SQL).bind(tenant).fetch_all(&mut *c).await?;
     if metrics.iter().any(|m| m.built_in) {
         return Ok(metrics);
@@ -59,23 +63,31 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, def: &MetricDef, built_in: bool)
          RETURNING ",
         columns!()
     ))
-        .bind(tenant)
-        .bind(&def.key)
-        .bind(&def.display_name)
-        .bind(&def.description)
-        .bind(def.layer.as_str())
-        .bind(aggregation)
-        .bind(def.unit.as_str())
-        .bind(def.direction.as_str())
-        .bind(numerator)
-        .bind(denominator)
-        .bind(built_in)
-        .fetch_optional(c)
-        .await
+    .bind(tenant)
+    .bind(&def.key)
+    .bind(&def.display_name)
+    .bind(&def.description)
+    .bind(def.layer.as_str())
+    .bind(aggregation)
+    .bind(def.unit.as_str())
+    .bind(def.direction.as_str())
+    .bind(numerator)
+    .bind(denominator)
+    .bind(built_in)
+    .fetch_optional(c)
+    .await
 }
 
 pub async fn lock(c: &mut Conn, tenant: Uuid, key: &str) -> Result<Option<MetricRecord>> {
-    sqlx::query_as(concat!("SELECT ", columns!(), " FROM metrics.catalog WHERE tenant_id = $1 AND key = $2 FOR UPDATE")).bind(tenant).bind(key).fetch_optional(c).await
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM metrics.catalog WHERE tenant_id = $1 AND key = $2 FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(c)
+    .await
 }
 
 pub async fn save(c: &mut Conn, tenant: Uuid, m: &MetricRecord) -> Result<MetricRecord> {
@@ -85,12 +97,12 @@ pub async fn save(c: &mut Conn, tenant: Uuid, m: &MetricRecord) -> Result<Metric
          WHERE tenant_id = $1 AND metric_id = $2 RETURNING ",
         columns!()
     ))
-        .bind(tenant)
-        .bind(m.metric_id)
-        .bind(&m.display_name)
-        .bind(&m.description)
-        .bind(&m.direction)
-        .bind(&m.state)
-        .fetch_one(c)
-        .await
+    .bind(tenant)
+    .bind(m.metric_id)
+    .bind(&m.display_name)
+    .bind(&m.description)
+    .bind(&m.direction)
+    .bind(&m.state)
+    .fetch_one(c)
+    .await
 }

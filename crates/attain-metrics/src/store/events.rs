@@ -120,7 +120,10 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64
     .bind(time_zone)
     .execute(&mut *c)
     .await?;
-    sqlx::query("DELETE FROM metrics.daily_rollups WHERE tenant_id = $1").bind(tenant).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM metrics.daily_rollups WHERE tenant_id = $1")
+        .bind(tenant)
+        .execute(&mut *c)
+        .await?;
     let rows = sqlx::query(
         "INSERT INTO metrics.daily_rollups (tenant_id, person_id, day, metric_id, sum, count, max)
          SELECT $1, person_id, local_day, metric_id, sum(value), count(*), max(value)

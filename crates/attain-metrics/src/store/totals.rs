@@ -20,7 +20,11 @@ pub struct TotalsRow {
 
 impl TotalsRow {
     pub fn totals(&self) -> Totals {
-        Totals { sum: self.sum, count: self.count, max: self.max }
+        Totals {
+            sum: self.sum,
+            count: self.count,
+            max: self.max,
+        }
     }
 }
 

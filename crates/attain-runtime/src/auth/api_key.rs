@@ -67,7 +67,13 @@ impl ApiKey {
 
     /// The key as a caller presents it.
     pub fn text(&self) -> String {
-        format!("{}{}_{}_{}", Self::PREFIX, self.tenant_id.simple(), self.key_id.simple(), hex(&self.secret))
+        format!(
+            "{}{}_{}_{}",
+            Self::PREFIX,
+            self.tenant_id.simple(),
+            self.key_id.simple(),
+            hex(&self.secret)
+        )
     }
 
     pub fn secret_hash(&self) -> Vec<u8> {

@@ -75,7 +75,10 @@ where
                 Ok(caller) => {
                     tracing::Span::current().record("tenant", tracing::field::display(caller.tenant_id));
                     // Kept so calls to other services carry the original caller's identity.
-                    let credential = header.as_deref().and_then(|h| h.split_once(' ')).map(|(_, t)| t.trim().to_string());
+                    let credential = header
+                        .as_deref()
+                        .and_then(|h| h.split_once(' '))
+                        .map(|(_, t)| t.trim().to_string());
                     if let Some(token) = credential {
                         req.extensions_mut().insert(super::Credential(token));
                     }

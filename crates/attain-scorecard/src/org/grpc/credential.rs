@@ -34,7 +34,10 @@ pub fn role_to_proto(role: Role) -> AccessRole {
 
 #[tonic::async_trait]
 impl CredentialService for CredentialApi {
-    async fn verify_api_key(&self, req: Request<VerifyApiKeyRequest>) -> Result<Response<VerifyApiKeyResponse>, Status> {
+    async fn verify_api_key(
+        &self,
+        req: Request<VerifyApiKeyRequest>,
+    ) -> Result<Response<VerifyApiKeyResponse>, Status> {
         let Some(key) = ApiKey::parse(&req.into_inner().api_key) else {
             return Ok(Response::new(VerifyApiKeyResponse::default()));
         };

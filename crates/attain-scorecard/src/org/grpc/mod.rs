@@ -148,7 +148,10 @@ impl OrgService for OrgApi {
         respond(person::role_history(self, &caller, req.into_inner()).await)
     }
 
-    async fn resolve_people(&self, req: Request<ResolvePeopleRequest>) -> Result<Response<ResolvePeopleResponse>, Status> {
+    async fn resolve_people(
+        &self,
+        req: Request<ResolvePeopleRequest>,
+    ) -> Result<Response<ResolvePeopleResponse>, Status> {
         let caller = Caller::of(&req)?;
         respond(resolve::resolve(self, &caller, req.into_inner()).await)
     }

@@ -25,7 +25,10 @@ pub async fn resolve(api: &OrgApi, caller: &Caller, req: ResolvePeopleRequest) -
         .filter_map(|(i, id)| convert::required_id(&mut v, &format!("person_ids[{i}]"), id))
         .collect();
     for (i, e) in req.external_ids.iter().enumerate() {
-        let id = ExternalId { system: e.system.clone(), id: e.id.clone() };
+        let id = ExternalId {
+            system: e.system.clone(),
+            id: e.id.clone(),
+        };
         v.extend_prefixed(&format!("external_ids[{i}]"), id.check());
     }
     v.into_result(())?;
@@ -38,7 +41,10 @@ pub async fn resolve(api: &OrgApi, caller: &Caller, req: ResolvePeopleRequest) -
     if wants_all || !ids.is_empty() {
         let filter = (!wants_all).then_some(ids.as_slice());
         for id in store::visible_person_ids(&mut tx, tenant, &scope, filter).await? {
-            people.push(ResolvedPerson { person_id: id.to_string(), external_id: None });
+            people.push(ResolvedPerson {
+                person_id: id.to_string(),
+                external_id: None,
+            });
         }
     }
     if !req.external_ids.is_empty() {

@@ -1,0 +1,190 @@
+use attain_domain::org::AccessRole;
+use attain_proto::{metrics::v1::*, org::v1 as org};
+use tonic::Code;
+
+use crate::{at, event, ingest, range, totals, world};
+
+#[tokio::test]
+async fn another_tenant_can_neither_write_nor_read_our_numbers() {
+    let mut w = world().await;
+    let ana = w.ana.clone();
+    let day = at(2026, 3, 2, 15, 0);
+    ingest(&mut w.metrics, vec![event(&ana, "calls", day, Some(5))]).await;
+
+    let other = w.app.tenant("Globex").await;
+    let mut theirs = w.app.metrics(&other.admin_key).await;
+    let forged = ingest(&mut theirs, vec![event(&ana, "calls", day, Some(100))]).await;
+    assert_eq!(forged.rejected_count, 1, "our person is unknown to them");
+    let err = theirs
+        .get_totals(GetTotalsRequest {
+            person_ids: vec![ana.clone()],
+            metric_keys: vec!["calls".into()],
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            grouping: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let top = theirs
+        .get_top_people(GetTopPeopleRequest {
+            metric_key: "calls".into(),
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(top.rows.is_empty());
+    let theirs_retract = theirs
+        .retract_events(RetractEventsRequest {
+            events: vec![EventRef {
+                event_id: uuid::Uuid::now_v7().to_string(),
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(theirs_retract.results[0].status, RetractStatus::NotFound as i32);
+    assert_eq!(
+        totals(&mut w.metrics, &ana, &["calls"], range((2026, 3, 1), (2026, 3, 31))).await,
+        [Some(5.0)]
+    );
+}
+
+#[tokio::test]
+async fn an_integration_key_ingests_and_a_rep_key_cannot() {
+    let w = world().await;
+    let ana = w.ana.clone();
+    let day = at(2026, 3, 2, 15, 0);
+    let integration = w.app.api_key(w.tenant.id, AccessRole::Integration, None).await;
+    let mut sync = w.app.metrics(&integration).await;
+    assert_eq!(
+        ingest(&mut sync, vec![event(&ana, "calls", day, None)])
+            .await
+            .accepted_count,
+        1
+    );
+
+    let rep_key = w
+        .app
+        .api_key(w.tenant.id, AccessRole::Rep, Some(ana.parse().unwrap()))
+        .await;
+    let mut rep = w.app.metrics(&rep_key).await;
+    let err = rep
+        .ingest_events(IngestEventsRequest {
+            events: vec![event(&ana, "calls", day, None)],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = rep
+        .retract_events(RetractEventsRequest {
+            events: vec![EventRef {
+                event_id: uuid::Uuid::now_v7().to_string(),
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = rep.rebuild_rollups(RebuildRollupsRequest {}).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // A rep reads their own numbers, and nobody else's.
+    assert_eq!(
+        totals(&mut rep, &ana, &["calls"], range((2026, 3, 1), (2026, 3, 31))).await,
+        [Some(1.0)]
+    );
+    let err = rep
+        .get_totals(GetTotalsRequest {
+            person_ids: vec![w.bo.clone()],
+            metric_keys: vec!["calls".into()],
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            grouping: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn a_manager_reads_their_team_only() {
+    let mut w = world().await;
+    let manager = crate::person(&mut w.org, "Max", None).await;
+    let team = w
+        .org
+        .create_team(org::CreateTeamRequest {
+            team: Some(org::Team {
+                display_name: "SDR".into(),
+                motion: org::Motion::SalesDevelopment as i32,
+                manager_id: manager.clone(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .team
+        .unwrap();
+    let ana = w
+        .org
+        .get_person(org::GetPersonRequest {
+            person_id: w.ana.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    w.org
+        .update_person(org::UpdatePersonRequest {
+            person: Some(org::Person {
+                team_id: team.id.clone(),
+                ..ana
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["team_id".into()],
+            }),
+        })
+        .await
+        .unwrap();
+    let day = at(2026, 3, 2, 15, 0);
+    let (ana, bo) = (w.ana.clone(), w.bo.clone());
+    ingest(
+        &mut w.metrics,
+        vec![event(&ana, "calls", day, Some(2)), event(&bo, "calls", day, Some(50))],
+    )
+    .await;
+
+    let key = w
+        .app
+        .api_key(w.tenant.id, AccessRole::Manager, Some(manager.parse().unwrap()))
+        .await;
+    let mut mgr = w.app.metrics(&key).await;
+    let all = mgr
+        .get_totals(GetTotalsRequest {
+            person_ids: vec![],
+            metric_keys: vec!["calls".into()],
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            grouping: Grouping::Combined as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        crate::value(&all.rows[0].values[0]),
+        Some(2.0),
+        "Bo's 50 calls are outside the manager's team"
+    );
+    let top = mgr
+        .get_top_people(GetTopPeopleRequest {
+            metric_key: "calls".into(),
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(top.rows.iter().map(|r| r.person_id.clone()).collect::<Vec<_>>(), [ana]);
+}
