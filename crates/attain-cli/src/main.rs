@@ -3,6 +3,7 @@
 
 mod admin;
 mod dev;
+mod import;
 mod services;
 
 use std::net::SocketAddr;
@@ -38,6 +39,9 @@ enum Command {
     /// Create, list and revoke a tenant's API keys. Operator command.
     #[command(subcommand)]
     Apikey(admin::ApiKeyCommand),
+    /// Import data from CSV exports through the public API.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(clap::Args)]
@@ -116,5 +120,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::Apikey(cmd) => admin::api_key(cmd).await,
+        Command::Import(cmd) => import::run(cmd).await,
     }
 }

@@ -2,6 +2,7 @@
 //! wrote (`buf curl` over server reflection).
 
 mod dev;
+mod import;
 mod operator;
 
 use std::{
