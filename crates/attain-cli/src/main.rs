@@ -2,8 +2,10 @@
 //! migrations, and the operator commands.
 
 mod admin;
+mod bench;
 mod dev;
 mod import;
+mod rollups;
 mod services;
 
 use std::net::SocketAddr;
@@ -42,6 +44,12 @@ enum Command {
     /// Import data from CSV exports through the public API.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Maintain the metrics service's daily rollups.
+    #[command(subcommand)]
+    Rollups(rollups::RollupsCommand),
+    /// Benchmarks against a real PostgreSQL, each with a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(clap::Args)]
@@ -121,5 +129,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::Apikey(cmd) => admin::api_key(cmd).await,
         Command::Import(cmd) => import::run(cmd).await,
+        Command::Bench(cmd) => bench::run(cmd).await,
+        Command::Rollups(cmd) => rollups::run(cmd).await,
     }
 }

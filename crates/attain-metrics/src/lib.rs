@@ -43,6 +43,8 @@ pub async fn serve(
     let authenticator = Authenticator::from_args(auth, Some(directory.clone()))?;
     GrpcServer::new(server)
         .add_service(MetricsApi::new(pool, directory).into_server(server.max_message_bytes))
+        .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
+        .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")
         .serve(incoming, authenticator, shutdown)
         .await
 }

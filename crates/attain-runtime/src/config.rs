@@ -37,7 +37,7 @@ impl DatabaseArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServerArgs {
     /// Longest time one call may take before it fails with DEADLINE_EXCEEDED (a shorter
-    /// grpc-timeout from the caller wins).
+    /// grpc-timeout from the caller wins). Bulk streams are bounded by the caller's deadline.
     #[arg(long, env = "ATTAIN_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 

@@ -17,6 +17,8 @@ use tower::{Service, ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 use crate::{
     auth::{AuthLayer, Authenticator},
     config::ServerArgs,
+    deadline::DeadlineLayer,
+    limits::MessageLimitLayer,
 };
 
 /// A gRPC server being assembled from one or more services.
@@ -24,6 +26,7 @@ pub struct GrpcServer {
     args: ServerArgs,
     routes: RoutesBuilder,
     names: Vec<&'static str>,
+    long_running: Vec<&'static str>,
 }
 
 impl GrpcServer {
@@ -32,7 +35,16 @@ impl GrpcServer {
             args: args.clone(),
             routes: RoutesBuilder::default(),
             names: Vec::new(),
+            long_running: Vec::new(),
         }
+    }
+
+    /// Exempts a method (e.g. `/attain.metrics.v1.MetricsService/StreamEvents`) from the
+    /// server's per-call deadline: a bulk stream may run for minutes, bounded by the caller's
+    /// own deadline.
+    pub fn long_running(mut self, path: &'static str) -> Self {
+        self.long_running.push(path);
+        self
     }
 
     /// The message size limit services must set on their generated servers.
@@ -82,7 +94,9 @@ impl GrpcServer {
         let layers = ServiceBuilder::new()
             .load_shed()
             .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
+            .layer(DeadlineLayer::new(self.args.request_timeout, self.long_running.clone()))
             .layer(AuthLayer::new(auth))
+            .layer(MessageLimitLayer)
             .into_inner();
 
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
@@ -96,7 +110,6 @@ impl GrpcServer {
             let _ = drain_tx.send(());
         };
         let server = Server::builder()
-            .timeout(self.args.request_timeout)
             .trace_fn(|req| tracing::info_span!("rpc", rpc = %req.uri().path(), tenant = tracing::field::Empty))
             .layer(layers)
             .add_routes(self.routes.routes())

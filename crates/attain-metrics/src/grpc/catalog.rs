@@ -88,6 +88,9 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
 }
 
 pub async fn get(api: &MetricsApi, caller: &Caller, req: GetMetricRequest) -> ApiResult<GetMetricResponse> {
+    if req.key.is_empty() {
+        return Err(ApiError::invalid("key", "is required"));
+    }
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::all(&mut tx, caller.tenant_id).await?;
     tx.commit().await?;

@@ -166,7 +166,13 @@ pub async fn stream(
     let mut response = StreamEventsResponse::default();
     let mut seen = 0usize;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(|status| ApiError::Aborted(format!("the stream broke: {}", status.message())))?;
+        let message = message.map_err(|status| {
+            if attain_runtime::limits::is_too_large(&status) {
+                ApiError::ResourceExhausted(format!("a stream message was too large: {}", status.message()))
+            } else {
+                ApiError::Aborted(format!("the stream broke: {}", status.message()))
+            }
+        })?;
         let results = ingest_batch(api, caller, credential, &message.events, seen).await?;
         seen += message.events.len();
         for r in results {

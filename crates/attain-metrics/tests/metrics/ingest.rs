@@ -40,7 +40,7 @@ async fn resend_of_100k_events_changes_no_totals() {
     );
     let period = range((2026, 3, 1), (2026, 3, 31));
     let keys = ["calls", "emails", "connects", "conversations", "call_to_connect"];
-    let before = totals(&mut w.metrics, &ana, &keys, period.clone()).await;
+    let before = totals(&mut w.metrics, &ana, &keys, period).await;
     let rollups_before = rollups(&w.app).await;
 
     let again = w.metrics.stream_events(send(events)).await.unwrap().into_inner();
@@ -311,7 +311,7 @@ async fn days_follow_the_tenant_time_zone_across_dst_changes() {
         let ana = w.ana.clone();
         for (when, (y, m, d)) in cases {
             ingest(&mut w.metrics, vec![event(&ana, "calls", when, None)]).await;
-            let day = range((y, m as i32, d as i32), (y, m as i32, d as i32));
+            let day = range((y, m, d), (y, m, d));
             let got = totals(&mut w.metrics, &ana, &["calls"], day).await;
             assert!(
                 got[0].unwrap_or(0.0) >= 1.0,

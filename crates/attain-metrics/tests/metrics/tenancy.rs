@@ -188,3 +188,66 @@ async fn a_manager_reads_their_team_only() {
         .into_inner();
     assert_eq!(top.rows.iter().map(|r| r.person_id.clone()).collect::<Vec<_>>(), [ana]);
 }
+
+#[tokio::test]
+async fn streams_rebuilds_and_series_stay_within_the_tenant() {
+    let mut w = world().await;
+    let ana = w.ana.clone();
+    let day = at(2026, 3, 2, 15, 0);
+    ingest(&mut w.metrics, vec![event(&ana, "calls", day, Some(5))]).await;
+    let ours = crate::rollups(&w.app).await;
+
+    let other = w.app.tenant("Globex").await;
+    let mut theirs = w.app.metrics(&other.admin_key).await;
+    let stream = tokio_stream::iter(vec![StreamEventsRequest {
+        events: vec![event(&ana, "calls", day, Some(100))],
+    }]);
+    let response = theirs.stream_events(stream).await.unwrap().into_inner();
+    assert_eq!((response.accepted_count, response.rejected_count), (0, 1));
+    assert_eq!(response.results[0].violations[0].field, "person_id");
+    theirs.rebuild_rollups(RebuildRollupsRequest {}).await.unwrap();
+    assert_eq!(
+        crate::rollups(&w.app).await,
+        ours,
+        "their rebuild leaves our rollups alone"
+    );
+    let err = theirs
+        .get_series(GetSeriesRequest {
+            person_ids: vec![ana],
+            metric_key: "calls".into(),
+            period: range((2026, 3, 1), (2026, 3, 31)),
+            bucket: attain_proto::common::v1::Granularity::Day as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn a_stream_with_an_oversized_batch_is_refused_but_keeps_earlier_batches() {
+    let mut w = world().await;
+    let ana = w.ana.clone();
+    let day = at(2026, 3, 2, 15, 0);
+    let good = StreamEventsRequest {
+        events: vec![event(&ana, "calls", day, None)],
+    };
+    let too_many = StreamEventsRequest {
+        events: vec![event(&ana, "calls", day, None); attain_metrics::MAX_BATCH + 1],
+    };
+    let err = w
+        .metrics
+        .stream_events(tokio_stream::iter(vec![good, too_many]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert_eq!(
+        totals(&mut w.metrics, &ana, &["calls"], range((2026, 3, 1), (2026, 3, 31))).await,
+        [Some(1.0)]
+    );
+    let err = w
+        .metrics
+        .get_metric(GetMetricRequest { key: String::new() })
+        .await
+        .unwrap_err();
+    assert_eq!(attain_testing::violated_fields(&err), ["key"]);
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod people;
+mod resolve;
 mod rls;
 mod server;
 mod teams;

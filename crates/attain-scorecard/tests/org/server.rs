@@ -66,7 +66,7 @@ async fn an_oversized_message_is_refused_and_the_server_goes_on() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
     assert!(err.message().contains("limit"), "{err:?}");
     assert_eq!(
         client
@@ -184,4 +184,34 @@ async fn shutdown_lets_the_call_in_flight_finish() {
         .await
         .unwrap();
     assert_eq!(name, "Renamed");
+}
+
+#[tokio::test]
+async fn a_call_past_the_server_deadline_fails_and_writes_nothing() {
+    let app = TestApp::start_with(ServerArgs {
+        request_timeout: Duration::from_millis(300),
+        ..ServerArgs::default()
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let mut client = app.org(&t.admin_key).await;
+    let tenant = client
+        .get_tenant(GetTenantRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tenant
+        .unwrap();
+    let lock = lock_tenant(&app, t.id).await;
+    let err = client.update_tenant(rename(&tenant)).await.unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
+    lock.commit().await.unwrap();
+    let after = client
+        .get_tenant(GetTenantRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tenant
+        .unwrap();
+    assert_eq!(after.display_name, "Acme", "the abandoned call rolled back");
 }

@@ -1,0 +1,31 @@
+//! `attain bench`: measured, not asserted. Each benchmark starts its own PostgreSQL (or uses
+//! DATABASE_URL), runs the real services on loopback, and prints figures next to a baseline
+//! measured in the same run.
+
+mod ingest;
+mod platform;
+
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// Events through the real gRPC ingestion path vs a plain COPY of the same rows, and a
+    /// scorecard-shaped aggregate over rollups vs the same query over raw events.
+    Ingest(ingest::IngestBench),
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Ingest(args) => ingest::run(args).await,
+    }
+}
+
+/// p50 and p99 of a set of durations, in milliseconds.
+pub fn percentiles(mut samples: Vec<std::time::Duration>) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 * q).ceil() as usize)
+            .saturating_sub(1)
+            .min(samples.len().saturating_sub(1));
+        samples.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    (at(0.50), at(0.99))
+}

@@ -1,0 +1,128 @@
+//! A throwaway Attain platform for benchmarks: a database, migrations, the scorecard and
+//! metrics services on loopback ports, a tenant and an integration key.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use attain_domain::{calendar::Calendar, org::AccessRole};
+use attain_runtime::{
+    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    db,
+    local_pg::{LocalPostgres, LocalPostgresOptions},
+};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub struct Platform {
+    pub owner: PgPool,
+    pub tenant: Uuid,
+    pub key: String,
+    pub org_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    _postgres: Option<LocalPostgres>,
+    _dir: Option<std::path::PathBuf>,
+}
+
+impl Platform {
+    pub async fn start(database_url: Option<String>) -> anyhow::Result<Platform> {
+        let (maintenance_url, postgres, dir) = match database_url {
+            Some(url) => (url, None, None),
+            None => {
+                let dir = std::env::temp_dir().join(format!("attain-bench-{}", std::process::id()));
+                let pg_dir = dir.clone();
+                let pg =
+                    tokio::task::spawn_blocking(move || LocalPostgres::start(&pg_dir, LocalPostgresOptions::default()))
+                        .await??;
+                (pg.url("postgres"), Some(pg), Some(dir))
+            }
+        };
+        let name = format!("attain_bench_{}", Uuid::new_v4().simple());
+        let maintenance = db::connect_owner(&maintenance_url).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&maintenance)
+            .await?;
+        maintenance.close().await;
+        let url = swap_database(&maintenance_url, &name);
+        let owner = db::connect_owner(&url).await?;
+        crate::services::migrate_all(&owner, true).await?;
+
+        let (stop, stopped) = watch::channel(false);
+        let server = ServerArgs {
+            max_message_bytes: 64 * 1024 * 1024,
+            ..ServerArgs::default()
+        };
+        let service_db = |role: &str| DatabaseArgs {
+            database_url: Some(url.clone()),
+            db_role: Some(role.into()),
+            db_max_connections: 16,
+            db_acquire_timeout: std::time::Duration::from_secs(30),
+        };
+        let org_incoming = attain_runtime::server::bind("127.0.0.1:0".parse()?)?;
+        let org_addr = org_incoming.local_addr()?;
+        let metrics_incoming = attain_runtime::server::bind("127.0.0.1:0".parse()?)?;
+        let metrics_addr = metrics_incoming.local_addr()?;
+        let org_pool = db::connect(&service_db("attain_scorecard")).await?;
+        let metrics_pool = db::connect(&service_db("attain_metrics")).await?;
+        let until = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let (s1, s2) = (server.clone(), server);
+        let (r1, r2) = (stopped.clone(), stopped);
+        tokio::spawn(async move {
+            attain_scorecard::serve(org_pool, &s1, &AuthArgs::default(), org_incoming, until(r1)).await
+        });
+        let org_url = format!("http://{org_addr}");
+        tokio::spawn(async move {
+            attain_metrics::serve(
+                metrics_pool,
+                &org_url,
+                &s2,
+                &AuthArgs::default(),
+                metrics_incoming,
+                until(r2),
+            )
+            .await
+        });
+
+        let tenant = attain_scorecard::org::admin::create_tenant(&owner, "Bench", &Calendar::default(), "USD").await?;
+        let (_, key) =
+            attain_scorecard::org::admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "bench")
+                .await
+                .context("creating the bench key")?;
+        Ok(Platform {
+            owner,
+            tenant: tenant.tenant_id,
+            key,
+            org_addr,
+            metrics_addr,
+            stop,
+            _postgres: postgres,
+            _dir: dir,
+        })
+    }
+}
+
+impl Platform {
+    /// Stops the services and the private PostgreSQL, and removes its files.
+    pub fn finish(mut self) {
+        let _ = self.stop.send(true);
+        drop(self._postgres.take());
+        if let Some(dir) = &self._dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn swap_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = base[scheme_end..]
+        .find('/')
+        .map_or(base, |slash| &base[..scheme_end + slash]);
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
