@@ -218,10 +218,13 @@ impl Directory {
                 };
                 out.insert(key, Some(id));
             }
+            // Only answers that found someone are kept: a person added to the directory must be
+            // ingestible at once, not 30 s later.
             if shared {
                 for person in chunk {
-                    let found = out.get(person).copied().flatten();
-                    self.people.put((caller.tenant_id, person.clone()), found);
+                    if let Some(found) = out.get(person).copied().flatten() {
+                        self.people.put((caller.tenant_id, person.clone()), Some(found));
+                    }
                 }
             }
         }

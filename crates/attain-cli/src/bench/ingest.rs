@@ -39,9 +39,20 @@ pub struct IngestBench {
     /// Repetitions of each aggregate query.
     #[arg(long, default_value_t = 200)]
     repetitions: usize,
+    /// `random`: events spread at random over the quarter, so nearly every event of a batch
+    /// lands on its own (person, day) rollup row, the worst case; `chronological`: sent in time
+    /// order, as a sync sends what happened since its last run.
+    #[arg(long, value_enum, default_value_t = Order::Random)]
+    order: Order,
     /// Use this PostgreSQL (superuser URL) instead of a private one.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    Random,
+    Chronological,
 }
 
 const MIX: &[(&str, u32)] = &[
@@ -116,7 +127,7 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
     let quarter_seconds = 92 * 86_400;
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let weight_total: u32 = MIX.iter().map(|m| m.1).sum();
-    let events: Vec<Event> = (0..args.events)
+    let mut events: Vec<Event> = (0..args.events)
         .map(|_| {
             let mut pick = (rng.next() % u64::from(weight_total)) as u32;
             let metric = MIX
@@ -144,6 +155,9 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
             }
         })
         .collect();
+    if args.order == Order::Chronological {
+        events.sort_by_key(|e| e.occurred_at.as_ref().map_or(0, |t| t.seconds));
+    }
 
     // Warm up the directory caches and connections with one small stream first.
     let metrics_channel = channel(p.metrics_addr).await?;
@@ -188,7 +202,10 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
 
     let copy_rate = copy_baseline(p, &events).await?;
     println!();
-    println!("ingest, {} events of {} people:", args.events, args.people);
+    println!(
+        "ingest, {} events of {} people, {:?} order:",
+        args.events, args.people, args.order
+    );
     println!("  gRPC StreamEvents:  {grpc_rate:>10.0} events/s  ({grpc_secs:.1} s, rollups included)");
     println!("  plain COPY:         {copy_rate:>10.0} rows/s");
     println!("  ratio:              {:>10.2} × COPY", grpc_rate / copy_rate);
