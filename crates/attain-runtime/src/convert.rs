@@ -107,6 +107,17 @@ pub fn parse_etag(v: &mut Violations, field: &str, etag: &str) -> Option<i64> {
     revision
 }
 
+/// Refuses a change made from a stale read: `expected` is the revision of the caller's etag
+/// (none: no check), `current` the stored one.
+pub fn check_revision(expected: Option<i64>, current: i64, what: &str) -> Result<(), crate::ApiError> {
+    match expected {
+        Some(revision) if revision != current => Err(crate::ApiError::Aborted(format!(
+            "the {what} changed since it was read (etag mismatch); read it again and retry"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// An optional create `request_id` (AIP-155): empty, or a UUID.
 pub fn request_id(v: &mut Violations, text: &str) -> Option<Uuid> {
     optional_id(v, "request_id", text)

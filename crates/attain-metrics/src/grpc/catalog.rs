@@ -139,11 +139,7 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
     let mut record = store::lock(&mut tx, tenant, &input.key)
         .await?
         .ok_or_else(|| ApiError::not_found("metric"))?;
-    if expected.is_some_and(|rev| rev != record.revision) {
-        return Err(ApiError::Aborted(
-            "the metric changed since it was read (etag mismatch); read it again".into(),
-        ));
-    }
+    convert::check_revision(expected, record.revision, "metric")?;
     let mut v = Violations::new();
     for path in paths {
         match path {

@@ -257,11 +257,7 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdatePersonRequest) -> 
     let current = store::lock_person(&mut tx, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
-    if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted(
-            "the person changed since they were read (etag mismatch); read again".into(),
-        ));
-    }
+    convert::check_revision(expected, current.revision, "person")?;
     let mut merged = to_proto(&current);
     for path in &paths {
         match *path {
@@ -348,11 +344,7 @@ pub async fn change_role(
     let mut person = store::lock_person(&mut tx, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
-    if expected.is_some_and(|rev| rev != person.revision) {
-        return Err(ApiError::Aborted(
-            "the person changed since they were read (etag mismatch); read again".into(),
-        ));
-    }
+    convert::check_revision(expected, person.revision, "person")?;
     let title = if req.title.is_empty() {
         person.title.clone()
     } else {

@@ -150,11 +150,7 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
     let current = store::get_team(&mut tx, tenant, id, true)
         .await?
         .ok_or_else(|| ApiError::not_found("team"))?;
-    if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted(
-            "the team changed since it was read (etag mismatch); read it again".into(),
-        ));
-    }
+    convert::check_revision(expected, current.revision, "team")?;
     let mut merged = to_proto(&current);
     for path in paths {
         match path {

@@ -46,11 +46,7 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> 
     let current = store::get_tenant(&mut tx, caller.tenant_id, true)
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
-    if expected.is_some_and(|rev| rev != current.revision) {
-        return Err(ApiError::Aborted(
-            "the tenant changed since it was read (etag mismatch); read it again".into(),
-        ));
-    }
+    convert::check_revision(expected, current.revision, "tenant")?;
     let mut merged = to_proto(&current);
     let calendar = merged.calendar.get_or_insert_default();
     let new_calendar = input.calendar.unwrap_or_default();
