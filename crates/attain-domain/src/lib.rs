@@ -36,6 +36,7 @@ pub mod metric;
 pub mod org;
 pub mod period;
 pub mod ranking;
+pub mod scorecard;
 pub mod violation;
 
 pub use violation::{Violation, Violations};
