@@ -54,6 +54,31 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
     assert_eq!(found["person"]["displayName"], "Ana Lopez");
     assert_eq!(found["person"]["status"], "PERSON_STATUS_ONBOARDING");
 
+    // The metrics service, a separate server in the same process, resolves Ana through the
+    // org directory over gRPC.
+    let metrics_addr = format!("127.0.0.1:{}", scorecard_port - 1);
+    let event = |id: &str, metric: &str| {
+        json!({"source": "salesforce", "externalId": id, "metricKey": metric, "occurredAt": "2026-11-03T15:00:00Z",
+               "personExternalId": {"system": "salesforce", "id": "0055e000001AbCd"}})
+    };
+    let ingested = buf_curl(
+        &metrics_addr,
+        &key,
+        "attain.metrics.v1.MetricsService/IngestEvents",
+        json!({"events": [event("00T1", "calls"), event("00T2", "calls"), event("00T3", "connects")]}),
+    );
+    assert_eq!(ingested["acceptedCount"], 3, "{ingested}");
+    let totals = buf_curl(
+        &metrics_addr,
+        &key,
+        "attain.metrics.v1.MetricsService/GetTotals",
+        json!({"metricKeys": ["calls", "call_to_connect"],
+               "period": {"range": {"startDate": {"year": 2026, "month": 11, "day": 1}, "endDate": {"year": 2026, "month": 11, "day": 30}}}}),
+    );
+    let values = &totals["rows"][0]["values"];
+    assert_eq!(values[0]["total"], "2", "{totals}");
+    assert_eq!(values[1]["ratio"], 0.5, "{totals}");
+
     // Reflection lists the service's methods with no proto files at hand.
     let methods = std::process::Command::new(buf())
         .args([

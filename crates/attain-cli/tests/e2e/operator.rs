@@ -1,7 +1,10 @@
 //! The operator's path on an existing PostgreSQL: migrate, create a tenant and a key, serve,
 //! revoke; and configuration errors that name the bad setting.
 
-use attain_proto::org::v1::{GetTenantRequest, org_service_client::OrgServiceClient};
+use attain_proto::{
+    metrics::v1::{ListMetricsRequest, metrics_service_client::MetricsServiceClient},
+    org::v1::{GetTenantRequest, org_service_client::OrgServiceClient},
+};
 use attain_testing::{Bearer, TestDb};
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
@@ -9,11 +12,16 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use crate::{attain, free_port, run_err, run_ok, spawn};
 
 async fn wait_serving(addr: &str) -> Channel {
+    wait_serving_service(addr, "attain.org.v1.OrgService").await
+}
+
+/// Waits until the server at `addr` reports `service` as serving over grpc.health.v1.
+async fn wait_serving_service(addr: &str, service: &str) -> Channel {
     for _ in 0..400 {
         if let Ok(channel) = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {
             let check = HealthClient::new(channel.clone())
                 .check(HealthCheckRequest {
-                    service: "attain.org.v1.OrgService".into(),
+                    service: service.into(),
                 })
                 .await;
             if check.is_ok() {
@@ -88,6 +96,28 @@ async fn migrate_tenant_apikey_serve_and_revoke_through_the_binary() {
         ("America/New_York", 2)
     );
     assert_eq!(got.currency_code, "EUR");
+
+    // The metrics service as its own process, finding the org directory at ATTAIN_ORG_URL.
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let mut metrics_server = spawn(
+        attain()
+            .args(["serve", "metrics", "--listen", &metrics_addr])
+            .env("DATABASE_URL", &url)
+            .env("ATTAIN_DB_ROLE", "attain_metrics")
+            .env("ATTAIN_ORG_URL", format!("http://{addr}")),
+    );
+    let metrics_channel = wait_serving_service(&metrics_addr, "attain.metrics.v1.MetricsService").await;
+    let mut metrics = MetricsServiceClient::with_interceptor(metrics_channel, Bearer::new(&key));
+    let catalog = metrics
+        .list_metrics(ListMetricsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(catalog.metrics.iter().any(|m| m.key == "calls"));
+    drop(metrics);
+    tokio::task::spawn_blocking(move || metrics_server.terminate())
+        .await
+        .unwrap();
 
     let keys = run_ok(
         attain()
