@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod demo;
 mod dev;
 mod import;
 mod rollups;
@@ -44,6 +45,9 @@ enum Command {
     /// Import data from CSV exports through the public API.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Demo data through the public APIs.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -131,5 +135,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Rollups(cmd) => rollups::run(cmd).await,
+        Command::Demo(cmd) => demo::run(cmd).await,
     }
 }

@@ -1,0 +1,346 @@
+//! `attain demo seed`: a believable demo org built through the public APIs only, so a tour
+//! shows real numbers. Deterministic and idempotent: people and teams carry request ids and
+//! events ids derived from the seed, so seeding twice changes nothing.
+
+use anyhow::Context;
+use attain_domain::calendar::Calendar;
+use attain_proto::{
+    common::v1::Date,
+    metrics::v1::{Event, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
+    org::v1::{
+        CreatePersonRequest, CreateTeamRequest, GetTenantRequest, Motion, Person, PersonStatus, SalesRole, Team,
+        org_service_client::OrgServiceClient,
+    },
+};
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use tonic::{Request, transport::Channel};
+use uuid::Uuid;
+
+#[derive(clap::Subcommand)]
+pub enum DemoCommand {
+    /// Create a demo org (an SDR team, an AE team, a dozen reps, one new hire) with activity
+    /// over the last days, through the public APIs.
+    Seed(SeedArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    /// API key (or JWT) of an ADMIN of the tenant to fill.
+    #[arg(long, env = "ATTAIN_API_KEY", hide_env_values = true)]
+    api_key: String,
+    /// Days of activity, ending yesterday.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=730))]
+    days: u32,
+    /// Changes every number while keeping the same shape.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// The scorecard service.
+    #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
+    org_url: String,
+    /// The metrics service.
+    #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
+    metrics_url: String,
+}
+
+/// A deterministic generator: the same seed gives the same org.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `n` trials of probability `p` (binomial), for conversions that stay plausible.
+    fn trials(&mut self, n: i64, p: f64) -> i64 {
+        (0..n).filter(|_| self.unit() < p).count() as i64
+    }
+
+    /// Around `mean`, ±`spread` × mean.
+    fn around(&mut self, mean: f64, spread: f64) -> i64 {
+        (mean * (1.0 + spread * (2.0 * self.unit() - 1.0))).round().max(0.0) as i64
+    }
+}
+
+struct Rep {
+    id: String,
+    sdr: bool,
+    /// How good the rep is: scales activity and conversion.
+    skill: f64,
+    start: NaiveDate,
+    ramp: bool,
+}
+
+fn date(d: NaiveDate) -> Option<Date> {
+    Some(Date {
+        year: d.year(),
+        month: d.month() as i32,
+        day: d.day() as i32,
+    })
+}
+
+fn authorized<T>(message: T, key: &str) -> anyhow::Result<Request<T>> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {key}")
+            .parse()
+            .context("ATTAIN_API_KEY is not valid header text")?,
+    );
+    Ok(request)
+}
+
+/// A request id that is the same on every run with the same seed and tenant.
+fn request_id(tenant: &str, seed: u64, what: &str) -> String {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("attain-demo/{tenant}/{seed}/{what}").as_bytes(),
+    )
+    .to_string()
+}
+
+pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
+    let DemoCommand::Seed(args) = cmd;
+    let connect = |url: &str| {
+        Channel::from_shared(url.to_string())
+            .with_context(|| format!("\"{url}\" is not a URL"))
+            .map(|e| e.connect_lazy())
+    };
+    let mut org = OrgServiceClient::new(connect(&args.org_url)?);
+    let mut metrics = MetricsServiceClient::new(connect(&args.metrics_url)?);
+    let key = &args.api_key;
+    let tenant = org
+        .get_tenant(authorized(GetTenantRequest {}, key)?)
+        .await
+        .context("reading the tenant")?
+        .into_inner()
+        .tenant
+        .context("tenant")?;
+    let zone: chrono_tz::Tz = tenant
+        .calendar
+        .as_ref()
+        .map(|c| c.time_zone.as_str())
+        .unwrap_or("UTC")
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let calendar = Calendar::new(
+        zone.name(),
+        Some(chrono::Weekday::Mon),
+        1,
+        &[
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu,
+            chrono::Weekday::Fri,
+        ]
+        .map(Some),
+    )
+    .map_err(|v| anyhow::anyhow!("{v}"))?;
+    let today = calendar.local_date(Utc::now());
+    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+
+    let mut people_client = org.clone();
+    let mut person = async |name: &str,
+                            role: SalesRole,
+                            team: &str,
+                            manager: &str,
+                            start: NaiveDate,
+                            onboarding: bool|
+           -> anyhow::Result<String> {
+        let p = Person {
+            display_name: name.into(),
+            email: format!("{}@demo.example", name.to_lowercase().replace(' ', ".")),
+            sales_role: role as i32,
+            team_id: team.into(),
+            manager_id: manager.into(),
+            title: format!("{role:?}"),
+            hire_date: date(start - Days::new(14)),
+            start_date: date(start),
+            status: if onboarding {
+                PersonStatus::Onboarding
+            } else {
+                PersonStatus::Active
+            } as i32,
+            ..Default::default()
+        };
+        let request = CreatePersonRequest {
+            person: Some(p),
+            request_id: request_id(&tenant.id, args.seed, name),
+        };
+        Ok(people_client
+            .create_person(authorized(request, key)?)
+            .await
+            .with_context(|| format!("creating {name}"))?
+            .into_inner()
+            .person
+            .context("person")?
+            .id)
+    };
+    let long_ago = today - Days::new(400);
+    let director = person("Dana Director", SalesRole::SalesLeader, "", "", long_ago, false).await?;
+    let sdr_manager = person("Sam Manager", SalesRole::SalesManager, "", &director, long_ago, false).await?;
+    let ae_manager = person("Alex Manager", SalesRole::SalesManager, "", &director, long_ago, false).await?;
+
+    let mut team_client = org.clone();
+    let mut team = async |name: &str, motion: Motion, parent: &str, manager: &str| -> anyhow::Result<String> {
+        let t = Team {
+            display_name: name.into(),
+            motion: motion as i32,
+            parent_team_id: parent.into(),
+            manager_id: manager.into(),
+            ..Default::default()
+        };
+        let request = CreateTeamRequest {
+            team: Some(t),
+            request_id: request_id(&tenant.id, args.seed, name),
+        };
+        Ok(team_client
+            .create_team(authorized(request, key)?)
+            .await
+            .with_context(|| format!("creating {name}"))?
+            .into_inner()
+            .team
+            .context("team")?
+            .id)
+    };
+    let sales = team("Sales", Motion::InsideSales, "", &director).await?;
+    let sdr_team = team("SDR Team", Motion::SalesDevelopment, &sales, &sdr_manager).await?;
+    let ae_team = team("AE Team", Motion::InsideSales, &sales, &ae_manager).await?;
+
+    const SDRS: [&str; 7] = [
+        "Ana Lopez",
+        "Ben Okafor",
+        "Chloe Martin",
+        "Dev Patel",
+        "Emma Schulz",
+        "Finn Walsh",
+        "Gia Rossi",
+    ];
+    const AES: [&str; 5] = ["Hana Sato", "Ivan Petrov", "Jade Kim", "Kofi Mensah", "Lena Novak"];
+    let mut reps = Vec::new();
+    for (i, name) in SDRS.iter().chain(AES.iter()).enumerate() {
+        let sdr = i < SDRS.len();
+        // The last SDR is the new hire, 40 days into a ramp.
+        let ramp = i == SDRS.len() - 1;
+        let start = if ramp { today - Days::new(40) } else { long_ago };
+        let role = if sdr { SalesRole::Sdr } else { SalesRole::InsideSalesAe };
+        let (team_id, manager) = if sdr {
+            (&sdr_team, &sdr_manager)
+        } else {
+            (&ae_team, &ae_manager)
+        };
+        let id = person(name, role, team_id, manager, start, ramp).await?;
+        let skill = 0.7 + 0.6 * rng.unit();
+        reps.push(Rep {
+            id,
+            sdr,
+            skill,
+            start,
+            ramp,
+        });
+    }
+
+    let first_day = today - Days::new(u64::from(args.days));
+    let mut events = Vec::new();
+    let mut day = first_day;
+    while day < today {
+        if calendar.is_working_day(day) {
+            for rep in reps.iter().filter(|r| r.start <= day) {
+                // A new hire ramps 25/50/75/100 % by month since start.
+                let months = ((day - rep.start).num_days() / 30).min(3) as f64;
+                let ramp = if rep.ramp { 0.25 * (months + 1.0) } else { 1.0 };
+                let level = rep.skill * ramp;
+                let mut counts: Vec<(&str, i64)> = Vec::new();
+                if rep.sdr {
+                    let calls = rng.around(55.0 * level, 0.25);
+                    let connects = rng.trials(calls, 0.10 * rep.skill.min(1.2));
+                    let conversations = rng.trials(connects, 0.6);
+                    let set = rng.trials(conversations, 0.22 * rep.skill);
+                    let held = rng.trials(set, 0.8);
+                    counts.extend([
+                        ("calls", calls),
+                        ("emails", rng.around(30.0 * level, 0.3)),
+                        ("social_connects", rng.around(8.0 * level, 0.5)),
+                        ("connects", connects),
+                        ("conversations", conversations),
+                        ("meetings_set", set),
+                        ("meetings_held", held),
+                        ("meetings_qualified", rng.trials(held, 0.5)),
+                        ("talk_time", conversations * rng.around(240.0, 0.4)),
+                    ]);
+                } else {
+                    let held = rng.around(2.0 * level, 0.6);
+                    let opportunities = rng.trials(held, 0.5);
+                    // Now and then a deal from an earlier opportunity closes too.
+                    let carried = i64::from(rng.unit() < 0.1);
+                    let won = rng.trials(opportunities + carried, 0.25 * rep.skill);
+                    let revenue: i64 = (0..won).map(|_| rng.around(2_500_000.0, 0.5)).sum();
+                    counts.extend([
+                        ("calls", rng.around(20.0 * level, 0.3)),
+                        ("emails", rng.around(25.0 * level, 0.3)),
+                        ("meetings_held", held),
+                        ("meetings_converted", opportunities),
+                        ("opportunities_created", opportunities),
+                        ("opportunities_advanced", rng.trials(opportunities * 2, 0.5)),
+                        ("pipeline_amount", opportunities * rng.around(3_000_000.0, 0.4)),
+                        ("deals_won", won),
+                        ("revenue_won", revenue),
+                        ("days_to_close", won * rng.around(45.0, 0.5)),
+                    ]);
+                }
+                let noon = zone
+                    .from_local_datetime(&day.and_hms_opt(12, 0, 0).context("noon")?)
+                    .earliest()
+                    .context("local noon")?
+                    .with_timezone(&Utc);
+                for (metric, value) in counts.into_iter().filter(|(_, v)| *v > 0) {
+                    events.push(Event {
+                        source: "attain-demo".into(),
+                        external_id: format!("{}/{}/{day}/{metric}", args.seed, rep.id),
+                        person_id: rep.id.clone(),
+                        metric_key: metric.into(),
+                        occurred_at: Some(prost_types::Timestamp {
+                            seconds: noon.timestamp(),
+                            nanos: 0,
+                        }),
+                        value: Some(value),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        day = day + Days::new(1);
+    }
+    let (mut accepted, mut duplicates) = (0, 0);
+    for batch in events.chunks(2_000) {
+        let response = metrics
+            .ingest_events(authorized(IngestEventsRequest { events: batch.to_vec() }, key)?)
+            .await
+            .context("ingesting demo events")?
+            .into_inner();
+        anyhow::ensure!(
+            response.rejected_count == 0,
+            "demo events were rejected: {:?}",
+            response.results.iter().find(|r| !r.violations.is_empty())
+        );
+        accepted += response.accepted_count;
+        duplicates += response.duplicate_count;
+    }
+    println!(
+        "demo org: 3 teams, {} reps (1 new hire ramping), 3 managers",
+        reps.len()
+    );
+    println!(
+        "activity {first_day} to {}: {accepted} events accepted, {duplicates} already there",
+        today - Days::new(1)
+    );
+    Ok(())
+}
