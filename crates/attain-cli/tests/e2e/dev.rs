@@ -8,7 +8,13 @@ use crate::{attain, buf, buf_curl, free_port, read_until, spawn};
 #[test]
 fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dev-{}", std::process::id()));
-    let scorecard_port = free_port();
+    // Metrics listens one port below scorecard: find a pair that is free.
+    let scorecard_port = loop {
+        let port = free_port();
+        if port > 1025 && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok() {
+            break port;
+        }
+    };
     let mut dev = spawn(
         attain()
             .arg("dev")
