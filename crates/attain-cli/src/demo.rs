@@ -13,8 +13,9 @@ use attain_proto::{
     },
 };
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
-use tonic::{Request, transport::Channel};
 use uuid::Uuid;
+
+use crate::{api, synthetic::Rng};
 
 #[derive(clap::Subcommand)]
 pub enum DemoCommand {
@@ -42,33 +43,6 @@ pub struct SeedArgs {
     metrics_url: String,
 }
 
-/// A deterministic generator: the same seed gives the same org.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// `n` trials of probability `p` (binomial), for conversions that stay plausible.
-    fn trials(&mut self, n: i64, p: f64) -> i64 {
-        (0..n).filter(|_| self.unit() < p).count() as i64
-    }
-
-    /// Around `mean`, ±`spread` × mean.
-    fn around(&mut self, mean: f64, spread: f64) -> i64 {
-        (mean * (1.0 + spread * (2.0 * self.unit() - 1.0))).round().max(0.0) as i64
-    }
-}
-
 struct Rep {
     id: String,
     sdr: bool,
@@ -86,17 +60,6 @@ fn date(d: NaiveDate) -> Option<Date> {
     })
 }
 
-fn authorized<T>(message: T, key: &str) -> anyhow::Result<Request<T>> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {key}")
-            .parse()
-            .context("ATTAIN_API_KEY is not valid header text")?,
-    );
-    Ok(request)
-}
-
 /// A request id that is the same on every run with the same seed and tenant.
 fn request_id(tenant: &str, seed: u64, what: &str) -> String {
     Uuid::new_v5(
@@ -108,16 +71,11 @@ fn request_id(tenant: &str, seed: u64, what: &str) -> String {
 
 pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
     let DemoCommand::Seed(args) = cmd;
-    let connect = |url: &str| {
-        Channel::from_shared(url.to_string())
-            .with_context(|| format!("\"{url}\" is not a URL"))
-            .map(|e| e.connect_lazy())
-    };
-    let mut org = OrgServiceClient::new(connect(&args.org_url)?);
-    let mut metrics = MetricsServiceClient::new(connect(&args.metrics_url)?);
+    let mut org = OrgServiceClient::new(api::channel(&args.org_url)?);
+    let mut metrics = MetricsServiceClient::new(api::channel(&args.metrics_url)?);
     let key = &args.api_key;
     let tenant = org
-        .get_tenant(authorized(GetTenantRequest {}, key)?)
+        .get_tenant(api::authorized(GetTenantRequest {}, key)?)
         .await
         .context("reading the tenant")?
         .into_inner()
@@ -145,7 +103,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
     )
     .map_err(|v| anyhow::anyhow!("{v}"))?;
     let today = calendar.local_date(Utc::now());
-    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(args.seed);
 
     let mut people_client = org.clone();
     let mut person = async |name: &str,
@@ -176,7 +134,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
             request_id: request_id(&tenant.id, args.seed, name),
         };
         Ok(people_client
-            .create_person(authorized(request, key)?)
+            .create_person(api::authorized(request, key)?)
             .await
             .with_context(|| format!("creating {name}"))?
             .into_inner()
@@ -203,7 +161,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
             request_id: request_id(&tenant.id, args.seed, name),
         };
         Ok(team_client
-            .create_team(authorized(request, key)?)
+            .create_team(api::authorized(request, key)?)
             .await
             .with_context(|| format!("creating {name}"))?
             .into_inner()
@@ -322,7 +280,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
     let (mut accepted, mut duplicates) = (0, 0);
     for batch in events.chunks(2_000) {
         let response = metrics
-            .ingest_events(authorized(IngestEventsRequest { events: batch.to_vec() }, key)?)
+            .ingest_events(api::authorized(IngestEventsRequest { events: batch.to_vec() }, key)?)
             .await
             .context("ingesting demo events")?
             .into_inner();

@@ -11,7 +11,8 @@ use attain_proto::{
     org::v1::{ExternalId, GetTenantRequest, org_service_client::OrgServiceClient},
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use tonic::{Request, metadata::MetadataValue, transport::Channel};
+
+use crate::api;
 
 #[derive(clap::Subcommand)]
 pub enum ImportCommand {
@@ -59,12 +60,6 @@ struct Summary {
     rejected_events: u64,
 }
 
-fn authorized<T>(message: T, token: &MetadataValue<tonic::metadata::Ascii>) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", token.clone());
-    request
-}
-
 fn to_event(e: ImportEvent) -> Event {
     let (person_id, person_external_id) = match e.person {
         PersonRef::Id(id) => (id.to_string(), None),
@@ -99,19 +94,12 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
         }
         (None, None) => bail!("give --preset or --mapping"),
     };
-    let token: MetadataValue<_> = format!("Bearer {}", args.api_key)
-        .parse()
-        .context("ATTAIN_API_KEY is not valid header text")?;
-    let connect = |url: &str| {
-        Channel::from_shared(url.to_string())
-            .with_context(|| format!("\"{url}\" is not a URL"))
-            .map(|e| e.connect_lazy())
-    };
-    let mut org = OrgServiceClient::new(connect(&args.org_url)?);
-    let mut metrics = MetricsServiceClient::new(connect(&args.metrics_url)?);
+    let token = args.api_key.as_str();
+    let mut org = OrgServiceClient::new(api::channel(&args.org_url)?);
+    let mut metrics = MetricsServiceClient::new(api::channel(&args.metrics_url)?);
 
     let tenant = org
-        .get_tenant(authorized(GetTenantRequest {}, &token))
+        .get_tenant(api::authorized(GetTenantRequest {}, token)?)
         .await
         .with_context(|| format!("reading the tenant from {}", args.org_url))?
         .into_inner()
@@ -170,7 +158,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
         if batch.len() >= batch_size || (done && !batch.is_empty()) {
             let sent = std::mem::take(&mut batch);
             let response = metrics
-                .ingest_events(authorized(IngestEventsRequest { events: sent }, &token))
+                .ingest_events(api::authorized(IngestEventsRequest { events: sent }, token)?)
                 .await
                 .with_context(|| format!("sending events to {}", args.metrics_url))?
                 .into_inner();

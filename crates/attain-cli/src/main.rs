@@ -2,12 +2,14 @@
 //! migrations, and the operator commands.
 
 mod admin;
+mod api;
 mod bench;
 mod demo;
 mod dev;
 mod import;
 mod rollups;
 mod services;
+mod synthetic;
 
 use std::net::SocketAddr;
 

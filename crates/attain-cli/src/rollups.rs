@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 use attain_proto::metrics::v1::{RebuildRollupsRequest, metrics_service_client::MetricsServiceClient};
-use tonic::{Request, transport::Channel};
+
+use crate::api;
 
 #[derive(clap::Subcommand)]
 pub enum RollupsCommand {
@@ -20,16 +21,8 @@ pub enum RollupsCommand {
 
 pub async fn run(cmd: RollupsCommand) -> anyhow::Result<()> {
     let RollupsCommand::Rebuild { api_key, metrics_url } = cmd;
-    let channel =
-        Channel::from_shared(metrics_url.clone()).with_context(|| format!("\"{metrics_url}\" is not a URL"))?;
-    let mut client = MetricsServiceClient::new(channel.connect_lazy());
-    let mut request = Request::new(RebuildRollupsRequest {});
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {api_key}")
-            .parse()
-            .context("ATTAIN_API_KEY is not valid header text")?,
-    );
+    let mut client = MetricsServiceClient::new(api::channel(&metrics_url)?);
+    let request = api::authorized(RebuildRollupsRequest {}, &api_key)?;
     let done = client
         .rebuild_rollups(request)
         .await

@@ -15,7 +15,7 @@ impl Cluster {
     pub fn url(&self, database: &str) -> String {
         match self {
             Cluster::Local(pg) => pg.url(database),
-            Cluster::External(url) => with_database(url, database),
+            Cluster::External(url) => attain_runtime::db::with_database(url, database),
         }
     }
 }
@@ -34,20 +34,6 @@ pub fn shared() -> &'static Cluster {
     })
 }
 
-/// Swaps the database name of a PostgreSQL URL.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
-    }
-}
-
 /// Clusters of test processes that are gone (they cannot clean up after themselves).
 fn remove_stale_clusters() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
@@ -61,19 +47,5 @@ fn remove_stale_clusters() {
         if !std::path::Path::new("/proc").join(pid).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn database_is_swapped_in_urls() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5/db?sslmode=disable", "t1"),
-            "postgres://u:p@h:5/t1?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h:5", "t1"), "postgres://u@h:5/t1");
     }
 }

@@ -14,10 +14,11 @@ use attain_proto::{
     org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient},
 };
 use chrono::{NaiveDate, TimeZone, Utc};
-use tonic::{Request, transport::Channel};
+use tonic::transport::Channel;
 use uuid::Uuid;
 
 use super::{percentiles, platform::Platform};
+use crate::{api, synthetic::Rng};
 
 #[derive(clap::Args)]
 pub struct IngestBench {
@@ -66,26 +67,6 @@ const MIX: &[(&str, u32)] = &[
     ("talk_time", 5),
 ];
 
-/// A small deterministic generator, so every run sends the same events.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn authorized<T>(message: T, key: &str) -> anyhow::Result<Request<T>> {
-    let mut request = Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {key}").parse()?);
-    Ok(request)
-}
-
 async fn channel(addr: std::net::SocketAddr) -> anyhow::Result<Channel> {
     Ok(Channel::from_shared(format!("http://{addr}"))?.connect().await?)
 }
@@ -108,7 +89,7 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
             ..Default::default()
         };
         let made = org
-            .create_person(authorized(
+            .create_person(api::authorized(
                 CreatePersonRequest {
                     person: Some(person),
                     request_id: String::new(),
@@ -125,11 +106,11 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
         .context("date")?
         .timestamp();
     let quarter_seconds = 92 * 86_400;
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x5EED);
     let weight_total: u32 = MIX.iter().map(|m| m.1).sum();
     let mut events: Vec<Event> = (0..args.events)
         .map(|_| {
-            let mut pick = (rng.next() % u64::from(weight_total)) as u32;
+            let mut pick = rng.below(u64::from(weight_total)) as u32;
             let metric = MIX
                 .iter()
                 .find(|(_, w)| {
@@ -141,13 +122,13 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
                     }
                 })
                 .map_or("calls", |m| m.0);
-            let value = (metric == "talk_time").then(|| (rng.next() % 900) as i64 + 30);
+            let value = (metric == "talk_time").then(|| rng.below(900) as i64 + 30);
             Event {
                 event_id: Uuid::now_v7().to_string(),
-                person_id: people[(rng.next() % people.len() as u64) as usize].clone(),
+                person_id: people[rng.below(people.len() as u64) as usize].clone(),
                 metric_key: metric.into(),
                 occurred_at: Some(prost_types::Timestamp {
-                    seconds: quarter_start + (rng.next() % quarter_seconds) as i64,
+                    seconds: quarter_start + rng.below(quarter_seconds) as i64,
                     nanos: 0,
                 }),
                 value,
@@ -163,7 +144,7 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
     let metrics_channel = channel(p.metrics_addr).await?;
     let client = || MetricsServiceClient::new(metrics_channel.clone()).max_encoding_message_size(64 * 1024 * 1024);
     client()
-        .stream_events(authorized(
+        .stream_events(api::authorized(
             tokio_stream::iter(vec![StreamEventsRequest {
                 events: events[..1].to_vec(),
             }]),
@@ -183,7 +164,7 @@ async fn bench(args: &IngestBench, p: &Platform) -> anyhow::Result<()> {
             .chunks(args.batch)
             .map(|c| StreamEventsRequest { events: c.to_vec() })
             .collect();
-        let request = authorized(tokio_stream::iter(batches), &p.key)?;
+        let request = api::authorized(tokio_stream::iter(batches), &p.key)?;
         let mut c = client();
         tasks.push(tokio::spawn(async move { c.stream_events(request).await }));
     }
@@ -302,7 +283,10 @@ async fn aggregates(args: &IngestBench, p: &Platform, people: &[String]) -> anyh
     let rebuild = Instant::now();
     let mut metrics = MetricsServiceClient::new(channel(p.metrics_addr).await?);
     metrics
-        .rebuild_rollups(authorized(attain_proto::metrics::v1::RebuildRollupsRequest {}, &p.key)?)
+        .rebuild_rollups(api::authorized(
+            attain_proto::metrics::v1::RebuildRollupsRequest {},
+            &p.key,
+        )?)
         .await?;
     sqlx::raw_sql("VACUUM ANALYZE metrics.daily_rollups")
         .execute(&p.owner)
@@ -313,7 +297,7 @@ async fn aggregates(args: &IngestBench, p: &Platform, people: &[String]) -> anyh
         .await?;
 
     let keys: Vec<String> = metrics
-        .list_metrics(authorized(
+        .list_metrics(api::authorized(
             ListMetricsRequest {
                 page_size: 1000,
                 ..Default::default()
@@ -354,7 +338,7 @@ async fn aggregates(args: &IngestBench, p: &Platform, people: &[String]) -> anyh
             grouping: 0,
         };
         let t = Instant::now();
-        metrics.get_totals(authorized(request, &p.key)?).await?;
+        metrics.get_totals(api::authorized(request, &p.key)?).await?;
         grpc.push(t.elapsed());
         let t = Instant::now();
         let _: Vec<(i32, i64, i64, i64)> = sqlx::query_as(

@@ -44,7 +44,7 @@ impl Platform {
             .execute(&maintenance)
             .await?;
         maintenance.close().await;
-        let url = swap_database(&maintenance_url, &name);
+        let url = db::with_database(&maintenance_url, &name);
         let owner = db::connect_owner(&url).await?;
         crate::services::migrate_all(&owner, true).await?;
 
@@ -112,17 +112,5 @@ impl Platform {
         if let Some(dir) = &self._dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-    }
-}
-
-fn swap_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = base[scheme_end..]
-        .find('/')
-        .map_or(base, |slash| &base[..scheme_end + slash]);
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
     }
 }

@@ -27,6 +27,8 @@ use crate::store::{
 
 const MAX_PEOPLE: usize = 10_000;
 const MAX_METRICS: usize = 100;
+/// Metric ids are identity values from 1; no row has 0.
+const NO_METRIC: i32 = 0;
 
 pub fn granularity(value: i32) -> Option<Granularity> {
     match common::Granularity::try_from(value).ok()? {
@@ -101,9 +103,11 @@ fn wanted<'a>(v: &mut Violations, field: &str, keys: &[String], catalog: &'a [Me
         let kind = record_kind(metric);
         let ids = match &kind {
             MetricKind::Events(_) => vec![metric.metric_id],
+            // Positions matter (numerator, then denominator), so a missing part (which the catalog
+            // never allows) becomes an id no row has rather than shifting the other.
             MetricKind::Ratio { numerator, denominator } => [numerator, denominator]
                 .iter()
-                .filter_map(|k| by_key.get(k.as_str()).map(|m| m.metric_id))
+                .map(|k| by_key.get(k.as_str()).map_or(NO_METRIC, |m| m.metric_id))
                 .collect(),
         };
         out.push(Wanted { metric, kind, ids });
@@ -111,15 +115,8 @@ fn wanted<'a>(v: &mut Violations, field: &str, keys: &[String], catalog: &'a [Me
     out
 }
 
-fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>, catalog: &[MetricRecord]) -> MetricValue {
-    let get = |key: &str| {
-        catalog
-            .iter()
-            .find(|m| m.key == key)
-            .and_then(|m| totals.get(&m.metric_id))
-            .copied()
-            .unwrap_or_default()
-    };
+fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>) -> MetricValue {
+    let get = |id: Option<&i32>| id.and_then(|id| totals.get(id)).copied().unwrap_or_default();
     let mut out = MetricValue {
         metric_key: w.metric.key.clone(),
         ..Default::default()
@@ -130,8 +127,9 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>, catalog: &[MetricRecord])
             out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
             out.event_count = t.count;
         }
-        MetricKind::Ratio { numerator, denominator } => {
-            let (n, d) = (get(numerator), get(denominator));
+        MetricKind::Ratio { .. } => {
+            // `ids` holds the numerator's and the denominator's metric ids, in that order.
+            let (n, d) = (get(w.ids.first()), get(w.ids.get(1)));
             out.numerator = n.sum;
             out.denominator = d.sum;
             out.event_count = d.count;
@@ -220,7 +218,7 @@ pub async fn totals(
         person_id: person.map(|p| p.to_string()).unwrap_or_default(),
         values: wanted
             .iter()
-            .map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty), &catalog))
+            .map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty)))
             .collect(),
     };
     let rows = if combined {
@@ -283,7 +281,7 @@ pub async fn series(
             }
             SeriesPoint {
                 range: Some(range_to_proto(b)),
-                value: Some(value_of(w, &sums, &catalog)),
+                value: Some(value_of(w, &sums)),
             }
         })
         .collect();
@@ -344,7 +342,7 @@ pub async fn top_people(
     let scored: Vec<(f64, (Uuid, MetricValue))> = index(&rows)
         .into_iter()
         .filter_map(|((person, _), totals)| {
-            let value = value_of(w, &totals, &catalog);
+            let value = value_of(w, &totals);
             let score = match value.value? {
                 metric_value::Value::Total(t) if value.event_count > 0 => t as f64,
                 metric_value::Value::Ratio(r) if value.denominator >= min_denominator => r,
