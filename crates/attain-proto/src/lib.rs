@@ -20,3 +20,9 @@ pub mod org {
         tonic::include_proto!("attain.org.v1");
     }
 }
+
+pub mod scorecard {
+    pub mod v1 {
+        tonic::include_proto!("attain.scorecard.v1");
+    }
+}
