@@ -330,5 +330,9 @@ pub fn coverage(open_pipeline: f64, remaining_quota: f64) -> Option<f64> {
     (remaining_quota > 0.0).then(|| open_pipeline / remaining_quota)
 }
 
+pub mod kpi;
+pub mod plan;
+pub mod template;
+
 #[cfg(test)]
 mod tests;
