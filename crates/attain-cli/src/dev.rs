@@ -63,6 +63,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         Some(t) => t,
         None => admin::create_tenant(&owner, DEV_TENANT, &Calendar::default(), "USD").await?,
     };
+    // A dev database from an older build may predate the built-in templates.
+    admin::ensure_built_in_templates(&owner, tenant.tenant_id).await?;
     let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
     owner.close().await;
 
@@ -71,8 +73,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         args.host,
         args.base_port + services::Service::Scorecard.port_offset()
     );
+    let metrics = format!(
+        "{}:{}",
+        args.host,
+        args.base_port + services::Service::Metrics.port_offset()
+    );
     let peers = services::Peers {
         org_url: format!("http://{scorecard}"),
+        metrics_url: format!("http://{metrics}"),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();

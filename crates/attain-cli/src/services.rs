@@ -65,6 +65,9 @@ pub struct Peers {
     /// The scorecard service, which holds the org directory.
     #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
     pub org_url: String,
+    /// The metrics service, which the scorecard service asks for totals.
+    #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
+    pub metrics_url: String,
 }
 
 pub async fn serve(
@@ -87,7 +90,7 @@ pub async fn serve(
     let incoming = attain_runtime::server::bind(listen)?;
     tracing::info!(service = service.name(), %listen, "serving gRPC");
     match service {
-        Service::Scorecard => attain_scorecard::serve(pool, server, auth, incoming, shutdown).await,
+        Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
         Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
         Service::Coaching | Service::Hiring => unreachable_service(service),
     }

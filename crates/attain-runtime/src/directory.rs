@@ -2,11 +2,7 @@
 //! schema), on the original caller's behalf, with short-lived caches so that a stream of event
 //! batches does not cost a directory call per batch.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::{
     calendar::Calendar,
@@ -18,50 +14,15 @@ use attain_proto::org::v1::{
 };
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
-use tonic::{Code, Request, Status, transport::Channel};
+use tonic::{Request, Status, transport::Channel};
 use uuid::Uuid;
 
 use crate::{
     ApiError, Caller,
     auth::{ApiKey, ApiKeyStore},
     convert,
+    peer::{CALL_TIMEOUT, Cache, on_behalf, peer_error},
 };
-
-/// How long answers are reused. A revoked key keeps working this long in other services.
-const TTL: Duration = Duration::from_secs(30);
-/// Deadline of each directory call, so a down directory fails calls fast instead of hanging.
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
-/// Entries per cache before it is emptied, which bounds memory under many distinct keys.
-const MAX_ENTRIES: usize = 100_000;
-
-struct Cache<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
-}
-
-impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
-    fn new() -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn put(&self, key: K, value: V) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, (Instant::now(), value));
-        }
-    }
-}
 
 /// Who an event or query names: an Attain person id, or an id in another system.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -83,28 +44,8 @@ fn digest(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
-/// Turns a directory failure into the caller's error: a down directory is retryable.
 fn directory_error(status: Status) -> ApiError {
-    match status.code() {
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
-            ApiError::Unavailable("the org directory is unavailable; retry".into())
-        }
-        Code::Unauthenticated => ApiError::Unauthenticated(status.message().into()),
-        Code::PermissionDenied => ApiError::PermissionDenied(status.message().into()),
-        Code::NotFound => ApiError::NotFound(status.message().into()),
-        Code::ResourceExhausted => ApiError::ResourceExhausted("the org directory is overloaded; retry".into()),
-        _ => ApiError::internal(anyhow::anyhow!("org directory call failed: {status:?}")),
-    }
-}
-
-fn on_behalf<T>(message: T, credential: &str) -> Result<Request<T>, ApiError> {
-    let mut request = Request::new(message);
-    request.set_timeout(CALL_TIMEOUT);
-    let value = format!("Bearer {credential}")
-        .parse()
-        .map_err(|_| ApiError::Unauthenticated("credential is not valid header text".into()))?;
-    request.metadata_mut().insert("authorization", value);
-    Ok(request)
+    peer_error("the org directory", status)
 }
 
 impl Directory {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod limits;
 pub mod local_pg;
 pub mod paging;
+pub mod peer;
 pub mod server;
 pub mod telemetry;
 

@@ -1,7 +1,10 @@
-//! The scorecard service. So far it holds the org directory (`attain.org.v1.OrgService`):
-//! tenants, teams, people and API keys in the `org` schema.
+//! The scorecard service: the org directory (`attain.org.v1.OrgService`: tenants, teams, people
+//! and API keys in the `org` schema) and scorecards (`attain.scorecard.v1.ScorecardService`:
+//! templates, quotas, ramps and time off in the `scorecard` schema, scorecards and manager KPIs
+//! computed from the metrics service).
 
 pub mod org;
+pub mod scorecards;
 
 use std::{future::Future, sync::Arc};
 
@@ -24,9 +27,11 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
 };
 
 /// Serves the scorecard service's APIs on `incoming` until `shutdown` completes. `pool` must
-/// run as the service role, so row-level security applies.
+/// run as the service role, so row-level security applies; `metrics_url` is where the metrics
+/// service listens.
 pub async fn serve(
     pool: PgPool,
+    metrics_url: &str,
     server: &ServerArgs,
     auth: &AuthArgs,
     incoming: TcpIncoming,
@@ -36,8 +41,10 @@ pub async fn serve(
     let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
     let credentials =
         attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(org::CredentialApi::new(keys));
+    let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
     GrpcServer::new(server)
-        .add_service(org::OrgApi::new(pool).into_server(server.max_message_bytes))
+        .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
+        .add_service(scorecards::ScorecardApi::new(pool, metrics).into_server(server.max_message_bytes))
         .add_service(credentials)
         .serve(incoming, authenticator, shutdown)
         .await

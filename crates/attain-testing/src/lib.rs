@@ -137,14 +137,24 @@ impl TestApp {
         let pool = db.service_pool("attain_scorecard").await;
         let incoming = loopback();
         let addr = incoming.local_addr().expect("local address");
+        let metrics_incoming = loopback();
+        let metrics_addr = metrics_incoming.local_addr().expect("local address");
+        let metrics_url = format!("http://{metrics_addr}");
         let (args, stop_rx) = (server_args.clone(), stopped.clone());
         let server = tokio::spawn(async move {
-            attain_scorecard::serve(pool, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
+            attain_scorecard::serve(
+                pool,
+                &metrics_url,
+                &args,
+                &auth_args(),
+                incoming,
+                until_stopped(stop_rx),
+            )
+            .await
         });
 
         let pool = db.service_pool("attain_metrics").await;
-        let incoming = loopback();
-        let metrics_addr = incoming.local_addr().expect("local address");
+        let incoming = metrics_incoming;
         let org_url = format!("http://{addr}");
         let metrics_server = tokio::spawn(async move {
             attain_metrics::serve(

@@ -64,6 +64,7 @@ impl Platform {
         let metrics_incoming = attain_runtime::server::bind("127.0.0.1:0".parse()?)?;
         let metrics_addr = metrics_incoming.local_addr()?;
         let org_pool = db::connect(&service_db("attain_scorecard")).await?;
+        let metrics_url = format!("http://{metrics_addr}");
         let metrics_pool = db::connect(&service_db("attain_metrics")).await?;
         let until = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
@@ -71,7 +72,15 @@ impl Platform {
         let (s1, s2) = (server.clone(), server);
         let (r1, r2) = (stopped.clone(), stopped);
         tokio::spawn(async move {
-            attain_scorecard::serve(org_pool, &s1, &AuthArgs::default(), org_incoming, until(r1)).await
+            attain_scorecard::serve(
+                org_pool,
+                &metrics_url,
+                &s1,
+                &AuthArgs::default(),
+                org_incoming,
+                until(r1),
+            )
+            .await
         });
         let org_url = format!("http://{org_addr}");
         tokio::spawn(async move {

@@ -18,10 +18,13 @@ pub struct GoalShare {
 impl GoalShare {
     /// Tallies `met_all` results.
     pub fn of(results: impl IntoIterator<Item = Option<bool>>) -> GoalShare {
-        results.into_iter().flatten().fold(GoalShare::default(), |s, met| GoalShare {
-            met: s.met + u32::from(met),
-            counted: s.counted + 1,
-        })
+        results
+            .into_iter()
+            .flatten()
+            .fold(GoalShare::default(), |s, met| GoalShare {
+                met: s.met + u32::from(met),
+                counted: s.counted + 1,
+            })
     }
 
     /// met ÷ counted; `None` when nobody was counted.

@@ -125,7 +125,10 @@ pub fn additive_target(
         }
     }
     for q in inputs.team_shares {
-        let clashes = inputs.person_quotas.iter().any(|own| overlap(own.range, q.range).is_some());
+        let clashes = inputs
+            .person_quotas
+            .iter()
+            .any(|own| overlap(own.range, q.range).is_some());
         if let (false, Some(part)) = (clashes, overlap(q.range, range)) {
             total += share_of(calendar, q.range, q.amount, part);
             covered.push(part);
@@ -162,7 +165,11 @@ pub struct Member {
 pub fn distribute(amount: f64, members: &[Member]) -> Vec<Option<f64>> {
     let own: f64 = members.iter().filter_map(|m| m.own).sum();
     let remainder = (amount - own).max(0.0);
-    let weights: f64 = members.iter().filter(|m| m.own.is_none()).map(|m| m.factor.max(0.0)).sum();
+    let weights: f64 = members
+        .iter()
+        .filter(|m| m.own.is_none())
+        .map(|m| m.factor.max(0.0))
+        .sum();
     members
         .iter()
         .map(|m| match m.own {
@@ -314,7 +321,10 @@ mod tests {
     #[test]
     fn uncovered_parts() {
         let r = range(day(2026, 1, 1), day(2026, 1, 31));
-        let mut covered = vec![range(day(2026, 1, 10), day(2026, 1, 12)), range(day(2025, 12, 1), day(2026, 1, 3))];
+        let mut covered = vec![
+            range(day(2026, 1, 10), day(2026, 1, 12)),
+            range(day(2025, 12, 1), day(2026, 1, 3)),
+        ];
         assert_eq!(
             uncovered(r, &mut covered),
             [

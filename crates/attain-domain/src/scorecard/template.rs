@@ -142,7 +142,8 @@ pub fn check_template(
     (v, warnings(lines))
 }
 
-fn warnings(lines: &[TemplateLine]) -> Vec<String> {
+/// Warnings about a template's focus that do not stop it from being saved.
+pub fn warnings(lines: &[TemplateLine]) -> Vec<String> {
     let results = lines.iter().filter(|l| l.section == Section::Results).count();
     let behaviours = lines.iter().filter(|l| l.section.is_leading()).count();
     let mut out = Vec::new();
@@ -275,7 +276,10 @@ mod tests {
     use crate::metric::built_in_catalog;
 
     fn catalog_shape(key: &str) -> Option<Shape> {
-        built_in_catalog().into_iter().find(|m| m.key == key).map(|m| Shape::of(&m.kind))
+        built_in_catalog()
+            .into_iter()
+            .find(|m| m.key == key)
+            .map(|m| Shape::of(&m.kind))
     }
 
     #[test]

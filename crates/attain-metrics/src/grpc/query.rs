@@ -5,17 +5,19 @@ use std::collections::HashMap;
 
 use attain_domain::{
     Violations,
-    calendar::Calendar,
     metric::{MetricKind, Totals, ratio},
     period::{DateRange, Granularity},
     ranking::{competition_rank, top},
 };
 use attain_proto::{
-    common::v1::{self as common, period::Kind},
+    common::v1::{self as common},
     metrics::v1::*,
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
-use chrono::Utc;
+use attain_runtime::{
+    ApiError, ApiResult, Caller,
+    convert::{self, granularity, resolve_period},
+    db::begin_tenant,
+};
 use uuid::Uuid;
 
 use super::{MetricsApi, catalog::record_kind};
@@ -29,49 +31,6 @@ const MAX_PEOPLE: usize = 10_000;
 const MAX_METRICS: usize = 100;
 /// Metric ids are identity values from 1; no row has 0.
 const NO_METRIC: i32 = 0;
-
-pub fn granularity(value: i32) -> Option<Granularity> {
-    match common::Granularity::try_from(value).ok()? {
-        common::Granularity::Unspecified => None,
-        common::Granularity::Day => Some(Granularity::Day),
-        common::Granularity::Week => Some(Granularity::Week),
-        common::Granularity::Month => Some(Granularity::Month),
-        common::Granularity::Quarter => Some(Granularity::Quarter),
-        common::Granularity::Year => Some(Granularity::Year),
-    }
-}
-
-/// Resolves a period in the tenant's calendar; a calendar period without a date means today.
-pub fn resolve_period(
-    v: &mut Violations,
-    field: &str,
-    period: Option<&common::Period>,
-    calendar: &Calendar,
-) -> Option<DateRange> {
-    match period.and_then(|p| p.kind.as_ref()) {
-        None => {
-            v.add(field, "is required: a calendar period or a date range");
-            None
-        }
-        Some(Kind::Calendar(c)) => {
-            let g = granularity(c.granularity);
-            if g.is_none() {
-                v.add(format!("{field}.calendar.granularity"), "is required");
-            }
-            let date = match c.date.as_ref().filter(|d| (d.year, d.month, d.day) != (0, 0, 0)) {
-                Some(d) => convert::optional_date(v, &format!("{field}.calendar.date"), Some(d)),
-                None => Some(calendar.local_date(Utc::now())),
-            };
-            Some(calendar.period_containing(g?, date?))
-        }
-        Some(Kind::Range(r)) => {
-            let start = convert::required_date(v, &format!("{field}.range.start_date"), r.start_date.as_ref());
-            let end = convert::required_date(v, &format!("{field}.range.end_date"), r.end_date.as_ref());
-            let range = DateRange::new(start?, end?);
-            v.check(&format!("{field}.range"), range)
-        }
-    }
-}
 
 pub fn range_to_proto(r: DateRange) -> common::DateRange {
     common::DateRange {
@@ -198,9 +157,12 @@ pub async fn totals(
     let range = v
         .into_result(range)?
         .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let combined = req.grouping == Grouping::Combined as i32;
+    let group = match Grouping::try_from(req.grouping) {
+        Ok(Grouping::Combined) => GroupBy::Combined,
+        Ok(Grouping::PerPersonDay) => GroupBy::PersonDay,
+        _ => GroupBy::Person,
+    };
     let ids: Vec<i32> = wanted.iter().flat_map(|w| w.ids.iter().copied()).collect();
-    let group = if combined { GroupBy::Combined } else { GroupBy::Person };
     let rows = store::totals::totals(
         &mut tx,
         caller.tenant_id,
@@ -214,17 +176,22 @@ pub async fn totals(
     tx.commit().await?;
     let by_person = index(&rows);
     let empty = HashMap::new();
-    let row = |person: Option<Uuid>| PersonTotals {
+    let row = |person: Option<Uuid>, day: Option<chrono::NaiveDate>| PersonTotals {
         person_id: person.map(|p| p.to_string()).unwrap_or_default(),
         values: wanted
             .iter()
-            .map(|w| value_of(w, by_person.get(&(person, None)).unwrap_or(&empty)))
+            .map(|w| value_of(w, by_person.get(&(person, day)).unwrap_or(&empty)))
             .collect(),
+        day: day.map(convert::date_to_proto),
     };
-    let rows = if combined {
-        vec![row(None)]
-    } else {
-        people.iter().map(|p| row(Some(*p))).collect()
+    let rows = match group {
+        GroupBy::Combined => vec![row(None, None)],
+        GroupBy::PersonDay => {
+            let mut keys: Vec<_> = by_person.keys().copied().collect();
+            keys.sort_unstable();
+            keys.into_iter().map(|(person, day)| row(person, day)).collect()
+        }
+        _ => people.iter().map(|p| row(Some(*p), None)).collect(),
     };
     Ok(GetTotalsResponse {
         range: Some(range_to_proto(range)),

@@ -34,6 +34,7 @@ pub enum GroupBy {
     Person,
     Combined,
     Day,
+    PersonDay,
 }
 
 /// Totals of `metrics` over `[start, end]` for `people` (`None`: everyone with data).
@@ -50,6 +51,7 @@ pub async fn totals(
         GroupBy::Person => ("person_id, NULL::date AS day", "person_id, metric_id"),
         GroupBy::Combined => ("NULL::uuid AS person_id, NULL::date AS day", "metric_id"),
         GroupBy::Day => ("NULL::uuid AS person_id, day", "day, metric_id"),
+        GroupBy::PersonDay => ("person_id, day", "person_id, day, metric_id"),
     };
     // Which index is right depends on the parameters: a few people → the person-first key,
     // everyone → the metric-first index. A cached generic plan cannot know, and picked the

@@ -3,7 +3,7 @@
 //! tenants is the platform operator's job.
 
 use anyhow::{Context, bail};
-use attain_domain::{calendar::Calendar, org::AccessRole};
+use attain_domain::{calendar::Calendar, org::AccessRole, scorecard::template::built_in_templates};
 use attain_runtime::{auth::ApiKey, db::begin_tenant};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -47,8 +47,18 @@ pub async fn create_tenant(
     .bind(currency)
     .fetch_one(&mut *tx)
     .await?;
+    crate::scorecards::store::seed_built_ins(&mut tx, tenant_id, &built_in_templates()).await?;
     tx.commit().await?;
     Ok(record)
+}
+
+/// Copies any missing built-in scorecard template into a tenant, e.g. one created before the
+/// built-ins existed.
+pub async fn ensure_built_in_templates(pool: &PgPool, tenant: Uuid) -> anyhow::Result<()> {
+    let mut tx = begin_tenant(pool, tenant).await?;
+    crate::scorecards::store::seed_built_ins(&mut tx, tenant, &built_in_templates()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Every tenant. Needs a connection that row-level security does not restrict (the owner).

@@ -4,9 +4,10 @@
 pub mod admin;
 mod grpc;
 mod keys;
-mod model;
-mod store;
+pub(crate) mod model;
+pub(crate) mod store;
 
+pub(crate) use grpc::scope_of;
 pub use grpc::{CredentialApi, OrgApi};
 pub use keys::OrgKeyStore;
 pub use model::{PersonRecord, TeamRecord, TenantRecord};

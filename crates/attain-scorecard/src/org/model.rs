@@ -84,3 +84,19 @@ impl Scope {
         }
     }
 }
+
+impl TenantRecord {
+    /// The tenant's calendar. Stored values were checked when saved, so an error here means
+    /// the row was changed behind the API's back.
+    pub fn calendar(&self) -> anyhow::Result<attain_domain::calendar::Calendar> {
+        let weekday = |n: i16| u8::try_from(n - 1).ok().and_then(|n| chrono::Weekday::try_from(n).ok());
+        let days: Vec<_> = self.working_days.iter().map(|d| weekday(*d)).collect();
+        attain_domain::calendar::Calendar::new(
+            &self.time_zone,
+            weekday(self.first_day_of_week),
+            i32::from(self.fiscal_year_start_month),
+            &days,
+        )
+        .map_err(|v| anyhow::anyhow!("tenant {} has an invalid calendar: {v}", self.tenant_id))
+    }
+}

@@ -1,0 +1,433 @@
+//! GetScorecard: a person's or a team's lines for a period — actual, target, attainment, band,
+//! pace and projection, change against the previous period — and the weighted overall score.
+
+use std::collections::HashMap;
+
+use attain_domain::{
+    Violations,
+    calendar::Calendar,
+    period::{DateRange, Granularity},
+    scorecard::{
+        self as math, Band, Line,
+        plan::TargetSource,
+        template::{Shape, TemplateLine},
+    },
+};
+use attain_proto::{
+    common::v1 as common,
+    metrics::v1::{Grouping, MetricValue, metric_value::Value},
+    scorecard::v1 as pb,
+};
+use attain_runtime::{
+    ApiError, ApiResult, Caller,
+    convert::{self, resolve_period_granularity},
+    db::begin_tenant,
+};
+use chrono::{Days, Utc};
+use uuid::Uuid;
+
+use super::{
+    ScorecardApi, access, calendar,
+    context::{Context, Template},
+    template::section_to_proto,
+};
+use crate::{
+    org::store as org,
+    scorecards::{
+        metrics::{Catalog, MetricInfo},
+        plan_store as plans, store,
+    },
+};
+
+/// One line's attainment never counts for more than this in the overall score.
+const SCORE_CAP: f64 = 1.5;
+
+/// A period as the request gives it, resolved.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub range: DateRange,
+    /// `Granularity::Day` for an explicit range: targets then follow working days only.
+    pub granularity: Granularity,
+    pub previous: DateRange,
+    pub as_of: chrono::NaiveDate,
+}
+
+impl Span {
+    pub fn in_progress(&self) -> bool {
+        self.range.contains(self.as_of)
+    }
+}
+
+/// Resolves `period` and `as_of`, adding violations to `v`.
+pub fn span(
+    v: &mut Violations,
+    period: Option<&common::Period>,
+    as_of: Option<&common::Date>,
+    calendar: &Calendar,
+) -> Option<Span> {
+    let as_of = convert::optional_date(v, "as_of", as_of).unwrap_or_else(|| calendar.local_date(Utc::now()));
+    let (range, granularity) = resolve_period_granularity(v, "period", period, calendar)?;
+    let previous = match granularity {
+        Some(g) => calendar.previous_period(g, range.start),
+        None => {
+            // The same number of days just before.
+            let days = range.days() as u64;
+            let end = range.start.checked_sub_days(Days::new(1))?;
+            DateRange {
+                start: end.checked_sub_days(Days::new(days - 1))?,
+                end,
+            }
+        }
+    };
+    Some(Span {
+        range,
+        granularity: granularity.unwrap_or(Granularity::Day),
+        previous,
+        as_of,
+    })
+}
+
+/// A metric value as one number: a total, a largest value or a ratio.
+pub fn number(value: Option<&MetricValue>) -> Option<f64> {
+    match value?.value.as_ref()? {
+        Value::Total(t) => Some(*t as f64),
+        Value::Ratio(r) => Some(*r),
+    }
+}
+
+/// The values of a totals row by metric key.
+pub fn by_key(values: &[MetricValue]) -> HashMap<&str, &MetricValue> {
+    values.iter().map(|v| (v.metric_key.as_str(), v)).collect()
+}
+
+fn band_to_proto(b: Option<Band>) -> i32 {
+    (match b {
+        None => pb::Band::Unspecified,
+        Some(Band::Red) => pb::Band::Red,
+        Some(Band::Amber) => pb::Band::Amber,
+        Some(Band::Green) => pb::Band::Green,
+    }) as i32
+}
+
+fn source_to_proto(s: TargetSource) -> i32 {
+    (match s {
+        TargetSource::PersonQuota => pb::TargetSource::PersonQuota,
+        TargetSource::TeamQuota => pb::TargetSource::TeamQuota,
+        TargetSource::Override => pb::TargetSource::Override,
+        TargetSource::Template => pb::TargetSource::Template,
+    }) as i32
+}
+
+/// One computed line.
+fn line(
+    info: &MetricInfo,
+    l: &TemplateLine,
+    current: Option<&MetricValue>,
+    previous: Option<&MetricValue>,
+    target: Option<(f64, i32)>,
+    calendar: &Calendar,
+    span: &Span,
+) -> pb::ScorecardLine {
+    let actual = number(current);
+    let attainment = match (actual, target) {
+        (Some(a), Some((t, _))) => math::attainment(a, t, info.direction),
+        _ => None,
+    };
+    let band = attainment.map(|a| math::band(a, &l.thresholds));
+    let pace = match (span.in_progress(), info.shape, target) {
+        (true, Shape::Additive, Some((t, _))) => {
+            let p = math::pace(actual.unwrap_or(0.0), t, calendar, span.range, span.as_of);
+            Some(pb::Pace {
+                elapsed_working_days: p.elapsed_working_days as i32,
+                total_working_days: p.total_working_days as i32,
+                expected_to_date: p.expected_to_date,
+                pace: p.pace,
+                projection: p.projection,
+            })
+        }
+        _ => None,
+    };
+    let prev = number(previous);
+    pb::ScorecardLine {
+        metric_key: l.metric_key.clone(),
+        display_name: info.display_name.clone(),
+        section: section_to_proto(l.section),
+        actual,
+        numerator: current.map_or(0, |v| v.numerator),
+        denominator: current.map_or(0, |v| v.denominator),
+        target: target.map(|(t, _)| t),
+        target_source: target.map_or(0, |(_, s)| s),
+        attainment,
+        band: band_to_proto(band),
+        pace,
+        previous: prev,
+        change: match (actual, prev) {
+            (Some(a), Some(p)) => math::change(a, p),
+            _ => None,
+        },
+        weight: l.weight,
+    }
+}
+
+/// Lines in section order, template order within a section.
+fn ordered(template: &Template) -> Vec<&TemplateLine> {
+    let mut lines: Vec<&TemplateLine> = template.lines.iter().collect();
+    lines.sort_by_key(|l| l.section as u8);
+    lines
+}
+
+fn overall(lines: &[pb::ScorecardLine]) -> Option<f64> {
+    let parts: Vec<Line> = lines
+        .iter()
+        .map(|l| Line {
+            weight: l.weight,
+            attainment: l.attainment,
+        })
+        .collect();
+    math::weighted_score(&parts, SCORE_CAP)
+}
+
+fn info<'a>(catalog: &'a Catalog, key: &str) -> ApiResult<&'a MetricInfo> {
+    catalog.get(key).ok_or_else(|| {
+        ApiError::FailedPrecondition(format!(
+            "the template names metric \"{key}\", which is no longer in the catalog; fix the template"
+        ))
+    })
+}
+
+pub async fn get(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    req: pb::GetScorecardRequest,
+) -> ApiResult<pb::GetScorecardResponse> {
+    use pb::get_scorecard_request::Subject as S;
+    let mut v = Violations::new();
+    let subject = match req.subject.as_ref() {
+        Some(S::PersonId(id)) => convert::required_id(&mut v, "person_id", id).map(Whose::Person),
+        Some(S::TeamId(id)) => convert::required_id(&mut v, "team_id", id).map(Whose::Team),
+        None => {
+            v.add("subject", "give person_id or team_id");
+            None
+        }
+    };
+    let tenant = caller.tenant_id;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let calendar = calendar(&mut tx, tenant).await?;
+    let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
+    let (subject, span) = match v.into_result((subject, span))? {
+        (Some(s), Some(p)) => (s, p),
+        _ => return Err(ApiError::invalid("period", "is required")),
+    };
+    let scope = access::scope(&mut tx, caller).await?;
+    let scorecard = match subject {
+        Whose::Person(id) => {
+            access::see_person(&mut tx, caller, &scope, id).await?;
+            let people = plans::people(&mut tx, tenant, &[id]).await?;
+            let context = Context::load(&mut tx, tenant, people, span.range, &[]).await?;
+            tx.commit().await?;
+            person_scorecard(api, caller, credential, &calendar, &context, &span).await?
+        }
+        Whose::Team(id) => {
+            access::see_team_members(&mut tx, caller, &scope, id).await?;
+            let name = org::get_team(&mut tx, tenant, id, false)
+                .await?
+                .map(|t| t.display_name)
+                .unwrap_or_default();
+            let teams = org::subtree_ids(&mut tx, tenant, &[id]).await?;
+            let members = plans::sellers_in(&mut tx, tenant, &teams).await?;
+            let own = store::template_of_team(&mut tx, tenant, id).await?;
+            let context = Context::load(&mut tx, tenant, members, span.range, own.as_slice()).await?;
+            tx.commit().await?;
+            team_scorecard(api, caller, credential, &calendar, &context, &span, id, name, own).await?
+        }
+    };
+    Ok(pb::GetScorecardResponse {
+        scorecard: Some(scorecard),
+    })
+}
+
+enum Whose {
+    Person(Uuid),
+    Team(Uuid),
+}
+
+fn no_template(whom: &str) -> ApiError {
+    ApiError::FailedPrecondition(format!(
+        "{whom} has no scorecard template: assign one with AssignTemplate"
+    ))
+}
+
+async fn person_scorecard(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    calendar: &Calendar,
+    context: &Context,
+    span: &Span,
+) -> ApiResult<pb::Scorecard> {
+    let m = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
+    let template = context
+        .template_of(m.person_id)
+        .ok_or_else(|| no_template(&m.display_name))?;
+    let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+    let people = [m.person_id];
+    let (catalog, current, previous) = tokio::try_join!(
+        api.metrics.catalog(caller, credential, false),
+        api.metrics
+            .totals(credential, &people, &keys, span.range, Grouping::PerPerson),
+        api.metrics
+            .totals(credential, &people, &keys, span.previous, Grouping::PerPerson),
+    )?;
+    let empty = Vec::new();
+    let now = by_key(current.rows.first().map_or(&empty, |r| &r.values));
+    let before = by_key(previous.rows.first().map_or(&empty, |r| &r.values));
+    let mut lines = Vec::new();
+    for l in ordered(template) {
+        let info = info(&catalog, &l.metric_key)?;
+        let target = context
+            .target(m, l, info.shape, calendar, span.range, span.granularity)
+            .map(|(t, s)| (t, source_to_proto(s)));
+        let key = l.metric_key.as_str();
+        lines.push(line(
+            info,
+            l,
+            now.get(key).copied(),
+            before.get(key).copied(),
+            target,
+            calendar,
+            span,
+        ));
+    }
+    Ok(pb::Scorecard {
+        subject: Some(pb::scorecard::Subject::PersonId(m.person_id.to_string())),
+        display_name: m.display_name.clone(),
+        template_id: template.record.template_id.to_string(),
+        template_name: template.record.display_name.clone(),
+        range: Some(range_to_proto(span.range)),
+        previous_range: Some(range_to_proto(span.previous)),
+        as_of: Some(convert::date_to_proto(span.as_of)),
+        in_progress: span.in_progress(),
+        overall_score: overall(&lines),
+        lines,
+        ramp_factor: Some(context.person(m).ramp_factor(span.range.start)),
+        days_off: context.working_days_off(m, calendar, span.range) as i32,
+        member_count: 1,
+    })
+}
+
+pub fn range_to_proto(r: DateRange) -> common::DateRange {
+    common::DateRange {
+        start_date: Some(convert::date_to_proto(r.start)),
+        end_date: Some(convert::date_to_proto(r.end)),
+    }
+}
+
+/// The team's template: its own or an ancestor's, else the one most of its members have.
+fn team_template<'a>(context: &'a Context, own: Option<Uuid>) -> Option<&'a Template> {
+    if let Some(t) = own.and_then(|id| context.templates.get(&id)) {
+        return Some(t);
+    }
+    let mut counts: HashMap<Uuid, usize> = HashMap::new();
+    for m in &context.people {
+        if let Some(t) = context.template_of(m.person_id) {
+            *counts.entry(t.record.template_id).or_default() += 1;
+        }
+    }
+    let best = counts.into_iter().max_by_key(|(id, n)| (*n, std::cmp::Reverse(*id)))?.0;
+    context.templates.get(&best)
+}
+
+/// The members' summed target for an additive line: each member's own target for the metric,
+/// from their own template's line if it has one, else from the team's line.
+fn members_target(
+    context: &Context,
+    l: &TemplateLine,
+    shape: Shape,
+    calendar: &Calendar,
+    range: DateRange,
+    g: Granularity,
+) -> Option<f64> {
+    let mut total = None;
+    for m in &context.people {
+        let own = context
+            .template_of(m.person_id)
+            .and_then(|t| t.lines.iter().find(|x| x.metric_key == l.metric_key))
+            .unwrap_or(l);
+        if let Some((t, _)) = context.target(m, own, shape, calendar, range, g) {
+            *total.get_or_insert(0.0) += t;
+        }
+    }
+    total
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn team_scorecard(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    calendar: &Calendar,
+    context: &Context,
+    span: &Span,
+    team: Uuid,
+    name: String,
+    own: Option<Uuid>,
+) -> ApiResult<pb::Scorecard> {
+    let template = team_template(context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
+    let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+    let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let (current, previous) = if people.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let (c, p) = tokio::try_join!(
+            api.metrics
+                .totals(credential, &people, &keys, span.range, Grouping::Combined),
+            api.metrics
+                .totals(credential, &people, &keys, span.previous, Grouping::Combined),
+        )?;
+        let values = |r: attain_proto::metrics::v1::GetTotalsResponse| {
+            r.rows.into_iter().next().map_or(Vec::new(), |r| r.values)
+        };
+        (values(c), values(p))
+    };
+    let (now, before) = (by_key(&current), by_key(&previous));
+    let mut lines = Vec::new();
+    for l in ordered(template) {
+        let info = info(&catalog, &l.metric_key)?;
+        let target = match info.shape {
+            Shape::Level => l.target.level,
+            Shape::Additive => members_target(context, l, info.shape, calendar, span.range, span.granularity),
+        };
+        let source = match info.shape {
+            Shape::Level => pb::TargetSource::Template,
+            Shape::Additive => pb::TargetSource::Members,
+        } as i32;
+        let key = l.metric_key.as_str();
+        let target = target.map(|t| (t, source));
+        lines.push(line(
+            info,
+            l,
+            now.get(key).copied(),
+            before.get(key).copied(),
+            target,
+            calendar,
+            span,
+        ));
+    }
+    Ok(pb::Scorecard {
+        subject: Some(pb::scorecard::Subject::TeamId(team.to_string())),
+        display_name: name,
+        template_id: template.record.template_id.to_string(),
+        template_name: template.record.display_name.clone(),
+        range: Some(range_to_proto(span.range)),
+        previous_range: Some(range_to_proto(span.previous)),
+        as_of: Some(convert::date_to_proto(span.as_of)),
+        in_progress: span.in_progress(),
+        overall_score: overall(&lines),
+        lines,
+        ramp_factor: None,
+        days_off: 0,
+        member_count: context.people.len() as i32,
+    })
+}

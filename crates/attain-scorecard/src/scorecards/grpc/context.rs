@@ -1,0 +1,235 @@
+//! Everything that sets the targets of a group of people over a range, loaded in one
+//! transaction, and the targets it gives.
+
+use std::collections::HashMap;
+
+use attain_domain::{
+    calendar::Calendar,
+    period::{DateRange, Granularity},
+    scorecard::{
+        Ramp,
+        plan::{self, Member as Share, Person, QuotaSpan, TargetInputs, TargetSource},
+        template::{Shape, TemplateLine},
+    },
+};
+use attain_runtime::ApiResult;
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::template::line_from_record;
+use crate::scorecards::{
+    plan_store::{self as plans, Member, OverrideRecord, QuotaRecord},
+    store::{self, TemplateRecord},
+};
+
+/// A template with its lines.
+pub struct Template {
+    pub record: TemplateRecord,
+    pub lines: Vec<TemplateLine>,
+}
+
+pub struct Context {
+    pub people: Vec<Member>,
+    pub templates: HashMap<Uuid, Template>,
+    person_template: HashMap<Uuid, Uuid>,
+    ramps: HashMap<Uuid, Ramp>,
+    overrides: HashMap<(Uuid, String), OverrideRecord>,
+    person_quotas: HashMap<(Uuid, String), Vec<QuotaSpan>>,
+    team_shares: HashMap<(Uuid, String), Vec<QuotaSpan>>,
+    days_off: HashMap<Uuid, Vec<NaiveDate>>,
+}
+
+fn span(q: &QuotaRecord) -> QuotaSpan {
+    QuotaSpan {
+        range: DateRange {
+            start: q.start_date,
+            end: q.end_date,
+        },
+        amount: q.amount as f64,
+    }
+}
+
+impl Context {
+    /// Loads the templates, ramps, overrides, quotas and time off of `people` for `range`.
+    /// `extra_templates` are loaded too (a team's own template).
+    pub async fn load(
+        c: &mut PgConnection,
+        tenant: Uuid,
+        people: Vec<Member>,
+        range: DateRange,
+        extra_templates: &[Uuid],
+    ) -> ApiResult<Context> {
+        let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
+        let person_template: HashMap<Uuid, Uuid> =
+            store::templates_of_people(c, tenant, &ids).await?.into_iter().collect();
+        let mut template_ids: Vec<Uuid> = person_template.values().chain(extra_templates).copied().collect();
+        template_ids.sort_unstable();
+        template_ids.dedup();
+        let records = store::templates_by_ids(c, tenant, &template_ids).await?;
+        let lines = store::lines(c, tenant, &template_ids).await?;
+        let templates = records
+            .into_iter()
+            .map(|record| {
+                let id = record.template_id;
+                let lines = lines
+                    .iter()
+                    .filter(|l| l.template_id == id)
+                    .map(line_from_record)
+                    .collect();
+                (id, Template { record, lines })
+            })
+            .collect();
+        let overrides = plans::overrides_of(c, tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|o| ((o.person_id, o.metric_key.clone()), o))
+            .collect();
+        let mut teams: Vec<Uuid> = people.iter().filter_map(|p| p.team_id).collect();
+        teams.sort_unstable();
+        teams.dedup();
+        let quotas = plans::quotas(c, tenant, &ids, &teams, range.start, range.end).await?;
+        let mut person_quotas: HashMap<(Uuid, String), Vec<QuotaSpan>> = HashMap::new();
+        for q in quotas.iter() {
+            if let Some(p) = q.person_id {
+                person_quotas
+                    .entry((p, q.metric_key.clone()))
+                    .or_default()
+                    .push(span(q));
+            }
+        }
+        let team_quotas: Vec<&QuotaRecord> = quotas.iter().filter(|q| q.team_id.is_some()).collect();
+        let mut ramp_people = ids.clone();
+        // A team quota is shared by all the team's sellers, not only the people asked about.
+        let mut team_members = Vec::new();
+        if !team_quotas.is_empty() {
+            let quota_teams: Vec<Uuid> = team_quotas.iter().filter_map(|q| q.team_id).collect();
+            team_members = plans::sellers_in(c, tenant, &quota_teams).await?;
+            ramp_people.extend(team_members.iter().map(|m| m.person_id));
+            ramp_people.sort_unstable();
+            ramp_people.dedup();
+        }
+        let ramps: HashMap<Uuid, Ramp> = plans::ramps_of(c, tenant, &ramp_people)
+            .await?
+            .into_iter()
+            .map(|(p, steps)| (p, Ramp { steps }))
+            .collect();
+        let mut team_shares: HashMap<(Uuid, String), Vec<QuotaSpan>> = HashMap::new();
+        if !team_quotas.is_empty() {
+            let member_ids: Vec<Uuid> = team_members.iter().map(|m| m.person_id).collect();
+            let own = plans::quotas(c, tenant, &member_ids, &[], range.start, range.end).await?;
+            for q in team_quotas {
+                let members: Vec<&Member> = team_members.iter().filter(|m| m.team_id == q.team_id).collect();
+                let shares: Vec<Share> = members
+                    .iter()
+                    .map(|m| Share {
+                        factor: factor(&ramps, m, q.start_date),
+                        own: own
+                            .iter()
+                            .find(|o| {
+                                o.person_id == Some(m.person_id)
+                                    && o.metric_key == q.metric_key
+                                    && (o.start_date, o.end_date) == (q.start_date, q.end_date)
+                            })
+                            .map(|o| o.amount as f64),
+                    })
+                    .collect();
+                for (m, share) in members.iter().zip(plan::distribute(q.amount as f64, &shares)) {
+                    if let Some(amount) = share {
+                        let s = QuotaSpan { amount, ..span(q) };
+                        team_shares
+                            .entry((m.person_id, q.metric_key.clone()))
+                            .or_default()
+                            .push(s);
+                    }
+                }
+            }
+        }
+        let mut days_off: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
+        for t in plans::time_off(c, tenant, &ids, range.start, range.end).await? {
+            let days = t
+                .start_date
+                .max(range.start)
+                .iter_days()
+                .take_while(|d| *d <= t.end_date.min(range.end));
+            days_off.entry(t.person_id).or_default().extend(days);
+        }
+        Ok(Context {
+            people,
+            templates,
+            person_template,
+            ramps,
+            overrides,
+            person_quotas,
+            team_shares,
+            days_off,
+        })
+    }
+
+    /// The person's template, if they have one.
+    pub fn template_of(&self, person: Uuid) -> Option<&Template> {
+        self.templates.get(self.person_template.get(&person)?)
+    }
+
+    pub fn person<'a>(&'a self, m: &Member) -> Person<'a> {
+        Person {
+            start_date: m.start_date,
+            ramp: self.ramps.get(&m.person_id),
+            days_off: self.days_off.get(&m.person_id).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// Working days in `range` the person is off.
+    pub fn working_days_off(&self, m: &Member, calendar: &Calendar, range: DateRange) -> usize {
+        let mut days: Vec<NaiveDate> = self
+            .person(m)
+            .days_off
+            .iter()
+            .copied()
+            .filter(|d| range.contains(*d) && calendar.is_working_day(*d))
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        days.len()
+    }
+
+    /// The person's target for `line` over `range` (see `plan::additive_target`); for ratio
+    /// and MAX metrics the level, from the person's override or the line.
+    pub fn target(
+        &self,
+        m: &Member,
+        line: &TemplateLine,
+        shape: Shape,
+        calendar: &Calendar,
+        range: DateRange,
+        granularity: Granularity,
+    ) -> Option<(f64, TargetSource)> {
+        let key = (m.person_id, line.metric_key.clone());
+        let o = self.overrides.get(&key);
+        if shape == Shape::Level {
+            return match o.and_then(|o| o.level) {
+                Some(level) => Some((level, TargetSource::Override)),
+                None => line.target.level.map(|l| (l, TargetSource::Template)),
+            };
+        }
+        let spec = match o.map(OverrideRecord::spec) {
+            Some(spec) if spec != Default::default() => (spec, TargetSource::Override),
+            _ => (line.target.spec, TargetSource::Template),
+        };
+        let inputs = TargetInputs {
+            person_quotas: self.person_quotas.get(&key).map_or(&[], Vec::as_slice),
+            team_shares: self.team_shares.get(&key).map_or(&[], Vec::as_slice),
+            spec: Some(spec),
+        };
+        plan::additive_target(&inputs, &self.person(m), calendar, range, granularity)
+    }
+}
+
+fn factor(ramps: &HashMap<Uuid, Ramp>, m: &Member, on: NaiveDate) -> f64 {
+    Person {
+        start_date: m.start_date,
+        ramp: ramps.get(&m.person_id),
+        days_off: &[],
+    }
+    .ramp_factor(on)
+}

@@ -1,0 +1,344 @@
+//! GetManagerKpis: percent of team to daily activity goal, to weekly and monthly objective
+//! goals, percent of reps to quota next to team attainment, pipeline coverage, and who is
+//! behind pace on which leading indicator.
+
+use std::collections::HashMap;
+
+use attain_domain::{
+    Violations,
+    calendar::Calendar,
+    period::{DateRange, Granularity},
+    scorecard::{
+        self as math,
+        kpi::{self, GoalShare},
+        template::{DEFAULT_THRESHOLDS, LineTarget, Section, Shape, TemplateLine},
+    },
+};
+use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{
+    ScorecardApi, access, calendar,
+    compute::{Span, by_key, number, range_to_proto, span},
+    context::Context,
+};
+use crate::{
+    org::store as org,
+    scorecards::{
+        metrics::Catalog,
+        plan_store::{self as plans, Member},
+    },
+};
+
+const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
+const DEFAULT_PIPELINE_METRIC: &str = "pipeline_amount";
+
+/// Per-day actuals: (person, metric) → day → value.
+type Daily = HashMap<(Uuid, String), HashMap<NaiveDate, f64>>;
+
+fn check_metric(v: &mut Violations, catalog: &Catalog, field: &str, key: &str) {
+    match catalog.get(key) {
+        None => v.add(field, format!("no metric \"{}\" in the catalog", key.escape_debug())),
+        Some(m) if m.shape != Shape::Additive => v.add(field, "must be a COUNT or SUM metric"),
+        Some(_) => {}
+    }
+}
+
+/// A rep's additive lines of the given sections.
+fn leading<'a>(context: &'a Context, catalog: &Catalog, m: &Member, sections: &[Section]) -> Vec<&'a TemplateLine> {
+    context.template_of(m.person_id).map_or(Vec::new(), |t| {
+        t.lines
+            .iter()
+            .filter(|l| sections.contains(&l.section))
+            .filter(|l| catalog.get(&l.metric_key).is_some_and(|i| i.shape == Shape::Additive))
+            .collect()
+    })
+}
+
+fn actual_over(daily: &Daily, person: Uuid, key: &str, range: DateRange) -> f64 {
+    daily.get(&(person, key.to_string())).map_or(0.0, |days| {
+        days.iter().filter(|(d, _)| range.contains(**d)).map(|(_, v)| v).sum()
+    })
+}
+
+fn share_to_proto(range: DateRange, s: GoalShare) -> pb::GoalShare {
+    pb::GoalShare {
+        range: Some(range_to_proto(range)),
+        met: s.met as i32,
+        counted: s.counted as i32,
+        share: s.share(),
+    }
+}
+
+pub async fn get(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    req: pb::GetManagerKpisRequest,
+) -> ApiResult<pb::GetManagerKpisResponse> {
+    let mut v = Violations::new();
+    let team = convert::required_id(&mut v, "team_id", &req.team_id);
+    let quota_key = if req.quota_metric_key.is_empty() {
+        DEFAULT_QUOTA_METRIC
+    } else {
+        &req.quota_metric_key
+    }
+    .to_string();
+    let pipeline_key = if req.pipeline_metric_key.is_empty() {
+        DEFAULT_PIPELINE_METRIC
+    } else {
+        &req.pipeline_metric_key
+    }
+    .to_string();
+    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    check_metric(&mut v, &catalog, "quota_metric_key", &quota_key);
+    check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key);
+    let tenant = caller.tenant_id;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let calendar = calendar(&mut tx, tenant).await?;
+    let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
+    let (team, span) = match v.into_result((team, span))? {
+        (Some(t), Some(s)) => (t, s),
+        _ => return Err(ApiError::invalid("period", "is required")),
+    };
+    let scope = access::scope(&mut tx, caller).await?;
+    access::see_team_members(&mut tx, caller, &scope, team).await?;
+    let teams = org::subtree_ids(&mut tx, tenant, &[team]).await?;
+    let reps = plans::sellers_in(&mut tx, tenant, &teams).await?;
+    let context = Context::load(&mut tx, tenant, reps, span.range, &[]).await?;
+    tx.commit().await?;
+
+    let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+    let mut leading_keys: Vec<String> = Vec::new();
+    for m in &context.people {
+        for l in leading(&context, &catalog, m, &[Section::Activities, Section::Objectives]) {
+            if !leading_keys.contains(&l.metric_key) {
+                leading_keys.push(l.metric_key.clone());
+            }
+        }
+    }
+    // Days elapsed so far; nothing when the period has not begun.
+    let elapsed = (span.as_of >= span.range.start).then(|| DateRange {
+        start: span.range.start,
+        end: span.as_of.min(span.range.end),
+    });
+    let daily = fetch_daily(api, credential, &reps, &leading_keys, elapsed).await?;
+    let totals = if reps.is_empty() {
+        HashMap::new()
+    } else {
+        let keys = [quota_key.clone(), pipeline_key.clone()];
+        let response = api
+            .metrics
+            .totals(credential, &reps, &keys, span.range, Grouping::PerPerson)
+            .await?;
+        response
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let id = Uuid::parse_str(&r.person_id).ok()?;
+                let values = by_key(&r.values);
+                let get = |k: &str| number(values.get(k).copied()).unwrap_or(0.0);
+                Some((id, (get(&quota_key), get(&pipeline_key))))
+            })
+            .collect::<HashMap<Uuid, (f64, f64)>>()
+    };
+
+    let k = Kpis {
+        context: &context,
+        catalog: &catalog,
+        calendar: &calendar,
+        span: &span,
+        daily: &daily,
+    };
+    let daily_activity_goal: Vec<(DateRange, GoalShare)> = elapsed
+        .map(|e| {
+            e.start
+                .iter_days()
+                .take_while(|d| *d <= e.end)
+                .filter(|d| calendar.is_working_day(*d))
+                .map(|d| {
+                    let day = DateRange { start: d, end: d };
+                    (day, k.share(&[Section::Activities], day, Granularity::Day))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let shares: Vec<GoalShare> = daily_activity_goal.iter().map(|(_, s)| *s).collect();
+    let objective = |g: Granularity| -> Vec<pb::GoalShare> {
+        calendar
+            .buckets(g, span.range)
+            .into_iter()
+            .filter(|b| b.start <= span.as_of)
+            .map(|b| {
+                let so_far = DateRange {
+                    start: b.start,
+                    end: b.end.min(span.as_of),
+                };
+                share_to_proto(b, k.share(&[Section::Objectives], so_far, g))
+            })
+            .collect()
+    };
+    let quota_line = TemplateLine {
+        metric_key: quota_key.clone(),
+        section: Section::Results,
+        target: LineTarget::default(),
+        weight: 0.0,
+        thresholds: DEFAULT_THRESHOLDS,
+    };
+    let mut rep_rows = Vec::new();
+    let mut quota_pairs = Vec::new();
+    let mut behind: Vec<(String, Vec<(f64, Uuid)>)> = leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for m in &context.people {
+        let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, 0.0));
+        let own_line = context
+            .template_of(m.person_id)
+            .and_then(|t| t.lines.iter().find(|l| l.metric_key == quota_key))
+            .unwrap_or(&quota_line);
+        let quota = context
+            .target(m, own_line, Shape::Additive, &calendar, span.range, span.granularity)
+            .map(|(q, _)| q)
+            .filter(|q| *q > 0.0);
+        if let Some(q) = quota {
+            quota_pairs.push((actual, q));
+        }
+        let remaining = quota.map_or(0.0, |q| (q - actual).max(0.0));
+        let mut behind_keys = Vec::new();
+        if span.in_progress() {
+            let to_date = DateRange {
+                start: span.range.start,
+                end: span.as_of,
+            };
+            for l in leading(&context, &catalog, m, &[Section::Activities, Section::Objectives]) {
+                let expected = context
+                    .target(m, l, Shape::Additive, &calendar, to_date, span.granularity)
+                    .map_or(0.0, |(t, _)| t);
+                let done = actual_over(&daily, m.person_id, &l.metric_key, to_date);
+                if expected > 0.0 && done < expected {
+                    behind_keys.push(l.metric_key.clone());
+                    if let Some((_, list)) = behind.iter_mut().find(|(k, _)| *k == l.metric_key) {
+                        list.push((done / expected, m.person_id));
+                    }
+                }
+            }
+        }
+        let days_met = daily_activity_goal
+            .iter()
+            .filter(|(day, _)| k.met(m, &[Section::Activities], *day, Granularity::Day) == Some(true))
+            .count();
+        rep_rows.push(pb::RepKpis {
+            person_id: m.person_id.to_string(),
+            display_name: m.display_name.clone(),
+            quota,
+            quota_actual: actual,
+            quota_attainment: quota
+                .and_then(|q| math::attainment(actual, q, attain_domain::metric::Direction::HigherIsBetter)),
+            pipeline,
+            remaining_quota: remaining,
+            coverage: quota.and_then(|_| math::coverage(pipeline, remaining)),
+            behind_pace: behind_keys,
+            daily_goal_days_met: days_met as i32,
+        });
+    }
+    let reps_to_quota = GoalShare::of(quota_pairs.iter().map(|(a, q)| Some(a >= q)));
+    let behind_pace = behind
+        .into_iter()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(key, mut list)| {
+            list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            pb::BehindPace {
+                display_name: catalog.get(&key).map(|i| i.display_name.clone()).unwrap_or_default(),
+                metric_key: key,
+                person_ids: list.into_iter().map(|(_, p)| p.to_string()).collect(),
+            }
+        })
+        .collect();
+    Ok(pb::GetManagerKpisResponse {
+        kpis: Some(pb::ManagerKpis {
+            team_id: team.to_string(),
+            range: Some(range_to_proto(span.range)),
+            as_of: Some(convert::date_to_proto(span.as_of)),
+            rep_count: context.people.len() as i32,
+            daily_activity_goal_average: kpi::mean_share(&shares),
+            daily_activity_goal: daily_activity_goal
+                .iter()
+                .map(|(d, s)| share_to_proto(*d, *s))
+                .collect(),
+            weekly_objective_goal: objective(Granularity::Week),
+            monthly_objective_goal: objective(Granularity::Month),
+            reps_to_quota: Some(share_to_proto(span.range, reps_to_quota)),
+            team_attainment: math::team_attainment(&quota_pairs),
+            reps: rep_rows,
+            behind_pace,
+            quota_metric_key: quota_key,
+            pipeline_metric_key: pipeline_key,
+        }),
+    })
+}
+
+/// Per person and day totals of the leading metrics over the elapsed days.
+async fn fetch_daily(
+    api: &ScorecardApi,
+    credential: &str,
+    reps: &[Uuid],
+    keys: &[String],
+    elapsed: Option<DateRange>,
+) -> ApiResult<Daily> {
+    let mut daily: Daily = HashMap::new();
+    let Some(elapsed) = elapsed.filter(|_| !reps.is_empty() && !keys.is_empty()) else {
+        return Ok(daily);
+    };
+    let response = api
+        .metrics
+        .totals(credential, reps, keys, elapsed, Grouping::PerPersonDay)
+        .await?;
+    for row in response.rows {
+        let (Ok(person), Some(day)) = (Uuid::parse_str(&row.person_id), row.day.as_ref()) else {
+            continue;
+        };
+        let mut v = Violations::new();
+        let Some(day) = convert::optional_date(&mut v, "day", Some(day)) else {
+            continue;
+        };
+        for value in &row.values {
+            if let Some(x) = number(Some(value)) {
+                daily
+                    .entry((person, value.metric_key.clone()))
+                    .or_default()
+                    .insert(day, x);
+            }
+        }
+    }
+    Ok(daily)
+}
+
+struct Kpis<'a> {
+    context: &'a Context,
+    catalog: &'a Catalog,
+    calendar: &'a Calendar,
+    span: &'a Span,
+    daily: &'a Daily,
+}
+
+impl Kpis<'_> {
+    /// Whether `m` met every line of `sections` over `days` (a day, or a week or month so far).
+    fn met(&self, m: &Member, sections: &[Section], days: DateRange, g: Granularity) -> Option<bool> {
+        let checks: Vec<(f64, f64)> = leading(self.context, self.catalog, m, sections)
+            .into_iter()
+            .map(|l| {
+                let goal = self
+                    .context
+                    .target(m, l, Shape::Additive, self.calendar, days, g)
+                    .map_or(0.0, |(t, _)| t);
+                (actual_over(self.daily, m.person_id, &l.metric_key, days), goal)
+            })
+            .collect();
+        kpi::met_all(&checks)
+    }
+
+    fn share(&self, sections: &[Section], days: DateRange, g: Granularity) -> GoalShare {
+        let _ = self.span;
+        GoalShare::of(self.context.people.iter().map(|m| self.met(m, sections, days, g)))
+    }
+}

@@ -1,0 +1,181 @@
+//! `attain.scorecard.v1.ScorecardService`: protobuf in, checks and access rules, store and
+//! metrics calls, domain math, protobuf out.
+
+mod access;
+mod compute;
+mod context;
+mod kpis;
+mod plan;
+mod template;
+
+use std::sync::Arc;
+
+use attain_domain::calendar::Calendar;
+use attain_proto::scorecard::v1::{scorecard_service_server::ScorecardService, *};
+use attain_runtime::{ApiError, ApiResult, Caller, auth::Credential};
+use sqlx::{PgConnection, PgPool};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+pub(crate) use attain_runtime::convert::{granularity, resolve_period};
+
+use super::metrics::Metrics;
+use crate::org::store as org;
+
+#[derive(Clone)]
+pub struct ScorecardApi {
+    pool: PgPool,
+    metrics: Arc<Metrics>,
+}
+
+impl ScorecardApi {
+    pub fn new(pool: PgPool, metrics: Arc<Metrics>) -> Self {
+        Self { pool, metrics }
+    }
+
+    pub fn into_server(
+        self,
+        max_message_bytes: usize,
+    ) -> scorecard_service_server::ScorecardServiceServer<ScorecardApi> {
+        scorecard_service_server::ScorecardServiceServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+}
+
+/// The tenant's calendar, from the org schema this service owns.
+pub(crate) async fn calendar(c: &mut PgConnection, tenant: Uuid) -> ApiResult<Calendar> {
+    let record = org::get_tenant(c, tenant, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    record.calendar().map_err(ApiError::internal)
+}
+
+fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+/// The caller and the credential to call the metrics service with on their behalf.
+fn who<T>(req: &Request<T>) -> Result<(Caller, Credential), Status> {
+    Ok((Caller::of(req)?, Credential::of(req)?))
+}
+
+#[tonic::async_trait]
+impl ScorecardService for ScorecardApi {
+    async fn create_template(
+        &self,
+        req: Request<CreateTemplateRequest>,
+    ) -> Result<Response<CreateTemplateResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(template::create(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn get_template(&self, req: Request<GetTemplateRequest>) -> Result<Response<GetTemplateResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(template::get(self, &caller, req.into_inner()).await)
+    }
+
+    async fn list_templates(
+        &self,
+        req: Request<ListTemplatesRequest>,
+    ) -> Result<Response<ListTemplatesResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(template::list(self, &caller, req.into_inner()).await)
+    }
+
+    async fn update_template(
+        &self,
+        req: Request<UpdateTemplateRequest>,
+    ) -> Result<Response<UpdateTemplateResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(template::update(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn delete_template(
+        &self,
+        req: Request<DeleteTemplateRequest>,
+    ) -> Result<Response<DeleteTemplateResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(template::delete(self, &caller, req.into_inner()).await)
+    }
+
+    async fn assign_template(
+        &self,
+        req: Request<AssignTemplateRequest>,
+    ) -> Result<Response<AssignTemplateResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(template::assign(self, &caller, req.into_inner()).await)
+    }
+
+    async fn create_ramp(&self, req: Request<CreateRampRequest>) -> Result<Response<CreateRampResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::create_ramp(self, &caller, req.into_inner()).await)
+    }
+
+    async fn list_ramps(&self, req: Request<ListRampsRequest>) -> Result<Response<ListRampsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::list_ramps(self, &caller, req.into_inner()).await)
+    }
+
+    async fn assign_ramp(&self, req: Request<AssignRampRequest>) -> Result<Response<AssignRampResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::assign_ramp(self, &caller, req.into_inner()).await)
+    }
+
+    async fn set_quota(&self, req: Request<SetQuotaRequest>) -> Result<Response<SetQuotaResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(plan::set_quota(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn list_quotas(&self, req: Request<ListQuotasRequest>) -> Result<Response<ListQuotasResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::list_quotas(self, &caller, req.into_inner()).await)
+    }
+
+    async fn delete_quota(&self, req: Request<DeleteQuotaRequest>) -> Result<Response<DeleteQuotaResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::delete_quota(self, &caller, req.into_inner()).await)
+    }
+
+    async fn set_target_override(
+        &self,
+        req: Request<SetTargetOverrideRequest>,
+    ) -> Result<Response<SetTargetOverrideResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(plan::set_override(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn create_time_off(
+        &self,
+        req: Request<CreateTimeOffRequest>,
+    ) -> Result<Response<CreateTimeOffResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::create_time_off(self, &caller, req.into_inner()).await)
+    }
+
+    async fn list_time_off(&self, req: Request<ListTimeOffRequest>) -> Result<Response<ListTimeOffResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::list_time_off(self, &caller, req.into_inner()).await)
+    }
+
+    async fn delete_time_off(
+        &self,
+        req: Request<DeleteTimeOffRequest>,
+    ) -> Result<Response<DeleteTimeOffResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(plan::delete_time_off(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_scorecard(&self, req: Request<GetScorecardRequest>) -> Result<Response<GetScorecardResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(compute::get(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn get_manager_kpis(
+        &self,
+        req: Request<GetManagerKpisRequest>,
+    ) -> Result<Response<GetManagerKpisResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(kpis::get(self, &caller, &credential.0, req.into_inner()).await)
+    }
+}

@@ -1,0 +1,137 @@
+//! The metrics service as the scorecard service sees it: the tenant's catalog (cached briefly)
+//! and totals, always on the original caller's behalf so its access rules apply too.
+
+use std::{collections::HashMap, sync::Arc};
+
+use attain_domain::{metric::Direction, period::DateRange, scorecard::template::Shape};
+use attain_proto::{
+    common::v1::{self as common, period::Kind},
+    metrics::v1::{
+        Aggregation, Direction as PbDirection, GetTotalsRequest, GetTotalsResponse, Grouping, ListMetricsRequest,
+        metrics_service_client::MetricsServiceClient,
+    },
+};
+use attain_runtime::{
+    ApiError, Caller, convert,
+    peer::{CALL_TIMEOUT, Cache, on_behalf, peer_error},
+};
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+/// What the scorecard needs to know of a metric.
+#[derive(Debug, Clone)]
+pub struct MetricInfo {
+    pub display_name: String,
+    pub shape: Shape,
+    /// MAX metrics combine over people by taking the largest value, the rest by adding.
+    pub is_max: bool,
+    pub direction: Direction,
+}
+
+pub type Catalog = Arc<HashMap<String, MetricInfo>>;
+
+pub struct Metrics {
+    client: MetricsServiceClient<Channel>,
+    catalogs: Cache<Uuid, Catalog>,
+}
+
+fn metrics_error(status: tonic::Status) -> ApiError {
+    peer_error("the metrics service", status)
+}
+
+fn period(range: DateRange) -> common::Period {
+    common::Period {
+        kind: Some(Kind::Range(common::DateRange {
+            start_date: Some(convert::date_to_proto(range.start)),
+            end_date: Some(convert::date_to_proto(range.end)),
+        })),
+    }
+}
+
+impl Metrics {
+    /// Connects lazily to the metrics service at `url`, e.g. `http://metrics:50051`.
+    pub fn new(url: &str) -> anyhow::Result<Metrics> {
+        let channel = Channel::from_shared(url.to_string())
+            .map_err(|e| anyhow::anyhow!("ATTAIN_METRICS_URL \"{url}\" is not a valid URL: {e}"))?
+            .connect_timeout(CALL_TIMEOUT)
+            .connect_lazy();
+        Ok(Metrics {
+            client: MetricsServiceClient::new(channel),
+            catalogs: Cache::new(),
+        })
+    }
+
+    /// The tenant's metrics by key; `fresh` skips the cache (to check a template being saved
+    /// against a metric created a moment ago).
+    pub async fn catalog(&self, caller: &Caller, credential: &str, fresh: bool) -> Result<Catalog, ApiError> {
+        if !fresh && let Some(catalog) = self.catalogs.get(&caller.tenant_id) {
+            return Ok(catalog);
+        }
+        let mut out = HashMap::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListMetricsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                include_retired: true,
+            };
+            let page = self
+                .client
+                .clone()
+                .list_metrics(on_behalf(request, credential)?)
+                .await
+                .map_err(metrics_error)?
+                .into_inner();
+            for m in page.metrics {
+                let is_ratio = m.ratio.is_some();
+                let is_max = !is_ratio && m.aggregation == Aggregation::Max as i32;
+                let info = MetricInfo {
+                    display_name: m.display_name,
+                    shape: if is_ratio || is_max {
+                        Shape::Level
+                    } else {
+                        Shape::Additive
+                    },
+                    is_max,
+                    direction: if m.direction == PbDirection::LowerIsBetter as i32 {
+                        Direction::LowerIsBetter
+                    } else {
+                        Direction::HigherIsBetter
+                    },
+                };
+                out.insert(m.key, info);
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        let catalog = Arc::new(out);
+        self.catalogs.put(caller.tenant_id, catalog.clone());
+        Ok(catalog)
+    }
+
+    /// Totals of `keys` for `people` over `range`.
+    pub async fn totals(
+        &self,
+        credential: &str,
+        people: &[Uuid],
+        keys: &[String],
+        range: DateRange,
+        grouping: Grouping,
+    ) -> Result<GetTotalsResponse, ApiError> {
+        let request = GetTotalsRequest {
+            person_ids: people.iter().map(Uuid::to_string).collect(),
+            metric_keys: keys.to_vec(),
+            period: Some(period(range)),
+            grouping: grouping as i32,
+        };
+        Ok(self
+            .client
+            .clone()
+            .get_totals(on_behalf(request, credential)?)
+            .await
+            .map_err(metrics_error)?
+            .into_inner())
+    }
+}

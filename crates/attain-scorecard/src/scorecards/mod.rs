@@ -1,0 +1,11 @@
+//! Scorecards (`attain.scorecard.v1.ScorecardService`): templates, ramps, quotas, overrides and
+//! time off in the `scorecard` schema, and scorecards and manager KPIs computed from the
+//! metrics service's totals.
+
+mod grpc;
+mod metrics;
+mod plan_store;
+pub(crate) mod store;
+
+pub use grpc::ScorecardApi;
+pub use metrics::Metrics;

@@ -1,0 +1,297 @@
+//! SQL of templates and their assignments. Like the org store, every function runs inside a
+//! tenant transaction and filters on the tenant explicitly.
+
+use attain_domain::scorecard::template::{BuiltInTemplate, TemplateLine};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub type Conn = PgConnection;
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TemplateRecord {
+    pub template_id: Uuid,
+    pub key: String,
+    pub display_name: String,
+    pub description: String,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineRecord {
+    pub template_id: Uuid,
+    pub metric_key: String,
+    pub section: String,
+    pub daily: Option<f64>,
+    pub weekly: Option<f64>,
+    pub monthly: Option<f64>,
+    pub quarterly: Option<f64>,
+    pub level: Option<f64>,
+    pub weight: f64,
+    pub red_below: f64,
+    pub green_from: f64,
+}
+
+const TEMPLATE_COLUMNS: &str = "template_id, key, display_name, description, revision, created_at, updated_at";
+
+pub struct NewTemplate<'a> {
+    pub key: &'a str,
+    pub display_name: &'a str,
+    pub description: &'a str,
+    pub lines: &'a [TemplateLine],
+}
+
+pub async fn insert_template(
+    c: &mut Conn,
+    tenant: Uuid,
+    t: &NewTemplate<'_>,
+    request_id: Option<Uuid>,
+) -> Result<TemplateRecord> {
+    let record: TemplateRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO scorecard.templates (tenant_id, template_id, key, display_name, description, create_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {TEMPLATE_COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(t.key)
+    .bind(t.display_name)
+    .bind(t.description)
+    .bind(request_id)
+    .fetch_one(&mut *c)
+    .await?;
+    insert_lines(c, tenant, record.template_id, t.lines).await?;
+    Ok(record)
+}
+
+async fn insert_lines(c: &mut Conn, tenant: Uuid, template: Uuid, lines: &[TemplateLine]) -> Result<()> {
+    let col = |f: fn(&TemplateLine) -> Option<f64>| lines.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO scorecard.template_lines (tenant_id, template_id, position, metric_key, section, daily, weekly,
+             monthly, quarterly, level, weight, red_below, green_from)
+         SELECT $1, $2, l.* FROM unnest($3::int[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[],
+             $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[]) AS l",
+    )
+    .bind(tenant)
+    .bind(template)
+    .bind((0..lines.len() as i32).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.metric_key.as_str()).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.section.as_str()).collect::<Vec<_>>())
+    .bind(col(|l| l.target.spec.daily))
+    .bind(col(|l| l.target.spec.weekly))
+    .bind(col(|l| l.target.spec.monthly))
+    .bind(col(|l| l.target.spec.quarterly))
+    .bind(col(|l| l.target.level))
+    .bind(lines.iter().map(|l| l.weight).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.thresholds.red_below).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.thresholds.green_from).collect::<Vec<_>>())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Copies the built-in templates into a tenant, leaving any key it already has alone.
+pub async fn seed_built_ins(c: &mut Conn, tenant: Uuid, templates: &[BuiltInTemplate]) -> Result<()> {
+    for t in templates {
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO scorecard.templates (tenant_id, template_id, key, display_name, description)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING template_id",
+        )
+        .bind(tenant)
+        .bind(Uuid::now_v7())
+        .bind(t.key)
+        .bind(t.display_name)
+        .bind(t.description)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some(id) = inserted {
+            insert_lines(c, tenant, id, &t.lines).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn template_by_request(c: &mut Conn, tenant: Uuid, request_id: Uuid) -> Result<Option<TemplateRecord>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM scorecard.templates WHERE tenant_id = $1 AND create_request_id = $2"
+    )))
+    .bind(tenant)
+    .bind(request_id)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn get_template(c: &mut Conn, tenant: Uuid, template: Uuid, lock: bool) -> Result<Option<TemplateRecord>> {
+    let lock = if lock { "FOR UPDATE" } else { "" };
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM scorecard.templates WHERE tenant_id = $1 AND template_id = $2 {lock}"
+    )))
+    .bind(tenant)
+    .bind(template)
+    .fetch_optional(c)
+    .await
+}
+
+/// The lines of `templates`, in template order.
+pub async fn lines(c: &mut Conn, tenant: Uuid, templates: &[Uuid]) -> Result<Vec<LineRecord>> {
+    sqlx::query_as(
+        "SELECT template_id, metric_key, section, daily, weekly, monthly, quarterly, level, weight, red_below,
+                green_from
+         FROM scorecard.template_lines WHERE tenant_id = $1 AND template_id = ANY($2)
+         ORDER BY template_id, position",
+    )
+    .bind(tenant)
+    .bind(templates)
+    .fetch_all(c)
+    .await
+}
+
+/// Templates by key, after `after_key`.
+pub async fn list_templates(
+    c: &mut Conn,
+    tenant: Uuid,
+    after_key: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TemplateRecord>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM scorecard.templates
+         WHERE tenant_id = $1 AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $3"
+    )))
+    .bind(tenant)
+    .bind(after_key)
+    .bind(limit)
+    .fetch_all(c)
+    .await
+}
+
+/// Saves a template's fields with the next revision, and replaces its lines when given.
+pub async fn save_template(
+    c: &mut Conn,
+    tenant: Uuid,
+    t: &TemplateRecord,
+    lines: Option<&[TemplateLine]>,
+) -> Result<TemplateRecord> {
+    let saved: TemplateRecord = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE scorecard.templates SET display_name = $3, description = $4, revision = revision + 1,
+             updated_at = now()
+         WHERE tenant_id = $1 AND template_id = $2 RETURNING {TEMPLATE_COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(t.template_id)
+    .bind(&t.display_name)
+    .bind(&t.description)
+    .fetch_one(&mut *c)
+    .await?;
+    if let Some(lines) = lines {
+        sqlx::query("DELETE FROM scorecard.template_lines WHERE tenant_id = $1 AND template_id = $2")
+            .bind(tenant)
+            .bind(t.template_id)
+            .execute(&mut *c)
+            .await?;
+        insert_lines(c, tenant, t.template_id, lines).await?;
+    }
+    Ok(saved)
+}
+
+/// Deletes a template; its lines and assignments go with it. False when there was none.
+pub async fn delete_template(c: &mut Conn, tenant: Uuid, template: Uuid) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM scorecard.templates WHERE tenant_id = $1 AND template_id = $2")
+        .bind(tenant)
+        .bind(template)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whose template: a person or a team.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    Person(Uuid),
+    Team(Uuid),
+}
+
+/// Sets or (with `None`) removes a subject's template.
+pub async fn assign(c: &mut Conn, tenant: Uuid, subject: Subject, template: Option<Uuid>) -> Result<()> {
+    let (table, column, id) = match subject {
+        Subject::Person(id) => ("person_templates", "person_id", id),
+        Subject::Team(id) => ("team_templates", "team_id", id),
+    };
+    let sql = match template {
+        Some(_) => format!(
+            "INSERT INTO scorecard.{table} (tenant_id, {column}, template_id) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, {column}) DO UPDATE SET template_id = excluded.template_id"
+        ),
+        None => format!("DELETE FROM scorecard.{table} WHERE tenant_id = $1 AND {column} = $2 AND $3::uuid IS NULL"),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(id)
+        .bind(template)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Each person's template: their own assignment, else the nearest team's up the tree, else the
+/// template keyed by their sales role ("sdr" for SDRs, "ae" for the rest). People without any
+/// are left out.
+pub async fn templates_of_people(c: &mut Conn, tenant: Uuid, people: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+    sqlx::query_as(
+        "WITH RECURSIVE up AS (
+             SELECT p.person_id, p.team_id, 1 AS depth FROM org.people p
+             WHERE p.tenant_id = $1 AND p.person_id = ANY($2) AND p.team_id IS NOT NULL
+             UNION ALL
+             SELECT up.person_id, t.parent_team_id, up.depth + 1
+             FROM up JOIN org.teams t ON t.tenant_id = $1 AND t.team_id = up.team_id
+             WHERE t.parent_team_id IS NOT NULL AND up.depth < 100
+         )
+         SELECT DISTINCT ON (person_id) person_id, template_id FROM (
+             SELECT person_id, template_id, 0 AS rank FROM scorecard.person_templates
+             WHERE tenant_id = $1 AND person_id = ANY($2)
+             UNION ALL
+             SELECT up.person_id, tt.template_id, up.depth
+             FROM up JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
+             UNION ALL
+             SELECT p.person_id, t.template_id, 1000 FROM org.people p
+             JOIN scorecard.templates t
+               ON t.tenant_id = $1 AND t.key = CASE WHEN p.sales_role = 'sdr' THEN 'sdr' ELSE 'ae' END
+             WHERE p.tenant_id = $1 AND p.person_id = ANY($2)
+         ) x ORDER BY person_id, rank",
+    )
+    .bind(tenant)
+    .bind(people)
+    .fetch_all(c)
+    .await
+}
+
+/// A team's own template or its nearest ancestor's.
+pub async fn template_of_team(c: &mut Conn, tenant: Uuid, team: Uuid) -> Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "WITH RECURSIVE up AS (
+             SELECT $2::uuid AS team_id, 0 AS depth
+             UNION ALL
+             SELECT t.parent_team_id, up.depth + 1
+             FROM up JOIN org.teams t ON t.tenant_id = $1 AND t.team_id = up.team_id
+             WHERE t.parent_team_id IS NOT NULL AND up.depth < 100
+         )
+         SELECT tt.template_id FROM up
+         JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
+         ORDER BY up.depth LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(team)
+    .fetch_optional(c)
+    .await
+}
+
+pub async fn templates_by_ids(c: &mut Conn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<TemplateRecord>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM scorecard.templates WHERE tenant_id = $1 AND template_id = ANY($2)"
+    )))
+    .bind(tenant)
+    .bind(ids)
+    .fetch_all(c)
+    .await
+}
