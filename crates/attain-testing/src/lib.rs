@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use attain_domain::org::AccessRole;
 use attain_proto::{
     metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient,
+    scorecard::v1::scorecard_service_client::ScorecardServiceClient,
 };
 use attain_runtime::{
     config::{AuthArgs, DatabaseArgs, ServerArgs},
@@ -207,6 +208,11 @@ impl TestApp {
         MetricsServiceClient::with_interceptor(connect(self.metrics_addr).await, Bearer::new(token))
             .max_decoding_message_size(64 * 1024 * 1024)
             .max_encoding_message_size(64 * 1024 * 1024)
+    }
+
+    /// A scorecard client that authenticates with `token` (API key or JWT).
+    pub async fn scorecard(&self, token: &str) -> ScorecardServiceClient<InterceptedService<Channel, Bearer>> {
+        ScorecardServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
     }
 
     /// An org directory client that authenticates with `token` (API key or JWT).
