@@ -159,6 +159,60 @@ pub fn update_paths<'a>(v: &mut Violations, mask: Option<&FieldMask>, allowed: &
     out
 }
 
+pub fn granularity(value: i32) -> Option<Granularity> {
+    match common::Granularity::try_from(value).ok()? {
+        common::Granularity::Unspecified => None,
+        common::Granularity::Day => Some(Granularity::Day),
+        common::Granularity::Week => Some(Granularity::Week),
+        common::Granularity::Month => Some(Granularity::Month),
+        common::Granularity::Quarter => Some(Granularity::Quarter),
+        common::Granularity::Year => Some(Granularity::Year),
+    }
+}
+
+/// Resolves a period in the tenant's calendar; a calendar period without a date means today.
+pub fn resolve_period(
+    v: &mut Violations,
+    field: &str,
+    period: Option<&common::Period>,
+    calendar: &Calendar,
+) -> Option<DateRange> {
+    resolve_period_granularity(v, field, period, calendar).map(|(range, _)| range)
+}
+
+/// Like `resolve_period`, with the granularity of a calendar period (`None` for a date range).
+pub fn resolve_period_granularity(
+    v: &mut Violations,
+    field: &str,
+    period: Option<&common::Period>,
+    calendar: &Calendar,
+) -> Option<(DateRange, Option<Granularity>)> {
+    match period.and_then(|p| p.kind.as_ref()) {
+        None => {
+            v.add(field, "is required: a calendar period or a date range");
+            None
+        }
+        Some(Kind::Calendar(c)) => {
+            let g = granularity(c.granularity);
+            if g.is_none() {
+                v.add(format!("{field}.calendar.granularity"), "is required");
+            }
+            let date = match c.date.as_ref().filter(|d| (d.year, d.month, d.day) != (0, 0, 0)) {
+                Some(d) => optional_date(v, &format!("{field}.calendar.date"), Some(d)),
+                None => Some(calendar.local_date(Utc::now())),
+            };
+            let g = g?;
+            Some((calendar.period_containing(g, date?), Some(g)))
+        }
+        Some(Kind::Range(r)) => {
+            let start = required_date(v, &format!("{field}.range.start_date"), r.start_date.as_ref());
+            let end = required_date(v, &format!("{field}.range.end_date"), r.end_date.as_ref());
+            let range = DateRange::new(start?, end?);
+            v.check(&format!("{field}.range"), range).map(|r| (r, None))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,59 +274,5 @@ mod tests {
             update_paths(&mut Violations::new(), Some(&star), &["name", "motion"]),
             ["name", "motion"]
         );
-    }
-}
-
-pub fn granularity(value: i32) -> Option<Granularity> {
-    match common::Granularity::try_from(value).ok()? {
-        common::Granularity::Unspecified => None,
-        common::Granularity::Day => Some(Granularity::Day),
-        common::Granularity::Week => Some(Granularity::Week),
-        common::Granularity::Month => Some(Granularity::Month),
-        common::Granularity::Quarter => Some(Granularity::Quarter),
-        common::Granularity::Year => Some(Granularity::Year),
-    }
-}
-
-/// Resolves a period in the tenant's calendar; a calendar period without a date means today.
-pub fn resolve_period(
-    v: &mut Violations,
-    field: &str,
-    period: Option<&common::Period>,
-    calendar: &Calendar,
-) -> Option<DateRange> {
-    resolve_period_granularity(v, field, period, calendar).map(|(range, _)| range)
-}
-
-/// Like `resolve_period`, with the granularity of a calendar period (`None` for a date range).
-pub fn resolve_period_granularity(
-    v: &mut Violations,
-    field: &str,
-    period: Option<&common::Period>,
-    calendar: &Calendar,
-) -> Option<(DateRange, Option<Granularity>)> {
-    match period.and_then(|p| p.kind.as_ref()) {
-        None => {
-            v.add(field, "is required: a calendar period or a date range");
-            None
-        }
-        Some(Kind::Calendar(c)) => {
-            let g = granularity(c.granularity);
-            if g.is_none() {
-                v.add(format!("{field}.calendar.granularity"), "is required");
-            }
-            let date = match c.date.as_ref().filter(|d| (d.year, d.month, d.day) != (0, 0, 0)) {
-                Some(d) => optional_date(v, &format!("{field}.calendar.date"), Some(d)),
-                None => Some(calendar.local_date(Utc::now())),
-            };
-            let g = g?;
-            Some((calendar.period_containing(g, date?), Some(g)))
-        }
-        Some(Kind::Range(r)) => {
-            let start = required_date(v, &format!("{field}.range.start_date"), r.start_date.as_ref());
-            let end = required_date(v, &format!("{field}.range.end_date"), r.end_date.as_ref());
-            let range = DateRange::new(start?, end?);
-            v.check(&format!("{field}.range"), range).map(|r| (r, None))
-        }
     }
 }

@@ -19,6 +19,7 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_ENTRIES: usize = 100_000;
 
 /// A map whose entries expire after `TTL`.
+#[derive(Default)]
 pub struct Cache<K, V> {
     entries: Mutex<HashMap<K, (Instant, V)>>,
 }

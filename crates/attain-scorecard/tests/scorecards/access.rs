@@ -358,6 +358,27 @@ async fn another_tenant_sees_and_changes_nothing() {
         .map(|_| ()),
         "AssignRamp with another tenant's ramp",
     );
+    // Keys and names are per tenant: the other tenant may use the same ones.
+    sc.create_template(CreateTemplateRequest {
+        template: Some(Template {
+            key: "mine".into(),
+            display_name: "Theirs".into(),
+            lines: vec![line("calls", Section::Activities, daily(1.0))],
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    })
+    .await
+    .expect("same key in another tenant");
+    sc.create_ramp(CreateRampRequest {
+        ramp: Some(Ramp {
+            display_name: "Ramp".into(),
+            steps: vec![1.0],
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("same ramp name in another tenant");
     // And nothing changed for the owner.
     let still =
         w.sc.get_template(GetTemplateRequest {
@@ -367,4 +388,60 @@ async fn another_tenant_sees_and_changes_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(still.template.unwrap().display_name, "MINE");
+}
+
+/// Row-level security on the scorecard schema, checked in SQL as the service's own role.
+#[tokio::test]
+async fn the_scorecard_schema_keeps_tenants_apart_in_the_database() {
+    let mut w = world().await;
+    let other = w.app.tenant("Globex").await;
+    let ana = w.sdrs[0].clone();
+    w.sc.create_time_off(CreateTimeOffRequest {
+        time_off: Some(TimeOff {
+            person_id: ana.clone(),
+            range: Some(common::DateRange {
+                start_date: date(2026, 6, 1),
+                end_date: date(2026, 6, 1),
+            }),
+            ..Default::default()
+        }),
+    })
+    .await
+    .unwrap();
+    let pool = w.app.db.service_pool("attain_scorecard").await;
+    for table in [
+        "templates",
+        "template_lines",
+        "team_templates",
+        "person_templates",
+        "ramps",
+        "person_ramps",
+        "quotas",
+        "target_overrides",
+        "time_off",
+    ] {
+        let unscoped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM scorecard.{table}")))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(unscoped, 0, "scorecard.{table} without app.tenant_id");
+    }
+    let mut tx = attain_runtime::db::begin_tenant(&pool, other.id).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM scorecard.time_off")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 0, "another tenant's time off is invisible");
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM scorecard.templates ORDER BY key")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(keys, ["ae", "sdr"], "only the tenant's own built-ins");
+    let insert = sqlx::query(
+        "INSERT INTO scorecard.ramps (tenant_id, ramp_id, display_name, steps) VALUES ($1, gen_random_uuid(), 'x', '{1}')",
+    )
+    .bind(w.tenant.id)
+    .execute(&mut *tx)
+    .await;
+    assert!(insert.is_err(), "writing into another tenant is refused");
 }

@@ -174,7 +174,7 @@ async fn time_off_is_listed_by_period_and_deleted() {
             .await
             .unwrap()
             .into_inner();
-    assert_eq!(july.time_off, [entry.clone()]);
+    assert_eq!(july.time_off, std::slice::from_ref(&entry));
     let may =
         w.sc.list_time_off(list(calendar(Granularity::Month, (2026, 5, 1))))
             .await

@@ -324,7 +324,7 @@ pub fn range_to_proto(r: DateRange) -> common::DateRange {
 }
 
 /// The team's template: its own or an ancestor's, else the one most of its members have.
-fn team_template<'a>(context: &'a Context, own: Option<Uuid>) -> Option<&'a Template> {
+fn team_template(context: &Context, own: Option<Uuid>) -> Option<&Template> {
     if let Some(t) = own.and_then(|id| context.templates.get(&id)) {
         return Some(t);
     }
