@@ -31,7 +31,10 @@ macro_rules! text_enum {
     };
 }
 
+pub mod analysis;
 pub mod calendar;
+pub mod focus;
+pub mod funnel;
 pub mod metric;
 pub mod org;
 pub mod period;
