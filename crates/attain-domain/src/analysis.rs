@@ -50,11 +50,8 @@ pub fn lagged_correlations(result: &Weekly, behaviours: &[(String, Weekly)], max
             let mut pairs = Vec::new();
             for (rep, results) in result.iter().enumerate() {
                 let Some(behaviour) = values.get(rep) else { continue };
-                for t in lag..results.len() {
-                    if let Some(b) = behaviour.get(t - lag) {
-                        pairs.push((*b, results[t]));
-                    }
-                }
+                let later = results.iter().skip(lag);
+                pairs.extend(behaviour.iter().zip(later).map(|(b, r)| (*b, *r)));
             }
             out.push(Correlation {
                 metric: metric.clone(),

@@ -18,7 +18,7 @@ impl Rate {
     /// A rate given as a number, e.g. 0.25, kept to six decimal places.
     pub fn from_f64(value: f64) -> Option<Rate> {
         let scaled = (value * RATE_SCALE as f64).round();
-        (value.is_finite() && scaled > 0.0 && scaled <= u64::MAX as f64).then(|| Rate {
+        (value.is_finite() && scaled > 0.0 && scaled <= u64::MAX as f64).then_some(Rate {
             numerator: scaled as u64,
             denominator: RATE_SCALE,
         })
