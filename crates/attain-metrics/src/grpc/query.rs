@@ -29,6 +29,8 @@ use crate::store::{
 
 const MAX_PEOPLE: usize = 10_000;
 const MAX_METRICS: usize = 100;
+const MAX_TOP: i32 = 1000;
+const MAX_ALSO: usize = 100;
 /// Metric ids are identity values from 1; no row has 0.
 const NO_METRIC: i32 = 0;
 
@@ -269,9 +271,9 @@ pub async fn top_people(
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
     let limit = match req.limit {
         0 => 10,
-        n @ 1..=100 => n as usize,
+        n @ 1..=MAX_TOP => n as usize,
         _ => {
-            v.add("limit", "must be between 0 and 100");
+            v.add("limit", format!("must be between 0 and {MAX_TOP}"));
             10
         }
     };
@@ -279,14 +281,10 @@ pub async fn top_people(
         v.add("min_denominator", "must not be negative");
     }
     let min_denominator = req.min_denominator.max(1);
-    // Everyone visible is the common case for whole-tenant callers; a filter list is needed
-    // only for a subset or for managers and reps.
-    let everyone = req.person_ids.is_empty() && caller.role.sees_whole_tenant();
-    let people = if everyone {
-        Vec::new()
-    } else {
-        people(api, &mut v, caller, credential, &req.person_ids).await?
-    };
+    // Rankings are leaderboards, open to every credential of the tenant; the tenant filter in
+    // SQL keeps other tenants' people out.
+    let people = ids(&mut v, "person_ids", &req.person_ids, MAX_PEOPLE);
+    let also = ids(&mut v, "also_person_ids", &req.also_person_ids, MAX_ALSO);
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
@@ -294,7 +292,7 @@ pub async fn top_people(
     let (Some(range), Some(w)) = (range, wanted.first()) else {
         return Err(ApiError::invalid("period", "is required"));
     };
-    let filter = (!everyone).then_some(people.as_slice());
+    let filter = (!people.is_empty()).then_some(people.as_slice());
     let rows = store::totals::totals(
         &mut tx,
         caller.tenant_id,
@@ -319,16 +317,31 @@ pub async fn top_people(
         })
         .collect();
     let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
-    let ranked = top(competition_rank(scored, lower_is_better, |(person, _)| *person), limit);
+    let ranked = competition_rank(scored, lower_is_better, |(person, _)| *person);
+    let ranked_count = ranked.len() as i32;
+    let row = |r: &attain_domain::ranking::Ranked<(Uuid, MetricValue)>| RankedPerson {
+        rank: r.rank as i32,
+        person_id: r.item.0.to_string(),
+        value: Some(r.item.1.clone()),
+    };
+    let also_rows = ranked.iter().filter(|r| also.contains(&r.item.0)).map(row).collect();
     Ok(GetTopPeopleResponse {
         range: Some(range_to_proto(range)),
-        rows: ranked
-            .into_iter()
-            .map(|r| RankedPerson {
-                rank: r.rank as i32,
-                person_id: r.item.0.to_string(),
-                value: Some(r.item.1),
-            })
-            .collect(),
+        rows: top(ranked, limit).iter().map(row).collect(),
+        also: also_rows,
+        ranked_count,
     })
+}
+
+/// Parses up to `max` ids of a list field.
+fn ids(v: &mut Violations, field: &str, texts: &[String], max: usize) -> Vec<Uuid> {
+    if texts.len() > max {
+        v.add(field, format!("at most {max}"));
+        return Vec::new();
+    }
+    texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| convert::required_id(v, &format!("{field}[{i}]"), id))
+        .collect()
 }

@@ -7,8 +7,8 @@ use attain_domain::{metric::Direction, period::DateRange, scorecard::template::S
 use attain_proto::{
     common::v1::{self as common, period::Kind},
     metrics::v1::{
-        Aggregation, Direction as PbDirection, GetTotalsRequest, GetTotalsResponse, Grouping, ListMetricsRequest,
-        metrics_service_client::MetricsServiceClient,
+        Aggregation, Direction as PbDirection, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
+        GetTotalsResponse, Grouping, Layer, ListMetricsRequest, metrics_service_client::MetricsServiceClient,
     },
 };
 use attain_runtime::{
@@ -26,6 +26,8 @@ pub struct MetricInfo {
     /// MAX metrics combine over people by taking the largest value, the rest by adding.
     pub is_max: bool,
     pub direction: Direction,
+    /// "activity", "objective", "result" or "efficiency".
+    pub layer: &'static str,
 }
 
 pub type Catalog = Arc<HashMap<String, MetricInfo>>;
@@ -93,6 +95,12 @@ impl Metrics {
                         Shape::Additive
                     },
                     is_max,
+                    layer: match Layer::try_from(m.layer) {
+                        Ok(Layer::Activity) => "activity",
+                        Ok(Layer::Objective) => "objective",
+                        Ok(Layer::Efficiency) => "efficiency",
+                        _ => "result",
+                    },
                     direction: if m.direction == PbDirection::LowerIsBetter as i32 {
                         Direction::LowerIsBetter
                     } else {
@@ -130,6 +138,36 @@ impl Metrics {
             .client
             .clone()
             .get_totals(on_behalf(request, credential)?)
+            .await
+            .map_err(metrics_error)?
+            .into_inner())
+    }
+
+    /// The top people on `key` over `range` among `people` (empty: everyone in the tenant),
+    /// with the rows of `also` wherever they rank.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn top(
+        &self,
+        credential: &str,
+        key: &str,
+        range: DateRange,
+        people: &[Uuid],
+        limit: i32,
+        min_denominator: i64,
+        also: &[Uuid],
+    ) -> Result<GetTopPeopleResponse, ApiError> {
+        let request = GetTopPeopleRequest {
+            metric_key: key.to_string(),
+            period: Some(period(range)),
+            limit,
+            person_ids: people.iter().map(Uuid::to_string).collect(),
+            min_denominator,
+            also_person_ids: also.iter().map(Uuid::to_string).collect(),
+        };
+        Ok(self
+            .client
+            .clone()
+            .get_top_people(on_behalf(request, credential)?)
             .await
             .map_err(metrics_error)?
             .into_inner())

@@ -4,7 +4,10 @@
 mod access;
 mod compute;
 mod context;
+mod focus;
+mod funnel;
 mod kpis;
+mod leaderboard;
 mod plan;
 mod template;
 
@@ -177,5 +180,71 @@ impl ScorecardService for ScorecardApi {
     ) -> Result<Response<GetManagerKpisResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(kpis::get(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn create_leaderboard(
+        &self,
+        req: Request<CreateLeaderboardRequest>,
+    ) -> Result<Response<CreateLeaderboardResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(leaderboard::create(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn list_leaderboards(
+        &self,
+        req: Request<ListLeaderboardsRequest>,
+    ) -> Result<Response<ListLeaderboardsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(leaderboard::list(self, &caller, req.into_inner()).await)
+    }
+
+    async fn delete_leaderboard(
+        &self,
+        req: Request<DeleteLeaderboardRequest>,
+    ) -> Result<Response<DeleteLeaderboardResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(leaderboard::delete(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_standings(&self, req: Request<GetStandingsRequest>) -> Result<Response<GetStandingsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(leaderboard::standings(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn plan_funnel(&self, req: Request<PlanFunnelRequest>) -> Result<Response<PlanFunnelResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(funnel::plan(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn set_focus_plan(
+        &self,
+        req: Request<SetFocusPlanRequest>,
+    ) -> Result<Response<SetFocusPlanResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(focus::set(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn get_focus_plan(
+        &self,
+        req: Request<GetFocusPlanRequest>,
+    ) -> Result<Response<GetFocusPlanResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(focus::get(self, &caller, req.into_inner()).await)
+    }
+
+    async fn generate_template(
+        &self,
+        req: Request<GenerateTemplateRequest>,
+    ) -> Result<Response<GenerateTemplateResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(focus::generate(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn analyze_leading_indicators(
+        &self,
+        req: Request<AnalyzeLeadingIndicatorsRequest>,
+    ) -> Result<Response<AnalyzeLeadingIndicatorsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(focus::analyze(self, &caller, &credential.0, req.into_inner()).await)
     }
 }

@@ -155,7 +155,7 @@ async fn check(
     Ok(v.into_result(())?)
 }
 
-async fn with_lines(c: &mut sqlx::PgConnection, tenant: Uuid, t: TemplateRecord) -> ApiResult<pb::Template> {
+pub(super) async fn with_lines(c: &mut sqlx::PgConnection, tenant: Uuid, t: TemplateRecord) -> ApiResult<pb::Template> {
     let lines: Vec<TemplateLine> = store::lines(c, tenant, &[t.template_id])
         .await?
         .iter()
