@@ -3,7 +3,10 @@
 //! and an AE team under one sales org.
 
 mod access;
+mod boards;
 mod compute;
+mod focus;
+mod funnel;
 mod input;
 mod kpis;
 mod plans;
