@@ -94,7 +94,7 @@ async fn ties_share_a_rank_and_the_next_skips() {
             .await
             .unwrap()
             .into_inner();
-    assert_eq!(listed.leaderboards, [saved.clone()]);
+    assert_eq!(listed.leaderboards, std::slice::from_ref(&saved));
     w.sc.delete_leaderboard(DeleteLeaderboardRequest { id: saved.id.clone() })
         .await
         .unwrap();
