@@ -235,8 +235,8 @@ pub async fn assign(c: &mut Conn, tenant: Uuid, subject: Subject, template: Opti
 }
 
 /// Each person's template: their own assignment, else the nearest team's up the tree, else the
-/// template keyed by their sales role ("sdr" for SDRs, "ae" for the rest). People without any
-/// are left out.
+/// template keyed by their selling role ("sdr" for SDRs, "ae" for AEs and account managers).
+/// People without any (a sales leader with no team) are left out.
 pub async fn templates_of_people(c: &mut Conn, tenant: Uuid, people: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
     sqlx::query_as(
         "WITH RECURSIVE up AS (
@@ -258,6 +258,7 @@ pub async fn templates_of_people(c: &mut Conn, tenant: Uuid, people: &[Uuid]) ->
              JOIN scorecard.templates t
                ON t.tenant_id = $1 AND t.key = CASE WHEN p.sales_role = 'sdr' THEN 'sdr' ELSE 'ae' END
              WHERE p.tenant_id = $1 AND p.person_id = ANY($2)
+               AND p.sales_role IN ('sdr', 'inside_sales_ae', 'field_ae', 'account_manager')
          ) x ORDER BY person_id, rank",
     )
     .bind(tenant)

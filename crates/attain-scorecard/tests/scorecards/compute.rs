@@ -295,3 +295,51 @@ async fn team_scorecard_sums_members_and_pools_ratios() {
     assert_eq!(all.member_count, 7);
     assert_eq!(line_of(&all, "calls").actual, Some(600.0));
 }
+
+#[tokio::test]
+async fn actuals_stop_at_the_as_of_day_and_compare_with_the_previous_period_to_date() {
+    let mut w = world().await;
+    let ana = w.sdrs[0].clone();
+    let mut evs = Vec::new();
+    // Last week: 30 calls on Monday, 70 on Thursday. This week: 40 on Monday, 500 on Thursday.
+    evs.extend(events(&ana, "calls", (2026, 5, 25), 30, None));
+    evs.extend(events(&ana, "calls", (2026, 5, 28), 70, None));
+    evs.extend(events(&ana, "calls", (2026, 6, 1), 40, None));
+    evs.extend(events(&ana, "calls", (2026, 6, 4), 500, None));
+    ingest(&mut w.metrics, evs).await;
+    let card = person_scorecard(
+        &mut w.sc,
+        &ana,
+        calendar(Granularity::Week, (2026, 6, 1)),
+        date(2026, 6, 2),
+    )
+    .await
+    .unwrap();
+    let calls = line_of(&card, "calls");
+    assert_eq!(calls.actual, Some(40.0), "Thursday is after the as-of day");
+    assert_eq!(calls.previous, Some(30.0), "last Monday and Tuesday only");
+    let p = card.previous_range.unwrap();
+    assert_eq!((p.start_date, p.end_date), (date(2026, 5, 25), date(2026, 5, 26)));
+    // A week that has not begun has no actuals yet.
+    let ahead = person_scorecard(
+        &mut w.sc,
+        &ana,
+        calendar(Granularity::Week, (2026, 6, 8)),
+        date(2026, 6, 2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(line_of(&ahead, "calls").actual, None);
+    assert_eq!(line_of(&ahead, "calls").target, Some(300.0));
+}
+
+#[tokio::test]
+async fn a_leader_without_a_team_or_template_gets_a_clear_precondition() {
+    let mut w = world().await;
+    let dana = person(&mut w.org, "Dana", org::SalesRole::SalesLeader, "", None).await;
+    let status = person_scorecard(&mut w.sc, &dana, calendar(Granularity::Week, (2026, 6, 1)), None)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(status.message().contains("AssignTemplate"), "{}", status.message());
+}

@@ -56,6 +56,31 @@ impl Span {
     pub fn in_progress(&self) -> bool {
         self.range.contains(self.as_of)
     }
+
+    /// The days whose actuals count: the period up to the as-of day. `None` before the period
+    /// has begun.
+    pub fn to_date(&self) -> Option<DateRange> {
+        (self.as_of >= self.range.start).then(|| DateRange {
+            start: self.range.start,
+            end: self.as_of.min(self.range.end),
+        })
+    }
+
+    /// The previous period's days to compare with: all of it, or for a period in progress its
+    /// first part of the same length, so that to-date compares with to-date.
+    pub fn previous_to_date(&self) -> DateRange {
+        match self.to_date().filter(|_| self.in_progress()) {
+            Some(done) => DateRange {
+                start: self.previous.start,
+                end: self
+                    .previous
+                    .start
+                    .checked_add_days(Days::new((done.days() - 1) as u64))
+                    .map_or(self.previous.end, |d| d.min(self.previous.end)),
+            },
+            None => self.previous,
+        }
+    }
 }
 
 /// Resolves `period` and `as_of`, adding violations to `v`.
@@ -274,14 +299,17 @@ async fn person_scorecard(
     let people = [m.person_id];
     let (catalog, current, previous) = tokio::try_join!(
         api.metrics.catalog(caller, credential, false),
-        api.metrics
-            .totals(credential, &people, &keys, span.range, Grouping::PerPerson),
-        api.metrics
-            .totals(credential, &people, &keys, span.previous, Grouping::PerPerson),
+        values(api, credential, &people, &keys, span.to_date(), Grouping::PerPerson),
+        values(
+            api,
+            credential,
+            &people,
+            &keys,
+            Some(span.previous_to_date()),
+            Grouping::PerPerson
+        ),
     )?;
-    let empty = Vec::new();
-    let now = by_key(current.rows.first().map_or(&empty, |r| &r.values));
-    let before = by_key(previous.rows.first().map_or(&empty, |r| &r.values));
+    let (now, before) = (by_key(&current), by_key(&previous));
     let mut lines = Vec::new();
     for l in ordered(template) {
         let info = info(&catalog, &l.metric_key)?;
@@ -305,7 +333,7 @@ async fn person_scorecard(
         template_id: template.record.template_id.to_string(),
         template_name: template.record.display_name.clone(),
         range: Some(range_to_proto(span.range)),
-        previous_range: Some(range_to_proto(span.previous)),
+        previous_range: Some(range_to_proto(span.previous_to_date())),
         as_of: Some(convert::date_to_proto(span.as_of)),
         in_progress: span.in_progress(),
         overall_score: overall(&lines),
@@ -314,6 +342,23 @@ async fn person_scorecard(
         days_off: context.working_days_off(m, calendar, span.range) as i32,
         member_count: 1,
     })
+}
+
+/// The values of the first totals row for `people` over `days`; none for no people or no days
+/// (a period that has not begun).
+async fn values(
+    api: &ScorecardApi,
+    credential: &str,
+    people: &[Uuid],
+    keys: &[String],
+    days: Option<DateRange>,
+    grouping: Grouping,
+) -> ApiResult<Vec<MetricValue>> {
+    let Some(days) = days.filter(|_| !people.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let response = api.metrics.totals(credential, people, keys, days, grouping).await?;
+    Ok(response.rows.into_iter().next().map(|r| r.values).unwrap_or_default())
 }
 
 pub fn range_to_proto(r: DateRange) -> common::DateRange {
@@ -377,20 +422,17 @@ async fn team_scorecard(
     let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
     let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
     let catalog = api.metrics.catalog(caller, credential, false).await?;
-    let (current, previous) = if people.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        let (c, p) = tokio::try_join!(
-            api.metrics
-                .totals(credential, &people, &keys, span.range, Grouping::Combined),
-            api.metrics
-                .totals(credential, &people, &keys, span.previous, Grouping::Combined),
-        )?;
-        let values = |r: attain_proto::metrics::v1::GetTotalsResponse| {
-            r.rows.into_iter().next().map_or(Vec::new(), |r| r.values)
-        };
-        (values(c), values(p))
-    };
+    let (current, previous) = tokio::try_join!(
+        values(api, credential, &people, &keys, span.to_date(), Grouping::Combined),
+        values(
+            api,
+            credential,
+            &people,
+            &keys,
+            Some(span.previous_to_date()),
+            Grouping::Combined
+        ),
+    )?;
     let (now, before) = (by_key(&current), by_key(&previous));
     let mut lines = Vec::new();
     for l in ordered(template) {
@@ -421,7 +463,7 @@ async fn team_scorecard(
         template_id: template.record.template_id.to_string(),
         template_name: template.record.display_name.clone(),
         range: Some(range_to_proto(span.range)),
-        previous_range: Some(range_to_proto(span.previous)),
+        previous_range: Some(range_to_proto(span.previous_to_date())),
         as_of: Some(convert::date_to_proto(span.as_of)),
         in_progress: span.in_progress(),
         overall_score: overall(&lines),

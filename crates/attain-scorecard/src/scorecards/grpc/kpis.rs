@@ -125,13 +125,14 @@ pub async fn get(
         end: span.as_of.min(span.range.end),
     });
     let daily = fetch_daily(api, credential, &reps, &leading_keys, elapsed).await?;
-    let totals = if reps.is_empty() {
+    let totals = if reps.is_empty() || elapsed.is_none() {
         HashMap::new()
     } else {
         let keys = [quota_key.clone(), pipeline_key.clone()];
+        let to_date = elapsed.unwrap_or(span.range);
         let response = api
             .metrics
-            .totals(credential, &reps, &keys, span.range, Grouping::PerPerson)
+            .totals(credential, &reps, &keys, to_date, Grouping::PerPerson)
             .await?;
         response
             .rows
