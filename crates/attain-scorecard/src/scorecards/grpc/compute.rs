@@ -59,7 +59,7 @@ impl Span {
 
     /// The days whose actuals count: the period up to the as-of day. `None` before the period
     /// has begun.
-    pub fn to_date(&self) -> Option<DateRange> {
+    pub fn days_to_date(&self) -> Option<DateRange> {
         (self.as_of >= self.range.start).then(|| DateRange {
             start: self.range.start,
             end: self.as_of.min(self.range.end),
@@ -69,7 +69,7 @@ impl Span {
     /// The previous period's days to compare with: all of it, or for a period in progress its
     /// first part of the same length, so that to-date compares with to-date.
     pub fn previous_to_date(&self) -> DateRange {
-        match self.to_date().filter(|_| self.in_progress()) {
+        match self.days_to_date().filter(|_| self.in_progress()) {
             Some(done) => DateRange {
                 start: self.previous.start,
                 end: self
@@ -299,7 +299,14 @@ async fn person_scorecard(
     let people = [m.person_id];
     let (catalog, current, previous) = tokio::try_join!(
         api.metrics.catalog(caller, credential, false),
-        values(api, credential, &people, &keys, span.to_date(), Grouping::PerPerson),
+        values(
+            api,
+            credential,
+            &people,
+            &keys,
+            span.days_to_date(),
+            Grouping::PerPerson
+        ),
         values(
             api,
             credential,
@@ -423,7 +430,7 @@ async fn team_scorecard(
     let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
     let catalog = api.metrics.catalog(caller, credential, false).await?;
     let (current, previous) = tokio::try_join!(
-        values(api, credential, &people, &keys, span.to_date(), Grouping::Combined),
+        values(api, credential, &people, &keys, span.days_to_date(), Grouping::Combined),
         values(
             api,
             credential,
