@@ -8,6 +8,7 @@ mod demo;
 mod dev;
 mod import;
 mod rollups;
+mod scorecard;
 mod services;
 mod synthetic;
 
@@ -50,6 +51,12 @@ enum Command {
     /// Demo data through the public APIs.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
+    /// A person's or team's scorecard for a period: actual, target, attainment, band, pace and
+    /// projection per line, and the overall score.
+    Scorecard(scorecard::ScorecardArgs),
+    /// A manager's KPIs for a team subtree and period: percent of the team to goal, reps to
+    /// quota, pipeline coverage and who is behind pace.
+    Kpis(scorecard::KpisArgs),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -138,5 +145,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Rollups(cmd) => rollups::run(cmd).await,
         Command::Demo(cmd) => demo::run(cmd).await,
+        Command::Scorecard(args) => scorecard::scorecard(args).await,
+        Command::Kpis(args) => scorecard::kpis(args).await,
     }
 }

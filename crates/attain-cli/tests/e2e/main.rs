@@ -5,6 +5,7 @@ mod demo;
 mod dev;
 mod import;
 mod operator;
+mod scorecard;
 
 use std::{
     io::{BufRead, BufReader},
