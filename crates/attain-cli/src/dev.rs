@@ -85,6 +85,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();
+    let mut addresses = Vec::new();
     for service in BUILT {
         let listen = std::net::SocketAddr::new(args.host, args.base_port + service.port_offset());
         let db = DatabaseArgs {
@@ -95,12 +96,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         let mut stop = stop_rx.clone();
         let (server, auth, peers) = (args.server.clone(), args.auth.clone(), peers.clone());
         lines.push(format!("  {:<10} grpc://{listen}", service.name()));
-        servers.push(async move {
+        servers.push(tokio::spawn(async move {
             services::serve(*service, &db, &server, &auth, &peers, listen, async move {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await
-        });
+        }));
+        addresses.push(listen);
+    }
+    // Announce only once every server accepts connections, so that a script that waits for the
+    // banner can use the services at once.
+    for address in addresses {
+        wait_until_listening(address, &mut servers).await?;
     }
     println!("Attain dev is running.\n");
     println!("Services:\n{}\n", lines.join("\n"));
@@ -119,7 +126,40 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     });
     let served = try_join_all(servers).await;
     shutdown.abort();
-    served.map(drop)
+    for result in served? {
+        result?;
+    }
+    Ok(())
+}
+
+/// Waits until `address` accepts TCP connections, failing early if a server has stopped (a
+/// port in use, a bad setting).
+async fn wait_until_listening(
+    address: std::net::SocketAddr,
+    servers: &mut [tokio::task::JoinHandle<anyhow::Result<()>>],
+) -> anyhow::Result<()> {
+    let connect_to = if address.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())
+    } else {
+        address
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if tokio::net::TcpStream::connect(connect_to).await.is_ok() {
+            return Ok(());
+        }
+        if let Some(done) = servers.iter_mut().find(|s| s.is_finished()) {
+            return match done.await {
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) => Err(anyhow::anyhow!("a service stopped before it started listening")),
+                Err(e) => Err(anyhow::anyhow!("a service task failed: {e}")),
+            };
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("{address} did not start listening within 60 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// Creates `name` on the cluster if it does not exist yet.
