@@ -57,6 +57,12 @@ enum Command {
     /// A manager's KPIs for a team subtree and period: percent of the team to goal, reps to
     /// quota, pipeline coverage and who is behind pace.
     Kpis(scorecard::KpisArgs),
+    /// Rank people on a metric or ratio over a period, in the org, a team subtree or a role, or
+    /// show a saved leaderboard (--board NAME).
+    Leaderboard(scorecard::plan::LeaderboardArgs),
+    /// Walk back from a revenue target to the deals, opportunities, meetings, conversations and
+    /// dials it takes, with your rates or a team's own history; --apply writes them as quotas.
+    Plan(scorecard::plan::PlanArgs),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -147,5 +153,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Demo(cmd) => demo::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
+        Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,
+        Command::Plan(args) => scorecard::plan::plan(args).await,
     }
 }

@@ -2,6 +2,7 @@
 //! period, from the scorecard service, as a table for the terminal. People and teams are named
 //! by id, name, email or `system:external-id`.
 
+pub mod plan;
 pub mod render;
 
 use std::io::IsTerminal;
@@ -107,6 +108,22 @@ fn proto_date(d: NaiveDate) -> Date {
 }
 
 impl PeriodArgs {
+    /// Whether any period flag was given (else a saved board's own kind of period applies).
+    fn explicit(&self) -> bool {
+        self.period.is_some() || self.date.is_some() || self.from.is_some()
+    }
+
+    /// The kind of calendar period asked for; month when none was.
+    fn granularity(&self) -> Granularity {
+        match self.period.unwrap_or(PeriodKind::Month) {
+            PeriodKind::Day => Granularity::Day,
+            PeriodKind::Week => Granularity::Week,
+            PeriodKind::Month => Granularity::Month,
+            PeriodKind::Quarter => Granularity::Quarter,
+            PeriodKind::Year => Granularity::Year,
+        }
+    }
+
     fn period(&self) -> Period {
         let kind = match (self.from, self.to) {
             (Some(from), Some(to)) => period::Kind::Range(DateRange {
@@ -114,13 +131,7 @@ impl PeriodArgs {
                 end_date: Some(proto_date(to)),
             }),
             _ => period::Kind::Calendar(CalendarPeriod {
-                granularity: match self.period.unwrap_or(PeriodKind::Month) {
-                    PeriodKind::Day => Granularity::Day,
-                    PeriodKind::Week => Granularity::Week,
-                    PeriodKind::Month => Granularity::Month,
-                    PeriodKind::Quarter => Granularity::Quarter,
-                    PeriodKind::Year => Granularity::Year,
-                } as i32,
+                granularity: self.granularity() as i32,
                 date: self.date.map(proto_date),
             }),
         };
@@ -210,6 +221,20 @@ impl Clients {
             }
             page_token = page.next_page_token;
         }
+    }
+
+    /// The tenant's currency code.
+    async fn currency(&mut self) -> anyhow::Result<String> {
+        let request = self.request(GetTenantRequest {})?;
+        let tenant = self
+            .org
+            .get_tenant(request)
+            .await
+            .map_err(self.fail("reading the tenant"))?
+            .into_inner()
+            .tenant
+            .context("the service returned no tenant")?;
+        Ok(tenant.currency_code)
     }
 
     /// The person with this id, or `None` when there is none (or the caller may not see them).
@@ -390,6 +415,16 @@ async fn list_metrics(conn: &Connection) -> anyhow::Result<Vec<Metric>> {
             return Ok(all);
         }
         page_token = page.next_page_token;
+    }
+}
+
+/// A metric value in the metric's unit; "–" when it has none.
+fn kpi_value(catalog: &render::Catalog, key: &str, value: Option<&attain_proto::metrics::v1::MetricValue>) -> String {
+    use attain_proto::metrics::v1::metric_value::Value;
+    match value.and_then(|v| v.value.as_ref()) {
+        Some(Value::Total(t)) => catalog.format(key, *t as f64, false),
+        Some(Value::Ratio(r)) => catalog.format(key, *r, true),
+        None => "–".into(),
     }
 }
 

@@ -38,6 +38,11 @@ impl Catalog {
         self.metrics.get(key).map(|(unit, _)| *unit)
     }
 
+    /// The metric's display name, or its key when the catalog does not know it.
+    pub fn display_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.name(key)
+    }
+
     fn name<'a>(&'a self, key: &'a str) -> &'a str {
         self.metrics.get(key).map_or(key, |(_, name)| name.as_str())
     }
@@ -88,7 +93,8 @@ pub fn number(v: f64) -> String {
 }
 
 /// Digits after the decimal point of a currency's minor unit (ISO 4217).
-fn minor_digits(currency: &str) -> i32 {
+/// Decimal places of a currency's minor unit (ISO 4217): 2 unless listed.
+pub fn minor_digits(currency: &str) -> i32 {
     const ZERO: &[&str] = &[
         "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
     ];

@@ -6,7 +6,8 @@ use attain_proto::{
     common::v1::{CalendarPeriod, Date, Granularity, Period, period},
     org::v1::{ListPeopleRequest, ListTeamsRequest, org_service_client::OrgServiceClient},
     scorecard::v1::{
-        GetManagerKpisRequest, GetScorecardRequest, ManagerKpis, Scorecard, get_scorecard_request,
+        BoardScope, GetManagerKpisRequest, GetScorecardRequest, GetStandingsRequest, Leaderboard, ManagerKpis,
+        Scorecard, Standings, board_scope, get_scorecard_request, get_standings_request,
         scorecard_service_client::ScorecardServiceClient,
     },
 };
@@ -48,6 +49,15 @@ fn shows(cell: &str, value: f64) -> bool {
         true
     } else {
         (printed - value).abs() <= if value.abs() >= 100.0 { 0.51 } else { 0.051 }
+    }
+}
+
+fn month_of(d: NaiveDate) -> Period {
+    Period {
+        kind: Some(period::Kind::Calendar(CalendarPeriod {
+            granularity: Granularity::Month as i32,
+            date: date(d),
+        })),
     }
 }
 
@@ -107,6 +117,29 @@ impl Dev {
             .unwrap()
             .into_inner()
             .scorecard
+            .unwrap()
+    }
+
+    async fn standings(&mut self, team_id: String, period: Period, as_of: NaiveDate) -> Standings {
+        let request = GetStandingsRequest {
+            board: Some(get_standings_request::Board::Spec(Leaderboard {
+                metric_key: "meetings_set".into(),
+                granularity: Granularity::Month as i32,
+                scope: Some(BoardScope {
+                    scope: Some(board_scope::Scope::TeamId(team_id)),
+                }),
+                ..Default::default()
+            })),
+            period: Some(period),
+            as_of: date(as_of),
+            limit: 0,
+        };
+        self.scorecards
+            .get_standings(request)
+            .await
+            .unwrap()
+            .into_inner()
+            .standings
             .unwrap()
     }
 
@@ -188,17 +221,6 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
         .expect("the banner shows an admin API key")
         .trim()
         .to_string();
-    // The banner comes before the servers bind their ports: wait until both accept.
-    for p in [port, port - 1] {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "attain dev is not listening on {p}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
     let (org_url, metrics_url) = (
         format!("http://127.0.0.1:{port}"),
         format!("http://127.0.0.1:{}", port - 1),
@@ -307,6 +329,46 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
         out.contains(&format!("{shown} ({}/{})", reps_to_quota.met, reps_to_quota.counted)),
         "{out}"
     );
+
+    // A leaderboard of the SDR team's meetings this month, as the service ranks it.
+    let out = run_ok(cli(&["leaderboard", "meetings_set", "--team", "SDR Team"]).args(flags("month")));
+    let sdr_team = runtime.block_on(grpc.team_id("SDR Team"));
+    let standings = runtime.block_on(grpc.standings(sdr_team, month_of(yesterday), yesterday));
+    assert!(!standings.rows.is_empty());
+    for r in &standings.rows {
+        let (rank, name) = (r.rank.to_string(), r.display_name.as_str());
+        let shown = out.lines().any(|l| {
+            let cells: Vec<&str> = l.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+            cells.len() == 3 && cells[0] == rank && cells[1] == name
+        });
+        assert!(shown, "no row {rank} {name} in\n{out}");
+    }
+
+    // The worked reverse-funnel example.
+    let out = run_ok(&mut cli(&[
+        "plan",
+        "--target",
+        "300000",
+        "--average-deal",
+        "25000",
+        "--win-rate",
+        "0.25",
+        "--held-to-qualified",
+        "0.5",
+        "--set-to-held",
+        "0.8",
+        "--conversation-to-meeting",
+        "0.2",
+        "--dial-to-conversation",
+        "0.1",
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-09-24",
+    ]));
+    assert!(out.contains("62 working days"), "{out}");
+    assert_eq!(row(&out, "deals")[2], "12", "{out}");
+    assert_eq!(row(&out, "dials")[2..], ["6,000", "97"], "{out}");
 
     // Bad arguments fail with a clear message.
     let err = run_err(&mut cli(&["scorecard", "Nobody Here"]));
