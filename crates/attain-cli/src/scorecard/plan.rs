@@ -293,9 +293,13 @@ fn render_plan(p: &FunnelPlan, currency: &str) -> String {
             render::percent(r.value, 1)
         };
         let from = if r.source == RateSource::History as i32 {
+            let numerator = if r.name == "average_deal_size" {
+                render::money(r.numerator as f64, currency)
+            } else {
+                render::thousands(r.numerator)
+            };
             format!(
-                "history: {} of {} ({})",
-                render::thousands(r.numerator),
+                "history: {numerator} of {} ({})",
                 render::thousands(r.denominator),
                 render::range(p.history_range.as_ref())
             )

@@ -210,3 +210,39 @@ async fn plans_without_history_or_with_bad_input_are_refused() {
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn a_history_conversion_above_100_percent_is_refused_with_its_reason() {
+    let mut w = world().await;
+    let ana = w.sdrs[0].clone();
+    let mut evs = Vec::new();
+    evs.extend(events(&ana, "meetings_set", (2026, 5, 12), 5, None));
+    evs.extend(events(&ana, "meetings_held", (2026, 5, 13), 8, None));
+    ingest(&mut w.metrics, evs).await;
+    let status =
+        w.sc.plan_funnel(PlanFunnelRequest {
+            target_amount: 100_000,
+            period: calendar(Granularity::Month, (2026, 6, 1)),
+            rates: Some(FunnelRates {
+                average_deal_size: Some(10_000),
+                win_rate: Some(0.5),
+                held_to_qualified: Some(0.5),
+                conversation_to_meeting: Some(0.2),
+                dial_to_conversation: Some(0.1),
+                ..Default::default()
+            }),
+            history: Some(plan_funnel_request::History::HistoryPersonId(ana)),
+            as_of: date(2026, 6, 1),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status
+            .message()
+            .contains("set_to_held = 8 meetings_held of 5 meetings_set"),
+        "{}",
+        status.message()
+    );
+}

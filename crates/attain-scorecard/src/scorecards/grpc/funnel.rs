@@ -227,6 +227,16 @@ pub async fn plan(
                         history_range.end
                     ))
                 })?;
+                // A conversion above 100 % means the history counts the later step for work
+                // the earlier one did not cover (meetings held that others set): no basis for a plan.
+                if i > 0 && n > d {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "history gives {name} = {n} {num} of {d} {den} (above 100 %) over {} to {}; \
+                         the people counted record {num} that their own {den} do not cover; give rates.{name} \
+                         or take history from a team that runs the whole funnel",
+                        history_range.start, history_range.end
+                    )));
+                }
                 rates[i] = Some(rate);
             }
         }
