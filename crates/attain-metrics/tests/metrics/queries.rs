@@ -126,6 +126,7 @@ async fn top_people_rank_with_ties_and_a_minimum_denominator() {
         limit,
         person_ids: vec![],
         min_denominator,
+        also_person_ids: vec![],
     };
     let rows = w
         .metrics
@@ -156,7 +157,31 @@ async fn top_people_rank_with_ties_and_a_minimum_denominator() {
         .into_inner()
         .rows;
     let people: Vec<_> = rates.iter().map(|r| r.person_id.clone()).collect();
-    assert_eq!(people, [ana], "one deal is below the minimum denominator");
+    assert_eq!(people, [ana.clone()], "one deal is below the minimum denominator");
+
+    // A rep sees the whole ranking (a leaderboard) and their own row wherever it falls.
+    let rep_key = w
+        .app
+        .api_key(
+            w.tenant.id,
+            attain_domain::org::AccessRole::Rep,
+            uuid::Uuid::parse_str(&di).ok(),
+        )
+        .await;
+    let mut rep = w.app.metrics(&rep_key).await;
+    let board = rep
+        .get_top_people(GetTopPeopleRequest {
+            also_person_ids: vec![di.clone()],
+            ..top("meetings_set", 0, 1)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(board.rows.len(), 1);
+    assert_eq!(board.rows[0].person_id, ana);
+    assert_eq!(board.also.len(), 1);
+    assert_eq!((board.also[0].rank, board.also[0].person_id.as_str()), (4, di.as_str()));
+    assert_eq!(board.ranked_count, 4);
 }
 
 #[tokio::test]
@@ -200,11 +225,15 @@ async fn bad_queries_name_every_field() {
         .get_top_people(GetTopPeopleRequest {
             metric_key: String::new(),
             period: range((2026, 3, 1), (2026, 3, 2)),
-            limit: 500,
+            limit: 5000,
             person_ids: vec![],
             min_denominator: -1,
+            also_person_ids: vec!["x".into()],
         })
         .await
         .unwrap_err();
-    assert_eq!(violated_fields(&err), ["limit", "min_denominator", "metric_key"]);
+    assert_eq!(
+        violated_fields(&err),
+        ["limit", "min_denominator", "also_person_ids[0]", "metric_key"]
+    );
 }

@@ -186,7 +186,11 @@ async fn a_manager_reads_their_team_only() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(top.rows.iter().map(|r| r.person_id.clone()).collect::<Vec<_>>(), [ana]);
+    // Rankings are leaderboards, which every credential of the tenant sees (DESIGN.md §4).
+    assert_eq!(
+        top.rows.iter().map(|r| r.person_id.clone()).collect::<Vec<_>>(),
+        [bo, ana]
+    );
 }
 
 #[tokio::test]
