@@ -16,7 +16,7 @@ pub enum Service {
     Metrics,
     /// Org directory, scorecards and KPIs.
     Scorecard,
-    /// Coaching (not built yet).
+    /// Coaching: sessions, the calendar, development and action plans, coaching KPIs.
     Coaching,
     /// Hiring and the bench (not built yet).
     Hiring,
@@ -51,13 +51,14 @@ impl Service {
         match self {
             Service::Scorecard => Some(&attain_scorecard::SCHEMAS),
             Service::Metrics => Some(&attain_metrics::SCHEMAS),
-            Service::Coaching | Service::Hiring => None,
+            Service::Coaching => Some(&attain_coaching::SCHEMAS),
+            Service::Hiring => None,
         }
     }
 }
 
 /// Services that exist in this build, in dependency order.
-pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics];
+pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics, Service::Coaching];
 
 /// Where a service finds the others it calls.
 #[derive(clap::Args, Debug, Clone)]
@@ -92,7 +93,8 @@ pub async fn serve(
     match service {
         Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
         Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
-        Service::Coaching | Service::Hiring => unreachable_service(service),
+        Service::Coaching => attain_coaching::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+        Service::Hiring => unreachable_service(service),
     }
 }
 

@@ -33,6 +33,7 @@ macro_rules! text_enum {
 
 pub mod analysis;
 pub mod calendar;
+pub mod coaching;
 pub mod focus;
 pub mod funnel;
 pub mod metric;

@@ -213,6 +213,14 @@ pub fn resolve_period_granularity(
     }
 }
 
+/// A date range as the protobuf message.
+pub fn range_to_proto(r: DateRange) -> common::DateRange {
+    common::DateRange {
+        start_date: Some(date_to_proto(r.start)),
+        end_date: Some(date_to_proto(r.end)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

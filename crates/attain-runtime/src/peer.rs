@@ -58,7 +58,24 @@ pub fn peer_error(peer: &str, status: Status) -> ApiError {
         }
         Code::Unauthenticated => ApiError::Unauthenticated(status.message().into()),
         Code::PermissionDenied => ApiError::PermissionDenied(status.message().into()),
-        Code::NotFound => ApiError::NotFound(status.message().into()),
+        Code::NotFound => ApiError::NotFound(status.message().trim_end_matches(" not found").into()),
+        // The caller's own bad input, passed on: keep the fields the peer named.
+        Code::InvalidArgument => {
+            use tonic_types::StatusExt;
+            let mut v = attain_domain::Violations::new();
+            for f in status
+                .get_details_bad_request()
+                .map(|b| b.field_violations)
+                .unwrap_or_default()
+            {
+                v.add(f.field, f.description);
+            }
+            if v.is_empty() {
+                v.add("request", status.message().to_string());
+            }
+            ApiError::InvalidArgument(v)
+        }
+        Code::FailedPrecondition => ApiError::FailedPrecondition(status.message().into()),
         Code::ResourceExhausted => ApiError::ResourceExhausted(format!("{peer} is overloaded; retry")),
         _ => ApiError::internal(anyhow::anyhow!("call to {peer} failed: {status:?}")),
     }

@@ -8,6 +8,7 @@ mod jwt;
 use std::net::SocketAddr;
 
 use attain_domain::org::AccessRole;
+use attain_proto::coaching::v1::coaching_service_client::CoachingServiceClient;
 use attain_proto::{
     metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient,
     scorecard::v1::scorecard_service_client::ScorecardServiceClient,
@@ -40,7 +41,11 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> TestDb {
         let db = Self::empty().await;
-        for set in [&attain_scorecard::SCHEMAS, &attain_metrics::SCHEMAS] {
+        for set in [
+            &attain_scorecard::SCHEMAS,
+            &attain_metrics::SCHEMAS,
+            &attain_coaching::SCHEMAS,
+        ] {
             db::migrate(&db.owner, set).await.expect("migrate");
             db::grant_service_role(&db.owner, set, &set.default_role(), true)
                 .await
@@ -112,9 +117,12 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The metrics service.
     pub metrics_addr: SocketAddr,
+    /// The coaching service.
+    pub coaching_addr: SocketAddr,
     stop: Option<watch::Sender<bool>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
     metrics_server: Option<JoinHandle<anyhow::Result<()>>>,
+    coaching_server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 fn loopback() -> TcpIncoming {
@@ -157,8 +165,16 @@ impl TestApp {
         let pool = db.service_pool("attain_metrics").await;
         let incoming = metrics_incoming;
         let org_url = format!("http://{addr}");
+        let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
         let metrics_server = tokio::spawn(async move {
-            attain_metrics::serve(
+            attain_metrics::serve(pool, &url, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
+        });
+
+        let pool = db.service_pool("attain_coaching").await;
+        let incoming = loopback();
+        let coaching_addr = incoming.local_addr().expect("local address");
+        let coaching_server = tokio::spawn(async move {
+            attain_coaching::serve(
                 pool,
                 &org_url,
                 &server_args,
@@ -172,9 +188,11 @@ impl TestApp {
             db,
             addr,
             metrics_addr,
+            coaching_addr,
             stop: Some(stop),
             server: Some(server),
             metrics_server: Some(metrics_server),
+            coaching_server: Some(coaching_server),
         }
     }
 
@@ -210,6 +228,11 @@ impl TestApp {
             .max_encoding_message_size(64 * 1024 * 1024)
     }
 
+    /// A coaching client that authenticates with `token` (API key or JWT).
+    pub async fn coaching(&self, token: &str) -> CoachingServiceClient<InterceptedService<Channel, Bearer>> {
+        CoachingServiceClient::with_interceptor(connect(self.coaching_addr).await, Bearer::new(token))
+    }
+
     /// A scorecard client that authenticates with `token` (API key or JWT).
     pub async fn scorecard(&self, token: &str) -> ScorecardServiceClient<InterceptedService<Channel, Bearer>> {
         ScorecardServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
@@ -225,7 +248,12 @@ impl TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
         }
-        for server in [self.server.take(), self.metrics_server.take()].into_iter().flatten() {
+        let servers = [
+            self.server.take(),
+            self.metrics_server.take(),
+            self.coaching_server.take(),
+        ];
+        for server in servers.into_iter().flatten() {
             server.await??;
         }
         Ok(())
@@ -234,7 +262,10 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for server in [&self.server, &self.metrics_server].into_iter().flatten() {
+        for server in [&self.server, &self.metrics_server, &self.coaching_server]
+            .into_iter()
+            .flatten()
+        {
             server.abort();
         }
     }

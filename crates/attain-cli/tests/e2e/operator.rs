@@ -167,7 +167,7 @@ fn bad_configuration_fails_at_start_and_names_the_setting() {
 
     let out = run_err(
         attain()
-            .args(["serve", "coaching"])
+            .args(["serve", "hiring"])
             .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -6,16 +6,13 @@ use std::collections::HashMap;
 use attain_domain::{
     Violations,
     metric::{MetricKind, Totals, ratio},
-    period::{DateRange, Granularity},
+    period::Granularity,
     ranking::{competition_rank, top},
 };
-use attain_proto::{
-    common::v1::{self as common},
-    metrics::v1::*,
-};
+use attain_proto::metrics::v1::*;
 use attain_runtime::{
     ApiError, ApiResult, Caller,
-    convert::{self, granularity, resolve_period},
+    convert::{self, granularity, range_to_proto, resolve_period},
     db::begin_tenant,
 };
 use uuid::Uuid;
@@ -33,13 +30,6 @@ const MAX_TOP: i32 = 1000;
 const MAX_ALSO: usize = 100;
 /// Metric ids are identity values from 1; no row has 0.
 const NO_METRIC: i32 = 0;
-
-pub fn range_to_proto(r: DateRange) -> common::DateRange {
-    common::DateRange {
-        start_date: Some(convert::date_to_proto(r.start)),
-        end_date: Some(convert::date_to_proto(r.end)),
-    }
-}
 
 /// A requested metric with the catalog rows its value needs.
 struct Wanted<'a> {

@@ -11,6 +11,7 @@ mod input;
 mod kpis;
 mod plans;
 mod templates;
+mod values;
 
 use attain_proto::{
     common::v1::{CalendarPeriod, Date, DateRange, Granularity, Period, period},

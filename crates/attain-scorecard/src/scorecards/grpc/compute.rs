@@ -368,12 +368,7 @@ async fn values(
     Ok(response.rows.into_iter().next().map(|r| r.values).unwrap_or_default())
 }
 
-pub fn range_to_proto(r: DateRange) -> common::DateRange {
-    common::DateRange {
-        start_date: Some(convert::date_to_proto(r.start)),
-        end_date: Some(convert::date_to_proto(r.end)),
-    }
-}
+pub use attain_runtime::convert::range_to_proto;
 
 /// The team's template: its own or an ancestor's, else the one most of its members have.
 fn team_template(context: &Context, own: Option<Uuid>) -> Option<&Template> {

@@ -10,6 +10,7 @@ mod kpis;
 mod leaderboard;
 mod plan;
 mod template;
+mod values;
 
 use std::sync::Arc;
 
@@ -246,5 +247,13 @@ impl ScorecardService for ScorecardApi {
     ) -> Result<Response<AnalyzeLeadingIndicatorsResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(focus::analyze(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn get_metric_values(
+        &self,
+        req: Request<GetMetricValuesRequest>,
+    ) -> Result<Response<GetMetricValuesResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(values::get(self, &caller, &credential.0, req.into_inner()).await)
     }
 }

@@ -1,0 +1,87 @@
+//! Who may see and change what. Coaching has no org tables: the directory says whom the caller
+//! may see (a manager their subtree, a rep themself), and that decides everything else.
+
+use std::sync::Arc;
+
+use attain_domain::org::AccessRole;
+use attain_runtime::{ApiError, ApiResult, Caller};
+use uuid::Uuid;
+
+use super::CoachingApi;
+use crate::store::sessions::SessionRecord;
+
+/// The caller with the people they may see.
+pub struct View {
+    pub caller: Caller,
+    pub visible: Arc<Vec<Uuid>>,
+}
+
+impl View {
+    pub async fn of(api: &CoachingApi, caller: &Caller, credential: &str) -> ApiResult<View> {
+        Ok(View {
+            caller: caller.clone(),
+            visible: api.peers.visible(caller, credential).await?,
+        })
+    }
+
+    pub fn me(&self) -> Option<Uuid> {
+        self.caller.person_id
+    }
+
+    pub fn sees(&self, person: Uuid) -> bool {
+        self.me() == Some(person) || self.visible.contains(&person)
+    }
+
+    /// NOT_FOUND unless the caller may see `person` (other tenants' people look the same).
+    pub fn see(&self, person: Uuid) -> ApiResult<()> {
+        if self.sees(person) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(format!("person {person}")))
+        }
+    }
+
+    /// Ok when the caller may plan and record coaching for `person`: ADMIN for anyone, a MANAGER
+    /// for the people they see other than themself.
+    pub fn manage(&self, person: Uuid, action: &str) -> ApiResult<()> {
+        self.caller.require(&[AccessRole::Admin, AccessRole::Manager], action)?;
+        self.see(person)?;
+        if self.caller.role == AccessRole::Manager && self.me() == Some(person) {
+            return Err(ApiError::PermissionDenied(format!(
+                "a manager may not {action} for themself"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn sees_session(&self, s: &SessionRecord) -> bool {
+        self.caller.role.sees_whole_tenant() || self.sees(s.coach_id) || s.coachee_ids.iter().any(|p| self.sees(*p))
+    }
+
+    /// Ok when the caller may change `s`: an ADMIN, the coach, or a MANAGER who sees a coachee.
+    pub fn change_session(&self, s: &SessionRecord) -> ApiResult<()> {
+        if !self.sees_session(s) {
+            return Err(ApiError::not_found(format!("session {}", s.session_id)));
+        }
+        let manager_of_coachee =
+            self.caller.role == AccessRole::Manager && s.coachee_ids.iter().any(|p| self.visible.contains(p));
+        if self.caller.role == AccessRole::Admin || self.me() == Some(s.coach_id) || manager_of_coachee {
+            Ok(())
+        } else {
+            Err(ApiError::PermissionDenied(
+                "only the coach, a manager of a coachee or an admin may change a session".into(),
+            ))
+        }
+    }
+
+    /// The people whose sessions and plans a list covers: everyone (`None`) for whole-tenant
+    /// callers, else those the caller sees.
+    pub fn involving(&self) -> Option<Vec<Uuid>> {
+        if self.caller.role.sees_whole_tenant() {
+            return None;
+        }
+        let mut people = self.visible.to_vec();
+        people.extend(self.me());
+        Some(people)
+    }
+}

@@ -1,0 +1,67 @@
+//! GetMetricValues: the metrics service's totals for people the caller may see, for the other
+//! services, which ask the scorecard service rather than the metrics service directly.
+
+use attain_domain::Violations;
+use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use uuid::Uuid;
+
+use super::{ScorecardApi, calendar, compute::range_to_proto, resolve_period};
+use crate::org::{scope_of, store as org};
+
+const MAX_PEOPLE: usize = 10_000;
+const MAX_METRICS: usize = 100;
+
+pub async fn get(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    req: pb::GetMetricValuesRequest,
+) -> ApiResult<pb::GetMetricValuesResponse> {
+    let mut v = Violations::new();
+    if req.person_ids.is_empty() || req.person_ids.len() > MAX_PEOPLE {
+        v.add("person_ids", format!("name 1 to {MAX_PEOPLE} people"));
+    }
+    if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
+        v.add("metric_keys", format!("name 1 to {MAX_METRICS} metrics"));
+    }
+    let people: Vec<Uuid> = req
+        .person_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| convert::required_id(&mut v, &format!("person_ids[{i}]"), id))
+        .collect();
+    let tenant = caller.tenant_id;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let cal = calendar(&mut tx, tenant).await?;
+    let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
+    let range = v
+        .into_result(range)?
+        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
+    let scope = scope_of(&mut tx, caller).await?;
+    let visible = org::visible_person_ids(&mut tx, tenant, &scope, Some(&people)).await?;
+    tx.commit().await?;
+    if let Some(hidden) = people.iter().find(|p| !visible.contains(p)) {
+        return Err(ApiError::not_found(format!("person {hidden}")));
+    }
+    let grouping = if req.combined {
+        Grouping::Combined
+    } else {
+        Grouping::PerPerson
+    };
+    let totals = api
+        .metrics
+        .totals(credential, &people, &req.metric_keys, range, grouping)
+        .await?;
+    Ok(pb::GetMetricValuesResponse {
+        range: Some(range_to_proto(range)),
+        rows: totals
+            .rows
+            .into_iter()
+            .map(|r| pb::PersonValues {
+                person_id: r.person_id,
+                values: r.values,
+            })
+            .collect(),
+    })
+}
