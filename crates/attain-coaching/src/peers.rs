@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 use attain_domain::period::DateRange;
 use attain_proto::{
     common::v1::{self as common, period::Kind},
-    org::v1::{GetPersonRequest, ListPeopleRequest, Person, org_service_client::OrgServiceClient},
+    org::v1::{GetPersonRequest, GetTeamRequest, ListPeopleRequest, Person, org_service_client::OrgServiceClient},
     scorecard::v1::{
         GetManagerKpisRequest, GetMetricValuesRequest, ManagerKpis, PersonValues,
         scorecard_service_client::ScorecardServiceClient,
@@ -84,6 +84,13 @@ impl Peers {
     /// The sellers of a team subtree who have not left, by id; NOT_FOUND for a team the caller
     /// cannot see.
     pub async fn team_reps(&self, credential: &str, team: Uuid) -> Result<Vec<Person>, ApiError> {
+        let request = on_behalf(
+            GetTeamRequest {
+                team_id: team.to_string(),
+            },
+            credential,
+        )?;
+        self.org.clone().get_team(request).await.map_err(org_error)?;
         let mut out = Vec::new();
         let mut page_token = String::new();
         loop {

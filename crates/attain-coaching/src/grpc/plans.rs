@@ -475,11 +475,11 @@ pub async fn update_action_plan(
     if paths.contains(&"steps") {
         plan.steps = Json(steps_from_proto(&mut v, &view, &input.steps));
     }
-    if paths.contains(&"end_date") {
-        if let Some(e) = convert::required_date(&mut v, "action_plan.end_date", input.end_date.as_ref()) {
-            v.extend_prefixed("action_plan", check_action_plan_dates(plan.start_date, e).0);
-            plan.end_date = e;
-        }
+    if paths.contains(&"end_date")
+        && let Some(e) = convert::required_date(&mut v, "action_plan.end_date", input.end_date.as_ref())
+    {
+        v.extend_prefixed("action_plan", check_action_plan_dates(plan.start_date, e).0);
+        plan.end_date = e;
     }
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
