@@ -49,6 +49,9 @@ pub struct SeedArgs {
     /// The metrics service.
     #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
     metrics_url: String,
+    /// The coaching service.
+    #[arg(long, env = "ATTAIN_COACHING_URL", default_value = "http://127.0.0.1:50053")]
+    coaching_url: String,
 }
 
 /// The ramp the demo creates as the tenant's default, found again by this name.
@@ -336,7 +339,10 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
         key,
         currency: &tenant.currency_code,
     };
-    setup.run(&sdr_team, &ae_team, &reps, vacation, first_day, today).await
+    setup
+        .run(&sdr_team, &ae_team, &reps, vacation, first_day, today)
+        .await?;
+    crate::demo_coaching::seed(&args.org_url, &args.coaching_url, key, today - Days::new(56)).await
 }
 
 /// The scorecard side of the demo, through the public ScorecardService.

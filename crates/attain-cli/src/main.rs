@@ -4,7 +4,9 @@
 mod admin;
 mod api;
 mod bench;
+mod coaching;
 mod demo;
+mod demo_coaching;
 mod dev;
 mod import;
 mod rollups;
@@ -63,6 +65,9 @@ enum Command {
     /// Walk back from a revenue target to the deals, opportunities, meetings, conversations and
     /// dials it takes, with your rates or a team's own history; --apply writes them as quotas.
     Plan(scorecard::plan::PlanArgs),
+    /// Coaching: the calendar of a coach or team, and whom a team's metrics say to coach.
+    #[command(subcommand)]
+    Coaching(coaching::CoachingCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -151,6 +156,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Rollups(cmd) => rollups::run(cmd).await,
         Command::Demo(cmd) => demo::run(cmd).await,
+        Command::Coaching(cmd) => coaching::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,

@@ -53,24 +53,24 @@ pub struct KpisArgs {
 }
 
 #[derive(clap::Args)]
-struct PeriodArgs {
+pub(crate) struct PeriodArgs {
     /// The calendar period containing --date (weeks, quarters and years in the tenant's
     /// calendar). Default: month.
     #[arg(long, value_enum, conflicts_with_all = ["from", "to"])]
     period: Option<PeriodKind>,
     /// A day inside the period, YYYY-MM-DD. Default: today in the tenant's time zone.
     #[arg(long, value_parser = parse_date, conflicts_with_all = ["from", "to"])]
-    date: Option<NaiveDate>,
+    pub(crate) date: Option<NaiveDate>,
     /// First day of an explicit period, YYYY-MM-DD (with --to).
     #[arg(long, value_parser = parse_date, requires = "to")]
-    from: Option<NaiveDate>,
+    pub(crate) from: Option<NaiveDate>,
     /// Last day of an explicit period, YYYY-MM-DD, inclusive (with --from).
     #[arg(long, value_parser = parse_date, requires = "from")]
-    to: Option<NaiveDate>,
+    pub(crate) to: Option<NaiveDate>,
     /// The day to treat as today for pace and projection, YYYY-MM-DD. Default: today in the
     /// tenant's time zone.
     #[arg(long, value_parser = parse_date)]
-    as_of: Option<NaiveDate>,
+    pub(crate) as_of: Option<NaiveDate>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -83,10 +83,10 @@ enum PeriodKind {
 }
 
 #[derive(clap::Args)]
-struct Connection {
+pub(crate) struct Connection {
     /// API key (or JWT) of the caller; a manager sees their team subtree, a rep themself.
     #[arg(long, env = "ATTAIN_API_KEY", hide_env_values = true)]
-    api_key: String,
+    pub(crate) api_key: String,
     /// The scorecard service.
     #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
     org_url: String,
@@ -99,7 +99,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected a date as YYYY-MM-DD ({e})"))
 }
 
-fn proto_date(d: NaiveDate) -> Date {
+pub(crate) fn proto_date(d: NaiveDate) -> Date {
     Date {
         year: d.year(),
         month: d.month() as i32,
@@ -108,6 +108,11 @@ fn proto_date(d: NaiveDate) -> Date {
 }
 
 impl PeriodArgs {
+    /// The period asked for, or `None` when no period flag was given (the service's default).
+    pub(crate) fn explicit_period(&self) -> Option<Period> {
+        self.explicit().then(|| self.period())
+    }
+
     /// Whether any period flag was given (else a saved board's own kind of period applies).
     fn explicit(&self) -> bool {
         self.period.is_some() || self.date.is_some() || self.from.is_some()
@@ -124,7 +129,7 @@ impl PeriodArgs {
         }
     }
 
-    fn period(&self) -> Period {
+    pub(crate) fn period(&self) -> Period {
         let kind = match (self.from, self.to) {
             (Some(from), Some(to)) => period::Kind::Range(DateRange {
                 start_date: Some(proto_date(from)),
@@ -151,14 +156,14 @@ fn rpc_error(what: &str, url: &str, status: Status) -> anyhow::Error {
     }
 }
 
-struct Clients {
+pub(crate) struct Clients {
     org: OrgServiceClient<Channel>,
     scorecards: ScorecardServiceClient<Channel>,
     conn: Connection,
 }
 
 impl Clients {
-    fn new(conn: Connection) -> anyhow::Result<Clients> {
+    pub(crate) fn new(conn: Connection) -> anyhow::Result<Clients> {
         let channel = api::channel(&conn.org_url)?;
         Ok(Clients {
             org: OrgServiceClient::new(channel.clone()),
@@ -167,11 +172,11 @@ impl Clients {
         })
     }
 
-    fn request<T>(&self, message: T) -> anyhow::Result<tonic::Request<T>> {
+    pub(crate) fn request<T>(&self, message: T) -> anyhow::Result<tonic::Request<T>> {
         api::authorized(message, &self.conn.api_key)
     }
 
-    fn fail(&self, what: &str) -> impl FnOnce(Status) -> anyhow::Error {
+    pub(crate) fn fail(&self, what: &str) -> impl FnOnce(Status) -> anyhow::Error {
         let url = self.conn.org_url.clone();
         let what = what.to_string();
         move |status| rpc_error(&what, &url, status)
@@ -278,7 +283,7 @@ impl Clients {
     }
 
     /// A person or, failing that, a team named by `query`.
-    async fn resolve(&mut self, query: &str, people_too: bool) -> anyhow::Result<Subject> {
+    pub(crate) async fn resolve(&mut self, query: &str, people_too: bool) -> anyhow::Result<Subject> {
         let query = query.trim();
         if uuid::Uuid::parse_str(query).is_ok() {
             if people_too && let Some(p) = self.person_by_id(query).await? {
@@ -306,7 +311,7 @@ impl Clients {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Subject {
+pub(crate) enum Subject {
     Person(String, String),
     Team(String, String),
 }

@@ -14,10 +14,11 @@ use crate::attain;
 async fn demo_seed_builds_a_plausible_org_once() {
     let app = TestApp::start().await;
     let tenant = app.tenant("Demo").await;
-    let (key, org_url, metrics_url) = (
+    let (key, org_url, metrics_url, coaching_url) = (
         tenant.admin_key.clone(),
         format!("http://{}", app.addr),
         format!("http://{}", app.metrics_addr),
+        format!("http://{}", app.coaching_addr),
     );
     let seed = move || {
         let out = attain()
@@ -25,6 +26,7 @@ async fn demo_seed_builds_a_plausible_org_once() {
             .env("ATTAIN_API_KEY", &key)
             .env("ATTAIN_ORG_URL", &org_url)
             .env("ATTAIN_METRICS_URL", &metrics_url)
+            .env("ATTAIN_COACHING_URL", &coaching_url)
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -34,6 +36,8 @@ async fn demo_seed_builds_a_plausible_org_once() {
     assert!(first.contains("0 already there"), "{first}");
     let second = tokio::task::spawn_blocking(seed).await.unwrap();
     assert!(second.contains(" 0 events accepted"), "{second}");
+    assert!(second.contains("0 cadences created, 3 already there"), "{second}");
+    assert!(second.contains(" 0 past sessions recorded"), "{second}");
 
     let mut org = app.org(&tenant.admin_key).await;
     let people = org

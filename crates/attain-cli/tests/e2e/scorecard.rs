@@ -2,6 +2,7 @@
 //! figures the commands print are the ones the ScorecardService returns over gRPC for the same
 //! request, and bad arguments fail with a message that says what is wrong.
 
+use attain_proto::coaching::v1::{SuggestCoachingRequest, coaching_service_client::CoachingServiceClient};
 use attain_proto::{
     common::v1::{CalendarPeriod, Date, Granularity, Period, period},
     org::v1::{ListPeopleRequest, ListTeamsRequest, org_service_client::OrgServiceClient},
@@ -202,7 +203,11 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
     // Metrics listens one port below scorecard: find a pair that is free.
     let port = loop {
         let port = free_port();
-        if port > 1025 && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok() {
+        // Coaching listens one port above scorecard.
+        if port > 1025
+            && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+        {
             break port;
         }
     };
@@ -231,6 +236,7 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
             .env("ATTAIN_API_KEY", &key)
             .env("ATTAIN_ORG_URL", &org_url)
             .env("ATTAIN_METRICS_URL", &metrics_url)
+            .env("ATTAIN_COACHING_URL", format!("http://127.0.0.1:{}", port + 1))
             .env("NO_COLOR", "1");
         cmd
     };
@@ -369,6 +375,39 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
     assert!(out.contains("62 working days"), "{out}");
     assert_eq!(row(&out, "deals")[2], "12", "{out}");
     assert_eq!(row(&out, "dials")[2..], ["6,000", "97"], "{out}");
+
+    // Coaching: the demo's cadences and whom the SDR team's numbers say to coach, as the
+    // coaching service (asking the scorecard service for metrics) answers over gRPC.
+    assert!(seeded.contains("coaching: 3 cadences created"), "{seeded}");
+    let out = run_ok(&mut cli(&["coaching", "suggest", "SDR Team"]));
+    let mut coaching = runtime.block_on(async {
+        let channel = Channel::from_shared(format!("http://127.0.0.1:{}", port + 1))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        CoachingServiceClient::with_interceptor(channel, Bearer::new(&key))
+    });
+    let sdr_team = runtime.block_on(grpc.team_id("SDR Team"));
+    let suggestions = runtime
+        .block_on(coaching.suggest_coaching(SuggestCoachingRequest {
+            team_id: sdr_team.clone(),
+            ..Default::default()
+        }))
+        .unwrap()
+        .into_inner()
+        .suggestions;
+    let names: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| l.split(" — ").next().unwrap_or(""))
+        .collect();
+    let expected: Vec<&str> = suggestions.iter().map(|s| s.display_name.as_str()).collect();
+    assert_eq!(names, expected, "{out}");
+    let out = run_ok(&mut cli(&[
+        "coaching", "calendar", "SDR Team", "--team", "--from", &day, "--to", &day,
+    ]));
+    assert!(out.starts_with(&format!("Coaching calendar {day} to {day}: ")), "{out}");
 
     // Bad arguments fail with a clear message.
     let err = run_err(&mut cli(&["scorecard", "Nobody Here"]));
