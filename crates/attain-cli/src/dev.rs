@@ -82,6 +82,9 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         org_url: format!("http://{scorecard}"),
         metrics_url: format!("http://{metrics}"),
     };
+    let secrets = services::Secrets {
+        survey_secret: Some(survey_secret(&args.data_dir)?),
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();
@@ -94,10 +97,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..args.db.clone()
         };
         let mut stop = stop_rx.clone();
-        let (server, auth, peers) = (args.server.clone(), args.auth.clone(), peers.clone());
+        let (server, auth, peers, secrets) = (args.server.clone(), args.auth.clone(), peers.clone(), secrets.clone());
         lines.push(format!("  {:<10} grpc://{listen}", service.name()));
         servers.push(tokio::spawn(async move {
-            services::serve(*service, &db, &server, &auth, &peers, listen, async move {
+            services::serve(*service, &db, &server, &auth, &peers, &secrets, listen, async move {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await
@@ -160,6 +163,25 @@ async fn wait_until_listening(
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// The dev survey secret: made once and kept in the data directory, so that a restart does not
+/// let people answer a survey twice.
+fn survey_secret(dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = dir.join("survey-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= 16
+    {
+        return Ok(secret.trim().to_string());
+    }
+    std::fs::create_dir_all(dir)?;
+    let secret: String = {
+        use rand::RngExt;
+        let bytes: [u8; 32] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret)
 }
 
 /// Creates `name` on the cluster if it does not exist yet.

@@ -92,6 +92,8 @@ struct ServeArgs {
     auth: AuthArgs,
     #[command(flatten)]
     peers: services::Peers,
+    #[command(flatten)]
+    secrets: services::Secrets,
 }
 
 #[derive(clap::Args)]
@@ -140,6 +142,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args.server,
                 &args.auth,
                 &args.peers,
+                &args.secrets,
                 listen,
                 attain_runtime::server::shutdown_signal(),
             )

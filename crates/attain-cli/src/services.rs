@@ -71,12 +71,23 @@ pub struct Peers {
     pub metrics_url: String,
 }
 
+/// Secrets a service needs besides database and auth settings.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Secrets {
+    /// Key of the respondent tags that keep survey answers anonymous (coaching service): a long
+    /// random string, the same across restarts and replicas, never stored in the database.
+    #[arg(long, env = "ATTAIN_SURVEY_SECRET", hide_env_values = true)]
+    pub survey_secret: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     service: Service,
     db: &DatabaseArgs,
     server: &ServerArgs,
     auth: &AuthArgs,
     peers: &Peers,
+    secrets: &Secrets,
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
@@ -93,7 +104,27 @@ pub async fn serve(
     match service {
         Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
         Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
-        Service::Coaching => attain_coaching::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+        Service::Coaching => {
+            let secret = secrets
+                .survey_secret
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "ATTAIN_SURVEY_SECRET is required for the coaching service: it keeps survey answers anonymous"
+                    )
+                })?;
+            attain_coaching::serve(
+                pool,
+                &peers.org_url,
+                secret.as_bytes(),
+                server,
+                auth,
+                incoming,
+                shutdown,
+            )
+            .await
+        }
         Service::Hiring => unreachable_service(service),
     }
 }

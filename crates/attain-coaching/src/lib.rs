@@ -18,7 +18,7 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
-pub use grpc::CoachingApi;
+pub use grpc::{CoachingApi, SurveyApi};
 pub use peers::Peers;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -30,11 +30,14 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
-/// Serves the coaching API on `incoming` until `shutdown` completes. `pool` must run as the
-/// service role; `scorecard_url` is the scorecard service, which holds the org directory.
+/// Serves the coaching and survey APIs on `incoming` until `shutdown` completes. `pool` must run
+/// as the service role; `scorecard_url` is the scorecard service, which holds the org directory;
+/// `survey_secret` keys the respondent tags that keep survey answers anonymous (it must stay the
+/// same across restarts and is never stored in the database).
 pub async fn serve(
     pool: PgPool,
     scorecard_url: &str,
+    survey_secret: &[u8],
     server: &ServerArgs,
     auth: &AuthArgs,
     incoming: TcpIncoming,
@@ -42,8 +45,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let peers = Arc::new(Peers::new(scorecard_url)?);
     let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
+    if survey_secret.len() < 16 {
+        anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");
+    }
+    let surveys = SurveyApi::new(pool.clone(), peers.clone(), survey_secret);
     GrpcServer::new(server)
-        .add_service(CoachingApi::new(pool, peers).into_server(server.max_message_bytes))
+        .add_service(CoachingApi::new(pool, peers, surveys.clone()).into_server(server.max_message_bytes))
+        .add_service(surveys.into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown)
         .await
 }

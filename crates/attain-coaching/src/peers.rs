@@ -118,6 +118,58 @@ impl Peers {
         }
     }
 
+    /// A team the caller may see.
+    pub async fn team(&self, credential: &str, team: Uuid) -> Result<attain_proto::org::v1::Team, ApiError> {
+        let request = on_behalf(
+            GetTeamRequest {
+                team_id: team.to_string(),
+            },
+            credential,
+        )?;
+        self.org
+            .clone()
+            .get_team(request)
+            .await
+            .map_err(org_error)?
+            .into_inner()
+            .team
+            .ok_or_else(|| ApiError::not_found(format!("team {team}")))
+    }
+
+    /// People the caller may see who have not left: a team subtree's (all roles) or everyone.
+    pub async fn people(&self, credential: &str, team: Option<Uuid>) -> Result<Vec<Person>, ApiError> {
+        if let Some(t) = team {
+            self.team(credential, t).await?;
+        }
+        let mut out = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListPeopleRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                team_id: team.map(|t| t.to_string()).unwrap_or_default(),
+                include_subtree: team.is_some(),
+                ..Default::default()
+            };
+            let page = self
+                .org
+                .clone()
+                .list_people(on_behalf(request, credential)?)
+                .await
+                .map_err(org_error)?
+                .into_inner();
+            out.extend(
+                page.people
+                    .into_iter()
+                    .filter(|p| p.status != attain_proto::org::v1::PersonStatus::Left as i32),
+            );
+            if page.next_page_token.is_empty() {
+                return Ok(out);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
     /// Names of people the caller may see, by id.
     pub async fn names(&self, credential: &str, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ApiError> {
         let mut out = HashMap::new();

@@ -41,6 +41,7 @@ pub mod org;
 pub mod period;
 pub mod ranking;
 pub mod scorecard;
+pub mod survey;
 pub mod violation;
 
 pub use violation::{Violation, Violations};

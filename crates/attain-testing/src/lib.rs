@@ -177,6 +177,7 @@ impl TestApp {
             attain_coaching::serve(
                 pool,
                 &org_url,
+                b"test survey secret, 32 bytes long",
                 &server_args,
                 &auth_args(),
                 incoming,

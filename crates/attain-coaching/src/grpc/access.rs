@@ -8,7 +8,7 @@ use attain_runtime::{ApiError, ApiResult, Caller};
 use uuid::Uuid;
 
 use super::CoachingApi;
-use crate::store::sessions::SessionRecord;
+use crate::{peers::Peers, store::sessions::SessionRecord};
 
 /// The caller with the people they may see.
 pub struct View {
@@ -18,9 +18,13 @@ pub struct View {
 
 impl View {
     pub async fn of(api: &CoachingApi, caller: &Caller, credential: &str) -> ApiResult<View> {
+        Self::of_peers(&api.peers, caller, credential).await
+    }
+
+    pub async fn of_peers(peers: &Peers, caller: &Caller, credential: &str) -> ApiResult<View> {
         Ok(View {
             caller: caller.clone(),
-            visible: api.peers.visible(caller, credential).await?,
+            visible: peers.visible(caller, credential).await?,
         })
     }
 

@@ -163,6 +163,16 @@ pub async fn kpis(
         _ => None,
     };
     let focus_improvement = improvement(api, credential, &plans, range).await?;
+    // Coaching quality: what the coach's (or the team manager's) reps said in the survey.
+    let coach_of_scope = if is_coach {
+        Some(id)
+    } else {
+        Uuid::parse_str(&api.peers.team(credential, id).await?.manager_id).ok()
+    };
+    let (coaching_quality, coaching_quality_responses) = match coach_of_scope {
+        Some(c) => super::surveys::coaching_quality(&api.surveys, tenant, c).await?,
+        None => (None, 0),
+    };
     Ok(pb::GetCoachingKpisResponse {
         kpis: Some(pb::CoachingKpis {
             range: Some(convert::range_to_proto(range)),
@@ -176,6 +186,8 @@ pub async fn kpis(
             average_days_between_one_on_ones: (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64),
             reps_to_quota,
             focus_improvement,
+            coaching_quality,
+            coaching_quality_responses,
         }),
     })
 }

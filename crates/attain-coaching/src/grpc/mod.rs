@@ -7,6 +7,10 @@ mod convert;
 mod kpis;
 mod plans;
 mod sessions;
+mod survey_ops;
+mod surveys;
+
+pub use surveys::SurveyApi;
 
 use std::sync::Arc;
 
@@ -21,11 +25,13 @@ use crate::peers::Peers;
 pub struct CoachingApi {
     pool: PgPool,
     peers: Arc<Peers>,
+    /// For the coaching-quality score in coaching KPIs.
+    surveys: SurveyApi,
 }
 
 impl CoachingApi {
-    pub fn new(pool: PgPool, peers: Arc<Peers>) -> Self {
-        Self { pool, peers }
+    pub fn new(pool: PgPool, peers: Arc<Peers>, surveys: SurveyApi) -> Self {
+        Self { pool, peers, surveys }
     }
 
     pub fn into_server(self, max_message_bytes: usize) -> coaching_service_server::CoachingServiceServer<CoachingApi> {

@@ -4,6 +4,7 @@
 pub mod cadences;
 pub mod plans;
 pub mod sessions;
+pub mod surveys;
 
 pub type Conn = sqlx::PgConnection;
 pub type Result<T> = std::result::Result<T, sqlx::Error>;

@@ -386,6 +386,11 @@ async fn the_coaching_schema_keeps_tenants_apart_in_the_database() {
         "action_plans",
         "check_ins",
         "skill_ratings",
+        "survey_templates",
+        "campaigns",
+        "invitations",
+        "responses",
+        "survey_settings",
     ] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM coaching.{table}")))
             .fetch_one(&pool)

@@ -8,6 +8,7 @@ mod input;
 mod kpis;
 mod plans;
 mod sessions;
+mod surveys;
 
 use attain_proto::{
     coaching::v1::{coaching_service_client::CoachingServiceClient, *},

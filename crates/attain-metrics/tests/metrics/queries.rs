@@ -157,7 +157,11 @@ async fn top_people_rank_with_ties_and_a_minimum_denominator() {
         .into_inner()
         .rows;
     let people: Vec<_> = rates.iter().map(|r| r.person_id.clone()).collect();
-    assert_eq!(people, [ana.clone()], "one deal is below the minimum denominator");
+    assert_eq!(
+        people,
+        std::slice::from_ref(&ana),
+        "one deal is below the minimum denominator"
+    );
 
     // A rep sees the whole ranking (a leaderboard) and their own row wherever it falls.
     let rep_key = w

@@ -1,0 +1,646 @@
+//! `attain.coaching.v1.SurveyService`: survey templates, campaigns, anonymous responses and
+//! k-anonymous results.
+
+use std::{collections::HashMap, sync::Arc};
+
+use attain_domain::{
+    Violations,
+    org::{AccessRole, check_name},
+    survey::{self, Answer, Question, QuestionType, Value},
+};
+use attain_proto::coaching::v1::{self as pb, survey_service_server::SurveyService};
+use attain_runtime::{ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant};
+use chrono::{DateTime, Months, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use sqlx::{PgPool, types::Json};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::access::View;
+use crate::{
+    peers::Peers,
+    store::surveys::{self as store, CampaignRecord, StoredAudience, StoredQuestion, TemplateRecord},
+};
+
+/// The fixed id of the built-in "Quarterly coaching quality" template, the same in every tenant.
+pub const BUILT_IN_TEMPLATE: Uuid = Uuid::from_u128(0x6f1c0a5e_9b1d_4c3e_8a2b_c0ac41950001);
+pub(super) const MAX_AUDIENCE: usize = 10_000;
+pub(super) const MAX_REMINDERS: usize = 10;
+
+#[derive(Clone)]
+pub struct SurveyApi {
+    pub(super) pool: PgPool,
+    pub(super) peers: Arc<Peers>,
+    secret: Arc<Vec<u8>>,
+}
+
+impl SurveyApi {
+    pub fn new(pool: PgPool, peers: Arc<Peers>, secret: &[u8]) -> Self {
+        Self {
+            pool,
+            peers,
+            secret: Arc::new(secret.to_vec()),
+        }
+    }
+
+    pub fn into_server(self, max: usize) -> pb::survey_service_server::SurveyServiceServer<SurveyApi> {
+        pb::survey_service_server::SurveyServiceServer::new(self)
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max)
+    }
+
+    /// The respondent tag: a keyed hash of (tenant, campaign, person) under the survey secret.
+    pub(super) fn tag(&self, tenant: Uuid, campaign: Uuid, person: Uuid) -> Vec<u8> {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length; this arm cannot run.
+            Err(_) => return Vec::new(),
+        };
+        mac.update(tenant.as_bytes());
+        mac.update(campaign.as_bytes());
+        mac.update(person.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+// ---- conversions ----
+
+fn question_type(value: i32) -> Option<QuestionType> {
+    Some(match pb::QuestionType::try_from(value).ok()? {
+        pb::QuestionType::Unspecified => return None,
+        pb::QuestionType::Likert5 => QuestionType::Likert5,
+        pb::QuestionType::Scale010 => QuestionType::Scale0To10,
+        pb::QuestionType::SingleChoice => QuestionType::SingleChoice,
+        pb::QuestionType::MultipleChoice => QuestionType::MultipleChoice,
+        pb::QuestionType::FreeText => QuestionType::FreeText,
+    })
+}
+
+fn question_type_to_proto(t: QuestionType) -> i32 {
+    (match t {
+        QuestionType::Likert5 => pb::QuestionType::Likert5,
+        QuestionType::Scale0To10 => pb::QuestionType::Scale010,
+        QuestionType::SingleChoice => pb::QuestionType::SingleChoice,
+        QuestionType::MultipleChoice => pb::QuestionType::MultipleChoice,
+        QuestionType::FreeText => pb::QuestionType::FreeText,
+    }) as i32
+}
+
+fn stored(q: &Question) -> StoredQuestion {
+    StoredQuestion {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        kind: q.kind.as_str().to_string(),
+        options: q.options.clone(),
+        required: q.required,
+    }
+}
+
+fn question(q: &StoredQuestion) -> Question {
+    Question {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        kind: QuestionType::parse(&q.kind).unwrap_or(QuestionType::FreeText),
+        options: q.options.clone(),
+        required: q.required,
+    }
+}
+
+fn template_to_proto(id: Uuid, name: &str, questions: &[Question], built_in: bool) -> pb::SurveyTemplate {
+    pb::SurveyTemplate {
+        id: id.to_string(),
+        display_name: name.to_string(),
+        questions: questions
+            .iter()
+            .map(|q| pb::Question {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                r#type: question_type_to_proto(q.kind),
+                options: q.options.clone(),
+                required: q.required,
+            })
+            .collect(),
+        built_in,
+    }
+}
+
+/// An answer as stored in `responses.answers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct StoredAnswer {
+    q: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    r: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cs: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t: Option<String>,
+}
+
+pub(super) fn to_stored(a: &Answer) -> StoredAnswer {
+    let mut s = StoredAnswer {
+        q: a.question_id.clone(),
+        r: None,
+        c: None,
+        cs: None,
+        t: None,
+    };
+    match &a.value {
+        Value::Rating(r) => s.r = Some(*r),
+        Value::Choice(c) => s.c = Some(c.clone()),
+        Value::Choices(cs) => s.cs = Some(cs.clone()),
+        Value::Text(t) => s.t = Some(t.clone()),
+    }
+    s
+}
+
+pub(super) fn from_stored(s: StoredAnswer) -> Option<Answer> {
+    let value = match (s.r, s.c, s.cs, s.t) {
+        (Some(r), ..) => Value::Rating(r),
+        (_, Some(c), ..) => Value::Choice(c),
+        (_, _, Some(cs), _) => Value::Choices(cs),
+        (_, _, _, Some(t)) => Value::Text(t),
+        _ => return None,
+    };
+    Some(Answer {
+        question_id: s.q,
+        value,
+    })
+}
+
+pub(super) fn campaign_to_proto(c: &CampaignRecord, now: DateTime<Utc>) -> pb::Campaign {
+    let open = c.open_time <= now && now < c.close_time;
+    pb::Campaign {
+        id: c.campaign_id.to_string(),
+        template_id: c.template_id.to_string(),
+        display_name: c.display_name.clone(),
+        audience: Some(pb::Audience {
+            audience: Some(match &c.audience.0 {
+                StoredAudience::Team(t) => pb::audience::Audience::TeamId(t.clone()),
+                StoredAudience::Role(r) => pb::audience::Audience::SalesRole(*r),
+                StoredAudience::People(p) => pb::audience::Audience::People(pb::PersonList { person_ids: p.clone() }),
+            }),
+        }),
+        subject_rule: if c.subject_rule == "person" {
+            pb::SubjectRule::Person
+        } else {
+            pb::SubjectRule::Manager
+        } as i32,
+        subject_person_id: c.subject_person_id.map(|p| p.to_string()).unwrap_or_default(),
+        open_time: Some(convert::timestamp(c.open_time)),
+        close_time: Some(convert::timestamp(c.close_time)),
+        reminder_times: c.reminder_times.iter().map(|t| convert::timestamp(*t)).collect(),
+        recurrence: if c.recurrence == "quarterly" {
+            pb::Recurrence::Quarterly
+        } else {
+            pb::Recurrence::Unspecified
+        } as i32,
+        invited_count: c.invited as i32,
+        response_count: c.responded as i32,
+        reminders_due: if open {
+            c.reminder_times.iter().filter(|t| **t <= now).count() as i32
+        } else {
+            0
+        },
+        open,
+        previous_campaign_id: c.previous_campaign_id.map(|p| p.to_string()).unwrap_or_default(),
+    }
+}
+
+// ---- templates ----
+
+/// A template's name and questions: the built-in one, or the tenant's.
+pub(super) async fn template(api: &SurveyApi, tenant: Uuid, id: Uuid) -> ApiResult<Option<(String, Vec<Question>)>> {
+    if id == BUILT_IN_TEMPLATE {
+        let (name, questions) = survey::coaching_quality_template();
+        return Ok(Some((name.to_string(), questions)));
+    }
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let t = store::template(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    Ok(t.map(|t| (t.display_name, t.questions.0.iter().map(question).collect())))
+}
+
+fn questions_from_proto(v: &mut Violations, qs: &[pb::Question]) -> Vec<Question> {
+    qs.iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let kind = question_type(q.r#type);
+            if kind.is_none() {
+                v.add(
+                    format!("template.questions[{i}].type"),
+                    "must be one of the QUESTION_TYPE_ values other than UNSPECIFIED",
+                );
+            }
+            Question {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                kind: kind.unwrap_or(QuestionType::FreeText),
+                options: q.options.clone(),
+                required: q.required,
+            }
+        })
+        .collect()
+}
+
+fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
+    let mut v = Violations::new();
+    let id = convert::required_id(&mut v, field, text);
+    v.into_result(id)?
+        .ok_or_else(|| ApiError::invalid(field, "is required"))
+}
+
+// ---- audience ----
+
+/// The invitations of a campaign: each person of the audience with their subject. People
+/// without a subject (no manager) are left out.
+pub(super) async fn invitations(
+    api: &SurveyApi,
+    credential: &str,
+    view: &View,
+    v: &mut Violations,
+    audience: &StoredAudience,
+    subject: Option<Uuid>,
+) -> ApiResult<Vec<(Uuid, Uuid)>> {
+    let people = match audience {
+        StoredAudience::Team(t) => {
+            let team = Uuid::parse_str(t).map_err(ApiError::internal)?;
+            api.peers.people(credential, Some(team)).await?
+        }
+        StoredAudience::Role(r) => api
+            .peers
+            .people(credential, None)
+            .await?
+            .into_iter()
+            .filter(|p| p.sales_role == *r)
+            .collect(),
+        StoredAudience::People(ids) => {
+            let mut out = Vec::new();
+            for (i, id) in ids.iter().enumerate() {
+                let field = format!("campaign.audience.people.person_ids[{i}]");
+                match convert::required_id(v, &field, id) {
+                    Some(p) if view.sees(p) => {
+                        if let Some(person) = api.peers.person(credential, p).await? {
+                            out.push(person);
+                        }
+                    }
+                    Some(_) => v.add(field, "no person with this id that you may see"),
+                    None => {}
+                }
+            }
+            out
+        }
+    };
+    let mut team_managers: HashMap<String, Option<Uuid>> = HashMap::new();
+    let mut out = Vec::new();
+    for p in people {
+        let Ok(id) = Uuid::parse_str(&p.id) else { continue };
+        let subject = match subject {
+            Some(s) => Some(s),
+            None => match Uuid::parse_str(&p.manager_id).ok() {
+                Some(m) => Some(m),
+                None if !p.team_id.is_empty() => {
+                    if !team_managers.contains_key(&p.team_id) {
+                        let manager = match Uuid::parse_str(&p.team_id) {
+                            Ok(t) => Uuid::parse_str(&api.peers.team(credential, t).await?.manager_id).ok(),
+                            Err(_) => None,
+                        };
+                        team_managers.insert(p.team_id.clone(), manager);
+                    }
+                    team_managers.get(&p.team_id).copied().flatten()
+                }
+                None => None,
+            },
+        };
+        // Nobody is asked about themself.
+        if let Some(s) = subject.filter(|s| *s != id) {
+            out.push((id, s));
+        }
+    }
+    Ok(out)
+}
+
+/// Creates the next occurrence of quarterly campaigns that have closed.
+async fn roll_over(api: &SurveyApi, caller: &Caller, credential: &str) -> ApiResult<()> {
+    let tenant = caller.tenant_id;
+    let now = Utc::now();
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let due = store::due_repeats(&mut tx, tenant, now).await?;
+    tx.commit().await?;
+    if due.is_empty() || !caller.role.sees_whole_tenant() {
+        return Ok(());
+    }
+    let view = View::of_peers(&api.peers, caller, credential).await?;
+    for c in due {
+        let shift = |t: DateTime<Utc>| t.checked_add_months(Months::new(3)).unwrap_or(t);
+        let mut ignored = Violations::new();
+        let invites = invitations(api, credential, &view, &mut ignored, &c.audience.0, c.subject_person_id).await?;
+        let next = CampaignRecord {
+            campaign_id: Uuid::now_v7(),
+            open_time: shift(c.open_time),
+            close_time: shift(c.close_time),
+            reminder_times: c.reminder_times.iter().map(|t| shift(*t)).collect(),
+            previous_campaign_id: Some(c.campaign_id),
+            ..c.clone()
+        };
+        let mut tx = begin_tenant(&api.pool, tenant).await?;
+        store::insert_campaign(&mut tx, tenant, &next, &invites).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn min_responses(api: &SurveyApi, tenant: Uuid) -> ApiResult<u32> {
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let k = store::min_responses(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(k.map_or(survey::DEFAULT_K, |k| k.max(survey::MIN_K as i32) as u32))
+}
+
+/// The answers of responses about `subject` (or anyone).
+pub(super) async fn answers(
+    api: &SurveyApi,
+    tenant: Uuid,
+    campaign: Uuid,
+    subject: Option<Uuid>,
+) -> ApiResult<Vec<Vec<Answer>>> {
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let rows = store::responses(&mut tx, tenant, campaign, subject).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::from_value::<Vec<StoredAnswer>>(r)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(from_stored)
+                .collect()
+        })
+        .collect())
+}
+
+/// The coaching-quality score of `subject`: the latest closed campaign of the built-in
+/// template with released results about them, and its response count.
+pub async fn coaching_quality(api: &SurveyApi, tenant: Uuid, subject: Uuid) -> ApiResult<(Option<f64>, i32)> {
+    let k = min_responses(api, tenant).await?;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let campaigns = store::earlier(&mut tx, tenant, BUILT_IN_TEMPLATE, Utc::now()).await?;
+    tx.commit().await?;
+    let (_, questions) = survey::coaching_quality_template();
+    for c in campaigns.iter().rev() {
+        let responses = answers(api, tenant, c.campaign_id, Some(subject)).await?;
+        if !responses.is_empty() && survey::withheld(responses.len() as u32, k).is_none() {
+            return Ok((survey::score(&questions, &responses), responses.len() as i32));
+        }
+    }
+    Ok((None, 0))
+}
+
+fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+fn who<T>(req: &Request<T>) -> Result<(Caller, String), Status> {
+    Ok((Caller::of(req)?, Credential::of(req)?.0))
+}
+
+#[tonic::async_trait]
+impl SurveyService for SurveyApi {
+    async fn list_survey_templates(
+        &self,
+        req: Request<pb::ListSurveyTemplatesRequest>,
+    ) -> Result<Response<pb::ListSurveyTemplatesResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        respond(
+            async {
+                let (name, questions) = survey::coaching_quality_template();
+                let mut out = vec![template_to_proto(BUILT_IN_TEMPLATE, name, &questions, true)];
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                let own: Vec<TemplateRecord> = store::templates(&mut tx, caller.tenant_id).await?;
+                tx.commit().await?;
+                out.extend(own.iter().map(|t| {
+                    let qs: Vec<Question> = t.questions.0.iter().map(question).collect();
+                    template_to_proto(t.template_id, &t.display_name, &qs, false)
+                }));
+                Ok(pb::ListSurveyTemplatesResponse { templates: out })
+            }
+            .await,
+        )
+    }
+
+    async fn create_survey_template(
+        &self,
+        req: Request<pb::CreateSurveyTemplateRequest>,
+    ) -> Result<Response<pb::CreateSurveyTemplateResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        let t = req.into_inner().template.unwrap_or_default();
+        respond(
+            async {
+                caller.require(&[AccessRole::Admin], "create survey templates")?;
+                let mut v = Violations::new();
+                check_name(&mut v, "template.display_name", &t.display_name);
+                let questions = questions_from_proto(&mut v, &t.questions);
+                v.extend_prefixed("template", survey::check_questions(&questions));
+                v.into_result(())?;
+                let record = TemplateRecord {
+                    template_id: Uuid::now_v7(),
+                    display_name: t.display_name.clone(),
+                    questions: Json(questions.iter().map(stored).collect()),
+                };
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                let saved = store::insert_template(&mut tx, caller.tenant_id, &record).await?;
+                tx.commit().await?;
+                Ok(pb::CreateSurveyTemplateResponse {
+                    template: Some(template_to_proto(
+                        saved.template_id,
+                        &saved.display_name,
+                        &questions,
+                        false,
+                    )),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn get_survey_template(
+        &self,
+        req: Request<pb::GetSurveyTemplateRequest>,
+    ) -> Result<Response<pb::GetSurveyTemplateResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        let id = req.into_inner().id;
+        respond(
+            async {
+                let id = required_id("id", &id)?;
+                let (name, questions) = template(self, caller.tenant_id, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("survey template {id}")))?;
+                Ok(pb::GetSurveyTemplateResponse {
+                    template: Some(template_to_proto(id, &name, &questions, id == BUILT_IN_TEMPLATE)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn create_campaign(
+        &self,
+        req: Request<pb::CreateCampaignRequest>,
+    ) -> Result<Response<pb::CreateCampaignResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        let c = req.into_inner().campaign.unwrap_or_default();
+        respond(super::survey_ops::create_campaign(self, &caller, &credential, c).await)
+    }
+
+    async fn get_campaign(
+        &self,
+        req: Request<pb::GetCampaignRequest>,
+    ) -> Result<Response<pb::GetCampaignResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        let id = req.into_inner().id;
+        respond(
+            async {
+                let id = required_id("id", &id)?;
+                roll_over(self, &caller, &credential).await?;
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                let c = store::campaign(&mut tx, caller.tenant_id, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("campaign {id}")))?;
+                tx.commit().await?;
+                Ok(pb::GetCampaignResponse {
+                    campaign: Some(campaign_to_proto(&c, Utc::now())),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn list_campaigns(
+        &self,
+        req: Request<pb::ListCampaignsRequest>,
+    ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(
+            async {
+                caller.require(
+                    &[AccessRole::Admin, AccessRole::Manager, AccessRole::Integration],
+                    "list survey campaigns",
+                )?;
+                roll_over(self, &caller, &credential).await?;
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                let all = store::campaigns(&mut tx, caller.tenant_id).await?;
+                tx.commit().await?;
+                let now = Utc::now();
+                Ok(pb::ListCampaignsResponse {
+                    campaigns: all.iter().map(|c| campaign_to_proto(c, now)).collect(),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn close_campaign(
+        &self,
+        req: Request<pb::CloseCampaignRequest>,
+    ) -> Result<Response<pb::CloseCampaignResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        let id = req.into_inner().id;
+        respond(
+            async {
+                let id = required_id("id", &id)?;
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                let found = store::campaign(&mut tx, caller.tenant_id, id).await?;
+                if found.is_none() {
+                    return Err(ApiError::not_found(format!("campaign {id}")));
+                }
+                caller.require(&[AccessRole::Admin], "close survey campaigns")?;
+                store::close(&mut tx, caller.tenant_id, id, Utc::now()).await?;
+                let c = store::campaign(&mut tx, caller.tenant_id, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("campaign {id}")))?;
+                tx.commit().await?;
+                Ok(pb::CloseCampaignResponse {
+                    campaign: Some(campaign_to_proto(&c, Utc::now())),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn list_my_invitations(
+        &self,
+        req: Request<pb::ListMyInvitationsRequest>,
+    ) -> Result<Response<pb::ListMyInvitationsResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        respond(super::survey_ops::my_invitations(self, &caller).await)
+    }
+
+    async fn submit_response(
+        &self,
+        req: Request<pb::SubmitResponseRequest>,
+    ) -> Result<Response<pb::SubmitResponseResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        respond(super::survey_ops::submit(self, &caller, req.into_inner()).await)
+    }
+
+    async fn list_pending_respondents(
+        &self,
+        req: Request<pb::ListPendingRespondentsRequest>,
+    ) -> Result<Response<pb::ListPendingRespondentsResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        respond(super::survey_ops::pending(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_survey_results(
+        &self,
+        req: Request<pb::GetSurveyResultsRequest>,
+    ) -> Result<Response<pb::GetSurveyResultsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(super::survey_ops::results(self, &caller, &credential, req.into_inner()).await)
+    }
+
+    async fn get_survey_settings(
+        &self,
+        req: Request<pb::GetSurveySettingsRequest>,
+    ) -> Result<Response<pb::GetSurveySettingsResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        respond(
+            async {
+                Ok(pb::GetSurveySettingsResponse {
+                    settings: Some(pb::SurveySettings {
+                        min_responses: min_responses(self, caller.tenant_id).await? as i32,
+                    }),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn update_survey_settings(
+        &self,
+        req: Request<pb::UpdateSurveySettingsRequest>,
+    ) -> Result<Response<pb::UpdateSurveySettingsResponse>, Status> {
+        let (caller, _) = who(&req)?;
+        let s = req.into_inner().settings.unwrap_or_default();
+        respond(
+            async {
+                caller.require(&[AccessRole::Admin], "change survey settings")?;
+                let mut v = Violations::new();
+                survey::check_k(&mut v, "settings.min_responses", s.min_responses);
+                v.into_result(())?;
+                let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+                store::set_min_responses(&mut tx, caller.tenant_id, s.min_responses).await?;
+                tx.commit().await?;
+                Ok(pb::UpdateSurveySettingsResponse {
+                    settings: Some(pb::SurveySettings {
+                        min_responses: s.min_responses,
+                    }),
+                })
+            }
+            .await,
+        )
+    }
+}
