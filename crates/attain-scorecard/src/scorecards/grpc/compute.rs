@@ -249,9 +249,36 @@ pub async fn get(
         Whose::Person(id) => {
             access::see_person(&mut tx, caller, &scope, id).await?;
             let people = plans::people(&mut tx, tenant, &[id]).await?;
-            let context = Context::load(&mut tx, tenant, people, span.range, &[]).await?;
-            tx.commit().await?;
-            person_scorecard(api, caller, credential, &calendar, &context, &span).await?
+            let mut context = Context::templates(&mut tx, tenant, people, &[]).await?;
+            let person = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
+            let template = context
+                .template_of(person.person_id)
+                .ok_or_else(|| no_template(&person.display_name))?;
+            let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+            let who = [person.person_id];
+            // The metrics service works on the template's metrics while the plans load.
+            let fetch = async {
+                tokio::try_join!(
+                    api.metrics.catalog(caller, credential, false),
+                    values(api, credential, &who, &keys, span.days_to_date(), Grouping::PerPerson),
+                    values(
+                        api,
+                        credential,
+                        &who,
+                        &keys,
+                        Some(span.previous_to_date()),
+                        Grouping::PerPerson
+                    ),
+                )
+            };
+            let load = async {
+                context.load_plans(&mut tx, tenant, span.range).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(())
+            };
+            let (fetched, loaded) = tokio::join!(fetch, load);
+            loaded?;
+            person_scorecard(&calendar, &context, &span, fetched?)?
         }
         Whose::Team(id) => {
             access::see_team_members(&mut tx, caller, &scope, id).await?;
@@ -283,39 +310,15 @@ fn no_template(whom: &str) -> ApiError {
     ))
 }
 
-async fn person_scorecard(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    calendar: &Calendar,
-    context: &Context,
-    span: &Span,
-) -> ApiResult<pb::Scorecard> {
+/// The catalog, and the person's values for the period to date and the previous period.
+type Fetched = (Catalog, Vec<MetricValue>, Vec<MetricValue>);
+
+fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched: Fetched) -> ApiResult<pb::Scorecard> {
+    let (catalog, current, previous) = fetched;
     let m = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
     let template = context
         .template_of(m.person_id)
         .ok_or_else(|| no_template(&m.display_name))?;
-    let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
-    let people = [m.person_id];
-    let (catalog, current, previous) = tokio::try_join!(
-        api.metrics.catalog(caller, credential, false),
-        values(
-            api,
-            credential,
-            &people,
-            &keys,
-            span.days_to_date(),
-            Grouping::PerPerson
-        ),
-        values(
-            api,
-            credential,
-            &people,
-            &keys,
-            Some(span.previous_to_date()),
-            Grouping::PerPerson
-        ),
-    )?;
     let (now, before) = (by_key(&current), by_key(&previous));
     let mut lines = Vec::new();
     for l in ordered(template) {

@@ -60,6 +60,19 @@ impl Context {
         range: DateRange,
         extra_templates: &[Uuid],
     ) -> ApiResult<Context> {
+        let mut context = Context::templates(c, tenant, people, extra_templates).await?;
+        context.load_plans(c, tenant, range).await?;
+        Ok(context)
+    }
+
+    /// The people's templates only; `load_plans` adds the rest. Split so that a caller can ask
+    /// the metrics service for the templates' metrics while the plans load.
+    pub async fn templates(
+        c: &mut PgConnection,
+        tenant: Uuid,
+        people: Vec<Member>,
+        extra_templates: &[Uuid],
+    ) -> ApiResult<Context> {
         let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
         let person_template: HashMap<Uuid, Uuid> =
             store::templates_of_people(c, tenant, &ids).await?.into_iter().collect();
@@ -80,6 +93,22 @@ impl Context {
                 (id, Template { record, lines })
             })
             .collect();
+        Ok(Context {
+            people,
+            templates,
+            person_template,
+            ramps: HashMap::new(),
+            overrides: HashMap::new(),
+            person_quotas: HashMap::new(),
+            team_shares: HashMap::new(),
+            days_off: HashMap::new(),
+        })
+    }
+
+    /// Loads the ramps, overrides, quotas and time off of the people for `range`.
+    pub async fn load_plans(&mut self, c: &mut PgConnection, tenant: Uuid, range: DateRange) -> ApiResult<()> {
+        let people = &self.people;
+        let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
         let overrides = plans::overrides_of(c, tenant, &ids)
             .await?
             .into_iter()
@@ -154,16 +183,12 @@ impl Context {
                 .take_while(|d| *d <= t.end_date.min(range.end));
             days_off.entry(t.person_id).or_default().extend(days);
         }
-        Ok(Context {
-            people,
-            templates,
-            person_template,
-            ramps,
-            overrides,
-            person_quotas,
-            team_shares,
-            days_off,
-        })
+        self.ramps = ramps;
+        self.overrides = overrides;
+        self.person_quotas = person_quotas;
+        self.team_shares = team_shares;
+        self.days_off = days_off;
+        Ok(())
     }
 
     /// The person's template, if they have one.
