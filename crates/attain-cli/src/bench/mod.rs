@@ -4,17 +4,22 @@
 
 mod ingest;
 mod platform;
+mod scorecard;
 
 #[derive(clap::Subcommand)]
 pub enum BenchCommand {
     /// Events through the real gRPC ingestion path vs a plain COPY of the same rows, and a
     /// scorecard-shaped aggregate over rollups vs the same query over raw events.
     Ingest(ingest::IngestBench),
+    /// Scorecards, team scorecards and manager KPIs through gRPC over 10,000 reps and 10 M
+    /// events, against SQL over raw events and hand-written SQL over the daily rollups.
+    Scorecard(scorecard::ScorecardBench),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest::run(args).await,
+        BenchCommand::Scorecard(args) => scorecard::run(args).await,
     }
 }
 
