@@ -63,12 +63,22 @@ pub async fn totals(
     } else {
         ""
     };
-    let sql = format!(
-        "SELECT {select}, metric_id, sum(sum)::bigint AS sum, sum(count)::bigint AS count, max(max) AS max
-         FROM metrics.daily_rollups
-         WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4 {people_filter}
-         GROUP BY {group_by}"
-    );
+    // The rollups hold one row per (person, day, metric) already: per person and day they are
+    // read as they are, without a GROUP BY that would re-sort and hash every row.
+    let sql = if group == GroupBy::PersonDay {
+        format!(
+            "SELECT person_id, day, metric_id, sum, count::bigint AS count, max
+             FROM metrics.daily_rollups
+             WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4 {people_filter}"
+        )
+    } else {
+        format!(
+            "SELECT {select}, metric_id, sum(sum)::bigint AS sum, sum(count)::bigint AS count, max(max) AS max
+             FROM metrics.daily_rollups
+             WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4 {people_filter}
+             GROUP BY {group_by}"
+        )
+    };
     let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .persistent(false)
         .bind(tenant)
