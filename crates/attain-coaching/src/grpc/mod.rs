@@ -7,6 +7,7 @@ mod convert;
 mod kpis;
 mod plans;
 mod sessions;
+mod survey_convert;
 mod survey_ops;
 mod surveys;
 
