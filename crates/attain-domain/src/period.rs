@@ -42,6 +42,44 @@ impl DateRange {
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.start <= day && day <= self.end
     }
+
+    /// The range as the days before its first whole calendar month, its whole months, and the
+    /// days after the last one: what a store with daily and monthly rollups reads. A range with
+    /// no whole month is all `head`.
+    pub fn split_months(&self) -> MonthSplit {
+        let first = if self.start.day() == 1 {
+            self.start
+        } else {
+            first_of_month(self.start) + Months::new(1)
+        };
+        // The first day after the last whole month.
+        let after_last = match self.end.succ_opt() {
+            Some(next) if next.day() == 1 => next,
+            _ => first_of_month(self.end),
+        };
+        if first >= after_last {
+            return MonthSplit {
+                head: Some(*self),
+                months: None,
+                tail: None,
+            };
+        }
+        let part = |start: NaiveDate, end: NaiveDate| (start <= end).then_some(DateRange { start, end });
+        MonthSplit {
+            head: part(self.start, last_day_before(first)),
+            months: part(first, last_day_before(after_last)),
+            tail: part(after_last, self.end),
+        }
+    }
+}
+
+/// A range split at calendar-month boundaries (see [`DateRange::split_months`]). `months` runs
+/// from the first day of its first month to the last day of its last month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthSplit {
+    pub head: Option<DateRange>,
+    pub months: Option<DateRange>,
+    pub tail: Option<DateRange>,
 }
 
 fn first_of_month(date: NaiveDate) -> NaiveDate {
@@ -192,7 +230,39 @@ mod tests {
         assert!(DateRange::new(d(2000, 1, 1), d(2026, 1, 1)).is_err());
     }
 
+    #[test]
+    fn a_quarter_is_whole_months_and_a_mid_month_range_has_edges() {
+        let q = DateRange::new(d(2026, 7, 1), d(2026, 9, 30)).unwrap().split_months();
+        assert_eq!((q.head, q.tail), (None, None));
+        assert_eq!(q.months, DateRange::new(d(2026, 7, 1), d(2026, 9, 30)).ok());
+        let r = DateRange::new(d(2026, 7, 15), d(2026, 9, 10)).unwrap().split_months();
+        assert_eq!(r.head, DateRange::new(d(2026, 7, 15), d(2026, 7, 31)).ok());
+        assert_eq!(r.months, DateRange::new(d(2026, 8, 1), d(2026, 8, 31)).ok());
+        assert_eq!(r.tail, DateRange::new(d(2026, 9, 1), d(2026, 9, 10)).ok());
+        let week = DateRange::new(d(2026, 7, 27), d(2026, 8, 2)).unwrap().split_months();
+        assert_eq!((week.months, week.tail), (None, None));
+        assert_eq!(week.head, DateRange::new(d(2026, 7, 27), d(2026, 8, 2)).ok());
+    }
+
     proptest! {
+        #[test]
+        fn a_month_split_tiles_the_range_with_whole_months_in_the_middle(offset in 0u64..4000, len in 0u64..400) {
+            let range = DateRange { start: d(2020, 1, 1) + Days::new(offset), end: d(2020, 1, 1) + Days::new(offset + len) };
+            let split = range.split_months();
+            let parts: Vec<DateRange> = [split.head, split.months, split.tail].into_iter().flatten().collect();
+            prop_assert_eq!(parts.first().map(|p| p.start), Some(range.start));
+            prop_assert_eq!(parts.last().map(|p| p.end), Some(range.end));
+            for pair in parts.windows(2) {
+                prop_assert_eq!(pair[0].end.succ_opt(), Some(pair[1].start));
+            }
+            if let Some(m) = split.months {
+                prop_assert_eq!(m.start.day(), 1);
+                prop_assert_eq!(m.end.succ_opt().map(|d| d.day()), Some(1));
+            } else {
+                prop_assert_eq!(split.tail, None);
+            }
+        }
+
         #[test]
         fn every_period_contains_its_day_and_buckets_tile_the_range(
             offset in 0u64..4000, len in 0u64..400, fy in 1i32..=12, g in 0usize..5

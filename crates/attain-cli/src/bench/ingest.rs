@@ -288,7 +288,7 @@ async fn aggregates(args: &IngestBench, p: &Platform, people: &[String]) -> anyh
             &p.key,
         )?)
         .await?;
-    sqlx::raw_sql("VACUUM ANALYZE metrics.daily_rollups")
+    sqlx::raw_sql("VACUUM ANALYZE metrics.daily_rollups, metrics.monthly_rollups")
         .execute(&p.owner)
         .await?;
     let rebuild_secs = rebuild.elapsed().as_secs_f64();

@@ -155,16 +155,7 @@ pub async fn totals(
         _ => GroupBy::Person,
     };
     let ids: Vec<i32> = wanted.iter().flat_map(|w| w.ids.iter().copied()).collect();
-    let rows = store::totals::totals(
-        &mut tx,
-        caller.tenant_id,
-        Some(&people),
-        &ids,
-        range.start,
-        range.end,
-        group,
-    )
-    .await?;
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range, group).await?;
     tx.commit().await?;
     let by_person = index(&rows);
     let empty = HashMap::new();
@@ -218,16 +209,7 @@ pub async fn series(
     let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
         return Err(ApiError::invalid("period", "is required"));
     };
-    let rows = store::totals::totals(
-        &mut tx,
-        caller.tenant_id,
-        Some(&people),
-        &w.ids,
-        range.start,
-        range.end,
-        GroupBy::Day,
-    )
-    .await?;
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
     tx.commit().await?;
     let points = calendar
         .buckets(bucket, range)
@@ -283,16 +265,7 @@ pub async fn top_people(
         return Err(ApiError::invalid("period", "is required"));
     };
     let filter = (!people.is_empty()).then_some(people.as_slice());
-    let rows = store::totals::totals(
-        &mut tx,
-        caller.tenant_id,
-        filter,
-        &w.ids,
-        range.start,
-        range.end,
-        GroupBy::Person,
-    )
-    .await?;
+    let rows = store::totals::totals(&mut tx, caller.tenant_id, filter, &w.ids, range, GroupBy::Person).await?;
     tx.commit().await?;
     let scored: Vec<(f64, (Uuid, MetricValue))> = index(&rows)
         .into_iter()

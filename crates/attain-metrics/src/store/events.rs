@@ -1,4 +1,4 @@
-//! Raw events and the daily rollups kept in step with them, in the same transaction.
+//! Raw events and the daily and monthly rollups kept in step with them, in the same transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ pub struct EventColumns {
     pub attributes: Vec<Option<String>>,
 }
 
-/// Stores the events that are new and adds them to the rollups; returns the ids stored now
+/// Stores the events that are new and adds them to the daily and monthly rollups; returns the ids stored now
 /// (the others were already there).
 pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<Uuid>> {
     // One statement: the insert skips known ids, and the rollup upsert adds exactly the rows
@@ -43,6 +43,13 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
              SELECT $1, person_id, local_day, metric_id, sum(value), count(*), max(value)
              FROM ins GROUP BY person_id, local_day, metric_id ORDER BY person_id, local_day, metric_id
              ON CONFLICT (tenant_id, person_id, day, metric_id) DO UPDATE
+                 SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
+         ), rolled_monthly AS (
+             INSERT INTO metrics.monthly_rollups AS r (tenant_id, person_id, month, metric_id, sum, count, max)
+             SELECT $1, person_id, date_trunc('month', local_day::timestamp)::date AS month, metric_id,
+                    sum(value), count(*), max(value)
+             FROM ins GROUP BY person_id, month, metric_id ORDER BY person_id, month, metric_id
+             ON CONFLICT (tenant_id, person_id, month, metric_id) DO UPDATE
                  SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
          )
          SELECT event_id FROM ins",
@@ -104,6 +111,34 @@ async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDat
     .bind(people)
     .bind(days)
     .bind(metrics)
+    .execute(&mut *c)
+    .await?;
+    // The months of the days just rebuilt, summed again from their daily rows (a month whose
+    // events are all gone loses its row).
+    const MONTHS: &str = "SELECT DISTINCT person_id, date_trunc('month', day::timestamp)::date AS month, metric_id
+                          FROM UNNEST($2::uuid[], $3::date[], $4::int[]) AS k(person_id, day, metric_id)";
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM metrics.monthly_rollups r USING ({MONTHS}) k
+         WHERE r.tenant_id = $1 AND r.person_id = k.person_id AND r.month = k.month AND r.metric_id = k.metric_id"
+    )))
+    .bind(tenant)
+    .bind(people)
+    .bind(days)
+    .bind(metrics)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO metrics.monthly_rollups (tenant_id, person_id, month, metric_id, sum, count, max)
+         SELECT $1, k.person_id, k.month, k.metric_id, sum(d.sum), sum(d.count), max(d.max)
+         FROM ({MONTHS}) k JOIN metrics.daily_rollups d
+           ON d.tenant_id = $1 AND d.person_id = k.person_id AND d.metric_id = k.metric_id
+          AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
+         GROUP BY k.person_id, k.month, k.metric_id"
+    )))
+    .bind(tenant)
+    .bind(people)
+    .bind(days)
+    .bind(metrics)
     .execute(c)
     .await
     .map(drop)
@@ -120,10 +155,12 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64
     .bind(time_zone)
     .execute(&mut *c)
     .await?;
-    sqlx::query("DELETE FROM metrics.daily_rollups WHERE tenant_id = $1")
-        .bind(tenant)
-        .execute(&mut *c)
-        .await?;
+    for table in ["metrics.daily_rollups", "metrics.monthly_rollups"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE tenant_id = $1")))
+            .bind(tenant)
+            .execute(&mut *c)
+            .await?;
+    }
     let rows = sqlx::query(
         "INSERT INTO metrics.daily_rollups (tenant_id, person_id, day, metric_id, sum, count, max)
          SELECT $1, person_id, local_day, metric_id, sum(value), count(*), max(value)
@@ -133,6 +170,14 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64
     .execute(&mut *c)
     .await?
     .rows_affected();
+    sqlx::query(
+        "INSERT INTO metrics.monthly_rollups (tenant_id, person_id, month, metric_id, sum, count, max)
+         SELECT $1, person_id, date_trunc('month', day::timestamp)::date, metric_id, sum(sum), sum(count), max(max)
+         FROM metrics.daily_rollups WHERE tenant_id = $1 GROUP BY 2, 3, 4",
+    )
+    .bind(tenant)
+    .execute(&mut *c)
+    .await?;
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM metrics.events WHERE tenant_id = $1")
         .bind(tenant)
         .fetch_one(c)

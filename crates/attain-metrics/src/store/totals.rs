@@ -1,6 +1,9 @@
 //! Aggregates over the daily rollups.
 
-use attain_domain::metric::Totals;
+use attain_domain::{
+    metric::Totals,
+    period::{DateRange, MonthSplit},
+};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -37,14 +40,30 @@ pub enum GroupBy {
     PersonDay,
 }
 
-/// Totals of `metrics` over `[start, end]` for `people` (`None`: everyone with data).
+/// A range no row falls in (it ends before it starts), for the parts of a split that are absent.
+const NOTHING: (NaiveDate, NaiveDate) = match (NaiveDate::from_ymd_opt(2000, 1, 2), NaiveDate::from_ymd_opt(2000, 1, 1))
+{
+    (Some(start), Some(end)) => (start, end),
+    _ => panic!("valid dates"),
+};
+
+fn bounds(part: Option<DateRange>) -> (NaiveDate, NaiveDate) {
+    part.map_or(NOTHING, |r| (r.start, r.end))
+}
+
+/// Totals of `metrics` over `range` for `people` (`None`: everyone with data).
+///
+/// Per person or combined, whole calendar months come from the monthly rollups and the days
+/// around them from the daily ones. With a list of people, each person is read through the
+/// person-first keys (a nested loop over the list, which is what a scorecard or a team wants);
+/// for everyone, through the metric-first indexes (a leaderboard). Each shape has one good
+/// plan whatever the parameters, so the statements are prepared once per connection.
 pub async fn totals(
     c: &mut Conn,
     tenant: Uuid,
     people: Option<&[Uuid]>,
     metrics: &[i32],
-    start: NaiveDate,
-    end: NaiveDate,
+    range: DateRange,
     group: GroupBy,
 ) -> Result<Vec<TotalsRow>> {
     let (select, group_by) = match group {
@@ -53,40 +72,65 @@ pub async fn totals(
         GroupBy::Day => ("NULL::uuid AS person_id, day", "day, metric_id"),
         GroupBy::PersonDay => ("person_id, day", "person_id, day, metric_id"),
     };
-    // Which index is right depends on the parameters: a few people → the person-first key,
-    // everyone → the metric-first index. A cached generic plan cannot know, and picked the
-    // metric-first index for one person's quarter (170 ms instead of 3 ms over 1 M rollup
-    // rows), so these statements are not kept prepared: PostgreSQL then plans the unnamed
-    // statement with the actual values each time.
-    let people_filter = if people.is_some() {
-        "AND person_id = ANY($5)"
+    let by_day = matches!(group, GroupBy::Day | GroupBy::PersonDay);
+    let split = if by_day {
+        MonthSplit {
+            head: Some(range),
+            months: None,
+            tail: None,
+        }
     } else {
-        ""
+        range.split_months()
+    };
+    let (head, months, tail) = (bounds(split.head), bounds(split.months), bounds(split.tail));
+    let (person, from) = match people {
+        // A person's rows, for the LATERAL subquery below.
+        Some(_) => ("p.pid", "AND person_id = p.pid"),
+        None => ("person_id", ""),
+    };
+    // `day` is the rollup's day for the daily parts and the month for the monthly part; only
+    // the per-day groupings select it, and they read the daily rollups alone.
+    let parts = format!(
+        "SELECT {person} AS person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups
+         WHERE tenant_id = $1 {from} AND day BETWEEN $3 AND $4 AND metric_id = ANY($2)
+         UNION ALL
+         SELECT {person}, month, metric_id, sum, count, max FROM metrics.monthly_rollups
+         WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)
+         UNION ALL
+         SELECT {person}, day, metric_id, sum, count, max FROM metrics.daily_rollups
+         WHERE tenant_id = $1 {from} AND day BETWEEN $7 AND $8 AND metric_id = ANY($2)"
+    );
+    let source = match people {
+        Some(_) => format!("unnest($9::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) x"),
+        None => format!("({parts}) x"),
     };
     // The rollups hold one row per (person, day, metric) already: per person and day they are
     // read as they are, without a GROUP BY that would re-sort and hash every row.
     let sql = if group == GroupBy::PersonDay {
-        format!(
-            "SELECT person_id, day, metric_id, sum, count::bigint AS count, max
-             FROM metrics.daily_rollups
-             WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4 {people_filter}"
-        )
+        format!("SELECT x.person_id, x.day, x.metric_id, x.sum, x.count::bigint AS count, x.max FROM {source}")
     } else {
         format!(
-            "SELECT {select}, metric_id, sum(sum)::bigint AS sum, sum(count)::bigint AS count, max(max) AS max
-             FROM metrics.daily_rollups
-             WHERE tenant_id = $1 AND metric_id = ANY($2) AND day BETWEEN $3 AND $4 {people_filter}
-             GROUP BY {group_by}"
+            "SELECT {select}, metric_id, sum(x.sum)::bigint AS sum, sum(x.count)::bigint AS count, max(x.max) AS max
+             FROM {source} GROUP BY {group_by}"
         )
     };
     let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .persistent(false)
         .bind(tenant)
         .bind(metrics)
-        .bind(start)
-        .bind(end);
+        .bind(head.0)
+        .bind(head.1)
+        .bind(months.0)
+        .bind(months.1)
+        .bind(tail.0)
+        .bind(tail.1);
     match people {
-        Some(people) => query.bind(people).fetch_all(c).await,
+        Some(people) => {
+            // Each listed person is read once: a repeated id would count twice.
+            let mut people = people.to_vec();
+            people.sort_unstable();
+            people.dedup();
+            query.bind(people).fetch_all(c).await
+        }
         None => query.fetch_all(c).await,
     }
 }

@@ -165,8 +165,25 @@ pub fn value(v: &MetricValue) -> Option<f64> {
     }
 }
 
-/// The daily rollups of a tenant, read as the owner, for comparisons.
+/// The daily rollups of a tenant, read as the owner, for comparisons; first checks that the
+/// monthly rollups are exactly the daily ones summed by month.
 pub async fn rollups(app: &TestApp) -> Vec<(uuid::Uuid, chrono::NaiveDate, i32, i64, i64, i64)> {
+    type Row = (uuid::Uuid, uuid::Uuid, chrono::NaiveDate, i32, i64, i64, i64);
+    let monthly: Vec<Row> = sqlx::query_as(
+        "SELECT tenant_id, person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    let from_daily: Vec<Row> = sqlx::query_as(
+        "SELECT tenant_id, person_id, date_trunc('month', day::timestamp)::date, metric_id, sum(sum)::bigint,
+                sum(count)::bigint, max(max)
+         FROM metrics.daily_rollups GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(monthly, from_daily, "monthly rollups are the daily ones by month");
     sqlx::query_as("SELECT person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups ORDER BY 1, 2, 3")
         .fetch_all(&app.db.owner)
         .await

@@ -1,7 +1,7 @@
 use attain_proto::{common::v1::Granularity, metrics::v1::*};
 use attain_testing::violated_fields;
 
-use crate::{at, calendar, event, ingest, range, totals, value, world};
+use crate::{at, calendar, event, ingest, range, rollups, totals, value, world};
 
 #[tokio::test]
 async fn a_ratio_over_a_period_is_sum_over_sum() {
@@ -240,4 +240,115 @@ async fn bad_queries_name_every_field() {
         violated_fields(&err),
         ["limit", "min_denominator", "also_person_ids[0]", "metric_key"]
     );
+}
+
+/// Totals over whole months come from the monthly rollups and the days around them from the
+/// daily ones: every way of cutting a period must give what the days add up to.
+#[tokio::test]
+async fn totals_across_month_edges_equal_the_sum_of_their_days() {
+    let mut w = world().await;
+    let (ana, bo) = (w.ana.clone(), w.bo.clone());
+    let mut events = Vec::new();
+    for i in 0..150i64 {
+        let when = at(2026, 1, 1, 12, 0) + chrono::Duration::days(i);
+        events.push(event(&ana, "calls", when, Some(i % 7 + 1)));
+        events.push(event(&bo, "calls", when, Some(i % 5 + 2)));
+        if i % 3 == 0 {
+            events.push(event(&ana, "largest_deal", when, Some(1_000 + i * 10)));
+            events.push(event(&ana, "connects", when, Some(1)));
+        }
+    }
+    for chunk in events.chunks(200) {
+        ingest(&mut w.metrics, chunk.to_vec()).await;
+    }
+    rollups(&w.app).await;
+    let keys = ["calls", "largest_deal", "call_to_connect"];
+    let periods = [
+        ((2026, 1, 1), (2026, 3, 31)),  // a quarter: whole months only
+        ((2026, 1, 15), (2026, 4, 10)), // partial, whole, whole, partial
+        ((2026, 2, 23), (2026, 3, 8)),  // a fortnight across a month's end
+        ((2026, 3, 1), (2026, 3, 1)),   // one day
+        ((2026, 2, 1), (2026, 5, 20)),  // whole months, then a partial one
+    ];
+    for (start, end) in periods {
+        let got = totals(&mut w.metrics, &ana, &keys, range(start, end)).await;
+        let daily = w
+            .metrics
+            .get_series(GetSeriesRequest {
+                person_ids: vec![ana.clone()],
+                metric_key: "calls".into(),
+                period: range(start, end),
+                bucket: Granularity::Day as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let calls: f64 = daily
+            .points
+            .iter()
+            .filter_map(|p| value(p.value.as_ref().unwrap()))
+            .sum();
+        assert_eq!(got[0], Some(calls), "calls over {start:?}..{end:?}");
+        let (first, last) = (
+            chrono::NaiveDate::from_ymd_opt(start.0, start.1 as u32, start.2 as u32).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(end.0, end.1 as u32, end.2 as u32).unwrap(),
+        );
+        let deal_days: Vec<i64> = (0..150i64)
+            .filter(|i| i % 3 == 0)
+            .filter(|i| {
+                let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(*i);
+                first <= d && d <= last
+            })
+            .collect();
+        let largest = deal_days
+            .iter()
+            .map(|i| (1_000 + i * 10) as f64)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        assert_eq!(got[1], largest.or(Some(0.0)), "largest deal over {start:?}..{end:?}");
+        let connects = deal_days.len() as f64;
+        assert_eq!(
+            got[2],
+            (calls > 0.0).then_some(connects / calls),
+            "ratio over {start:?}..{end:?}"
+        );
+
+        // The same numbers combined over both reps, and for everyone in a ranking.
+        let both = w
+            .metrics
+            .get_totals(GetTotalsRequest {
+                person_ids: vec![ana.clone(), bo.clone(), ana.clone()],
+                metric_keys: vec!["calls".into()],
+                period: range(start, end),
+                grouping: Grouping::Combined as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let bo_calls = totals(&mut w.metrics, &bo, &["calls"], range(start, end)).await[0].unwrap();
+        assert_eq!(
+            value(&both.rows[0].values[0]),
+            Some(calls + bo_calls),
+            "a repeated id counts once"
+        );
+        let top = w
+            .metrics
+            .get_top_people(GetTopPeopleRequest {
+                metric_key: "calls".into(),
+                period: range(start, end),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let mut ranked: Vec<f64> = top
+            .rows
+            .iter()
+            .map(|r| value(r.value.as_ref().unwrap()).unwrap())
+            .collect();
+        ranked.sort_by(f64::total_cmp);
+        let mut want = vec![calls, bo_calls];
+        want.sort_by(f64::total_cmp);
+        assert_eq!(ranked, want, "ranking over {start:?}..{end:?}");
+    }
 }

@@ -1,7 +1,8 @@
 //! The SQL baselines: the same numbers as the service's, computed by one hand-written statement
 //! each, run as the database owner on one connection with the tenant as a parameter.
 //!
-//! (b) reads `metrics.daily_rollups` through its person-first covering key. (a) reads raw
+//! (b) reads `metrics.daily_rollups` through its person-first covering key, or
+//! `metrics.monthly_rollups` for a person's or a leaderboard's span of whole months. (a) reads raw
 //! `metrics.events` with the same statements, inside a transaction that has dropped the
 //! `(tenant_id, person_id, local_day)` helper index (and is rolled back afterwards), so only the
 //! primary key `(tenant_id, event_id)` is left: what a naive schema without rollups would do.
@@ -29,7 +30,30 @@ struct Shape {
     max: &'static str,
 }
 
+impl Span {
+    /// Whether the span is whole calendar months, so (b) can read the monthly rollups.
+    fn whole_months(&self) -> bool {
+        use chrono::Datelike;
+        self.previous_start.day() == 1 && self.start.day() == 1 && self.end.succ_opt().is_some_and(|d| d.day() == 1)
+    }
+}
+
 impl Source {
+    /// The shape of the rows read for `span`: over rollups, the monthly ones when the span is
+    /// whole months (three rows per person and metric for a quarter instead of about 66).
+    fn shape_for(self, span: Span) -> Shape {
+        match self {
+            Source::Rollups if span.whole_months() => Shape {
+                table: "metrics.monthly_rollups",
+                day: "month",
+                sum: "sum(r.sum)",
+                count: "sum(r.count)",
+                max: "max(r.max)",
+            },
+            _ => self.shape(),
+        }
+    }
+
     fn shape(self) -> Shape {
         match self {
             Source::Rollups => Shape {
@@ -83,8 +107,7 @@ type TotalsRow = (i32, i64, i64, i64, i64);
 /// for a subtree's people (every person of the tenant), a plain join reads the metric-first
 /// index for everyone instead, 4× slower for a team of 100 at 1,000 people and worse beyond.
 /// Over raw events, a per-person scan would be a full scan per person, so it is one join.
-fn totals_sql(source: Source, team: bool) -> String {
-    let s = source.shape();
+fn totals_sql(source: Source, s: Shape, team: bool) -> String {
     let cur = format!("r.{} >= $4", s.day);
     let columns = format!(
         "r.metric_id, coalesce({sum} FILTER (WHERE {cur}), 0)::bigint, coalesce({count} FILTER (WHERE {cur}), 0)::bigint,
@@ -148,7 +171,7 @@ pub async fn person(
     span: Span,
     metrics: &[i32],
 ) -> anyhow::Result<HashMap<i32, Totals>> {
-    let rows: Vec<TotalsRow> = sqlx::query_as(sqlx::AssertSqlSafe(totals_sql(source, false)))
+    let rows: Vec<TotalsRow> = sqlx::query_as(sqlx::AssertSqlSafe(totals_sql(source, source.shape_for(span), false)))
         .persistent(source == Source::Rollups)
         .bind(tenant)
         .bind(person)
@@ -171,7 +194,7 @@ pub async fn top(
     span: Span,
     limit: i64,
 ) -> anyhow::Result<Vec<(Uuid, i64)>> {
-    let shape = source.shape();
+    let shape = source.shape_for(span);
     let sql = format!(
         "SELECT r.person_id, {sum}::bigint AS total FROM {table} r
          WHERE r.tenant_id = $1 AND r.metric_id = $2 AND r.{day} BETWEEN $3 AND $4
@@ -200,7 +223,7 @@ pub async fn team(
     span: Span,
     metrics: &[i32],
 ) -> anyhow::Result<HashMap<i32, Totals>> {
-    let rows: Vec<TotalsRow> = sqlx::query_as(sqlx::AssertSqlSafe(totals_sql(source, true)))
+    let rows: Vec<TotalsRow> = sqlx::query_as(sqlx::AssertSqlSafe(totals_sql(source, source.shape(), true)))
         .persistent(source == Source::Rollups)
         .bind(tenant)
         .bind(team)
@@ -400,16 +423,19 @@ pub async fn scans(
     span: Span,
     metrics: &[i32],
 ) -> anyhow::Result<Vec<String>> {
-    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {}", totals_sql(source, false))))
-        .persistent(false)
-        .bind(tenant)
-        .bind(person)
-        .bind(span.previous_start)
-        .bind(span.start)
-        .bind(span.end)
-        .bind(metrics)
-        .fetch_all(c)
-        .await?;
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN {}",
+        totals_sql(source, source.shape_for(span), false)
+    )))
+    .persistent(false)
+    .bind(tenant)
+    .bind(person)
+    .bind(span.previous_start)
+    .bind(span.start)
+    .bind(span.end)
+    .bind(metrics)
+    .fetch_all(c)
+    .await?;
     Ok(plan
         .iter()
         .filter(|line| line.contains("Scan"))

@@ -225,7 +225,7 @@ pub async fn load_events(
     // As autovacuum would after a bulk load: statistics, and the visibility map that lets
     // index-only scans skip the heap.
     let vacuum = Instant::now();
-    for table in ["metrics.events", "metrics.daily_rollups"] {
+    for table in ["metrics.events", "metrics.daily_rollups", "metrics.monthly_rollups"] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM ANALYZE {table}")))
             .execute(&p.owner)
             .await?;
