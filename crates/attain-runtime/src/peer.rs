@@ -39,6 +39,13 @@ impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
             .map(|(_, v)| v.clone())
     }
 
+    /// Forgets `key`, after a change this process made to what it caches.
+    pub fn remove(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
     pub fn put(&self, key: K, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {

@@ -82,6 +82,7 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
         .await?
         .ok_or_else(|| ApiError::AlreadyExists(format!("metric \"{}\" already exists", def.key)))?;
     tx.commit().await?;
+    api.catalog_changed(tenant);
     Ok(CreateMetricResponse {
         metric: Some(to_proto(&created)),
     })
@@ -170,6 +171,7 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
     v.into_result(())?;
     let saved = store::save(&mut tx, tenant, &record).await?;
     tx.commit().await?;
+    api.catalog_changed(tenant);
     Ok(UpdateMetricResponse {
         metric: Some(to_proto(&saved)),
     })

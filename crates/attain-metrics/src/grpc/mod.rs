@@ -10,8 +10,11 @@ mod query;
 use std::sync::Arc;
 
 use attain_proto::metrics::v1::{metrics_service_server::MetricsService, *};
-use attain_runtime::{ApiResult, Caller, auth::Credential, directory::Directory};
-use sqlx::PgPool;
+use attain_runtime::{ApiResult, Caller, auth::Credential, directory::Directory, peer::Cache};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::store::{self, catalog::MetricRecord};
 use tonic::{Request, Response, Status, Streaming};
 
 pub use ingest::MAX_BATCH;
@@ -20,11 +23,43 @@ pub use ingest::MAX_BATCH;
 pub struct MetricsApi {
     pool: PgPool,
     directory: Arc<Directory>,
+    /// Each tenant's catalog for queries (see `query_catalog`).
+    catalogs: Arc<Cache<Uuid, Arc<Vec<MetricRecord>>>>,
 }
 
 impl MetricsApi {
     pub fn new(pool: PgPool, directory: Arc<Directory>) -> Self {
-        Self { pool, directory }
+        Self {
+            pool,
+            directory,
+            catalogs: Arc::new(Cache::new()),
+        }
+    }
+
+    /// The tenant's catalog for a query naming `keys`. Every scorecard asks for totals, so the
+    /// catalog is kept for the cache's short TTL instead of read on every call; it is read
+    /// afresh when it lacks one of the keys (a metric created a moment ago, perhaps through
+    /// another replica) and dropped when this process changes it. Ingestion always reads it
+    /// afresh: a retired metric must refuse events at once.
+    async fn query_catalog(
+        &self,
+        c: &mut PgConnection,
+        tenant: Uuid,
+        keys: &[&str],
+    ) -> Result<Arc<Vec<MetricRecord>>, sqlx::Error> {
+        if let Some(catalog) = self.catalogs.get(&tenant)
+            && keys.iter().all(|k| catalog.iter().any(|m| m.key == *k))
+        {
+            return Ok(catalog);
+        }
+        let catalog = Arc::new(store::catalog::all(c, tenant).await?);
+        self.catalogs.put(tenant, catalog.clone());
+        Ok(catalog)
+    }
+
+    /// Drops the cached catalog of `tenant` after a change to it.
+    fn catalog_changed(&self, tenant: Uuid) {
+        self.catalogs.remove(&tenant);
     }
 
     pub fn into_server(self, max_message_bytes: usize) -> metrics_service_server::MetricsServiceServer<MetricsApi> {

@@ -144,7 +144,8 @@ pub async fn totals(
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
     let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let keys: Vec<&str> = req.metric_keys.iter().map(String::as_str).collect();
+    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &keys).await?;
     let wanted = wanted(&mut v, "metric_keys", &req.metric_keys, &catalog);
     let range = v
         .into_result(range)?
@@ -203,7 +204,7 @@ pub async fn series(
     };
     let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &[&req.metric_key]).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
     v.into_result(())?;
     let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
@@ -258,7 +259,7 @@ pub async fn top_people(
     let people = ids(&mut v, "person_ids", &req.person_ids, MAX_PEOPLE);
     let also = ids(&mut v, "also_person_ids", &req.also_person_ids, MAX_ALSO);
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = store::catalog::all(&mut tx, caller.tenant_id).await?;
+    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &[&req.metric_key]).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
     v.into_result(())?;
     let (Some(range), Some(w)) = (range, wanted.first()) else {
