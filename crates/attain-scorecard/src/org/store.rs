@@ -240,6 +240,28 @@ macro_rules! person_visible {
     };
 }
 
+/// The people of `ids` the scope shows, as a scorecard needs them, by name: visibility and the
+/// rows in one statement.
+pub async fn visible_members(
+    c: &mut Conn,
+    tenant: Uuid,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> Result<Vec<crate::scorecards::plan_store::Member>> {
+    sqlx::query_as(concat!(
+        "SELECT p.person_id, p.display_name, p.team_id, p.start_date FROM org.people p WHERE p.tenant_id = $1 AND ",
+        person_visible!(),
+        " AND p.person_id = ANY($5) ORDER BY p.display_name, p.person_id"
+    ))
+    .bind(tenant)
+    .bind(scope.all)
+    .bind(&scope.member_teams)
+    .bind(scope.person)
+    .bind(ids)
+    .fetch_all(c)
+    .await
+}
+
 pub async fn get_person(c: &mut Conn, tenant: Uuid, scope: &Scope, person: Uuid) -> Result<Option<PersonRecord>> {
     sqlx::query_as(concat!(
         person_select!(),

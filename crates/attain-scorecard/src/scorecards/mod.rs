@@ -5,7 +5,7 @@
 mod board_store;
 mod grpc;
 mod metrics;
-mod plan_store;
+pub(crate) mod plan_store;
 pub(crate) mod store;
 
 pub use grpc::ScorecardApi;

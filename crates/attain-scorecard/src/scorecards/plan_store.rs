@@ -20,17 +20,6 @@ pub struct Member {
 /// Roles that sell and so carry quotas and activity goals.
 pub const SELLING_ROLES: &[&str] = &["sdr", "inside_sales_ae", "field_ae", "account_manager"];
 
-pub async fn people(c: &mut Conn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Member>> {
-    sqlx::query_as(
-        "SELECT person_id, display_name, team_id, start_date FROM org.people
-         WHERE tenant_id = $1 AND person_id = ANY($2) ORDER BY display_name, person_id",
-    )
-    .bind(tenant)
-    .bind(ids)
-    .fetch_all(c)
-    .await
-}
-
 /// The people in selling roles who have not left, in `teams`, by name.
 pub async fn sellers_in(c: &mut Conn, tenant: Uuid, teams: &[Uuid]) -> Result<Vec<Member>> {
     sqlx::query_as(

@@ -234,35 +234,98 @@ pub async fn assign(c: &mut Conn, tenant: Uuid, subject: Subject, template: Opti
     Ok(())
 }
 
-/// Each person's template: their own assignment, else the nearest team's up the tree, else the
-/// template keyed by their selling role ("sdr" for SDRs, "ae" for AEs and account managers).
-/// People without any (a sales leader with no team) are left out.
-pub async fn templates_of_people(c: &mut Conn, tenant: Uuid, people: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
-    sqlx::query_as(
-        "WITH RECURSIVE up AS (
+/// CTEs that end in `assigned (person_id, template_id)`: the template of each of the people $2
+/// of tenant $1: their own assignment, else the nearest team's up the tree, else the template
+/// keyed by their selling role ("sdr" for SDRs, "ae" for AEs and account managers). People
+/// without any (a sales leader with no team) are left out.
+macro_rules! assigned_ctes {
+    () => {
+        "up AS (
              SELECT p.person_id, p.team_id, 1 AS depth FROM org.people p
              WHERE p.tenant_id = $1 AND p.person_id = ANY($2) AND p.team_id IS NOT NULL
              UNION ALL
              SELECT up.person_id, t.parent_team_id, up.depth + 1
              FROM up JOIN org.teams t ON t.tenant_id = $1 AND t.team_id = up.team_id
              WHERE t.parent_team_id IS NOT NULL AND up.depth < 100
-         )
-         SELECT DISTINCT ON (person_id) person_id, template_id FROM (
-             SELECT person_id, template_id, 0 AS rank FROM scorecard.person_templates
-             WHERE tenant_id = $1 AND person_id = ANY($2)
-             UNION ALL
-             SELECT up.person_id, tt.template_id, up.depth
-             FROM up JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
-             UNION ALL
-             SELECT p.person_id, t.template_id, 1000 FROM org.people p
-             JOIN scorecard.templates t
-               ON t.tenant_id = $1 AND t.key = CASE WHEN p.sales_role = 'sdr' THEN 'sdr' ELSE 'ae' END
-             WHERE p.tenant_id = $1 AND p.person_id = ANY($2)
-               AND p.sales_role IN ('sdr', 'inside_sales_ae', 'field_ae', 'account_manager')
-         ) x ORDER BY person_id, rank",
-    )
+         ), assigned AS (
+             SELECT DISTINCT ON (person_id) person_id, template_id FROM (
+                 SELECT person_id, template_id, 0 AS rank FROM scorecard.person_templates
+                 WHERE tenant_id = $1 AND person_id = ANY($2)
+                 UNION ALL
+                 SELECT up.person_id, tt.template_id, up.depth
+                 FROM up JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
+                 UNION ALL
+                 SELECT p.person_id, t.template_id, 1000 FROM org.people p
+                 JOIN scorecard.templates t
+                   ON t.tenant_id = $1 AND t.key = CASE WHEN p.sales_role = 'sdr' THEN 'sdr' ELSE 'ae' END
+                 WHERE p.tenant_id = $1 AND p.person_id = ANY($2)
+                   AND p.sales_role IN ('sdr', 'inside_sales_ae', 'field_ae', 'account_manager')
+             ) x ORDER BY person_id, rank
+         )"
+    };
+}
+
+/// One row per line of each template the people have (see `assigned_ctes`) or that is
+/// listed in `extra` (a team's own), with the template's columns and the people it is theirs
+/// for; a template without lines gives one row with no line. One statement instead of three:
+/// a scorecard waits for it before it can ask the metrics service anything.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TemplateLineRow {
+    #[sqlx(flatten)]
+    pub template: TemplateRecord,
+    pub metric_key: Option<String>,
+    pub section: Option<String>,
+    pub daily: Option<f64>,
+    pub weekly: Option<f64>,
+    pub monthly: Option<f64>,
+    pub quarterly: Option<f64>,
+    pub level: Option<f64>,
+    pub weight: Option<f64>,
+    pub red_below: Option<f64>,
+    pub green_from: Option<f64>,
+    pub people: Option<Vec<Uuid>>,
+}
+
+impl TemplateLineRow {
+    pub fn line(&self) -> Option<LineRecord> {
+        Some(LineRecord {
+            template_id: self.template.template_id,
+            metric_key: self.metric_key.clone()?,
+            section: self.section.clone()?,
+            daily: self.daily,
+            weekly: self.weekly,
+            monthly: self.monthly,
+            quarterly: self.quarterly,
+            level: self.level,
+            weight: self.weight?,
+            red_below: self.red_below?,
+            green_from: self.green_from?,
+        })
+    }
+}
+
+pub async fn templates_with_lines(
+    c: &mut Conn,
+    tenant: Uuid,
+    people: &[Uuid],
+    extra: &[Uuid],
+) -> Result<Vec<TemplateLineRow>> {
+    sqlx::query_as(concat!(
+        "WITH RECURSIVE ",
+        assigned_ctes!(),
+        " SELECT t.template_id, t.key, t.display_name, t.description, t.revision, t.created_at, t.updated_at,
+                 l.metric_key, l.section, l.daily, l.weekly, l.monthly, l.quarterly, l.level, l.weight,
+                 l.red_below, l.green_from,
+                 (SELECT array_agg(a.person_id) FROM assigned a WHERE a.template_id = t.template_id) AS people
+          FROM scorecard.templates t
+          LEFT JOIN scorecard.template_lines l ON l.tenant_id = $1 AND l.template_id = t.template_id
+          WHERE t.tenant_id = $1
+            AND (t.template_id IN (SELECT template_id FROM assigned) OR t.template_id = ANY($3))
+          ORDER BY t.template_id, l.position"
+    ))
     .bind(tenant)
     .bind(people)
+    .bind(extra)
     .fetch_all(c)
     .await
 }
@@ -284,15 +347,5 @@ pub async fn template_of_team(c: &mut Conn, tenant: Uuid, team: Uuid) -> Result<
     .bind(tenant)
     .bind(team)
     .fetch_optional(c)
-    .await
-}
-
-pub async fn templates_by_ids(c: &mut Conn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<TemplateRecord>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {TEMPLATE_COLUMNS} FROM scorecard.templates WHERE tenant_id = $1 AND template_id = ANY($2)"
-    )))
-    .bind(tenant)
-    .bind(ids)
-    .fetch_all(c)
     .await
 }

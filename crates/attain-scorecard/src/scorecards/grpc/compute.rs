@@ -247,8 +247,10 @@ pub async fn get(
     let scope = access::scope(&mut tx, caller).await?;
     let scorecard = match subject {
         Whose::Person(id) => {
-            access::see_person(&mut tx, caller, &scope, id).await?;
-            let people = plans::people(&mut tx, tenant, &[id]).await?;
+            let people = org::visible_members(&mut tx, tenant, &scope, &[id]).await?;
+            if people.is_empty() {
+                return Err(ApiError::not_found(format!("person {id}")));
+            }
             let mut context = Context::templates(&mut tx, tenant, people, &[]).await?;
             let person = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
             let template = context

@@ -74,25 +74,23 @@ impl Context {
         extra_templates: &[Uuid],
     ) -> ApiResult<Context> {
         let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
-        let person_template: HashMap<Uuid, Uuid> =
-            store::templates_of_people(c, tenant, &ids).await?.into_iter().collect();
-        let mut template_ids: Vec<Uuid> = person_template.values().chain(extra_templates).copied().collect();
-        template_ids.sort_unstable();
-        template_ids.dedup();
-        let records = store::templates_by_ids(c, tenant, &template_ids).await?;
-        let lines = store::lines(c, tenant, &template_ids).await?;
-        let templates = records
-            .into_iter()
-            .map(|record| {
-                let id = record.template_id;
-                let lines = lines
-                    .iter()
-                    .filter(|l| l.template_id == id)
-                    .map(line_from_record)
-                    .collect();
-                (id, Template { record, lines })
-            })
-            .collect();
+        let rows = store::templates_with_lines(c, tenant, &ids, extra_templates).await?;
+        let mut person_template = HashMap::new();
+        let mut templates: HashMap<Uuid, Template> = HashMap::new();
+        for row in rows {
+            let id = row.template.template_id;
+            let line = row.line();
+            let template = templates.entry(id).or_insert_with(|| {
+                for person in row.people.iter().flatten() {
+                    person_template.insert(*person, id);
+                }
+                Template {
+                    record: row.template,
+                    lines: Vec::new(),
+                }
+            });
+            template.lines.extend(line.as_ref().map(line_from_record));
+        }
         Ok(Context {
             people,
             templates,
