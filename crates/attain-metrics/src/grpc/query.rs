@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use attain_domain::{
     Violations,
-    metric::{MetricKind, Totals, ratio},
+    metric::{Aggregation, MetricKind, Totals, ratio},
     period::Granularity,
-    ranking::{competition_rank, top},
 };
 use attain_proto::metrics::v1::*;
 use attain_runtime::{
@@ -21,7 +20,7 @@ use super::{MetricsApi, catalog::record_kind};
 use crate::store::{
     self,
     catalog::MetricRecord,
-    totals::{GroupBy, TotalsRow},
+    totals::{GroupBy, RankedRow, Score, TotalsRow},
 };
 
 const MAX_PEOPLE: usize = 10_000;
@@ -266,32 +265,62 @@ pub async fn top_people(
         return Err(ApiError::invalid("period", "is required"));
     };
     let filter = (!people.is_empty()).then_some(people.as_slice());
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, filter, &w.ids, range, GroupBy::Person).await?;
-    tx.commit().await?;
-    let scored: Vec<(f64, (Uuid, MetricValue))> = index(&rows)
-        .into_iter()
-        .filter_map(|((person, _), totals)| {
-            let value = value_of(w, &totals);
-            let score = match value.value? {
-                metric_value::Value::Total(t) if value.event_count > 0 => t as f64,
-                metric_value::Value::Ratio(r) if value.denominator >= min_denominator => r,
-                _ => return None,
-            };
-            Some((score, (person?, value)))
-        })
-        .collect();
-    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
-    let ranked = competition_rank(scored, lower_is_better, |(person, _)| *person);
-    let ranked_count = ranked.len() as i32;
-    let row = |r: &attain_domain::ranking::Ranked<(Uuid, MetricValue)>| RankedPerson {
-        rank: r.rank as i32,
-        person_id: r.item.0.to_string(),
-        value: Some(r.item.1.clone()),
+    let (ids, score) = match &w.kind {
+        MetricKind::Events(Aggregation::Max) => ([w.metric.metric_id; 2], Score::Max),
+        MetricKind::Events(_) => ([w.metric.metric_id; 2], Score::Sum),
+        MetricKind::Ratio { .. } => (
+            [
+                w.ids.first().copied().unwrap_or(NO_METRIC),
+                w.ids.get(1).copied().unwrap_or(NO_METRIC),
+            ],
+            Score::Ratio { min_denominator },
+        ),
     };
-    let also_rows = ranked.iter().filter(|r| also.contains(&r.item.0)).map(row).collect();
+    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
+    let ranked = store::totals::ranking(
+        &mut tx,
+        caller.tenant_id,
+        filter,
+        ids,
+        range,
+        score,
+        lower_is_better,
+        limit as i64,
+        &also,
+    )
+    .await?;
+    tx.commit().await?;
+    let ranked_count = ranked.first().map_or(0, |r| r.ranked_count as i32);
+    let row = |r: &RankedRow| {
+        let totals = HashMap::from([
+            (
+                ids[0],
+                Totals {
+                    sum: r.a_sum,
+                    count: r.a_count,
+                    max: r.a_max,
+                },
+            ),
+            (
+                ids[1],
+                Totals {
+                    sum: r.b_sum,
+                    count: r.b_count,
+                    max: r.b_max,
+                },
+            ),
+        ]);
+        RankedPerson {
+            rank: r.rank as i32,
+            person_id: r.person_id.to_string(),
+            value: Some(value_of(w, &totals)),
+        }
+    };
+    let also_rows = ranked.iter().filter(|r| also.contains(&r.person_id)).map(row).collect();
+    let top_rows = ranked.iter().filter(|r| r.rank <= limit as i64).map(row).collect();
     Ok(GetTopPeopleResponse {
         range: Some(range_to_proto(range)),
-        rows: top(ranked, limit).iter().map(row).collect(),
+        rows: top_rows,
         also: also_rows,
         ranked_count,
     })

@@ -51,13 +51,77 @@ fn bounds(part: Option<DateRange>) -> (NaiveDate, NaiveDate) {
     part.map_or(NOTHING, |r| (r.start, r.end))
 }
 
+/// The rollup rows of metrics $2 over a range as `x (person_id, day, metric_id, sum, count,
+/// max)`: the daily rollups over $3..=$4 and $7..=$8, the monthly ones over months $5..=$6; for
+/// the people of parameter `people` when given (through the person-first keys, a nested loop
+/// over the list: what a scorecard or a team wants), else everyone (through the metric-first
+/// indexes: a ranking). Each shape has one good plan whatever the parameters, so the
+/// statements stay prepared.
+fn source(people: Option<u8>) -> String {
+    let (person, from) = if people.is_some() {
+        ("p.pid", "AND person_id = p.pid")
+    } else {
+        ("person_id", "")
+    };
+    // `day` is the rollup's day for the daily parts and the month for the monthly part; only
+    // the per-day groupings select it, and they read the daily rollups alone.
+    let parts = format!(
+        "SELECT {person} AS person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups
+         WHERE tenant_id = $1 {from} AND day BETWEEN $3 AND $4 AND metric_id = ANY($2)
+         UNION ALL
+         SELECT {person}, month, metric_id, sum, count, max FROM metrics.monthly_rollups
+         WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)
+         UNION ALL
+         SELECT {person}, day, metric_id, sum, count, max FROM metrics.daily_rollups
+         WHERE tenant_id = $1 {from} AND day BETWEEN $7 AND $8 AND metric_id = ANY($2)"
+    );
+    match people {
+        Some(n) => format!("unnest(${n}::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) x"),
+        None => format!("({parts}) x"),
+    }
+}
+
+type Query<'q, T> = sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
+
+/// Binds $1..=$8 of `source`: whole calendar months of `range` from the monthly rollups and
+/// the days around them from the daily ones, unless `by_day`.
+fn bind_source<'q, T>(
+    query: Query<'q, T>,
+    tenant: Uuid,
+    metrics: &'q [i32],
+    range: DateRange,
+    by_day: bool,
+) -> Query<'q, T> {
+    let split = if by_day {
+        MonthSplit {
+            head: Some(range),
+            months: None,
+            tail: None,
+        }
+    } else {
+        range.split_months()
+    };
+    let (head, months, tail) = (bounds(split.head), bounds(split.months), bounds(split.tail));
+    query
+        .bind(tenant)
+        .bind(metrics)
+        .bind(head.0)
+        .bind(head.1)
+        .bind(months.0)
+        .bind(months.1)
+        .bind(tail.0)
+        .bind(tail.1)
+}
+
+/// The people a listed source reads, each once: a repeated id would count twice.
+fn distinct(people: &[Uuid]) -> Vec<Uuid> {
+    let mut people = people.to_vec();
+    people.sort_unstable();
+    people.dedup();
+    people
+}
+
 /// Totals of `metrics` over `range` for `people` (`None`: everyone with data).
-///
-/// Per person or combined, whole calendar months come from the monthly rollups and the days
-/// around them from the daily ones. With a list of people, each person is read through the
-/// person-first keys (a nested loop over the list, which is what a scorecard or a team wants);
-/// for everyone, through the metric-first indexes (a leaderboard). Each shape has one good
-/// plan whatever the parameters, so the statements are prepared once per connection.
 pub async fn totals(
     c: &mut Conn,
     tenant: Uuid,
@@ -72,38 +136,7 @@ pub async fn totals(
         GroupBy::Day => ("NULL::uuid AS person_id, day", "day, metric_id"),
         GroupBy::PersonDay => ("person_id, day", "person_id, day, metric_id"),
     };
-    let by_day = matches!(group, GroupBy::Day | GroupBy::PersonDay);
-    let split = if by_day {
-        MonthSplit {
-            head: Some(range),
-            months: None,
-            tail: None,
-        }
-    } else {
-        range.split_months()
-    };
-    let (head, months, tail) = (bounds(split.head), bounds(split.months), bounds(split.tail));
-    let (person, from) = match people {
-        // A person's rows, for the LATERAL subquery below.
-        Some(_) => ("p.pid", "AND person_id = p.pid"),
-        None => ("person_id", ""),
-    };
-    // `day` is the rollup's day for the daily parts and the month for the monthly part; only
-    // the per-day groupings select it, and they read the daily rollups alone.
-    let parts = format!(
-        "SELECT {person} AS person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups
-         WHERE tenant_id = $1 {from} AND day BETWEEN $3 AND $4 AND metric_id = ANY($2)
-         UNION ALL
-         SELECT {person}, month, metric_id, sum, count, max FROM metrics.monthly_rollups
-         WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)
-         UNION ALL
-         SELECT {person}, day, metric_id, sum, count, max FROM metrics.daily_rollups
-         WHERE tenant_id = $1 {from} AND day BETWEEN $7 AND $8 AND metric_id = ANY($2)"
-    );
-    let source = match people {
-        Some(_) => format!("unnest($9::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) x"),
-        None => format!("({parts}) x"),
-    };
+    let source = source(people.map(|_| 9));
     // The rollups hold one row per (person, day, metric) already: per person and day they are
     // read as they are, without a GROUP BY that would re-sort and hash every row.
     let sql = if group == GroupBy::PersonDay {
@@ -114,23 +147,93 @@ pub async fn totals(
              FROM {source} GROUP BY {group_by}"
         )
     };
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant)
-        .bind(metrics)
-        .bind(head.0)
-        .bind(head.1)
-        .bind(months.0)
-        .bind(months.1)
-        .bind(tail.0)
-        .bind(tail.1);
+    let by_day = matches!(group, GroupBy::Day | GroupBy::PersonDay);
+    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, metrics, range, by_day);
     match people {
-        Some(people) => {
-            // Each listed person is read once: a repeated id would count twice.
-            let mut people = people.to_vec();
-            people.sort_unstable();
-            people.dedup();
-            query.bind(people).fetch_all(c).await
-        }
+        Some(people) => query.bind(distinct(people)).fetch_all(c).await,
         None => query.fetch_all(c).await,
     }
+}
+
+/// What a ranking ranks on: one event metric's value, or a ratio of two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Score {
+    /// The metric's sum (COUNT and SUM metrics), for people with at least one event.
+    Sum,
+    /// The metric's largest value, for people with at least one event.
+    Max,
+    /// The first metric's sum over the second's, for people whose denominator reaches the minimum.
+    Ratio { min_denominator: i64 },
+}
+
+/// One person's place in a ranking, with the totals of the ranked metric ids (`a`, and `b` for
+/// a ratio's denominator).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RankedRow {
+    pub person_id: Uuid,
+    pub rank: i64,
+    pub ranked_count: i64,
+    pub a_sum: i64,
+    pub a_count: i64,
+    pub a_max: i64,
+    pub b_sum: i64,
+    pub b_count: i64,
+    pub b_max: i64,
+}
+
+/// Ranks `people` (`None`: everyone with data) on `score` over metric ids `ids` (the same id
+/// twice for an event metric) in competition order (1, 2, 2, 4; ties by person id), and returns
+/// the ranks up to `limit` (so with everyone tied at the cut) and the rows of `also` wherever
+/// they rank. Ranking in SQL sends about `limit` rows back instead of one per person.
+#[allow(clippy::too_many_arguments)]
+pub async fn ranking(
+    c: &mut Conn,
+    tenant: Uuid,
+    people: Option<&[Uuid]>,
+    ids: [i32; 2],
+    range: DateRange,
+    score: Score,
+    lower_is_better: bool,
+    limit: i64,
+    also: &[Uuid],
+) -> Result<Vec<RankedRow>> {
+    let source = source(people.map(|_| 13));
+    // Lower-is-better ranks the negated value: negating keeps ties exactly.
+    let sql = format!(
+        "WITH t AS (
+             SELECT x.person_id,
+                    coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_sum,
+                    coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_count,
+                    coalesce(max(x.max) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_max,
+                    coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_sum,
+                    coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_count,
+                    coalesce(max(x.max) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_max
+             FROM {source} GROUP BY x.person_id
+         ), scored AS (
+             SELECT t.*, CASE $9::text WHEN 'sum' THEN a_sum::float8
+                                       WHEN 'max' THEN a_max::float8
+                                       ELSE a_sum::float8 / nullif(b_sum, 0)::float8 END * $10::float8 AS value
+             FROM t
+             WHERE CASE $9::text WHEN 'ratio' THEN b_sum <> 0 AND b_sum >= $11::bigint ELSE a_count > 0 END
+         ), ranked AS (
+             SELECT scored.*, rank() OVER (ORDER BY value DESC) AS rank, count(*) OVER () AS ranked_count
+             FROM scored
+         )
+         SELECT person_id, rank, ranked_count, a_sum, a_count, a_max, b_sum, b_count, b_max FROM ranked
+         WHERE rank <= $12::bigint OR person_id = ANY($14::uuid[])
+         ORDER BY rank, person_id"
+    );
+    let (kind, min_denominator) = match score {
+        Score::Sum => ("sum", 0),
+        Score::Max => ("max", 0),
+        Score::Ratio { min_denominator } => ("ratio", min_denominator),
+    };
+    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &ids, range, false)
+        .bind(kind)
+        .bind(if lower_is_better { -1.0f64 } else { 1.0 })
+        .bind(min_denominator)
+        .bind(limit)
+        .bind(people.map(distinct).unwrap_or_default())
+        .bind(also);
+    query.fetch_all(c).await
 }

@@ -352,3 +352,90 @@ async fn totals_across_month_edges_equal_the_sum_of_their_days() {
         assert_eq!(ranked, want, "ranking over {start:?}..{end:?}");
     }
 }
+
+/// The ranking is computed in SQL; it must be the domain's competition ranking of the same
+/// totals, for a sum, a largest value and a ratio, higher and lower first, in a list or not.
+#[tokio::test]
+async fn sql_ranking_equals_the_domain_ranking_of_the_totals() {
+    let mut w = world().await;
+    let mut people = vec![w.ana.clone(), w.bo.clone()];
+    for i in 0..18 {
+        people.push(crate::person(&mut w.org, &format!("Rep {i:02}"), None).await);
+    }
+    let day = at(2026, 3, 2, 15, 0);
+    let mut events = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let i = i as i64;
+        // Few distinct values, so there are ties; one rep has no events at all.
+        if i == 7 {
+            continue;
+        }
+        events.push(event(p, "calls", day, Some(i % 4 + 1)));
+        events.push(event(p, "connects", day, Some(i % 3)));
+        events.push(event(p, "largest_deal", day, Some((i % 5) * 1_000)));
+    }
+    ingest(&mut w.metrics, events).await;
+    let period = || range((2026, 3, 1), (2026, 3, 31));
+    for (metric, min_denominator, subset) in [
+        ("calls", 0, false),
+        ("largest_deal", 0, true),
+        ("call_to_connect", 2, false),
+        ("call_to_connect", 0, true),
+    ] {
+        let listed: Vec<String> = if subset { people[..12].to_vec() } else { Vec::new() };
+        let got = w
+            .metrics
+            .get_top_people(GetTopPeopleRequest {
+                metric_key: metric.into(),
+                period: period(),
+                limit: 5,
+                person_ids: listed.clone(),
+                min_denominator,
+                also_person_ids: vec![people[11].clone()],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        // The same ranking from each person's totals and the domain's ranking.
+        let pool = if subset { &people[..12] } else { &people[..] };
+        let mut scored = Vec::new();
+        for p in pool {
+            let values = w
+                .metrics
+                .get_totals(GetTotalsRequest {
+                    person_ids: vec![p.clone()],
+                    metric_keys: vec![metric.into(), "calls".into()],
+                    period: period(),
+                    grouping: Grouping::PerPerson as i32,
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let v = &values.rows[0].values[0];
+            let eligible = if metric == "call_to_connect" {
+                v.denominator >= min_denominator.max(1)
+            } else {
+                v.event_count > 0
+            };
+            if let (true, Some(score)) = (eligible, value(v)) {
+                scored.push((score, uuid::Uuid::parse_str(p).unwrap()));
+            }
+        }
+        let ranked = attain_domain::ranking::competition_rank(scored, false, |p| *p);
+        let want: Vec<(i32, String)> = attain_domain::ranking::top(ranked.clone(), 5)
+            .iter()
+            .map(|r| (r.rank as i32, r.item.to_string()))
+            .collect();
+        let rows: Vec<(i32, String)> = got.rows.iter().map(|r| (r.rank, r.person_id.clone())).collect();
+        assert_eq!(rows, want, "{metric}, min {min_denominator}, subset {subset}");
+        assert_eq!(got.ranked_count as usize, ranked.len());
+        let own = ranked.iter().find(|r| r.item.to_string() == people[11]);
+        let also: Vec<(i32, String)> = got.also.iter().map(|r| (r.rank, r.person_id.clone())).collect();
+        assert_eq!(
+            also,
+            own.map(|r| (r.rank as i32, r.item.to_string()))
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+    }
+}
