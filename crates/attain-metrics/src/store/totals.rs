@@ -57,42 +57,45 @@ fn bounds(part: Option<DateRange>) -> (NaiveDate, NaiveDate) {
 /// over the list: what a scorecard or a team wants), else everyone (through the metric-first
 /// indexes: a ranking). Each shape has one good plan whatever the parameters, so the
 /// statements stay prepared.
-fn source(people: Option<u8>) -> String {
+fn source(people: Option<u8>, split: &MonthSplit) -> String {
     let (person, from) = if people.is_some() {
         ("p.pid", "AND person_id = p.pid")
     } else {
         ("person_id", "")
     };
     // `day` is the rollup's day for the daily parts and the month for the monthly part; only
-    // the per-day groupings select it, and they read the daily rollups alone.
-    let parts = format!(
-        "SELECT {person} AS person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups
-         WHERE tenant_id = $1 {from} AND day BETWEEN $3 AND $4 AND metric_id = ANY($2)
-         UNION ALL
-         SELECT {person}, month, metric_id, sum, count, max FROM metrics.monthly_rollups
-         WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)
-         UNION ALL
-         SELECT {person}, day, metric_id, sum, count, max FROM metrics.daily_rollups
-         WHERE tenant_id = $1 {from} AND day BETWEEN $7 AND $8 AND metric_id = ANY($2)"
+    // the per-day groupings select it, and they read the daily rollups alone. Absent parts are
+    // left out rather than given an empty range: each would still cost an index probe per person.
+    let daily = |from_param: u8| {
+        format!(
+            "SELECT {person} AS person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups
+             WHERE tenant_id = $1 {from} AND day BETWEEN ${from_param} AND ${} AND metric_id = ANY($2)",
+            from_param + 1
+        )
+    };
+    let monthly = format!(
+        "SELECT {person} AS person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups
+         WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)"
     );
+    let parts: Vec<String> = [
+        split.head.map(|_| daily(3)),
+        split.months.map(|_| monthly),
+        split.tail.map(|_| daily(7)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let parts = parts.join(" UNION ALL ");
     match people {
         Some(n) => format!("unnest(${n}::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) x"),
         None => format!("({parts}) x"),
     }
 }
 
-type Query<'q, T> = sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
-
-/// Binds $1..=$8 of `source`: whole calendar months of `range` from the monthly rollups and
-/// the days around them from the daily ones, unless `by_day`.
-fn bind_source<'q, T>(
-    query: Query<'q, T>,
-    tenant: Uuid,
-    metrics: &'q [i32],
-    range: DateRange,
-    by_day: bool,
-) -> Query<'q, T> {
-    let split = if by_day {
+/// The parts of `range` to read: whole calendar months from the monthly rollups and the days
+/// around them from the daily ones, unless `by_day`.
+fn split(range: DateRange, by_day: bool) -> MonthSplit {
+    if by_day {
         MonthSplit {
             head: Some(range),
             months: None,
@@ -100,7 +103,13 @@ fn bind_source<'q, T>(
         }
     } else {
         range.split_months()
-    };
+    }
+}
+
+type Query<'q, T> = sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
+
+/// Binds $1..=$8 of `source`.
+fn bind_source<'q, T>(query: Query<'q, T>, tenant: Uuid, metrics: &'q [i32], split: &MonthSplit) -> Query<'q, T> {
     let (head, months, tail) = (bounds(split.head), bounds(split.months), bounds(split.tail));
     query
         .bind(tenant)
@@ -136,7 +145,8 @@ pub async fn totals(
         GroupBy::Day => ("NULL::uuid AS person_id, day", "day, metric_id"),
         GroupBy::PersonDay => ("person_id, day", "person_id, day, metric_id"),
     };
-    let source = source(people.map(|_| 9));
+    let split = split(range, matches!(group, GroupBy::Day | GroupBy::PersonDay));
+    let source = source(people.map(|_| 9), &split);
     // The rollups hold one row per (person, day, metric) already: per person and day they are
     // read as they are, without a GROUP BY that would re-sort and hash every row.
     let sql = if group == GroupBy::PersonDay {
@@ -147,8 +157,7 @@ pub async fn totals(
              FROM {source} GROUP BY {group_by}"
         )
     };
-    let by_day = matches!(group, GroupBy::Day | GroupBy::PersonDay);
-    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, metrics, range, by_day);
+    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, metrics, &split);
     match people {
         Some(people) => query.bind(distinct(people)).fetch_all(c).await,
         None => query.fetch_all(c).await,
@@ -197,7 +206,8 @@ pub async fn ranking(
     limit: i64,
     also: &[Uuid],
 ) -> Result<Vec<RankedRow>> {
-    let source = source(people.map(|_| 13));
+    let split = split(range, false);
+    let source = source(people.map(|_| 13), &split);
     // Lower-is-better ranks the negated value: negating keeps ties exactly.
     let sql = format!(
         "WITH t AS (
@@ -228,7 +238,7 @@ pub async fn ranking(
         Score::Max => ("max", 0),
         Score::Ratio { min_denominator } => ("ratio", min_denominator),
     };
-    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &ids, range, false)
+    let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &ids, &split)
         .bind(kind)
         .bind(if lower_is_better { -1.0f64 } else { 1.0 })
         .bind(min_denominator)
