@@ -106,9 +106,19 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             service.name()
         ));
         servers.push(tokio::spawn(async move {
-            services::serve(*service, &db, &server, &auth, &peers, &secrets, listen, admin_listen, async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
+            services::serve(
+                *service,
+                &db,
+                &server,
+                &auth,
+                &peers,
+                &secrets,
+                listen,
+                admin_listen,
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )
             .await
         }));
         addresses.push(listen);

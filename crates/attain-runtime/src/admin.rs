@@ -149,19 +149,15 @@ async fn metrics(State(admin): State<Admin>) -> impl IntoResponse {
 /// migrations run before its pods start, and the old pods must keep serving.
 pub async fn migrations_current(pool: &PgPool, set: &SchemaSet) -> Result<(), String> {
     crate::db::check_identifier(set.service).map_err(|e| e.to_string())?;
-    let query = format!(
-        "SELECT version FROM \"{}\"._sqlx_migrations WHERE success",
-        set.service
-    );
+    let query = format!("SELECT version FROM \"{}\"._sqlx_migrations WHERE success", set.service);
     let applied: Vec<i64> = match sqlx::query_scalar(AssertSqlSafe(query)).fetch_all(pool).await {
         Ok(applied) => applied,
         Err(sqlx::Error::Database(e)) => {
             // Only the SQLSTATE and PostgreSQL's own message: neither holds a credential.
             return Err(match e.code().as_deref() {
-                Some("42P01" | "3F000") => format!(
-                    "the {} migrations have not been run (`attain migrate`)",
-                    set.service
-                ),
+                Some("42P01" | "3F000") => {
+                    format!("the {} migrations have not been run (`attain migrate`)", set.service)
+                }
                 Some("42501") => format!(
                     "the service role may not read {}._sqlx_migrations (`attain migrate` grants it)",
                     set.service

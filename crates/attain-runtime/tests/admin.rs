@@ -93,7 +93,10 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status line");
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -149,7 +152,10 @@ async fn readyz_waits_for_migrations_and_metrics_count_calls_and_errors() {
     first.run(&pool).await.expect("first migration");
     let (status, body) = get(admin_addr, "/readyz").await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("1 of the widgets migrations") && body.contains("from 2"), "{body}");
+    assert!(
+        body.contains("1 of the widgets migrations") && body.contains("from 2"),
+        "{body}"
+    );
 
     db::migrate(&pool, set).await.expect("migrate");
     let (status, body) = get(admin_addr, "/readyz").await;
@@ -179,7 +185,10 @@ async fn readyz_waits_for_migrations_and_metrics_count_calls_and_errors() {
         })
     };
     health.check(check("")).await.expect("overall health");
-    let err = health.check(check("no.such.Service")).await.expect_err("unknown service");
+    let err = health
+        .check(check("no.such.Service"))
+        .await
+        .expect_err("unknown service");
     assert_eq!(err.code(), tonic::Code::NotFound);
     let (status, after) = get(admin_addr, "/metrics").await;
     assert_eq!(status, 200);
@@ -193,14 +202,26 @@ async fn readyz_waits_for_migrations_and_metrics_count_calls_and_errors() {
         "{after}"
     );
     assert_eq!(
-        delta(&format!(r#"grpc_server_handled_total{{{labels},grpc_code="NOT_FOUND"}}"#)),
+        delta(&format!(
+            r#"grpc_server_handled_total{{{labels},grpc_code="NOT_FOUND"}}"#
+        )),
         1.0,
         "{after}"
     );
-    assert_eq!(delta(&format!("grpc_server_handling_seconds_count{{{labels}}}")), 2.0, "{after}");
-    assert_eq!(sample(&after, &format!("grpc_server_in_flight_requests{{{labels}}}")), 0.0);
+    assert_eq!(
+        delta(&format!("grpc_server_handling_seconds_count{{{labels}}}")),
+        2.0,
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, &format!("grpc_server_in_flight_requests{{{labels}}}")),
+        0.0
+    );
     assert!(sample(&after, "attain_db_pool_connections") >= 1.0, "{after}");
-    assert!(after.contains("# TYPE attain_db_pool_idle_connections gauge"), "{after}");
+    assert!(
+        after.contains("# TYPE attain_db_pool_idle_connections gauge"),
+        "{after}"
+    );
 
     // Draining: readiness fails while the admin port stays up.
     probe.start_draining();
