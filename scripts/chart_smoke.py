@@ -181,10 +181,38 @@ def static_checks(m):
         selected = [d for d in deployments
                     if matches(np["spec"]["podSelector"]["matchLabels"], d["spec"]["template"]["metadata"]["labels"])]
         check(len(selected) == 1, f"NetworkPolicy {np['metadata']['name']} selects {len(selected)} Deployments")
+    network_policies_follow_calls(m)
     unknown = {d["kind"] for d in m.docs} - {
         "Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler",
         "ServiceMonitor", "NetworkPolicy", "Job"}
     check(not unknown, f"kinds this test does not know: {unknown}")
+
+
+def network_policies_follow_calls(m):
+    """Each service's egress admits exactly the release's services its env says it calls."""
+    deployments = m.of("Deployment")
+    for np in m.of("NetworkPolicy"):
+        (d,) = [d for d in deployments
+                if matches(np["spec"]["podSelector"]["matchLabels"], d["spec"]["template"]["metadata"]["labels"])]
+        name, c = d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]
+        calls = set()
+        for e in c.get("env", []):
+            target = re.match(r"^https?://([a-z0-9-]+):(\d+)$", str(e.get("value", "")))
+            if target:
+                svc = m.by_name("Service", target.group(1))
+                (peer,) = [p for p in deployments if matches(svc["spec"]["selector"], p["spec"]["template"]["metadata"]["labels"])]
+                (port,) = [p["targetPort"] for p in svc["spec"]["ports"] if p["port"] == int(target.group(2))]
+                calls.add((peer["metadata"]["name"], container_port(peer["spec"]["template"]["spec"]["containers"][0], port)))
+        allowed = set()
+        for rule in np["spec"]["egress"]:
+            for to in rule.get("to", []):
+                selector = to.get("podSelector", {}).get("matchLabels")
+                if not selector or "namespaceSelector" in to:
+                    continue
+                for peer in deployments:
+                    if matches(selector, peer["spec"]["template"]["metadata"]["labels"]):
+                        allowed |= {(peer["metadata"]["name"], p["port"]) for p in rule.get("ports", [])}
+        check(calls == allowed, f"{name}: NetworkPolicy lets it reach {sorted(allowed)}, its env calls {sorted(calls)}")
 
 
 def probe_port(probe):
@@ -398,7 +426,7 @@ def main():
 
     m = Manifests(args.manifests)
     static_checks(m)
-    print(f"  static checks of {len(m.docs)} objects: selectors, named ports, probes, security contexts ok")
+    print(f"  static checks of {len(m.docs)} objects: selectors, named ports, probes, security contexts, network policies ok")
     if args.static_only:
         return
     jobs = [j for j in m.of("Job") if "pre-install" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")]

@@ -153,3 +153,23 @@ pub struct LogArgs {
     #[arg(long, env = "ATTAIN_LOG", default_value = "info", global = true)]
     pub log: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_port_defaults_to_the_grpc_port_plus_1000() {
+        let grpc: SocketAddr = "0.0.0.0:50052".parse().expect("addr");
+        assert_eq!(
+            AdminArgs::default().address(grpc).expect("default").to_string(),
+            "0.0.0.0:51052"
+        );
+        let set = AdminArgs {
+            admin_listen: Some("127.0.0.1:9000".parse().expect("addr")),
+        };
+        assert_eq!(set.address(grpc).expect("set").port(), 9000);
+        assert!(admin_address("0.0.0.0:65000".parse().expect("addr")).is_err());
+        assert!(admin_address("0.0.0.0:0".parse().expect("addr")).is_err());
+    }
+}
