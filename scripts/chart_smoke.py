@@ -14,6 +14,7 @@ Usage: chart_smoke.py --binary PATH --manifests RENDERED.yaml --setup SQL
 """
 
 import argparse
+import json
 import os
 import pwd
 import re
@@ -376,12 +377,28 @@ def scrape(port):
         return r.read().decode()
 
 
-def cross_service_calls(m, pods, job_env):
+def first_tenant(pods, notes_path):
+    """Creates the first tenant and admin key exactly as NOTES.txt tells the operator to."""
+    with open(notes_path) as f:
+        notes = f.read()
+    overrides = re.search(r"--overrides='(\{.*\})'", notes)
+    check(overrides, "NOTES.txt shows no kubectl run --overrides for the first tenant")
+    container = json.loads(overrides.group(1))["spec"]["containers"][0]
+    env = pods.env("NOTES.txt", container)
+    tenant = run([pods.binary] + container["args"], env=env).strip()
+    check(re.fullmatch(r"[0-9a-f-]{36}", tenant), f"the NOTES' tenant command printed {tenant!r}, not an id")
+    key_args = re.search(r"the same with args (\[.*\])", notes)
+    check(key_args, "NOTES.txt does not say how to create the admin key")
+    args = [tenant if a == "<tenant id>" else a for a in json.loads(key_args.group(1))]
+    key = run([pods.binary] + args, env=env).strip()
+    check(key.startswith("attain_"), "the NOTES' key command printed no API key")
+    print("  first tenant and admin key made with the commands NOTES.txt shows: ok")
+    return key
+
+
+def cross_service_calls(m, pods, notes_path):
     """A tenant and key made as NOTES.txt says, then calls that need a second service."""
-    owner_env = {k: v for k, v in job_env.items() if k == "DATABASE_URL"}
-    tenant = run([pods.binary, "tenant", "create", "--name", "Smoke Org"], env=owner_env).strip()
-    key = run([pods.binary, "apikey", "create", "--tenant", tenant, "--role", "admin", "--name", "smoke"],
-              env=owner_env).strip()
+    key = first_tenant(pods, notes_path)
     deployments = {d["metadata"]["name"].rsplit("-", 1)[1]: d for d in m.of("Deployment")}
     grpc_port = lambda svc: pods.local(deployments[svc]["metadata"]["name"],
                                        deployments[svc]["spec"]["template"]["spec"]["containers"][0], "grpc")
@@ -389,7 +406,7 @@ def cross_service_calls(m, pods, job_env):
                                         deployments[svc]["spec"]["template"]["spec"]["containers"][0], "admin")
 
     reply = call(grpc_port("scorecard"), "/attain.org.v1.OrgService/GetTenant", key)
-    check(b"Smoke Org" in reply, "scorecard GetTenant did not return the new tenant")
+    check(b"Acme Sales" in reply, "scorecard GetTenant did not return the tenant NOTES.txt created")
     # The metrics service checks the key with the scorecard service (ATTAIN_ORG_URL).
     reply = call(grpc_port("metrics"), "/attain.metrics.v1.MetricsService/ListMetrics", key)
     check(len(reply) > 0, "metrics ListMetrics returned no built-in metrics")
@@ -421,6 +438,7 @@ def main():
     ap.add_argument("--setup", default="", help="SQL a DBA runs before installing (roles, grants)")
     ap.add_argument("--after-migrate", default="", help="SQL a DBA runs after the migration hook")
     ap.add_argument("--secret", action="append", default=[], help="NAME/KEY=VALUE")
+    ap.add_argument("--notes", help="the release's NOTES.txt, as helm install prints it")
     ap.add_argument("--static-only", action="store_true", help="only the checks that need no process")
     args = ap.parse_args()
 
@@ -433,7 +451,7 @@ def main():
     check(len(jobs) == 1, f"expected one pre-install migration Job, found {len(jobs)}")
     check("pre-upgrade" in jobs[0]["metadata"]["annotations"]["helm.sh/hook"], "migration Job is not pre-upgrade")
 
-    check(args.binary, "--binary is required to run the manifests")
+    check(args.binary and args.notes, "--binary and --notes are required to run the manifests")
     workdir = tempfile.mkdtemp(prefix="attain-chart-smoke-")
     os.chmod(workdir, 0o755)
     # A copy the pods' unprivileged user can execute wherever the build tree is.
@@ -452,14 +470,14 @@ def main():
             k, v = s.split("=", 1)
             secrets[k] = v.replace("{db}", f"127.0.0.1:{pg.port}")
         pods = Pods(m, binary, secrets, workdir)
-        job_env = pods.run_job(jobs[0])
+        pods.run_job(jobs[0])
         if args.after_migrate:
             pg.sql(args.after_migrate, database="attain")
         started = [(d, pods.start(d)) for d in m.of("Deployment")]
         for d, proc in started:
             for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
                 wait_probe(pods, d, proc, kind)
-        cross_service_calls(m, pods, job_env)
+        cross_service_calls(m, pods, args.notes)
         errors = pods.stop_all()
         check(not errors, "; ".join(errors))
         print(f"  {len(started)} Deployments stopped cleanly on SIGTERM")
