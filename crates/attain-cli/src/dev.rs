@@ -27,7 +27,8 @@ pub struct DevArgs {
     /// Address the services listen on.
     #[arg(long, env = "ATTAIN_DEV_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
-    /// First of four consecutive ports: metrics, scorecard, coaching, hiring.
+    /// First of four consecutive gRPC ports: metrics, scorecard, coaching, hiring. Each
+    /// service's admin HTTP port (/healthz, /readyz, /metrics) is its gRPC port + 1000.
     #[arg(long, env = "ATTAIN_DEV_BASE_PORT", default_value_t = 50051)]
     base_port: u16,
     #[command(flatten)]
@@ -41,8 +42,9 @@ pub struct DevArgs {
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     args.server.validate()?;
     attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
-    if args.base_port > u16::MAX - 3 {
-        anyhow::bail!("ATTAIN_DEV_BASE_PORT must be at most {}", u16::MAX - 3);
+    // Four gRPC ports, and the admin ports 1000 above them.
+    if args.base_port > u16::MAX - 1003 {
+        anyhow::bail!("ATTAIN_DEV_BASE_PORT must be at most {}", u16::MAX - 1003);
     }
     let (owner_url, _postgres) = match args.db.database_url.clone().filter(|u| !u.is_empty()) {
         Some(url) => (url, None),
@@ -91,6 +93,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let mut addresses = Vec::new();
     for service in BUILT {
         let listen = std::net::SocketAddr::new(args.host, args.base_port + service.port_offset());
+        let admin_listen = attain_runtime::config::admin_address(listen)?;
         let db = DatabaseArgs {
             database_url: Some(owner_url.clone()),
             db_role: Some(format!("attain_{}", service.name())),
@@ -98,11 +101,24 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         };
         let mut stop = stop_rx.clone();
         let (server, auth, peers, secrets) = (args.server.clone(), args.auth.clone(), peers.clone(), secrets.clone());
-        lines.push(format!("  {:<10} grpc://{listen}", service.name()));
+        lines.push(format!(
+            "  {:<10} grpc://{listen}  admin http://{admin_listen}/metrics",
+            service.name()
+        ));
         servers.push(tokio::spawn(async move {
-            services::serve(*service, &db, &server, &auth, &peers, &secrets, listen, async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
+            services::serve(
+                *service,
+                &db,
+                &server,
+                &auth,
+                &peers,
+                &secrets,
+                listen,
+                admin_listen,
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )
             .await
         }));
         addresses.push(listen);

@@ -16,7 +16,7 @@ mod synthetic;
 
 use std::net::SocketAddr;
 
-use attain_runtime::config::{AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
+use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -85,6 +85,8 @@ struct ServeArgs {
     #[arg(long, env = "ATTAIN_LISTEN")]
     listen: Option<SocketAddr>,
     #[command(flatten)]
+    admin: AdminArgs,
+    #[command(flatten)]
     db: DatabaseArgs,
     #[command(flatten)]
     server: ServerArgs,
@@ -136,6 +138,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let listen = args
                 .listen
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
+            let admin_listen = args.admin.address(listen)?;
             services::serve(
                 args.service,
                 &args.db,
@@ -144,6 +147,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args.peers,
                 &args.secrets,
                 listen,
+                admin_listen,
                 attain_runtime::server::shutdown_signal(),
             )
             .await

@@ -1,12 +1,14 @@
 //! The four services: which are built, where they listen by default, and how to run and
 //! migrate them.
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::bail;
 use attain_runtime::{
+    admin,
     config::{AuthArgs, DatabaseArgs, ServerArgs},
     db::{self, SchemaSet},
+    rpc_metrics::ServiceMetrics,
 };
 use sqlx::PgPool;
 
@@ -80,6 +82,8 @@ pub struct Secrets {
     pub survey_secret: Option<String>,
 }
 
+/// Serves `service` on `listen` (gRPC) and `admin_listen` (/healthz, /readyz, /metrics)
+/// until `shutdown` completes.
 #[allow(clippy::too_many_arguments)]
 pub async fn serve(
     service: Service,
@@ -89,44 +93,57 @@ pub async fn serve(
     peers: &Peers,
     secrets: &Secrets,
     listen: SocketAddr,
-    shutdown: impl Future<Output = ()> + Send,
+    admin_listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    if !BUILT.contains(&service) {
+    let Some(schemas) = service.schemas().filter(|_| BUILT.contains(&service)) else {
         bail!(
             "the {} service is not built yet; this version of attain serves: {}",
             service.name(),
             BUILT.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
         );
-    }
+    };
     let pool = db::connect(db).await?;
     let incoming = attain_runtime::server::bind(listen)?;
-    tracing::info!(service = service.name(), %listen, "serving gRPC");
-    match service {
-        Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
-        Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
-        Service::Coaching => {
-            let secret = secrets
-                .survey_secret
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "ATTAIN_SURVEY_SECRET is required for the coaching service: it keeps survey answers anonymous"
-                    )
-                })?;
-            attain_coaching::serve(
-                pool,
-                &peers.org_url,
-                secret.as_bytes(),
-                server,
-                auth,
-                incoming,
-                shutdown,
-            )
-            .await
+    let admin_listener = admin::bind(admin_listen).await?;
+    let metrics = Arc::new(ServiceMetrics::new());
+    let server = ServerArgs {
+        metrics: Some(metrics.clone()),
+        ..server.clone()
+    };
+    let admin = admin::Admin::new(metrics, pool.clone(), schemas);
+    tracing::info!(service = service.name(), %listen, admin = %admin_listen, "serving gRPC");
+    let (auth, peers, secrets) = (auth.clone(), peers.clone(), secrets.clone());
+    admin::serve_with_grpc(admin_listener, admin, shutdown, move |shutdown| async move {
+        let (server, auth) = (&server, &auth);
+        match service {
+            Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
+            Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+            Service::Coaching => {
+                let secret = secrets
+                    .survey_secret
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "ATTAIN_SURVEY_SECRET is required for the coaching service: it keeps survey answers anonymous"
+                        )
+                    })?;
+                attain_coaching::serve(
+                    pool,
+                    &peers.org_url,
+                    secret.as_bytes(),
+                    server,
+                    auth,
+                    incoming,
+                    shutdown,
+                )
+                .await
+            }
+            Service::Hiring => unreachable_service(service),
         }
-        Service::Hiring => unreachable_service(service),
-    }
+    })
+    .await
 }
 
 fn unreachable_service(service: Service) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! Settings shared by every service, from flags or `ATTAIN_*` environment variables (clap shows
 //! both in `--help`). Each is checked at start, and a bad one fails with its name.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::bail;
 
@@ -53,6 +53,10 @@ pub struct ServerArgs {
     /// On SIGTERM, how long in-flight calls may take to finish before the server stops anyway.
     #[arg(long, env = "ATTAIN_SHUTDOWN_GRACE", default_value = "25s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// Where the server records its RPC metrics; none when the process has no admin port.
+    #[arg(skip)]
+    pub metrics: Option<std::sync::Arc<crate::rpc_metrics::ServiceMetrics>>,
 }
 
 impl Default for ServerArgs {
@@ -62,6 +66,7 @@ impl Default for ServerArgs {
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 512,
             shutdown_grace: Duration::from_secs(25),
+            metrics: None,
         }
     }
 }
@@ -78,6 +83,35 @@ impl ServerArgs {
             bail!("ATTAIN_CONCURRENCY_LIMIT must be at least 1");
         }
         Ok(())
+    }
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AdminArgs {
+    /// Address of the admin HTTP server (/healthz, /readyz, /metrics); defaults to the gRPC
+    /// address with the port + 1000 (metrics 51051, scorecard 51052, …).
+    #[arg(long, env = "ATTAIN_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+}
+
+impl AdminArgs {
+    /// The admin address for a gRPC server on `grpc`.
+    pub fn address(&self, grpc: SocketAddr) -> anyhow::Result<SocketAddr> {
+        match self.admin_listen {
+            Some(addr) => Ok(addr),
+            None => admin_address(grpc),
+        }
+    }
+}
+
+/// The default admin address beside a gRPC address: same host, port + 1000.
+pub fn admin_address(grpc: SocketAddr) -> anyhow::Result<SocketAddr> {
+    match grpc.port().checked_add(1000) {
+        Some(port) if grpc.port() != 0 => Ok(SocketAddr::new(grpc.ip(), port)),
+        _ => bail!(
+            "no default admin port for gRPC port {}: set ATTAIN_ADMIN_LISTEN",
+            grpc.port()
+        ),
     }
 }
 
@@ -118,4 +152,24 @@ pub struct LogArgs {
     /// Log filter, e.g. "info" or "info,attain_scorecard=debug".
     #[arg(long, env = "ATTAIN_LOG", default_value = "info", global = true)]
     pub log: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_port_defaults_to_the_grpc_port_plus_1000() {
+        let grpc: SocketAddr = "0.0.0.0:50052".parse().expect("addr");
+        assert_eq!(
+            AdminArgs::default().address(grpc).expect("default").to_string(),
+            "0.0.0.0:51052"
+        );
+        let set = AdminArgs {
+            admin_listen: Some("127.0.0.1:9000".parse().expect("addr")),
+        };
+        assert_eq!(set.address(grpc).expect("set").port(), 9000);
+        assert!(admin_address("0.0.0.0:65000".parse().expect("addr")).is_err());
+        assert!(admin_address("0.0.0.0:0".parse().expect("addr")).is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! What every Attain service shares: configuration, logging, the gRPC server, authentication,
 //! errors and the database.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod convert;
@@ -12,6 +13,7 @@ pub mod limits;
 pub mod local_pg;
 pub mod paging;
 pub mod peer;
+pub mod rpc_metrics;
 pub mod server;
 pub mod telemetry;
 

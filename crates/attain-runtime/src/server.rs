@@ -19,6 +19,7 @@ use crate::{
     config::ServerArgs,
     deadline::DeadlineLayer,
     limits::MessageLimitLayer,
+    rpc_metrics::RpcMetricsLayer,
 };
 
 /// A gRPC server being assembled from one or more services.
@@ -91,7 +92,10 @@ impl GrpcServer {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
 
+        // Outermost, so that shed, timed-out and refused calls are counted too.
+        let metrics = self.args.metrics.clone().map(RpcMetricsLayer::new);
         let layers = ServiceBuilder::new()
+            .option_layer(metrics)
             .load_shed()
             .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
             .layer(DeadlineLayer::new(self.args.request_timeout, self.long_running.clone()))

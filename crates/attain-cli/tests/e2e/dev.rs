@@ -8,10 +8,17 @@ use crate::{attain, buf, buf_curl, free_port, read_until, spawn};
 #[test]
 fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dev-{}", std::process::id()));
-    // Metrics listens one port below scorecard: find a pair that is free.
+    // Metrics listens one port below scorecard, and every service's admin port is 1000 above
+    // its gRPC port: find ports that are all free.
     let scorecard_port = loop {
         let port = free_port();
-        if port > 1025 && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok() {
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if port > 1025
+            && port < 60000
+            && [port - 1, port + 1, port + 999, port + 1000, port + 1001]
+                .into_iter()
+                .all(free)
+        {
             break port;
         }
     };
@@ -103,6 +110,54 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
         "{methods}"
     );
 
+    // Each service's admin port: ready, and its metrics counted the calls above.
+    let scorecard_admin = format!("127.0.0.1:{}", scorecard_port + 1000);
+    let metrics_admin = format!("127.0.0.1:{}", scorecard_port + 999);
+    assert!(
+        banner.contains(&format!("http://{scorecard_admin}/metrics")),
+        "{banner}"
+    );
+    assert_eq!(http_get(&scorecard_admin, "/healthz").0, 200);
+    assert_eq!(http_get(&metrics_admin, "/readyz"), (200, "ready\n".to_string()));
+    let (status, text) = http_get(&metrics_admin, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        text.contains(
+            r#"grpc_server_handled_total{grpc_service="attain.metrics.v1.MetricsService",grpc_method="IngestEvents",grpc_code="OK"} 1"#
+        ),
+        "{text}"
+    );
+    let (_, text) = http_get(&scorecard_admin, "/metrics");
+    assert!(
+        text.contains(
+            r#"grpc_server_started_total{grpc_service="attain.org.v1.OrgService",grpc_method="CreateTeam"} 1"#
+        ),
+        "{text}"
+    );
+
     dev.terminate();
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// GET over HTTP/1.1: the status code and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the admin port");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

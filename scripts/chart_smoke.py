@@ -1,0 +1,520 @@
+"""Chart-to-process smoke test: runs rendered Helm manifests as local processes of the real
+`attain` binary, to prove that the chart and the binary agree.
+
+From the rendered manifests it takes the migration Job and every Deployment, and runs each
+container's command, args and env against a private PostgreSQL, changing only what cannot be
+the same outside a cluster: the image's `attain` becomes the built binary, secret references
+become local values, Service DNS names and container ports become loopback ports (each pod gets
+its own, as it would get its own network namespace). Then it asks every probe exactly as the
+manifest defines it, makes calls that cross services, and stops the pods as Kubernetes would.
+
+Usage: chart_smoke.py --binary PATH --manifests RENDERED.yaml --setup SQL
+                      --secret NAME/KEY=VALUE ...   ({db} in a value: the database host:port)
+       chart_smoke.py --manifests RENDERED.yaml --static-only
+"""
+
+import argparse
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import grpc
+import yaml
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+SUPERUSER, SUPERUSER_PASSWORD = "attain_admin", "smoke-superuser-password"
+
+
+class Failure(Exception):
+    """A mismatch between the chart and the binary."""
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def unprivileged():
+    """uid/gid for processes that must not run as root (PostgreSQL, and the pods' runAsUser)."""
+    return os.geteuid() == 0
+
+
+class Postgres:
+    """A throwaway cluster on a loopback port with password authentication."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "pg")
+        os.makedirs(self.dir)
+        self.port = free_port()
+        user = None
+        if unprivileged():
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+            user = "postgres"
+        self.user = user
+        pwfile = os.path.join(self.dir, "pw")
+        with open(pwfile, "w") as f:
+            f.write(SUPERUSER_PASSWORD)
+        if user:
+            shutil.chown(pwfile, user)
+        data = os.path.join(self.dir, "data")
+        run([self.bin("initdb"), "-D", data, "-U", SUPERUSER, "--pwfile", pwfile, "-A", "scram-sha-256",
+             "-E", "UTF8", "--no-locale", "--no-sync"], user=user)
+        log = open(os.path.join(workdir, "postgres.log"), "w")
+        self.proc = subprocess.Popen(
+            [self.bin("postgres"), "-D", data, "-p", str(self.port), "-c", "listen_addresses=127.0.0.1",
+             "-c", "unix_socket_directories=", "-c", "fsync=off"],
+            user=user, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                check(self.proc.poll() is None, "PostgreSQL exited at start (see postgres.log)")
+                check(time.time() < deadline, "PostgreSQL did not start within 30 s")
+                time.sleep(0.1)
+        time.sleep(0.3)
+
+    @staticmethod
+    def bin(name):
+        found = shutil.which(name)
+        if found:
+            return found
+        for version in sorted(os.listdir("/usr/lib/postgresql"), reverse=True):
+            path = f"/usr/lib/postgresql/{version}/bin/{name}"
+            if os.path.exists(path):
+                return path
+        raise Failure(f"PostgreSQL's {name} is not installed")
+
+    def url(self, user=SUPERUSER, password=SUPERUSER_PASSWORD, database="postgres"):
+        return f"postgres://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
+    def sql(self, statements, database="postgres"):
+        env = dict(os.environ, PGPASSWORD=SUPERUSER_PASSWORD)
+        run([self.bin("psql"), "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-p", str(self.port),
+             "-U", SUPERUSER, "-d", database, "-c", statements], env=env)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=30)
+
+
+def run(cmd, **kwargs):
+    out = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if out.returncode != 0:
+        raise Failure(f"{' '.join(cmd[:3])}… exited {out.returncode}:\n{out.stderr}{out.stdout}")
+    return out.stdout
+
+
+class Manifests:
+    def __init__(self, path):
+        with open(path) as f:
+            self.docs = [d for d in yaml.safe_load_all(f) if d]
+
+    def of(self, kind):
+        return [d for d in self.docs if d["kind"] == kind]
+
+    def by_name(self, kind, name):
+        found = [d for d in self.of(kind) if d["metadata"]["name"] == name]
+        check(len(found) == 1, f"expected one {kind} named {name}, found {len(found)}")
+        return found[0]
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def static_checks(m):
+    """What a cluster would only show at run time: selectors, named ports, references."""
+    deployments = m.of("Deployment")
+    check(deployments, "no Deployment rendered")
+    for d in deployments:
+        name, spec = d["metadata"]["name"], d["spec"]
+        pod_labels = spec["template"]["metadata"]["labels"]
+        check(matches(spec["selector"]["matchLabels"], pod_labels), f"{name}: selector misses its pods")
+        pod = spec["template"]["spec"]
+        check(pod["securityContext"].get("runAsNonRoot") is True, f"{name}: pods may run as root")
+        check(pod["securityContext"].get("seccompProfile", {}).get("type") == "RuntimeDefault",
+              f"{name}: no RuntimeDefault seccomp profile")
+        for c in pod["containers"]:
+            sc = c["securityContext"]
+            check(sc.get("readOnlyRootFilesystem") and sc.get("allowPrivilegeEscalation") is False
+                  and sc.get("capabilities", {}).get("drop") == ["ALL"], f"{name}: weak container securityContext")
+            check(c.get("resources", {}).get("requests"), f"{name}: no resource requests")
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                check(probe in c, f"{name}: no {probe}")
+                container_port(c, probe_port(c[probe]))
+        services = [s for s in m.of("Service") if matches(s["spec"]["selector"], pod_labels)]
+        check(len(services) == 1, f"{name}: {len(services)} Services select its pods, expected 1")
+        for port in services[0]["spec"]["ports"]:
+            container_port(pod["containers"][0], port["targetPort"])
+        for kind in ("PodDisruptionBudget",):
+            check(any(matches(p["spec"]["selector"]["matchLabels"], pod_labels) for p in m.of(kind)),
+                  f"{name}: no {kind}")
+    for hpa in m.of("HorizontalPodAutoscaler"):
+        target = m.by_name("Deployment", hpa["spec"]["scaleTargetRef"]["name"])
+        check("replicas" not in target["spec"], f"{target['metadata']['name']}: replicas fight the HPA")
+    for sm in m.of("ServiceMonitor"):
+        svc = [s for s in m.of("Service") if matches(sm["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])]
+        check(len(svc) == 1, f"ServiceMonitor {sm['metadata']['name']} selects {len(svc)} Services")
+        names = {p["name"] for p in svc[0]["spec"]["ports"]}
+        for ep in sm["spec"]["endpoints"]:
+            check(ep["port"] in names, f"ServiceMonitor {sm['metadata']['name']}: no port {ep['port']}")
+    for np in m.of("NetworkPolicy"):
+        selected = [d for d in deployments
+                    if matches(np["spec"]["podSelector"]["matchLabels"], d["spec"]["template"]["metadata"]["labels"])]
+        check(len(selected) == 1, f"NetworkPolicy {np['metadata']['name']} selects {len(selected)} Deployments")
+    network_policies_follow_calls(m)
+    unknown = {d["kind"] for d in m.docs} - {
+        "Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler",
+        "ServiceMonitor", "NetworkPolicy", "Job"}
+    check(not unknown, f"kinds this test does not know: {unknown}")
+
+
+def network_policies_follow_calls(m):
+    """Each service's egress admits exactly the release's services its env says it calls."""
+    deployments = m.of("Deployment")
+    for np in m.of("NetworkPolicy"):
+        (d,) = [d for d in deployments
+                if matches(np["spec"]["podSelector"]["matchLabels"], d["spec"]["template"]["metadata"]["labels"])]
+        name, c = d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]
+        calls = set()
+        for e in c.get("env", []):
+            target = re.match(r"^https?://([a-z0-9-]+):(\d+)$", str(e.get("value", "")))
+            if target:
+                svc = m.by_name("Service", target.group(1))
+                (peer,) = [p for p in deployments if matches(svc["spec"]["selector"], p["spec"]["template"]["metadata"]["labels"])]
+                (port,) = [p["targetPort"] for p in svc["spec"]["ports"] if p["port"] == int(target.group(2))]
+                calls.add((peer["metadata"]["name"], container_port(peer["spec"]["template"]["spec"]["containers"][0], port)))
+        allowed = set()
+        for rule in np["spec"]["egress"]:
+            for to in rule.get("to", []):
+                selector = to.get("podSelector", {}).get("matchLabels")
+                if not selector or "namespaceSelector" in to:
+                    continue
+                for peer in deployments:
+                    if matches(selector, peer["spec"]["template"]["metadata"]["labels"]):
+                        allowed |= {(peer["metadata"]["name"], p["port"]) for p in rule.get("ports", [])}
+        check(calls == allowed, f"{name}: NetworkPolicy lets it reach {sorted(allowed)}, its env calls {sorted(calls)}")
+
+
+def probe_port(probe):
+    if "grpc" in probe:
+        return probe["grpc"]["port"]
+    return probe["httpGet"]["port"]
+
+
+def container_port(container, port):
+    """A container port by number or name, as the kubelet resolves it."""
+    for p in container.get("ports", []):
+        if port in (p["containerPort"], p.get("name")):
+            return p["containerPort"]
+    raise Failure(f"container {container['name']} has no port {port!r}")
+
+
+class Pods:
+    """Runs containers as local processes, each with loopback ports of its own."""
+
+    def __init__(self, m, binary, secrets, workdir):
+        self.m, self.binary, self.secrets, self.workdir = m, binary, secrets, workdir
+        self.ports = {}  # (deployment, containerPort) -> local port
+        self.dns = {}  # "service-name:port" -> "127.0.0.1:local"
+        self.procs = []
+        for d in m.of("Deployment"):
+            c = d["spec"]["template"]["spec"]["containers"][0]
+            for p in c["ports"]:
+                self.ports[(d["metadata"]["name"], p["containerPort"])] = free_port()
+        for s in m.of("Service"):
+            pod_labels = None
+            for d in m.of("Deployment"):
+                if matches(s["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"]):
+                    pod_labels, c = d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]
+            if pod_labels is None:
+                continue
+            for p in s["spec"]["ports"]:
+                local = self.ports[(pod_labels, container_port(c, p["targetPort"]))]
+                self.dns[f"{s['metadata']['name']}:{p['port']}"] = f"127.0.0.1:{local}"
+
+    def env(self, owner, container):
+        env = {}
+        for e in container.get("env", []):
+            if "value" in e:
+                value = str(e["value"])
+            else:
+                ref = e["valueFrom"]["secretKeyRef"]
+                key = f"{ref['name']}/{ref['key']}"
+                check(key in self.secrets, f"{owner}: env {e['name']} needs secret {key}, which is not given")
+                value = self.secrets[key]
+            env[e["name"]] = self.localize(owner, value)
+        return env
+
+    def localize(self, owner, value):
+        """Cluster addresses in a value → the loopback ports that stand for them."""
+        def listen(match):
+            port = int(match.group(1))
+            check((owner, port) in self.ports, f"{owner} listens on {port}, which is not a container port")
+            return f"127.0.0.1:{self.ports[(owner, port)]}"
+        value = re.sub(r"^0\.0\.0\.0:(\d+)$", listen, value)
+        def peer(match):
+            check(match.group(2) in self.dns, f"{owner}: {match.group(2)} is no Service port of this release")
+            return match.group(1) + self.dns[match.group(2)]
+        return re.sub(r"^(https?://)([a-z0-9-]+:\d+)$", peer, value)
+
+    def command(self, container):
+        cmd = list(container.get("command") or []) + list(container.get("args") or [])
+        check(cmd and cmd[0] == "attain", f"{container['name']}: command {cmd} does not run attain")
+        return [self.binary] + cmd[1:]
+
+    def run_job(self, job):
+        pod = job["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        env = self.env(job["metadata"]["name"], c)
+        print(f"  job {job['metadata']['name']}: {' '.join(self.command(c)[1:])}")
+        run(self.command(c), env=env, timeout=job["spec"].get("activeDeadlineSeconds", 600), **self.user(pod))
+        return env
+
+    def user(self, pod):
+        """The pod's runAsUser, when we may switch to it."""
+        sc = pod.get("securityContext", {})
+        if unprivileged() and "runAsUser" in sc:
+            return {"user": sc["runAsUser"], "group": sc.get("runAsGroup", sc["runAsUser"])}
+        return {}
+
+    def start(self, d):
+        name = d["metadata"]["name"]
+        pod = d["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        log = open(os.path.join(self.workdir, f"{name}.log"), "w")
+        # The container's environment only: what the manifest does not say, the pod lacks.
+        proc = subprocess.Popen(self.command(c), env=self.env(name, c), stdout=log, stderr=subprocess.STDOUT,
+                                cwd="/", **self.user(pod))
+        self.procs.append((name, proc, pod))
+        return proc
+
+    def local(self, deployment, container, port):
+        return self.ports[(deployment, container_port(container, port))]
+
+    def stop_all(self):
+        """SIGTERM, then the grace period, as the kubelet does; a pod must stop cleanly in it."""
+        errors = []
+        for name, proc, _ in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc, pod in self.procs:
+            grace = pod.get("terminationGracePeriodSeconds", 30)
+            try:
+                code = proc.wait(timeout=grace)
+                if code != 0:
+                    errors.append(f"{name} exited {code} on SIGTERM")
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                errors.append(f"{name} did not stop within terminationGracePeriodSeconds={grace}")
+        return errors
+
+
+def ask_probe(probe, port):
+    """One probe attempt as the kubelet makes it: True on success."""
+    timeout = probe.get("timeoutSeconds", 1)
+    if "grpc" in probe:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            try:
+                reply = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=probe["grpc"].get("service", "")), timeout=timeout)
+            except grpc.RpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+    http = probe["httpGet"]
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{http['path']}", timeout=timeout) as r:
+            return 200 <= r.status < 400
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_probe(pods, d, proc, kind):
+    name = d["metadata"]["name"]
+    c = d["spec"]["template"]["spec"]["containers"][0]
+    probe = c[kind]
+    port = pods.local(name, c, probe_port(probe))
+    attempts = probe.get("failureThreshold", 3) if kind == "startupProbe" else 30
+    for _ in range(attempts):
+        check(proc.poll() is None, f"{name} exited with {proc.returncode} (see its log)")
+        if ask_probe(probe, port):
+            what = probe.get("grpc") or probe.get("httpGet")
+            print(f"  {name}: {kind} {'grpc' if 'grpc' in probe else 'httpGet'} {what} ok")
+            return
+        time.sleep(probe.get("periodSeconds", 10) if kind == "startupProbe" else 0.5)
+    raise Failure(f"{name}: {kind} {probe} never succeeded")
+
+
+def call(port, method, key, request=b""):
+    """A unary call with an empty (all-default) request message; the raw response bytes."""
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        return stub(request, metadata=[("authorization", f"Bearer {key}")], timeout=10)
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        return r.read().decode()
+
+
+def first_tenant(pods, notes_path):
+    """Creates the first tenant and admin key exactly as NOTES.txt tells the operator to."""
+    with open(notes_path) as f:
+        notes = f.read()
+    overrides = re.search(r"--overrides='(\{.*\})'", notes)
+    check(overrides, "NOTES.txt shows no kubectl run --overrides for the first tenant")
+    container = json.loads(overrides.group(1))["spec"]["containers"][0]
+    env = pods.env("NOTES.txt", container)
+    tenant = run([pods.binary] + container["args"], env=env).strip()
+    check(re.fullmatch(r"[0-9a-f-]{36}", tenant), f"the NOTES' tenant command printed {tenant!r}, not an id")
+    key_args = re.search(r"the same with args (\[.*\])", notes)
+    check(key_args, "NOTES.txt does not say how to create the admin key")
+    args = [tenant if a == "<tenant id>" else a for a in json.loads(key_args.group(1))]
+    key = run([pods.binary] + args, env=env).strip()
+    check(key.startswith("attain_"), "the NOTES' key command printed no API key")
+    print("  first tenant and admin key made with the commands NOTES.txt shows: ok")
+    return key
+
+
+def cross_service_calls(m, pods, notes_path):
+    """A tenant and key made as NOTES.txt says, then calls that need a second service."""
+    key = first_tenant(pods, notes_path)
+    deployments = {d["metadata"]["name"].rsplit("-", 1)[1]: d for d in m.of("Deployment")}
+    grpc_port = lambda svc: pods.local(deployments[svc]["metadata"]["name"],
+                                       deployments[svc]["spec"]["template"]["spec"]["containers"][0], "grpc")
+    admin_port = lambda svc: pods.local(deployments[svc]["metadata"]["name"],
+                                        deployments[svc]["spec"]["template"]["spec"]["containers"][0], "admin")
+
+    reply = call(grpc_port("scorecard"), "/attain.org.v1.OrgService/GetTenant", key)
+    check(b"Acme Sales" in reply, "scorecard GetTenant did not return the tenant NOTES.txt created")
+    # The metrics service checks the key with the scorecard service (ATTAIN_ORG_URL).
+    reply = call(grpc_port("metrics"), "/attain.metrics.v1.MetricsService/ListMetrics", key)
+    check(len(reply) > 0, "metrics ListMetrics returned no built-in metrics")
+    try:
+        call(grpc_port("metrics"), "/attain.metrics.v1.MetricsService/ListMetrics", key[:-4] + "AAAA")
+        raise Failure("metrics accepted a wrong API key")
+    except grpc.RpcError as e:
+        check(e.code() == grpc.StatusCode.UNAUTHENTICATED, f"a wrong key gave {e.code()}, not UNAUTHENTICATED")
+    print("  metrics → scorecard: ListMetrics with the key the scorecard service verified: ok")
+    # The other direction: a scorecard needs the metrics service's totals (ATTAIN_METRICS_URL).
+    # The CLI's own clients fill a small demo org and ask for one scorecard.
+    client_env = {"ATTAIN_API_KEY": key, "ATTAIN_LOG": "warn",
+                  "ATTAIN_ORG_URL": f"http://127.0.0.1:{grpc_port('scorecard')}",
+                  "ATTAIN_METRICS_URL": f"http://127.0.0.1:{grpc_port('metrics')}"}
+    if "coaching" in deployments:
+        client_env["ATTAIN_COACHING_URL"] = f"http://127.0.0.1:{grpc_port('coaching')}"
+    run([pods.binary, "demo", "seed", "--days", "3"], env=client_env, timeout=120)
+    card = run([pods.binary, "scorecard", "Ana Lopez", "--period", "month"], env=client_env, timeout=60)
+    check("Ana Lopez" in card and "Calls" in card, f"no scorecard for Ana Lopez:\n{card}")
+    print("  scorecard → metrics: attain demo seed, then Ana Lopez's scorecard: ok")
+    # After the demo: the coaching service caches what a caller may see of the directory for
+    # 30 s, so asking it before the demo org existed would hide the new people from the demo.
+    if "coaching" in deployments:
+        call(grpc_port("coaching"), "/attain.coaching.v1.CoachingService/ListSessions", key)
+        print("  coaching → scorecard: ListSessions: ok")
+
+    text = scrape(admin_port("metrics"))
+    handled = r'grpc_server_handled_total\{grpc_service="attain.metrics.v1.MetricsService",grpc_method="ListMetrics",'
+    check(re.search(handled + r'grpc_code="OK"\} [1-9]', text)
+          and re.search(handled + r'grpc_code="UNAUTHENTICATED"\} 1\n', text),
+          f"metrics /metrics does not count the calls:\n{text}")
+    check(re.search(r'grpc_server_handled_total\{grpc_service="attain.metrics.v1.MetricsService",'
+                    r'grpc_method="GetTotals",grpc_code="OK"\} [1-9]', text),
+          "the metrics service's /metrics shows no GetTotals call from the scorecard service")
+    text = scrape(admin_port("scorecard"))
+    check(re.search(r'grpc_server_handled_total\{grpc_service="attain.org.v1.CredentialService",'
+                    r'grpc_method="VerifyApiKey",grpc_code="OK"\} [1-9]', text),
+          "the scorecard service's /metrics shows no VerifyApiKey call from the metrics service")
+    print("  /metrics on both admin ports counted the calls")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary")
+    ap.add_argument("--manifests", required=True)
+    ap.add_argument("--setup", default="", help="SQL a DBA runs before installing (roles, grants)")
+    ap.add_argument("--after-migrate", default="", help="SQL a DBA runs after the migration hook")
+    ap.add_argument("--secret", action="append", default=[], help="NAME/KEY=VALUE")
+    ap.add_argument("--notes", help="the release's NOTES.txt, as helm install prints it")
+    ap.add_argument("--static-only", action="store_true", help="only the checks that need no process")
+    args = ap.parse_args()
+
+    m = Manifests(args.manifests)
+    static_checks(m)
+    print(f"  static checks of {len(m.docs)} objects: selectors, named ports, probes, security contexts, network policies ok")
+    if args.static_only:
+        return
+    jobs = [j for j in m.of("Job") if "pre-install" in j["metadata"].get("annotations", {}).get("helm.sh/hook", "")]
+    check(len(jobs) == 1, f"expected one pre-install migration Job, found {len(jobs)}")
+    check("pre-upgrade" in jobs[0]["metadata"]["annotations"]["helm.sh/hook"], "migration Job is not pre-upgrade")
+
+    check(args.binary and args.notes, "--binary and --notes are required to run the manifests")
+    workdir = tempfile.mkdtemp(prefix="attain-chart-smoke-")
+    os.chmod(workdir, 0o755)
+    # A copy the pods' unprivileged user can execute wherever the build tree is.
+    binary = os.path.join(workdir, "attain")
+    shutil.copy(args.binary, binary)
+    os.chmod(binary, 0o755)
+    pg = Postgres(workdir)
+    pods = None
+    ok = False
+    try:
+        pg.sql("CREATE DATABASE attain")
+        if args.setup:
+            pg.sql(args.setup, database="attain")
+        secrets = {}
+        for s in args.secret:
+            k, v = s.split("=", 1)
+            secrets[k] = v.replace("{db}", f"127.0.0.1:{pg.port}")
+        pods = Pods(m, binary, secrets, workdir)
+        pods.run_job(jobs[0])
+        if args.after_migrate:
+            pg.sql(args.after_migrate, database="attain")
+        started = [(d, pods.start(d)) for d in m.of("Deployment")]
+        for d, proc in started:
+            for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+                wait_probe(pods, d, proc, kind)
+        cross_service_calls(m, pods, args.notes)
+        errors = pods.stop_all()
+        check(not errors, "; ".join(errors))
+        print(f"  {len(started)} Deployments stopped cleanly on SIGTERM")
+        ok = True
+    finally:
+        if pods and not ok:
+            pods.stop_all()
+            for name, _, _ in pods.procs:
+                with open(os.path.join(workdir, f"{name}.log")) as f:
+                    print(f"---- {name} log ----\n{f.read()[-4000:]}", file=sys.stderr)
+        pg.stop()
+        if ok:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"kept {workdir} for inspection", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Failure as e:
+        print(f"chart smoke test FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
