@@ -66,6 +66,21 @@ impl Peers {
         self.directory.visible_people(caller, credential).await
     }
 
+    /// Everyone the caller may see, asked afresh when the cached answer lacks one of `named`.
+    pub async fn visible_naming(
+        &self,
+        caller: &Caller,
+        credential: &str,
+        named: &[Uuid],
+    ) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        self.directory.visible_people_naming(caller, credential, named).await
+    }
+
+    /// Everyone the caller may see, asked of the directory now.
+    pub async fn fresh_visible(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        self.directory.fresh_visible_people(caller, credential).await
+    }
+
     /// A person the caller may see; `None` when there is none.
     pub async fn person(&self, credential: &str, id: Uuid) -> Result<Option<Person>, ApiError> {
         let request = on_behalf(

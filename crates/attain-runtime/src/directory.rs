@@ -172,16 +172,40 @@ impl Directory {
         Ok(out)
     }
 
-    /// Everyone the caller may see.
+    /// Everyone the caller may see, as cached for a few seconds.
     pub async fn visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
-        let key = if caller.role.sees_whole_tenant() {
+        self.visible_people_naming(caller, credential, &[]).await
+    }
+
+    /// Everyone the caller may see, asked afresh when the cached answer lacks one of `named`:
+    /// a person created (or moved into the caller's teams) a moment ago must be usable at once,
+    /// not after the cache expires; a forged id costs one extra directory call.
+    pub async fn visible_people_naming(
+        &self,
+        caller: &Caller,
+        credential: &str,
+        named: &[Uuid],
+    ) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        let key = self.visible_key(caller, credential);
+        if let Some(people) = self.visible.get(&key)
+            && named.iter().all(|id| people.contains(id))
+        {
+            return Ok(people);
+        }
+        self.fresh_visible_people(caller, credential).await
+    }
+
+    fn visible_key(&self, caller: &Caller, credential: &str) -> [u8; 32] {
+        if caller.role.sees_whole_tenant() {
             digest(&format!("tenant:{}", caller.tenant_id))
         } else {
             digest(credential)
-        };
-        if let Some(people) = self.visible.get(&key) {
-            return Ok(people);
         }
+    }
+
+    /// Everyone the caller may see, asked of the directory now.
+    pub async fn fresh_visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        let key = self.visible_key(caller, credential);
         let request = ResolvePeopleRequest {
             all_visible: true,
             ..Default::default()

@@ -14,6 +14,11 @@ use crate::{peers::Peers, store::sessions::SessionRecord};
 pub struct View {
     pub caller: Caller,
     pub visible: Arc<Vec<Uuid>>,
+    peers: Arc<Peers>,
+    credential: String,
+    /// The directory's answer asked afresh, once, when a person the call names is not in the
+    /// cached one: someone created a moment ago must be usable at once.
+    fresh: tokio::sync::OnceCell<Arc<Vec<Uuid>>>,
 }
 
 impl View {
@@ -21,10 +26,30 @@ impl View {
         Self::of_peers(&api.peers, caller, credential).await
     }
 
-    pub async fn of_peers(peers: &Peers, caller: &Caller, credential: &str) -> ApiResult<View> {
+    /// The view for a call that names people by id (the texts as given; bad ones are left to
+    /// the field checks): asked afresh if the cached one lacks any of them, so that someone
+    /// created a moment ago can be coached at once.
+    pub async fn naming<'a>(
+        peers: &Arc<Peers>,
+        caller: &Caller,
+        credential: &str,
+        named: impl IntoIterator<Item = &'a String>,
+    ) -> ApiResult<View> {
+        let ids: Vec<Uuid> = named.into_iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+        let mut view = Self::of_peers(peers, caller, credential).await?;
+        if !ids.iter().all(|id| view.sees(*id)) {
+            view.visible = peers.visible_naming(caller, credential, &ids).await?;
+        }
+        Ok(view)
+    }
+
+    pub async fn of_peers(peers: &Arc<Peers>, caller: &Caller, credential: &str) -> ApiResult<View> {
         Ok(View {
             caller: caller.clone(),
             visible: peers.visible(caller, credential).await?,
+            peers: peers.clone(),
+            credential: credential.to_string(),
+            fresh: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -32,13 +57,21 @@ impl View {
         self.caller.person_id
     }
 
+    /// Whether the caller sees `person`, by the directory's cached answer (for filtering lists).
     pub fn sees(&self, person: Uuid) -> bool {
         self.me() == Some(person) || self.visible.contains(&person)
     }
 
     /// NOT_FOUND unless the caller may see `person` (other tenants' people look the same).
-    pub fn see(&self, person: Uuid) -> ApiResult<()> {
+    pub async fn see(&self, person: Uuid) -> ApiResult<()> {
         if self.sees(person) {
+            return Ok(());
+        }
+        let fresh = self
+            .fresh
+            .get_or_try_init(|| self.peers.fresh_visible(&self.caller, &self.credential))
+            .await?;
+        if fresh.contains(&person) {
             Ok(())
         } else {
             Err(ApiError::not_found(format!("person {person}")))
@@ -47,9 +80,9 @@ impl View {
 
     /// Ok when the caller may plan and record coaching for `person`: ADMIN for anyone, a MANAGER
     /// for the people they see other than themself.
-    pub fn manage(&self, person: Uuid, action: &str) -> ApiResult<()> {
+    pub async fn manage(&self, person: Uuid, action: &str) -> ApiResult<()> {
         self.caller.require(&[AccessRole::Admin, AccessRole::Manager], action)?;
-        self.see(person)?;
+        self.see(person).await?;
         if self.caller.role == AccessRole::Manager && self.me() == Some(person) {
             return Err(ApiError::PermissionDenied(format!(
                 "a manager may not {action} for themself"

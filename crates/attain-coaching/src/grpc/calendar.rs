@@ -120,8 +120,14 @@ pub async fn create_cadence(
     req: pb::CreateCadenceRequest,
 ) -> ApiResult<pb::CreateCadenceResponse> {
     caller.require(&[AccessRole::Admin, AccessRole::Manager], "create coaching cadences")?;
-    let view = View::of(api, caller, credential).await?;
     let c = req.cadence.unwrap_or_default();
+    let view = View::naming(
+        &api.peers,
+        caller,
+        credential,
+        [&c.coach_id].into_iter().chain(&c.coachee_ids),
+    )
+    .await?;
     let mut v = Violations::new();
     let kind = cv::kind(c.kind);
     if kind.is_none() {
@@ -318,7 +324,7 @@ pub async fn calendar(
     let view = View::of(api, caller, credential).await?;
     let scope = match scope {
         (true, coach) => {
-            view.see(coach)?;
+            view.see(coach).await?;
             Scope::Coach(coach)
         }
         (false, team) => {

@@ -77,7 +77,7 @@ pub async fn kpis(
     let tenant = caller.tenant_id;
     // The reps in scope: a team subtree's sellers, or the people a coach coaches.
     let team_reps: Option<Vec<Uuid>> = if is_coach {
-        view.see(id)?;
+        view.see(id).await?;
         None
     } else {
         Some(

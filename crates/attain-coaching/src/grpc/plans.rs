@@ -209,7 +209,7 @@ pub async fn set_development(
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
     let view = View::of(api, caller, credential).await?;
-    view.manage(person, "set development plans")?;
+    view.manage(person, "set development plans").await?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     store::set_development(&mut tx, caller.tenant_id, person, &req.goals).await?;
     tx.commit().await?;
@@ -256,7 +256,7 @@ pub async fn get_development(
     req: pb::GetDevelopmentPlanRequest,
 ) -> ApiResult<pb::GetDevelopmentPlanResponse> {
     let person = required_id("person_id", &req.person_id)?;
-    View::of(api, caller, credential).await?.see(person)?;
+    View::of(api, caller, credential).await?.see(person).await?;
     Ok(pb::GetDevelopmentPlanResponse {
         development_plan: Some(development(api, caller, credential, person).await?),
     })
@@ -269,7 +269,8 @@ pub async fn create_action_plan(
     req: pb::CreateActionPlanRequest,
 ) -> ApiResult<pb::CreateActionPlanResponse> {
     let p = req.action_plan.unwrap_or_default();
-    let view = View::of(api, caller, credential).await?;
+    let named = [&req.person_id].into_iter().chain(p.steps.iter().map(|s| &s.owner_id));
+    let view = View::naming(&api.peers, caller, credential, named).await?;
     let mut v = Violations::new();
     let person = convert::required_id(&mut v, "person_id", &req.person_id);
     if p.title.trim().is_empty() {
@@ -316,7 +317,7 @@ pub async fn create_action_plan(
         (Some(p), Some(s), Some(e)) => (p, s, e),
         _ => return Err(ApiError::invalid("action_plan", "is required")),
     };
-    view.manage(person, "create action plans")?;
+    view.manage(person, "create action plans").await?;
     let tenant = caller.tenant_id;
     {
         let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -448,14 +449,14 @@ pub async fn update_action_plan(
     let id = convert::required_id(&mut v, "action_plan.id", &input.id);
     let expected = convert::parse_etag(&mut v, "action_plan.etag", &input.etag);
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-    let view = View::of(api, caller, credential).await?;
+    let view = View::naming(&api.peers, caller, credential, input.steps.iter().map(|s| &s.owner_id)).await?;
     let id = v
         .clone()
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("action_plan.id", "is required"))?;
     let tenant = caller.tenant_id;
     let mut plan = visible_plan(api, &view, tenant, id, false).await?;
-    view.manage(plan.person_id, "change action plans")?;
+    view.manage(plan.person_id, "change action plans").await?;
     if paths.contains(&"title") {
         if input.title.trim().is_empty() {
             v.add("action_plan.title", "is required");
@@ -556,7 +557,7 @@ pub async fn rate_skill(
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("rating.person_id", "is required"))?;
     let view = View::of(api, caller, credential).await?;
-    view.manage(person, "rate skills")?;
+    view.manage(person, "rate skills").await?;
     let record = RatingRecord {
         person_id: person,
         competency,
@@ -580,7 +581,7 @@ pub async fn list_ratings(
     req: pb::ListSkillRatingsRequest,
 ) -> ApiResult<pb::ListSkillRatingsResponse> {
     let person = required_id("person_id", &req.person_id)?;
-    View::of(api, caller, credential).await?.see(person)?;
+    View::of(api, caller, credential).await?.see(person).await?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let ratings = store::ratings(&mut tx, caller.tenant_id, person, req.history).await?;
     tx.commit().await?;

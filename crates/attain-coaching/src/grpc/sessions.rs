@@ -138,8 +138,9 @@ pub async fn create(
     req: pb::CreateSessionRequest,
 ) -> ApiResult<pb::CreateSessionResponse> {
     caller.require(&[AccessRole::Admin, AccessRole::Manager], "schedule coaching sessions")?;
-    let view = View::of(api, caller, credential).await?;
     let s = req.session.unwrap_or_default();
+    let named = [&s.coach_id].into_iter().chain(&s.coachee_ids).chain(&s.expert_ids);
+    let view = View::naming(&api.peers, caller, credential, named).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let kind = cv::kind(s.kind);
@@ -544,7 +545,7 @@ pub async fn list_items(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let items = if by_owner {
         if !caller.role.sees_whole_tenant() {
-            view.see(id)?;
+            view.see(id).await?;
         }
         store::items_of_owner(&mut tx, tenant, id, req.include_done).await?
     } else {

@@ -40,7 +40,7 @@ pub async fn create_campaign(
     c: pb::Campaign,
 ) -> ApiResult<pb::CreateCampaignResponse> {
     caller.require(&[AccessRole::Admin, AccessRole::Manager], "create survey campaigns")?;
-    let view = View::of_peers(&api.peers, caller, credential).await?;
+    let view = View::naming(&api.peers, caller, credential, [&c.subject_person_id]).await?;
     let mut v = Violations::new();
     check_name(&mut v, "campaign.display_name", &c.display_name);
     let template_id = convert::required_id(&mut v, "campaign.template_id", &c.template_id);

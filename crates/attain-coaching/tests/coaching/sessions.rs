@@ -137,3 +137,27 @@ async fn sessions_update_cancel_and_list_by_period() {
     assert_eq!(june.len(), 1);
     assert_eq!(june[0].id, s.id);
 }
+
+/// The directory's answer of whom a caller sees is cached for a few seconds; someone hired a
+/// moment ago must still be coachable at once, and a made-up id still refused.
+#[tokio::test]
+async fn a_person_created_a_moment_ago_can_be_coached_at_once() {
+    let mut w = world().await;
+    let (maya, ana) = (w.maya.clone(), w.sdrs[0].clone());
+    let start = at(2026, 12, 1, 15, 0);
+    // Fills the cache with the team as it is now.
+    create(&mut w.co, one_on_one(&maya, &ana, start)).await;
+    let team = w.sdr_team.clone();
+    let new_hire = person(&mut w.org, "Gus", org::SalesRole::Sdr, &team).await;
+    let session = create(
+        &mut w.co,
+        one_on_one(&maya, &new_hire, start + chrono::Duration::hours(1)),
+    )
+    .await;
+    assert_eq!(session.coachee_ids, [new_hire.clone()]);
+    let err =
+        w.co.create_session(one_on_one(&maya, &uuid::Uuid::now_v7().to_string(), start))
+            .await
+            .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+}

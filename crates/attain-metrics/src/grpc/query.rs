@@ -109,7 +109,7 @@ async fn people(
     if !v.is_empty() {
         return Ok(Vec::new());
     }
-    let visible = api.directory.visible_people(caller, credential).await?;
+    let visible = api.directory.visible_people_naming(caller, credential, &ids).await?;
     if ids.is_empty() {
         return Ok(visible.to_vec());
     }
