@@ -2,7 +2,7 @@
 //! goals, percent of reps to quota next to team attainment, pipeline coverage, and who is
 //! behind pace on which leading indicator.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use attain_domain::{
     Violations,
@@ -35,8 +35,10 @@ use crate::{
 const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
 const DEFAULT_PIPELINE_METRIC: &str = "pipeline_amount";
 
-/// Per-day actuals: (person, metric) → day → value.
-type Daily = HashMap<(Uuid, String), HashMap<NaiveDate, f64>>;
+/// Per-day actuals: person → metric → day → value. Nested so a lookup borrows the key, and
+/// ordered by day so a week or month is a range read: the KPIs look up every rep's every
+/// leading metric on every working day of the period.
+type Daily = HashMap<Uuid, HashMap<String, BTreeMap<NaiveDate, f64>>>;
 
 fn check_metric(v: &mut Violations, catalog: &Catalog, field: &str, key: &str) {
     match catalog.get(key) {
@@ -58,9 +60,10 @@ fn leading<'a>(context: &'a Context, catalog: &Catalog, m: &Member, sections: &[
 }
 
 fn actual_over(daily: &Daily, person: Uuid, key: &str, range: DateRange) -> f64 {
-    daily.get(&(person, key.to_string())).map_or(0.0, |days| {
-        days.iter().filter(|(d, _)| range.contains(**d)).map(|(_, v)| v).sum()
-    })
+    daily
+        .get(&person)
+        .and_then(|metrics| metrics.get(key))
+        .map_or(0.0, |days| days.range(range.start..=range.end).map(|(_, v)| v).sum())
 }
 
 fn share_to_proto(range: DateRange, s: GoalShare) -> pb::GoalShare {
@@ -124,27 +127,32 @@ pub async fn get(
         start: span.range.start,
         end: span.as_of.min(span.range.end),
     });
-    let daily = fetch_daily(api, credential, &reps, &leading_keys, elapsed).await?;
-    let totals = if reps.is_empty() || elapsed.is_none() {
-        HashMap::new()
-    } else {
+    let quota_totals = async {
+        let Some(to_date) = elapsed.filter(|_| !reps.is_empty()) else {
+            return Ok(HashMap::new());
+        };
         let keys = [quota_key.clone(), pipeline_key.clone()];
-        let to_date = elapsed.unwrap_or(span.range);
         let response = api
             .metrics
             .totals(credential, &reps, &keys, to_date, Grouping::PerPerson)
             .await?;
-        response
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let id = Uuid::parse_str(&r.person_id).ok()?;
-                let values = by_key(&r.values);
-                let get = |k: &str| number(values.get(k).copied()).unwrap_or(0.0);
-                Some((id, (get(&quota_key), get(&pipeline_key))))
-            })
-            .collect::<HashMap<Uuid, (f64, f64)>>()
+        Ok::<_, ApiError>(
+            response
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let id = Uuid::parse_str(&r.person_id).ok()?;
+                    let values = by_key(&r.values);
+                    let get = |k: &str| number(values.get(k).copied()).unwrap_or(0.0);
+                    Some((id, (get(&quota_key), get(&pipeline_key))))
+                })
+                .collect::<HashMap<Uuid, (f64, f64)>>(),
+        )
     };
+    let (daily, totals) = tokio::try_join!(
+        fetch_daily(api, credential, &reps, &leading_keys, elapsed),
+        quota_totals
+    )?;
 
     let k = Kpis {
         context: &context,
@@ -153,7 +161,8 @@ pub async fn get(
         span: &span,
         daily: &daily,
     };
-    let daily_activity_goal: Vec<(DateRange, GoalShare)> = elapsed
+    // Whether each rep (in `context.people` order) met every activity goal, per working day.
+    let met_by_day: Vec<(DateRange, Vec<Option<bool>>)> = elapsed
         .map(|e| {
             e.start
                 .iter_days()
@@ -161,11 +170,15 @@ pub async fn get(
                 .filter(|d| calendar.is_working_day(*d))
                 .map(|d| {
                     let day = DateRange { start: d, end: d };
-                    (day, k.share(&[Section::Activities], day, Granularity::Day))
+                    (day, k.met_each(&[Section::Activities], day, Granularity::Day))
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let daily_activity_goal: Vec<(DateRange, GoalShare)> = met_by_day
+        .iter()
+        .map(|(day, met)| (*day, GoalShare::of(met.iter().copied())))
+        .collect();
     let shares: Vec<GoalShare> = daily_activity_goal.iter().map(|(_, s)| *s).collect();
     let objective = |g: Granularity| -> Vec<pb::GoalShare> {
         calendar
@@ -191,7 +204,7 @@ pub async fn get(
     let mut rep_rows = Vec::new();
     let mut quota_pairs = Vec::new();
     let mut behind: Vec<(String, Vec<(f64, Uuid)>)> = leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-    for m in &context.people {
+    for (i, m) in context.people.iter().enumerate() {
         let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, 0.0));
         let own_line = context
             .template_of(m.person_id)
@@ -224,9 +237,9 @@ pub async fn get(
                 }
             }
         }
-        let days_met = daily_activity_goal
+        let days_met = met_by_day
             .iter()
-            .filter(|(day, _)| k.met(m, &[Section::Activities], *day, Granularity::Day) == Some(true))
+            .filter(|(_, met)| met.get(i).copied().flatten() == Some(true))
             .count();
         rep_rows.push(pb::RepKpis {
             person_id: m.person_id.to_string(),
@@ -305,7 +318,9 @@ async fn fetch_daily(
         for value in &row.values {
             if let Some(x) = number(Some(value)) {
                 daily
-                    .entry((person, value.metric_key.clone()))
+                    .entry(person)
+                    .or_default()
+                    .entry(value.metric_key.clone())
                     .or_default()
                     .insert(day, x);
             }
@@ -338,8 +353,17 @@ impl Kpis<'_> {
         kpi::met_all(&checks)
     }
 
+    /// `met` for each rep, in `context.people` order.
+    fn met_each(&self, sections: &[Section], days: DateRange, g: Granularity) -> Vec<Option<bool>> {
+        self.context
+            .people
+            .iter()
+            .map(|m| self.met(m, sections, days, g))
+            .collect()
+    }
+
     fn share(&self, sections: &[Section], days: DateRange, g: Granularity) -> GoalShare {
         let _ = self.span;
-        GoalShare::of(self.context.people.iter().map(|m| self.met(m, sections, days, g)))
+        GoalShare::of(self.met_each(sections, days, g))
     }
 }
