@@ -17,7 +17,6 @@ use attain_proto::{
     org::v1::{ExternalId, Person, PersonStatus},
 };
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{
@@ -148,7 +147,7 @@ pub async fn hire(
     let (cand, requisition) = load(&mut tx, &view, id, true).await?;
     req_store::complete_hire(&mut tx, tenant, id, person).await?;
     if cand.status != CandidateStatus::Hired.as_str() {
-        store::set_hired(&mut tx, tenant, id, person, Utc::now()).await?;
+        store::set_hired(&mut tx, tenant, id, person, accepted).await?;
     }
     if requisition.status != RequisitionStatus::Filled.as_str() {
         req_store::fill(&mut tx, tenant, requisition.requisition_id, filled, person).await?;
