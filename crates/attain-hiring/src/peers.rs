@@ -8,7 +8,7 @@ use attain_domain::period::DateRange;
 use attain_proto::{
     common::v1::{self as common, period::Kind},
     org::v1::{
-        CreatePersonRequest, GetPersonRequest, GetTeamRequest, ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest,
+        CreatePersonRequest, ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest, ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest,
         Person, RoleChange, Team, org_service_client::OrgServiceClient,
     },
     scorecard::v1::{
@@ -166,21 +166,40 @@ impl Peers {
             .role_changes)
     }
 
-    /// Creates a person in the org directory. `request_id` makes the call idempotent there: the
-    /// same id returns the person created the first time.
-    pub async fn create_person(&self, credential: &str, person: Person, request_id: Uuid) -> Result<Person, ApiError> {
+    /// Creates a person in the org directory, idempotently twice over: `request_id` makes the
+    /// directory return the person created the first time, and should it refuse a replay because
+    /// `external_id` is taken already (it checks that first), the person holding that
+    /// external id is the one created before.
+    pub async fn create_person(
+        &self,
+        credential: &str,
+        person: Person,
+        request_id: Uuid,
+        external_id: ExternalId,
+    ) -> Result<Person, ApiError> {
+        let mut person = person;
+        person.external_ids = vec![external_id.clone()];
         let request = CreatePersonRequest {
             person: Some(person),
             request_id: request_id.to_string(),
         };
-        self.org
-            .clone()
-            .create_person(on_behalf(request, credential)?)
-            .await
-            .map_err(org_error)?
-            .into_inner()
-            .person
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the org directory returned no person")))
+        let created = match self.org.clone().create_person(on_behalf(request, credential)?).await {
+            Ok(r) => r.into_inner().person,
+            Err(s) if s.code() == tonic::Code::AlreadyExists => {
+                let request = FindPersonByExternalIdRequest {
+                    external_id: Some(external_id),
+                };
+                self.org
+                    .clone()
+                    .find_person_by_external_id(on_behalf(request, credential)?)
+                    .await
+                    .map_err(org_error)?
+                    .into_inner()
+                    .person
+            }
+            Err(s) => return Err(org_error(s)),
+        };
+        created.ok_or_else(|| ApiError::internal(anyhow::anyhow!("the org directory returned no person")))
     }
 
     /// Puts a person on a ramp; assigning the same ramp again changes nothing, so it is safe to

@@ -5,7 +5,9 @@
 //! directory, and every attempt sends that same id as CreatePerson's `request_id`, which the
 //! directory answers with the person it created the first time. So a retry after any failure (the
 //! directory down, the reply lost, this service restarted) finishes the same hire, and two
-//! concurrent attempts share one record and get one person.
+//! concurrent attempts share one record and get one person. The person also carries the
+//! candidate's id as an external id (system `attain-hiring`), which finds them again should the
+//! directory refuse the replay because that external id is taken.
 
 use attain_domain::{
     Violations,
@@ -125,13 +127,16 @@ pub async fn hire(
                 hire_date: Some(convert::date_to_proto(filled)),
                 start_date: Some(convert::date_to_proto(record.start_date)),
                 status: PersonStatus::Onboarding as i32,
-                external_ids: vec![ExternalId {
-                    system: EXTERNAL_SYSTEM.into(),
-                    id: id.to_string(),
-                }],
                 ..Default::default()
             };
-            let created = api.peers.create_person(credential, person, record.request_id).await?;
+            let external = ExternalId {
+                system: EXTERNAL_SYSTEM.into(),
+                id: id.to_string(),
+            };
+            let created = api
+                .peers
+                .create_person(credential, person, record.request_id, external)
+                .await?;
             Uuid::try_parse(&created.id)
                 .map_err(|_| ApiError::internal(anyhow::anyhow!("the org directory returned person id {}", created.id)))?
         }

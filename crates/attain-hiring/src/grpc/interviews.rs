@@ -36,12 +36,24 @@ pub async fn record(
     let i = req.interview.unwrap_or_default();
     let id = convert::required_id(&mut v, "interview.candidate_id", &i.candidate_id);
     let interviewer = convert::required_id(&mut v, "interview.interviewer_id", &i.interviewer_id);
+    let at = time_or_now(&mut v, "interview.interview_time", i.interview_time.as_ref());
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("interview.candidate_id", "is required"))?;
+    let tenant = caller.tenant_id;
+    // The candidate first: one the caller may not see is NOT_FOUND whatever else is wrong.
+    let (cand, requisition) = {
+        let mut tx = begin_tenant(&api.pool, tenant).await?;
+        let found = load(&mut tx, &view, id, false).await?;
+        tx.commit().await?;
+        found
+    };
+    let mut v = Violations::new();
     if let Some(p) = interviewer
         && api.peers.person(credential, p).await?.is_none()
     {
         v.add("interview.interviewer_id", "no person with this id that you may see");
     }
-    let at = time_or_now(&mut v, "interview.interview_time", i.interview_time.as_ref());
     let scorecard = i.scorecard.as_ref();
     let recommendation = scorecard.map(|s| from_wire::<Recommendation>(s.recommendation));
     if recommendation == Some(None) {
@@ -53,16 +65,10 @@ pub async fn record(
     if scorecard.is_some_and(|s| s.notes.chars().count() > 10_000) {
         v.add("interview.scorecard.notes", "at most 10,000 characters");
     }
-    let id = v
-        .into_result(id)?
-        .ok_or_else(|| ApiError::invalid("interview.candidate_id", "is required"))?;
-    let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let (cand, requisition) = load(&mut tx, &view, id, false).await?;
     let template = req_store::get_template(&mut tx, tenant, requisition.template_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("template {} missing", requisition.template_id)))?;
-    let mut v = Violations::new();
     let stage = template.stages.0.iter().find(|s| s.key == i.stage);
     if stage.is_none() {
         let keys: Vec<&str> = template.stages.0.iter().map(|s| s.key.as_str()).collect();

@@ -42,6 +42,8 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    // Server errors are logged, never returned: show them with the failing test's output.
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let app = TestApp::start().await;
     let tenant = app.tenant("Acme").await;
     let mut org = app.org(&tenant.admin_key).await;
