@@ -8,8 +8,9 @@ use attain_domain::period::DateRange;
 use attain_proto::{
     common::v1::{self as common, period::Kind},
     org::v1::{
-        CreatePersonRequest, ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest, ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest,
-        Person, RoleChange, Team, org_service_client::OrgServiceClient,
+        CreatePersonRequest, ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest,
+        ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest, Person, RoleChange, Team,
+        org_service_client::OrgServiceClient,
     },
     scorecard::v1::{
         AssignRampRequest, GetManagerKpisRequest, ManagerKpis, scorecard_service_client::ScorecardServiceClient,

@@ -290,8 +290,8 @@ impl Drop for TestApp {
             &self.coaching_server,
             &self.hiring_server,
         ]
-            .into_iter()
-            .flatten()
+        .into_iter()
+        .flatten()
         {
             server.abort();
         }

@@ -193,16 +193,27 @@ async fn pipeline_and_kpis_show_requisitions_by_stage_and_time_to_fill() {
         .await
         .unwrap();
     // Only the requisition still open, with Ben in the mock call and Cy not yet screened.
-    assert!(pipeline.contains("Senior Account Executive — AE East — hiring manager Maya Chen — open"), "{pipeline}");
+    assert!(
+        pipeline.contains("Senior Account Executive — AE East — hiring manager Maya Chen — open"),
+        "{pipeline}"
+    );
     assert!(!pipeline.contains("Ava Reyes"), "{pipeline}");
-    let mock = pipeline.lines().find(|l| l.contains("Mock call")).expect("a mock call row");
+    let mock = pipeline
+        .lines()
+        .find(|l| l.contains("Mock call"))
+        .expect("a mock call row");
     assert!(mock.contains(" 1  Ben Ode (agency)"), "{pipeline}");
-    let new = pipeline.lines().find(|l| l.trim_start().starts_with("new")).expect("a new row");
+    let new = pipeline
+        .lines()
+        .find(|l| l.trim_start().starts_with("new"))
+        .expect("a new row");
     assert!(new.contains("Cy Park (inbound)"), "{pipeline}");
 
-    let kpis = tokio::task::spawn_blocking(move || run2(vec!["kpis", "Maya Chen", "--from", "2026-01-01", "--to", "2026-03-31"]))
-        .await
-        .unwrap();
+    let kpis = tokio::task::spawn_blocking(move || {
+        run2(vec!["kpis", "Maya Chen", "--from", "2026-01-01", "--to", "2026-03-31"])
+    })
+    .await
+    .unwrap();
     assert!(kpis.contains("Hiring KPIs 2026-01-01 to 2026-03-31"), "{kpis}");
     let line = |name: &str| kpis.lines().find(|l| l.contains(name)).unwrap_or_default().to_string();
     assert!(line("Hires").ends_with(" 1"), "{kpis}");

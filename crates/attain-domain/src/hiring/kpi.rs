@@ -77,8 +77,7 @@ pub fn promotions(history: &[(SalesRole, NaiveDate)], range: DateRange) -> u32 {
     sorted
         .windows(2)
         .filter(|w| {
-            range.contains(w[1].1)
-                && matches!((seniority(w[0].0), seniority(w[1].0)), (Some(a), Some(b)) if b > a)
+            range.contains(w[1].1) && matches!((seniority(w[0].0), seniority(w[1].0)), (Some(a), Some(b)) if b > a)
         })
         .count() as u32
 }

@@ -7,4 +7,7 @@ pub mod kinds;
 pub mod kpi;
 pub mod process;
 
-pub use kinds::{BenchKind, CandidateSource, CandidateStatus, OfferOutcome, Readiness, Recommendation, RequisitionReason, RequisitionStatus};
+pub use kinds::{
+    BenchKind, CandidateSource, CandidateStatus, OfferOutcome, Readiness, Recommendation, RequisitionReason,
+    RequisitionStatus,
+};

@@ -19,7 +19,10 @@ pub struct Stage {
 
 /// A key as the API accepts it: 1 to 64 of `a-z`, `0-9`, `_`.
 pub fn valid_key(key: &str) -> bool {
-    (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Checks the stages of a template, naming fields under `field` (e.g. `template.stages`).
@@ -41,12 +44,18 @@ pub fn check_stages(v: &mut Violations, field: &str, stages: &[Stage]) {
             v.add(format!("{field}[{i}].display_name"), "must be 1 to 200 characters");
         }
         if s.competencies.len() > MAX_COMPETENCIES {
-            v.add(format!("{field}[{i}].competencies"), format!("at most {MAX_COMPETENCIES}"));
+            v.add(
+                format!("{field}[{i}].competencies"),
+                format!("at most {MAX_COMPETENCIES}"),
+            );
         }
         let mut seen = HashSet::new();
         for (j, c) in s.competencies.iter().enumerate() {
             if !valid_key(c) {
-                v.add(format!("{field}[{i}].competencies[{j}]"), "must be 1 to 64 of a-z, 0-9 and _");
+                v.add(
+                    format!("{field}[{i}].competencies[{j}]"),
+                    "must be 1 to 64 of a-z, 0-9 and _",
+                );
             } else if !seen.insert(c.as_str()) {
                 v.add(format!("{field}[{i}].competencies[{j}]"), "appears twice in the stage");
             }
@@ -97,7 +106,10 @@ mod tests {
     #[test]
     fn skipping_a_required_stage_is_not_adherent() {
         assert!(adherent(&process(), &["screen", "manager", "mock_call", "offer"]));
-        assert!(adherent(&process(), &["screen", "manager", "mock_call", "panel", "offer"]));
+        assert!(adherent(
+            &process(),
+            &["screen", "manager", "mock_call", "panel", "offer"]
+        ));
         assert!(!adherent(&process(), &["screen", "manager", "offer"]));
     }
 

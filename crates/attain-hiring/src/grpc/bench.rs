@@ -64,7 +64,10 @@ pub async fn create(
     let person = convert::optional_id(&mut v, "entry.person_id", &e.person_id);
     let readiness = from_wire::<Readiness>(e.readiness);
     if readiness.is_none() {
-        v.add("entry.readiness", "is required: READY_NOW, READY_6_MONTHS or READY_12_MONTHS");
+        v.add(
+            "entry.readiness",
+            "is required: READY_NOW, READY_6_MONTHS or READY_12_MONTHS",
+        );
     }
     if e.target_roles.is_empty() {
         v.add("entry.target_roles", "give at least one role");
@@ -74,7 +77,10 @@ pub async fn create(
         match from_wire::<SalesRole>(*r) {
             Some(role) if !roles.contains(&role.as_str().to_string()) => roles.push(role.as_str().to_string()),
             Some(_) => v.add(format!("entry.target_roles[{i}]"), "appears twice"),
-            None => v.add(format!("entry.target_roles[{i}]"), "must be one of the SALES_ROLE_ values"),
+            None => v.add(
+                format!("entry.target_roles[{i}]"),
+                "must be one of the SALES_ROLE_ values",
+            ),
         }
     }
     if e.notes.chars().count() > 2000 {
@@ -86,9 +92,10 @@ pub async fn create(
     let mut name = e.display_name.trim().to_string();
     match (kind, person) {
         (Some(BenchKind::Internal), None) => v.add("entry.person_id", "is required for an INTERNAL entry"),
-        (Some(BenchKind::External), Some(_)) => {
-            v.add("entry.person_id", "must be empty for an EXTERNAL entry; use INTERNAL for people here")
-        }
+        (Some(BenchKind::External), Some(_)) => v.add(
+            "entry.person_id",
+            "must be empty for an EXTERNAL entry; use INTERNAL for people here",
+        ),
         (Some(BenchKind::Internal), Some(p)) => match api.peers.person(credential, p).await? {
             None => v.add("entry.person_id", "no person with this id that you may see"),
             Some(found) if name.is_empty() => name = found.display_name,
@@ -135,9 +142,10 @@ pub async fn list(
     let team = requisition_id("team_id", &req.team_id)?;
     let role = match req.target_role {
         0 => None,
-        r => Some(from_wire::<SalesRole>(r).ok_or_else(|| {
-            ApiError::invalid("target_role", "must be one of the SALES_ROLE_ values")
-        })?),
+        r => Some(
+            from_wire::<SalesRole>(r)
+                .ok_or_else(|| ApiError::invalid("target_role", "must be one of the SALES_ROLE_ values"))?,
+        ),
     };
     View::of(api, caller, credential).await?;
     let teams = subtree(api, credential, team).await?;
@@ -164,7 +172,12 @@ pub async fn strength(
     View::of(api, caller, credential).await?;
     let as_of = match as_of {
         Some(d) => d,
-        None => api.peers.directory.calendar(caller, credential).await?.local_date(Utc::now()),
+        None => api
+            .peers
+            .directory
+            .calendar(caller, credential)
+            .await?
+            .local_date(Utc::now()),
     };
     let teams = subtree(api, credential, team).await?;
     let people = api.peers.people(credential, Some(team)).await?;
@@ -184,7 +197,9 @@ pub async fn strength(
         teams: Some(&teams),
         ..Default::default()
     };
-    let open = store::list_requisitions(&mut tx, tenant, &filter, None, 100_000).await?.len() as u32;
+    let open = store::list_requisitions(&mut tx, tenant, &filter, None, 100_000)
+        .await?
+        .len() as u32;
     tx.commit().await?;
     let count = |r: Readiness| bench.iter().filter(|b| b.readiness == r.as_str()).count() as u32;
     let s = kpi::bench_strength(

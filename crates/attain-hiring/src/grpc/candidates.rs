@@ -45,12 +45,7 @@ pub fn time_or_now(v: &mut Violations, field: &str, t: Option<&prost_types::Time
 }
 
 /// A candidate and their requisition, if the caller sees the requisition; NOT_FOUND otherwise.
-pub async fn load(
-    c: &mut Conn,
-    view: &View,
-    id: Uuid,
-    lock: bool,
-) -> ApiResult<(CandidateRecord, RequisitionRecord)> {
+pub async fn load(c: &mut Conn, view: &View, id: Uuid, lock: bool) -> ApiResult<(CandidateRecord, RequisitionRecord)> {
     let tenant = view.caller.tenant_id;
     let not_found = || ApiError::not_found(format!("candidate {id}"));
     let cand = store::get(c, tenant, id, lock).await?.ok_or_else(not_found)?;
@@ -94,7 +89,10 @@ pub async fn create(
     let requisition = convert::required_id(&mut v, "candidate.requisition_id", &c.requisition_id);
     check_name(&mut v, "candidate.display_name", &c.display_name);
     if !c.email.is_empty() && (c.email.len() > 320 || !c.email.contains('@')) {
-        v.add("candidate.email", "must be an email address of at most 320 characters, or empty");
+        v.add(
+            "candidate.email",
+            "must be an email address of at most 320 characters, or empty",
+        );
     }
     let source = from_wire::<CandidateSource>(c.source);
     if source.is_none() {
@@ -107,15 +105,24 @@ pub async fn create(
         v.add("candidate.person_id", "no person with this id that you may see");
     }
     if person.is_some() && source != Some(CandidateSource::Internal) {
-        v.add("candidate.person_id", "only INTERNAL candidates are people of the org directory");
+        v.add(
+            "candidate.person_id",
+            "only INTERNAL candidates are people of the org directory",
+        );
     }
     let apply_time = time_or_now(&mut v, "candidate.apply_time", c.apply_time.as_ref());
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut open = true;
     if let Some(r) = requisition {
-        match req_store::get_requisition(&mut tx, tenant, r, false).await?.filter(|x| view.sees(x)) {
-            None => v.add("candidate.requisition_id", "no requisition with this id that you may see"),
+        match req_store::get_requisition(&mut tx, tenant, r, false)
+            .await?
+            .filter(|x| view.sees(x))
+        {
+            None => v.add(
+                "candidate.requisition_id",
+                "no requisition with this id that you may see",
+            ),
             Some(x) => open = x.status == "open",
         }
     }
@@ -205,7 +212,9 @@ pub async fn list(
         requisition,
     )?;
     let mut rows = store::list(&mut tx, tenant, &[requisition], after, page.fetch_limit()).await?;
-    let next_page_token = page.finish(&mut rows, |c| format!("{}|{}", c.apply_time.to_rfc3339(), c.candidate_id));
+    let next_page_token = page.finish(&mut rows, |c| {
+        format!("{}|{}", c.apply_time.to_rfc3339(), c.candidate_id)
+    });
     let ids: Vec<Uuid> = rows.iter().map(|c| c.candidate_id).collect();
     let moves = store::moves(&mut tx, tenant, &ids).await?;
     tx.commit().await?;
@@ -242,13 +251,21 @@ pub async fn move_to(
     if !keys.contains(&req.stage.as_str()) {
         v.add(
             "stage",
-            format!("is not a stage of the requisition's process; its stages are {}", keys.join(", ")),
+            format!(
+                "is not a stage of the requisition's process; its stages are {}",
+                keys.join(", ")
+            ),
         );
     }
     let moves = store::moves(&mut tx, tenant, &[id]).await?;
-    let last = moves.last().map_or(cand.apply_time, |m| m.enter_time.max(cand.apply_time));
+    let last = moves
+        .last()
+        .map_or(cand.apply_time, |m| m.enter_time.max(cand.apply_time));
     if at < last {
-        v.add("enter_time", "must not be before the candidate's apply time or previous move");
+        v.add(
+            "enter_time",
+            "must not be before the candidate's apply time or previous move",
+        );
     }
     v.into_result(())?;
     require_active(&cand)?;
@@ -285,7 +302,10 @@ pub async fn close(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (cand, _) = load(&mut tx, &view, id, true).await?;
     if at < cand.apply_time {
-        return Err(ApiError::invalid("close_time", "must not be before the candidate's apply time"));
+        return Err(ApiError::invalid(
+            "close_time",
+            "must not be before the candidate's apply time",
+        ));
     }
     require_active(&cand)?;
     store::close(&mut tx, tenant, id, status.as_str(), req.reason.trim(), at).await?;

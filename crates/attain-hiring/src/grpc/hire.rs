@@ -41,7 +41,10 @@ pub async fn hire(
     credential: &str,
     req: pb::HireCandidateRequest,
 ) -> ApiResult<pb::HireCandidateResponse> {
-    caller.require(&[AccessRole::Admin], "hire: creating people in the org directory is for admins")?;
+    caller.require(
+        &[AccessRole::Admin],
+        "hire: creating people in the org directory is for admins",
+    )?;
     let view = View::of(api, caller, credential).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
@@ -80,7 +83,10 @@ pub async fn hire(
     let retry = cand.status == CandidateStatus::Hired.as_str();
     if !retry {
         if cand.status != CandidateStatus::Active.as_str() {
-            return Err(ApiError::FailedPrecondition(format!("candidate {id} is {}", cand.status)));
+            return Err(ApiError::FailedPrecondition(format!(
+                "candidate {id} is {}",
+                cand.status
+            )));
         }
         let status = RequisitionStatus::parse(&requisition.status);
         if !status.is_some_and(RequisitionStatus::is_opening) {
@@ -119,11 +125,19 @@ pub async fn hire(
         (None, None) => {
             let person = Person {
                 display_name: cand.display_name.clone(),
-                email: if req.email.is_empty() { cand.email.clone() } else { req.email.clone() },
+                email: if req.email.is_empty() {
+                    cand.email.clone()
+                } else {
+                    req.email.clone()
+                },
                 sales_role: SalesRole::parse(&requisition.sales_role).map_or(0, to_wire),
                 team_id: requisition.team_id.to_string(),
                 manager_id: requisition.hiring_manager_id.to_string(),
-                title: if req.title.is_empty() { requisition.title.clone() } else { req.title.clone() },
+                title: if req.title.is_empty() {
+                    requisition.title.clone()
+                } else {
+                    req.title.clone()
+                },
                 hire_date: Some(convert::date_to_proto(filled)),
                 start_date: Some(convert::date_to_proto(record.start_date)),
                 status: PersonStatus::Onboarding as i32,
@@ -137,8 +151,9 @@ pub async fn hire(
                 .peers
                 .create_person(credential, person, record.request_id, external)
                 .await?;
-            Uuid::try_parse(&created.id)
-                .map_err(|_| ApiError::internal(anyhow::anyhow!("the org directory returned person id {}", created.id)))?
+            Uuid::try_parse(&created.id).map_err(|_| {
+                ApiError::internal(anyhow::anyhow!("the org directory returned person id {}", created.id))
+            })?
         }
     };
 

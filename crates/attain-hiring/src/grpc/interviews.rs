@@ -74,22 +74,36 @@ pub async fn record(
         let keys: Vec<&str> = template.stages.0.iter().map(|s| s.key.as_str()).collect();
         v.add(
             "interview.stage",
-            format!("is not a stage of the requisition's process; its stages are {}", keys.join(", ")),
+            format!(
+                "is not a stage of the requisition's process; its stages are {}",
+                keys.join(", ")
+            ),
         );
     }
     if at < cand.apply_time {
-        v.add("interview.interview_time", "must not be before the candidate's apply time");
+        v.add(
+            "interview.interview_time",
+            "must not be before the candidate's apply time",
+        );
     }
     let mut ratings = Vec::new();
     let mut seen = HashSet::new();
-    for (n, r) in scorecard.map(|s| s.ratings.as_slice()).unwrap_or_default().iter().enumerate() {
+    for (n, r) in scorecard
+        .map(|s| s.ratings.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let field = format!("interview.scorecard.ratings[{n}]");
         if let Some(s) = stage
             && !s.competencies.contains(&r.competency)
         {
             v.add(
                 format!("{field}.competency"),
-                format!("is not rated at this stage; its competencies are {}", s.competencies.join(", ")),
+                format!(
+                    "is not rated at this stage; its competencies are {}",
+                    s.competencies.join(", ")
+                ),
             );
         } else if !seen.insert(r.competency.clone()) {
             v.add(format!("{field}.competency"), "is rated twice");
@@ -155,7 +169,10 @@ pub async fn offer(
     if outcome.is_none() {
         v.add("outcome", "is required: PENDING, ACCEPTED or DECLINED");
     }
-    let made = req.make_time.as_ref().map(|t| time_or_now(&mut v, "make_time", Some(t)));
+    let made = req
+        .make_time
+        .as_ref()
+        .map(|t| time_or_now(&mut v, "make_time", Some(t)));
     let answered = time_or_now(&mut v, "outcome_time", req.outcome_time.as_ref());
     let (Some(id), Some(outcome)) = v.into_result((id, outcome))? else {
         return Err(ApiError::invalid("candidate_id", "is required"));

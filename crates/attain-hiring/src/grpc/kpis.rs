@@ -260,7 +260,9 @@ pub async fn kpis(
     // Tenure of the reps each hiring manager hired.
     let mut tenure: HashMap<Uuid, (u32, u32, Vec<f64>)> = HashMap::new();
     for (h, p) in &hired_people {
-        let Some(start) = date(p.start_date.as_ref()) else { continue };
+        let Some(start) = date(p.start_date.as_ref()) else {
+            continue;
+        };
         if let Some(months) = kpi::tenure_months(start, end_of(p), range.end) {
             let e = tenure.entry(h.hiring_manager_id).or_default();
             e.0 += 1;
@@ -312,7 +314,11 @@ async fn onboarding(
         .map(|(_, p)| *p)
         .filter(|p| p.status == attain_proto::org::v1::PersonStatus::Onboarding as i32)
         .collect();
-    let mut teams: Vec<&str> = onboarding.iter().map(|p| p.team_id.as_str()).filter(|t| !t.is_empty()).collect();
+    let mut teams: Vec<&str> = onboarding
+        .iter()
+        .map(|p| p.team_id.as_str())
+        .filter(|t| !t.is_empty())
+        .collect();
     teams.sort_unstable();
     teams.dedup();
     let (mut counted, mut to_plan) = (0u32, 0u32);
@@ -320,7 +326,9 @@ async fn onboarding(
         let Ok(team_id) = Uuid::try_parse(team) else { continue };
         let kpis = api.peers.manager_kpis(credential, team_id, range, quota_metric).await?;
         for p in onboarding.iter().filter(|p| p.team_id == team) {
-            let Some(row) = kpis.reps.iter().find(|r| r.person_id == p.id) else { continue };
+            let Some(row) = kpis.reps.iter().find(|r| r.person_id == p.id) else {
+                continue;
+            };
             if row.quota.is_some_and(|q| q > 0.0) {
                 counted += 1;
                 if row.quota_attainment.is_some_and(|a| a >= 1.0) {

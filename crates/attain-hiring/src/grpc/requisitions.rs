@@ -149,7 +149,10 @@ pub async fn create(
     if let Some(m) = manager
         && (!view.sees_person(m) || api.peers.person(credential, m).await?.is_none())
     {
-        v.add("requisition.hiring_manager_id", "no person with this id that you may see");
+        v.add(
+            "requisition.hiring_manager_id",
+            "no person with this id that you may see",
+        );
     }
     if let Some(t) = team
         && api.peers.team(credential, t).await?.is_none()
@@ -198,7 +201,8 @@ pub async fn create(
 pub fn requisition_id(field: &str, text: &str) -> ApiResult<Uuid> {
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, field, text);
-    v.into_result(id)?.ok_or_else(|| ApiError::invalid(field, "is required"))
+    v.into_result(id)?
+        .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
 pub async fn get(
@@ -347,7 +351,10 @@ pub async fn pipeline(
     tx.commit().await?;
     let mut out = Vec::new();
     for r in &reqs {
-        let mine: Vec<_> = candidates.iter().filter(|c| c.requisition_id == r.requisition_id).collect();
+        let mine: Vec<_> = candidates
+            .iter()
+            .filter(|c| c.requisition_id == r.requisition_id)
+            .collect();
         let stages = templates
             .get(&r.template_id)
             .map(|t| {

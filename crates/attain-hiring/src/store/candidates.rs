@@ -223,7 +223,12 @@ const INTERVIEW_COLUMNS: &str =
     "interview_id, candidate_id, stage, interviewer_id, interview_time, recommendation, ratings, notes, submit_time";
 
 /// Inserts an interview, or with a `request_id` seen before returns the id created then.
-pub async fn insert_interview(c: &mut Conn, tenant: Uuid, r: &InterviewRecord, request_id: Option<Uuid>) -> Result<Uuid> {
+pub async fn insert_interview(
+    c: &mut Conn,
+    tenant: Uuid,
+    r: &InterviewRecord,
+    request_id: Option<Uuid>,
+) -> Result<Uuid> {
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO hiring.interviews (tenant_id, interview_id, candidate_id, stage, interviewer_id, interview_time,
              recommendation, ratings, notes, submit_time, create_request_id)

@@ -69,7 +69,12 @@ pub async fn get_template(c: &mut Conn, tenant: Uuid, id: Uuid) -> Result<Option
 }
 
 /// Templates by id (creation order) after `after`, at most `limit`.
-pub async fn list_templates(c: &mut Conn, tenant: Uuid, after: Option<Uuid>, limit: i64) -> Result<Vec<TemplateRecord>> {
+pub async fn list_templates(
+    c: &mut Conn,
+    tenant: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<TemplateRecord>> {
     sqlx::query_as(
         "SELECT template_id, display_name, stages, created_at FROM hiring.process_templates
          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR template_id > $2) ORDER BY template_id LIMIT $3",

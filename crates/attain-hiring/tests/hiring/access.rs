@@ -46,7 +46,9 @@ async fn a_hiring_manager_sees_their_requisitions_and_a_rep_sees_nothing() {
     assert_eq!(err.code(), Code::NotFound);
     // She opens requisitions for herself, works her candidates, but may not hire (the directory
     // only lets admins add people) nor open a requisition for Ned.
-    let own = as_maya.create_requisition(requisition(&w, &east, &maya, (2026, 3, 9))).await;
+    let own = as_maya
+        .create_requisition(requisition(&w, &east, &maya, (2026, 3, 9)))
+        .await;
     assert!(own.is_ok(), "{own:?}");
     let for_ned = as_maya
         .create_requisition(requisition(&w, &west, &ned, (2026, 3, 9)))
@@ -77,10 +79,16 @@ async fn a_hiring_manager_sees_their_requisitions_and_a_rep_sees_nothing() {
     assert_eq!(err.code(), Code::NotFound);
 
     // A rep sees nothing of hiring.
-    let key = w.app.api_key(w.tenant.id, AccessRole::Rep, Some(uuid(&w.east_ae))).await;
+    let key = w
+        .app
+        .api_key(w.tenant.id, AccessRole::Rep, Some(uuid(&w.east_ae)))
+        .await;
     let mut as_rep = w.app.hiring(&key).await;
     let denied = [
-        as_rep.list_requisitions(ListRequisitionsRequest::default()).await.map(|_| ()),
+        as_rep
+            .list_requisitions(ListRequisitionsRequest::default())
+            .await
+            .map(|_| ()),
         as_rep
             .get_requisition(GetRequisitionRequest {
                 requisition_id: mayas.clone(),
@@ -146,7 +154,11 @@ async fn another_tenant_sees_nothing_through_any_rpc() {
         "SetRequisitionStatus",
     );
     not_found(
-        g.get_candidate(GetCandidateRequest { candidate_id: c.clone() }).await.map(|_| ()),
+        g.get_candidate(GetCandidateRequest {
+            candidate_id: c.clone(),
+        })
+        .await
+        .map(|_| ()),
         "GetCandidate",
     );
     not_found(
@@ -175,7 +187,11 @@ async fn another_tenant_sees_nothing_through_any_rpc() {
         "RecordInterview",
     );
     not_found(
-        g.list_interviews(ListInterviewsRequest { candidate_id: c.clone() }).await.map(|_| ()),
+        g.list_interviews(ListInterviewsRequest {
+            candidate_id: c.clone(),
+        })
+        .await
+        .map(|_| ()),
         "ListInterviews",
     );
     not_found(
@@ -244,7 +260,10 @@ async fn another_tenant_sees_nothing_through_any_rpc() {
         ]
     );
     forged.requisition.as_mut().unwrap().process_template_id = process(&mut g).await;
-    assert_eq!(g.create_requisition(forged).await.unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(
+        g.create_requisition(forged).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
     let err = g
         .create_candidate(new_candidate(&req, "Bea", CandidateSource::Inbound, at(2026, 3, 3)))
         .await

@@ -69,9 +69,8 @@ async fn bench_strength_compares_ready_now_with_open_seats_and_last_years_attrit
     ] {
         w.h.create_bench_entry(req).await.unwrap();
     }
-    let s = w
-        .h
-        .get_bench_strength(GetBenchStrengthRequest {
+    let s =
+        w.h.get_bench_strength(GetBenchStrengthRequest {
             team_id: east.clone(),
             as_of: date(2026, 6, 30),
         })
@@ -85,9 +84,8 @@ async fn bench_strength_compares_ready_now_with_open_seats_and_last_years_attrit
     assert_eq!(s.expected_openings, 4);
     assert_eq!(s.coverage, Some(0.5));
 
-    let bench = w
-        .h
-        .list_bench_entries(ListBenchEntriesRequest {
+    let bench =
+        w.h.list_bench_entries(ListBenchEntriesRequest {
             team_id: east.clone(),
             target_role: 0,
         })
@@ -96,5 +94,9 @@ async fn bench_strength_compares_ready_now_with_open_seats_and_last_years_attrit
         .into_inner()
         .entries;
     let names: Vec<_> = bench.iter().map(|b| b.display_name.as_str()).collect();
-    assert_eq!(names, ["Uma", "Val", "Eve"], "ready now first; internal names from the directory");
+    assert_eq!(
+        names,
+        ["Uma", "Val", "Eve"],
+        "ready now first; internal names from the directory"
+    );
 }

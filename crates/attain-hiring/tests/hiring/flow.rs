@@ -15,7 +15,14 @@ pub fn range(from: (i32, i32, i32), to: (i32, i32, i32)) -> Option<Period> {
 }
 
 /// A candidate who gets an interview on `applied + 1 day` and accepts at `accepted`.
-pub async fn quick(h: &mut Hiring, req: &str, name: &str, interviewer: &str, applied: DateTime<Utc>, accepted: DateTime<Utc>) -> String {
+pub async fn quick(
+    h: &mut Hiring,
+    req: &str,
+    name: &str,
+    interviewer: &str,
+    applied: DateTime<Utc>,
+    accepted: DateTime<Utc>,
+) -> String {
     let c = candidate(h, req, name, CandidateSource::Inbound, applied).await;
     move_to(h, &c, "screen", applied).await;
     h.record_interview(interview_of(&c, "screen", interviewer, applied, false))
@@ -36,7 +43,14 @@ async fn a_candidate_skipping_a_required_stage_makes_the_hire_non_adherent() {
     walk(&mut w.h, &full, &maya, &all, at(2026, 1, 12)).await;
     // Straight from the manager interview to the offer: no mock call.
     let skipper = candidate(&mut w.h, &second, "Ben", CandidateSource::Inbound, at(2026, 1, 10)).await;
-    walk(&mut w.h, &skipper, &maya, &["screen", "manager", "offer"], at(2026, 1, 12)).await;
+    walk(
+        &mut w.h,
+        &skipper,
+        &maya,
+        &["screen", "manager", "offer"],
+        at(2026, 1, 12),
+    )
+    .await;
     hire(&mut w.h, &full, (2026, 3, 2), "").await;
     hire(&mut w.h, &skipper, (2026, 3, 2), "").await;
 
@@ -75,9 +89,8 @@ async fn time_to_fill_runs_from_the_opened_day_to_the_accepted_offer() {
     for (_, c) in &hires {
         hire(&mut w.h, c, (2026, 4, 1), "").await;
     }
-    let filled = w
-        .h
-        .get_requisition(GetRequisitionRequest {
+    let filled =
+        w.h.get_requisition(GetRequisitionRequest {
             requisition_id: hires[0].0.clone(),
         })
         .await
@@ -133,7 +146,11 @@ async fn a_retried_hire_creates_exactly_one_person() {
     .unwrap();
     let retried = hire(&mut w.h, &c, (2026, 3, 2), "").await;
     assert_eq!(retried, first);
-    assert_eq!(team_size(&mut w.org, &east).await, people_before + 1, "exactly one new person");
+    assert_eq!(
+        team_size(&mut w.org, &east).await,
+        people_before + 1,
+        "exactly one new person"
+    );
 
     let person = w
         .org
@@ -152,11 +169,14 @@ async fn a_retried_hire_creates_exactly_one_person() {
     assert_eq!(person.status, org::PersonStatus::Onboarding as i32);
 
     // The seat is filled: nobody else joins it.
-    let late = w
-        .h
-        .create_candidate(new_candidate(&req, "Eli", CandidateSource::Inbound, at(2026, 2, 3)))
-        .await;
-    assert_eq!(late.unwrap_err().code(), Code::FailedPrecondition, "a filled requisition takes no candidates");
+    let late =
+        w.h.create_candidate(new_candidate(&req, "Eli", CandidateSource::Inbound, at(2026, 2, 3)))
+            .await;
+    assert_eq!(
+        late.unwrap_err().code(),
+        Code::FailedPrecondition,
+        "a filled requisition takes no candidates"
+    );
 }
 
 async fn team_size(org: &mut Org, team: &str) -> usize {
@@ -180,9 +200,10 @@ async fn stage_moves_offers_and_closing_follow_the_process() {
     let c = candidate(&mut w.h, &req, "Fay", CandidateSource::Referral, at(2026, 2, 3)).await;
     move_to(&mut w.h, &c, "screen", at(2026, 2, 4)).await;
     move_to(&mut w.h, &c, "manager", at(2026, 2, 6)).await;
-    let got = w
-        .h
-        .get_candidate(GetCandidateRequest { candidate_id: c.clone() })
+    let got =
+        w.h.get_candidate(GetCandidateRequest {
+            candidate_id: c.clone(),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -202,9 +223,8 @@ async fn stage_moves_offers_and_closing_follow_the_process() {
     })
     .await
     .unwrap();
-    let declined = w
-        .h
-        .record_offer(RecordOfferRequest {
+    let declined =
+        w.h.record_offer(RecordOfferRequest {
             candidate_id: c.clone(),
             outcome: OfferOutcome::Declined as i32,
             make_time: None,
@@ -217,9 +237,8 @@ async fn stage_moves_offers_and_closing_follow_the_process() {
         .unwrap();
     let offer = declined.offer.unwrap();
     assert_eq!(offer.outcome, OfferOutcome::Declined as i32);
-    let closed = w
-        .h
-        .close_candidate(CloseCandidateRequest {
+    let closed =
+        w.h.close_candidate(CloseCandidateRequest {
             candidate_id: c.clone(),
             status: CandidateStatus::Withdrawn as i32,
             reason: "took another offer".into(),
@@ -237,9 +256,10 @@ async fn stage_moves_offers_and_closing_follow_the_process() {
         enter_time: ts(at(2026, 2, 12)),
     });
     assert_eq!(err.await.unwrap_err().code(), Code::FailedPrecondition);
-    let interviews = w
-        .h
-        .list_interviews(ListInterviewsRequest { candidate_id: c.clone() })
+    let interviews =
+        w.h.list_interviews(ListInterviewsRequest {
+            candidate_id: c.clone(),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -249,18 +269,19 @@ async fn stage_moves_offers_and_closing_follow_the_process() {
         interviews[0].scorecard.as_ref().map(|s| s.recommendation),
         Some(Recommendation::Yes as i32)
     );
-    let pipeline = w
-        .h
-        .get_pipeline(GetPipelineRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .requisitions;
+    let pipeline =
+        w.h.get_pipeline(GetPipelineRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .requisitions;
     assert_eq!(pipeline.len(), 1);
-    assert!(pipeline[0].candidates.is_empty(), "withdrawn candidates leave the pipeline");
-    let on_hold = w
-        .h
-        .set_requisition_status(SetRequisitionStatusRequest {
+    assert!(
+        pipeline[0].candidates.is_empty(),
+        "withdrawn candidates leave the pipeline"
+    );
+    let on_hold =
+        w.h.set_requisition_status(SetRequisitionStatusRequest {
             requisition_id: req.clone(),
             status: RequisitionStatus::OnHold as i32,
             etag: pipeline[0].requisition.as_ref().unwrap().etag.clone(),

@@ -125,7 +125,12 @@ async fn every_rpc_names_the_bad_fields() {
         ["candidate.display_name", "candidate.email", "candidate.source"]
     );
     assert_eq!(
-        fields(h.get_candidate(GetCandidateRequest { candidate_id: "1".into() }).await),
+        fields(
+            h.get_candidate(GetCandidateRequest {
+                candidate_id: "1".into()
+            })
+            .await
+        ),
         ["candidate_id"]
     );
     assert_eq!(
@@ -166,11 +171,19 @@ async fn every_rpc_names_the_bad_fields() {
         ]
     );
     assert_eq!(
-        fields(h.record_interview(interview_of(&c, "golf_outing", &maya, at(2026, 3, 4), false)).await),
+        fields(
+            h.record_interview(interview_of(&c, "golf_outing", &maya, at(2026, 3, 4), false))
+                .await
+        ),
         ["interview.stage"]
     );
     assert_eq!(
-        fields(h.list_interviews(ListInterviewsRequest { candidate_id: String::new() }).await),
+        fields(
+            h.list_interviews(ListInterviewsRequest {
+                candidate_id: String::new()
+            })
+            .await
+        ),
         ["candidate_id"]
     );
     assert_eq!(

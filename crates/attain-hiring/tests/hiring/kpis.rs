@@ -20,9 +20,8 @@ async fn hiring_scorecard_and_metrics_run_as_separate_servers_and_onboarding_to_
     let ports = [w.app.addr.port(), w.app.metrics_addr.port(), w.app.hiring_addr.port()];
     assert!(ports[0] != ports[1] && ports[1] != ports[2] && ports[0] != ports[2]);
 
-    let ramp = w
-        .sc
-        .create_ramp(CreateRampRequest {
+    let ramp =
+        w.sc.create_ramp(CreateRampRequest {
             ramp: Some(Ramp {
                 display_name: "AE ramp".into(),
                 steps: vec![0.25, 0.5, 0.75, 1.0],
@@ -71,7 +70,12 @@ async fn hiring_scorecard_and_metrics_run_as_separate_servers_and_onboarding_to_
         ],
     )
     .await;
-    let k = kpis_of(&mut w.h, get_hiring_kpis_request::Scope::TeamId(east.clone()), month(2026, 6)).await;
+    let k = kpis_of(
+        &mut w.h,
+        get_hiring_kpis_request::Scope::TeamId(east.clone()),
+        month(2026, 6),
+    )
+    .await;
     assert_eq!((k.onboarding_reps, k.onboarding_reps_to_plan), (2, 1));
     assert_eq!(k.onboarding_to_plan, Some(0.5));
     assert_eq!(k.quota_metric_key, "revenue_won");
@@ -103,7 +107,14 @@ async fn retention_promotions_and_tenure_on_a_seeded_history() {
     let stays = person(&mut w.org, "Ivy", org::SalesRole::Sdr, &east, Some((2024, 6, 3))).await;
     leaver(&mut w.org, "Jon", &east, (2023, 2, 1), (2026, 4, 30)).await;
     leaver(&mut w.org, "Kim", &east, (2022, 2, 1), (2025, 10, 31)).await;
-    person(&mut w.org, "Lou", org::SalesRole::InsideSalesAe, &east, Some((2025, 9, 1))).await;
+    person(
+        &mut w.org,
+        "Lou",
+        org::SalesRole::InsideSalesAe,
+        &east,
+        Some((2025, 9, 1)),
+    )
+    .await;
     // Ivy is promoted from SDR to AE in March 2026.
     w.org
         .change_person_role(org::ChangePersonRoleRequest {
@@ -192,12 +203,18 @@ async fn offers_scorecards_and_sources_over_a_period() {
     assert_eq!(k.offer_acceptance_rate, Some(0.5));
     let source = |s: CandidateSource| k.sources.iter().find(|x| x.source == s as i32).unwrap();
     assert_eq!(
-        (source(CandidateSource::Referral).candidates, source(CandidateSource::Referral).hires),
+        (
+            source(CandidateSource::Referral).candidates,
+            source(CandidateSource::Referral).hires
+        ),
         (1, 1)
     );
     assert_eq!(source(CandidateSource::Referral).mean_time_to_fill_days, Some(9.0));
     assert_eq!(
-        (source(CandidateSource::Agency).candidates, source(CandidateSource::Agency).hires),
+        (
+            source(CandidateSource::Agency).candidates,
+            source(CandidateSource::Agency).hires
+        ),
         (2, 0)
     );
     assert_eq!(source(CandidateSource::Agency).hire_rate, Some(0.0));

@@ -54,7 +54,14 @@ pub async fn world() -> World {
     let ned = person(&mut org, "Ned", org::SalesRole::SalesManager, "", None).await;
     let east = team(&mut org, "AE East", &maya).await;
     let west = team(&mut org, "AE West", &ned).await;
-    let east_ae = person(&mut org, "Eve", org::SalesRole::InsideSalesAe, &east, Some((2024, 1, 8))).await;
+    let east_ae = person(
+        &mut org,
+        "Eve",
+        org::SalesRole::InsideSalesAe,
+        &east,
+        Some((2024, 1, 8)),
+    )
+    .await;
     let template = process(&mut h).await;
     World {
         app,
@@ -238,7 +245,13 @@ pub fn new_candidate(req: &str, name: &str, source: CandidateSource, applied: Da
     }
 }
 
-pub async fn candidate(h: &mut Hiring, req: &str, name: &str, source: CandidateSource, applied: DateTime<Utc>) -> String {
+pub async fn candidate(
+    h: &mut Hiring,
+    req: &str,
+    name: &str,
+    source: CandidateSource,
+    applied: DateTime<Utc>,
+) -> String {
     h.create_candidate(new_candidate(req, name, source, applied))
         .await
         .expect("create candidate")
@@ -258,7 +271,13 @@ pub async fn move_to(h: &mut Hiring, cand: &str, stage: &str, when: DateTime<Utc
     .expect("move candidate");
 }
 
-pub fn interview_of(cand: &str, stage: &str, interviewer: &str, when: DateTime<Utc>, submitted: bool) -> RecordInterviewRequest {
+pub fn interview_of(
+    cand: &str,
+    stage: &str,
+    interviewer: &str,
+    when: DateTime<Utc>,
+    submitted: bool,
+) -> RecordInterviewRequest {
     RecordInterviewRequest {
         interview: Some(Interview {
             candidate_id: cand.into(),
@@ -282,7 +301,13 @@ pub fn interview_of(cand: &str, stage: &str, interviewer: &str, when: DateTime<U
 
 /// Walks a candidate through `stages` one day apart from `start`, with a submitted interview at
 /// each stage that rates discovery, then an offer made and accepted; returns the acceptance time.
-pub async fn walk(h: &mut Hiring, cand: &str, interviewer: &str, stages: &[&str], start: DateTime<Utc>) -> DateTime<Utc> {
+pub async fn walk(
+    h: &mut Hiring,
+    cand: &str,
+    interviewer: &str,
+    stages: &[&str],
+    start: DateTime<Utc>,
+) -> DateTime<Utc> {
     let mut when = start;
     for stage in stages {
         move_to(h, cand, stage, when).await;
