@@ -84,12 +84,11 @@ async fn pipeline(args: PipelineArgs) -> anyhow::Result<()> {
     let url = args.hiring_url.clone();
     let mut clients = Clients::new(args.conn)?;
     let mut request = GetPipelineRequest::default();
-    match &args.who {
-        Some(who) => match clients.resolve(who, true).await? {
+    if let Some(who) = &args.who {
+        match clients.resolve(who, true).await? {
             Subject::Person(id, _) => request.hiring_manager_id = id,
             Subject::Team(id, _) => request.team_id = id,
-        },
-        None => {}
+        }
     }
     let mut hiring = HiringServiceClient::new(api::channel(&url)?);
     let reqs = hiring

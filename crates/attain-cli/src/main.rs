@@ -7,6 +7,7 @@ mod bench;
 mod coaching;
 mod demo;
 mod demo_coaching;
+mod demo_hiring;
 mod dev;
 mod hiring;
 mod import;

@@ -13,7 +13,7 @@ use attain_proto::{
 use attain_testing::TestApp;
 use chrono::{TimeZone, Utc};
 
-use crate::attain;
+use crate::{attain, buf_curl};
 
 fn ts(y: i32, m: u32, d: u32) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp {
@@ -222,4 +222,18 @@ async fn pipeline_and_kpis_show_requisitions_by_stage_and_time_to_fill() {
     assert!(line("Offer acceptance").ends_with("100 % (1/1)"), "{kpis}");
     assert!(line("Scorecards submitted").ends_with("0 % (0/1)"), "{kpis}");
     assert!(kpis.contains("Maya Chen"), "tenure by hiring manager names her: {kpis}");
+
+    // Server reflection: a client with no proto files at hand calls the hiring service.
+    let (addr, key) = (app.hiring_addr.to_string(), tenant.admin_key.clone());
+    let templates = tokio::task::spawn_blocking(move || {
+        buf_curl(
+            &addr,
+            &key,
+            "attain.hiring.v1.HiringService/ListProcessTemplates",
+            serde_json::json!({}),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(templates["templates"][0]["displayName"], "AE loop", "{templates}");
 }

@@ -196,7 +196,13 @@ async fn team_size(org: &mut Org, team: &str) -> usize {
 async fn stage_moves_offers_and_closing_follow_the_process() {
     let mut w = world().await;
     let (east, maya) = (w.east.clone(), w.maya.clone());
-    let req = open(&mut w, &east, &maya, (2026, 2, 2)).await;
+    // A retried create with the same request id returns the first requisition.
+    let mut create = requisition(&w, &east, &maya, (2026, 2, 2));
+    create.request_id = uuid::Uuid::new_v4().to_string();
+    let first = w.h.create_requisition(create.clone()).await.unwrap().into_inner();
+    let again = w.h.create_requisition(create).await.unwrap().into_inner();
+    let req = first.requisition.unwrap().id;
+    assert_eq!(again.requisition.unwrap().id, req);
     let c = candidate(&mut w.h, &req, "Fay", CandidateSource::Referral, at(2026, 2, 3)).await;
     move_to(&mut w.h, &c, "screen", at(2026, 2, 4)).await;
     move_to(&mut w.h, &c, "manager", at(2026, 2, 6)).await;
