@@ -11,7 +11,12 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
     // Metrics listens one port below scorecard: find a pair that is free.
     let scorecard_port = loop {
         let port = free_port();
-        if port > 1025 && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok() {
+        // Coaching and hiring listen one and two ports above scorecard.
+        if port > 1025
+            && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port + 2)).is_ok()
+        {
             break port;
         }
     };
