@@ -9,7 +9,7 @@ use attain_proto::{
     common::v1::{self as common, period::Kind},
     org::v1::{
         CreatePersonRequest, ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest,
-        ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest, Person, RoleChange, Team,
+        ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest, ListTeamsRequest, Person, RoleChange, Team,
         org_service_client::OrgServiceClient,
     },
     scorecard::v1::{
@@ -94,6 +94,53 @@ impl Peers {
             Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
             Err(s) => Err(org_error(s)),
         }
+    }
+
+    /// The teams `manager` manages and every team below them: of the teams the caller may read
+    /// (which for a manager include their whole managed subtree), those reached from a team
+    /// they manage through parent links.
+    pub async fn managed_teams(&self, credential: &str, manager: Uuid) -> Result<Vec<Uuid>, ApiError> {
+        let mut teams = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListTeamsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                ..Default::default()
+            };
+            let page = self
+                .org
+                .clone()
+                .list_teams(on_behalf(request, credential)?)
+                .await
+                .map_err(org_error)?
+                .into_inner();
+            teams.extend(page.teams);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        let me = manager.to_string();
+        let mut managed: Vec<&str> = teams
+            .iter()
+            .filter(|t| t.manager_id == me)
+            .map(|t| t.id.as_str())
+            .collect();
+        // Walk down: a team whose parent is managed is managed too. The tree is finite and each
+        // pass adds at least one team or stops.
+        loop {
+            let before = managed.len();
+            for t in &teams {
+                if !managed.contains(&t.id.as_str()) && managed.contains(&t.parent_team_id.as_str()) {
+                    managed.push(t.id.as_str());
+                }
+            }
+            if managed.len() == before {
+                break;
+            }
+        }
+        Ok(managed.iter().filter_map(|id| Uuid::try_parse(id).ok()).collect())
     }
 
     /// The ids of a team and every team below it.

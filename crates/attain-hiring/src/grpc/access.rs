@@ -1,5 +1,7 @@
 //! Who may see and change what. Hiring has no org tables: the directory says whom the caller may
-//! see, and a requisition is visible when its hiring manager is the caller or someone they see.
+//! see and which teams they manage, and a requisition is visible to a manager when its hiring
+//! manager is them or someone they see, or its team is in the subtree they manage (a leader sees
+//! the seats of the managers below, who need not be members of any team).
 //! Candidates, interviews and hires are visible through their requisition.
 
 use std::sync::Arc;
@@ -16,6 +18,8 @@ pub struct View {
     pub caller: Caller,
     /// `None` for whole-tenant callers.
     managers: Option<Arc<Vec<Uuid>>>,
+    /// The teams a manager manages, with their subtrees; empty for whole-tenant callers.
+    teams: Vec<Uuid>,
 }
 
 impl View {
@@ -29,13 +33,19 @@ impl View {
             return Ok(View {
                 caller: caller.clone(),
                 managers: None,
+                teams: Vec::new(),
             });
         }
         let mut managers = api.peers.visible(caller, credential).await?.to_vec();
         managers.extend(caller.person_id);
+        let teams = match caller.person_id {
+            Some(me) => api.peers.managed_teams(credential, me).await?,
+            None => Vec::new(),
+        };
         Ok(View {
             caller: caller.clone(),
             managers: Some(Arc::new(managers)),
+            teams,
         })
     }
 
@@ -44,13 +54,18 @@ impl View {
         self.managers.as_deref().map(Vec::as_slice)
     }
 
+    /// The teams whose requisitions the caller sees besides those of `managers()`.
+    pub fn teams(&self) -> &[Uuid] {
+        &self.teams
+    }
+
     /// Whether the caller sees `person` (as a possible hiring manager or interviewer).
     pub fn sees_person(&self, person: Uuid) -> bool {
         self.managers.as_ref().is_none_or(|m| m.contains(&person))
     }
 
     pub fn sees(&self, r: &RequisitionRecord) -> bool {
-        self.sees_person(r.hiring_manager_id)
+        self.sees_person(r.hiring_manager_id) || self.teams.contains(&r.team_id)
     }
 
     /// The requisition if the caller sees it; NOT_FOUND otherwise, as for another tenant's.

@@ -65,12 +65,7 @@ pub async fn kpis(
         return Err(ApiError::invalid("period", "is required"));
     };
     let (manager, teams) = match scope {
-        Scope::Manager(m) => {
-            if !view.sees_person(m) {
-                return Err(ApiError::not_found(format!("person {m}")));
-            }
-            (Some(m), None)
-        }
+        Scope::Manager(m) => (Some(m), None),
         Scope::Team(t) => {
             if api.peers.team(credential, t).await?.is_none() {
                 return Err(ApiError::not_found(format!("team {t}")));
@@ -86,9 +81,17 @@ pub async fn kpis(
         hiring_manager: manager,
         teams: teams.as_deref(),
         managers: view.managers(),
+        visible_teams: view.teams(),
         ..Default::default()
     };
     let reqs = store::list_requisitions(&mut tx, tenant, &filter, None, 100_000).await?;
+    // A hiring manager the caller may neither see nor see a requisition of is nobody to them.
+    if let Some(m) = manager
+        && reqs.is_empty()
+        && !view.sees_person(m)
+    {
+        return Err(ApiError::not_found(format!("person {m}")));
+    }
     let req_ids: Vec<Uuid> = reqs.iter().map(|r| r.requisition_id).collect();
     let candidates = cand_store::list(&mut tx, tenant, &req_ids, None, 1_000_000).await?;
     let cand_ids: Vec<Uuid> = candidates.iter().map(|c| c.candidate_id).collect();
@@ -103,7 +106,7 @@ pub async fn kpis(
         }
     }
     let req_set: HashSet<Uuid> = req_ids.iter().copied().collect();
-    let hires: Vec<HireRecord> = store::hires(&mut tx, tenant, view.managers())
+    let hires: Vec<HireRecord> = store::hires(&mut tx, tenant)
         .await?
         .into_iter()
         .filter(|h| req_set.contains(&h.requisition_id))

@@ -251,6 +251,7 @@ pub async fn list(
         hiring_manager: manager,
         teams: teams.as_deref(),
         managers: view.managers(),
+        visible_teams: view.teams(),
     };
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let mut rows = store::list_requisitions(&mut tx, caller.tenant_id, &filter, after, page.fetch_limit()).await?;
@@ -328,6 +329,7 @@ pub async fn pipeline(
         hiring_manager: manager,
         teams: teams.as_deref(),
         managers: view.managers(),
+        visible_teams: view.teams(),
     };
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;

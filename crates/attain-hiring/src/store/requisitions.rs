@@ -177,8 +177,10 @@ pub struct ReqFilter<'a> {
     pub statuses: Option<&'a [String]>,
     pub hiring_manager: Option<Uuid>,
     pub teams: Option<&'a [Uuid]>,
-    /// `None`: every hiring manager (whole-tenant callers).
+    /// `None`: every requisition (whole-tenant callers); else those of these hiring managers
+    /// or of `visible_teams`.
     pub managers: Option<&'a [Uuid]>,
+    pub visible_teams: &'a [Uuid],
 }
 
 /// Requisitions by id (creation order) after `after`, at most `limit`.
@@ -195,7 +197,8 @@ pub async fn list_requisitions(
         " FROM hiring.requisitions
          WHERE tenant_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))
            AND ($3::uuid IS NULL OR hiring_manager_id = $3) AND ($4::uuid[] IS NULL OR team_id = ANY($4))
-           AND ($5::uuid[] IS NULL OR hiring_manager_id = ANY($5)) AND ($6::uuid IS NULL OR requisition_id > $6)
+           AND ($5::uuid[] IS NULL OR hiring_manager_id = ANY($5) OR team_id = ANY($8))
+           AND ($6::uuid IS NULL OR requisition_id > $6)
          ORDER BY requisition_id LIMIT $7"
     ))
     .bind(tenant)
@@ -205,6 +208,7 @@ pub async fn list_requisitions(
     .bind(f.managers)
     .bind(after)
     .bind(limit)
+    .bind(f.visible_teams)
     .fetch_all(c)
     .await
 }
@@ -287,16 +291,14 @@ pub async fn complete_hire(c: &mut Conn, tenant: Uuid, candidate: Uuid, person: 
     Ok(())
 }
 
-/// Completed hires of the given hiring managers (`None`: all).
-pub async fn hires(c: &mut Conn, tenant: Uuid, managers: Option<&[Uuid]>) -> Result<Vec<HireRecord>> {
+/// Completed hires; callers keep those of the requisitions they may see.
+pub async fn hires(c: &mut Conn, tenant: Uuid) -> Result<Vec<HireRecord>> {
     sqlx::query_as(
         "SELECT candidate_id, requisition_id, request_id, person_id, hiring_manager_id, team_id, start_date
          FROM hiring.hires WHERE tenant_id = $1 AND person_id IS NOT NULL
-           AND ($2::uuid[] IS NULL OR hiring_manager_id = ANY($2))
          ORDER BY start_date, candidate_id",
     )
     .bind(tenant)
-    .bind(managers)
     .fetch_all(c)
     .await
 }

@@ -325,3 +325,51 @@ async fn another_tenant_sees_nothing_through_any_rpc() {
         .unwrap();
     assert_eq!(rows, 0);
 }
+
+#[tokio::test]
+async fn a_leader_sees_the_requisitions_of_the_managers_below_and_an_integration_may_not_hire() {
+    let mut w = world().await;
+    let (east, maya) = (w.east.clone(), w.maya.clone());
+    let lee = person(&mut w.org, "Lee", org::SalesRole::SalesLeader, "", None).await;
+    let sales = team(&mut w.org, "Sales", &lee).await;
+    w.org
+        .update_team(org::UpdateTeamRequest {
+            team: Some(org::Team {
+                id: east.clone(),
+                parent_team_id: sales,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["parent_team_id".into()],
+            }),
+        })
+        .await
+        .unwrap();
+    let mayas = open(&mut w, &east, &maya, (2026, 3, 2)).await;
+    let key = w.app.api_key(w.tenant.id, AccessRole::Manager, Some(uuid(&lee))).await;
+    let mut as_lee = w.app.hiring(&key).await;
+    let seen = as_lee
+        .get_requisition(GetRequisitionRequest {
+            requisition_id: mayas.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .requisition
+        .unwrap();
+    assert_eq!(seen.hiring_manager_id, maya);
+    let k = kpis_of(
+        &mut as_lee,
+        get_hiring_kpis_request::Scope::HiringManagerId(maya.clone()),
+        month(2026, 3),
+    )
+    .await;
+    assert_eq!(k.hires, 0);
+
+    // An applicant tracking system syncs candidates but does not add people to the directory.
+    let key = w.app.api_key(w.tenant.id, AccessRole::Integration, None).await;
+    let mut ats = w.app.hiring(&key).await;
+    let c = quick(&mut ats, &mayas, "Ivo", &maya, at(2026, 3, 3), at(2026, 3, 20)).await;
+    let err = ats.hire_candidate(hire_of(&c, (2026, 4, 6), "")).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
