@@ -252,12 +252,15 @@ pub struct HireRecord {
 }
 
 /// The hire record of a candidate, created on the first attempt; later attempts get the same
-/// record (and so the same request id for the org directory).
+/// record (and so the same request id for the org directory). Until the person exists, a retry
+/// may correct the start date.
 pub async fn begin_hire(c: &mut Conn, tenant: Uuid, h: &HireRecord) -> Result<HireRecord> {
     sqlx::query(
         "INSERT INTO hiring.hires (tenant_id, candidate_id, requisition_id, request_id, hiring_manager_id, team_id,
              start_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, candidate_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, candidate_id) DO UPDATE SET start_date = excluded.start_date
+             WHERE hiring.hires.person_id IS NULL",
     )
     .bind(tenant)
     .bind(h.candidate_id)
