@@ -52,6 +52,9 @@ pub struct SeedArgs {
     /// The coaching service.
     #[arg(long, env = "ATTAIN_COACHING_URL", default_value = "http://127.0.0.1:50053")]
     coaching_url: String,
+    /// The hiring service.
+    #[arg(long, env = "ATTAIN_HIRING_URL", default_value = "http://127.0.0.1:50054")]
+    hiring_url: String,
 }
 
 /// The ramp the demo creates as the tenant's default, found again by this name.
@@ -342,7 +345,8 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
     setup
         .run(&sdr_team, &ae_team, &reps, vacation, first_day, today)
         .await?;
-    crate::demo_coaching::seed(&args.org_url, &args.coaching_url, key, today - Days::new(56)).await
+    crate::demo_coaching::seed(&args.org_url, &args.coaching_url, key, today - Days::new(56)).await?;
+    crate::demo_hiring::seed(&args.org_url, &args.hiring_url, key).await
 }
 
 /// The scorecard side of the demo, through the public ScorecardService.

@@ -7,7 +7,9 @@ mod bench;
 mod coaching;
 mod demo;
 mod demo_coaching;
+mod demo_hiring;
 mod dev;
+mod hiring;
 mod import;
 mod rollups;
 mod scorecard;
@@ -68,6 +70,9 @@ enum Command {
     /// Coaching: the calendar of a coach or team, and whom a team's metrics say to coach.
     #[command(subcommand)]
     Coaching(coaching::CoachingCommand),
+    /// Hiring: the pipeline of open requisitions, and hiring and onboarding KPIs.
+    #[command(subcommand)]
+    Hiring(hiring::HiringCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -164,6 +169,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Rollups(cmd) => rollups::run(cmd).await,
         Command::Demo(cmd) => demo::run(cmd).await,
         Command::Coaching(cmd) => coaching::run(cmd).await,
+        Command::Hiring(cmd) => hiring::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,

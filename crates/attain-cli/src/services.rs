@@ -20,7 +20,7 @@ pub enum Service {
     Scorecard,
     /// Coaching: sessions, the calendar, development and action plans, coaching KPIs.
     Coaching,
-    /// Hiring and the bench (not built yet).
+    /// Hiring and the bench: requisitions, candidates, hires, the bench, hiring KPIs.
     Hiring,
 }
 
@@ -54,13 +54,13 @@ impl Service {
             Service::Scorecard => Some(&attain_scorecard::SCHEMAS),
             Service::Metrics => Some(&attain_metrics::SCHEMAS),
             Service::Coaching => Some(&attain_coaching::SCHEMAS),
-            Service::Hiring => None,
+            Service::Hiring => Some(&attain_hiring::SCHEMAS),
         }
     }
 }
 
 /// Services that exist in this build, in dependency order.
-pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics, Service::Coaching];
+pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics, Service::Coaching, Service::Hiring];
 
 /// Where a service finds the others it calls.
 #[derive(clap::Args, Debug, Clone)]
@@ -140,14 +140,10 @@ pub async fn serve(
                 )
                 .await
             }
-            Service::Hiring => unreachable_service(service),
+            Service::Hiring => attain_hiring::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
         }
     })
     .await
-}
-
-fn unreachable_service(service: Service) -> anyhow::Result<()> {
-    bail!("the {} service is not built yet", service.name())
 }
 
 /// Migrates every built service and grants each its role (`attain_<service>`).

@@ -36,6 +36,7 @@ pub mod calendar;
 pub mod coaching;
 pub mod focus;
 pub mod funnel;
+pub mod hiring;
 pub mod metric;
 pub mod org;
 pub mod period;

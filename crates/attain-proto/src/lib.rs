@@ -15,6 +15,12 @@ pub mod common {
     }
 }
 
+pub mod hiring {
+    pub mod v1 {
+        tonic::include_proto!("attain.hiring.v1");
+    }
+}
+
 pub mod metrics {
     pub mod v1 {
         tonic::include_proto!("attain.metrics.v1");

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 
 use attain_domain::org::AccessRole;
 use attain_proto::coaching::v1::coaching_service_client::CoachingServiceClient;
+use attain_proto::hiring::v1::hiring_service_client::HiringServiceClient;
 use attain_proto::{
     metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient,
     scorecard::v1::scorecard_service_client::ScorecardServiceClient,
@@ -45,6 +46,7 @@ impl TestDb {
             &attain_scorecard::SCHEMAS,
             &attain_metrics::SCHEMAS,
             &attain_coaching::SCHEMAS,
+            &attain_hiring::SCHEMAS,
         ] {
             db::migrate(&db.owner, set).await.expect("migrate");
             db::grant_service_role(&db.owner, set, &set.default_role(), true)
@@ -109,8 +111,8 @@ pub struct TestTenant {
     pub admin_key: String,
 }
 
-/// The scorecard and metrics services, each its own gRPC server on a loopback port (so the
-/// calls between them are real gRPC), over one fresh database.
+/// The scorecard, metrics, coaching and hiring services, each its own gRPC server on its own
+/// loopback port (so the calls between them are real gRPC), over one fresh database.
 pub struct TestApp {
     pub db: TestDb,
     /// The scorecard service (org directory).
@@ -119,10 +121,13 @@ pub struct TestApp {
     pub metrics_addr: SocketAddr,
     /// The coaching service.
     pub coaching_addr: SocketAddr,
+    /// The hiring service.
+    pub hiring_addr: SocketAddr,
     stop: Option<watch::Sender<bool>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
     metrics_server: Option<JoinHandle<anyhow::Result<()>>>,
     coaching_server: Option<JoinHandle<anyhow::Result<()>>>,
+    hiring_server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 fn loopback() -> TcpIncoming {
@@ -170,6 +175,14 @@ impl TestApp {
             attain_metrics::serve(pool, &url, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
         });
 
+        let pool = db.service_pool("attain_hiring").await;
+        let incoming = loopback();
+        let hiring_addr = incoming.local_addr().expect("local address");
+        let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
+        let hiring_server = tokio::spawn(async move {
+            attain_hiring::serve(pool, &url, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
+        });
+
         let pool = db.service_pool("attain_coaching").await;
         let incoming = loopback();
         let coaching_addr = incoming.local_addr().expect("local address");
@@ -190,10 +203,12 @@ impl TestApp {
             addr,
             metrics_addr,
             coaching_addr,
+            hiring_addr,
             stop: Some(stop),
             server: Some(server),
             metrics_server: Some(metrics_server),
             coaching_server: Some(coaching_server),
+            hiring_server: Some(hiring_server),
         }
     }
 
@@ -234,6 +249,11 @@ impl TestApp {
         CoachingServiceClient::with_interceptor(connect(self.coaching_addr).await, Bearer::new(token))
     }
 
+    /// A hiring client that authenticates with `token` (API key or JWT).
+    pub async fn hiring(&self, token: &str) -> HiringServiceClient<InterceptedService<Channel, Bearer>> {
+        HiringServiceClient::with_interceptor(connect(self.hiring_addr).await, Bearer::new(token))
+    }
+
     /// A scorecard client that authenticates with `token` (API key or JWT).
     pub async fn scorecard(&self, token: &str) -> ScorecardServiceClient<InterceptedService<Channel, Bearer>> {
         ScorecardServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
@@ -253,6 +273,7 @@ impl TestApp {
             self.server.take(),
             self.metrics_server.take(),
             self.coaching_server.take(),
+            self.hiring_server.take(),
         ];
         for server in servers.into_iter().flatten() {
             server.await??;
@@ -263,9 +284,14 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for server in [&self.server, &self.metrics_server, &self.coaching_server]
-            .into_iter()
-            .flatten()
+        for server in [
+            &self.server,
+            &self.metrics_server,
+            &self.coaching_server,
+            &self.hiring_server,
+        ]
+        .into_iter()
+        .flatten()
         {
             server.abort();
         }

@@ -14,11 +14,12 @@ use crate::attain;
 async fn demo_seed_builds_a_plausible_org_once() {
     let app = TestApp::start().await;
     let tenant = app.tenant("Demo").await;
-    let (key, org_url, metrics_url, coaching_url) = (
+    let (key, org_url, metrics_url, coaching_url, hiring_url) = (
         tenant.admin_key.clone(),
         format!("http://{}", app.addr),
         format!("http://{}", app.metrics_addr),
         format!("http://{}", app.coaching_addr),
+        format!("http://{}", app.hiring_addr),
     );
     let seed = move || {
         let out = attain()
@@ -27,6 +28,7 @@ async fn demo_seed_builds_a_plausible_org_once() {
             .env("ATTAIN_ORG_URL", &org_url)
             .env("ATTAIN_METRICS_URL", &metrics_url)
             .env("ATTAIN_COACHING_URL", &coaching_url)
+            .env("ATTAIN_HIRING_URL", &hiring_url)
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -38,6 +40,11 @@ async fn demo_seed_builds_a_plausible_org_once() {
     assert!(second.contains(" 0 events accepted"), "{second}");
     assert!(second.contains("0 cadences created, 3 already there"), "{second}");
     assert!(second.contains(" 0 past sessions recorded"), "{second}");
+    assert!(first.contains("hiring: 2 open requisitions, 7 candidates"), "{first}");
+    assert!(
+        second.contains("hiring: the demo requisitions are already there"),
+        "{second}"
+    );
 
     let mut org = app.org(&tenant.admin_key).await;
     let people = org

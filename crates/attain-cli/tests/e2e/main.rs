@@ -3,6 +3,7 @@
 
 mod demo;
 mod dev;
+mod hiring;
 mod import;
 mod operator;
 mod scorecard;

@@ -203,10 +203,11 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
     // Metrics listens one port below scorecard: find a pair that is free.
     let port = loop {
         let port = free_port();
-        // Coaching listens one port above scorecard.
+        // Coaching and hiring listen one and two ports above scorecard.
         if port > 1025
             && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok()
             && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port + 2)).is_ok()
         {
             break port;
         }
@@ -237,6 +238,7 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
             .env("ATTAIN_ORG_URL", &org_url)
             .env("ATTAIN_METRICS_URL", &metrics_url)
             .env("ATTAIN_COACHING_URL", format!("http://127.0.0.1:{}", port + 1))
+            .env("ATTAIN_HIRING_URL", format!("http://127.0.0.1:{}", port + 2))
             .env("NO_COLOR", "1");
         cmd
     };
@@ -379,6 +381,14 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
     // Coaching: the demo's cadences and whom the SDR team's numbers say to coach, as the
     // coaching service (asking the scorecard service for metrics) answers over gRPC.
     assert!(seeded.contains("coaching: 3 cadences created"), "{seeded}");
+    // And the hiring service, a fourth server in `attain dev`, holds the demo pipeline.
+    assert!(seeded.contains("hiring: 2 open requisitions, 7 candidates"), "{seeded}");
+    let pipeline = run_ok(&mut cli(&["hiring", "pipeline", "AE Team"]));
+    assert!(
+        pipeline.contains("Account Executive, Mid-Market — AE Team"),
+        "{pipeline}"
+    );
+    assert!(pipeline.contains("Priya Natarajan (referral)"), "{pipeline}");
     let out = run_ok(&mut cli(&["coaching", "suggest", "SDR Team"]));
     let mut coaching = runtime.block_on(async {
         let channel = Channel::from_shared(format!("http://127.0.0.1:{}", port + 1))

@@ -1,0 +1,222 @@
+//! Protobuf enums and messages to and from the domain and store types.
+
+use attain_domain::{
+    hiring::{
+        BenchKind, CandidateSource, CandidateStatus, OfferOutcome, Readiness, Recommendation, RequisitionReason,
+        RequisitionStatus,
+    },
+    org::{Motion, SalesRole},
+};
+use attain_proto::hiring::v1 as pb;
+use attain_runtime::convert;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::store::{
+    candidates::{CandidateRecord, InterviewRecord, MoveRecord},
+    requisitions::{BenchRecord, RequisitionRecord, StoredStage, TemplateRecord},
+};
+
+/// A domain enum whose protobuf values are its variants' positions plus one (0 is UNSPECIFIED),
+/// which holds for every enum hiring sends: the proto and the domain list them in one order.
+pub trait Wire: Copy + PartialEq + 'static {
+    fn all() -> &'static [Self];
+    fn parse_text(text: &str) -> Option<Self>;
+}
+
+macro_rules! wire {
+    ($($t:ty),+) => {$(
+        impl Wire for $t {
+            fn all() -> &'static [Self] { <$t>::ALL }
+            fn parse_text(text: &str) -> Option<Self> { <$t>::parse(text) }
+        }
+    )+};
+}
+
+wire!(
+    BenchKind,
+    CandidateSource,
+    CandidateStatus,
+    OfferOutcome,
+    Readiness,
+    Recommendation,
+    RequisitionReason,
+    RequisitionStatus,
+    SalesRole,
+    Motion
+);
+
+/// The domain value of a protobuf enum value; `None` for UNSPECIFIED and unknown values.
+pub fn from_wire<T: Wire>(value: i32) -> Option<T> {
+    let index = usize::try_from(value).ok()?.checked_sub(1)?;
+    T::all().get(index).copied()
+}
+
+pub fn to_wire<T: Wire>(value: T) -> i32 {
+    T::all()
+        .iter()
+        .position(|v| *v == value)
+        .and_then(|i| i32::try_from(i + 1).ok())
+        .unwrap_or(0)
+}
+
+/// The protobuf value of a stored name; 0 (UNSPECIFIED) for a name this build does not know.
+pub fn text_to_wire<T: Wire>(text: &str) -> i32 {
+    T::parse_text(text).map_or(0, to_wire)
+}
+
+pub fn timestamp_from_proto(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)
+}
+
+fn id(v: Option<Uuid>) -> String {
+    v.map(|u| u.to_string()).unwrap_or_default()
+}
+
+pub fn template_to_proto(t: &TemplateRecord) -> pb::ProcessTemplate {
+    pb::ProcessTemplate {
+        id: t.template_id.to_string(),
+        display_name: t.display_name.clone(),
+        stages: t.stages.0.iter().map(stage_to_proto).collect(),
+        create_time: Some(convert::timestamp(t.created_at)),
+    }
+}
+
+fn stage_to_proto(s: &StoredStage) -> pb::ProcessStage {
+    pb::ProcessStage {
+        key: s.key.clone(),
+        display_name: s.display_name.clone(),
+        required: s.required,
+        competencies: s.competencies.clone(),
+    }
+}
+
+pub fn requisition_to_proto(r: &RequisitionRecord) -> pb::Requisition {
+    pb::Requisition {
+        id: r.requisition_id.to_string(),
+        title: r.title.clone(),
+        team_id: r.team_id.to_string(),
+        sales_role: text_to_wire::<SalesRole>(&r.sales_role),
+        motion: text_to_wire::<Motion>(&r.motion),
+        hiring_manager_id: r.hiring_manager_id.to_string(),
+        reason: text_to_wire::<RequisitionReason>(&r.reason),
+        opened_date: Some(convert::date_to_proto(r.opened_date)),
+        target_start_date: r.target_start_date.map(convert::date_to_proto),
+        status: text_to_wire::<RequisitionStatus>(&r.status),
+        process_template_id: r.template_id.to_string(),
+        filled_date: r.filled_date.map(convert::date_to_proto),
+        hired_person_id: id(r.hired_person_id),
+        create_time: Some(convert::timestamp(r.created_at)),
+        etag: convert::etag(r.revision),
+    }
+}
+
+/// A candidate with their moves (any candidates' moves may be passed; only theirs are used).
+pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Candidate {
+    let offer = match (c.offer_make_time, c.offer_outcome.as_deref()) {
+        (Some(made), Some(outcome)) => Some(pb::Offer {
+            make_time: Some(convert::timestamp(made)),
+            outcome: text_to_wire::<OfferOutcome>(outcome),
+            outcome_time: c.offer_outcome_time.map(convert::timestamp),
+        }),
+        _ => None,
+    };
+    pb::Candidate {
+        id: c.candidate_id.to_string(),
+        requisition_id: c.requisition_id.to_string(),
+        display_name: c.display_name.clone(),
+        email: c.email.clone(),
+        source: text_to_wire::<CandidateSource>(&c.source),
+        person_id: id(c.person_id),
+        status: text_to_wire::<CandidateStatus>(&c.status),
+        stage: c.stage.clone().unwrap_or_default(),
+        stage_history: moves
+            .iter()
+            .filter(|m| m.candidate_id == c.candidate_id)
+            .map(|m| pb::StageMove {
+                stage: m.stage.clone(),
+                enter_time: Some(convert::timestamp(m.enter_time)),
+            })
+            .collect(),
+        apply_time: Some(convert::timestamp(c.apply_time)),
+        close_reason: c.close_reason.clone(),
+        close_time: c.close_time.map(convert::timestamp),
+        offer,
+        hired_person_id: id(c.hired_person_id),
+        create_time: Some(convert::timestamp(c.created_at)),
+    }
+}
+
+pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
+    let scorecard = match (&i.recommendation, i.submit_time) {
+        (Some(rec), Some(at)) => Some(pb::InterviewScorecard {
+            ratings: i
+                .ratings
+                .as_ref()
+                .map(|r| {
+                    r.0.iter()
+                        .map(|x| pb::CompetencyRating {
+                            competency: x.competency.clone(),
+                            rating: x.rating,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            recommendation: text_to_wire::<Recommendation>(rec),
+            notes: i.notes.clone(),
+            submit_time: Some(convert::timestamp(at)),
+        }),
+        _ => None,
+    };
+    pb::Interview {
+        id: i.interview_id.to_string(),
+        candidate_id: i.candidate_id.to_string(),
+        stage: i.stage.clone(),
+        interviewer_id: i.interviewer_id.to_string(),
+        interview_time: Some(convert::timestamp(i.interview_time)),
+        scorecard,
+    }
+}
+
+pub fn bench_to_proto(b: &BenchRecord) -> pb::BenchEntry {
+    pb::BenchEntry {
+        id: b.entry_id.to_string(),
+        kind: text_to_wire::<BenchKind>(&b.kind),
+        team_id: b.team_id.to_string(),
+        display_name: b.display_name.clone(),
+        person_id: id(b.person_id),
+        readiness: text_to_wire::<Readiness>(&b.readiness),
+        target_roles: b.target_roles.iter().map(|r| text_to_wire::<SalesRole>(r)).collect(),
+        notes: b.notes.clone(),
+        create_time: Some(convert::timestamp(b.created_at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_map_by_position_like_the_proto() {
+        assert_eq!(
+            from_wire::<RequisitionStatus>(pb::RequisitionStatus::OnHold as i32),
+            Some(RequisitionStatus::OnHold)
+        );
+        assert_eq!(from_wire::<Readiness>(0), None);
+        assert_eq!(from_wire::<Readiness>(99), None);
+        assert_eq!(to_wire(Recommendation::StrongYes), pb::Recommendation::StrongYes as i32);
+        assert_eq!(to_wire(CandidateSource::Internal), pb::CandidateSource::Internal as i32);
+        assert_eq!(to_wire(BenchKind::Internal), pb::BenchKind::Internal as i32);
+        assert_eq!(
+            to_wire(SalesRole::Other),
+            attain_proto::org::v1::SalesRole::Other as i32
+        );
+        assert_eq!(
+            to_wire(Motion::AccountManagement),
+            attain_proto::org::v1::Motion::AccountManagement as i32
+        );
+        assert_eq!(to_wire(OfferOutcome::Declined), pb::OfferOutcome::Declined as i32);
+        assert_eq!(to_wire(CandidateStatus::Hired), pb::CandidateStatus::Hired as i32);
+        assert_eq!(to_wire(RequisitionReason::Growth), pb::RequisitionReason::Growth as i32);
+    }
+}

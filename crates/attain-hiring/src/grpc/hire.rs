@@ -1,0 +1,185 @@
+//! Hiring a candidate: a person in the org directory, their ramp, the requisition filled.
+//!
+//! The hire spans two services, so it cannot be one transaction. It is made safe to retry
+//! instead: the first attempt stores a hire record with a fresh request id before asking the
+//! directory, and every attempt sends that same id as CreatePerson's `request_id`, which the
+//! directory answers with the person it created the first time. So a retry after any failure (the
+//! directory down, the reply lost, this service restarted) finishes the same hire, and two
+//! concurrent attempts share one record and get one person. The person also carries the
+//! candidate's id as an external id (system `attain-hiring`), which finds them again should the
+//! directory refuse the replay because that external id is taken.
+
+use attain_domain::{
+    Violations,
+    hiring::{CandidateStatus, OfferOutcome, RequisitionStatus},
+    org::{AccessRole, SalesRole},
+};
+use attain_proto::{
+    hiring::v1 as pb,
+    org::v1::{ExternalId, Person, PersonStatus},
+};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use uuid::Uuid;
+
+use super::{
+    HiringApi,
+    access::View,
+    candidates::{load, reply},
+    convert::{self as cv, to_wire},
+};
+use crate::store::{
+    candidates as store,
+    requisitions::{self as req_store, HireRecord},
+};
+
+/// The external-id system under which the directory keeps the candidate a person was hired as.
+pub const EXTERNAL_SYSTEM: &str = "attain-hiring";
+
+pub async fn hire(
+    api: &HiringApi,
+    caller: &Caller,
+    credential: &str,
+    req: pb::HireCandidateRequest,
+) -> ApiResult<pb::HireCandidateResponse> {
+    caller.require(
+        &[AccessRole::Admin],
+        "hire: creating people in the org directory is for admins",
+    )?;
+    let view = View::of(api, caller, credential).await?;
+    let mut v = Violations::new();
+    let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
+    let start = convert::required_date(&mut v, "start_date", req.start_date.as_ref());
+    let ramp = convert::optional_id(&mut v, "ramp_id", &req.ramp_id);
+    if !req.email.is_empty() && (req.email.len() > 320 || !req.email.contains('@')) {
+        v.add("email", "must be an email address of at most 320 characters, or empty");
+    }
+    if req.title.chars().count() > 200 {
+        v.add("title", "at most 200 characters");
+    }
+    let (Some(id), Some(start)) = v.into_result((id, start))? else {
+        return Err(ApiError::invalid("candidate_id", "is required"));
+    };
+    let calendar = api.peers.directory.calendar(caller, credential).await?;
+    let tenant = caller.tenant_id;
+
+    // 1. Check and record the hire (or find the record of an earlier attempt).
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let (cand, requisition) = load(&mut tx, &view, id, true).await?;
+    let accepted = cand
+        .offer_outcome_time
+        .filter(|_| cand.offer_outcome.as_deref() == Some(OfferOutcome::Accepted.as_str()));
+    let Some(accepted) = accepted else {
+        return Err(ApiError::FailedPrecondition(format!(
+            "candidate {id} has no accepted offer; record it with RecordOffer first"
+        )));
+    };
+    let filled = calendar.local_date(accepted);
+    if start < filled {
+        return Err(ApiError::invalid(
+            "start_date",
+            format!("must not be before the day the offer was accepted ({filled})"),
+        ));
+    }
+    let retry = cand.status == CandidateStatus::Hired.as_str();
+    if !retry {
+        if cand.status != CandidateStatus::Active.as_str() {
+            return Err(ApiError::FailedPrecondition(format!(
+                "candidate {id} is {}",
+                cand.status
+            )));
+        }
+        let status = RequisitionStatus::parse(&requisition.status);
+        if !status.is_some_and(RequisitionStatus::is_opening) {
+            return Err(ApiError::FailedPrecondition(format!(
+                "requisition {} is {}; only open or on-hold requisitions are filled",
+                requisition.requisition_id, requisition.status
+            )));
+        }
+    }
+    let record = req_store::begin_hire(
+        &mut tx,
+        tenant,
+        &HireRecord {
+            candidate_id: id,
+            requisition_id: requisition.requisition_id,
+            request_id: Uuid::new_v4(),
+            person_id: None,
+            hiring_manager_id: requisition.hiring_manager_id,
+            team_id: requisition.team_id,
+            start_date: start,
+        },
+    )
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::AlreadyExists(_) => ApiError::FailedPrecondition(format!(
+            "requisition {} is being filled by another candidate",
+            requisition.requisition_id
+        )),
+        other => other,
+    })?;
+    tx.commit().await?;
+
+    // 2. The person: an internal candidate is one already; anyone else is created, idempotently.
+    let person = match (record.person_id, cand.person_id) {
+        (Some(p), _) | (None, Some(p)) => p,
+        (None, None) => {
+            let person = Person {
+                display_name: cand.display_name.clone(),
+                email: if req.email.is_empty() {
+                    cand.email.clone()
+                } else {
+                    req.email.clone()
+                },
+                sales_role: SalesRole::parse(&requisition.sales_role).map_or(0, to_wire),
+                team_id: requisition.team_id.to_string(),
+                manager_id: requisition.hiring_manager_id.to_string(),
+                title: if req.title.is_empty() {
+                    requisition.title.clone()
+                } else {
+                    req.title.clone()
+                },
+                hire_date: Some(convert::date_to_proto(filled)),
+                start_date: Some(convert::date_to_proto(record.start_date)),
+                status: PersonStatus::Onboarding as i32,
+                ..Default::default()
+            };
+            let external = ExternalId {
+                system: EXTERNAL_SYSTEM.into(),
+                id: id.to_string(),
+            };
+            let created = api
+                .peers
+                .create_person(credential, person, record.request_id, external)
+                .await?;
+            Uuid::try_parse(&created.id).map_err(|_| {
+                ApiError::internal(anyhow::anyhow!("the org directory returned person id {}", created.id))
+            })?
+        }
+    };
+
+    // 3. The ramp; assigning it again on a retry changes nothing.
+    if let Some(r) = ramp {
+        api.peers.assign_ramp(credential, person, r).await?;
+    }
+
+    // 4. Fill the requisition and close the candidate as hired, together.
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let (cand, requisition) = load(&mut tx, &view, id, true).await?;
+    req_store::complete_hire(&mut tx, tenant, id, person).await?;
+    if cand.status != CandidateStatus::Hired.as_str() {
+        store::set_hired(&mut tx, tenant, id, person, accepted).await?;
+    }
+    if requisition.status != RequisitionStatus::Filled.as_str() {
+        req_store::fill(&mut tx, tenant, requisition.requisition_id, filled, person).await?;
+    }
+    let candidate = reply(&mut tx, tenant, id).await?;
+    let requisition = req_store::get_requisition(&mut tx, tenant, requisition.requisition_id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("requisition {}", requisition.requisition_id)))?;
+    tx.commit().await?;
+    Ok(pb::HireCandidateResponse {
+        candidate: Some(candidate),
+        requisition: Some(cv::requisition_to_proto(&requisition)),
+        person_id: person.to_string(),
+    })
+}

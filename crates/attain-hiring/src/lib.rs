@@ -1,0 +1,50 @@
+//! The hiring service (`attain.hiring.v1.HiringService`): interview process templates,
+//! requisitions, candidates and their stage moves, interviews and offers, hires, the bench, and
+//! hiring and onboarding KPIs, in the `hiring` schema. People and teams come from the org
+//! directory and ramped attainment from the scorecard service, both over gRPC on the caller's
+//! behalf; a hire creates its person through the org directory.
+
+mod grpc;
+mod peers;
+mod store;
+
+use std::{future::Future, sync::Arc};
+
+use attain_runtime::{
+    auth::Authenticator,
+    config::{AuthArgs, ServerArgs},
+    db::SchemaSet,
+    server::GrpcServer,
+};
+use sqlx::{PgPool, migrate::Migrator};
+use tonic::transport::server::TcpIncoming;
+
+pub use grpc::HiringApi;
+pub use peers::Peers;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The schema this service owns and the migrations that make it.
+pub const SCHEMAS: SchemaSet = SchemaSet {
+    service: "hiring",
+    schemas: &["hiring"],
+    migrator: &MIGRATOR,
+};
+
+/// Serves the hiring API on `incoming` until `shutdown` completes. `pool` must run as the
+/// service role; `scorecard_url` is the scorecard service, which holds the org directory.
+pub async fn serve(
+    pool: PgPool,
+    scorecard_url: &str,
+    server: &ServerArgs,
+    auth: &AuthArgs,
+    incoming: TcpIncoming,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let peers = Arc::new(Peers::new(scorecard_url)?);
+    let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
+    GrpcServer::new(server)
+        .add_service(HiringApi::new(pool, peers).into_server(server.max_message_bytes))
+        .serve(incoming, authenticator, shutdown)
+        .await
+}
