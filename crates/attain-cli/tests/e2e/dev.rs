@@ -16,9 +16,17 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
         // Coaching and hiring listen one and two ports above scorecard.
         if port > 1025
             && port < 60000
-            && [port - 1, port + 1, port + 2, port + 999, port + 1000, port + 1001, port + 1002]
-                .into_iter()
-                .all(free)
+            && [
+                port - 1,
+                port + 1,
+                port + 2,
+                port + 999,
+                port + 1000,
+                port + 1001,
+                port + 1002,
+            ]
+            .into_iter()
+            .all(free)
         {
             break port;
         }
