@@ -154,7 +154,7 @@ async fn a_person_created_a_moment_ago_can_be_coached_at_once() {
         one_on_one(&maya, &new_hire, start + chrono::Duration::hours(1)),
     )
     .await;
-    assert_eq!(session.coachee_ids, [new_hire.clone()]);
+    assert_eq!(session.coachee_ids, std::slice::from_ref(&new_hire));
     let err =
         w.co.create_session(one_on_one(&maya, &uuid::Uuid::now_v7().to_string(), start))
             .await
