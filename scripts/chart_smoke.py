@@ -423,15 +423,22 @@ def cross_service_calls(m, pods, notes_path):
                   "ATTAIN_METRICS_URL": f"http://127.0.0.1:{grpc_port('metrics')}"}
     if "coaching" in deployments:
         client_env["ATTAIN_COACHING_URL"] = f"http://127.0.0.1:{grpc_port('coaching')}"
-    run([pods.binary, "demo", "seed", "--days", "3"], env=client_env, timeout=120)
+    if "hiring" in deployments:
+        client_env["ATTAIN_HIRING_URL"] = f"http://127.0.0.1:{grpc_port('hiring')}"
+    seeded = run([pods.binary, "demo", "seed", "--days", "3"], env=client_env, timeout=120)
     card = run([pods.binary, "scorecard", "Ana Lopez", "--period", "month"], env=client_env, timeout=60)
     check("Ana Lopez" in card and "Calls" in card, f"no scorecard for Ana Lopez:\n{card}")
     print("  scorecard → metrics: attain demo seed, then Ana Lopez's scorecard: ok")
-    # After the demo: the coaching service caches what a caller may see of the directory for
-    # 30 s, so asking it before the demo org existed would hide the new people from the demo.
     if "coaching" in deployments:
         call(grpc_port("coaching"), "/attain.coaching.v1.CoachingService/ListSessions", key)
         print("  coaching → scorecard: ListSessions: ok")
+    if "hiring" in deployments:
+        # The demo's candidates and requisitions went through the hiring service, which checks
+        # people and teams with the scorecard service (ATTAIN_ORG_URL).
+        pipeline = run([pods.binary, "hiring", "pipeline"], env=client_env, timeout=60)
+        check("open requisitions" in seeded and "No open requisitions" not in pipeline,
+              f"no hiring pipeline after the demo:\n{seeded}\n{pipeline}")
+        print("  hiring → scorecard: the demo's hiring pipeline, then attain hiring pipeline: ok")
 
     text = scrape(admin_port("metrics"))
     handled = r'grpc_server_handled_total\{grpc_service="attain.metrics.v1.MetricsService",grpc_method="ListMetrics",'
