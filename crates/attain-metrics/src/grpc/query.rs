@@ -292,24 +292,23 @@ pub async fn top_people(
     tx.commit().await?;
     let ranked_count = ranked.first().map_or(0, |r| r.ranked_count as i32);
     let row = |r: &RankedRow| {
-        let totals = HashMap::from([
-            (
-                ids[0],
-                Totals {
-                    sum: r.a_sum,
-                    count: r.a_count,
-                    max: r.a_max,
-                },
-            ),
-            (
-                ids[1],
-                Totals {
-                    sum: r.b_sum,
-                    count: r.b_count,
-                    max: r.b_max,
-                },
-            ),
-        ]);
+        // For an event metric both ids are the metric's own, and only `a` carries its totals.
+        let mut totals = HashMap::from([(
+            ids[1],
+            Totals {
+                sum: r.b_sum,
+                count: r.b_count,
+                max: r.b_max,
+            },
+        )]);
+        totals.insert(
+            ids[0],
+            Totals {
+                sum: r.a_sum,
+                count: r.a_count,
+                max: r.a_max,
+            },
+        );
         RankedPerson {
             rank: r.rank as i32,
             person_id: r.person_id.to_string(),

@@ -207,42 +207,63 @@ pub async fn ranking(
     also: &[Uuid],
 ) -> Result<Vec<RankedRow>> {
     let split = split(range, false);
-    let source = source(people.map(|_| 13), &split);
-    // Lower-is-better ranks the negated value: negating keeps ties exactly.
+    let source = source(people.map(|_| 12), &split);
+    // Only the aggregates the score needs: every extra one costs as much as the scan. Columns a
+    // score does not use come back as 0.
+    let (aggregates, eligible) = match score {
+        Score::Sum => (
+            "sum(x.sum)::bigint AS a_sum, sum(x.count)::bigint AS a_count, 0::bigint AS a_max,
+             0::bigint AS b_sum, 0::bigint AS b_count, 0::bigint AS b_max",
+            "a_count > 0",
+        ),
+        Score::Max => (
+            "0::bigint AS a_sum, sum(x.count)::bigint AS a_count, max(x.max) AS a_max,
+             0::bigint AS b_sum, 0::bigint AS b_count, 0::bigint AS b_max",
+            "a_count > 0",
+        ),
+        Score::Ratio { .. } => (
+            "coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_sum, 0::bigint AS a_count,
+             0::bigint AS a_max, coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_sum,
+             coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_count, 0::bigint AS b_max",
+            "b_sum <> 0 AND b_sum >= $9",
+        ),
+    };
+    let value = match score {
+        Score::Sum => "a_sum::float8",
+        Score::Max => "a_max::float8",
+        Score::Ratio { .. } => "a_sum::float8 / b_sum::float8",
+    };
+    // Everyone's value once (materialized); the value at place `limit` is the cut, so the top
+    // is everyone at or above it (ties at the cut included), ranked among themselves, which is
+    // their rank overall. The caller's row below the cut is ranked by counting who is above.
+    // Lower-is-better ranks the negated value ($10 = -1): negating keeps ties exactly.
     let sql = format!(
-        "WITH t AS (
-             SELECT x.person_id,
-                    coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_sum,
-                    coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_count,
-                    coalesce(max(x.max) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_max,
-                    coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_sum,
-                    coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_count,
-                    coalesce(max(x.max) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_max
-             FROM {source} GROUP BY x.person_id
-         ), scored AS (
-             SELECT t.*, CASE $9::text WHEN 'sum' THEN a_sum::float8
-                                       WHEN 'max' THEN a_max::float8
-                                       ELSE a_sum::float8 / nullif(b_sum, 0)::float8 END * $10::float8 AS value
-             FROM t
-             WHERE CASE $9::text WHEN 'ratio' THEN b_sum <> 0 AND b_sum >= $11::bigint ELSE a_count > 0 END
-         ), ranked AS (
-             SELECT scored.*, rank() OVER (ORDER BY value DESC) AS rank, count(*) OVER () AS ranked_count
-             FROM scored
+        "WITH valued AS MATERIALIZED (
+             SELECT t.*, {value} * $10::float8 AS value
+             FROM (SELECT x.person_id, {aggregates} FROM {source} GROUP BY x.person_id) t
+             WHERE {eligible}
+         ), cut AS (
+             SELECT coalesce((SELECT value FROM valued ORDER BY value DESC OFFSET $11 - 1 LIMIT 1),
+                             '-Infinity'::float8) AS v
+         ), top AS (
+             SELECT valued.*, rank() OVER (ORDER BY value DESC) AS rank FROM valued, cut WHERE valued.value >= cut.v
+         ), others AS (
+             SELECT valued.*, 1 + (SELECT count(*) FROM valued above WHERE above.value > valued.value) AS rank
+             FROM valued, cut WHERE valued.person_id = ANY($13::uuid[]) AND valued.value < cut.v
          )
-         SELECT person_id, rank, ranked_count, a_sum, a_count, a_max, b_sum, b_count, b_max FROM ranked
-         WHERE rank <= $12::bigint OR person_id = ANY($14::uuid[])
+         SELECT person_id, rank, (SELECT count(*) FROM valued) AS ranked_count,
+                a_sum, a_count, a_max, b_sum, b_count, b_max
+         FROM (SELECT * FROM top UNION ALL SELECT * FROM others) r
          ORDER BY rank, person_id"
     );
-    let (kind, min_denominator) = match score {
-        Score::Sum => ("sum", 0),
-        Score::Max => ("max", 0),
-        Score::Ratio { min_denominator } => ("ratio", min_denominator),
+    let min_denominator = match score {
+        Score::Ratio { min_denominator } => min_denominator,
+        _ => 0,
     };
     let query = bind_source(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &ids, &split)
-        .bind(kind)
-        .bind(if lower_is_better { -1.0f64 } else { 1.0 })
         .bind(min_denominator)
-        .bind(limit)
+        .bind(if lower_is_better { -1.0f64 } else { 1.0 })
+        .bind(limit.max(1))
         .bind(people.map(distinct).unwrap_or_default())
         .bind(also);
     query.fetch_all(c).await
