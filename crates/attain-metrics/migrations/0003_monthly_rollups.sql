@@ -1,7 +1,7 @@
 -- Per-person monthly rollups, kept in the same transaction as the daily ones. A period made of
 -- whole months (a month, a quarter, a fiscal year) reads one row per person, metric and month
 -- instead of one per day: a quarter's leaderboard over 10,000 reps reads 30,000 rows instead of
--- about 600,000, a person's quarter three rows per metric instead of 66. Partial months at the
+-- about 300,000, a person's quarter three rows per metric instead of 66. Partial months at the
 -- edges of a period still come from the daily rollups.
 CREATE TABLE metrics.monthly_rollups (
     tenant_id uuid    NOT NULL,
