@@ -6,7 +6,6 @@ use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::period::DateRange;
 use attain_proto::{
-    common::v1::{self as common, period::Kind},
     org::v1::{GetPersonRequest, GetTeamRequest, ListPeopleRequest, Person, org_service_client::OrgServiceClient},
     scorecard::v1::{
         GetManagerKpisRequest, GetMetricValuesRequest, ManagerKpis, PersonValues,
@@ -36,15 +35,6 @@ fn org_error(status: tonic::Status) -> ApiError {
 
 fn scorecard_error(status: tonic::Status) -> ApiError {
     peer_error("the scorecard service", status)
-}
-
-pub fn period(range: DateRange) -> common::Period {
-    common::Period {
-        kind: Some(Kind::Range(common::DateRange {
-            start_date: Some(convert::date_to_proto(range.start)),
-            end_date: Some(convert::date_to_proto(range.end)),
-        })),
-    }
 }
 
 impl Peers {
@@ -211,7 +201,7 @@ impl Peers {
         let request = GetMetricValuesRequest {
             person_ids: people.iter().map(Uuid::to_string).collect(),
             metric_keys: keys.to_vec(),
-            period: Some(period(range)),
+            period: Some(convert::range_period(range)),
             combined,
         };
         Ok(self
@@ -234,7 +224,7 @@ impl Peers {
     ) -> Result<ManagerKpis, ApiError> {
         let request = GetManagerKpisRequest {
             team_id: team.to_string(),
-            period: Some(period(range)),
+            period: Some(convert::range_period(range)),
             as_of: as_of.map(convert::date_to_proto),
             ..Default::default()
         };

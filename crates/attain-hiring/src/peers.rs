@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use attain_domain::period::DateRange;
 use attain_proto::{
-    common::v1::{self as common, period::Kind},
     org::v1::{
         CreatePersonRequest, ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest,
         ListPeopleRequest, ListRoleHistoryRequest, ListTeamSubtreeRequest, ListTeamsRequest, Person, RoleChange, Team,
@@ -36,15 +35,6 @@ fn org_error(status: tonic::Status) -> ApiError {
 
 fn scorecard_error(status: tonic::Status) -> ApiError {
     peer_error("the scorecard service", status)
-}
-
-fn period(range: DateRange) -> common::Period {
-    common::Period {
-        kind: Some(Kind::Range(common::DateRange {
-            start_date: Some(convert::date_to_proto(range.start)),
-            end_date: Some(convert::date_to_proto(range.end)),
-        })),
-    }
 }
 
 impl Peers {
@@ -276,7 +266,7 @@ impl Peers {
     ) -> Result<ManagerKpis, ApiError> {
         let request = GetManagerKpisRequest {
             team_id: team.to_string(),
-            period: Some(period(range)),
+            period: Some(convert::range_period(range)),
             as_of: Some(convert::date_to_proto(range.end)),
             quota_metric_key: quota_metric_key.to_string(),
             ..Default::default()

@@ -221,6 +221,13 @@ pub fn range_to_proto(r: DateRange) -> common::DateRange {
     }
 }
 
+/// An explicit range as a request's period, for calls to other services.
+pub fn range_period(r: DateRange) -> common::Period {
+    common::Period {
+        kind: Some(common::period::Kind::Range(range_to_proto(r))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::{metric::Direction, period::DateRange, scorecard::template::Shape};
-use attain_proto::{
-    common::v1::{self as common, period::Kind},
-    metrics::v1::{
-        Aggregation, Direction as PbDirection, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
-        GetTotalsResponse, Grouping, Layer, ListMetricsRequest, metrics_service_client::MetricsServiceClient,
-    },
+use attain_proto::metrics::v1::{
+    Aggregation, Direction as PbDirection, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
+    GetTotalsResponse, Grouping, Layer, ListMetricsRequest, metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{
     ApiError, Caller, convert,
@@ -39,15 +36,6 @@ pub struct Metrics {
 
 fn metrics_error(status: tonic::Status) -> ApiError {
     peer_error("the metrics service", status)
-}
-
-fn period(range: DateRange) -> common::Period {
-    common::Period {
-        kind: Some(Kind::Range(common::DateRange {
-            start_date: Some(convert::date_to_proto(range.start)),
-            end_date: Some(convert::date_to_proto(range.end)),
-        })),
-    }
 }
 
 impl Metrics {
@@ -131,7 +119,7 @@ impl Metrics {
         let request = GetTotalsRequest {
             person_ids: people.iter().map(Uuid::to_string).collect(),
             metric_keys: keys.to_vec(),
-            period: Some(period(range)),
+            period: Some(convert::range_period(range)),
             grouping: grouping as i32,
         };
         Ok(self
@@ -158,7 +146,7 @@ impl Metrics {
     ) -> Result<GetTopPeopleResponse, ApiError> {
         let request = GetTopPeopleRequest {
             metric_key: key.to_string(),
-            period: Some(period(range)),
+            period: Some(convert::range_period(range)),
             limit,
             person_ids: people.iter().map(Uuid::to_string).collect(),
             min_denominator,
