@@ -52,8 +52,10 @@ impl Peers {
     }
 
     /// Everyone the caller may see.
-    pub async fn visible(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
-        self.directory.visible_people(caller, credential).await
+    /// Everyone the caller may see, asked afresh when the cached answer lacks one of `named`
+    /// (someone created a moment ago, named as a hiring manager).
+    pub async fn visible(&self, caller: &Caller, credential: &str, named: &[Uuid]) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        self.directory.visible_people_naming(caller, credential, named).await
     }
 
     /// A person the caller may see; `None` when there is none.

@@ -25,6 +25,12 @@ pub struct View {
 impl View {
     /// The caller's view; PERMISSION_DENIED for a REP, who sees nothing of hiring.
     pub async fn of(api: &HiringApi, caller: &Caller, credential: &str) -> ApiResult<View> {
+        Self::naming(api, caller, credential, &[]).await
+    }
+
+    /// The view for a call that names people (ids as given; bad ones are left to the field
+    /// checks): the directory is asked afresh if its cached answer lacks any of them.
+    pub async fn naming(api: &HiringApi, caller: &Caller, credential: &str, named: &[&str]) -> ApiResult<View> {
         caller.require(
             &[AccessRole::Admin, AccessRole::Integration, AccessRole::Manager],
             "see hiring",
@@ -36,7 +42,8 @@ impl View {
                 teams: Vec::new(),
             });
         }
-        let mut managers = api.peers.visible(caller, credential).await?.to_vec();
+        let named: Vec<Uuid> = named.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+        let mut managers = api.peers.visible(caller, credential, &named).await?.to_vec();
         managers.extend(caller.person_id);
         let teams = match caller.person_id {
             Some(me) => api.peers.managed_teams(credential, me).await?,

@@ -111,10 +111,10 @@ pub async fn create(
     credential: &str,
     req: pb::CreateRequisitionRequest,
 ) -> ApiResult<pb::CreateRequisitionResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let r = req.requisition.unwrap_or_default();
+    let view = View::naming(api, caller, credential, &[&r.hiring_manager_id]).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
-    let r = req.requisition.unwrap_or_default();
     check_name(&mut v, "requisition.title", &r.title);
     let team = convert::required_id(&mut v, "requisition.team_id", &r.team_id);
     let role = from_wire::<SalesRole>(r.sales_role);

@@ -373,3 +373,22 @@ async fn a_leader_sees_the_requisitions_of_the_managers_below_and_an_integration
     let err = ats.hire_candidate(hire_of(&c, (2026, 4, 6), "")).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 }
+
+/// The directory's answer of whom a manager sees is cached for a few seconds; someone added to
+/// their team a moment ago must still be usable as a hiring manager at once.
+#[tokio::test]
+async fn a_manager_names_someone_added_a_moment_ago_as_hiring_manager() {
+    let mut w = world().await;
+    let maya = w.maya.clone();
+    let key = w.app.api_key(w.tenant.id, AccessRole::Manager, Some(uuid(&maya))).await;
+    let mut h = w.app.hiring(&key).await;
+    let east = w.east.clone();
+    // Fills the cache with the team as it is now.
+    h.create_requisition(requisition(&w, &east, &maya, (2026, 3, 2)))
+        .await
+        .expect("a requisition of her own");
+    let team = w.east.clone();
+    let lead = person(&mut w.org, "Lia", org::SalesRole::SalesManager, &team, None).await;
+    let created = h.create_requisition(requisition(&w, &east, &lead, (2026, 3, 3))).await;
+    assert!(created.is_ok(), "{created:?}");
+}
