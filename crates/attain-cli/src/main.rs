@@ -115,10 +115,6 @@ struct MigrateArgs {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = attain_runtime::telemetry::init(&cli.log) {
-        eprintln!("error: {e:#}");
-        return std::process::ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -126,11 +122,39 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    // The trace exporter is a tonic client: it is built, and later flushed, inside the runtime.
+    let telemetry = {
+        let _runtime = runtime.enter();
+        match attain_runtime::telemetry::init(&cli.log, &cli.command.service_name()) {
+            Ok(telemetry) => telemetry,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    };
+    let outcome = runtime.block_on(run(cli.command));
+    {
+        let _runtime = runtime.enter();
+        telemetry.shutdown();
+    }
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+impl Command {
+    /// The default `service.name` of this process's traces (`OTEL_SERVICE_NAME` wins).
+    fn service_name(&self) -> String {
+        match self {
+            Command::Serve(args) => format!("attain-{}", args.service.name()),
+            // Every service in one process: spans tell them apart by `rpc.service`.
+            Command::Dev(_) => "attain-dev".into(),
+            _ => "attain-cli".into(),
         }
     }
 }

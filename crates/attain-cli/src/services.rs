@@ -106,7 +106,11 @@ pub async fn serve(
     let pool = db::connect(db).await?;
     let incoming = attain_runtime::server::bind(listen)?;
     let admin_listener = admin::bind(admin_listen).await?;
-    let metrics = Arc::new(ServiceMetrics::new());
+    let mut metrics = ServiceMetrics::new();
+    if service == Service::Metrics {
+        attain_metrics::counters::register(metrics.registry_mut());
+    }
+    let metrics = Arc::new(metrics);
     let server = ServerArgs {
         metrics: Some(metrics.clone()),
         ..server.clone()

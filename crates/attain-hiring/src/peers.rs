@@ -18,15 +18,14 @@ use attain_proto::{
 use attain_runtime::{
     ApiError, Caller, convert,
     directory::Directory,
-    peer::{CALL_TIMEOUT, on_behalf, peer_error},
+    peer::{PeerChannel, on_behalf, peer_error},
 };
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 pub struct Peers {
     pub directory: Arc<Directory>,
-    org: OrgServiceClient<Channel>,
-    scorecards: ScorecardServiceClient<Channel>,
+    org: OrgServiceClient<PeerChannel>,
+    scorecards: ScorecardServiceClient<PeerChannel>,
 }
 
 fn org_error(status: tonic::Status) -> ApiError {
@@ -40,10 +39,7 @@ fn scorecard_error(status: tonic::Status) -> ApiError {
 impl Peers {
     /// Connects lazily to the scorecard service at `url`, which serves the org directory too.
     pub fn new(url: &str) -> anyhow::Result<Peers> {
-        let channel = Channel::from_shared(url.to_string())
-            .map_err(|e| anyhow::anyhow!("ATTAIN_ORG_URL \"{url}\" is not a valid URL: {e}"))?
-            .connect_timeout(CALL_TIMEOUT)
-            .connect_lazy();
+        let channel = PeerChannel::lazy(url, "ATTAIN_ORG_URL")?;
         Ok(Peers {
             directory: Arc::new(Directory::new(url)?),
             org: OrgServiceClient::new(channel.clone()),

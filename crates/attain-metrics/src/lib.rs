@@ -3,6 +3,7 @@
 //! transaction as the events, and the aggregate queries other services build on. It knows
 //! people and calendars only through the org directory's gRPC API.
 
+pub mod counters;
 mod grpc;
 mod store;
 

@@ -14,14 +14,14 @@ use attain_proto::org::v1::{
 };
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
-use tonic::{Request, Status, transport::Channel};
+use tonic::{Request, Status};
 use uuid::Uuid;
 
 use crate::{
     ApiError, Caller,
     auth::{ApiKey, ApiKeyStore},
     convert,
-    peer::{CALL_TIMEOUT, Cache, on_behalf, peer_error},
+    peer::{CALL_TIMEOUT, Cache, PeerChannel, on_behalf, peer_error},
 };
 
 /// Who an event or query names: an Attain person id, or an id in another system.
@@ -32,8 +32,8 @@ pub enum PersonRef {
 }
 
 pub struct Directory {
-    org: OrgServiceClient<Channel>,
-    credentials: CredentialServiceClient<Channel>,
+    org: OrgServiceClient<PeerChannel>,
+    credentials: CredentialServiceClient<PeerChannel>,
     keys: Cache<[u8; 32], Option<Caller>>,
     calendars: Cache<Uuid, Calendar>,
     people: Cache<(Uuid, PersonRef), Option<Uuid>>,
@@ -51,10 +51,7 @@ fn directory_error(status: Status) -> ApiError {
 impl Directory {
     /// Connects lazily to the scorecard service at `url`, e.g. `http://scorecard:50052`.
     pub fn new(url: &str) -> anyhow::Result<Directory> {
-        let channel = Channel::from_shared(url.to_string())
-            .map_err(|e| anyhow::anyhow!("ATTAIN_ORG_URL \"{url}\" is not a valid URL: {e}"))?
-            .connect_timeout(CALL_TIMEOUT)
-            .connect_lazy();
+        let channel = PeerChannel::lazy(url, "ATTAIN_ORG_URL")?;
         Ok(Directory {
             org: OrgServiceClient::new(channel.clone()),
             credentials: CredentialServiceClient::new(channel),

@@ -11,11 +11,14 @@ pub mod directory;
 pub mod error;
 pub mod limits;
 pub mod local_pg;
+pub mod observe;
 pub mod paging;
 pub mod peer;
 pub mod rpc_metrics;
 pub mod server;
+mod sql_spans;
 pub mod telemetry;
+mod trace_context;
 
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};

@@ -7,9 +7,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tonic::{Code, Request, Status};
+use tonic::{Code, Request, Status, body::Body, transport::Channel};
+use tower::Service;
+use tracing::{Instrument, Span};
 
-use crate::ApiError;
+use crate::{
+    ApiError,
+    observe::{CallEnd, record_status, watch_response},
+    rpc_metrics::{CLIENT, Method},
+    trace_context,
+};
 
 /// How long answers are reused. A revoked key keeps working this long in other services.
 pub const TTL: Duration = Duration::from_secs(30);
@@ -97,4 +104,88 @@ pub fn on_behalf<T>(message: T, credential: &str) -> Result<Request<T>, ApiError
         .map_err(|_| ApiError::Unauthenticated("credential is not valid header text".into()))?;
     request.metadata_mut().insert("authorization", value);
     Ok(request)
+}
+
+/// A connection to another Attain service that every call goes through observed: a client span
+/// (when traces are exported), the trace context in `traceparent`, and the
+/// `grpc_client_*` metrics. Connects on first use, so a peer that starts later is fine.
+#[derive(Clone, Debug)]
+pub struct PeerChannel {
+    inner: Channel,
+}
+
+impl PeerChannel {
+    /// A lazily connected channel to `url` (`http://host:port`); `setting` names where the URL
+    /// came from, for the error.
+    pub fn lazy(url: &str, setting: &str) -> anyhow::Result<Self> {
+        let inner = Channel::from_shared(url.to_string())
+            .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?
+            .connect_timeout(CALL_TIMEOUT)
+            .connect_lazy();
+        Ok(Self { inner })
+    }
+}
+
+impl Service<http::Request<Body>> for PeerChannel {
+    type Response = http::Response<Body>;
+    type Error = tonic::transport::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+        let method = Method::from_path(req.uri().path());
+        let span = trace_context::client_span(req.uri().path());
+        trace_context::inject(&span, req.headers_mut());
+        let call = ClientCall {
+            method,
+            span: span.clone(),
+            start: Instant::now(),
+            done: false,
+        };
+        let response = self.inner.call(req);
+        Box::pin(
+            async move {
+                match response.await {
+                    Ok(response) => Ok(watch_response(response, call)),
+                    Err(e) => {
+                        let mut call = call;
+                        call.end("UNAVAILABLE");
+                        Err(e)
+                    }
+                }
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// One call to another service.
+struct ClientCall {
+    method: Method,
+    span: Span,
+    start: Instant,
+    done: bool,
+}
+
+impl CallEnd for ClientCall {
+    fn end(&mut self, code: &'static str) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        record_status(&self.span, code, true);
+        CLIENT
+            .seconds
+            .get_or_create(&self.method)
+            .observe(self.start.elapsed().as_secs_f64());
+        CLIENT.handled.get_or_create(&self.method.handled(code)).inc();
+    }
+}
+
+impl Drop for ClientCall {
+    fn drop(&mut self) {
+        self.end("CANCELLED");
+    }
 }

@@ -1,22 +1,11 @@
 //! RED metrics of a gRPC server, in the names of the grpc-ecosystem Prometheus interceptors so
 //! that existing dashboards and alerts work: calls started, calls handled by status code, time
-//! to handle, calls in flight. Plus the database pool, read when scraped.
-//!
-//! A call's status is only known when its response ends: in the headers of a trailers-only
-//! response (most errors), otherwise in the trailers after the last message. So the layer
-//! wraps the response body and records when the trailers go by, or when the body is dropped
-//! unfinished (the client went away: CANCELLED).
+//! to handle, calls in flight. The same for calls this process makes to other services
+//! (`grpc_client_*`), the time calls wait for a database connection, and the database pool,
+//! read when scraped. [`crate::observe`] records them as calls go by.
 
-use std::{
-    collections::HashSet,
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll, ready},
-    time::Instant,
-};
+use std::{collections::HashSet, sync::LazyLock};
 
-use bytes::Bytes;
 use http::HeaderMap;
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -29,32 +18,72 @@ use prometheus_client::{
     registry::Registry,
 };
 use prost::Message;
-use tonic::body::Body;
-use tower::{Layer, Service};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Method {
-    grpc_service: String,
-    grpc_method: String,
+pub(crate) struct Method {
+    pub grpc_service: String,
+    pub grpc_method: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Handled {
-    grpc_service: String,
-    grpc_method: String,
-    grpc_code: &'static str,
+pub(crate) struct Handled {
+    pub grpc_service: String,
+    pub grpc_method: String,
+    pub grpc_code: &'static str,
 }
+
+impl Method {
+    pub(crate) fn handled(&self, code: &'static str) -> Handled {
+        Handled {
+            grpc_service: self.grpc_service.clone(),
+            grpc_method: self.grpc_method.clone(),
+            grpc_code: code,
+        }
+    }
+
+    /// `/package.Service/Method` split in two; anything else is "unknown".
+    pub(crate) fn from_path(path: &str) -> Self {
+        let (service, method) = path
+            .strip_prefix('/')
+            .and_then(|p| p.split_once('/'))
+            .unwrap_or(("unknown", "unknown"));
+        Method {
+            grpc_service: service.to_string(),
+            grpc_method: method.to_string(),
+        }
+    }
+}
+
+/// 1 ms to about 16 s: reads take milliseconds, bulk ingests and rebuilds seconds.
+fn call_seconds() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// Calls this process makes to other Attain services. Process-wide, because the peer clients
+/// are built before (and apart from) the server that reports them.
+pub(crate) struct ClientMetrics {
+    pub handled: Family<Handled, Counter>,
+    pub seconds: Family<Method, Histogram>,
+}
+
+pub(crate) static CLIENT: LazyLock<ClientMetrics> = LazyLock::new(|| ClientMetrics {
+    handled: Family::default(),
+    seconds: Family::new_with_constructor(call_seconds),
+});
+
+/// How long tenant-scoped calls waited for a pooled connection: the pool's queue, apart from
+/// the statements that follow. Process-wide like the pool settings.
+pub(crate) static DB_ACQUIRE: LazyLock<Histogram> =
+    LazyLock::new(|| Histogram::new(exponential_buckets(0.000_1, 2.0, 17)));
 
 /// The metrics of one service process, and the registry `/metrics` encodes.
 #[derive(Debug)]
 pub struct ServiceMetrics {
     registry: Registry,
-    started: Family<Method, Counter>,
-    handled: Family<Handled, Counter>,
-    seconds: Family<Method, Histogram>,
-    in_flight: Family<Method, Gauge>,
+    pub(crate) started: Family<Method, Counter>,
+    pub(crate) handled: Family<Handled, Counter>,
+    pub(crate) seconds: Family<Method, Histogram>,
+    pub(crate) in_flight: Family<Method, Gauge>,
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
@@ -74,9 +103,7 @@ impl ServiceMetrics {
         let mut registry = Registry::default();
         let started = Family::<Method, Counter>::default();
         let handled = Family::<Handled, Counter>::default();
-        // 1 ms to about 16 s: reads take milliseconds, bulk ingests and rebuilds seconds.
-        let seconds =
-            Family::<Method, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 15)));
+        let seconds = Family::<Method, Histogram>::new_with_constructor(call_seconds);
         let in_flight = Family::<Method, Gauge>::default();
         let (pool_size, pool_idle, pool_max) = (Gauge::default(), Gauge::default(), Gauge::default());
         registry.register("grpc_server_started", "RPCs started on the server", started.clone());
@@ -110,6 +137,21 @@ impl ServiceMetrics {
             "Most database connections the pool may open (ATTAIN_DB_MAX_CONNECTIONS)",
             pool_max.clone(),
         );
+        registry.register(
+            "grpc_client_handled",
+            "RPCs this process made to other Attain services, by gRPC status code",
+            CLIENT.handled.clone(),
+        );
+        registry.register(
+            "grpc_client_handling_seconds",
+            "Time from sending a call to another Attain service to the end of its response",
+            CLIENT.seconds.clone(),
+        );
+        registry.register(
+            "attain_db_pool_acquire_seconds",
+            "Time a call waited for a free database connection",
+            DB_ACQUIRE.clone(),
+        );
         Self {
             registry,
             started,
@@ -121,6 +163,12 @@ impl ServiceMetrics {
             pool_max,
             known: known_methods(),
         }
+    }
+
+    /// Where a service adds its own metrics (e.g. ingested events by outcome), before the
+    /// server starts.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
     }
 
     /// The Prometheus text exposition (format 0.0.4) of every metric, with the pool's numbers
@@ -136,16 +184,11 @@ impl ServiceMetrics {
         Ok(text)
     }
 
-    fn method(&self, path: &str) -> Method {
-        let known = self.known.contains(path);
-        let (service, method) = path
-            .strip_prefix('/')
-            .and_then(|p| p.split_once('/'))
-            .filter(|_| known)
-            .unwrap_or(("unknown", "unknown"));
-        Method {
-            grpc_service: service.to_string(),
-            grpc_method: method.to_string(),
+    pub(crate) fn method(&self, path: &str) -> Method {
+        if self.known.contains(path) {
+            Method::from_path(path)
+        } else {
+            Method::from_path("")
         }
     }
 }
@@ -176,208 +219,48 @@ fn known_methods() -> HashSet<String> {
     known
 }
 
-/// Records every call of the service it wraps into [`ServiceMetrics`].
-#[derive(Clone)]
-pub struct RpcMetricsLayer {
-    metrics: Arc<ServiceMetrics>,
-}
-
-impl RpcMetricsLayer {
-    pub fn new(metrics: Arc<ServiceMetrics>) -> Self {
-        Self { metrics }
-    }
-}
-
-impl<S> Layer<S> for RpcMetricsLayer {
-    type Service = RpcMetricsService<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        RpcMetricsService {
-            inner,
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct RpcMetricsService<S> {
-    inner: S,
-    metrics: Arc<ServiceMetrics>,
-}
-
-impl<S, ReqBody> Service<http::Request<ReqBody>> for RpcMetricsService<S>
-where
-    S: Service<http::Request<ReqBody>, Response = http::Response<Body>>,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    type Response = http::Response<Body>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        let call = Call::start(self.metrics.clone(), req.uri().path());
-        let response = self.inner.call(req);
-        Box::pin(async move {
-            match response.await {
-                Ok(response) => {
-                    // A trailers-only response carries its status in the headers.
-                    if let Some(code) = grpc_code(response.headers()) {
-                        call.finish(code);
-                        return Ok(response);
-                    }
-                    Ok(response.map(|inner| {
-                        Body::new(MeteredBody {
-                            inner,
-                            call: Some(call),
-                        })
-                    }))
-                }
-                Err(e) => {
-                    // What tonic will answer for this error (load shedding, deadlines).
-                    let e = e.into();
-                    match tonic::Status::try_from_error(e) {
-                        Ok(status) => {
-                            call.finish(code_name(status.code() as i32));
-                            Ok(status.into_http())
-                        }
-                        Err(e) => {
-                            call.finish("UNKNOWN");
-                            Err(e)
-                        }
-                    }
-                }
-            }
-        })
-    }
-}
-
-/// One call being measured; dropped unfinished, it counts as CANCELLED.
-struct Call {
-    metrics: Arc<ServiceMetrics>,
-    method: Method,
-    start: Instant,
-    done: bool,
-}
-
-impl Call {
-    fn start(metrics: Arc<ServiceMetrics>, path: &str) -> Self {
-        let method = metrics.method(path);
-        metrics.started.get_or_create(&method).inc();
-        metrics.in_flight.get_or_create(&method).inc();
-        Self {
-            metrics,
-            method,
-            start: Instant::now(),
-            done: false,
-        }
-    }
-
-    fn finish(mut self, code: &'static str) {
-        self.record(code);
-    }
-
-    fn record(&mut self, code: &'static str) {
-        if std::mem::replace(&mut self.done, true) {
-            return;
-        }
-        let m = &self.metrics;
-        m.in_flight.get_or_create(&self.method).dec();
-        m.seconds
-            .get_or_create(&self.method)
-            .observe(self.start.elapsed().as_secs_f64());
-        m.handled
-            .get_or_create(&Handled {
-                grpc_service: self.method.grpc_service.clone(),
-                grpc_method: self.method.grpc_method.clone(),
-                grpc_code: code,
-            })
-            .inc();
-    }
-}
-
-impl Drop for Call {
-    fn drop(&mut self) {
-        self.record("CANCELLED");
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that records its call when the trailers (with the status) pass.
-    struct MeteredBody {
-        #[pin]
-        inner: Body,
-        call: Option<Call>,
-    }
-}
-
-impl http_body::Body for MeteredBody {
-    type Data = Bytes;
-    type Error = tonic::Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        let code = match &frame {
-            Some(Ok(frame)) => frame.trailers_ref().map(|t| grpc_code(t).unwrap_or("UNKNOWN")),
-            Some(Err(_)) => Some("INTERNAL"),
-            // Trailers are required; a body that ends without them failed.
-            None => Some("UNKNOWN"),
-        };
-        if let Some(code) = code
-            && let Some(call) = this.call.take()
-        {
-            call.finish(code);
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-fn grpc_code(headers: &HeaderMap) -> Option<&'static str> {
+pub(crate) fn grpc_code(headers: &HeaderMap) -> Option<&'static str> {
     let code = headers.get("grpc-status")?.to_str().ok()?.parse::<i32>().ok()?;
     Some(code_name(code))
 }
 
+/// The canonical names of the gRPC status codes, by number.
+const CODE_NAMES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
 /// The canonical name of a gRPC status code, as Prometheus labels conventionally carry it.
-fn code_name(code: i32) -> &'static str {
-    const NAMES: [&str; 17] = [
-        "OK",
-        "CANCELLED",
-        "UNKNOWN",
-        "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED",
-        "NOT_FOUND",
-        "ALREADY_EXISTS",
-        "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION",
-        "ABORTED",
-        "OUT_OF_RANGE",
-        "UNIMPLEMENTED",
-        "INTERNAL",
-        "UNAVAILABLE",
-        "DATA_LOSS",
-        "UNAUTHENTICATED",
-    ];
+pub(crate) fn code_name(code: i32) -> &'static str {
     usize::try_from(code)
         .ok()
-        .and_then(|i| NAMES.get(i))
+        .and_then(|i| CODE_NAMES.get(i))
         .copied()
         .unwrap_or("UNKNOWN")
+}
+
+/// The number of a code name from [`code_name`]; UNKNOWN (2) for anything else.
+pub(crate) fn code_number(name: &str) -> i64 {
+    CODE_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .and_then(|i| i64::try_from(i).ok())
+        .unwrap_or(2)
 }
 
 #[cfg(test)]
@@ -397,5 +280,7 @@ mod tests {
         assert_eq!(code_name(0), "OK");
         assert_eq!(code_name(16), "UNAUTHENTICATED");
         assert_eq!(code_name(99), "UNKNOWN");
+        assert_eq!(code_number("UNAVAILABLE"), 14);
+        assert_eq!(code_number("made up"), 2);
     }
 }

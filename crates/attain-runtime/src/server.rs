@@ -19,7 +19,7 @@ use crate::{
     config::ServerArgs,
     deadline::DeadlineLayer,
     limits::MessageLimitLayer,
-    rpc_metrics::RpcMetricsLayer,
+    observe::ObserveLayer,
 };
 
 /// A gRPC server being assembled from one or more services.
@@ -92,10 +92,9 @@ impl GrpcServer {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
 
-        // Outermost, so that shed, timed-out and refused calls are counted too.
-        let metrics = self.args.metrics.clone().map(RpcMetricsLayer::new);
+        // Outermost, so that shed, timed-out and refused calls are counted and traced too.
         let layers = ServiceBuilder::new()
-            .option_layer(metrics)
+            .layer(ObserveLayer::new(self.args.metrics.clone()))
             .load_shed()
             .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
             .layer(DeadlineLayer::new(self.args.request_timeout, self.long_running.clone()))
@@ -114,7 +113,6 @@ impl GrpcServer {
             let _ = drain_tx.send(());
         };
         let server = Server::builder()
-            .trace_fn(|req| tracing::info_span!("rpc", rpc = %req.uri().path(), tenant = tracing::field::Empty))
             .layer(layers)
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(incoming, signal);

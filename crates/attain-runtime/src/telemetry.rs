@@ -1,28 +1,124 @@
-//! Logging setup for the binary: human lines by default, JSON on request.
+//! Logs and traces for the binary.
+//!
+//! Logs: human lines by default, JSON with `--log-format json`; a line written while a call is
+//! handled carries the call's span, so its `trace_id` too.
+//!
+//! Traces: exported over OTLP/gRPC only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set. The other standard variables are honoured by
+//! the OpenTelemetry SDK itself: `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`,
+//! `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_HEADERS`/`_TIMEOUT`. Without an
+//! endpoint no OpenTelemetry layer is installed at all: spans cost what logging costs.
 
-use std::io::IsTerminal;
+use std::{io::IsTerminal, sync::OnceLock, time::Duration};
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use opentelemetry::{KeyValue, trace::TracerProvider as _};
+use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::{EnvFilter, Layer, filter::Targets, fmt, prelude::*};
 
-use crate::config::{LogArgs, LogFormat};
+use crate::{
+    config::{LogArgs, LogFormat},
+    sql_spans::SqlSpans,
+};
 
-/// Installs the global subscriber. Call once, at start.
-pub fn init(args: &LogArgs) -> anyhow::Result<()> {
+static EXPORTING: OnceLock<bool> = OnceLock::new();
+
+/// Whether spans go to an OTLP endpoint. Decides whether outgoing calls get a span of their own
+/// (only worth building when exported) or just pass the trace on.
+pub fn exporting() -> bool {
+    EXPORTING.get().copied().unwrap_or(false)
+}
+
+/// Keeps the trace exporter; [`Telemetry::shutdown`] sends what is still buffered.
+#[must_use = "call shutdown() before exiting, or buffered spans are lost"]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Flushes buffered spans and stops the exporter. Call after the servers have stopped, with
+    /// the async runtime still alive (the exporter is a tonic client).
+    pub fn shutdown(self) {
+        if let Some(provider) = self.provider
+            && let Err(e) = provider.shutdown_with_timeout(Duration::from_secs(5))
+        {
+            eprintln!("warning: could not flush traces to the OTLP endpoint: {e}");
+        }
+    }
+}
+
+/// Installs the global subscriber, and the OTLP exporter when an endpoint is configured. Call
+/// once, at start, inside the Tokio runtime. `service` is the default `service.name`, e.g.
+/// `attain-scorecard`; `OTEL_SERVICE_NAME` wins over it.
+pub fn init(args: &LogArgs, service: &str) -> anyhow::Result<Telemetry> {
     // PostgreSQL NOTICEs (e.g. "schema already exists, skipping") are not worth an info line.
     let filter = EnvFilter::try_new(format!("sqlx::postgres::notice=warn,{}", args.log))
         .map_err(|e| anyhow::anyhow!("ATTAIN_LOG \"{}\" is not a valid log filter: {e}", args.log))?;
-    let registry = tracing_subscriber::registry().with(filter);
-    match args.log_format {
-        LogFormat::Human => registry
-            .with(
-                fmt::layer()
-                    .with_ansi(std::io::stderr().is_terminal())
-                    .with_writer(std::io::stderr),
-            )
-            .try_init()?,
-        LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr))
-            .try_init()?,
+    let logs = match args.log_format {
+        LogFormat::Human => fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+    };
+
+    let provider = otlp_provider(service)?;
+    let _ = EXPORTING.set(provider.is_some());
+    let traces = provider.as_ref().map(|provider| {
+        let tracer = provider.tracer("attain");
+        // Spans at INFO and above whatever the log filter says: turning logs down must not
+        // hollow out traces. SQL statements become spans through their DEBUG events.
+        let spans = tracing_opentelemetry::layer()
+            .with_tracer(tracer.clone())
+            .with_tracked_inactivity(false)
+            .with_threads(false)
+            .with_filter(Targets::new().with_default(LevelFilter::INFO))
+            .boxed();
+        let sql = SqlSpans::new(tracer)
+            .with_filter(Targets::new().with_target("sqlx::query", LevelFilter::DEBUG))
+            .boxed();
+        vec![spans, sql]
+    });
+    tracing_subscriber::registry().with(logs).with(traces).try_init()?;
+    Ok(Telemetry { provider })
+}
+
+/// The tracer provider with a batching OTLP/gRPC exporter, or `None` when no endpoint is set.
+fn otlp_provider(service: &str) -> anyhow::Result<Option<SdkTracerProvider>> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if !set("OTEL_EXPORTER_OTLP_ENDPOINT") && !set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        return Ok(None);
     }
-    Ok(())
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .build()
+        .map_err(|e| anyhow::anyhow!("OTEL_EXPORTER_OTLP_ENDPOINT: cannot build the OTLP exporter: {e}"))?;
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource(service))
+        .build();
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    Ok(Some(provider))
+}
+
+/// The SDK's resource from the environment, with `service` as the name unless one was given.
+fn resource(service: &str) -> Resource {
+    let from_env = Resource::builder().build();
+    let named = from_env
+        .get(&opentelemetry::Key::from_static_str("service.name"))
+        .is_some_and(|name| !name.as_str().starts_with("unknown_service"));
+    if named {
+        from_env
+    } else {
+        Resource::builder()
+            .with_service_name(service.to_string())
+            .with_attribute(KeyValue::new("service.namespace", "attain"))
+            .build()
+    }
 }

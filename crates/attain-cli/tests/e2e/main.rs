@@ -7,6 +7,7 @@ mod hiring;
 mod import;
 mod operator;
 mod scorecard;
+mod telemetry;
 
 use std::{
     io::{BufRead, BufReader},

@@ -16,7 +16,7 @@ async fn wait_serving(addr: &str) -> Channel {
 }
 
 /// Waits until the server at `addr` reports `service` as serving over grpc.health.v1.
-async fn wait_serving_service(addr: &str, service: &str) -> Channel {
+pub(crate) async fn wait_serving_service(addr: &str, service: &str) -> Channel {
     for _ in 0..400 {
         if let Ok(channel) = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {
             let check = HealthClient::new(channel.clone())

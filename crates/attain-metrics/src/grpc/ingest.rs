@@ -133,7 +133,15 @@ async fn ingest_batch(
             violations: Vec::new(),
         });
     }
-    Ok(results.into_iter().flatten().collect())
+    let results: Vec<EventResult> = results.into_iter().flatten().collect();
+    for (status, outcome) in [
+        (EventStatus::Accepted, "accepted"),
+        (EventStatus::Duplicate, "duplicate"),
+        (EventStatus::Rejected, "rejected"),
+    ] {
+        crate::counters::count(outcome, count(&results, status));
+    }
+    Ok(results)
 }
 
 fn count(results: &[EventResult], status: EventStatus) -> usize {

@@ -10,9 +10,8 @@ use attain_proto::metrics::v1::{
 };
 use attain_runtime::{
     ApiError, Caller, convert,
-    peer::{CALL_TIMEOUT, Cache, on_behalf, peer_error},
+    peer::{Cache, PeerChannel, on_behalf, peer_error},
 };
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 /// What the scorecard needs to know of a metric.
@@ -30,7 +29,7 @@ pub struct MetricInfo {
 pub type Catalog = Arc<HashMap<String, MetricInfo>>;
 
 pub struct Metrics {
-    client: MetricsServiceClient<Channel>,
+    client: MetricsServiceClient<PeerChannel>,
     catalogs: Cache<Uuid, Catalog>,
 }
 
@@ -41,10 +40,7 @@ fn metrics_error(status: tonic::Status) -> ApiError {
 impl Metrics {
     /// Connects lazily to the metrics service at `url`, e.g. `http://metrics:50051`.
     pub fn new(url: &str) -> anyhow::Result<Metrics> {
-        let channel = Channel::from_shared(url.to_string())
-            .map_err(|e| anyhow::anyhow!("ATTAIN_METRICS_URL \"{url}\" is not a valid URL: {e}"))?
-            .connect_timeout(CALL_TIMEOUT)
-            .connect_lazy();
+        let channel = PeerChannel::lazy(url, "ATTAIN_METRICS_URL")?;
         Ok(Metrics {
             client: MetricsServiceClient::new(channel),
             catalogs: Cache::new(),

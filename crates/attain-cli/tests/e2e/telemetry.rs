@@ -1,0 +1,520 @@
+//! Observability through the real binary: traces of one call across two services, received by
+//! an OTLP/gRPC receiver built here from the OpenTelemetry collector's own definitions; the
+//! `/metrics` counters moving with calls and errors; and logs and spans free of any fragment of
+//! the API key, the JWT, its signing secret and the database password.
+
+use std::{
+    fs::File,
+    io::{Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{Arc, Mutex},
+};
+
+use attain_proto::{
+    metrics::v1::{Event, IngestEventsRequest, ListMetricsRequest, metrics_service_client::MetricsServiceClient},
+    org::v1::{CreatePersonRequest, GetTenantRequest, Person, SalesRole, org_service_client::OrgServiceClient},
+};
+use attain_testing::{Bearer, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, Jwt, TestDb};
+use opentelemetry_proto::tonic::{
+    collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+        trace_service_server::{TraceService, TraceServiceServer},
+    },
+    common::v1::{AnyValue, any_value},
+    trace::v1::{Span, span::SpanKind, status::StatusCode},
+};
+use tonic::{Request, Response, Status, metadata::MetadataValue, transport::Channel};
+
+use crate::{Running, attain, free_port, run_ok};
+
+/// A span as received, with the `service.name` of the process that sent it.
+#[derive(Clone, Debug)]
+struct Received {
+    service: String,
+    span: Span,
+}
+
+impl Received {
+    fn attr(&self, key: &str) -> Option<String> {
+        self.span
+            .attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref())
+            .map(text)
+    }
+
+    fn status(&self) -> i32 {
+        self.span.status.as_ref().map_or(0, |s| s.code)
+    }
+}
+
+fn text(value: &AnyValue) -> String {
+    match &value.value {
+        Some(any_value::Value::StringValue(s)) => s.clone(),
+        Some(any_value::Value::IntValue(i)) => i.to_string(),
+        Some(any_value::Value::BoolValue(b)) => b.to_string(),
+        Some(any_value::Value::DoubleValue(d)) => d.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[derive(Clone, Default)]
+struct Receiver(Arc<Mutex<Vec<Received>>>);
+
+#[tonic::async_trait]
+impl TraceService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let mut spans = self.0.lock().expect("receiver lock");
+        for resource in request.into_inner().resource_spans {
+            let service = resource
+                .resource
+                .iter()
+                .flat_map(|r| &r.attributes)
+                .find(|kv| kv.key == "service.name")
+                .and_then(|kv| kv.value.as_ref())
+                .map(text)
+                .unwrap_or_default();
+            for scope in resource.scope_spans {
+                for span in scope.spans {
+                    spans.push(Received {
+                        service: service.clone(),
+                        span,
+                    });
+                }
+            }
+        }
+        Ok(Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// An OTLP/gRPC trace receiver on a loopback port: its endpoint URL and what it has received.
+async fn start_receiver() -> (String, Receiver) {
+    let receiver = Receiver::default();
+    let port = free_port();
+    let incoming =
+        tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], port).into()).expect("bind the OTLP receiver");
+    let service = TraceServiceServer::new(receiver.clone());
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(incoming),
+    );
+    (format!("http://127.0.0.1:{port}"), receiver)
+}
+
+const DB_PASSWORD: &str = "pg-password-0f3b9c27d1e84a56";
+
+/// A migrated database with a tenant and an admin key, made through the binary.
+struct Org {
+    _db: TestDb,
+    /// The owner URL with a password in it (the test cluster trusts loopback connections, so it
+    /// is not checked, but it is there to leak).
+    url: String,
+    tenant: String,
+    key: String,
+    dir: PathBuf,
+}
+
+async fn org() -> Org {
+    let db = TestDb::empty().await;
+    let url = db
+        .owner_url
+        .replacen("postgres://attain@", &format!("postgres://attain:{DB_PASSWORD}@"), 1);
+    assert!(url.contains(DB_PASSWORD), "the test cluster's URL changed shape: {url}");
+    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
+    let tenant = run_ok(
+        attain()
+            .args(["tenant", "create", "--name", "Acme", "--time-zone", "UTC"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let key = run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let dir = std::env::temp_dir().join(format!("attain-telemetry-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("log folder");
+    Org {
+        _db: db,
+        url,
+        tenant,
+        key,
+        dir,
+    }
+}
+
+/// The scorecard (with the org directory) and metrics services as two processes, logging JSON at
+/// debug level into files, exporting traces to `otlp` when given.
+struct Services {
+    scorecard: Running,
+    metrics: Running,
+    scorecard_addr: String,
+    metrics_addr: String,
+    metrics_admin: String,
+    logs: [PathBuf; 2],
+}
+
+fn serve(org: &Org, otlp: Option<&str>) -> Services {
+    let scorecard_addr = format!("127.0.0.1:{}", free_port());
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let metrics_admin = format!("127.0.0.1:{}", free_port());
+    let logs = [org.dir.join("scorecard.log"), org.dir.join("metrics.log")];
+    let start = |service: &str, listen: &str, log: &Path, role: &str| {
+        let mut cmd = attain();
+        cmd.args(["serve", service, "--listen", listen, "--admin-listen"])
+            .arg(if service == "metrics" {
+                metrics_admin.clone()
+            } else {
+                format!("127.0.0.1:{}", free_port())
+            })
+            .env("DATABASE_URL", &org.url)
+            .env("ATTAIN_DB_ROLE", role)
+            .env("ATTAIN_ORG_URL", format!("http://{scorecard_addr}"))
+            .env("ATTAIN_METRICS_URL", format!("http://{metrics_addr}"))
+            .env("ATTAIN_JWT_ISSUER", JWT_ISSUER)
+            .env("ATTAIN_JWT_AUDIENCE", JWT_AUDIENCE)
+            .env("ATTAIN_JWT_HS256_SECRET", JWT_SECRET)
+            .env("ATTAIN_LOG", "debug")
+            .env("ATTAIN_LOG_FORMAT", "json")
+            .env_remove("OTEL_SERVICE_NAME")
+            .env_remove("OTEL_RESOURCE_ATTRIBUTES")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        if let Some(endpoint) = otlp {
+            // Spans stay buffered for an hour: only the flush at shutdown can deliver them.
+            cmd.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+                .env("OTEL_BSP_SCHEDULE_DELAY", "3600000");
+        }
+        let file = File::create(log).expect("log file");
+        Running(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::from(file))
+                .spawn()
+                .expect("start attain"),
+        )
+    };
+    let scorecard = start("scorecard", &scorecard_addr, &logs[0], "attain_scorecard");
+    let metrics = start("metrics", &metrics_addr, &logs[1], "attain_metrics");
+    Services {
+        scorecard,
+        metrics,
+        scorecard_addr,
+        metrics_addr,
+        metrics_admin,
+        logs,
+    }
+}
+
+impl Services {
+    async fn channels(&self) -> (Channel, Channel) {
+        (
+            crate::operator::wait_serving_service(&self.scorecard_addr, "attain.org.v1.OrgService").await,
+            crate::operator::wait_serving_service(&self.metrics_addr, "attain.metrics.v1.MetricsService").await,
+        )
+    }
+
+    /// Stops both with SIGTERM (which flushes their spans) and returns their logs.
+    async fn stop(mut self) -> String {
+        let logs = self.logs.clone();
+        tokio::task::spawn_blocking(move || {
+            self.metrics.terminate();
+            self.scorecard.terminate();
+        })
+        .await
+        .expect("stop");
+        logs.iter()
+            .map(|p| std::fs::read_to_string(p).expect("read log"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+const ROOT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const ROOT_SPAN: &str = "00f067aa0ba902b7";
+
+#[tokio::test]
+async fn one_call_across_two_services_is_one_trace_with_parent_links_names_and_status() {
+    let (endpoint, receiver) = start_receiver().await;
+    let org = org().await;
+    let services = serve(&org, Some(&endpoint));
+    let (_, metrics_channel) = services.channels().await;
+    let mut metrics = MetricsServiceClient::with_interceptor(metrics_channel, Bearer::new(&org.key));
+
+    // The metrics service asks the org directory (in the scorecard process) who the key is.
+    let mut request = Request::new(ListMetricsRequest::default());
+    request.metadata_mut().insert(
+        "traceparent",
+        MetadataValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    );
+    let listed = metrics.list_metrics(request).await.expect("list metrics");
+    assert!(!listed.into_inner().metrics.is_empty());
+    // A caller's mistake: the span says INVALID_ARGUMENT and is not a server error.
+    let bad = metrics
+        .ingest_events(IngestEventsRequest { events: Vec::new() })
+        .await
+        .expect_err("an empty batch");
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    drop(metrics);
+    services.stop().await;
+
+    let spans = receiver.0.lock().expect("lock").clone();
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let trace: Vec<&Received> = spans.iter().filter(|s| hex(&s.span.trace_id) == ROOT_TRACE).collect();
+    let find = |service: &str, kind: SpanKind, name: &str| -> &Received {
+        trace
+            .iter()
+            .copied()
+            .find(|s| s.service == service && s.span.kind == kind as i32 && s.span.name == name)
+            .unwrap_or_else(|| panic!("no {kind:?} span {name} from {service} in trace; got {trace:#?}"))
+    };
+    let list = find(
+        "attain-metrics",
+        SpanKind::Server,
+        "attain.metrics.v1.MetricsService/ListMetrics",
+    );
+    assert_eq!(
+        hex(&list.span.parent_span_id),
+        ROOT_SPAN,
+        "the caller's traceparent is the parent"
+    );
+    assert_eq!(list.attr("rpc.system").as_deref(), Some("grpc"));
+    assert_eq!(list.attr("rpc.method").as_deref(), Some("ListMetrics"));
+    assert_eq!(list.attr("rpc.grpc.status_code").as_deref(), Some("0"));
+    assert_eq!(list.attr("tenant").as_deref(), Some(org.tenant.as_str()));
+    assert_eq!(list.status(), StatusCode::Ok as i32);
+
+    let outgoing = find(
+        "attain-metrics",
+        SpanKind::Client,
+        "attain.org.v1.CredentialService/VerifyApiKey",
+    );
+    assert_eq!(
+        outgoing.span.parent_span_id, list.span.span_id,
+        "the outgoing call is the call's child"
+    );
+    let verify = find(
+        "attain-scorecard",
+        SpanKind::Server,
+        "attain.org.v1.CredentialService/VerifyApiKey",
+    );
+    assert_eq!(
+        verify.span.parent_span_id, outgoing.span.span_id,
+        "the callee continues the trace"
+    );
+    assert_eq!(verify.status(), StatusCode::Ok as i32);
+
+    let sql: Vec<&&Received> = trace
+        .iter()
+        .filter(|s| s.span.name.starts_with("db ") && s.span.kind == SpanKind::Client as i32)
+        .collect();
+    assert!(
+        sql.iter()
+            .any(|s| s.service == "attain-scorecard" && s.span.parent_span_id == verify.span.span_id),
+        "the key lookup's SQL is a child of the callee's span: {sql:#?}"
+    );
+    assert!(
+        sql.iter()
+            .all(|s| s.attr("db.system.name").as_deref() == Some("postgresql")
+                && s.attr("db.query.text").is_some_and(|q| !q.is_empty())),
+        "{sql:#?}"
+    );
+
+    let ingest = spans
+        .iter()
+        .find(|s| s.span.name == "attain.metrics.v1.MetricsService/IngestEvents")
+        .expect("the bad call's span");
+    assert_eq!(ingest.attr("rpc.grpc.status_code").as_deref(), Some("3"), "{ingest:#?}");
+    assert_ne!(
+        ingest.status(),
+        StatusCode::Error as i32,
+        "a caller's mistake is not a server error"
+    );
+    assert_ne!(
+        hex(&ingest.span.trace_id),
+        ROOT_TRACE,
+        "a call without traceparent starts its own trace"
+    );
+}
+
+/// `/metrics` of the metrics service, as Prometheus text.
+fn scrape(admin: &str) -> String {
+    let mut stream = TcpStream::connect(admin).expect("connect to the admin port");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+/// The value of one sample line (`name{labels} value`), 0 when absent.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_ingested_events_outgoing_calls_and_pool_waits_and_logs_hold_no_secret() {
+    let (endpoint, receiver) = start_receiver().await;
+    let org = org().await;
+    let services = serve(&org, Some(&endpoint));
+    let (scorecard_channel, metrics_channel) = services.channels().await;
+    let tenant: uuid::Uuid = org.tenant.parse().expect("tenant id");
+    let jwt = Jwt::new(tenant, "admin", None).sign();
+
+    // The JWT, on both services.
+    let mut org_api = OrgServiceClient::with_interceptor(scorecard_channel, Bearer::new(&jwt));
+    org_api.get_tenant(GetTenantRequest {}).await.expect("tenant by JWT");
+    let person = org_api
+        .create_person(CreatePersonRequest {
+            person: Some(Person {
+                display_name: "Ana".into(),
+                sales_role: SalesRole::Sdr as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("person")
+        .into_inner()
+        .person
+        .expect("person")
+        .id;
+    let mut by_jwt = MetricsServiceClient::with_interceptor(metrics_channel.clone(), Bearer::new(&jwt));
+    by_jwt
+        .list_metrics(ListMetricsRequest::default())
+        .await
+        .expect("metrics by JWT");
+
+    let before = scrape(&services.metrics_admin);
+    // The key: one event accepted, the same again (duplicate), one for a metric that is not in
+    // the catalog (rejected).
+    let mut by_key = MetricsServiceClient::with_interceptor(metrics_channel, Bearer::new(&org.key));
+    let event = |id: &str, metric: &str| Event {
+        event_id: id.into(),
+        person_id: person.clone(),
+        metric_key: metric.into(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: 1_782_000_000,
+            nanos: 0,
+        }),
+        ..Default::default()
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    let first = by_key
+        .ingest_events(IngestEventsRequest {
+            events: vec![
+                event(&id, "calls"),
+                event(&uuid::Uuid::now_v7().to_string(), "no_such_metric"),
+            ],
+        })
+        .await
+        .expect("ingest")
+        .into_inner();
+    assert_eq!((first.accepted_count, first.rejected_count), (1, 1), "{first:?}");
+    let again = by_key
+        .ingest_events(IngestEventsRequest {
+            events: vec![event(&id, "calls")],
+        })
+        .await
+        .expect("ingest again")
+        .into_inner();
+    assert_eq!(again.duplicate_count, 1);
+    let unauthenticated = MetricsServiceClient::with_interceptor(
+        crate::operator::wait_serving_service(&services.metrics_addr, "attain.metrics.v1.MetricsService").await,
+        Bearer::new("attain_not_a_key"),
+    )
+    .list_metrics(ListMetricsRequest::default())
+    .await;
+    assert_eq!(
+        unauthenticated.expect_err("bad key").code(),
+        tonic::Code::Unauthenticated
+    );
+    let after = scrape(&services.metrics_admin);
+
+    let delta = |series: &str| sample(&after, series) - sample(&before, series);
+    for outcome in ["accepted", "duplicate", "rejected"] {
+        assert_eq!(
+            delta(&format!(r#"attain_ingest_events_total{{outcome="{outcome}"}}"#)),
+            1.0,
+            "{outcome}:\n{after}"
+        );
+    }
+    let ingest = r#"grpc_service="attain.metrics.v1.MetricsService",grpc_method="IngestEvents""#;
+    assert_eq!(
+        delta(&format!(r#"grpc_server_handled_total{{{ingest},grpc_code="OK"}}"#)),
+        2.0,
+        "{after}"
+    );
+    let list = r#"grpc_service="attain.metrics.v1.MetricsService",grpc_method="ListMetrics""#;
+    assert_eq!(
+        delta(&format!(
+            r#"grpc_server_handled_total{{{list},grpc_code="UNAUTHENTICATED"}}"#
+        )),
+        1.0,
+        "{after}"
+    );
+    // Ingest resolves people and the calendar through the org directory.
+    let outgoing: f64 = after
+        .lines()
+        .filter(|l| l.starts_with("grpc_client_handled_total{") && l.contains(r#"grpc_service="attain.org.v1."#))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(outgoing >= 1.0, "{after}");
+    let timed: f64 = after
+        .lines()
+        .filter(|l| {
+            l.starts_with("grpc_client_handling_seconds_count{") && l.contains(r#"grpc_service="attain.org.v1."#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(timed, outgoing, "every outgoing call is timed:\n{after}");
+    // Each ingest call begins one tenant transaction.
+    assert!(delta("attain_db_pool_acquire_seconds_count") >= 2.0, "{after}");
+
+    let logs = services.stop().await;
+    let spans = format!("{:?}", receiver.0.lock().expect("lock"));
+    assert!(
+        logs.contains("\"trace_id\""),
+        "JSON lines in calls carry the trace id:\n{logs}"
+    );
+    let key_secret = org.key.rsplit('_').next().expect("key secret").to_string();
+    let jwt_signature = jwt.rsplit('.').next().expect("signature").to_string();
+    for (what, secret) in [
+        ("API key secret", key_secret.as_str()),
+        ("JWT signature", jwt_signature.as_str()),
+        ("JWT signing secret", JWT_SECRET),
+        ("database password", DB_PASSWORD),
+    ] {
+        for (place, text) in [("logs", &logs), ("spans", &spans)] {
+            if let Some(fragment) = leaked(text, secret) {
+                panic!("a fragment of the {what} ({fragment}) is in the {place}");
+            }
+        }
+    }
+    assert!(logs.len() > 10_000, "debug logs were written: {} bytes", logs.len());
+    let _ = std::fs::remove_dir_all(&org.dir);
+}
+
+/// Any 12-character piece of `secret` found in `text`: long enough that hex ids and hashes in
+/// the logs do not match by chance.
+fn leaked<'a>(text: &str, secret: &'a str) -> Option<&'a str> {
+    const PIECE: usize = 12;
+    assert!(secret.len() >= PIECE, "a secret this short cannot be checked in pieces");
+    (0..=secret.len() - PIECE)
+        .filter_map(|i| secret.get(i..i + PIECE))
+        .find(|piece| text.contains(piece))
+}

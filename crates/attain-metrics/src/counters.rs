@@ -1,0 +1,38 @@
+//! The metrics service's own Prometheus counters, beside the RED metrics every service has.
+
+use std::sync::LazyLock;
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family},
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Outcome {
+    /// accepted, duplicate (an event id already stored) or rejected (bad input).
+    pub outcome: &'static str,
+}
+
+/// Events sent to IngestEvents and StreamEvents, by what became of them. Counted once the batch
+/// is committed, so an accepted event here is durable.
+pub static INGESTED: LazyLock<Family<Outcome, Counter>> = LazyLock::new(Family::default);
+
+pub fn count(outcome: &'static str, n: usize) {
+    if n > 0 {
+        INGESTED.get_or_create(&Outcome { outcome }).inc_by(n as u64);
+    }
+}
+
+/// Adds the counters to a service's `/metrics`.
+pub fn register(registry: &mut Registry) {
+    // Zero rows up front, so dashboards and alerts see the series before the first event.
+    for outcome in ["accepted", "duplicate", "rejected"] {
+        let _ = INGESTED.get_or_create(&Outcome { outcome });
+    }
+    registry.register(
+        "attain_ingest_events",
+        "Events sent for ingestion, by outcome: accepted, duplicate or rejected",
+        INGESTED.clone(),
+    );
+}
