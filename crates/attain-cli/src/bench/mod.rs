@@ -5,6 +5,7 @@
 mod ingest;
 mod platform;
 mod scorecard;
+mod tracing;
 
 #[derive(clap::Subcommand)]
 pub enum BenchCommand {
@@ -14,12 +15,16 @@ pub enum BenchCommand {
     /// Scorecards, team scorecards and manager KPIs through gRPC over 10,000 reps and 10 M
     /// events, against SQL over raw events and hand-written SQL over the daily rollups.
     Scorecard(scorecard::ScorecardBench),
+    /// What tracing costs: person scorecards and streamed ingestion against the services run
+    /// as processes, with traces exported over OTLP and without, in alternating rounds.
+    Tracing(tracing::TracingBench),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Scorecard(args) => scorecard::run(args).await,
+        BenchCommand::Tracing(args) => tracing::run(args).await,
     }
 }
 

@@ -14,19 +14,17 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-pub struct Platform {
+/// A database for one benchmark run: in a private PostgreSQL unless a URL is given, migrated.
+pub struct BenchDatabase {
     pub owner: PgPool,
-    pub tenant: Uuid,
-    pub key: String,
-    pub org_addr: SocketAddr,
-    pub metrics_addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    _postgres: Option<LocalPostgres>,
-    _dir: Option<std::path::PathBuf>,
+    /// The owner's URL of the benchmark's database.
+    pub url: String,
+    postgres: Option<LocalPostgres>,
+    dir: Option<std::path::PathBuf>,
 }
 
-impl Platform {
-    pub async fn start(database_url: Option<String>) -> anyhow::Result<Platform> {
+impl BenchDatabase {
+    pub async fn start(database_url: Option<String>) -> anyhow::Result<BenchDatabase> {
         let (maintenance_url, postgres, dir) = match database_url {
             Some(url) => (url, None, None),
             None => {
@@ -47,7 +45,53 @@ impl Platform {
         let url = db::with_database(&maintenance_url, &name);
         let owner = db::connect_owner(&url).await?;
         crate::services::migrate_all(&owner, true).await?;
+        Ok(BenchDatabase {
+            owner,
+            url,
+            postgres,
+            dir,
+        })
+    }
 
+    /// A tenant and its admin key.
+    pub async fn tenant(&self) -> anyhow::Result<(Uuid, String)> {
+        let tenant =
+            attain_scorecard::org::admin::create_tenant(&self.owner, "Bench", &Calendar::default(), "USD").await?;
+        let (_, key) = attain_scorecard::org::admin::create_api_key(
+            &self.owner,
+            tenant.tenant_id,
+            AccessRole::Admin,
+            None,
+            "bench",
+        )
+        .await
+        .context("creating the bench key")?;
+        Ok((tenant.tenant_id, key))
+    }
+
+    /// Stops the private PostgreSQL and removes its files.
+    pub fn finish(mut self) {
+        drop(self.postgres.take());
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+pub struct Platform {
+    pub owner: PgPool,
+    pub tenant: Uuid,
+    pub key: String,
+    pub org_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    database: BenchDatabase,
+}
+
+impl Platform {
+    pub async fn start(database_url: Option<String>) -> anyhow::Result<Platform> {
+        let database = BenchDatabase::start(database_url).await?;
+        let url = database.url.clone();
         let (stop, stopped) = watch::channel(false);
         let server = ServerArgs {
             max_message_bytes: 64 * 1024 * 1024,
@@ -95,31 +139,23 @@ impl Platform {
             .await
         });
 
-        let tenant = attain_scorecard::org::admin::create_tenant(&owner, "Bench", &Calendar::default(), "USD").await?;
-        let (_, key) =
-            attain_scorecard::org::admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "bench")
-                .await
-                .context("creating the bench key")?;
+        let (tenant, key) = database.tenant().await?;
         Ok(Platform {
-            owner,
-            tenant: tenant.tenant_id,
+            owner: database.owner.clone(),
+            tenant,
             key,
             org_addr,
             metrics_addr,
             stop,
-            _postgres: postgres,
-            _dir: dir,
+            database,
         })
     }
 }
 
 impl Platform {
     /// Stops the services and the private PostgreSQL, and removes its files.
-    pub fn finish(mut self) {
+    pub fn finish(self) {
         let _ = self.stop.send(true);
-        drop(self._postgres.take());
-        if let Some(dir) = &self._dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        self.database.finish();
     }
 }

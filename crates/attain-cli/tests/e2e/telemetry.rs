@@ -485,6 +485,8 @@ async fn metrics_count_ingested_events_outgoing_calls_and_pool_waits_and_logs_ho
     // Each ingest call begins one tenant transaction.
     assert!(delta("attain_db_pool_acquire_seconds_count") >= 2.0, "{after}");
 
+    dashboard_shows_only_what_services_expose(&after);
+
     let logs = services.stop().await;
     let spans = format!("{:?}", receiver.0.lock().expect("lock"));
     assert!(
@@ -507,6 +509,40 @@ async fn metrics_count_ingested_events_outgoing_calls_and_pool_waits_and_logs_ho
     }
     assert!(logs.len() > 10_000, "debug logs were written: {} bytes", logs.len());
     let _ = std::fs::remove_dir_all(&org.dir);
+}
+
+/// Every metric the Grafana dashboard in deploy/ queries is one a service exposes (a renamed
+/// metric would leave a panel silently empty).
+fn dashboard_shows_only_what_services_expose(scraped: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/grafana/attain-red.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read the dashboard")).expect("dashboard JSON");
+    let exprs: Vec<&str> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str())
+        .collect();
+    assert!(exprs.len() >= 10, "{exprs:?}");
+    let mut names: Vec<&str> = exprs
+        .iter()
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| w.starts_with("grpc_") || w.starts_with("attain_"))
+        // Label names (grpc_service, grpc_code, ...) are words of the queries too.
+        .filter(|w| !scraped.contains(&format!("{{{w}=")) && !scraped.contains(&format!(",{w}=")))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        assert!(
+            scraped
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} "))),
+            "the dashboard queries {name}, which /metrics does not expose:\n{scraped}"
+        );
+    }
 }
 
 /// Any 12-character piece of `secret` found in `text`: long enough that hex ids and hashes in

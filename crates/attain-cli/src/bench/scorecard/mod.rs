@@ -159,7 +159,7 @@ fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-fn calendar_period(granularity: common::Granularity, d: NaiveDate) -> Option<Period> {
+pub(super) fn calendar_period(granularity: common::Granularity, d: NaiveDate) -> Option<Period> {
     Some(Period {
         kind: Some(period::Kind::Calendar(CalendarPeriod {
             granularity: granularity as i32,
