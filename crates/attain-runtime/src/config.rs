@@ -54,6 +54,13 @@ pub struct ServerArgs {
     #[arg(long, env = "ATTAIN_SHUTDOWN_GRACE", default_value = "25s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
 
+    /// Per-tenant rate limits, rules separated by ";": `[tenant=<uuid>:]<family>=<calls>/s[:<burst>]`
+    /// with families ingest, read (Get/List/Find/Export) and write, e.g.
+    /// "ingest=50/s:100; read=1000/s; tenant=<uuid>:ingest=200/s". Per server process (replica).
+    /// Empty: no limits.
+    #[arg(long, env = "ATTAIN_RATE_LIMITS", default_value = "", value_parser = parse_rate_limits)]
+    pub rate_limits: crate::rate_limit::RateLimits,
+
     /// Where the server records its RPC metrics; none when the process has no admin port.
     #[arg(skip)]
     pub metrics: Option<std::sync::Arc<crate::rpc_metrics::ServiceMetrics>>,
@@ -66,6 +73,7 @@ impl Default for ServerArgs {
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 512,
             shutdown_grace: Duration::from_secs(25),
+            rate_limits: crate::rate_limit::RateLimits::default(),
             metrics: None,
         }
     }
@@ -84,6 +92,10 @@ impl ServerArgs {
         }
         Ok(())
     }
+}
+
+fn parse_rate_limits(text: &str) -> Result<crate::rate_limit::RateLimits, String> {
+    text.parse()
 }
 
 #[derive(clap::Args, Debug, Clone, Default)]

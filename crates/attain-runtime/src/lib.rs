@@ -14,6 +14,7 @@ pub mod local_pg;
 pub mod observe;
 pub mod paging;
 pub mod peer;
+pub mod rate_limit;
 pub mod rpc_metrics;
 pub mod server;
 mod sql_spans;

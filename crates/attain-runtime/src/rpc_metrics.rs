@@ -148,6 +148,11 @@ impl ServiceMetrics {
             CLIENT.seconds.clone(),
         );
         registry.register(
+            "attain_rate_limited",
+            "Calls refused because their tenant reached its rate limit (ATTAIN_RATE_LIMITS), by family",
+            crate::rate_limit::REFUSED.clone(),
+        );
+        registry.register(
             "attain_db_pool_acquire_seconds",
             "Time a call waited for a free database connection",
             DB_ACQUIRE.clone(),

@@ -20,6 +20,7 @@ use crate::{
     deadline::DeadlineLayer,
     limits::MessageLimitLayer,
     observe::ObserveLayer,
+    rate_limit::RateLimitLayer,
 };
 
 /// A gRPC server being assembled from one or more services.
@@ -99,6 +100,9 @@ impl GrpcServer {
             .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
             .layer(DeadlineLayer::new(self.args.request_timeout, self.long_running.clone()))
             .layer(AuthLayer::new(auth))
+            .option_layer(
+                (!self.args.rate_limits.is_empty()).then(|| RateLimitLayer::new(self.args.rate_limits.clone())),
+            )
             .layer(MessageLimitLayer)
             .into_inner();
 

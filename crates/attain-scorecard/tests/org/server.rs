@@ -215,3 +215,64 @@ async fn a_call_past_the_server_deadline_fails_and_writes_nothing() {
         .unwrap();
     assert_eq!(after.display_name, "Acme", "the abandoned call rolled back");
 }
+
+#[tokio::test]
+async fn a_noisy_tenant_is_refused_with_a_retry_hint_while_another_tenant_goes_on() {
+    use tonic_types::StatusExt;
+    let app = TestApp::start_with(ServerArgs {
+        // Reads: 5 at once, then 1 a second; writes unlimited.
+        rate_limits: "read=1/s:5".parse().expect("limits"),
+        ..ServerArgs::default()
+    })
+    .await;
+    let (noisy, quiet) = (app.tenant("Noisy").await, app.tenant("Quiet").await);
+    let mut noisy_client = app.org(&noisy.admin_key).await;
+    let mut quiet_client = app.org(&quiet.admin_key).await;
+
+    let mut refused = None;
+    let mut served = 0;
+    for _ in 0..30 {
+        match noisy_client.list_teams(ListTeamsRequest::default()).await {
+            Ok(_) => served += 1,
+            Err(status) => {
+                refused = Some(status);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("the noisy tenant is refused once past its burst");
+    assert!(served >= 5, "the burst is served first: {served}");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("read calls"), "{refused:?}");
+    let retry = refused
+        .get_details_retry_info()
+        .and_then(|r| r.retry_delay)
+        .expect("a retry hint");
+    assert!(retry > Duration::ZERO && retry <= Duration::from_secs(1), "{retry:?}");
+
+    // The other tenant's budget is its own: all of its burst is served while the noisy one is
+    // refused, and writes (no rule) are never limited.
+    for _ in 0..5 {
+        quiet_client
+            .list_teams(ListTeamsRequest::default())
+            .await
+            .expect("the quiet tenant is served");
+    }
+    noisy_client
+        .create_team(CreateTeamRequest {
+            team: Some(team("Noisy team", Motion::InsideSales)),
+            request_id: String::new(),
+        })
+        .await
+        .expect("writes have no limit here");
+    assert_eq!(
+        noisy_client
+            .list_teams(ListTeamsRequest::default())
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .code(),
+        Code::ResourceExhausted,
+        "still refused"
+    );
+}
