@@ -103,6 +103,11 @@ pub async fn serve(
             BUILT.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
         );
     };
+    attain_runtime::tls::set_peer_tls(&server.tls)?;
+    attain_runtime::tls::peer_config(&peers.org_url, "ATTAIN_ORG_URL")?;
+    attain_runtime::tls::peer_config(&peers.metrics_url, "ATTAIN_METRICS_URL")?;
+    // Checked before anything starts, so a bad file fails the start with its setting's name.
+    attain_runtime::tls::server_config(&server.tls)?;
     let pool = db::connect(db).await?;
     let incoming = attain_runtime::server::bind(listen)?;
     let admin_listener = admin::bind(admin_listen).await?;

@@ -61,6 +61,9 @@ pub struct ServerArgs {
     #[arg(long, env = "ATTAIN_RATE_LIMITS", default_value = "", value_parser = parse_rate_limits)]
     pub rate_limits: crate::rate_limit::RateLimits,
 
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
     /// Where the server records its RPC metrics; none when the process has no admin port.
     #[arg(skip)]
     pub metrics: Option<std::sync::Arc<crate::rpc_metrics::ServiceMetrics>>,
@@ -74,6 +77,7 @@ impl Default for ServerArgs {
             concurrency_limit: 512,
             shutdown_grace: Duration::from_secs(25),
             rate_limits: crate::rate_limit::RateLimits::default(),
+            tls: TlsArgs::default(),
             metrics: None,
         }
     }
@@ -92,6 +96,39 @@ impl ServerArgs {
         }
         Ok(())
     }
+}
+
+/// TLS for the gRPC server and for calls to other services. Plaintext when unset (as `attain dev`
+/// runs); the admin HTTP port stays plaintext for probes and scrapes.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TlsArgs {
+    /// PEM certificate chain the gRPC server presents; with ATTAIN_TLS_KEY, the server speaks
+    /// only TLS.
+    #[arg(long, env = "ATTAIN_TLS_CERT")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of ATTAIN_TLS_CERT.
+    #[arg(long, env = "ATTAIN_TLS_KEY")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// PEM CA certificate(s) that sign client certificates: set it for mutual TLS, and the server
+    /// refuses clients without a certificate from this CA.
+    #[arg(long, env = "ATTAIN_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<std::path::PathBuf>,
+
+    /// PEM CA certificate(s) that sign the other services' server certificates; used for peer
+    /// URLs that start with https://.
+    #[arg(long, env = "ATTAIN_PEER_TLS_CA")]
+    pub peer_tls_ca: Option<std::path::PathBuf>,
+
+    /// PEM client certificate this service presents to the others (mutual TLS), with
+    /// ATTAIN_PEER_TLS_KEY. Usually the same as ATTAIN_TLS_CERT.
+    #[arg(long, env = "ATTAIN_PEER_TLS_CERT")]
+    pub peer_tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of ATTAIN_PEER_TLS_CERT.
+    #[arg(long, env = "ATTAIN_PEER_TLS_KEY")]
+    pub peer_tls_key: Option<std::path::PathBuf>,
 }
 
 fn parse_rate_limits(text: &str) -> Result<crate::rate_limit::RateLimits, String> {

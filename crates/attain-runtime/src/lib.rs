@@ -19,6 +19,7 @@ pub mod rpc_metrics;
 pub mod server;
 mod sql_spans;
 pub mod telemetry;
+pub mod tls;
 mod trace_context;
 
 pub use auth::Caller;

@@ -118,10 +118,15 @@ impl PeerChannel {
     /// A lazily connected channel to `url` (`http://host:port`); `setting` names where the URL
     /// came from, for the error.
     pub fn lazy(url: &str, setting: &str) -> anyhow::Result<Self> {
-        let inner = Channel::from_shared(url.to_string())
+        let mut endpoint = Channel::from_shared(url.to_string())
             .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?
-            .connect_timeout(CALL_TIMEOUT)
-            .connect_lazy();
+            .connect_timeout(CALL_TIMEOUT);
+        if let Some(tls) = crate::tls::peer_config(url, setting)? {
+            endpoint = endpoint
+                .tls_config(tls)
+                .map_err(|e| anyhow::anyhow!("{setting} \"{url}\": TLS settings refused: {e}"))?;
+        }
+        let inner = endpoint.connect_lazy();
         Ok(Self { inner })
     }
 }

@@ -116,7 +116,11 @@ impl GrpcServer {
             }
             let _ = drain_tx.send(());
         };
-        let server = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = crate::tls::server_config(&self.args.tls)? {
+            builder = builder.tls_config(tls).context("TLS settings (ATTAIN_TLS_*)")?;
+        }
+        let server = builder
             .layer(layers)
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(incoming, signal);

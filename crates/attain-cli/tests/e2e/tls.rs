@@ -1,0 +1,213 @@
+//! TLS and mutual TLS through the real binary: the scorecard and metrics services each serve
+//! gRPC over mutual TLS with certificates from a test CA, the metrics service calls the org
+//! directory over https:// with its own client certificate, and clients without a certificate,
+//! or speaking plaintext, are turned away.
+
+use std::path::{Path, PathBuf};
+
+use attain_proto::metrics::v1::{ListMetricsRequest, metrics_service_client::MetricsServiceClient};
+use attain_testing::{Bearer, TestDb};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+use crate::{Running, attain, free_port, run_ok, spawn};
+
+/// A CA, and a certificate it signed for 127.0.0.1 usable by servers and clients alike.
+struct Pki {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+    /// A certificate from a CA nobody trusts.
+    stranger: (PathBuf, PathBuf),
+}
+
+fn issue(dir: &Path, name: &str) -> (CertifiedIssuer<'static, KeyPair>, PathBuf, PathBuf, PathBuf) {
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, format!("{name} CA"));
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("CA key")).expect("CA");
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("params");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().expect("key");
+    let cert = leaf.signed_by(&key, &ca).expect("certificate");
+    let paths = (
+        dir.join(format!("{name}-ca.pem")),
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    std::fs::write(&paths.0, ca.pem()).expect("write CA");
+    std::fs::write(&paths.1, cert.pem()).expect("write certificate");
+    std::fs::write(&paths.2, key.serialize_pem()).expect("write key");
+    (ca, paths.0, paths.1, paths.2)
+}
+
+fn pki() -> Pki {
+    let dir = std::env::temp_dir().join(format!("attain-tls-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let (_, ca, cert, key) = issue(&dir, "attain");
+    let (_, _, stranger_cert, stranger_key) = issue(&dir, "stranger");
+    Pki {
+        ca,
+        cert,
+        key,
+        stranger: (stranger_cert, stranger_key),
+    }
+}
+
+fn client_tls(pki: &Pki, identity: Option<(&Path, &Path)>) -> ClientTlsConfig {
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(&pki.ca).expect("CA")));
+    if let Some((cert, key)) = identity {
+        tls = tls.identity(Identity::from_pem(
+            std::fs::read(cert).expect("cert"),
+            std::fs::read(key).expect("key"),
+        ));
+    }
+    tls
+}
+
+/// Waits until a mutual-TLS client reaches the server at `addr`.
+async fn connect(addr: &str, tls: ClientTlsConfig) -> Channel {
+    let mut last = None;
+    for _ in 0..400 {
+        let endpoint = Channel::from_shared(format!("https://{addr}"))
+            .expect("url")
+            .tls_config(tls.clone())
+            .expect("tls");
+        match endpoint.connect().await {
+            Ok(channel) => return channel,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no TLS connection to {addr}: {last:?}");
+}
+
+#[tokio::test]
+async fn services_speak_mutual_tls_to_clients_and_to_each_other() {
+    let db = TestDb::empty().await;
+    let url = db.owner_url.clone();
+    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
+    let tenant = run_ok(
+        attain()
+            .args(["tenant", "create", "--name", "Acme"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let key = run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let pki = pki();
+    let (scorecard, metrics) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let serve = |service: &str, listen: &str, role: &str| -> Running {
+        spawn(
+            attain()
+                .args(["serve", service, "--listen", listen, "--admin-listen"])
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .env("DATABASE_URL", &url)
+                .env("ATTAIN_DB_ROLE", role)
+                .env("ATTAIN_TLS_CERT", &pki.cert)
+                .env("ATTAIN_TLS_KEY", &pki.key)
+                .env("ATTAIN_TLS_CLIENT_CA", &pki.ca)
+                .env("ATTAIN_PEER_TLS_CA", &pki.ca)
+                .env("ATTAIN_PEER_TLS_CERT", &pki.cert)
+                .env("ATTAIN_PEER_TLS_KEY", &pki.key)
+                .env("ATTAIN_ORG_URL", format!("https://{scorecard}"))
+                .env("ATTAIN_METRICS_URL", format!("https://{metrics}")),
+        )
+    };
+    let mut scorecard_server = serve("scorecard", &scorecard, "attain_scorecard");
+    let mut metrics_server = serve("metrics", &metrics, "attain_metrics");
+
+    // The metrics service checks the key with the org directory: a call over mutual TLS too.
+    let channel = connect(&metrics, client_tls(&pki, Some((&pki.cert, &pki.key)))).await;
+    let listed = MetricsServiceClient::with_interceptor(channel, Bearer::new(&key))
+        .list_metrics(ListMetricsRequest::default())
+        .await
+        .expect("a call across both services over mutual TLS");
+    assert!(!listed.into_inner().metrics.is_empty());
+
+    // No client certificate, a certificate from an unknown CA, or plaintext: no call gets through.
+    let endpoint = |scheme: &str| Channel::from_shared(format!("{scheme}://{metrics}")).expect("url");
+    let (stranger_cert, stranger_key) = (&pki.stranger.0, &pki.stranger.1);
+    for (what, channel) in [
+        (
+            "no client certificate",
+            endpoint("https")
+                .tls_config(client_tls(&pki, None))
+                .expect("tls")
+                .connect()
+                .await,
+        ),
+        (
+            "a certificate from another CA",
+            endpoint("https")
+                .tls_config(client_tls(&pki, Some((stranger_cert, stranger_key))))
+                .expect("tls")
+                .connect()
+                .await,
+        ),
+        ("plaintext", endpoint("http").connect().await),
+    ] {
+        assert!(refused(channel, &key).await, "{what} was let through");
+    }
+
+    tokio::task::spawn_blocking(move || {
+        metrics_server.terminate();
+        scorecard_server.terminate();
+    })
+    .await
+    .expect("stop");
+}
+
+/// Whether no call gets through on `channel` (or it never connected).
+async fn refused(channel: Result<Channel, tonic::transport::Error>, key: &str) -> bool {
+    match channel {
+        Err(_) => true,
+        Ok(channel) => MetricsServiceClient::with_interceptor(channel, Bearer::new(key))
+            .list_metrics(ListMetricsRequest::default())
+            .await
+            .is_err(),
+    }
+}
+
+#[test]
+fn tls_settings_that_do_not_fit_together_stop_the_start_with_their_names() {
+    let out = crate::run_err(
+        attain()
+            .args([
+                "serve",
+                "metrics",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+            ])
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("ATTAIN_TLS_CERT", "/nonexistent/cert.pem"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ATTAIN_TLS_KEY"), "{stderr}");
+    let out = crate::run_err(
+        attain()
+            .args([
+                "serve",
+                "metrics",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+            ])
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("ATTAIN_ORG_URL", "https://127.0.0.1:1"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ATTAIN_PEER_TLS_CA"), "{stderr}");
+}
