@@ -3,6 +3,7 @@
 
 mod demo;
 mod dev;
+mod faults;
 mod hiring;
 mod import;
 mod operator;

@@ -1,0 +1,265 @@
+//! Faults through the real binary: the metrics service killed with SIGKILL in the middle of
+//! ingestion loses no acknowledged event, and retries with the same ids end with every event
+//! stored exactly once; a peer that is down makes the caller fail fast with UNAVAILABLE, and
+//! calls work again once it is back.
+
+use std::collections::HashSet;
+
+use attain_proto::{
+    common::v1::{CalendarPeriod, Granularity, Period, period},
+    metrics::v1::{Event, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
+    org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient},
+    scorecard::v1::{
+        GetScorecardRequest, get_scorecard_request::Subject, scorecard_service_client::ScorecardServiceClient,
+    },
+};
+use attain_testing::{Bearer, TestDb};
+use tonic::{Code, transport::Channel};
+use uuid::Uuid;
+
+use crate::{Running, attain, free_port, operator::wait_serving_service, run_ok, spawn};
+
+struct Setup {
+    db: TestDb,
+    key: String,
+    scorecard: String,
+    metrics: String,
+}
+
+async fn setup() -> Setup {
+    let db = TestDb::empty().await;
+    let url = db.owner_url.clone();
+    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
+    let tenant = run_ok(
+        attain()
+            .args(["tenant", "create", "--name", "Acme"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let key = run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    Setup {
+        db,
+        key,
+        scorecard: format!("127.0.0.1:{}", free_port()),
+        metrics: format!("127.0.0.1:{}", free_port()),
+    }
+}
+
+impl Setup {
+    fn serve(&self, service: &str) -> Running {
+        let (listen, role) = match service {
+            "metrics" => (&self.metrics, "attain_metrics"),
+            _ => (&self.scorecard, "attain_scorecard"),
+        };
+        spawn(
+            attain()
+                .args(["serve", service, "--listen", listen, "--admin-listen"])
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .env("DATABASE_URL", &self.db.owner_url)
+                .env("ATTAIN_DB_ROLE", role)
+                .env("ATTAIN_ORG_URL", format!("http://{}", self.scorecard))
+                .env("ATTAIN_METRICS_URL", format!("http://{}", self.metrics)),
+        )
+    }
+
+    async fn person(&self) -> String {
+        let channel = wait_serving_service(&self.scorecard, "attain.org.v1.OrgService").await;
+        OrgServiceClient::with_interceptor(channel, Bearer::new(&self.key))
+            .create_person(CreatePersonRequest {
+                person: Some(Person {
+                    display_name: "Ana".into(),
+                    sales_role: SalesRole::Sdr as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("person")
+            .into_inner()
+            .person
+            .expect("person")
+            .id
+    }
+
+    async fn stored(&self, ids: &[Uuid]) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM metrics.events WHERE event_id = ANY($1)")
+            .bind(ids)
+            .fetch_one(&self.db.owner)
+            .await
+            .expect("count")
+    }
+}
+
+/// SIGKILL: no chance to drain or flush.
+fn kill_hard(running: &mut Running) {
+    // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
+    unsafe { libc::kill(running.0.id() as i32, libc::SIGKILL) };
+    let _ = running.0.wait();
+}
+
+fn batch(person: &str, ids: &[Uuid]) -> IngestEventsRequest {
+    IngestEventsRequest {
+        events: ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Event {
+                event_id: id.to_string(),
+                person_id: person.to_string(),
+                metric_key: "calls".into(),
+                occurred_at: Some(prost_types::Timestamp {
+                    seconds: 1_782_864_000 + (i as i64) * 3_600,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_metrics_service_killed_mid_ingest_loses_no_acknowledged_event_and_retries_store_each_once() {
+    let s = setup().await;
+    let mut scorecard = s.serve("scorecard");
+    let mut metrics = s.serve("metrics");
+    let person = s.person().await;
+    let batches: Vec<Vec<Uuid>> = (0..60).map(|_| (0..50).map(|_| Uuid::now_v7()).collect()).collect();
+    let channel = wait_serving_service(&s.metrics, "attain.metrics.v1.MetricsService").await;
+
+    // Two integrations send batches; the service is killed once ten have been acknowledged.
+    let (acked_tx, mut acked_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let mut senders = Vec::new();
+    for lane in 0..2 {
+        let (channel, key, person, batches, acked) = (
+            channel.clone(),
+            s.key.clone(),
+            person.clone(),
+            batches.clone(),
+            acked_tx.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            let mut client = MetricsServiceClient::with_interceptor(channel, Bearer::new(&key));
+            for (i, ids) in batches.iter().enumerate().filter(|(i, _)| i % 2 == lane) {
+                match client.ingest_events(batch(&person, ids)).await {
+                    Ok(_) => {
+                        let _ = acked.send(i);
+                    }
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    drop(acked_tx);
+    let mut acked = HashSet::new();
+    while let Some(i) = acked_rx.recv().await {
+        acked.insert(i);
+        if acked.len() == 10 {
+            kill_hard(&mut metrics);
+        }
+    }
+    for sender in senders {
+        sender.await.expect("sender");
+    }
+    assert!(
+        acked.len() >= 10 && acked.len() < batches.len(),
+        "killed mid-ingest: {} acked",
+        acked.len()
+    );
+
+    let acked_ids: Vec<Uuid> = acked.iter().flat_map(|i| batches[*i].clone()).collect();
+    assert_eq!(
+        s.stored(&acked_ids).await,
+        acked_ids.len() as i64,
+        "every acknowledged event survived"
+    );
+
+    // Back up: the integrations resend everything they are unsure of, with the same ids.
+    let mut metrics = s.serve("metrics");
+    let channel = wait_serving_service(&s.metrics, "attain.metrics.v1.MetricsService").await;
+    let mut client = MetricsServiceClient::with_interceptor(channel, Bearer::new(&s.key));
+    let (mut accepted, mut duplicates) = (0, 0);
+    for ids in &batches {
+        let done = client
+            .ingest_events(batch(&person, ids))
+            .await
+            .expect("resend")
+            .into_inner();
+        accepted += done.accepted_count;
+        duplicates += done.duplicate_count;
+    }
+    let all: Vec<Uuid> = batches.iter().flatten().copied().collect();
+    assert_eq!(s.stored(&all).await, all.len() as i64, "each event stored exactly once");
+    assert_eq!(accepted + duplicates, all.len() as i32);
+    assert!(
+        duplicates >= acked_ids.len() as i32,
+        "the acknowledged ones came back as duplicates"
+    );
+
+    tokio::task::spawn_blocking(move || {
+        metrics.terminate();
+        scorecard.terminate();
+    })
+    .await
+    .expect("stop");
+}
+
+#[tokio::test]
+async fn a_peer_that_is_down_fails_calls_fast_with_unavailable_and_they_work_once_it_is_back() {
+    let s = setup().await;
+    let mut scorecard = s.serve("scorecard");
+    let person = s.person().await;
+    let channel: Channel = wait_serving_service(&s.scorecard, "attain.org.v1.OrgService").await;
+    let mut client = ScorecardServiceClient::with_interceptor(channel, Bearer::new(&s.key));
+    let request = || {
+        let mut request = tonic::Request::new(GetScorecardRequest {
+            subject: Some(Subject::PersonId(person.clone())),
+            period: Some(Period {
+                kind: Some(period::Kind::Calendar(CalendarPeriod {
+                    granularity: Granularity::Month as i32,
+                    date: None,
+                })),
+            }),
+            as_of: None,
+        });
+        // The caller's own deadline is generous: the answer must come from the server's peer
+        // deadline (5 s) or a refused connection, not from this.
+        request.set_timeout(std::time::Duration::from_secs(60));
+        request
+    };
+
+    // Nothing listens on the metrics address: the scorecard needs its numbers.
+    let err = client
+        .get_scorecard(request())
+        .await
+        .expect_err("the metrics service is down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(err.message().contains("metrics"), "the message names the peer: {err:?}");
+
+    let mut metrics = s.serve("metrics");
+    wait_serving_service(&s.metrics, "attain.metrics.v1.MetricsService").await;
+    // The first call may still meet the connection that broke (tonic reconnects when a call
+    // finds it broken), and is answered UNAVAILABLE with "retry"; the retry it asks for works.
+    let mut attempts = 0;
+    let card = loop {
+        attempts += 1;
+        match client.get_scorecard(request()).await {
+            Ok(card) => break card,
+            Err(e) if attempts < 3 && e.code() == Code::Unavailable => {}
+            Err(e) => panic!("not back after {attempts} attempts: {e:?}"),
+        }
+    };
+    assert!(card.into_inner().scorecard.is_some());
+
+    tokio::task::spawn_blocking(move || {
+        metrics.terminate();
+        scorecard.terminate();
+    })
+    .await
+    .expect("stop");
+}
