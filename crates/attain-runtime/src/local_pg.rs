@@ -22,12 +22,18 @@ pub const SUPERUSER: &str = "attain";
 pub struct LocalPostgresOptions {
     /// Trade durability for speed (no fsync): for throwaway test clusters only.
     pub ephemeral: bool,
+    /// Listen on this port instead of a free one, e.g. to restart a cluster where its clients
+    /// expect it.
+    pub port: Option<u16>,
 }
 
 pub struct LocalPostgres {
     port: u16,
     pid: u32,
     exited: Mutex<mpsc::Receiver<()>>,
+    /// Set by `stop`, so that dropping a stopped cluster signals no process (the pid may have
+    /// been reused by then).
+    stopped: bool,
 }
 
 impl LocalPostgres {
@@ -60,7 +66,10 @@ impl LocalPostgres {
 
         let mut last_error = None;
         for _ in 0..5 {
-            let port = free_port()?;
+            let port = match options.port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             let log_file = std::fs::File::create(&log).context("cannot create the PostgreSQL log")?;
             if let Some((uid, gid)) = owner {
                 chown(&log, Some(uid), Some(gid))?;
@@ -96,6 +105,7 @@ impl LocalPostgres {
                         port,
                         pid,
                         exited: Mutex::new(exited),
+                        stopped: false,
                     });
                 }
                 Err(e) => last_error = Some(e),
@@ -115,6 +125,9 @@ impl LocalPostgres {
 
     /// Fast shutdown: disconnects clients, then stops cleanly.
     pub fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
         // SAFETY: kill has no memory-safety preconditions; pid is our own child.
         unsafe { libc::kill(self.pid as i32, libc::SIGINT) };
         if let Ok(exited) = self.exited.lock() {

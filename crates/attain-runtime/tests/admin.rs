@@ -28,7 +28,13 @@ async fn database(name: &str) -> (Option<LocalPostgres>, sqlx::PgPool, tempfile:
         None => {
             let path = dir.path().to_path_buf();
             let pg = tokio::task::spawn_blocking(move || {
-                LocalPostgres::start(&path, LocalPostgresOptions { ephemeral: true })
+                LocalPostgres::start(
+                    &path,
+                    LocalPostgresOptions {
+                        ephemeral: true,
+                        port: None,
+                    },
+                )
             })
             .await
             .expect("join")

@@ -27,8 +27,14 @@ pub fn shared() -> &'static Cluster {
         _ => {
             remove_stale_clusters();
             let dir = std::env::temp_dir().join(format!("attain-test-pg-{}", std::process::id()));
-            let pg = LocalPostgres::start(&dir, LocalPostgresOptions { ephemeral: true })
-                .unwrap_or_else(|e| panic!("cannot start a test PostgreSQL (or set DATABASE_URL): {e:#}"));
+            let pg = LocalPostgres::start(
+                &dir,
+                LocalPostgresOptions {
+                    ephemeral: true,
+                    port: None,
+                },
+            )
+            .unwrap_or_else(|e| panic!("cannot start a test PostgreSQL (or set DATABASE_URL): {e:#}"));
             Cluster::Local(pg)
         }
     })

@@ -263,3 +263,162 @@ async fn a_peer_that_is_down_fails_calls_fast_with_unavailable_and_they_work_onc
     .await
     .expect("stop");
 }
+
+#[tokio::test]
+async fn postgres_restarted_mid_stream_leads_to_unavailable_and_resent_streams_total_exactly_what_was_sent() {
+    use attain_proto::metrics::v1::StreamEventsRequest;
+    use attain_runtime::local_pg::{LocalPostgres, LocalPostgresOptions};
+
+    // A cluster of its own: stopping the shared test cluster would fail every other test.
+    let dir = std::env::temp_dir().join(format!("attain-pg-restart-{}", Uuid::new_v4().simple()));
+    let start = |port| {
+        let dir = dir.clone();
+        move || LocalPostgres::start(&dir, LocalPostgresOptions { ephemeral: false, port })
+    };
+    let pg = tokio::task::spawn_blocking(start(None))
+        .await
+        .expect("join")
+        .expect("a private PostgreSQL");
+    let port = pg.port();
+    let maintenance = attain_runtime::db::connect_owner(&pg.url("postgres"))
+        .await
+        .expect("connect");
+    sqlx::raw_sql("CREATE DATABASE attain")
+        .execute(&maintenance)
+        .await
+        .expect("database");
+    maintenance.close().await;
+    let url = pg.url("attain");
+    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
+    let tenant = run_ok(
+        attain()
+            .args(["tenant", "create", "--name", "Acme"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let key = run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let (scorecard_addr, metrics_addr) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let serve = |service: &str, listen: &str, role: &str| {
+        spawn(
+            attain()
+                .args(["serve", service, "--listen", listen, "--admin-listen"])
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .env("DATABASE_URL", &url)
+                .env("ATTAIN_DB_ROLE", role)
+                .env("ATTAIN_DB_ACQUIRE_TIMEOUT", "2s")
+                .env("ATTAIN_ORG_URL", format!("http://{scorecard_addr}")),
+        )
+    };
+    let mut scorecard = serve("scorecard", &scorecard_addr, "attain_scorecard");
+    let mut metrics = serve("metrics", &metrics_addr, "attain_metrics");
+    let org = wait_serving_service(&scorecard_addr, "attain.org.v1.OrgService").await;
+    let person = OrgServiceClient::with_interceptor(org, Bearer::new(&key))
+        .create_person(CreatePersonRequest {
+            person: Some(Person {
+                display_name: "Ana".into(),
+                sales_role: SalesRole::Sdr as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("person")
+        .into_inner()
+        .person
+        .expect("person")
+        .id;
+    let channel = wait_serving_service(&metrics_addr, "attain.metrics.v1.MetricsService").await;
+    let mut client = MetricsServiceClient::with_interceptor(channel, Bearer::new(&key));
+    let batches: Vec<Vec<Uuid>> = (0..200).map(|_| (0..100).map(|_| Uuid::now_v7()).collect()).collect();
+    let messages = |batches: &[Vec<Uuid>]| -> Vec<StreamEventsRequest> {
+        batches
+            .iter()
+            .map(|ids| StreamEventsRequest {
+                events: batch(&person, ids).events,
+            })
+            .collect()
+    };
+
+    // The stream's messages trickle in, so PostgreSQL stops while it is open.
+    let (tx, rx) = tokio::sync::mpsc::channel::<StreamEventsRequest>(1);
+    let stream = tokio::spawn({
+        let mut client = client.clone();
+        async move {
+            client
+                .stream_events(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+        }
+    });
+    let outgoing = messages(&batches);
+    let mut running = Some(pg);
+    let mut sent = 0;
+    for message in outgoing {
+        if tx.send(message).await.is_err() {
+            break;
+        }
+        sent += 1;
+        if sent == 20
+            && let Some(mut pg) = running.take()
+        {
+            tokio::task::spawn_blocking(move || pg.stop())
+                .await
+                .expect("stop PostgreSQL");
+        }
+    }
+    drop(tx);
+    let failed = stream
+        .await
+        .expect("join")
+        .expect_err("the stream fails while the database is down");
+    assert_eq!(failed.code(), Code::Unavailable, "{failed:?}");
+    assert!(sent >= 20, "the database stopped mid-stream");
+
+    // PostgreSQL comes back where the services expect it; the integration resends everything
+    // with the same ids until the stream is acknowledged.
+    let _pg = tokio::task::spawn_blocking(start(Some(port)))
+        .await
+        .expect("join")
+        .expect("PostgreSQL restarts on its port");
+    let mut attempts = 0;
+    let done = loop {
+        attempts += 1;
+        match client.stream_events(tokio_stream::iter(messages(&batches))).await {
+            Ok(done) => break done.into_inner(),
+            Err(e) if attempts < 20 && e.code() == Code::Unavailable => {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("the resent stream failed after {attempts} attempts: {e:?}"),
+        }
+    };
+    assert_eq!(done.rejected_count, 0, "{done:?}");
+    assert_eq!(
+        (done.accepted_count + done.duplicate_count) as usize,
+        batches.len() * 100,
+        "{done:?}"
+    );
+    let owner = attain_runtime::db::connect_owner(&url).await.expect("connect");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM metrics.events")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(stored as usize, batches.len() * 100, "exactly what was sent, once each");
+    owner.close().await;
+
+    tokio::task::spawn_blocking(move || {
+        metrics.terminate();
+        scorecard.terminate();
+    })
+    .await
+    .expect("stop");
+    let _ = std::fs::remove_dir_all(&dir);
+}
