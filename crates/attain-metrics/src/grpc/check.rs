@@ -198,3 +198,127 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
         _ => Err((event_id, v)),
     }
 }
+
+#[cfg(test)]
+mod hostile_input {
+    use attain_proto::org::v1::ExternalId as ProtoExternalId;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn record(metric_id: i32, key: &str, aggregation: Option<&str>, state: &str) -> MetricRecord {
+        MetricRecord {
+            metric_id,
+            key: key.into(),
+            display_name: key.into(),
+            description: String::new(),
+            layer: "activity".into(),
+            aggregation: aggregation.map(String::from),
+            unit: "count".into(),
+            direction: "up".into(),
+            numerator_key: aggregation.is_none().then(|| "calls".into()),
+            denominator_key: aggregation.is_none().then(|| "connects".into()),
+            state: state.into(),
+            built_in: true,
+            revision: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            any::<String>(),
+            "[a-z0-9\\x00'\";%_-]{0,10}",
+            any::<u128>().prop_map(|n| Uuid::from_u128(n).to_string()),
+            Just("calls".to_string()),
+            Just("connect_rate".to_string()),
+            Just("retired_metric".to_string()),
+            Just("talk_time".to_string()),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        (
+            (text(), text(), text(), text()),
+            proptest::option::of((text(), text())),
+            text(),
+            proptest::option::of((any::<i64>(), any::<i32>())),
+            proptest::option::of(prop_oneof![any::<i64>(), 0..1_000i64]),
+            proptest::collection::hash_map(text(), text(), 0..3),
+        )
+            .prop_map(
+                |((event_id, source, external_id, person_id), external, metric_key, at, value, attributes)| Event {
+                    event_id,
+                    source,
+                    external_id,
+                    person_id,
+                    person_external_id: external.map(|(system, id)| ProtoExternalId { system, id }),
+                    metric_key,
+                    occurred_at: at.map(|(seconds, nanos)| prost_types::Timestamp { seconds, nanos }),
+                    value,
+                    attributes,
+                },
+            )
+    }
+
+    /// A valid event with hostile text in the fields that reach the database as text.
+    fn nearly_valid_event() -> impl Strategy<Value = Event> {
+        (
+            text(),
+            text(),
+            proptest::option::of((text(), text())),
+            proptest::collection::hash_map(text(), text(), 0..3),
+        )
+            .prop_map(|(source, external_id, external, attributes)| Event {
+                event_id: if source.is_empty() || external_id.is_empty() {
+                    Uuid::now_v7().to_string()
+                } else {
+                    String::new()
+                },
+                source,
+                external_id,
+                person_id: if external.is_some() {
+                    String::new()
+                } else {
+                    Uuid::now_v7().to_string()
+                },
+                person_external_id: external.map(|(system, id)| ProtoExternalId { system, id }),
+                metric_key: "calls".into(),
+                occurred_at: Some(prost_types::Timestamp {
+                    seconds: Utc::now().timestamp() - 3_600,
+                    nanos: 0,
+                }),
+                value: None,
+                attributes,
+            })
+    }
+
+    proptest! {
+        /// Any event is either checked clean (with nothing PostgreSQL text cannot hold) or refused
+        /// with at least one violation; none panics.
+        #[test]
+        fn any_event_is_checked_or_refused_with_reasons(e in prop_oneof![event(), nearly_valid_event()]) {
+            let records = [
+                record(1, "calls", Some("count"), "active"),
+                record(2, "talk_time", Some("sum"), "active"),
+                record(3, "connect_rate", None, "active"),
+                record(4, "retired_metric", Some("count"), "retired"),
+            ];
+            let catalog: CatalogIndex = records.iter().map(|m| (m.key.as_str(), m)).collect();
+            match check(&e, &catalog, Utc::now()) {
+                Ok(c) => {
+                    prop_assert!(c.value >= 0);
+                    prop_assert!(c.metric_id == 1 || c.metric_id == 2);
+                    let texts = [c.source.as_deref(), c.external_id.as_deref(), c.attributes.as_deref()];
+                    prop_assert!(texts.iter().flatten().all(|t| !t.contains('\0')), "{c:?}");
+                    if let PersonRef::External(x) = &c.person {
+                        prop_assert!(!x.system.contains('\0') && !x.id.contains('\0'), "{x:?}");
+                    }
+                }
+                Err((_, v)) => prop_assert!(!v.is_empty(), "refused without a reason: {e:?}"),
+            }
+        }
+    }
+}
