@@ -3,7 +3,9 @@
 //! measured in the same run.
 
 mod ingest;
+mod load;
 mod platform;
+mod processes;
 mod scorecard;
 mod tracing;
 
@@ -18,6 +20,10 @@ pub enum BenchCommand {
     /// What tracing costs: person scorecards and streamed ingestion against the services run
     /// as processes, with traces exported over OTLP and without, in alternating rounds.
     Tracing(tracing::TracingBench),
+    /// The realistic mix for a bounded time against all four services as processes:
+    /// integrations ingesting, managers reading scorecards and leaderboards, coaches booking
+    /// sessions; throughput, p50/p99 and errors per operation, and each service's memory.
+    Load(load::LoadBench),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -25,6 +31,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Scorecard(args) => scorecard::run(args).await,
         BenchCommand::Tracing(args) => tracing::run(args).await,
+        BenchCommand::Load(args) => load::run(args).await,
     }
 }
 

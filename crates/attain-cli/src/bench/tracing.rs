@@ -4,13 +4,11 @@
 //! machine hurts both sides alike.
 
 use std::{
-    net::SocketAddr,
-    process::{Child, Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use anyhow::Context;
@@ -26,10 +24,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
     trace_service_server::{TraceService, TraceServiceServer},
 };
-use tonic::transport::Channel;
 use uuid::Uuid;
 
-use super::{percentiles, platform::BenchDatabase};
+use super::{percentiles, platform::BenchDatabase, processes::Processes};
 use crate::api;
 
 #[derive(clap::Args)]
@@ -104,7 +101,11 @@ async fn bench(args: &TracingBench, database: &BenchDatabase) -> anyhow::Result<
     for round in 1..=args.rounds {
         for exporting in [false, true] {
             let endpoint = exporting.then(|| format!("http://{otlp_addr}"));
-            let services = Services::start(database, endpoint.as_deref())?;
+            let env: Vec<(&str, String)> = endpoint
+                .map(|e| ("OTEL_EXPORTER_OTLP_ENDPOINT", e))
+                .into_iter()
+                .collect();
+            let services = Processes::start(database, &["scorecard", "metrics"], &env)?;
             let result = measure(args, &services, &key, &mut person).await;
             services.stop();
             let (p50, p99, rate) = result?;
@@ -151,12 +152,12 @@ fn bind_loopback() -> anyhow::Result<tokio::net::TcpListener> {
 /// Times person scorecards and a streamed ingest; returns p50 and p99 in ms and events/s.
 async fn measure(
     args: &TracingBench,
-    services: &Services,
+    services: &Processes,
     key: &str,
     person: &mut Option<String>,
 ) -> anyhow::Result<(f64, f64, f64)> {
-    let org_channel = services.wait(services.scorecard).await?;
-    let metrics_channel = services.wait(services.metrics).await?;
+    let org_channel = services.wait("scorecard").await?;
+    let metrics_channel = services.wait("metrics").await?;
     let person = match person {
         Some(p) => p.clone(),
         None => {
@@ -238,72 +239,4 @@ async fn measure(
     }
     let (p50, p99) = percentiles(samples);
     Ok((p50, p99, rate))
-}
-
-/// The scorecard (with the org directory) and metrics services as processes of this binary.
-struct Services {
-    scorecard: SocketAddr,
-    metrics: SocketAddr,
-    children: Vec<Child>,
-}
-
-impl Services {
-    fn start(database: &BenchDatabase, otlp: Option<&str>) -> anyhow::Result<Services> {
-        let exe = std::env::current_exe().context("finding the attain binary")?;
-        let free = || -> anyhow::Result<SocketAddr> { Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?) };
-        let (scorecard, metrics) = (free()?, free()?);
-        let mut children = Vec::new();
-        for (service, listen, role) in [
-            ("scorecard", scorecard, "attain_scorecard"),
-            ("metrics", metrics, "attain_metrics"),
-        ] {
-            let mut cmd = Command::new(&exe);
-            cmd.args(["serve", service, "--listen", &listen.to_string(), "--admin-listen"])
-                .arg(free()?.to_string())
-                .env("DATABASE_URL", &database.url)
-                .env("ATTAIN_DB_ROLE", role)
-                .env("ATTAIN_ORG_URL", format!("http://{scorecard}"))
-                .env("ATTAIN_METRICS_URL", format!("http://{metrics}"))
-                .env("ATTAIN_MAX_MESSAGE_BYTES", (64 << 20).to_string())
-                .env("ATTAIN_LOG", "warn")
-                .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-                .stdout(Stdio::null());
-            match otlp {
-                Some(endpoint) => cmd.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
-                None => cmd.env_remove("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            };
-            children.push(
-                cmd.spawn()
-                    .with_context(|| format!("starting attain serve {service}"))?,
-            );
-        }
-        Ok(Services {
-            scorecard,
-            metrics,
-            children,
-        })
-    }
-
-    async fn wait(&self, addr: SocketAddr) -> anyhow::Result<Channel> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let endpoint = Channel::from_shared(format!("http://{addr}"))?;
-            match endpoint.connect().await {
-                Ok(channel) => return Ok(channel),
-                Err(e) if Instant::now() > deadline => return Err(e).context("the services did not start"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-
-    /// SIGTERM, so that the traced side flushes its spans, then wait.
-    fn stop(mut self) {
-        for child in &mut self.children {
-            // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        }
-        for child in &mut self.children {
-            let _ = child.wait();
-        }
-    }
 }

@@ -422,3 +422,30 @@ async fn postgres_restarted_mid_stream_leads_to_unavailable_and_resent_streams_t
     .expect("stop");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The soak's short form: the realistic mix for a few seconds against all four services as
+/// processes, which must end without a failed call. `attain bench load` runs the long form.
+#[test]
+fn the_load_mix_runs_against_all_four_services_without_a_failed_call() {
+    let out = run_ok(attain().args([
+        "bench",
+        "load",
+        "--seconds",
+        "5",
+        "--integrations",
+        "1",
+        "--managers",
+        "2",
+        "--coaches",
+        "1",
+    ]));
+    for line in [
+        "ingest 200 events",
+        "person scorecard, month",
+        "leaderboard top 10, week",
+        "coaching session booked",
+        "memory, MiB",
+    ] {
+        assert!(out.contains(line), "no \"{line}\" in:\n{out}");
+    }
+}
