@@ -56,28 +56,53 @@ impl From<Violations> for ApiError {
     }
 }
 
+/// Longest status message, violation field and description sent. Statuses travel in HTTP/2
+/// headers, which peers cap (16 KiB by default): a message that echoes a caller's 5,000-character
+/// value would make the whole response a protocol error instead of INVALID_ARGUMENT.
+const MAX_MESSAGE: usize = 2_000;
+const MAX_FIELD: usize = 200;
+const MAX_DESCRIPTION: usize = 300;
+/// Violations listed in the details (the message lists them all, cut to MAX_MESSAGE).
+const MAX_VIOLATIONS: usize = 20;
+
+/// `text` cut to at most `max` bytes at a character boundary, marked when cut.
+fn bounded(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &text[..cut])
+}
+
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Status {
+        let m = |text: String| bounded(text, MAX_MESSAGE);
         match err {
             ApiError::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
-                for v in violations.iter() {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                for v in violations.iter().take(MAX_VIOLATIONS) {
+                    details.add_bad_request_violation(
+                        bounded(v.field.clone(), MAX_FIELD),
+                        bounded(v.description.clone(), MAX_DESCRIPTION),
+                    );
                 }
                 Status::with_error_details(
                     Code::InvalidArgument,
-                    format!("invalid argument: {violations}"),
+                    m(format!("invalid argument: {violations}")),
                     details,
                 )
             }
-            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            ApiError::AlreadyExists(m) => Status::already_exists(m),
-            ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
-            ApiError::PermissionDenied(m) => Status::permission_denied(m),
-            ApiError::Unauthenticated(m) => Status::unauthenticated(m),
-            ApiError::ResourceExhausted(m) => Status::resource_exhausted(m),
-            ApiError::Unavailable(m) => Status::unavailable(m),
-            ApiError::Aborted(m) => Status::aborted(m),
+            ApiError::NotFound(what) => Status::not_found(m(format!("{what} not found"))),
+            ApiError::AlreadyExists(text) => Status::already_exists(m(text)),
+            ApiError::FailedPrecondition(text) => Status::failed_precondition(m(text)),
+            ApiError::PermissionDenied(text) => Status::permission_denied(m(text)),
+            ApiError::Unauthenticated(text) => Status::unauthenticated(m(text)),
+            ApiError::ResourceExhausted(text) => Status::resource_exhausted(m(text)),
+            ApiError::Unavailable(text) => Status::unavailable(m(text)),
+            ApiError::Aborted(text) => Status::aborted(m(text)),
             ApiError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 Status::internal("internal error; the server log has the details")
@@ -112,6 +137,22 @@ impl From<sqlx::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_stay_small_whatever_the_input_echoed() {
+        let mut v = Violations::new();
+        for i in 0..100 {
+            v.add(
+                format!("f{i}{}", "x".repeat(1_000)),
+                format!("no metric \"{}\"", "é".repeat(5_000)),
+            );
+        }
+        let status = Status::from(ApiError::InvalidArgument(v));
+        assert!(status.message().len() <= MAX_MESSAGE, "{}", status.message().len());
+        assert!(status.details().len() < 16 * 1024, "{}", status.details().len());
+        assert_eq!(bounded("é".repeat(10), 7), "éé…");
+        assert_eq!(bounded("short".into(), 7), "short");
+    }
 
     #[test]
     fn invalid_argument_carries_every_field_violation() {
