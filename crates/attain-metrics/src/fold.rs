@@ -13,9 +13,12 @@ use tokio::sync::watch;
 
 use crate::store::monthly;
 
-/// How often the folder looks for pending rows. Reads unpack what is pending, so at most about
-/// this much ingestion; folding less often would fold more additions of the same rows at once.
-pub const EVERY: Duration = Duration::from_secs(1);
+/// How often the folder looks for pending rows. A fold costs about one upsert per distinct
+/// (person, month, metric) it adds to, so a longer interval merges more additions into each:
+/// in one pair of ingestion benchmark runs (events spread at random, 4 streams) 5 s instead of
+/// 1 s took ingestion from 0.25x to 0.31x of COPY. Reads unpack what is pending, at most about
+/// this much ingestion.
+pub const EVERY: Duration = Duration::from_secs(5);
 
 /// Folds the pending monthly additions of every tenant, each tenant in its own transaction;
 /// returns the pending rows folded.

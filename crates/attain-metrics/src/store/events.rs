@@ -26,7 +26,8 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
     // One statement: the insert skips known ids, and the rollup upsert adds exactly the rows
     // the insert returned. Groups go in key order so concurrent batches lock rollup rows in
     // the same order and cannot deadlock. The monthly additions are appended, one row per
-    // month, rather than upserted: a month's rows are shared by every batch of that month.
+    // month and bucket of people, rather than upserted: a month's rows are shared by every
+    // batch of that month.
     sqlx::query_scalar(
         "WITH input AS (
              SELECT * FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::timestamptz[], $6::date[], $7::bigint[],
@@ -47,13 +48,14 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
              ON CONFLICT (tenant_id, person_id, day, metric_id) DO UPDATE
                  SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
          ), pending AS (
-             INSERT INTO metrics.monthly_pending (tenant_id, month, person_ids, metric_ids, sums, counts, maxes)
-             SELECT $1, month, array_agg(person_id), array_agg(metric_id), array_agg(sum), array_agg(count),
-                    array_agg(max)
+             INSERT INTO metrics.monthly_pending (tenant_id, month, bucket, person_ids, metric_ids, sums, counts,
+                                                  maxes)
+             SELECT $1, month, metrics.person_bucket(person_id), array_agg(person_id), array_agg(metric_id),
+                    array_agg(sum), array_agg(count), array_agg(max)
              FROM (SELECT date_trunc('month', local_day::timestamp)::date AS month, person_id, metric_id,
                           sum(value)::bigint AS sum, count(*) AS count, max(value) AS max
                    FROM ins GROUP BY 1, 2, 3) g
-             GROUP BY month
+             GROUP BY month, metrics.person_bucket(person_id)
          )
          SELECT event_id FROM ins",
     )

@@ -86,11 +86,16 @@ fn source(people: Option<u8>, split: &MonthSplit) -> String {
     .flatten()
     .collect();
     let parts = parts.join(" UNION ALL ");
-    // The pending additions are few (the folder takes them every second or so) and packed per
-    // batch, so they are unpacked once for the whole list, not once per person.
+    // The pending additions are packed per batch, month and bucket of people: a list's are
+    // unpacked from its people's buckets only, once for the whole list rather than per person.
     let pending = split.months.map(|_| {
         let of_people = people
-            .map(|n| format!("AND u.person_id = ANY(${n}::uuid[])"))
+            .map(|n| {
+                format!(
+                    "AND mp.bucket = ANY(ARRAY(SELECT DISTINCT metrics.person_bucket(pid) FROM unnest(${n}::uuid[]) pid))
+                     AND u.person_id = ANY(${n}::uuid[])"
+                )
+            })
             .unwrap_or_default();
         format!(
             " UNION ALL SELECT u.person_id, mp.month AS day, u.metric_id, u.sum, u.count, u.max
