@@ -1,9 +1,11 @@
 //! The metrics service (`attain.metrics.v1.MetricsService`): the per-tenant AOR catalog,
 //! idempotent event ingestion with per-event results, daily rollups kept in the same
-//! transaction as the events, and the aggregate queries other services build on. It knows
-//! people and calendars only through the org directory's gRPC API.
+//! transaction as the events, monthly rollups folded in by a background task, and the
+//! aggregate queries other services build on. It knows people and calendars only through the
+//! org directory's gRPC API.
 
 pub mod counters;
+mod fold;
 mod grpc;
 mod store;
 
@@ -19,7 +21,9 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use fold::{fold_all, run as run_folder};
 pub use grpc::{MAX_BATCH, MetricsApi};
+pub use store::monthly::lock as lock_monthly_rollups;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -30,8 +34,9 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
-/// Serves the metrics API on `incoming` until `shutdown` completes. `pool` must run as the
-/// service role; `org_url` is the scorecard service that holds the org directory.
+/// Serves the metrics API on `incoming` until `shutdown` completes, and folds the monthly
+/// rollups in the background until the server has stopped. `pool` must run as the service
+/// role; `org_url` is the scorecard service that holds the org directory.
 pub async fn serve(
     pool: PgPool,
     org_url: &str,
@@ -42,10 +47,21 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let directory = Arc::new(Directory::new(org_url)?);
     let authenticator = Authenticator::from_args(auth, Some(directory.clone()))?;
-    GrpcServer::new(server)
-        .add_service(MetricsApi::new(pool, directory).into_server(server.max_message_bytes))
-        .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
-        .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")
-        .serve(incoming, authenticator, shutdown)
-        .await
+    let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
+    let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);
+    let server = async {
+        let served = GrpcServer::new(server)
+            .add_service(MetricsApi::new(pool, directory).into_server(server.max_message_bytes))
+            .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
+            .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")
+            .serve(incoming, authenticator, shutdown)
+            .await;
+        // Once the calls in flight have finished; whatever is still pending waits in the
+        // database for the next start.
+        let _ = stop_folding.send(true);
+        served
+    };
+    // One task for both: whoever aborts the server aborts the folder with it.
+    let (served, ()) = tokio::join!(server, folder);
+    served
 }

@@ -1,9 +1,10 @@
-//! Raw events and the daily and monthly rollups kept in step with them, in the same transaction.
+//! Raw events, the daily rollups kept in step with them in the same transaction, and the
+//! batches' additions to the monthly rollups (see `monthly`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{Conn, Result};
+use super::{Conn, Result, monthly};
 
 /// Events ready to store, as parallel columns (one set-based statement per batch).
 #[derive(Debug, Default)]
@@ -19,12 +20,14 @@ pub struct EventColumns {
     pub attributes: Vec<Option<String>>,
 }
 
-/// Stores the events that are new and adds them to the daily and monthly rollups; returns the ids stored now
-/// (the others were already there).
+/// Stores the events that are new, adds them to the daily rollups and appends their additions
+/// to the monthly ones; returns the ids stored now (the others were already there).
 pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<Uuid>> {
     // One statement: the insert skips known ids, and the rollup upsert adds exactly the rows
     // the insert returned. Groups go in key order so concurrent batches lock rollup rows in
-    // the same order and cannot deadlock.
+    // the same order and cannot deadlock. The monthly additions are appended, one row per
+    // month and bucket of people, rather than upserted: a month's rows are shared by every
+    // batch of that month.
     sqlx::query_scalar(
         "WITH input AS (
              SELECT * FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::timestamptz[], $6::date[], $7::bigint[],
@@ -44,13 +47,15 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
              FROM ins GROUP BY person_id, local_day, metric_id ORDER BY person_id, local_day, metric_id
              ON CONFLICT (tenant_id, person_id, day, metric_id) DO UPDATE
                  SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
-         ), rolled_monthly AS (
-             INSERT INTO metrics.monthly_rollups AS r (tenant_id, person_id, month, metric_id, sum, count, max)
-             SELECT $1, person_id, date_trunc('month', local_day::timestamp)::date AS month, metric_id,
-                    sum(value), count(*), max(value)
-             FROM ins GROUP BY person_id, month, metric_id ORDER BY person_id, month, metric_id
-             ON CONFLICT (tenant_id, person_id, month, metric_id) DO UPDATE
-                 SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
+         ), pending AS (
+             INSERT INTO metrics.monthly_pending (tenant_id, month, bucket, person_ids, metric_ids, sums, counts,
+                                                  maxes)
+             SELECT $1, month, metrics.person_bucket(person_id), array_agg(person_id), array_agg(metric_id),
+                    array_agg(sum), array_agg(count), array_agg(max)
+             FROM (SELECT date_trunc('month', local_day::timestamp)::date AS month, person_id, metric_id,
+                          sum(value)::bigint AS sum, count(*) AS count, max(value) AS max
+                   FROM ins GROUP BY 1, 2, 3) g
+             GROUP BY month, metrics.person_bucket(person_id)
          )
          SELECT event_id FROM ins",
     )
@@ -70,6 +75,8 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
 
 /// Deletes events and recomputes the rollup rows they touched; returns the ids deleted.
 pub async fn retract(c: &mut Conn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    // Before any row lock (see `monthly::lock`).
+    monthly::lock(&mut *c, tenant).await?;
     let deleted: Vec<(Uuid, Uuid, NaiveDate, i32)> = sqlx::query_as(
         "DELETE FROM metrics.events WHERE tenant_id = $1 AND event_id = ANY($2)
          RETURNING event_id, person_id, local_day, metric_id",
@@ -85,7 +92,8 @@ pub async fn retract(c: &mut Conn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Uui
     Ok(deleted.into_iter().map(|d| d.0).collect())
 }
 
-/// Rebuilds the given (person, day, metric) rollup rows from the raw events.
+/// Rebuilds the given (person, day, metric) rollup rows from the raw events, and their months.
+/// The caller holds `monthly::lock`.
 async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDate], metrics: &[i32]) -> Result<()> {
     sqlx::query(
         "DELETE FROM metrics.daily_rollups r
@@ -113,40 +121,17 @@ async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDat
     .bind(metrics)
     .execute(&mut *c)
     .await?;
-    // The months of the days just rebuilt, summed again from their daily rows (a month whose
-    // events are all gone loses its row).
-    const MONTHS: &str = "SELECT DISTINCT person_id, date_trunc('month', day::timestamp)::date AS month, metric_id
-                          FROM UNNEST($2::uuid[], $3::date[], $4::int[]) AS k(person_id, day, metric_id)";
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DELETE FROM metrics.monthly_rollups r USING ({MONTHS}) k
-         WHERE r.tenant_id = $1 AND r.person_id = k.person_id AND r.month = k.month AND r.metric_id = k.metric_id"
-    )))
-    .bind(tenant)
-    .bind(people)
-    .bind(days)
-    .bind(metrics)
-    .execute(&mut *c)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO metrics.monthly_rollups (tenant_id, person_id, month, metric_id, sum, count, max)
-         SELECT $1, k.person_id, k.month, k.metric_id, sum(d.sum), sum(d.count), max(d.max)
-         FROM ({MONTHS}) k JOIN metrics.daily_rollups d
-           ON d.tenant_id = $1 AND d.person_id = k.person_id AND d.metric_id = k.metric_id
-          AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
-         GROUP BY k.person_id, k.month, k.metric_id"
-    )))
-    .bind(tenant)
-    .bind(people)
-    .bind(days)
-    .bind(metrics)
-    .execute(c)
-    .await
-    .map(drop)
+    // The months of the days just rebuilt are summed again from their daily rows (a month
+    // whose events are all gone loses its row); the other pending additions are folded.
+    let recompute = monthly::Recompute { people, days, metrics };
+    monthly::fold(c, tenant, &recompute).await.map(drop)
 }
 
 /// Re-buckets every event of the tenant into local days of `time_zone` and rebuilds all
 /// rollups from them; returns (events, rollup rows).
 pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64, i64)> {
+    // Before any row lock (see `monthly::lock`).
+    monthly::lock(&mut *c, tenant).await?;
     sqlx::query(
         "UPDATE metrics.events SET local_day = (occurred_at AT TIME ZONE $2)::date
          WHERE tenant_id = $1 AND local_day <> (occurred_at AT TIME ZONE $2)::date",
@@ -170,14 +155,7 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64
     .execute(&mut *c)
     .await?
     .rows_affected();
-    sqlx::query(
-        "INSERT INTO metrics.monthly_rollups (tenant_id, person_id, month, metric_id, sum, count, max)
-         SELECT $1, person_id, date_trunc('month', day::timestamp)::date, metric_id, sum(sum), sum(count), max(max)
-         FROM metrics.daily_rollups WHERE tenant_id = $1 GROUP BY 2, 3, 4",
-    )
-    .bind(tenant)
-    .execute(&mut *c)
-    .await?;
+    monthly::rebuild(&mut *c, tenant).await?;
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM metrics.events WHERE tenant_id = $1")
         .bind(tenant)
         .fetch_one(c)

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod events;
+pub mod monthly;
 pub mod totals;
 
 pub type Conn = sqlx::PgConnection;

@@ -1,4 +1,4 @@
-//! Aggregates over the daily rollups.
+//! Aggregates over the daily and monthly rollups.
 
 use attain_domain::{
     metric::Totals,
@@ -52,11 +52,11 @@ fn bounds(part: Option<DateRange>) -> (NaiveDate, NaiveDate) {
 }
 
 /// The rollup rows of metrics $2 over a range as `x (person_id, day, metric_id, sum, count,
-/// max)`: the daily rollups over $3..=$4 and $7..=$8, the monthly ones over months $5..=$6; for
-/// the people of parameter `people` when given (through the person-first keys, a nested loop
-/// over the list: what a scorecard or a team wants), else everyone (through the metric-first
-/// indexes: a ranking). Each shape has one good plan whatever the parameters, so the
-/// statements stay prepared.
+/// max)`: the daily rollups over $3..=$4 and $7..=$8, the monthly ones over months $5..=$6 with
+/// the additions not folded into them yet; for the people of parameter `people` when given
+/// (through the person-first keys, a nested loop over the list: what a scorecard or a team
+/// wants), else everyone (through the metric-first indexes: a ranking). Each shape has one good
+/// plan whatever the parameters, so the statements stay prepared.
 fn source(people: Option<u8>, split: &MonthSplit) -> String {
     let (person, from) = if people.is_some() {
         ("p.pid", "AND person_id = p.pid")
@@ -74,7 +74,7 @@ fn source(people: Option<u8>, split: &MonthSplit) -> String {
         )
     };
     let monthly = format!(
-        "SELECT {person} AS person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups
+        "SELECT {person} AS person_id, month AS day, metric_id, sum, count, max FROM metrics.monthly_rollups
          WHERE tenant_id = $1 {from} AND month BETWEEN $5 AND $6 AND metric_id = ANY($2)"
     );
     let parts: Vec<String> = [
@@ -86,9 +86,31 @@ fn source(people: Option<u8>, split: &MonthSplit) -> String {
     .flatten()
     .collect();
     let parts = parts.join(" UNION ALL ");
+    // The pending additions are packed per batch, month and bucket of people: a list's are
+    // unpacked from its people's buckets only, once for the whole list rather than per person.
+    let pending = split.months.map(|_| {
+        let of_people = people
+            .map(|n| {
+                format!(
+                    "AND mp.bucket = ANY(ARRAY(SELECT DISTINCT metrics.person_bucket(pid) FROM unnest(${n}::uuid[]) pid))
+                     AND u.person_id = ANY(${n}::uuid[])"
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            " UNION ALL SELECT u.person_id, mp.month AS day, u.metric_id, u.sum, u.count, u.max
+             FROM metrics.monthly_pending mp
+             CROSS JOIN LATERAL unnest(mp.person_ids, mp.metric_ids, mp.sums, mp.counts, mp.maxes)
+                 AS u(person_id, metric_id, sum, count, max)
+             WHERE mp.tenant_id = $1 AND mp.month BETWEEN $5 AND $6 AND u.metric_id = ANY($2) {of_people}"
+        )
+    });
+    let pending = pending.unwrap_or_default();
     match people {
-        Some(n) => format!("unnest(${n}::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) x"),
-        None => format!("({parts}) x"),
+        Some(n) => {
+            format!("(SELECT y.* FROM unnest(${n}::uuid[]) AS p(pid) CROSS JOIN LATERAL ({parts}) y{pending}) x")
+        }
+        None => format!("({parts}{pending}) x"),
     }
 }
 

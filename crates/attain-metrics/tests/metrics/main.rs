@@ -2,6 +2,7 @@
 //! second real server, both over one real PostgreSQL.
 
 mod catalog;
+mod fold;
 mod ingest;
 mod queries;
 mod tenancy;
@@ -165,25 +166,46 @@ pub fn value(v: &MetricValue) -> Option<f64> {
     }
 }
 
-/// The daily rollups of a tenant, read as the owner, for comparisons; first checks that the
-/// monthly rollups are exactly the daily ones summed by month.
+/// The daily rollups of a tenant, read as the owner, for comparisons. First checks that the
+/// monthly rollups with the additions still pending are the daily ones summed by month; then
+/// folds what is pending and checks that the monthly rollups alone are.
 pub async fn rollups(app: &TestApp) -> Vec<(uuid::Uuid, chrono::NaiveDate, i32, i64, i64, i64)> {
     type Row = (uuid::Uuid, uuid::Uuid, chrono::NaiveDate, i32, i64, i64, i64);
-    let monthly: Vec<Row> = sqlx::query_as(
-        "SELECT tenant_id, person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups ORDER BY 1, 2, 3, 4",
+    let by_month = |sql: &'static str| async move {
+        let rows: Vec<Row> = sqlx::query_as(sql).fetch_all(&app.db.owner).await.unwrap();
+        rows
+    };
+    // Folding leaves monthly rows plus pending additions as they were, so the service's own
+    // folder may run between these statements.
+    let monthly_and_pending = by_month(
+        "SELECT tenant_id, person_id, month, metric_id, sum(sum)::bigint, sum(count)::bigint, max(max)
+         FROM (SELECT tenant_id, person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups
+               UNION ALL
+               SELECT p.tenant_id, u.person_id, p.month, u.metric_id, u.sum, u.count, u.max
+               FROM metrics.monthly_pending p,
+                    unnest(p.person_ids, p.metric_ids, p.sums, p.counts, p.maxes) AS u(person_id, metric_id, sum, count, max)) m
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     )
-    .fetch_all(&app.db.owner)
-    .await
-    .unwrap();
-    let from_daily: Vec<Row> = sqlx::query_as(
+    .await;
+    let from_daily = by_month(
         "SELECT tenant_id, person_id, date_trunc('month', day::timestamp)::date, metric_id, sum(sum)::bigint,
                 sum(count)::bigint, max(max)
          FROM metrics.daily_rollups GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     )
-    .fetch_all(&app.db.owner)
-    .await
-    .unwrap();
-    assert_eq!(monthly, from_daily, "monthly rollups are the daily ones by month");
+    .await;
+    assert_eq!(
+        monthly_and_pending, from_daily,
+        "monthly rollups and pending additions are the daily ones by month"
+    );
+    attain_metrics::fold_all(&app.db.owner).await.unwrap();
+    let monthly = by_month(
+        "SELECT tenant_id, person_id, month, metric_id, sum, count, max FROM metrics.monthly_rollups ORDER BY 1, 2, 3, 4",
+    )
+    .await;
+    assert_eq!(
+        monthly, from_daily,
+        "once folded, monthly rollups are the daily ones by month"
+    );
     sqlx::query_as("SELECT person_id, day, metric_id, sum, count, max FROM metrics.daily_rollups ORDER BY 1, 2, 3")
         .fetch_all(&app.db.owner)
         .await

@@ -1,0 +1,58 @@
+//! The folder: a background task of the metrics service that moves the monthly rollup
+//! additions ingestion appends (`metrics.monthly_pending`) into the monthly rollups, so reads
+//! of whole months keep reading about one row per person, month and metric. Reads are exact
+//! with or without it; it only keeps the pending rows few. Pending rows are committed with
+//! their events, so a crash between ingest and fold loses nothing: the next fold, by any
+//! replica, takes them.
+
+use std::time::Duration;
+
+use attain_runtime::db::begin_tenant;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::store::monthly;
+
+/// How often the folder looks for pending rows. A fold costs about one upsert per distinct
+/// (person, month, metric) it adds to, so a longer interval merges more additions into each:
+/// in one pair of ingestion benchmark runs (events spread at random, 4 streams) 5 s instead of
+/// 1 s took ingestion from 0.25x to 0.31x of COPY. Reads unpack what is pending, at most about
+/// this much ingestion.
+pub const EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the pending monthly additions of every tenant, each tenant in its own transaction;
+/// returns the pending rows folded.
+pub async fn fold_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let mut folded = 0;
+    for tenant in monthly::tenants_with_pending(pool).await? {
+        let mut tx = begin_tenant(pool, tenant).await?;
+        monthly::lock(&mut tx, tenant).await?;
+        folded += monthly::fold(&mut tx, tenant, &monthly::Recompute::default()).await?;
+        tx.commit().await?;
+    }
+    Ok(folded)
+}
+
+/// Folds every `every` until `stop` turns true (or its sender is gone). A fold in progress is
+/// abandoned then, so stopping never waits for a tenant's lock (a rebuild may hold it for
+/// minutes): its transaction rolls back and its rows stay pending. A fold that fails is
+/// retried at the next turn.
+pub async fn run(pool: PgPool, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut stopped = std::pin::pin!(async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    });
+    loop {
+        tokio::select! {
+            () = &mut stopped => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        tokio::select! {
+            () = &mut stopped => return,
+            folded = fold_all(&pool) => {
+                if let Err(e) = folded {
+                    tracing::warn!(error = %e, "folding the monthly rollups failed; retrying at the next turn");
+                }
+            }
+        }
+    }
+}
