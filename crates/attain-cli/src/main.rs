@@ -18,7 +18,7 @@ mod synthetic;
 
 use std::net::SocketAddr;
 
-use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
+use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs, WebhookArgs};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -101,6 +101,9 @@ struct ServeArgs {
     peers: services::Peers,
     #[command(flatten)]
     secrets: services::Secrets,
+    /// The scorecard service's webhook dispatcher.
+    #[command(flatten)]
+    webhooks: WebhookArgs,
 }
 
 #[derive(clap::Args)]
@@ -163,6 +166,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
             args.server.validate()?;
+            args.webhooks.validate()?;
             attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
             let listen = args
                 .listen
@@ -173,6 +177,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args.db,
                 &args.server,
                 &args.auth,
+                &args.webhooks,
                 &args.peers,
                 &args.secrets,
                 listen,

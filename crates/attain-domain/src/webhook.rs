@@ -122,10 +122,7 @@ pub fn schedule(now: DateTime<Utc>, rules: QuietRules, scheduled: &[(DateTime<Ut
     let mut hour = hour_of(due);
     if rules.hourly_cap > 0 {
         // Each listed hour is at most one step, so this ends after len + 1 steps.
-        while scheduled
-            .iter()
-            .any(|(h, n)| *h == hour && *n >= rules.hourly_cap)
-        {
+        while scheduled.iter().any(|(h, n)| *h == hour && *n >= rules.hourly_cap) {
             hour += Duration::hours(1);
         }
     }
@@ -167,7 +164,11 @@ impl Backoff {
             .checked_mul(1u32 << exponent.min(31))
             .unwrap_or(self.max)
             .min(self.max);
-        let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         AfterFailure::Retry(full / 2 + full.mul_f64(jitter / 2.0))
     }
 }
@@ -213,31 +214,53 @@ mod tests {
     #[test]
     fn without_rules_a_delivery_goes_out_now() {
         let slot = schedule(at(9, 30), QuietRules::default(), &[], false);
-        assert_eq!(slot, Slot { due_at: at(9, 30), hour: at(9, 0) });
+        assert_eq!(
+            slot,
+            Slot {
+                due_at: at(9, 30),
+                hour: at(9, 0)
+            }
+        );
     }
 
     #[test]
     fn a_digest_waits_out_its_window() {
-        let rules = QuietRules { hourly_cap: 0, digest_seconds: 900 };
+        let rules = QuietRules {
+            hourly_cap: 0,
+            digest_seconds: 900,
+        };
         assert_eq!(schedule(at(9, 50), rules, &[], false).due_at, at(10, 5));
     }
 
     #[test]
     fn beyond_the_cap_deliveries_are_held_for_the_next_hour_with_room() {
-        let rules = QuietRules { hourly_cap: 2, digest_seconds: 0 };
+        let rules = QuietRules {
+            hourly_cap: 2,
+            digest_seconds: 0,
+        };
         let full = [(at(9, 0), 2), (at(10, 0), 2), (at(11, 0), 1)];
         assert_eq!(
             schedule(at(9, 30), rules, &full, false),
-            Slot { due_at: at(11, 0), hour: at(11, 0) }
+            Slot {
+                due_at: at(11, 0),
+                hour: at(11, 0)
+            }
         );
         assert_eq!(schedule(at(9, 30), rules, &full, true).due_at, at(9, 30));
     }
 
     #[test]
     fn attempts_back_off_then_dead_letter() {
-        let b = Backoff { base: Std::from_secs(10), max: Std::from_secs(60), max_attempts: 4 };
+        let b = Backoff {
+            base: Std::from_secs(10),
+            max: Std::from_secs(60),
+            max_attempts: 4,
+        };
         assert_eq!(b.after_failure(1, 0.0), AfterFailure::Retry(Std::from_secs(5)));
-        assert_eq!(b.after_failure(2, 0.999_999), AfterFailure::Retry(Std::from_micros(19_999_990)));
+        assert_eq!(
+            b.after_failure(2, 0.999_999),
+            AfterFailure::Retry(Std::from_micros(19_999_990))
+        );
         assert_eq!(b.after_failure(3, 0.0), AfterFailure::Retry(Std::from_secs(20)));
         assert_eq!(b.after_failure(4, 0.5), AfterFailure::DeadLetter);
     }
