@@ -123,4 +123,19 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9000/x", true).is_ok());
         assert!(check_url("gopher://127.0.0.1/", true).is_err());
     }
+
+    /// The check at send time: a name that resolves only to private addresses (as a rebound
+    /// DNS name would) gets no address to connect to.
+    #[tokio::test]
+    async fn names_resolving_to_private_addresses_get_none_at_send_time() {
+        use std::str::FromStr;
+        use tower::ServiceExt;
+
+        let name = || Name::from_str("localhost").expect("name");
+        let refused = GuardedResolver { allow_private: false }.oneshot(name()).await;
+        let err = refused.expect_err("localhost resolves to loopback only");
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        let allowed = GuardedResolver { allow_private: true }.oneshot(name()).await;
+        assert!(allowed.expect("allowed").all(|a| a.ip().is_loopback()));
+    }
 }
