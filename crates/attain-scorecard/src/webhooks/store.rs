@@ -417,6 +417,9 @@ pub struct Claimed {
     pub format: String,
 }
 
+/// attempts, events, url, secret, format of a claimed delivery.
+type ClaimedRow = (i32, Json<Vec<MilestoneEvent>>, String, String, String);
+
 /// Claims up to `batch` due deliveries of any tenant for `lease` (see the migration's
 /// `claim_webhook_deliveries`), then reads each in its tenant's transaction.
 pub async fn claim(pool: &PgPool, batch: u32, lease: std::time::Duration) -> Result<Vec<Claimed>> {
@@ -433,7 +436,7 @@ pub async fn claim(pool: &PgPool, batch: u32, lease: std::time::Duration) -> Res
     let mut out = Vec::with_capacity(rows.len());
     for (tenant, delivery, token) in rows {
         let mut tx = attain_runtime::db::begin_tenant(pool, tenant).await?;
-        let row: Option<(i32, Json<Vec<MilestoneEvent>>, String, String, String)> = sqlx::query_as(
+        let row: Option<ClaimedRow> = sqlx::query_as(
             "SELECT d.attempts, d.events, s.url, s.secret, s.format
              FROM scorecard.webhook_deliveries d
              JOIN scorecard.webhook_subscriptions s USING (tenant_id, subscription_id)
