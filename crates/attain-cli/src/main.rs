@@ -15,6 +15,7 @@ mod rollups;
 mod scorecard;
 mod services;
 mod synthetic;
+mod webhooks;
 
 use std::net::SocketAddr;
 
@@ -73,6 +74,10 @@ enum Command {
     /// Hiring: the pipeline of open requisitions, and hiring and onboarding KPIs.
     #[command(subcommand)]
     Hiring(hiring::HiringCommand),
+    /// Webhooks: subscriptions that send milestones to Slack, Teams or any system, test events
+    /// and deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -199,6 +204,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Demo(cmd) => demo::run(cmd).await,
         Command::Coaching(cmd) => coaching::run(cmd).await,
         Command::Hiring(cmd) => hiring::run(cmd).await,
+        Command::Webhooks(cmd) => webhooks::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,

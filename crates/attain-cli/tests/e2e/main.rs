@@ -8,6 +8,7 @@ mod import;
 mod operator;
 mod scorecard;
 mod telemetry;
+mod webhooks;
 
 use std::{
     io::{BufRead, BufReader},
