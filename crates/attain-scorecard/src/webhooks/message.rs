@@ -196,7 +196,11 @@ mod tests {
             hex(&mac.finalize().into_bytes()),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        assert!(signature("whsec_x", 1_700_000_000, b"{}").starts_with("v1="));
+        // What the README's Python receiver computes for the same input.
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, br#"{"a":1}"#),
+            "v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+        );
         assert_ne!(signature("a", 1, b"{}"), signature("a", 2, b"{}"));
     }
 

@@ -291,3 +291,37 @@ async fn quiet_rules_combine_a_digest_and_hold_deliveries_beyond_the_hourly_cap(
         "the rest are held"
     );
 }
+
+#[tokio::test]
+async fn row_level_security_keeps_subscriptions_and_deliveries_to_their_tenant() {
+    let (app, tenant, mut hooks) = app_without_dispatcher().await;
+    let (sub, _) = create(&mut hooks, subscription("wins", "http://127.0.0.1:9/x", Format::Json)).await;
+    hooks
+        .test_webhook(TestWebhookRequest {
+            subscription_id: sub.id,
+        })
+        .await
+        .expect("test");
+    let other = app.tenant("Globex").await;
+    let pool = app.db.service_pool("attain_scorecard").await;
+    for table in ["webhook_subscriptions", "webhook_deliveries"] {
+        let sql = format!("SELECT count(*) FROM scorecard.{table}");
+        let unscoped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(unscoped, 0, "scorecard.{table} without a tenant");
+        let mut tx = begin_tenant(&pool, other.id).await.expect("begin");
+        let seen: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        assert_eq!(seen, 0, "scorecard.{table} as another tenant");
+        let mut tx = begin_tenant(&pool, tenant.id).await.expect("begin");
+        let own: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        assert_eq!(own, 1, "scorecard.{table} as its tenant");
+    }
+}
