@@ -61,6 +61,16 @@ pub async fn serve(
             dispatcher.run(shutdown).await;
         }
     };
-    let (served, ()) = tokio::join!(grpc, dispatch);
-    served
+    tokio::pin!(grpc, dispatch);
+    tokio::select! {
+        served = &mut grpc => {
+            // A server that failed returns at once; one that stopped on the signal waits for
+            // the dispatcher to finish the batch in hand.
+            if served.is_ok() {
+                dispatch.await;
+            }
+            served
+        }
+        () = &mut dispatch => grpc.await,
+    }
 }
