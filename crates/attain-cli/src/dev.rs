@@ -7,7 +7,7 @@ use std::{net::IpAddr, path::PathBuf};
 use anyhow::Context;
 use attain_domain::{calendar::Calendar, org::AccessRole};
 use attain_runtime::{
-    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    config::{AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs},
     db,
     local_pg::{LocalPostgres, LocalPostgresOptions},
 };
@@ -37,10 +37,13 @@ pub struct DevArgs {
     server: ServerArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
 }
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     args.server.validate()?;
+    args.webhooks.validate()?;
     attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
     // Four gRPC ports, and the admin ports 1000 above them.
     if args.base_port > u16::MAX - 1003 {
@@ -101,6 +104,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         };
         let mut stop = stop_rx.clone();
         let (server, auth, peers, secrets) = (args.server.clone(), args.auth.clone(), peers.clone(), secrets.clone());
+        let webhooks = args.webhooks.clone();
         lines.push(format!(
             "  {:<10} grpc://{listen}  admin http://{admin_listen}/metrics",
             service.name()
@@ -111,6 +115,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
                 &db,
                 &server,
                 &auth,
+                &webhooks,
                 &peers,
                 &secrets,
                 listen,

@@ -15,10 +15,11 @@ mod rollups;
 mod scorecard;
 mod services;
 mod synthetic;
+mod webhooks;
 
 use std::net::SocketAddr;
 
-use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs};
+use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs, WebhookArgs};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -73,6 +74,10 @@ enum Command {
     /// Hiring: the pipeline of open requisitions, and hiring and onboarding KPIs.
     #[command(subcommand)]
     Hiring(hiring::HiringCommand),
+    /// Webhooks: subscriptions that send milestones to Slack, Teams or any system, test events
+    /// and deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -101,6 +106,9 @@ struct ServeArgs {
     peers: services::Peers,
     #[command(flatten)]
     secrets: services::Secrets,
+    /// The scorecard service's webhook dispatcher.
+    #[command(flatten)]
+    webhooks: WebhookArgs,
 }
 
 #[derive(clap::Args)]
@@ -163,6 +171,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
             args.server.validate()?;
+            args.webhooks.validate()?;
             attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
             let listen = args
                 .listen
@@ -173,6 +182,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args.db,
                 &args.server,
                 &args.auth,
+                &args.webhooks,
                 &args.peers,
                 &args.secrets,
                 listen,
@@ -194,6 +204,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Demo(cmd) => demo::run(cmd).await,
         Command::Coaching(cmd) => coaching::run(cmd).await,
         Command::Hiring(cmd) => hiring::run(cmd).await,
+        Command::Webhooks(cmd) => webhooks::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,

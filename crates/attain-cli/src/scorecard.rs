@@ -89,7 +89,7 @@ pub(crate) struct Connection {
     pub(crate) api_key: String,
     /// The scorecard service.
     #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
-    org_url: String,
+    pub(crate) org_url: String,
     /// The metrics service (for metric units: money, durations, ratios).
     #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
     metrics_url: String,

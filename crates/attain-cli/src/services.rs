@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::bail;
 use attain_runtime::{
     admin,
-    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    config::{AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs},
     db::{self, SchemaSet},
     rpc_metrics::ServiceMetrics,
 };
@@ -90,6 +90,7 @@ pub async fn serve(
     db: &DatabaseArgs,
     server: &ServerArgs,
     auth: &AuthArgs,
+    webhooks: &WebhookArgs,
     peers: &Peers,
     secrets: &Secrets,
     listen: SocketAddr,
@@ -122,11 +123,13 @@ pub async fn serve(
     };
     let admin = admin::Admin::new(metrics, pool.clone(), schemas);
     tracing::info!(service = service.name(), %listen, admin = %admin_listen, "serving gRPC");
-    let (auth, peers, secrets) = (auth.clone(), peers.clone(), secrets.clone());
+    let (auth, peers, secrets, webhooks) = (auth.clone(), peers.clone(), secrets.clone(), webhooks.clone());
     admin::serve_with_grpc(admin_listener, admin, shutdown, move |shutdown| async move {
         let (server, auth) = (&server, &auth);
         match service {
-            Service::Scorecard => attain_scorecard::serve(pool, &peers.metrics_url, server, auth, incoming, shutdown).await,
+            Service::Scorecard => {
+                attain_scorecard::serve(pool, &peers.metrics_url, server, auth, &webhooks, incoming, shutdown).await
+            }
             Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
             Service::Coaching => {
                 let secret = secrets

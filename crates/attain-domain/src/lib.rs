@@ -44,5 +44,6 @@ pub mod ranking;
 pub mod scorecard;
 pub mod survey;
 pub mod violation;
+pub mod webhook;
 
 pub use violation::{Violation, Violations};

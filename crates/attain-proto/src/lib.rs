@@ -38,3 +38,9 @@ pub mod scorecard {
         tonic::include_proto!("attain.scorecard.v1");
     }
 }
+
+pub mod webhooks {
+    pub mod v1 {
+        tonic::include_proto!("attain.webhooks.v1");
+    }
+}

@@ -135,6 +135,94 @@ fn parse_rate_limits(text: &str) -> Result<crate::rate_limit::RateLimits, String
     text.parse()
 }
 
+/// The scorecard service's webhook dispatcher (milestones out to Slack, Teams and any system).
+#[derive(clap::Args, Debug, Clone)]
+pub struct WebhookArgs {
+    /// Run the webhook dispatcher in this process. Several replicas may run it at once: each
+    /// delivery is claimed by one of them at a time.
+    #[arg(long = "webhooks-dispatch", env = "ATTAIN_WEBHOOKS_DISPATCH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub dispatch: bool,
+
+    /// Allow webhook URLs that point at loopback, private, link-local (including the cloud
+    /// metadata address 169.254.169.254) and similar addresses. Off in production, so a webhook
+    /// cannot be used to reach the cluster's own network.
+    #[arg(long = "webhooks-allow-private", env = "ATTAIN_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private: bool,
+
+    /// How long one POST to a subscriber may take.
+    #[arg(long = "webhooks-timeout", env = "ATTAIN_WEBHOOKS_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+
+    /// Attempts before a delivery is dead-lettered.
+    #[arg(
+        long = "webhooks-max-attempts",
+        env = "ATTAIN_WEBHOOKS_MAX_ATTEMPTS",
+        default_value_t = 8
+    )]
+    pub max_attempts: u32,
+
+    /// Wait after the first failed attempt; it doubles after each further one (with jitter).
+    #[arg(long = "webhooks-backoff", env = "ATTAIN_WEBHOOKS_BACKOFF", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub backoff: Duration,
+
+    /// Longest wait between two attempts.
+    #[arg(long = "webhooks-backoff-max", env = "ATTAIN_WEBHOOKS_BACKOFF_MAX", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub backoff_max: Duration,
+
+    /// How long a dispatcher holds a delivery it is sending; if it dies meanwhile, another
+    /// replica sends the delivery once this has passed. Must exceed the timeout.
+    #[arg(long = "webhooks-lease", env = "ATTAIN_WEBHOOKS_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub lease: Duration,
+
+    /// How often an idle dispatcher looks for due deliveries.
+    #[arg(long = "webhooks-poll", env = "ATTAIN_WEBHOOKS_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub poll: Duration,
+
+    /// Most deliveries one dispatcher sends at once.
+    #[arg(long = "webhooks-batch", env = "ATTAIN_WEBHOOKS_BATCH", default_value_t = 16)]
+    pub batch: u32,
+}
+
+impl Default for WebhookArgs {
+    fn default() -> Self {
+        Self {
+            dispatch: true,
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+            max_attempts: 8,
+            backoff: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(1),
+            batch: 16,
+        }
+    }
+}
+
+impl WebhookArgs {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.timeout.is_zero() {
+            bail!("ATTAIN_WEBHOOKS_TIMEOUT must be more than zero");
+        }
+        if self.lease <= self.timeout {
+            bail!("ATTAIN_WEBHOOKS_LEASE must be longer than ATTAIN_WEBHOOKS_TIMEOUT");
+        }
+        if self.max_attempts == 0 || self.max_attempts > 100 {
+            bail!("ATTAIN_WEBHOOKS_MAX_ATTEMPTS must be between 1 and 100");
+        }
+        if self.backoff.is_zero() || self.backoff > self.backoff_max {
+            bail!("ATTAIN_WEBHOOKS_BACKOFF must be more than zero and at most ATTAIN_WEBHOOKS_BACKOFF_MAX");
+        }
+        if self.poll.is_zero() {
+            bail!("ATTAIN_WEBHOOKS_POLL must be more than zero");
+        }
+        if !(1..=1000).contains(&self.batch) {
+            bail!("ATTAIN_WEBHOOKS_BATCH must be between 1 and 1000");
+        }
+        Ok(())
+    }
+}
+
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct AdminArgs {
     /// Address of the admin HTTP server (/healthz, /readyz, /metrics); defaults to the gRPC

@@ -87,10 +87,11 @@ pub async fn migrate(pool: &PgPool, set: &SchemaSet) -> anyhow::Result<()> {
         .with_context(|| format!("migrating the {} schemas", set.service))
 }
 
-/// Gives the service role exactly what it needs on the service's own schemas: usage, and
-/// row reads and writes. It never owns the tables and has no BYPASSRLS, so row-level security
-/// always applies to it. With `create`, a missing role is created without login (for `attain
-/// dev` and tests, which switch to it with `SET ROLE`); otherwise it must already exist.
+/// Gives the service role exactly what it needs on the service's own schemas: usage, row
+/// reads and writes, and the schemas' functions (migrations revoke them from PUBLIC). It never
+/// owns the tables and has no BYPASSRLS, so row-level security always applies to it. With
+/// `create`, a missing role is created without login (for `attain dev` and tests, which switch
+/// to it with `SET ROLE`); otherwise it must already exist.
 pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, create: bool) -> anyhow::Result<()> {
     check_identifier(role)?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
@@ -122,7 +123,8 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         let grants = format!(
             "GRANT USAGE ON SCHEMA \"{schema}\" TO \"{role}\"; \
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO \"{role}\"; \
-             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO \"{role}\""
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO \"{role}\"; \
+             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA \"{schema}\" TO \"{role}\""
         );
         sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
     }

@@ -5,12 +5,15 @@
 
 pub mod org;
 pub mod scorecards;
+pub mod webhooks;
 
 use std::{future::Future, sync::Arc};
 
+use futures::FutureExt;
+
 use attain_runtime::{
     auth::Authenticator,
-    config::{AuthArgs, ServerArgs},
+    config::{AuthArgs, ServerArgs, WebhookArgs},
     db::SchemaSet,
     server::GrpcServer,
 };
@@ -26,26 +29,48 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
-/// Serves the scorecard service's APIs on `incoming` until `shutdown` completes. `pool` must
-/// run as the service role, so row-level security applies; `metrics_url` is where the metrics
-/// service listens.
+/// Serves the scorecard service's APIs on `incoming`, and runs the webhook dispatcher unless
+/// `webhooks.dispatch` is off, until `shutdown` completes. `pool` must run as the service
+/// role, so row-level security applies; `metrics_url` is where the metrics service listens.
 pub async fn serve(
     pool: PgPool,
     metrics_url: &str,
     server: &ServerArgs,
     auth: &AuthArgs,
+    webhooks: &WebhookArgs,
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    let dispatcher = webhooks::Dispatcher::new(pool.clone(), webhooks)?;
+    // The server and the dispatcher stop on the same signal.
+    let shutdown = shutdown.shared();
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
     let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
     let credentials =
         attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(org::CredentialApi::new(keys));
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
-    GrpcServer::new(server)
+    let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
+    let grpc = GrpcServer::new(server)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
         .add_service(scorecards::ScorecardApi::new(pool, metrics).into_server(server.max_message_bytes))
+        .add_service(webhook_api.into_server(server.max_message_bytes))
         .add_service(credentials)
-        .serve(incoming, authenticator, shutdown)
-        .await
+        .serve(incoming, authenticator, shutdown.clone());
+    let dispatch = async {
+        if webhooks.dispatch {
+            dispatcher.run(shutdown).await;
+        }
+    };
+    tokio::pin!(grpc, dispatch);
+    tokio::select! {
+        served = &mut grpc => {
+            // A server that failed returns at once; one that stopped on the signal waits for
+            // the dispatcher to finish the batch in hand.
+            if served.is_ok() {
+                dispatch.await;
+            }
+            served
+        }
+        () = &mut dispatch => grpc.await,
+    }
 }

@@ -10,12 +10,13 @@ use std::net::SocketAddr;
 use attain_domain::org::AccessRole;
 use attain_proto::coaching::v1::coaching_service_client::CoachingServiceClient;
 use attain_proto::hiring::v1::hiring_service_client::HiringServiceClient;
+use attain_proto::webhooks::v1::webhook_service_client::WebhookServiceClient;
 use attain_proto::{
     metrics::v1::metrics_service_client::MetricsServiceClient, org::v1::org_service_client::OrgServiceClient,
     scorecard::v1::scorecard_service_client::ScorecardServiceClient,
 };
 use attain_runtime::{
-    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    config::{AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs},
     db,
 };
 use sqlx::PgPool;
@@ -104,6 +105,22 @@ pub fn auth_args() -> AuthArgs {
     }
 }
 
+/// Webhook settings for tests: loopback receivers allowed, and retries, polls and leases in
+/// milliseconds so tests wait for state changes, not for wall-clock thresholds.
+pub fn webhook_args() -> WebhookArgs {
+    WebhookArgs {
+        dispatch: true,
+        allow_private: true,
+        timeout: std::time::Duration::from_secs(5),
+        max_attempts: 3,
+        backoff: std::time::Duration::from_millis(20),
+        backoff_max: std::time::Duration::from_millis(200),
+        lease: std::time::Duration::from_secs(10),
+        poll: std::time::Duration::from_millis(50),
+        batch: 16,
+    }
+}
+
 /// A tenant made for a test, with an admin key.
 #[derive(Clone, Debug)]
 pub struct TestTenant {
@@ -142,6 +159,11 @@ impl TestApp {
     }
 
     pub async fn start_with(server_args: ServerArgs) -> TestApp {
+        Self::start_with_webhooks(server_args, webhook_args()).await
+    }
+
+    /// Starts the services with these webhook settings for the scorecard service.
+    pub async fn start_with_webhooks(server_args: ServerArgs, webhooks: WebhookArgs) -> TestApp {
         let db = TestDb::new().await;
         let (stop, stopped) = watch::channel(false);
         let until_stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -161,6 +183,7 @@ impl TestApp {
                 &metrics_url,
                 &args,
                 &auth_args(),
+                &webhooks,
                 incoming,
                 until_stopped(stop_rx),
             )
@@ -257,6 +280,11 @@ impl TestApp {
     /// A scorecard client that authenticates with `token` (API key or JWT).
     pub async fn scorecard(&self, token: &str) -> ScorecardServiceClient<InterceptedService<Channel, Bearer>> {
         ScorecardServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
+    }
+
+    /// A webhooks client (served by the scorecard service) that authenticates with `token`.
+    pub async fn webhooks(&self, token: &str) -> WebhookServiceClient<InterceptedService<Channel, Bearer>> {
+        WebhookServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
     }
 
     /// An org directory client that authenticates with `token` (API key or JWT).

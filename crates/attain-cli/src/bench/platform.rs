@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use attain_domain::{calendar::Calendar, org::AccessRole};
 use attain_runtime::{
-    config::{AuthArgs, DatabaseArgs, ServerArgs},
+    config::{AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs},
     db,
     local_pg::{LocalPostgres, LocalPostgresOptions},
 };
@@ -121,6 +121,11 @@ impl Platform {
                 &metrics_url,
                 &s1,
                 &AuthArgs::default(),
+                // Nothing to send in a benchmark: no dispatcher polling beside the measured load.
+                &WebhookArgs {
+                    dispatch: false,
+                    ..WebhookArgs::default()
+                },
                 org_incoming,
                 until(r1),
             )

@@ -10,6 +10,7 @@ mod operator;
 mod scorecard;
 mod telemetry;
 mod tls;
+mod webhooks;
 
 use std::{
     io::{BufRead, BufReader},

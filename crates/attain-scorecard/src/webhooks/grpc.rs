@@ -1,0 +1,484 @@
+//! `attain.webhooks.v1.WebhookService`: subscriptions, test events, deliveries and
+//! redelivery. Only ADMIN credentials may use it: a subscription sends the whole tenant's
+//! milestones to an outside system.
+
+use attain_domain::{
+    Violations,
+    org::{AccessRole, check_name},
+    webhook::{EventType, Format, MAX_DIGEST_SECONDS, MAX_HOURLY_CAP},
+};
+use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookService};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use sqlx::{PgConnection, PgPool};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::{
+    message,
+    store::{self, DeliveryRecord, MilestoneEvent, SubscriptionFields, SubscriptionRecord},
+    target,
+};
+use crate::org::store as org;
+
+const UPDATABLE: &[&str] = &["display_name", "url", "event_types", "team_id", "format", "quiet_rules"];
+
+#[derive(Clone)]
+pub struct WebhookApi {
+    pool: PgPool,
+    allow_private: bool,
+}
+
+impl WebhookApi {
+    /// `allow_private`: whether subscription URLs may point at private addresses.
+    pub fn new(pool: PgPool, allow_private: bool) -> Self {
+        Self { pool, allow_private }
+    }
+
+    pub fn into_server(self, max_message_bytes: usize) -> pb::webhook_service_server::WebhookServiceServer<WebhookApi> {
+        pb::webhook_service_server::WebhookServiceServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+}
+
+fn format_from_proto(value: i32) -> Option<Format> {
+    match pb::Format::try_from(value).ok()? {
+        pb::Format::Unspecified => None,
+        pb::Format::Json => Some(Format::Json),
+        pb::Format::Slack => Some(Format::Slack),
+        pb::Format::Teams => Some(Format::Teams),
+    }
+}
+
+fn format_to_proto(text: &str) -> i32 {
+    (match Format::parse(text) {
+        Some(Format::Json) => pb::Format::Json,
+        Some(Format::Slack) => pb::Format::Slack,
+        Some(Format::Teams) => pb::Format::Teams,
+        None => pb::Format::Unspecified,
+    }) as i32
+}
+
+fn state_from_proto(v: &mut Violations, value: i32) -> Option<&'static str> {
+    match pb::DeliveryState::try_from(value) {
+        Ok(pb::DeliveryState::Unspecified) => None,
+        Ok(pb::DeliveryState::Pending) => Some("pending"),
+        Ok(pb::DeliveryState::Delivered) => Some("delivered"),
+        Ok(pb::DeliveryState::DeadLetter) => Some("dead"),
+        Err(_) => {
+            v.add("state", "is not a known DELIVERY_STATE_ value");
+            None
+        }
+    }
+}
+
+fn state_to_proto(text: &str) -> i32 {
+    (match text {
+        "pending" => pb::DeliveryState::Pending,
+        "delivered" => pb::DeliveryState::Delivered,
+        "dead" => pb::DeliveryState::DeadLetter,
+        _ => pb::DeliveryState::Unspecified,
+    }) as i32
+}
+
+/// Checks a whole subscription message; field names start with `subscription.`.
+fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> SubscriptionFields {
+    check_name(v, "subscription.display_name", &s.display_name);
+    if let Err(e) = target::check_url(&s.url, allow_private) {
+        v.add("subscription.url", e);
+    }
+    let mut event_types: Vec<String> = Vec::new();
+    if s.event_types.is_empty() {
+        v.add(
+            "subscription.event_types",
+            "name at least one, e.g. \"milestone.quota_attained\"",
+        );
+    }
+    for (i, t) in s.event_types.iter().enumerate() {
+        match EventType::parse(t) {
+            Some(_) if !event_types.contains(t) => event_types.push(t.clone()),
+            Some(_) => {}
+            None => v.add(
+                format!("subscription.event_types[{i}]"),
+                format!(
+                    "\"{}\" is not an event type; known: {}",
+                    t.escape_debug(),
+                    EventType::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+        }
+    }
+    let team_id = convert::optional_id(v, "subscription.team_id", &s.team_id);
+    let format = format_from_proto(s.format);
+    if format.is_none() {
+        v.add(
+            "subscription.format",
+            "is required: FORMAT_JSON, FORMAT_SLACK or FORMAT_TEAMS",
+        );
+    }
+    let rules = s.quiet_rules.unwrap_or_default();
+    if !(0..=MAX_HOURLY_CAP).contains(&i64::from(rules.hourly_cap)) {
+        v.add(
+            "subscription.quiet_rules.hourly_cap",
+            format!("must be from 0 (no cap) to {MAX_HOURLY_CAP}"),
+        );
+    }
+    if !(0..=MAX_DIGEST_SECONDS).contains(&i64::from(rules.digest_window_seconds)) {
+        v.add(
+            "subscription.quiet_rules.digest_window_seconds",
+            format!("must be from 0 (no digest) to {MAX_DIGEST_SECONDS}"),
+        );
+    }
+    SubscriptionFields {
+        display_name: s.display_name.clone(),
+        url: s.url.clone(),
+        event_types,
+        team_id,
+        format: format.unwrap_or(Format::Json).as_str().to_string(),
+        hourly_cap: rules.hourly_cap,
+        digest_seconds: rules.digest_window_seconds,
+    }
+}
+
+fn to_proto(r: &SubscriptionRecord) -> pb::Subscription {
+    pb::Subscription {
+        id: r.subscription_id.to_string(),
+        display_name: r.display_name.clone(),
+        url: r.url.clone(),
+        event_types: r.event_types.clone(),
+        team_id: r.team_id.map(|t| t.to_string()).unwrap_or_default(),
+        format: format_to_proto(&r.format),
+        quiet_rules: Some(pb::QuietRules {
+            hourly_cap: r.hourly_cap,
+            digest_window_seconds: r.digest_seconds,
+        }),
+        create_time: Some(convert::timestamp(r.created_at)),
+        update_time: Some(convert::timestamp(r.updated_at)),
+        etag: convert::etag(r.revision),
+    }
+}
+
+fn event_to_proto(e: &MilestoneEvent) -> pb::DeliveryEvent {
+    pb::DeliveryEvent {
+        id: e.id.to_string(),
+        r#type: e.event_type.clone(),
+        title: e.title.clone(),
+        person_id: e.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        time: Some(convert::timestamp(e.time)),
+    }
+}
+
+fn delivery_to_proto(d: &DeliveryRecord) -> pb::Delivery {
+    pb::Delivery {
+        id: d.delivery_id.to_string(),
+        subscription_id: d.subscription_id.to_string(),
+        state: state_to_proto(&d.state),
+        event_type: message::event_type(&d.events.0).to_string(),
+        events: d.events.0.iter().map(event_to_proto).collect(),
+        attempts: d.attempts,
+        last_error: d.last_error.clone(),
+        last_status_code: d.last_status,
+        next_attempt_time: (d.state == "pending").then(|| convert::timestamp(d.due_at)),
+        deliver_time: d.delivered_at.map(convert::timestamp),
+        create_time: Some(convert::timestamp(d.created_at)),
+    }
+}
+
+fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
+    let mut v = Violations::new();
+    let id = convert::required_id(&mut v, field, text);
+    v.into_result(id)?
+        .ok_or_else(|| ApiError::invalid(field, "is required"))
+}
+
+/// NOT_FOUND unless the team exists in the caller's tenant.
+async fn check_team(c: &mut PgConnection, tenant: Uuid, team: Option<Uuid>) -> ApiResult<()> {
+    match team {
+        Some(t) if !org::team_exists(c, tenant, t).await? => Err(ApiError::not_found(format!("team {t}"))),
+        _ => Ok(()),
+    }
+}
+
+fn admin(caller: &Caller) -> ApiResult<()> {
+    caller.require(&[AccessRole::Admin], "manage webhooks")
+}
+
+impl WebhookApi {
+    async fn create(
+        &self,
+        caller: &Caller,
+        req: pb::CreateSubscriptionRequest,
+    ) -> ApiResult<pb::CreateSubscriptionResponse> {
+        admin(caller)?;
+        let mut v = Violations::new();
+        let request_id = convert::request_id(&mut v, &req.request_id);
+        let fields = check(&mut v, &req.subscription.unwrap_or_default(), self.allow_private);
+        v.into_result(())?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let existing = match request_id {
+            Some(id) => store::subscription_by_request(&mut tx, tenant, id).await?,
+            None => None,
+        };
+        let record = match existing {
+            Some(record) => record,
+            None => {
+                check_team(&mut tx, tenant, fields.team_id).await?;
+                store::insert_subscription(&mut tx, tenant, &fields, &message::new_secret(), request_id).await?
+            }
+        };
+        tx.commit().await?;
+        Ok(pb::CreateSubscriptionResponse {
+            subscription: Some(to_proto(&record)),
+            secret: record.secret,
+        })
+    }
+
+    async fn get(&self, caller: &Caller, req: pb::GetSubscriptionRequest) -> ApiResult<pb::GetSubscriptionResponse> {
+        admin(caller)?;
+        let id = required_id("id", &req.id)?;
+        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+        let record = store::get_subscription(&mut tx, caller.tenant_id, id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
+        tx.commit().await?;
+        Ok(pb::GetSubscriptionResponse {
+            subscription: Some(to_proto(&record)),
+        })
+    }
+
+    async fn list(
+        &self,
+        caller: &Caller,
+        req: pb::ListSubscriptionsRequest,
+    ) -> ApiResult<pb::ListSubscriptionsResponse> {
+        admin(caller)?;
+        let mut v = Violations::new();
+        let page = Page::parse(&mut v, req.page_size, &req.page_token);
+        let after = page_position(&mut v, &page);
+        v.into_result(())?;
+        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+        let mut records = store::list_subscriptions(&mut tx, caller.tenant_id, after, page.fetch_limit()).await?;
+        tx.commit().await?;
+        let next_page_token = page.finish(&mut records, |r| r.subscription_id.to_string());
+        Ok(pb::ListSubscriptionsResponse {
+            subscriptions: records.iter().map(to_proto).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn update(
+        &self,
+        caller: &Caller,
+        req: pb::UpdateSubscriptionRequest,
+    ) -> ApiResult<pb::UpdateSubscriptionResponse> {
+        admin(caller)?;
+        let mut v = Violations::new();
+        let input = req.subscription.unwrap_or_default();
+        let id = convert::required_id(&mut v, "subscription.id", &input.id);
+        let expected = convert::parse_etag(&mut v, "subscription.etag", &input.etag);
+        let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
+        let id = v
+            .clone()
+            .into_result(id)?
+            .ok_or_else(|| ApiError::invalid("subscription.id", "is required"))?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let record = store::get_subscription(&mut tx, tenant, id, true)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
+        convert::check_revision(expected, record.revision, "subscription")?;
+        // The merged subscription is checked as a whole, so an update cannot leave it invalid.
+        let mut merged = to_proto(&record);
+        for path in &paths {
+            match *path {
+                "display_name" => merged.display_name = input.display_name.clone(),
+                "url" => merged.url = input.url.clone(),
+                "event_types" => merged.event_types = input.event_types.clone(),
+                "team_id" => merged.team_id = input.team_id.clone(),
+                "format" => merged.format = input.format,
+                _ => merged.quiet_rules = input.quiet_rules,
+            }
+        }
+        let fields = check(&mut v, &merged, self.allow_private);
+        v.into_result(())?;
+        check_team(&mut tx, tenant, fields.team_id).await?;
+        let saved = store::save_subscription(&mut tx, tenant, id, &fields).await?;
+        tx.commit().await?;
+        Ok(pb::UpdateSubscriptionResponse {
+            subscription: Some(to_proto(&saved)),
+        })
+    }
+
+    async fn delete(
+        &self,
+        caller: &Caller,
+        req: pb::DeleteSubscriptionRequest,
+    ) -> ApiResult<pb::DeleteSubscriptionResponse> {
+        admin(caller)?;
+        let id = required_id("id", &req.id)?;
+        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+        if !store::delete_subscription(&mut tx, caller.tenant_id, id).await? {
+            return Err(ApiError::not_found(format!("subscription {id}")));
+        }
+        tx.commit().await?;
+        Ok(pb::DeleteSubscriptionResponse {})
+    }
+
+    async fn test(&self, caller: &Caller, req: pb::TestWebhookRequest) -> ApiResult<pb::TestWebhookResponse> {
+        admin(caller)?;
+        let id = required_id("subscription_id", &req.subscription_id)?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let sub = store::get_subscription(&mut tx, tenant, id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
+        let event = MilestoneEvent::new(
+            EventType::Test,
+            format!("Test from Attain: webhooks to \"{}\" work", sub.display_name),
+            None,
+            Vec::new(),
+        );
+        let delivery = store::enqueue_one(&mut tx, tenant, id, sub.quiet_rules(), &event, true).await?;
+        let record = store::get_delivery(&mut tx, tenant, delivery)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the delivery just written is gone")))?;
+        tx.commit().await?;
+        Ok(pb::TestWebhookResponse {
+            delivery: Some(delivery_to_proto(&record)),
+        })
+    }
+
+    async fn deliveries(
+        &self,
+        caller: &Caller,
+        req: pb::ListDeliveriesRequest,
+    ) -> ApiResult<pb::ListDeliveriesResponse> {
+        admin(caller)?;
+        let mut v = Violations::new();
+        let subscription = convert::optional_id(&mut v, "subscription_id", &req.subscription_id);
+        let state = state_from_proto(&mut v, req.state);
+        let page = Page::parse(&mut v, req.page_size, &req.page_token);
+        let before = page_position(&mut v, &page);
+        v.into_result(())?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        if let Some(s) = subscription
+            && store::get_subscription(&mut tx, tenant, s, false).await?.is_none()
+        {
+            return Err(ApiError::not_found(format!("subscription {s}")));
+        }
+        let mut records =
+            store::list_deliveries(&mut tx, tenant, subscription, state, before, page.fetch_limit()).await?;
+        tx.commit().await?;
+        let next_page_token = page.finish(&mut records, |r| r.delivery_id.to_string());
+        Ok(pb::ListDeliveriesResponse {
+            deliveries: records.iter().map(delivery_to_proto).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn redeliver(
+        &self,
+        caller: &Caller,
+        req: pb::RedeliverDeliveryRequest,
+    ) -> ApiResult<pb::RedeliverDeliveryResponse> {
+        admin(caller)?;
+        let id = required_id("id", &req.id)?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let Some(record) = store::redeliver(&mut tx, tenant, id).await? else {
+            return Err(match store::get_delivery(&mut tx, tenant, id).await? {
+                None => ApiError::not_found(format!("delivery {id}")),
+                Some(_) => ApiError::FailedPrecondition(
+                    "the delivery is still pending: it will be attempted again; redeliver a delivered or dead-lettered one".into(),
+                ),
+            });
+        };
+        tx.commit().await?;
+        Ok(pb::RedeliverDeliveryResponse {
+            delivery: Some(delivery_to_proto(&record)),
+        })
+    }
+}
+
+/// The id a page token points after.
+fn page_position(v: &mut Violations, page: &Page) -> Option<Uuid> {
+    let after = page.after.as_deref()?;
+    let id = Uuid::try_parse(after).ok();
+    if id.is_none() {
+        v.add("page_token", "is not a token from a previous page of this list");
+    }
+    id
+}
+
+fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+#[tonic::async_trait]
+impl WebhookService for WebhookApi {
+    async fn create_subscription(
+        &self,
+        req: Request<pb::CreateSubscriptionRequest>,
+    ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.create(&caller, req.into_inner()).await)
+    }
+
+    async fn get_subscription(
+        &self,
+        req: Request<pb::GetSubscriptionRequest>,
+    ) -> Result<Response<pb::GetSubscriptionResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.get(&caller, req.into_inner()).await)
+    }
+
+    async fn list_subscriptions(
+        &self,
+        req: Request<pb::ListSubscriptionsRequest>,
+    ) -> Result<Response<pb::ListSubscriptionsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.list(&caller, req.into_inner()).await)
+    }
+
+    async fn update_subscription(
+        &self,
+        req: Request<pb::UpdateSubscriptionRequest>,
+    ) -> Result<Response<pb::UpdateSubscriptionResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.update(&caller, req.into_inner()).await)
+    }
+
+    async fn delete_subscription(
+        &self,
+        req: Request<pb::DeleteSubscriptionRequest>,
+    ) -> Result<Response<pb::DeleteSubscriptionResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.delete(&caller, req.into_inner()).await)
+    }
+
+    async fn test_webhook(
+        &self,
+        req: Request<pb::TestWebhookRequest>,
+    ) -> Result<Response<pb::TestWebhookResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.test(&caller, req.into_inner()).await)
+    }
+
+    async fn list_deliveries(
+        &self,
+        req: Request<pb::ListDeliveriesRequest>,
+    ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.deliveries(&caller, req.into_inner()).await)
+    }
+
+    async fn redeliver_delivery(
+        &self,
+        req: Request<pb::RedeliverDeliveryRequest>,
+    ) -> Result<Response<pb::RedeliverDeliveryResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.redeliver(&caller, req.into_inner()).await)
+    }
+}
