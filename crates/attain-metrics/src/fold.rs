@@ -24,12 +24,28 @@ pub const EVERY: Duration = Duration::from_secs(5);
 /// returns the pending rows folded.
 pub async fn fold_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
     let mut folded = 0;
+    let mut first_error = None;
     for tenant in monthly::tenants_with_pending(pool).await? {
-        let mut tx = begin_tenant(pool, tenant).await?;
-        monthly::lock(&mut tx, tenant).await?;
-        folded += monthly::fold(&mut tx, tenant, &monthly::Recompute::default()).await?;
-        tx.commit().await?;
+        // One tenant's failure must not hold back the others' folds: go on, report it after.
+        match fold_tenant(pool, tenant).await {
+            Ok(n) => folded += n,
+            Err(e) => {
+                tracing::warn!(%tenant, error = %e, "monthly fold failed; its additions stay pending");
+                first_error.get_or_insert(e);
+            }
+        }
     }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(folded),
+    }
+}
+
+async fn fold_tenant(pool: &PgPool, tenant: uuid::Uuid) -> Result<i64, sqlx::Error> {
+    let mut tx = begin_tenant(pool, tenant).await?;
+    monthly::lock(&mut tx, tenant).await?;
+    let folded = monthly::fold(&mut tx, tenant, &monthly::Recompute::default()).await?;
+    tx.commit().await?;
     Ok(folded)
 }
 
