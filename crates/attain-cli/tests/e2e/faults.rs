@@ -29,21 +29,7 @@ struct Setup {
 async fn setup() -> Setup {
     let db = TestDb::empty().await;
     let url = db.owner_url.clone();
-    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
-    let tenant = run_ok(
-        attain()
-            .args(["tenant", "create", "--name", "Acme"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
-    let key = run_ok(
-        attain()
-            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
+    let (_, key) = crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme"]);
     Setup {
         db,
         key,
@@ -289,21 +275,7 @@ async fn postgres_restarted_mid_stream_leads_to_unavailable_and_resent_streams_t
         .expect("database");
     maintenance.close().await;
     let url = pg.url("attain");
-    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
-    let tenant = run_ok(
-        attain()
-            .args(["tenant", "create", "--name", "Acme"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
-    let key = run_ok(
-        attain()
-            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
+    let (_, key) = crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme"]);
     let (scorecard_addr, metrics_addr) = (
         format!("127.0.0.1:{}", free_port()),
         format!("127.0.0.1:{}", free_port()),

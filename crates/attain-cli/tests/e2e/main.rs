@@ -39,6 +39,23 @@ pub fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Migrates the database at `url`, creates a tenant with `tenant_args` (`tenant create …`) and
+/// an admin key for it, through the binary; returns the tenant id and the key.
+pub fn migrate_with_admin_key(url: &str, tenant_args: &[&str]) -> (String, String) {
+    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", url));
+    let tenant = run_ok(attain().args(tenant_args).env("DATABASE_URL", url))
+        .trim()
+        .to_string();
+    let key = run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", url),
+    )
+    .trim()
+    .to_string();
+    (tenant, key)
+}
+
 pub fn run_err(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("run attain");
     assert!(!out.status.success(), "{cmd:?} should fail");

@@ -27,7 +27,7 @@ use opentelemetry_proto::tonic::{
 };
 use tonic::{Request, Response, Status, metadata::MetadataValue, transport::Channel};
 
-use crate::{Running, attain, free_port, run_ok};
+use crate::{Running, attain, free_port};
 
 /// A span as received, with the `service.name` of the process that sent it.
 #[derive(Clone, Debug)]
@@ -127,21 +127,8 @@ async fn org() -> Org {
         .owner_url
         .replacen("postgres://attain@", &format!("postgres://attain:{DB_PASSWORD}@"), 1);
     assert!(url.contains(DB_PASSWORD), "the test cluster's URL changed shape: {url}");
-    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
-    let tenant = run_ok(
-        attain()
-            .args(["tenant", "create", "--name", "Acme", "--time-zone", "UTC"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
-    let key = run_ok(
-        attain()
-            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
+    let (tenant, key) =
+        crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme", "--time-zone", "UTC"]);
     let dir = std::env::temp_dir().join(format!("attain-telemetry-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("log folder");
     Org {

@@ -10,7 +10,7 @@ use attain_testing::{Bearer, TestDb};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use crate::{Running, attain, free_port, run_ok, spawn};
+use crate::{Running, attain, free_port, spawn};
 
 /// A CA, and a certificate it signed for 127.0.0.1 usable by servers and clients alike.
 struct Pki {
@@ -86,21 +86,7 @@ async fn connect(addr: &str, tls: ClientTlsConfig) -> Channel {
 async fn services_speak_mutual_tls_to_clients_and_to_each_other() {
     let db = TestDb::empty().await;
     let url = db.owner_url.clone();
-    run_ok(attain().args(["migrate", "--create-roles"]).env("DATABASE_URL", &url));
-    let tenant = run_ok(
-        attain()
-            .args(["tenant", "create", "--name", "Acme"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
-    let key = run_ok(
-        attain()
-            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
-            .env("DATABASE_URL", &url),
-    )
-    .trim()
-    .to_string();
+    let (_, key) = crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme"]);
     let pki = pki();
     let (scorecard, metrics) = (
         format!("127.0.0.1:{}", free_port()),
