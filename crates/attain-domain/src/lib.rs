@@ -38,6 +38,7 @@ pub mod focus;
 pub mod funnel;
 pub mod hiring;
 pub mod metric;
+pub mod milestone;
 pub mod org;
 pub mod period;
 pub mod ranking;
