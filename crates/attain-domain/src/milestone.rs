@@ -130,7 +130,8 @@ pub fn quota_steps(
     steps: &[u32],
     today: NaiveDate,
 ) -> Vec<Found> {
-    if !(quota > 0.0) || !actual.is_finite() {
+    // NaN quotas fail `> 0` too, so they give nothing.
+    if quota.is_nan() || quota <= 0.0 || !actual.is_finite() {
         return Vec::new();
     }
     // Compared as actual * 100 >= step * quota, so 100 % means actual >= quota exactly,
@@ -247,15 +248,10 @@ pub fn biggest_deal(period_start: NaiveDate, top: &[(Uuid, f64)], today: NaiveDa
 /// `new_leader` for the sole person ranked 1 on a saved leaderboard's current period (a tie
 /// at the top leads nobody). Each person is announced once per board and period, however
 /// often the lead changes hands.
-pub fn new_leader(
-    board: Uuid,
-    period_start: NaiveDate,
-    ranks: &[(Uuid, u32, f64)],
-    today: NaiveDate,
-) -> Option<Found> {
+pub fn new_leader(board: Uuid, period_start: NaiveDate, ranks: &[(Uuid, u32, f64)], today: NaiveDate) -> Option<Found> {
     let mut leaders = ranks.iter().filter(|(_, rank, _)| *rank == 1);
     let (person, _, value) = leaders.next()?;
-    if leaders.next().is_some() || !(*value > 0.0) {
+    if leaders.next().is_some() || value.is_nan() || *value <= 0.0 {
         return None;
     }
     Some(Found {
@@ -289,7 +285,10 @@ pub fn title(found: &Found, name: &str, what: &str) -> String {
     match found.kind {
         Kind::QuotaAttained => format!("{name} hit {} of quota ({what})", percent(found.amount)),
         Kind::DailyGoalHit => format!("{name} hit every daily activity goal on {}", found.day),
-        Kind::Streak => format!("{name} hit the daily activity goal {} working days in a row", found.amount),
+        Kind::Streak => format!(
+            "{name} hit the daily activity goal {} working days in a row",
+            found.amount
+        ),
         Kind::PersonalBest => format!("{name} set a personal best: {} {what} on {}", found.amount, found.day),
         Kind::BiggestDeal => format!("{name} has the biggest deal of {what}: {}", found.amount),
         Kind::NewLeader => format!("{name} leads {what}"),
@@ -317,10 +316,7 @@ mod tests {
         let at_100 = quota_steps(p, d(1), 100.0, 100.0, &[50, 100, 150], d(20));
         assert_eq!(
             keys(&at_100),
-            [
-                format!("quota:{p}:2026-11-01:50"),
-                format!("quota:{p}:2026-11-01:100")
-            ]
+            [format!("quota:{p}:2026-11-01:50"), format!("quota:{p}:2026-11-01:100")]
         );
         assert!(quota_steps(p, d(1), 500.0, 0.0, &[50], d(20)).is_empty());
     }

@@ -181,6 +181,10 @@ pub struct WebhookArgs {
     /// Most deliveries one dispatcher sends at once.
     #[arg(long = "webhooks-batch", env = "ATTAIN_WEBHOOKS_BATCH", default_value_t = 16)]
     pub batch: u32,
+
+    /// The milestone detector, which writes the deliveries this dispatcher sends.
+    #[command(flatten)]
+    pub milestones: MilestoneArgs,
 }
 
 impl Default for WebhookArgs {
@@ -195,6 +199,7 @@ impl Default for WebhookArgs {
             lease: Duration::from_secs(60),
             poll: Duration::from_secs(1),
             batch: 16,
+            milestones: MilestoneArgs::default(),
         }
     }
 }
@@ -219,7 +224,40 @@ impl WebhookArgs {
         if !(1..=1000).contains(&self.batch) {
             bail!("ATTAIN_WEBHOOKS_BATCH must be between 1 and 1000");
         }
+        self.milestones.validate()
+    }
+}
+
+/// The scorecard service's milestone detector (quota steps, daily goals, streaks, bests …).
+#[derive(clap::Args, Debug, Clone)]
+pub struct MilestoneArgs {
+    /// Seconds between two milestone detection runs in this replica; 0 turns detection off.
+    /// Several replicas may detect at once: each milestone is recorded once whatever runs it.
+    #[arg(
+        long = "milestones-interval-seconds",
+        env = "ATTAIN_MILESTONES_INTERVAL_SECONDS",
+        default_value_t = 15
+    )]
+    pub interval_seconds: u64,
+}
+
+impl Default for MilestoneArgs {
+    fn default() -> Self {
+        Self { interval_seconds: 15 }
+    }
+}
+
+impl MilestoneArgs {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.interval_seconds > 86_400 {
+            bail!("ATTAIN_MILESTONES_INTERVAL_SECONDS must be at most 86400 (a day); 0 turns detection off");
+        }
         Ok(())
+    }
+
+    /// The wait between runs; `None` when detection is off.
+    pub fn interval(&self) -> Option<Duration> {
+        (self.interval_seconds > 0).then(|| Duration::from_secs(self.interval_seconds))
     }
 }
 

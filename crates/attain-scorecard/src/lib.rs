@@ -3,6 +3,7 @@
 //! templates, quotas, ramps and time off in the `scorecard` schema, scorecards and manager KPIs
 //! computed from the metrics service).
 
+pub mod milestones;
 pub mod org;
 pub mod scorecards;
 pub mod webhooks;
@@ -30,7 +31,7 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
 };
 
 /// Serves the scorecard service's APIs on `incoming`, and runs the webhook dispatcher unless
-/// `webhooks.dispatch` is off, until `shutdown` completes. `pool` must run as the service
+/// `webhooks.dispatch` is off and the milestone detector unless its interval is 0, until `shutdown` completes. `pool` must run as the service
 /// role, so row-level security applies; `metrics_url` is where the metrics service listens.
 pub async fn serve(
     pool: PgPool,
@@ -50,16 +51,28 @@ pub async fn serve(
         attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(org::CredentialApi::new(keys));
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
+    let detector = milestones::Detector::new(pool.clone(), metrics.clone());
     let grpc = GrpcServer::new(server)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
         .add_service(scorecards::ScorecardApi::new(pool, metrics).into_server(server.max_message_bytes))
         .add_service(webhook_api.into_server(server.max_message_bytes))
         .add_service(credentials)
         .serve(incoming, authenticator, shutdown.clone());
+    let interval = webhooks.milestones.interval();
+    let detect_shutdown = shutdown.clone();
+    // The dispatcher and the milestone detector run side by side; both stop on the signal.
     let dispatch = async {
-        if webhooks.dispatch {
-            dispatcher.run(shutdown).await;
-        }
+        let dispatch = async {
+            if webhooks.dispatch {
+                dispatcher.run(shutdown.clone()).await;
+            }
+        };
+        let detect = async {
+            if let Some(interval) = interval {
+                detector.run(interval, detect_shutdown).await;
+            }
+        };
+        tokio::join!(dispatch, detect);
     };
     tokio::pin!(grpc, dispatch);
     tokio::select! {

@@ -118,6 +118,9 @@ pub fn webhook_args() -> WebhookArgs {
         lease: std::time::Duration::from_secs(10),
         poll: std::time::Duration::from_millis(50),
         batch: 16,
+        // Tests run detection themselves (`Detector::detect_once`), so nothing is found behind
+        // their backs.
+        milestones: attain_runtime::config::MilestoneArgs { interval_seconds: 0 },
     }
 }
 

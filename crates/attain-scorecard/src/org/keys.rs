@@ -32,7 +32,8 @@ impl ApiKeyStore for OrgKeyStore {
             let sql = format!(
                 "SET LOCAL app.tenant_id = '{tenant}';
                  SELECT role, person_id, secret_hash FROM org.api_keys
-                 WHERE tenant_id = '{tenant}' AND key_id = '{key}' AND revoked_at IS NULL",
+                 WHERE tenant_id = '{tenant}' AND key_id = '{key}' AND revoked_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > now())",
                 tenant = key.tenant_id.hyphenated(),
                 key = key.key_id.hyphenated(),
             );

@@ -9,4 +9,5 @@ pub(crate) mod plan_store;
 pub(crate) mod store;
 
 pub use grpc::ScorecardApi;
+pub(crate) use grpc::milestone_inputs;
 pub use metrics::Metrics;

@@ -4,6 +4,7 @@
 
 mod api;
 mod delivery;
+mod milestones;
 mod outbox;
 
 use std::{

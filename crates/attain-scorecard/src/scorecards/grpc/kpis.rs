@@ -367,3 +367,59 @@ impl Kpis<'_> {
         GoalShare::of(self.met_each(sections, days, g))
     }
 }
+
+/// Whether each person of `context` met every activity goal on each working day of `days`, as
+/// the KPI "percent of team to daily activity goal" counts it (the milestone detector's daily
+/// goal and streaks use the same definition). `None` on a day with no activity goal set.
+pub(crate) async fn daily_activity_goal(
+    api: &ScorecardApi,
+    credential: &str,
+    context: &Context,
+    catalog: &Catalog,
+    calendar: &Calendar,
+    days: DateRange,
+) -> ApiResult<HashMap<Uuid, Vec<(NaiveDate, Option<bool>)>>> {
+    let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+    let mut keys: Vec<String> = Vec::new();
+    for m in &context.people {
+        for l in leading(context, catalog, m, &[Section::Activities]) {
+            if !keys.contains(&l.metric_key) {
+                keys.push(l.metric_key.clone());
+            }
+        }
+    }
+    let daily = fetch_daily(api, credential, &reps, &keys, Some(days)).await?;
+    let span = Span {
+        range: days,
+        granularity: Granularity::Day,
+        previous: days,
+        as_of: days.end,
+    };
+    let k = Kpis {
+        context,
+        catalog,
+        calendar,
+        span: &span,
+        daily: &daily,
+    };
+    let working: Vec<NaiveDate> = days
+        .start
+        .iter_days()
+        .take_while(|d| *d <= days.end)
+        .filter(|d| calendar.is_working_day(*d))
+        .collect();
+    Ok(context
+        .people
+        .iter()
+        .map(|m| {
+            let met = working
+                .iter()
+                .map(|d| {
+                    let day = DateRange { start: *d, end: *d };
+                    (*d, k.met(m, &[Section::Activities], day, Granularity::Day))
+                })
+                .collect();
+            (m.person_id, met)
+        })
+        .collect())
+}

@@ -1,0 +1,206 @@
+//! The detector: its loop, one run over every tenant, and its system keys.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use anyhow::Context;
+use attain_domain::{milestone, org::AccessRole};
+use attain_runtime::{Caller, auth::ApiKey, db::begin_tenant};
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::store::{self, NewMilestone};
+use crate::{
+    scorecards::{Metrics, ScorecardApi, milestone_inputs},
+    webhooks::{MilestoneEvent, enqueue},
+};
+
+/// How long a system key is valid.
+const KEY_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+/// A key is replaced this long before it expires, so no call ever carries one about to expire
+/// (other services cache a key's check for up to 30 s).
+const KEY_RENEW_BEFORE: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+struct SystemKey {
+    text: String,
+    renew_at: DateTime<Utc>,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Tenants looked at.
+    pub tenants: usize,
+    /// Tenants another detector was working on at the time, left to it.
+    pub busy: usize,
+    /// Tenants whose detection failed (logged); the others went on.
+    pub failed: usize,
+    /// Milestones recorded for the first time.
+    pub recorded: usize,
+}
+
+/// Finds and records milestones. Cheap to clone.
+#[derive(Clone)]
+pub struct Detector {
+    pool: PgPool,
+    api: ScorecardApi,
+    keys: Arc<Mutex<HashMap<Uuid, SystemKey>>>,
+}
+
+impl Detector {
+    /// `pool` runs as the service role (row-level security applies); `metrics` reaches the
+    /// metrics service.
+    pub fn new(pool: PgPool, metrics: Arc<Metrics>) -> Detector {
+        Detector {
+            api: ScorecardApi::new(pool.clone(), metrics),
+            pool,
+            keys: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Runs detection every `interval` until `shutdown` completes; a run in progress then is
+    /// finished first (it is a handful of queries and calls per tenant).
+    pub async fn run(self, interval: Duration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        tracing::info!(interval_seconds = interval.as_secs(), "milestone detector started");
+        loop {
+            match self.detect_once().await {
+                Ok(report) if report.recorded > 0 || report.failed > 0 => {
+                    tracing::info!(?report, "milestone detection");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), "milestone detection failed; retrying"),
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(interval) => {}
+            }
+            if (&mut shutdown).now_or_never().is_some() {
+                break;
+            }
+        }
+        tracing::info!("milestone detector stopped");
+    }
+
+    /// One detection run over every tenant, as of now.
+    pub async fn detect_once(&self) -> anyhow::Result<Report> {
+        self.detect_at(Utc::now()).await
+    }
+
+    /// One detection run over every tenant as of `at` (tests pass a day of their own; a
+    /// milestone's key never holds `at`, only the day or period it is about). A tenant that
+    /// fails is logged and counted, and does not stop the others.
+    pub async fn detect_at(&self, at: DateTime<Utc>) -> anyhow::Result<Report> {
+        let tenants = {
+            let mut c = self.pool.acquire().await?;
+            store::tenants(&mut c).await.context("listing tenants")?
+        };
+        let mut report = Report {
+            tenants: tenants.len(),
+            ..Report::default()
+        };
+        for tenant in tenants {
+            match self.detect_tenant(tenant, at).await {
+                Ok(Some(n)) => report.recorded += n,
+                Ok(None) => report.busy += 1,
+                Err(error) => {
+                    report.failed += 1;
+                    tracing::warn!(%tenant, error = %format!("{error:#}"), "milestone detection of a tenant failed");
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Detects one tenant's milestones; `None` when another detector holds the tenant.
+    async fn detect_tenant(&self, tenant: Uuid, at: DateTime<Utc>) -> anyhow::Result<Option<usize>> {
+        // The lock lives as long as this transaction, which also records what is found.
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        if !store::try_lock_tenant(&mut tx, tenant).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let (settings, _) = store::settings(&mut tx, tenant).await?;
+        let credential = self.key_for(tenant).await?;
+        let caller = Caller {
+            tenant_id: tenant,
+            person_id: None,
+            role: AccessRole::Admin,
+        };
+        let gathered = milestone_inputs::gather(&self.api, &caller, &credential, &settings, at)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut recorded = 0;
+        for c in &gathered.candidates {
+            let f = &c.found;
+            let Some(name) = gathered.names.get(&f.person) else {
+                continue;
+            };
+            let title = milestone::title(f, name, &c.what);
+            let mut data = c.data.clone();
+            if let Some(object) = data.as_object_mut() {
+                object.insert("kind".into(), f.kind.as_str().into());
+                object.insert("person_name".into(), name.clone().into());
+                object.insert("day".into(), f.day.to_string().into());
+            }
+            let new = NewMilestone {
+                kind: f.kind.as_str(),
+                person_id: f.person,
+                dedup_key: &f.dedup_key,
+                title: &title,
+                day: f.day,
+                data: &data,
+            };
+            // Only a milestone recorded now is announced: a key already there means it was
+            // announced before (or is being, by the transaction that holds it).
+            let Some((id, at)) = store::record(&mut tx, tenant, &new).await? else {
+                continue;
+            };
+            let event = MilestoneEvent {
+                // The event id is the milestone id, so a receiver can drop repeats by it.
+                id,
+                event_type: f.kind.event_type().as_str().to_string(),
+                title,
+                person_id: Some(f.person),
+                team_path: gathered.team_paths.get(&f.person).cloned().unwrap_or_default(),
+                time: at,
+                data,
+            };
+            enqueue(&mut tx, tenant, &event).await?;
+            recorded += 1;
+        }
+        tx.commit().await?;
+        Ok(Some(recorded))
+    }
+
+    /// The tenant's system key, minted (and the tenant's expired ones deleted) when there is
+    /// none in memory or it is due for renewal.
+    async fn key_for(&self, tenant: Uuid) -> anyhow::Result<String> {
+        let now = Utc::now();
+        if let Ok(keys) = self.keys.lock()
+            && let Some(key) = keys.get(&tenant).filter(|k| k.renew_at > now)
+        {
+            return Ok(key.text.clone());
+        }
+        let made = ApiKey::generate(tenant);
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        store::insert_system_key(&mut tx, tenant, made.key.key_id, &made.hash, now + KEY_LIFETIME).await?;
+        tx.commit().await?;
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.insert(
+                tenant,
+                SystemKey {
+                    text: made.text.clone(),
+                    renew_at: now + KEY_LIFETIME - KEY_RENEW_BEFORE,
+                },
+            );
+        }
+        Ok(made.text)
+    }
+}

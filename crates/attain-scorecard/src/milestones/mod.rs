@@ -1,0 +1,14 @@
+//! Milestone detection: every so often, per tenant, gathers what the scorecards say (quota
+//! progress, daily goals, per-day values, top deals, leaderboard leaders, first deals), lets
+//! `attain_domain::milestone` decide which achievements that makes, records each new one once
+//! (`scorecard.milestones`, unique by its key) and writes its webhook deliveries to the outbox
+//! in the same transaction.
+//!
+//! The detector has no caller, yet it reads the metrics service, which checks every call's
+//! credential. So it mints a short-lived system API key per tenant (ADMIN, no person, expiring
+//! after an hour, renewed before that), held only in this process's memory.
+
+mod detect;
+pub mod store;
+
+pub use detect::{Detector, Report};

@@ -1,0 +1,191 @@
+//! SQL of milestones and milestone settings (`scorecard.milestones`,
+//! `scorecard.milestone_settings`), and the system keys of `org.api_keys`.
+
+use attain_domain::milestone::Settings;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, types::Json};
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// The name every system key of the detector carries, so an admin listing keys sees what it is.
+pub const SYSTEM_KEY_NAME: &str = "system: milestone detector";
+
+/// The ids of every tenant: the detector's one look across tenants (a SECURITY DEFINER
+/// function, since the service role sees one tenant at a time).
+pub async fn tenants(c: &mut PgConnection) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar("SELECT tenant_id FROM scorecard.milestone_tenants()")
+        .fetch_all(c)
+        .await
+}
+
+/// Takes the tenant's detection lock for the rest of the transaction, if no other detector
+/// holds it. Only a saving of work: the unique key is what records a milestone once.
+pub async fn try_lock_tenant(c: &mut PgConnection, tenant: Uuid) -> Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('attain.milestones'), hashtext($1::text))")
+        .bind(tenant)
+        .fetch_one(c)
+        .await
+}
+
+/// Stores a system key (ADMIN, no person) that expires at `expires_at`, and deletes the
+/// tenant's system keys that have expired.
+pub async fn insert_system_key(
+    c: &mut PgConnection,
+    tenant: Uuid,
+    key_id: Uuid,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM org.api_keys WHERE tenant_id = $1 AND system AND expires_at <= now()")
+        .bind(tenant)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "INSERT INTO org.api_keys (tenant_id, key_id, name, role, person_id, secret_hash, expires_at, system)
+         VALUES ($1, $2, $3, 'admin', NULL, $4, $5, true)",
+    )
+    .bind(tenant)
+    .bind(key_id)
+    .bind(SYSTEM_KEY_NAME)
+    .bind(hash)
+    .bind(expires_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    quota_steps: Vec<i32>,
+    streak_days: i32,
+    personal_best: bool,
+    personal_best_min_history: i32,
+    revision: i64,
+}
+
+/// The tenant's settings and their revision (0: the defaults, never saved).
+pub async fn settings(c: &mut PgConnection, tenant: Uuid) -> Result<(Settings, i64)> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT quota_steps, streak_days, personal_best, personal_best_min_history, revision
+         FROM scorecard.milestone_settings WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_optional(c)
+    .await?;
+    Ok(match row {
+        None => (Settings::default(), 0),
+        Some(r) => (
+            Settings {
+                quota_steps: r
+                    .quota_steps
+                    .into_iter()
+                    .filter_map(|s| u32::try_from(s).ok())
+                    .collect(),
+                streak_days: u32::try_from(r.streak_days).unwrap_or(5),
+                personal_best: r.personal_best,
+                personal_best_min_history: u32::try_from(r.personal_best_min_history).unwrap_or(10),
+            },
+            r.revision,
+        ),
+    })
+}
+
+/// Saves the tenant's settings; returns the new revision.
+pub async fn save_settings(c: &mut PgConnection, tenant: Uuid, s: &Settings) -> Result<i64> {
+    let steps: Vec<i32> = s.quota_steps.iter().map(|x| *x as i32).collect();
+    sqlx::query_scalar(
+        "INSERT INTO scorecard.milestone_settings
+             (tenant_id, quota_steps, streak_days, personal_best, personal_best_min_history)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id) DO UPDATE SET quota_steps = $2, streak_days = $3, personal_best = $4,
+             personal_best_min_history = $5, revision = milestone_settings.revision + 1, updated_at = now()
+         RETURNING revision",
+    )
+    .bind(tenant)
+    .bind(steps)
+    .bind(s.streak_days as i32)
+    .bind(s.personal_best)
+    .bind(s.personal_best_min_history as i32)
+    .fetch_one(c)
+    .await
+}
+
+/// A milestone to record.
+pub struct NewMilestone<'a> {
+    pub kind: &'a str,
+    pub person_id: Uuid,
+    pub dedup_key: &'a str,
+    pub title: &'a str,
+    pub day: NaiveDate,
+    pub data: &'a serde_json::Value,
+}
+
+/// Records a milestone unless its key is already recorded; returns the new row's id and time,
+/// or `None` when it was there already (then nothing must be announced).
+pub async fn record(c: &mut PgConnection, tenant: Uuid, m: &NewMilestone<'_>) -> Result<Option<(Uuid, DateTime<Utc>)>> {
+    sqlx::query_as(
+        "INSERT INTO scorecard.milestones (tenant_id, milestone_id, kind, person_id, dedup_key, title, day, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant_id, dedup_key) DO NOTHING
+         RETURNING milestone_id, occurred_at",
+    )
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(m.kind)
+    .bind(m.person_id)
+    .bind(m.dedup_key)
+    .bind(m.title)
+    .bind(m.day)
+    .bind(Json(m.data))
+    .fetch_optional(c)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MilestoneRecord {
+    pub milestone_id: Uuid,
+    pub kind: String,
+    pub person_id: Uuid,
+    pub dedup_key: String,
+    pub title: String,
+    pub day: NaiveDate,
+    pub occurred_at: DateTime<Utc>,
+    pub data: Json<serde_json::Value>,
+}
+
+/// What a list of milestones is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these people (`None`: anyone).
+    pub people: Option<Vec<Uuid>>,
+    pub kind: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Milestones newest first (ids are UUIDv7), before the id `before`.
+pub async fn list(
+    c: &mut PgConnection,
+    tenant: Uuid,
+    f: &Filter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<MilestoneRecord>> {
+    sqlx::query_as(
+        "SELECT milestone_id, kind, person_id, dedup_key, title, day, occurred_at, data FROM scorecard.milestones
+         WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR person_id = ANY($2)) AND ($3::text IS NULL OR kind = $3)
+           AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
+           AND ($6::uuid IS NULL OR milestone_id < $6)
+         ORDER BY milestone_id DESC LIMIT $7",
+    )
+    .bind(tenant)
+    .bind(f.people.as_deref())
+    .bind(f.kind.as_deref())
+    .bind(f.since)
+    .bind(f.until)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(c)
+    .await
+}

@@ -1,0 +1,408 @@
+//! What the milestone detector learns from the scorecards of one tenant: quota progress, the
+//! daily activity goal per working day, per-day values, the largest deal of the month, the
+//! leaders of saved leaderboards and first deals of new hires. Each is computed the way the
+//! scorecard, the manager KPIs and the standings compute it (the same code), on the detector's
+//! system key, and turned into milestones by `attain_domain::milestone`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use attain_domain::{
+    milestone::{self, Found, Settings},
+    period::{DateRange, Granularity},
+    scorecard::{
+        plan::TargetSource,
+        template::{DEFAULT_THRESHOLDS, LineTarget, Section, Shape, TemplateLine},
+    },
+};
+use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
+use attain_runtime::{ApiResult, Caller, convert, db::begin_tenant};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    ScorecardApi, calendar,
+    compute::{by_key, number},
+    context::Context,
+    kpis, leaderboard,
+};
+use crate::scorecards::{board_store as boards, plan_store as plans};
+
+/// The metric whose largest single value is the biggest deal (built-in catalog, MAX).
+const BIGGEST_DEAL_METRIC: &str = "largest_deal";
+/// The count of deals won (built-in catalog).
+const DEALS_WON_METRIC: &str = "deals_won";
+/// How far back a personal best looks.
+const BEST_LOOKBACK_DAYS: u64 = 365;
+/// Most saved leaderboards looked at per tenant and run.
+const MAX_BOARDS: i64 = 200;
+
+/// A milestone found, with what it is about (for the title) and details for systems.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub found: Found,
+    /// The metric, board or period named in the title.
+    pub what: String,
+    pub data: serde_json::Value,
+}
+
+/// Everything found for one tenant now, with each person's name and team.
+pub struct Gathered {
+    pub candidates: Vec<Candidate>,
+    pub names: HashMap<Uuid, String>,
+    pub team_paths: HashMap<Uuid, Vec<Uuid>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    person_id: Uuid,
+    display_name: String,
+    team_id: Option<Uuid>,
+    status: String,
+    start_date: Option<NaiveDate>,
+}
+
+/// Gathers the milestones of `caller`'s tenant as of `at` (its local day is "today"). `caller`
+/// must see the whole tenant (the detector's system key is an ADMIN key).
+pub async fn gather(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> ApiResult<Gathered> {
+    let tenant = caller.tenant_id;
+    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let cal = calendar(&mut tx, tenant).await?;
+    let today = cal.local_date(at);
+    let teams: Vec<(Uuid, Option<Uuid>)> =
+        sqlx::query_as("SELECT team_id, parent_team_id FROM org.teams WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await?;
+    let people: Vec<PersonRow> = sqlx::query_as(
+        "SELECT person_id, display_name, team_id, status, start_date FROM org.people
+         WHERE tenant_id = $1 AND status <> 'left'",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *tx)
+    .await?;
+    let team_ids: Vec<Uuid> = teams.iter().map(|t| t.0).collect();
+    let sellers = plans::sellers_in(&mut tx, tenant, &team_ids).await?;
+    let seller_ids: Vec<Uuid> = sellers.iter().map(|m| m.person_id).collect();
+
+    // Quota periods in force today, each with the targets over the whole period.
+    let mut spans: Vec<(DateRange, String)> = Vec::new();
+    for q in plans::quotas(&mut tx, tenant, &seller_ids, &team_ids, today, today).await? {
+        let span = (
+            DateRange {
+                start: q.start_date,
+                end: q.end_date,
+            },
+            q.metric_key,
+        );
+        if !spans.contains(&span) {
+            spans.push(span);
+        }
+    }
+    let mut quota_contexts = Vec::with_capacity(spans.len());
+    for (range, key) in spans {
+        let context = Context::load(&mut tx, tenant, sellers.clone(), range, &[]).await?;
+        quota_contexts.push((range, key, context));
+    }
+    // The window the daily goal and streaks are judged over: long enough to see a streak's
+    // first day (see `milestone::streaks`).
+    let window_days = u64::from(settings.streak_days.saturating_mul(3).max(60));
+    let window = DateRange {
+        start: today.checked_sub_days(Days::new(window_days)).unwrap_or(today),
+        end: today,
+    };
+    let window_context = Context::load(&mut tx, tenant, sellers.clone(), window, &[]).await?;
+    let board_list = boards::list_boards(&mut tx, tenant, None, MAX_BOARDS).await?;
+    tx.commit().await?;
+
+    let mut out = Vec::new();
+    let names: HashMap<Uuid, String> = people.iter().map(|p| (p.person_id, p.display_name.clone())).collect();
+    let label = |key: &str| {
+        catalog
+            .get(key)
+            .map_or_else(|| key.to_string(), |m| m.display_name.to_lowercase())
+    };
+
+    // 1. Quota steps, with the quota as the scorecard computes it (person quota or share of a
+    // team quota, ramped), over the quota's own period.
+    for (range, key, context) in &quota_contexts {
+        let to_date = DateRange {
+            start: range.start,
+            end: today.min(range.end),
+        };
+        let totals = api
+            .metrics
+            .totals(
+                credential,
+                &seller_ids,
+                std::slice::from_ref(key),
+                to_date,
+                Grouping::PerPerson,
+            )
+            .await?;
+        let actuals: HashMap<Uuid, f64> = totals
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let values = by_key(&r.values);
+                Some((
+                    Uuid::parse_str(&r.person_id).ok()?,
+                    number(values.get(key.as_str()).copied())?,
+                ))
+            })
+            .collect();
+        let default_line = TemplateLine {
+            metric_key: key.clone(),
+            section: Section::Results,
+            target: LineTarget::default(),
+            weight: 0.0,
+            thresholds: DEFAULT_THRESHOLDS,
+        };
+        for m in &context.people {
+            let line = context
+                .template_of(m.person_id)
+                .and_then(|t| t.lines.iter().find(|l| l.metric_key == *key))
+                .unwrap_or(&default_line);
+            let Some((quota, TargetSource::PersonQuota | TargetSource::TeamQuota)) =
+                context.target(m, line, Shape::Additive, &cal, *range, Granularity::Day)
+            else {
+                continue;
+            };
+            let actual = actuals.get(&m.person_id).copied().unwrap_or(0.0);
+            for found in milestone::quota_steps(m.person_id, range.start, actual, quota, &settings.quota_steps, today) {
+                out.push(Candidate {
+                    what: label(key),
+                    data: json!({
+                        "metric_key": key, "step_percent": found.amount, "actual": actual, "quota": quota,
+                        "period": {"start": range.start.to_string(), "end": range.end.to_string()},
+                    }),
+                    found,
+                });
+            }
+        }
+    }
+
+    // 2 and 3. Daily activity goal today (and the working day before, for events that arrive
+    // after midnight) and streaks.
+    let met = kpis::daily_activity_goal(api, credential, &window_context, &catalog, &cal, window).await?;
+    for (person, days) in &met {
+        for (day, hit) in days.iter().rev().take(2) {
+            if let Some(found) = milestone::daily_goal(*person, *day, *hit) {
+                out.push(Candidate {
+                    what: String::new(),
+                    data: json!({"day": day.to_string()}),
+                    found,
+                });
+            }
+        }
+        let plain: Vec<(NaiveDate, bool)> = days.iter().map(|(d, m)| (*d, *m == Some(true))).collect();
+        for found in milestone::streaks(*person, &plain, settings.streak_days) {
+            out.push(Candidate {
+                what: String::new(),
+                data: json!({"days": found.amount, "last_day": found.day.to_string()}),
+                found,
+            });
+        }
+    }
+
+    // 4. Personal bests on the metrics of each seller's template.
+    if settings.personal_best && !seller_ids.is_empty() {
+        let mut keys: Vec<String> = Vec::new();
+        for m in &sellers {
+            for l in window_context.template_of(m.person_id).map_or(&[][..], |t| &t.lines) {
+                let additive = catalog.get(&l.metric_key).is_some_and(|i| i.shape == Shape::Additive);
+                if additive && !keys.contains(&l.metric_key) {
+                    keys.push(l.metric_key.clone());
+                }
+            }
+        }
+        let year = DateRange {
+            start: today.checked_sub_days(Days::new(BEST_LOOKBACK_DAYS)).unwrap_or(today),
+            end: today,
+        };
+        if !keys.is_empty() {
+            let rows = api
+                .metrics
+                .totals(credential, &seller_ids, &keys, year, Grouping::PerPersonDay)
+                .await?
+                .rows;
+            let mut daily: HashMap<(Uuid, String), BTreeMap<NaiveDate, f64>> = HashMap::new();
+            for row in rows {
+                let (Ok(person), Some(day)) = (Uuid::parse_str(&row.person_id), row.day.as_ref()) else {
+                    continue;
+                };
+                let mut v = attain_domain::Violations::new();
+                let Some(day) = convert::optional_date(&mut v, "day", Some(day)) else {
+                    continue;
+                };
+                for value in &row.values {
+                    if let Some(x) = number(Some(value)).filter(|x| *x > 0.0) {
+                        daily
+                            .entry((person, value.metric_key.clone()))
+                            .or_default()
+                            .insert(day, x);
+                    }
+                }
+            }
+            for ((person, key), days) in &daily {
+                let Some(now) = days.get(&today) else { continue };
+                let history: Vec<f64> = days.range(..today).map(|(_, v)| *v).collect();
+                if let Some(found) =
+                    milestone::personal_best(*person, key, today, *now, &history, settings.personal_best_min_history)
+                {
+                    out.push(Candidate {
+                        what: label(key),
+                        data: json!({"metric_key": key, "value": now, "earlier_days": history.len(),
+                                     "previous_best": history.iter().copied().fold(0.0, f64::max)}),
+                        found,
+                    });
+                }
+            }
+        }
+    }
+
+    // 5. The biggest single deal of the month, across the tenant.
+    if catalog.contains_key(BIGGEST_DEAL_METRIC) {
+        let month = cal.period_containing(Granularity::Month, today);
+        let top = api
+            .metrics
+            .top(credential, BIGGEST_DEAL_METRIC, month, &[], 2, 0, &[])
+            .await?;
+        let rows: Vec<(Uuid, f64)> = top
+            .rows
+            .iter()
+            .filter_map(|r| Some((Uuid::parse_str(&r.person_id).ok()?, number(r.value.as_ref())?)))
+            .collect();
+        if let Some(found) = milestone::biggest_deal(month.start, &rows, today) {
+            out.push(Candidate {
+                what: format!("{}", month.start.format("%B %Y")),
+                data: json!({"metric_key": BIGGEST_DEAL_METRIC, "value": found.amount,
+                             "period": {"start": month.start.to_string(), "end": month.end.to_string()}}),
+                found,
+            });
+        }
+    }
+
+    // 6. The leader of each saved leaderboard's current period, by the standings code.
+    for board in &board_list {
+        let request = pb::GetStandingsRequest {
+            board: Some(pb::get_standings_request::Board::LeaderboardId(
+                board.leaderboard_id.to_string(),
+            )),
+            period: None,
+            as_of: Some(convert::date_to_proto(today)),
+            limit: 2,
+        };
+        // One board that cannot be ranked (its metric retired, its team deleted) does not
+        // hold back the others.
+        let standings = match leaderboard::standings(api, caller, credential, request).await {
+            Ok(response) => response.standings.unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%tenant, board = %board.leaderboard_id, %error, "milestones: standings failed");
+                continue;
+            }
+        };
+        let mut v = attain_domain::Violations::new();
+        let Some(start) = standings
+            .range
+            .as_ref()
+            .and_then(|r| convert::optional_date(&mut v, "start", r.start_date.as_ref()))
+        else {
+            continue;
+        };
+        let ranks: Vec<(Uuid, u32, f64)> = standings
+            .rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    Uuid::parse_str(&r.person_id).ok()?,
+                    u32::try_from(r.rank).ok()?,
+                    number(r.value.as_ref())?,
+                ))
+            })
+            .collect();
+        if let Some(found) = milestone::new_leader(board.leaderboard_id, start, &ranks, today) {
+            out.push(Candidate {
+                what: board.display_name.clone(),
+                data: json!({"leaderboard_id": board.leaderboard_id.to_string(), "metric_key": board.metric_key,
+                             "value": found.amount, "period_start": start.to_string()}),
+                found,
+            });
+        }
+    }
+
+    // 7. First deals of new hires: still onboarding, with a start date within the last year
+    // (people are onboarding by default, and a veteran loaded without a start date is not new).
+    let year_ago = today.checked_sub_days(Days::new(BEST_LOOKBACK_DAYS)).unwrap_or(today);
+    let onboarding: Vec<&PersonRow> = people
+        .iter()
+        .filter(|p| p.status == "onboarding" && p.start_date.is_some_and(|s| s >= year_ago && s <= today))
+        .collect();
+    if catalog.contains_key(DEALS_WON_METRIC) && !onboarding.is_empty() {
+        let since = onboarding
+            .iter()
+            .filter_map(|p| p.start_date)
+            .min()
+            .unwrap_or(today)
+            .min(today);
+        let ids: Vec<Uuid> = onboarding.iter().map(|p| p.person_id).collect();
+        let totals = api
+            .metrics
+            .totals(
+                credential,
+                &ids,
+                &[DEALS_WON_METRIC.to_string()],
+                DateRange {
+                    start: since,
+                    end: today,
+                },
+                Grouping::PerPerson,
+            )
+            .await?;
+        for row in &totals.rows {
+            let Ok(person) = Uuid::parse_str(&row.person_id) else {
+                continue;
+            };
+            let deals = number(by_key(&row.values).get(DEALS_WON_METRIC).copied()).unwrap_or(0.0);
+            if let Some(found) = milestone::first_deal(person, true, deals, today) {
+                out.push(Candidate {
+                    what: String::new(),
+                    data: json!({"metric_key": DEALS_WON_METRIC, "deals_won": deals}),
+                    found,
+                });
+            }
+        }
+    }
+
+    let parents: HashMap<Uuid, Option<Uuid>> = teams.into_iter().collect();
+    let team_paths = people
+        .iter()
+        .map(|p| (p.person_id, team_path(&parents, p.team_id)))
+        .collect();
+    Ok(Gathered {
+        candidates: out,
+        names,
+        team_paths,
+    })
+}
+
+/// A team and its ancestors, nearest first; bounded so a cycle cannot loop forever.
+fn team_path(parents: &HashMap<Uuid, Option<Uuid>>, team: Option<Uuid>) -> Vec<Uuid> {
+    let mut path = Vec::new();
+    let mut at = team;
+    while let Some(t) = at {
+        if path.contains(&t) || path.len() > 64 {
+            break;
+        }
+        path.push(t);
+        at = parents.get(&t).copied().flatten();
+    }
+    path
+}
