@@ -54,8 +54,9 @@ pub async fn serve(
     let detector = milestones::Detector::new(pool.clone(), metrics.clone());
     let grpc = GrpcServer::new(server)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
-        .add_service(scorecards::ScorecardApi::new(pool, metrics).into_server(server.max_message_bytes))
+        .add_service(scorecards::ScorecardApi::new(pool.clone(), metrics).into_server(server.max_message_bytes))
         .add_service(webhook_api.into_server(server.max_message_bytes))
+        .add_service(milestones::MilestoneApi::new(pool).into_server(server.max_message_bytes))
         .add_service(credentials)
         .serve(incoming, authenticator, shutdown.clone());
     let interval = webhooks.milestones.interval();

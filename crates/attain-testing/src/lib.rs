@@ -290,6 +290,18 @@ impl TestApp {
         WebhookServiceClient::with_interceptor(self.channel().await, Bearer::new(token))
     }
 
+    /// A milestones client (served by the scorecard service) that authenticates with `token`.
+    pub async fn milestones(
+        &self,
+        token: &str,
+    ) -> attain_proto::webhooks::v1::milestone_service_client::MilestoneServiceClient<InterceptedService<Channel, Bearer>>
+    {
+        attain_proto::webhooks::v1::milestone_service_client::MilestoneServiceClient::with_interceptor(
+            self.channel().await,
+            Bearer::new(token),
+        )
+    }
+
     /// An org directory client that authenticates with `token` (API key or JWT).
     pub async fn org(&self, token: &str) -> OrgServiceClient<InterceptedService<Channel, Bearer>> {
         OrgServiceClient::with_interceptor(self.channel().await, Bearer::new(token))

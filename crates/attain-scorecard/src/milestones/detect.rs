@@ -126,7 +126,7 @@ impl Detector {
             tx.rollback().await?;
             return Ok(None);
         }
-        let (settings, _) = store::settings(&mut tx, tenant).await?;
+        let (settings, _) = store::settings(&mut tx, tenant, false).await?;
         let credential = self.key_for(tenant).await?;
         let caller = Caller {
             tenant_id: tenant,

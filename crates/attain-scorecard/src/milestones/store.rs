@@ -64,12 +64,14 @@ struct SettingsRow {
     revision: i64,
 }
 
-/// The tenant's settings and their revision (0: the defaults, never saved).
-pub async fn settings(c: &mut PgConnection, tenant: Uuid) -> Result<(Settings, i64)> {
-    let row: Option<SettingsRow> = sqlx::query_as(
+/// The tenant's settings and their revision (0: the defaults, never saved); `lock` holds the
+/// row until the transaction ends (for updates).
+pub async fn settings(c: &mut PgConnection, tenant: Uuid, lock: bool) -> Result<(Settings, i64)> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let row: Option<SettingsRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT quota_steps, streak_days, personal_best, personal_best_min_history, revision
-         FROM scorecard.milestone_settings WHERE tenant_id = $1",
-    )
+         FROM scorecard.milestone_settings WHERE tenant_id = $1{lock}"
+    )))
     .bind(tenant)
     .fetch_optional(c)
     .await?;

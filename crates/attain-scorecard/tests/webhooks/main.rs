@@ -5,6 +5,7 @@
 mod api;
 mod delivery;
 mod milestones;
+mod milestones_api;
 mod outbox;
 
 use std::{

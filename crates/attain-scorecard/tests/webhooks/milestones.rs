@@ -29,20 +29,20 @@ type Scorecards = ScorecardServiceClient<InterceptedService<Channel, Bearer>>;
 
 /// A tenant with one SDR team (Ana, Bo) and one AE team (Star, Eve), admin clients, and a
 /// detector of its own (the services' detector is off in tests).
-struct World {
-    app: TestApp,
-    tenant: TestTenant,
-    org: Org,
-    metrics: MetricsClient,
-    sc: Scorecards,
-    sdr_team: String,
-    ana: String,
-    bo: String,
-    star: String,
-    eve: String,
+pub struct World {
+    pub app: TestApp,
+    pub tenant: TestTenant,
+    pub org: Org,
+    pub metrics: MetricsClient,
+    pub sc: Scorecards,
+    pub sdr_team: String,
+    pub ana: String,
+    pub bo: String,
+    pub star: String,
+    pub eve: String,
 }
 
-async fn world() -> World {
+pub async fn world() -> World {
     let app = TestApp::start().await;
     let tenant = app.tenant("Acme").await;
     let mut org = app.org(&tenant.admin_key).await;
@@ -69,7 +69,7 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn detector(&self) -> Detector {
+    pub async fn detector(&self) -> Detector {
         let pool = self.app.db.service_pool("attain_scorecard").await;
         let metrics = Metrics::new(&format!("http://{}", self.app.metrics_addr)).expect("metrics client");
         Detector::new(pool, Arc::new(metrics))
@@ -138,7 +138,7 @@ async fn person(org: &mut Org, name: &str, role: org::SalesRole, team: &str, sta
     .id
 }
 
-fn noon(day: (i32, u32, u32)) -> DateTime<Utc> {
+pub fn noon(day: (i32, u32, u32)) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(day.0, day.1, day.2, 12, 0, 0)
         .single()
         .expect("a date")
@@ -146,7 +146,14 @@ fn noon(day: (i32, u32, u32)) -> DateTime<Utc> {
 
 /// `count` events of `metric` for `person` at noon UTC on `day`, with ids derived from
 /// `tag` so that building them again gives the same events (a re-send).
-fn events(tag: &str, person: &str, metric: &str, day: (i32, u32, u32), count: usize, value: Option<i64>) -> Vec<Event> {
+pub fn events(
+    tag: &str,
+    person: &str,
+    metric: &str,
+    day: (i32, u32, u32),
+    count: usize,
+    value: Option<i64>,
+) -> Vec<Event> {
     let at = noon(day);
     (0..count)
         .map(|i| Event {
@@ -164,7 +171,7 @@ fn events(tag: &str, person: &str, metric: &str, day: (i32, u32, u32), count: us
         .collect()
 }
 
-async fn ingest(metrics: &mut MetricsClient, events: Vec<Event>) {
+pub async fn ingest(metrics: &mut MetricsClient, events: Vec<Event>) {
     let r = metrics
         .ingest_events(IngestEventsRequest { events })
         .await
@@ -211,7 +218,7 @@ fn daily_line(metric: &str, section: Section, per_day: f64) -> TemplateLine {
 }
 
 /// A monthly revenue quota of `amount` for `person` in June 2026.
-async fn june_quota(sc: &mut Scorecards, person: &str, amount: i64) {
+pub async fn june_quota(sc: &mut Scorecards, person: &str, amount: i64) {
     sc.set_quota(SetQuotaRequest {
         quota: Some(Quota {
             subject: Some(quota::Subject::PersonId(person.into())),
@@ -233,7 +240,7 @@ async fn june_quota(sc: &mut Scorecards, person: &str, amount: i64) {
     .expect("set quota");
 }
 
-fn id(text: &str) -> Uuid {
+pub fn id(text: &str) -> Uuid {
     Uuid::parse_str(text).expect("a uuid")
 }
 

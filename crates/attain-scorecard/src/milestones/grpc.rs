@@ -1,0 +1,272 @@
+//! `attain.webhooks.v1.MilestoneService`: milestones as recorded, and the tenant's milestone
+//! settings. Reading milestones follows the org directory's scopes (ADMIN and INTEGRATION
+//! everyone, a MANAGER their subtree, a REP themself); only ADMIN changes settings.
+
+use attain_domain::{
+    Violations,
+    milestone::{self, Kind, Settings},
+    org::AccessRole,
+};
+use attain_proto::webhooks::v1::{self as pb, milestone_service_server::MilestoneService};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::store::{self, Filter, MilestoneRecord};
+use crate::org::{scope_of, store as org};
+
+const UPDATABLE: &[&str] = &[
+    "quota_steps",
+    "streak_days",
+    "personal_best_enabled",
+    "personal_best_min_history",
+];
+
+#[derive(Clone)]
+pub struct MilestoneApi {
+    pool: PgPool,
+}
+
+impl MilestoneApi {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn into_server(
+        self,
+        max_message_bytes: usize,
+    ) -> pb::milestone_service_server::MilestoneServiceServer<MilestoneApi> {
+        pb::milestone_service_server::MilestoneServiceServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+}
+
+fn kind_from_proto(v: &mut Violations, value: i32) -> Option<Kind> {
+    match pb::MilestoneKind::try_from(value) {
+        Ok(pb::MilestoneKind::Unspecified) => None,
+        Ok(pb::MilestoneKind::QuotaAttained) => Some(Kind::QuotaAttained),
+        Ok(pb::MilestoneKind::DailyGoalHit) => Some(Kind::DailyGoalHit),
+        Ok(pb::MilestoneKind::Streak) => Some(Kind::Streak),
+        Ok(pb::MilestoneKind::PersonalBest) => Some(Kind::PersonalBest),
+        Ok(pb::MilestoneKind::BiggestDeal) => Some(Kind::BiggestDeal),
+        Ok(pb::MilestoneKind::NewLeader) => Some(Kind::NewLeader),
+        Ok(pb::MilestoneKind::FirstDeal) => Some(Kind::FirstDeal),
+        Err(_) => {
+            v.add("kind", "is not a known MILESTONE_KIND_ value");
+            None
+        }
+    }
+}
+
+fn kind_to_proto(text: &str) -> i32 {
+    (match Kind::parse(text) {
+        Some(Kind::QuotaAttained) => pb::MilestoneKind::QuotaAttained,
+        Some(Kind::DailyGoalHit) => pb::MilestoneKind::DailyGoalHit,
+        Some(Kind::Streak) => pb::MilestoneKind::Streak,
+        Some(Kind::PersonalBest) => pb::MilestoneKind::PersonalBest,
+        Some(Kind::BiggestDeal) => pb::MilestoneKind::BiggestDeal,
+        Some(Kind::NewLeader) => pb::MilestoneKind::NewLeader,
+        Some(Kind::FirstDeal) => pb::MilestoneKind::FirstDeal,
+        None => pb::MilestoneKind::Unspecified,
+    }) as i32
+}
+
+fn to_proto(r: &MilestoneRecord) -> pb::Milestone {
+    let data = &r.data.0;
+    // The amount each kind is about, under the name the detector stored it.
+    let amount = ["step_percent", "days", "value", "deals_won"]
+        .iter()
+        .find_map(|k| data.get(k).and_then(serde_json::Value::as_f64))
+        .unwrap_or(0.0);
+    pb::Milestone {
+        id: r.milestone_id.to_string(),
+        kind: kind_to_proto(&r.kind),
+        person_id: r.person_id.to_string(),
+        title: r.title.clone(),
+        day: Some(convert::date_to_proto(r.day)),
+        create_time: Some(convert::timestamp(r.occurred_at)),
+        key: r.dedup_key.clone(),
+        metric_key: data
+            .get("metric_key")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        amount,
+    }
+}
+
+fn settings_to_proto(s: &Settings, revision: i64) -> pb::MilestoneSettings {
+    pb::MilestoneSettings {
+        quota_steps: s.quota_steps.iter().map(|x| *x as i32).collect(),
+        streak_days: s.streak_days as i32,
+        personal_best_enabled: s.personal_best,
+        personal_best_min_history: s.personal_best_min_history as i32,
+        etag: convert::etag(revision),
+    }
+}
+
+/// A non-negative setting as given, or a violation (negative numbers would wrap).
+fn unsigned(v: &mut Violations, field: &str, value: i32) -> u32 {
+    u32::try_from(value).unwrap_or_else(|_| {
+        v.add(field, "must not be negative");
+        0
+    })
+}
+
+fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    let t = t?;
+    let at = u32::try_from(t.nanos)
+        .ok()
+        .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos));
+    if at.is_none() {
+        v.add(field, "is not a valid timestamp");
+    }
+    at
+}
+
+/// The id a page token points after.
+fn page_position(v: &mut Violations, page: &Page) -> Option<Uuid> {
+    let after = page.after.as_deref()?;
+    let id = Uuid::try_parse(after).ok();
+    if id.is_none() {
+        v.add("page_token", "is not a token from a previous page of this list");
+    }
+    id
+}
+
+impl MilestoneApi {
+    async fn list(&self, caller: &Caller, req: pb::ListMilestonesRequest) -> ApiResult<pb::ListMilestonesResponse> {
+        let mut v = Violations::new();
+        let person = convert::optional_id(&mut v, "person_id", &req.person_id);
+        let kind = kind_from_proto(&mut v, req.kind);
+        let since = time(&mut v, "start_time", req.start_time.as_ref());
+        let until = time(&mut v, "end_time", req.end_time.as_ref());
+        if let (Some(a), Some(b)) = (since, until)
+            && b <= a
+        {
+            v.add("end_time", "must be after start_time");
+        }
+        let page = Page::parse(&mut v, req.page_size, &req.page_token);
+        let before = page_position(&mut v, &page);
+        v.into_result(())?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let scope = scope_of(&mut tx, caller).await?;
+        // Whom the list may show: a named person only if visible (NOT_FOUND otherwise, so
+        // other tenants' ids and hidden people look alike); everyone visible otherwise.
+        let people = match person {
+            Some(p) => {
+                if org::visible_person_ids(&mut tx, tenant, &scope, Some(&[p]))
+                    .await?
+                    .is_empty()
+                {
+                    return Err(ApiError::not_found(format!("person {p}")));
+                }
+                Some(vec![p])
+            }
+            None if scope.all => None,
+            None => Some(org::visible_person_ids(&mut tx, tenant, &scope, None).await?),
+        };
+        let filter = Filter {
+            people,
+            kind: kind.map(|k| k.as_str().to_string()),
+            since,
+            until,
+        };
+        let mut records = store::list(&mut tx, tenant, &filter, before, page.fetch_limit()).await?;
+        tx.commit().await?;
+        let next_page_token = page.finish(&mut records, |r| r.milestone_id.to_string());
+        Ok(pb::ListMilestonesResponse {
+            milestones: records.iter().map(to_proto).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn get_settings(&self, caller: &Caller) -> ApiResult<pb::GetMilestoneSettingsResponse> {
+        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+        let (settings, revision) = store::settings(&mut tx, caller.tenant_id, false).await?;
+        tx.commit().await?;
+        Ok(pb::GetMilestoneSettingsResponse {
+            settings: Some(settings_to_proto(&settings, revision)),
+        })
+    }
+
+    async fn update_settings(
+        &self,
+        caller: &Caller,
+        req: pb::UpdateMilestoneSettingsRequest,
+    ) -> ApiResult<pb::UpdateMilestoneSettingsResponse> {
+        caller.require(&[AccessRole::Admin], "change milestone settings")?;
+        let mut v = Violations::new();
+        let input = req.settings.unwrap_or_default();
+        let expected = convert::parse_etag(&mut v, "settings.etag", &input.etag);
+        let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
+        v.clone().into_result(())?;
+        let tenant = caller.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let (mut merged, revision) = store::settings(&mut tx, tenant, true).await?;
+        convert::check_revision(expected, revision, "milestone settings")?;
+        for path in &paths {
+            match *path {
+                "quota_steps" => {
+                    merged.quota_steps = input
+                        .quota_steps
+                        .iter()
+                        .map(|s| unsigned(&mut v, "settings.quota_steps", *s))
+                        .collect();
+                }
+                "streak_days" => merged.streak_days = unsigned(&mut v, "settings.streak_days", input.streak_days),
+                "personal_best_enabled" => merged.personal_best = input.personal_best_enabled,
+                _ => {
+                    merged.personal_best_min_history = unsigned(
+                        &mut v,
+                        "settings.personal_best_min_history",
+                        input.personal_best_min_history,
+                    );
+                }
+            }
+        }
+        // The merged settings are checked as a whole, so an update cannot leave them invalid.
+        milestone::check_settings(&mut v, &merged);
+        v.into_result(())?;
+        let revision = store::save_settings(&mut tx, tenant, &merged).await?;
+        tx.commit().await?;
+        Ok(pb::UpdateMilestoneSettingsResponse {
+            settings: Some(settings_to_proto(&merged, revision)),
+        })
+    }
+}
+
+fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+#[tonic::async_trait]
+impl MilestoneService for MilestoneApi {
+    async fn list_milestones(
+        &self,
+        req: Request<pb::ListMilestonesRequest>,
+    ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.list(&caller, req.into_inner()).await)
+    }
+
+    async fn get_milestone_settings(
+        &self,
+        req: Request<pb::GetMilestoneSettingsRequest>,
+    ) -> Result<Response<pb::GetMilestoneSettingsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.get_settings(&caller).await)
+    }
+
+    async fn update_milestone_settings(
+        &self,
+        req: Request<pb::UpdateMilestoneSettingsRequest>,
+    ) -> Result<Response<pb::UpdateMilestoneSettingsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(self.update_settings(&caller, req.into_inner()).await)
+    }
+}
