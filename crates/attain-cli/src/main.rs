@@ -11,6 +11,7 @@ mod demo_hiring;
 mod dev;
 mod hiring;
 mod import;
+mod milestones;
 mod rollups;
 mod scorecard;
 mod services;
@@ -78,6 +79,10 @@ enum Command {
     /// and deliveries.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Milestones the scorecard service recorded (quota steps, daily goals, streaks, personal
+    /// bests, biggest deals, new leaders, first deals), newest first.
+    #[command(subcommand)]
+    Milestones(milestones::MilestonesCommand),
     /// Maintain the metrics service's daily rollups.
     #[command(subcommand)]
     Rollups(rollups::RollupsCommand),
@@ -205,6 +210,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Coaching(cmd) => coaching::run(cmd).await,
         Command::Hiring(cmd) => hiring::run(cmd).await,
         Command::Webhooks(cmd) => webhooks::run(cmd).await,
+        Command::Milestones(cmd) => milestones::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,

@@ -6,6 +6,7 @@ mod dev;
 mod faults;
 mod hiring;
 mod import;
+mod milestones;
 mod operator;
 mod scorecard;
 mod telemetry;
