@@ -133,9 +133,16 @@ impl Detector {
             person_id: None,
             role: AccessRole::Admin,
         };
-        let gathered = milestone_inputs::gather(&self.api, &caller, &credential, &settings, at)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let gathered = match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at).await {
+            Ok(gathered) => gathered,
+            Err(e) => {
+                // The key may have been revoked or deleted: the next run mints a fresh one.
+                if let Ok(mut keys) = self.keys.lock() {
+                    keys.remove(&tenant);
+                }
+                return Err(anyhow::anyhow!("{e}"));
+            }
+        };
         let mut recorded = 0;
         for c in &gathered.candidates {
             let f = &c.found;

@@ -568,3 +568,91 @@ async fn row_level_security_keeps_milestones_to_their_tenant() {
     let own: i64 = sqlx::query_scalar(count).fetch_one(&mut *tx).await.expect("count");
     assert_eq!(own, 2, "50 and 100 %, as its tenant");
 }
+
+#[tokio::test]
+async fn a_day_off_neither_counts_toward_nor_breaks_a_streak() {
+    let mut w = world().await;
+    template_for(
+        &mut w.sc,
+        "sdr_milestones",
+        &w.sdr_team.clone(),
+        vec![daily_line("calls", Section::Activities, 10.0)],
+    )
+    .await;
+    // Wednesday 3 June off; goal met Mon, Tue, Thu, Fri and Mon: five working days at goal.
+    let day = |d: u32| Date {
+        year: 2026,
+        month: 6,
+        day: d as i32,
+    };
+    w.sc.create_time_off(CreateTimeOffRequest {
+        time_off: Some(TimeOff {
+            person_id: w.ana.clone(),
+            range: Some(attain_proto::common::v1::DateRange {
+                start_date: Some(day(3)),
+                end_date: Some(day(3)),
+            }),
+            reason: "dentist".into(),
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("time off");
+    let mut sent = Vec::new();
+    for d in [1, 2, 4, 5] {
+        sent.extend(events("t", &w.ana, "calls", (2026, 6, d), 10, None));
+    }
+    ingest(&mut w.metrics, sent).await;
+    let detector = w.detector().await;
+    detector.detect_at(noon((2026, 6, 5))).await.expect("detect");
+    assert!(of_kind(&w.milestones().await, "streak").is_empty(), "four days so far");
+    ingest(&mut w.metrics, events("t", &w.ana, "calls", (2026, 6, 8), 10, None)).await;
+    detector.detect_at(noon((2026, 6, 8))).await.expect("detect");
+    let ana = id(&w.ana);
+    let streak: Vec<String> = of_kind(&w.milestones().await, "streak")
+        .iter()
+        .map(|m| m.2.clone())
+        .collect();
+    assert_eq!(streak, [format!("streak:{ana}:2026-06-01:5")]);
+}
+
+#[tokio::test]
+async fn a_revoked_system_key_fails_one_run_and_the_next_mints_a_fresh_one() {
+    let mut w = world().await;
+    june_quota(&mut w.sc, &w.star, 1_000).await;
+    let detector = w.detector().await;
+    detector.detect_at(noon((2026, 6, 2))).await.expect("detect");
+    // An admin revokes the detector's key.
+    let mut tx = begin_tenant(&w.app.db.owner, w.tenant.id).await.expect("begin");
+    sqlx::query("UPDATE org.api_keys SET revoked_at = now() WHERE tenant_id = $1 AND system")
+        .bind(w.tenant.id)
+        .execute(&mut *tx)
+        .await
+        .expect("revoke");
+    tx.commit().await.expect("commit");
+    ingest(
+        &mut w.metrics,
+        events("r", &w.star, "revenue_won", (2026, 6, 3), 1, Some(1_000)),
+    )
+    .await;
+    // The metrics service may still hold the key's check for up to 30 s: wait for the refusal.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let report = detector.detect_at(noon((2026, 6, 3))).await.expect("detect");
+        if report.failed == 1 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the revoked key kept working");
+        // Forget what this run found so the next run still has something to find.
+        let mut tx = begin_tenant(&w.app.db.owner, w.tenant.id).await.expect("begin");
+        sqlx::query("DELETE FROM scorecard.milestones WHERE tenant_id = $1")
+            .bind(w.tenant.id)
+            .execute(&mut *tx)
+            .await
+            .expect("delete");
+        tx.commit().await.expect("commit");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let report = detector.detect_at(noon((2026, 6, 3))).await.expect("detect");
+    assert_eq!((report.failed, report.recorded), (0, 2), "{report:?}");
+}

@@ -202,7 +202,9 @@ pub async fn gather(
                 });
             }
         }
-        let plain: Vec<(NaiveDate, bool)> = days.iter().map(|(d, m)| (*d, *m == Some(true))).collect();
+        // A working day with no goal asked (time off, no activity target) neither counts nor
+        // breaks a streak.
+        let plain: Vec<(NaiveDate, bool)> = days.iter().filter_map(|(d, m)| Some((*d, (*m)?))).collect();
         for found in milestone::streaks(*person, &plain, settings.streak_days) {
             out.push(Candidate {
                 what: String::new(),
