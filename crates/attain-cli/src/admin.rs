@@ -143,7 +143,13 @@ pub async fn api_key(cmd: ApiKeyCommand) -> anyhow::Result<()> {
             );
             for k in admin::list_api_keys(&pool, tenant).await? {
                 let person = k.person_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-                let status = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                let status = if k.revoked_at.is_some() {
+                    "revoked"
+                } else if k.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
+                    "expired"
+                } else {
+                    "active"
+                };
                 println!(
                     "{:<36}  {:<11}  {:<36}  {:<8}  {}",
                     k.key_id, k.role, person, status, k.name

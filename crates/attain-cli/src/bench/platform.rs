@@ -121,9 +121,11 @@ impl Platform {
                 &metrics_url,
                 &s1,
                 &AuthArgs::default(),
-                // Nothing to send in a benchmark: no dispatcher polling beside the measured load.
+                // Nothing to send in a benchmark: no dispatcher polling and no milestone detection
+                // beside the measured load.
                 &WebhookArgs {
                     dispatch: false,
+                    milestones: attain_runtime::config::MilestoneArgs { interval_seconds: 0 },
                     ..WebhookArgs::default()
                 },
                 org_incoming,

@@ -86,6 +86,9 @@ pub struct ApiKeyInfo {
     pub person_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the key stops working; none for keys made with `apikey create`, which last until
+    /// revoked. The milestone detector's system keys expire after an hour.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Creates an API key and returns its text, which is shown once and never stored.
@@ -138,7 +141,7 @@ pub async fn create_api_key(
 pub async fn list_api_keys(pool: &PgPool, tenant_id: Uuid) -> anyhow::Result<Vec<ApiKeyInfo>> {
     let mut tx = begin_tenant(pool, tenant_id).await?;
     let keys = sqlx::query_as(
-        "SELECT key_id, name, role, person_id, created_at, revoked_at FROM org.api_keys
+        "SELECT key_id, name, role, person_id, created_at, revoked_at, expires_at FROM org.api_keys
          WHERE tenant_id = $1 ORDER BY key_id",
     )
     .bind(tenant_id)

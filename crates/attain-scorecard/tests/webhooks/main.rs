@@ -4,6 +4,7 @@
 
 mod api;
 mod delivery;
+mod milestone_world;
 mod milestones;
 mod milestones_api;
 mod outbox;

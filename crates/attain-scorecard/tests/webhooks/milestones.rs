@@ -2,251 +2,17 @@
 //! server, detection run directly (`Detector::detect_at`, no timers), milestones read back from
 //! the database and deliveries from the outbox and a real receiver.
 
-use std::sync::Arc;
-
 use attain_proto::{
-    common::v1::{CalendarPeriod, Date, Granularity},
-    metrics::v1::{Event, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
-    org::v1::{self as org, org_service_client::OrgServiceClient},
-    scorecard::v1::{scorecard_service_client::ScorecardServiceClient, *},
+    common::v1::{Date, Granularity},
+    org::v1 as org,
+    scorecard::v1::*,
     webhooks::v1::Format,
 };
 use attain_runtime::db::begin_tenant;
-use attain_scorecard::{
-    milestones::{Detector, Report},
-    scorecards::Metrics,
-};
-use attain_testing::{Bearer, TestApp, TestTenant};
-use chrono::{DateTime, TimeZone, Utc};
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
+use attain_scorecard::milestones::Report;
 use uuid::Uuid;
 
-use crate::*;
-
-type Org = OrgServiceClient<InterceptedService<Channel, Bearer>>;
-type MetricsClient = MetricsServiceClient<InterceptedService<Channel, Bearer>>;
-type Scorecards = ScorecardServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// A tenant with one SDR team (Ana, Bo) and one AE team (Star, Eve), admin clients, and a
-/// detector of its own (the services' detector is off in tests).
-pub struct World {
-    pub app: TestApp,
-    pub tenant: TestTenant,
-    pub org: Org,
-    pub metrics: MetricsClient,
-    pub sc: Scorecards,
-    pub sdr_team: String,
-    pub ana: String,
-    pub bo: String,
-    pub star: String,
-    pub eve: String,
-}
-
-pub async fn world() -> World {
-    let app = TestApp::start().await;
-    let tenant = app.tenant("Acme").await;
-    let mut org = app.org(&tenant.admin_key).await;
-    let metrics = app.metrics(&tenant.admin_key).await;
-    let sc = app.scorecard(&tenant.admin_key).await;
-    let sdr_team = team(&mut org, "SDR East").await;
-    let ae_team = team(&mut org, "AE East").await;
-    let ana = person(&mut org, "Ana Ruiz", org::SalesRole::Sdr, &sdr_team, None).await;
-    let bo = person(&mut org, "Bo", org::SalesRole::Sdr, &sdr_team, None).await;
-    let star = person(&mut org, "Star", org::SalesRole::InsideSalesAe, &ae_team, None).await;
-    let eve = person(&mut org, "Eve", org::SalesRole::InsideSalesAe, &ae_team, None).await;
-    World {
-        app,
-        tenant,
-        org,
-        metrics,
-        sc,
-        sdr_team,
-        ana,
-        bo,
-        star,
-        eve,
-    }
-}
-
-impl World {
-    pub async fn detector(&self) -> Detector {
-        let pool = self.app.db.service_pool("attain_scorecard").await;
-        let metrics = Metrics::new(&format!("http://{}", self.app.metrics_addr)).expect("metrics client");
-        Detector::new(pool, Arc::new(metrics))
-    }
-
-    /// The tenant's milestones as (kind, person, dedup key), oldest first.
-    async fn milestones(&self) -> Vec<(String, Uuid, String)> {
-        // The service role, so row-level security shows this tenant's rows only.
-        let pool = self.app.db.service_pool("attain_scorecard").await;
-        let mut tx = begin_tenant(&pool, self.tenant.id).await.expect("begin");
-        sqlx::query_as("SELECT kind, person_id, dedup_key FROM scorecard.milestones ORDER BY milestone_id")
-            .fetch_all(&mut *tx)
-            .await
-            .expect("milestones")
-    }
-
-    /// Events in the outbox, as (event type, title).
-    async fn outbox(&self) -> Vec<(String, String)> {
-        let pool = self.app.db.service_pool("attain_scorecard").await;
-        let mut tx = begin_tenant(&pool, self.tenant.id).await.expect("begin");
-        sqlx::query_as(
-            "SELECT e->>'type', e->>'title' FROM scorecard.webhook_deliveries d, jsonb_array_elements(d.events) e
-             ORDER BY d.delivery_id",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .expect("outbox")
-    }
-}
-
-async fn team(org: &mut Org, name: &str) -> String {
-    let team = org::Team {
-        display_name: name.into(),
-        motion: org::Motion::InsideSales as i32,
-        ..Default::default()
-    };
-    org.create_team(org::CreateTeamRequest {
-        team: Some(team),
-        request_id: String::new(),
-    })
-    .await
-    .expect("create team")
-    .into_inner()
-    .team
-    .expect("team")
-    .id
-}
-
-async fn person(org: &mut Org, name: &str, role: org::SalesRole, team: &str, start: Option<Date>) -> String {
-    let person = org::Person {
-        display_name: name.into(),
-        sales_role: role as i32,
-        team_id: team.into(),
-        start_date: start,
-        ..Default::default()
-    };
-    org.create_person(org::CreatePersonRequest {
-        person: Some(person),
-        request_id: String::new(),
-    })
-    .await
-    .expect("create person")
-    .into_inner()
-    .person
-    .expect("person")
-    .id
-}
-
-pub fn noon(day: (i32, u32, u32)) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(day.0, day.1, day.2, 12, 0, 0)
-        .single()
-        .expect("a date")
-}
-
-/// `count` events of `metric` for `person` at noon UTC on `day`, with ids derived from
-/// `tag` so that building them again gives the same events (a re-send).
-pub fn events(
-    tag: &str,
-    person: &str,
-    metric: &str,
-    day: (i32, u32, u32),
-    count: usize,
-    value: Option<i64>,
-) -> Vec<Event> {
-    let at = noon(day);
-    (0..count)
-        .map(|i| Event {
-            source: "test".into(),
-            external_id: format!("{tag}-{person}-{metric}-{day:?}-{i}"),
-            person_id: person.into(),
-            metric_key: metric.into(),
-            occurred_at: Some(prost_types::Timestamp {
-                seconds: at.timestamp(),
-                nanos: 0,
-            }),
-            value,
-            ..Default::default()
-        })
-        .collect()
-}
-
-pub async fn ingest(metrics: &mut MetricsClient, events: Vec<Event>) {
-    let r = metrics
-        .ingest_events(IngestEventsRequest { events })
-        .await
-        .expect("ingest")
-        .into_inner();
-    assert_eq!(r.rejected_count, 0, "{:?}", r.results);
-}
-
-async fn template_for(sc: &mut Scorecards, key: &str, team: &str, lines: Vec<TemplateLine>) {
-    let t = sc
-        .create_template(CreateTemplateRequest {
-            template: Some(Template {
-                key: key.into(),
-                display_name: key.to_uppercase(),
-                lines,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("create template")
-        .into_inner()
-        .template
-        .expect("template");
-    sc.assign_template(AssignTemplateRequest {
-        subject: Some(assign_template_request::Subject::TeamId(team.into())),
-        template_id: t.id,
-    })
-    .await
-    .expect("assign template");
-}
-
-fn daily_line(metric: &str, section: Section, per_day: f64) -> TemplateLine {
-    TemplateLine {
-        metric_key: metric.into(),
-        section: section as i32,
-        target: Some(Target {
-            daily: Some(per_day),
-            ..Default::default()
-        }),
-        weight: None,
-        thresholds: None,
-    }
-}
-
-/// A monthly revenue quota of `amount` for `person` in June 2026.
-pub async fn june_quota(sc: &mut Scorecards, person: &str, amount: i64) {
-    sc.set_quota(SetQuotaRequest {
-        quota: Some(Quota {
-            subject: Some(quota::Subject::PersonId(person.into())),
-            kind: QuotaKind::Volume as i32,
-            metric_key: "revenue_won".into(),
-            period: Some(CalendarPeriod {
-                granularity: Granularity::Month as i32,
-                date: Some(Date {
-                    year: 2026,
-                    month: 6,
-                    day: 1,
-                }),
-            }),
-            amount,
-            ..Default::default()
-        }),
-    })
-    .await
-    .expect("set quota");
-}
-
-pub fn id(text: &str) -> Uuid {
-    Uuid::parse_str(text).expect("a uuid")
-}
-
-fn of_kind<'a>(found: &'a [(String, Uuid, String)], kind: &str) -> Vec<&'a (String, Uuid, String)> {
-    found.iter().filter(|m| m.0 == kind).collect()
-}
+use crate::{milestone_world::*, *};
 
 #[tokio::test]
 async fn quota_steps_are_recorded_once_and_delivered_signed_even_after_a_resend() {
@@ -547,7 +313,7 @@ async fn the_detector_key_is_short_lived_and_an_expired_key_is_refused() {
 }
 
 #[tokio::test]
-async fn row_level_security_keeps_milestones_to_their_tenant() {
+async fn row_level_security_keeps_milestones_and_settings_to_their_tenant() {
     let mut w = world().await;
     june_quota(&mut w.sc, &w.star, 1_000).await;
     ingest(
@@ -556,17 +322,42 @@ async fn row_level_security_keeps_milestones_to_their_tenant() {
     )
     .await;
     w.detector().await.detect_at(noon((2026, 6, 4))).await.expect("detect");
+    let mut settings = w.app.milestones(&w.tenant.admin_key).await;
+    settings
+        .update_milestone_settings(attain_proto::webhooks::v1::UpdateMilestoneSettingsRequest {
+            settings: Some(attain_proto::webhooks::v1::MilestoneSettings {
+                streak_days: 3,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["streak_days".into()],
+            }),
+        })
+        .await
+        .expect("settings");
     let other = w.app.tenant("Globex").await;
     let pool = w.app.db.service_pool("attain_scorecard").await;
-    let count = "SELECT count(*) FROM scorecard.milestones";
-    let unscoped: i64 = sqlx::query_scalar(count).fetch_one(&pool).await.expect("count");
-    assert_eq!(unscoped, 0, "without a tenant");
-    let mut tx = begin_tenant(&pool, other.id).await.expect("begin");
-    let seen: i64 = sqlx::query_scalar(count).fetch_one(&mut *tx).await.expect("count");
-    assert_eq!(seen, 0, "as another tenant");
-    let mut tx = begin_tenant(&pool, w.tenant.id).await.expect("begin");
-    let own: i64 = sqlx::query_scalar(count).fetch_one(&mut *tx).await.expect("count");
-    assert_eq!(own, 2, "50 and 100 %, as its tenant");
+    // 50 and 100 % recorded, and one settings row.
+    for (table, rows) in [("milestones", 2), ("milestone_settings", 1)] {
+        let count = format!("SELECT count(*) FROM scorecard.{table}");
+        let unscoped: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(unscoped, 0, "scorecard.{table} without a tenant");
+        let mut tx = begin_tenant(&pool, other.id).await.expect("begin");
+        let seen: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        assert_eq!(seen, 0, "scorecard.{table} as another tenant");
+        let mut tx = begin_tenant(&pool, w.tenant.id).await.expect("begin");
+        let own: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        assert_eq!(own, rows, "scorecard.{table} as its tenant");
+    }
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use attain_proto::webhooks::v1::{milestone_service_client::MilestoneServiceClien
 use attain_testing::{Bearer, violated_fields};
 use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
 
-use crate::milestones::{World, events, id, ingest, june_quota, noon, world};
+use crate::milestone_world::{World, events, id, ingest, june_quota, noon, world};
 
 type Client = MilestoneServiceClient<InterceptedService<Channel, Bearer>>;
 
