@@ -39,6 +39,7 @@ pub mod funnel;
 pub mod hiring;
 pub mod metric;
 pub mod milestone;
+pub mod money;
 pub mod org;
 pub mod period;
 pub mod ranking;

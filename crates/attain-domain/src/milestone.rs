@@ -275,22 +275,20 @@ pub fn first_deal(person: Uuid, onboarding: bool, deals_won: f64, today: NaiveDa
     })
 }
 
-/// Percent as people read it: 100, 150, 62.5.
-fn percent(step: f64) -> String {
-    format!("{step}%")
-}
-
-/// A one-line title for people, e.g. "Ana Ruiz hit 100% of quota (revenue won)".
-pub fn title(found: &Found, name: &str, what: &str) -> String {
+/// A one-line title for people, e.g. "Ana Ruiz hit 100% of quota (revenue won)". `what` is
+/// the metric, period or board it is about; `amount` the value as people read it (money in
+/// whole units of the currency, counts as counts).
+pub fn title(found: &Found, name: &str, what: &str, amount: &str) -> String {
+    let day = found.day.format("%a %-d %b");
     match found.kind {
-        Kind::QuotaAttained => format!("{name} hit {} of quota ({what})", percent(found.amount)),
-        Kind::DailyGoalHit => format!("{name} hit every daily activity goal on {}", found.day),
+        Kind::QuotaAttained => format!("{name} hit {}% of quota ({what})", found.amount),
+        Kind::DailyGoalHit => format!("{name} hit every daily activity goal on {day}"),
         Kind::Streak => format!(
             "{name} hit the daily activity goal {} working days in a row",
             found.amount
         ),
-        Kind::PersonalBest => format!("{name} set a personal best: {} {what} on {}", found.amount, found.day),
-        Kind::BiggestDeal => format!("{name} has the biggest deal of {what}: {}", found.amount),
+        Kind::PersonalBest => format!("{name} set a personal best: {amount} {what} on {day}"),
+        Kind::BiggestDeal => format!("{name} has the biggest deal of {what}: {amount}"),
         Kind::NewLeader => format!("{name} leads {what}"),
         Kind::FirstDeal => format!("{name} won their first deal"),
     }
@@ -358,6 +356,29 @@ mod tests {
         assert_eq!(
             new_leader(Uuid::nil(), d(1), &[(a, 1, 3.0), (b, 2, 2.0)], d(5)).map(|f| f.person),
             Some(a)
+        );
+    }
+
+    #[test]
+    fn titles_read_as_sentences() {
+        let found = |kind, amount| Found {
+            kind,
+            person: Uuid::nil(),
+            dedup_key: String::new(),
+            day: d(16),
+            amount,
+        };
+        assert_eq!(
+            title(&found(Kind::QuotaAttained, 100.0), "Ana Ruiz", "revenue won", "100"),
+            "Ana Ruiz hit 100% of quota (revenue won)"
+        );
+        assert_eq!(
+            title(&found(Kind::PersonalBest, 8.0), "Ana Ruiz", "calls", "8"),
+            "Ana Ruiz set a personal best: 8 calls on Mon 16 Nov"
+        );
+        assert_eq!(
+            title(&found(Kind::BiggestDeal, 8e6), "Eve", "November 2026", "$80,000"),
+            "Eve has the biggest deal of November 2026: $80,000"
         );
     }
 

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+pub use attain_domain::money::{minor_digits, money, thousands};
+
 use attain_proto::{
     common::v1::{Date, DateRange},
     metrics::v1::{Metric, Unit},
@@ -61,22 +63,6 @@ impl Catalog {
     }
 }
 
-/// An integer with thousands separators: `-1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A count or target: whole numbers as integers, large ones rounded to integers, small
 /// fractions (a pro-rated daily target) with one decimal.
 pub fn number(v: f64) -> String {
@@ -89,39 +75,6 @@ pub fn number(v: f64) -> String {
     } else {
         let tenths = (v * 10.0).round() as i64;
         format!("{}.{}", thousands(tenths / 10), (tenths % 10).abs())
-    }
-}
-
-/// Digits after the decimal point of a currency's minor unit (ISO 4217).
-/// Decimal places of a currency's minor unit (ISO 4217): 2 unless listed.
-pub fn minor_digits(currency: &str) -> i32 {
-    const ZERO: &[&str] = &[
-        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-    ];
-    const THREE: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
-    if ZERO.contains(&currency) {
-        0
-    } else if THREE.contains(&currency) {
-        3
-    } else {
-        2
-    }
-}
-
-/// An amount in minor units as whole units of the currency: `$12,346`, `-€5`, `1,200 CHF`.
-pub fn money(minor: f64, currency: &str) -> String {
-    if !minor.is_finite() {
-        return "–".into();
-    }
-    let major = (minor / 10f64.powi(minor_digits(currency))).round() as i64;
-    let sign = if major < 0 { "-" } else { "" };
-    let amount = thousands(major.abs());
-    match currency {
-        "USD" => format!("{sign}${amount}"),
-        "EUR" => format!("{sign}€{amount}"),
-        "GBP" => format!("{sign}£{amount}"),
-        "" => format!("{sign}{amount}"),
-        code => format!("{sign}{amount} {code}"),
     }
 }
 

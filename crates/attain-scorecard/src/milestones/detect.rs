@@ -149,7 +149,7 @@ impl Detector {
             let Some(name) = gathered.names.get(&f.person) else {
                 continue;
             };
-            let title = milestone::title(f, name, &c.what);
+            let title = milestone::title(f, name, &c.what, &c.amount);
             let mut data = c.data.clone();
             if let Some(object) = data.as_object_mut() {
                 object.insert("kind".into(), f.kind.as_str().into());

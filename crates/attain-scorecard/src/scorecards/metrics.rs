@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use attain_domain::{metric::Direction, period::DateRange, scorecard::template::Shape};
 use attain_proto::metrics::v1::{
     Aggregation, Direction as PbDirection, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
-    GetTotalsResponse, Grouping, Layer, ListMetricsRequest, metrics_service_client::MetricsServiceClient,
+    GetTotalsResponse, Grouping, Layer, ListMetricsRequest, Unit, metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{
     ApiError, Caller, convert,
@@ -21,6 +21,8 @@ pub struct MetricInfo {
     pub shape: Shape,
     /// MAX metrics combine over people by taking the largest value, the rest by adding.
     pub is_max: bool,
+    /// Money in minor units of the tenant's currency.
+    pub is_money: bool,
     pub direction: Direction,
     /// "activity", "objective", "result" or "efficiency".
     pub layer: &'static str,
@@ -79,6 +81,7 @@ impl Metrics {
                         Shape::Additive
                     },
                     is_max,
+                    is_money: m.unit == Unit::CurrencyMinor as i32,
                     layer: match Layer::try_from(m.layer) {
                         Ok(Layer::Activity) => "activity",
                         Ok(Layer::Objective) => "objective",

@@ -79,6 +79,16 @@ impl World {
             .expect("milestones")
     }
 
+    /// The titles of the tenant's milestones, oldest first.
+    pub async fn titles(&self) -> Vec<String> {
+        let pool = self.app.db.service_pool("attain_scorecard").await;
+        let mut tx = begin_tenant(&pool, self.tenant.id).await.expect("begin");
+        sqlx::query_scalar("SELECT title FROM scorecard.milestones ORDER BY milestone_id")
+            .fetch_all(&mut *tx)
+            .await
+            .expect("titles")
+    }
+
     /// Events in the outbox, as (event type, title).
     pub async fn outbox(&self) -> Vec<(String, String)> {
         let pool = self.app.db.service_pool("attain_scorecard").await;

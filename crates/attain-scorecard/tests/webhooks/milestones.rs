@@ -198,6 +198,14 @@ async fn the_biggest_deal_is_announced_when_it_changes_hands() {
     let found = w.milestones().await;
     assert_eq!(found.len(), 2);
     assert_eq!(found[1].2, format!("deal:2026-06-01:{star}:9000"));
+    // Money in whole units of the tenant's currency.
+    assert_eq!(
+        w.titles().await,
+        [
+            "Eve has the biggest deal of June 2026: $80",
+            "Star has the biggest deal of June 2026: $90"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use attain_domain::{
     milestone::{self, Found, Settings},
+    money,
     period::{DateRange, Granularity},
     scorecard::{
         plan::TargetSource,
@@ -43,6 +44,8 @@ pub struct Candidate {
     pub found: Found,
     /// The metric, board or period named in the title.
     pub what: String,
+    /// The amount as people read it (money in whole units of the tenant's currency).
+    pub amount: String,
     pub data: serde_json::Value,
 }
 
@@ -76,6 +79,10 @@ pub async fn gather(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = calendar(&mut tx, tenant).await?;
     let today = cal.local_date(at);
+    let currency: String = sqlx::query_scalar("SELECT currency_code FROM org.tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(&mut *tx)
+        .await?;
     let teams: Vec<(Uuid, Option<Uuid>)> =
         sqlx::query_as("SELECT team_id, parent_team_id FROM org.teams WHERE tenant_id = $1")
             .bind(tenant)
@@ -124,6 +131,14 @@ pub async fn gather(
 
     let mut out = Vec::new();
     let names: HashMap<Uuid, String> = people.iter().map(|p| (p.person_id, p.display_name.clone())).collect();
+    // A value of `key` as people read it.
+    let shown = |key: &str, value: f64| {
+        if catalog.get(key).is_some_and(|m| m.is_money) {
+            money::money(value, &currency)
+        } else {
+            format!("{value}")
+        }
+    };
     let label = |key: &str| {
         catalog
             .get(key)
@@ -179,6 +194,7 @@ pub async fn gather(
             for found in milestone::quota_steps(m.person_id, range.start, actual, quota, &settings.quota_steps, today) {
                 out.push(Candidate {
                     what: label(key),
+                    amount: format!("{}", found.amount),
                     data: json!({
                         "metric_key": key, "step_percent": found.amount, "actual": actual, "quota": quota,
                         "period": {"start": range.start.to_string(), "end": range.end.to_string()},
@@ -197,6 +213,7 @@ pub async fn gather(
             if let Some(found) = milestone::daily_goal(*person, *day, *hit) {
                 out.push(Candidate {
                     what: String::new(),
+                    amount: String::new(),
                     data: json!({"day": day.to_string()}),
                     found,
                 });
@@ -208,6 +225,7 @@ pub async fn gather(
         for found in milestone::streaks(*person, &plain, settings.streak_days) {
             out.push(Candidate {
                 what: String::new(),
+                amount: format!("{}", found.amount),
                 data: json!({"days": found.amount, "last_day": found.day.to_string()}),
                 found,
             });
@@ -261,6 +279,7 @@ pub async fn gather(
                 {
                     out.push(Candidate {
                         what: label(key),
+                        amount: shown(key, *now),
                         data: json!({"metric_key": key, "value": now, "earlier_days": history.len(),
                                      "previous_best": history.iter().copied().fold(0.0, f64::max)}),
                         found,
@@ -285,6 +304,7 @@ pub async fn gather(
         if let Some(found) = milestone::biggest_deal(month.start, &rows, today) {
             out.push(Candidate {
                 what: format!("{}", month.start.format("%B %Y")),
+                amount: shown(BIGGEST_DEAL_METRIC, found.amount),
                 data: json!({"metric_key": BIGGEST_DEAL_METRIC, "value": found.amount,
                              "period": {"start": month.start.to_string(), "end": month.end.to_string()}}),
                 found,
@@ -333,6 +353,7 @@ pub async fn gather(
         if let Some(found) = milestone::new_leader(board.leaderboard_id, start, &ranks, today) {
             out.push(Candidate {
                 what: board.display_name.clone(),
+                amount: shown(&board.metric_key, found.amount),
                 data: json!({"leaderboard_id": board.leaderboard_id.to_string(), "metric_key": board.metric_key,
                              "value": found.amount, "period_start": start.to_string()}),
                 found,
@@ -376,6 +397,7 @@ pub async fn gather(
             if let Some(found) = milestone::first_deal(person, true, deals, today) {
                 out.push(Candidate {
                     what: String::new(),
+                    amount: format!("{deals}"),
                     data: json!({"metric_key": DEALS_WON_METRIC, "deals_won": deals}),
                     found,
                 });
