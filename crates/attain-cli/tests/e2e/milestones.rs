@@ -235,5 +235,10 @@ async fn attain_dev_detects_a_quota_milestone_and_delivers_it_signed() {
         "{listed}"
     );
     assert_eq!(listed.matches("quota attained").count(), 2, "{listed}");
-    dev.terminate();
+    // Waits for the exit on a blocking thread, so that this runtime stays free to close the
+    // test's own connections when the servers drain them.
+    drop((org, sc, metrics));
+    tokio::task::spawn_blocking(move || dev.terminate())
+        .await
+        .expect("attain stopped");
 }
