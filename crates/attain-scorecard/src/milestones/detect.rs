@@ -131,7 +131,9 @@ impl Detector {
         let caller = Caller {
             tenant_id: tenant,
             person_id: None,
-            role: AccessRole::Admin,
+            // INTEGRATION: it sees the whole tenant, as the reads need, and manages nothing
+            // (no webhooks, catalog or directory), unlike ADMIN.
+            role: AccessRole::Integration,
         };
         let gathered = match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at).await {
             Ok(gathered) => gathered,

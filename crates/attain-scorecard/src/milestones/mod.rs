@@ -5,7 +5,7 @@
 //! in the same transaction.
 //!
 //! The detector has no caller, yet it reads the metrics service, which checks every call's
-//! credential. So it mints a short-lived system API key per tenant (ADMIN, no person, expiring
+//! credential. So it mints a short-lived system API key per tenant (INTEGRATION, no person, expiring
 //! after an hour, renewed before that), held only in this process's memory.
 //!
 //! `attain.webhooks.v1.MilestoneService` lists what was recorded and holds the tenant's

@@ -28,7 +28,7 @@ pub async fn try_lock_tenant(c: &mut PgConnection, tenant: Uuid) -> Result<bool>
         .await
 }
 
-/// Stores a system key (ADMIN, no person) that expires at `expires_at`, and deletes the
+/// Stores a system key (INTEGRATION, no person) that expires at `expires_at`, and deletes the
 /// tenant's system keys that have expired.
 pub async fn insert_system_key(
     c: &mut PgConnection,
@@ -43,7 +43,7 @@ pub async fn insert_system_key(
         .await?;
     sqlx::query(
         "INSERT INTO org.api_keys (tenant_id, key_id, name, role, person_id, secret_hash, expires_at, system)
-         VALUES ($1, $2, $3, 'admin', NULL, $4, $5, true)",
+         VALUES ($1, $2, $3, 'integration', NULL, $4, $5, true)",
     )
     .bind(tenant)
     .bind(key_id)

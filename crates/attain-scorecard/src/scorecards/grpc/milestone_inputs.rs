@@ -66,7 +66,7 @@ struct PersonRow {
 }
 
 /// Gathers the milestones of `caller`'s tenant as of `at` (its local day is "today"). `caller`
-/// must see the whole tenant (the detector's system key is an ADMIN key).
+/// must see the whole tenant (the detector's system key is an INTEGRATION key).
 pub async fn gather(
     api: &ScorecardApi,
     caller: &Caller,
