@@ -200,20 +200,45 @@ pub fn streaks(person: Uuid, days: &[(NaiveDate, bool)], n: u32) -> Vec<Found> {
     out
 }
 
-/// `personal_best` when `value` on `day` is above every value in `history` (the person's
-/// earlier days with data in the look-back window) and there are at least `min_history` of
-/// them. Zero is never a best.
+/// What a personal best is measured against: a person's earlier days with data for one metric.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct History {
+    /// The largest earlier value.
+    pub best: f64,
+    /// Earlier days with data.
+    pub days: u32,
+}
+
+impl History {
+    /// Adds one earlier day's value; zero and non-finite values are not data.
+    pub fn add(&mut self, value: f64) {
+        if value.is_finite() && value > 0.0 {
+            self.best = if self.days == 0 { value } else { self.best.max(value) };
+            self.days += 1;
+        }
+    }
+
+    pub fn of(values: impl IntoIterator<Item = f64>) -> History {
+        let mut h = History::default();
+        for v in values {
+            h.add(v);
+        }
+        h
+    }
+}
+
+/// `personal_best` when `value` on `day` is above every earlier day of `history` and there are
+/// at least `min_history` (and at least one) of those days. Zero is never a best.
 pub fn personal_best(
     person: Uuid,
     metric: &str,
     day: NaiveDate,
     value: f64,
-    history: &[f64],
+    history: History,
     min_history: u32,
 ) -> Option<Found> {
-    let enough = history.len() >= min_history as usize && !history.is_empty();
-    let beats = history.iter().all(|h| value > *h);
-    (enough && beats && value > 0.0 && value.is_finite()).then(|| Found {
+    let enough = history.days >= min_history.max(1);
+    (enough && value > history.best && value > 0.0 && value.is_finite()).then(|| Found {
         kind: Kind::PersonalBest,
         person,
         dedup_key: format!("best:{person}:{metric}:{day}"),
@@ -340,10 +365,12 @@ mod tests {
     #[test]
     fn a_personal_best_needs_history_and_must_beat_all_of_it() {
         let p = Uuid::nil();
-        let history = [3.0, 5.0, 4.0];
-        assert!(personal_best(p, "calls", d(10), 6.0, &history, 3).is_some());
-        assert!(personal_best(p, "calls", d(10), 5.0, &history, 3).is_none());
-        assert!(personal_best(p, "calls", d(10), 6.0, &history, 4).is_none());
+        let history = History::of([3.0, 5.0, 0.0, 4.0]);
+        assert_eq!(history, History { best: 5.0, days: 3 }, "a zero day is no data");
+        assert!(personal_best(p, "calls", d(10), 6.0, history, 3).is_some());
+        assert!(personal_best(p, "calls", d(10), 5.0, history, 3).is_none());
+        assert!(personal_best(p, "calls", d(10), 6.0, history, 4).is_none());
+        assert!(personal_best(p, "calls", d(10), 6.0, History::default(), 0).is_none());
     }
 
     #[test]
@@ -411,6 +438,19 @@ mod tests {
             let found = quota_steps(Uuid::nil(), d(1), f64::from(actual), f64::from(quota), &[step], d(2));
             let reached = u64::from(actual) * 100 >= u64::from(step) * u64::from(quota);
             prop_assert_eq!(found.len() == 1, reached);
+        }
+
+        #[test]
+        fn a_best_beats_every_earlier_day_and_needs_enough_of_them(
+            earlier in proptest::collection::vec(0u32..1000, 0..40), value in 0u32..1000, min in 0u32..20,
+        ) {
+            let history = History::of(earlier.iter().map(|v| f64::from(*v)));
+            let found = personal_best(Uuid::nil(), "calls", d(20), f64::from(value), history, min);
+            let with_data: Vec<u32> = earlier.iter().copied().filter(|v| *v > 0).collect();
+            let expected = !with_data.is_empty()
+                && with_data.len() >= min as usize
+                && with_data.iter().all(|v| value > *v);
+            prop_assert_eq!(found.is_some(), expected);
         }
 
         #[test]

@@ -51,6 +51,7 @@ pub struct Detector {
     pool: PgPool,
     api: ScorecardApi,
     keys: Arc<Mutex<HashMap<Uuid, SystemKey>>>,
+    bests: Arc<milestone_inputs::BestCache>,
 }
 
 impl Detector {
@@ -61,6 +62,7 @@ impl Detector {
             api: ScorecardApi::new(pool.clone(), metrics),
             pool,
             keys: Arc::new(Mutex::new(HashMap::new())),
+            bests: Arc::default(),
         }
     }
 
@@ -135,7 +137,8 @@ impl Detector {
             // (no webhooks, catalog or directory), unlike ADMIN.
             role: AccessRole::Integration,
         };
-        let gathered = match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at).await {
+        let gathered = match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at, &self.bests).await
+        {
             Ok(gathered) => gathered,
             Err(e) => {
                 // The key may have been revoked or deleted: the next run mints a fresh one.

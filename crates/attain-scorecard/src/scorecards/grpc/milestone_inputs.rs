@@ -4,7 +4,7 @@
 //! scorecard, the manager KPIs and the standings compute it (the same code), on the detector's
 //! system key, and turned into milestones by `attain_domain::milestone`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use attain_domain::{
     milestone::{self, Found, Settings},
@@ -21,11 +21,13 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+pub use super::milestone_bests::BestCache;
+
 use super::{
     ScorecardApi, calendar,
     compute::{by_key, number},
     context::Context,
-    kpis, leaderboard,
+    kpis, leaderboard, milestone_bests,
 };
 use crate::scorecards::{board_store as boards, plan_store as plans};
 
@@ -33,8 +35,6 @@ use crate::scorecards::{board_store as boards, plan_store as plans};
 const BIGGEST_DEAL_METRIC: &str = "largest_deal";
 /// The count of deals won (built-in catalog).
 const DEALS_WON_METRIC: &str = "deals_won";
-/// How far back a personal best looks.
-const BEST_LOOKBACK_DAYS: u64 = 365;
 /// Most saved leaderboards looked at per tenant and run.
 const MAX_BOARDS: i64 = 200;
 
@@ -73,6 +73,7 @@ pub async fn gather(
     credential: &str,
     settings: &Settings,
     at: DateTime<Utc>,
+    bests: &BestCache,
 ) -> ApiResult<Gathered> {
     let tenant = caller.tenant_id;
     let catalog = api.metrics.catalog(caller, credential, false).await?;
@@ -243,45 +244,18 @@ pub async fn gather(
                 }
             }
         }
-        let year = DateRange {
-            start: today.checked_sub_days(Days::new(BEST_LOOKBACK_DAYS)).unwrap_or(today),
-            end: today,
-        };
         if !keys.is_empty() {
-            let rows = api
-                .metrics
-                .totals(credential, &seller_ids, &keys, year, Grouping::PerPersonDay)
-                .await?
-                .rows;
-            let mut daily: HashMap<(Uuid, String), BTreeMap<NaiveDate, f64>> = HashMap::new();
-            for row in rows {
-                let (Ok(person), Some(day)) = (Uuid::parse_str(&row.person_id), row.day.as_ref()) else {
-                    continue;
-                };
-                let mut v = attain_domain::Violations::new();
-                let Some(day) = convert::optional_date(&mut v, "day", Some(day)) else {
-                    continue;
-                };
-                for value in &row.values {
-                    if let Some(x) = number(Some(value)).filter(|x| *x > 0.0) {
-                        daily
-                            .entry((person, value.metric_key.clone()))
-                            .or_default()
-                            .insert(day, x);
-                    }
-                }
-            }
-            for ((person, key), days) in &daily {
-                let Some(now) = days.get(&today) else { continue };
-                let history: Vec<f64> = days.range(..today).map(|(_, v)| *v).collect();
+            let found =
+                milestone_bests::today_with_history(api, credential, tenant, &seller_ids, &keys, today, bests).await?;
+            for (person, key, now, history) in found {
                 if let Some(found) =
-                    milestone::personal_best(*person, key, today, *now, &history, settings.personal_best_min_history)
+                    milestone::personal_best(person, &key, today, now, history, settings.personal_best_min_history)
                 {
                     out.push(Candidate {
-                        what: label(key),
-                        amount: shown(key, *now),
-                        data: json!({"metric_key": key, "value": now, "earlier_days": history.len(),
-                                     "previous_best": history.iter().copied().fold(0.0, f64::max)}),
+                        what: label(&key),
+                        amount: shown(&key, now),
+                        data: json!({"metric_key": key, "value": now, "earlier_days": history.days,
+                                     "previous_best": history.best}),
                         found,
                     });
                 }
@@ -363,7 +337,9 @@ pub async fn gather(
 
     // 7. First deals of new hires: still onboarding, with a start date within the last year
     // (people are onboarding by default, and a veteran loaded without a start date is not new).
-    let year_ago = today.checked_sub_days(Days::new(BEST_LOOKBACK_DAYS)).unwrap_or(today);
+    let year_ago = today
+        .checked_sub_days(Days::new(milestone_bests::LOOKBACK_DAYS))
+        .unwrap_or(today);
     let onboarding: Vec<&PersonRow> = people
         .iter()
         .filter(|p| p.status == "onboarding" && p.start_date.is_some_and(|s| s >= year_ago && s <= today))

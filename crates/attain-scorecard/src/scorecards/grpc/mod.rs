@@ -8,6 +8,7 @@ mod focus;
 mod funnel;
 mod kpis;
 mod leaderboard;
+mod milestone_bests;
 pub(crate) mod milestone_inputs;
 mod plan;
 mod template;
