@@ -12,7 +12,7 @@ use attain_domain::{milestone, org::AccessRole};
 use attain_runtime::{Caller, auth::ApiKey, db::begin_tenant};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
@@ -128,7 +128,24 @@ impl Detector {
             tx.rollback().await?;
             return Ok(None);
         }
-        let (settings, _) = store::settings(&mut tx, tenant, false).await?;
+        match self.record_tenant(&mut tx, tenant, at).await {
+            Ok(recorded) => {
+                tx.commit().await?;
+                Ok(Some(recorded))
+            }
+            Err(e) => {
+                // Rolled back here and now: a transaction merely dropped is rolled back only
+                // when its connection is next used, and until then it would keep the tenant's
+                // lock from the next run.
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Gathers and records the tenant's milestones in `tx`, which holds the tenant's lock.
+    async fn record_tenant(&self, tx: &mut PgConnection, tenant: Uuid, at: DateTime<Utc>) -> anyhow::Result<usize> {
+        let (settings, _) = store::settings(tx, tenant, false).await?;
         let credential = self.key_for(tenant).await?;
         let caller = Caller {
             tenant_id: tenant,
@@ -171,7 +188,7 @@ impl Detector {
             };
             // Only a milestone recorded now is announced: a key already there means it was
             // announced before (or is being, by the transaction that holds it).
-            let Some((id, at)) = store::record(&mut tx, tenant, &new).await? else {
+            let Some((id, at)) = store::record(tx, tenant, &new).await? else {
                 continue;
             };
             let event = MilestoneEvent {
@@ -184,11 +201,10 @@ impl Detector {
                 time: at,
                 data,
             };
-            enqueue(&mut tx, tenant, &event).await?;
+            enqueue(tx, tenant, &event).await?;
             recorded += 1;
         }
-        tx.commit().await?;
-        Ok(Some(recorded))
+        Ok(recorded)
     }
 
     /// The tenant's system key, minted (and the tenant's expired ones deleted) when there is

@@ -455,3 +455,49 @@ async fn a_revoked_system_key_fails_one_run_and_the_next_mints_a_fresh_one() {
     let report = detector.detect_at(noon((2026, 6, 3))).await.expect("detect");
     assert_eq!((report.failed, report.recorded), (0, 2), "{report:?}");
 }
+
+#[tokio::test]
+async fn a_team_quota_counts_each_member_against_their_share_and_nobody_else() {
+    let mut w = world().await;
+    // 2 000 for the SDR team in June: 1 000 each for Ana and Bo.
+    w.sc.set_quota(SetQuotaRequest {
+        quota: Some(Quota {
+            subject: Some(quota::Subject::TeamId(w.sdr_team.clone())),
+            kind: QuotaKind::Volume as i32,
+            metric_key: "revenue_won".into(),
+            period: Some(attain_proto::common::v1::CalendarPeriod {
+                granularity: Granularity::Month as i32,
+                date: Some(Date {
+                    year: 2026,
+                    month: 6,
+                    day: 1,
+                }),
+            }),
+            amount: 2_000,
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("team quota");
+    ingest(
+        &mut w.metrics,
+        [
+            events("q", &w.ana, "revenue_won", (2026, 6, 3), 1, Some(1_000)),
+            events("q", &w.bo, "revenue_won", (2026, 6, 3), 1, Some(400)),
+            // Star is in another team, with no quota: revenue alone is no milestone.
+            events("q", &w.star, "revenue_won", (2026, 6, 3), 1, Some(50_000)),
+        ]
+        .concat(),
+    )
+    .await;
+    w.detector().await.detect_at(noon((2026, 6, 10))).await.expect("detect");
+    let ana = id(&w.ana);
+    let keys: Vec<String> = w.milestones().await.into_iter().map(|m| m.2).collect();
+    assert_eq!(
+        keys,
+        [
+            format!("quota:{ana}:2026-06-01:50"),
+            format!("quota:{ana}:2026-06-01:100")
+        ]
+    );
+}

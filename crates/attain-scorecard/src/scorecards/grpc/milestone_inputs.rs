@@ -56,6 +56,14 @@ pub struct Gathered {
     pub team_paths: HashMap<Uuid, Vec<Uuid>>,
 }
 
+/// A quota period in force, for one metric, and whose it is.
+struct QuotaSpan {
+    range: DateRange,
+    key: String,
+    people: Vec<Uuid>,
+    teams: Vec<Uuid>,
+}
+
 #[derive(sqlx::FromRow)]
 struct PersonRow {
     person_id: Uuid,
@@ -100,24 +108,38 @@ pub async fn gather(
     let sellers = plans::sellers_in(&mut tx, tenant, &team_ids).await?;
     let seller_ids: Vec<Uuid> = sellers.iter().map(|m| m.person_id).collect();
 
-    // Quota periods in force today, each with the targets over the whole period.
-    let mut spans: Vec<(DateRange, String)> = Vec::new();
+    // Quota periods in force today, each with whose quota it is (a person, or the members of a
+    // team sharing a team quota) and the targets over the whole period.
+    let mut spans: Vec<QuotaSpan> = Vec::new();
     for q in plans::quotas(&mut tx, tenant, &seller_ids, &team_ids, today, today).await? {
-        let span = (
-            DateRange {
-                start: q.start_date,
-                end: q.end_date,
-            },
-            q.metric_key,
-        );
-        if !spans.contains(&span) {
-            spans.push(span);
-        }
+        let range = DateRange {
+            start: q.start_date,
+            end: q.end_date,
+        };
+        let i = match spans.iter().position(|s| s.range == range && s.key == q.metric_key) {
+            Some(i) => i,
+            None => {
+                spans.push(QuotaSpan {
+                    range,
+                    key: q.metric_key.clone(),
+                    people: Vec::new(),
+                    teams: Vec::new(),
+                });
+                spans.len() - 1
+            }
+        };
+        spans[i].people.extend(q.person_id);
+        spans[i].teams.extend(q.team_id);
     }
     let mut quota_contexts = Vec::with_capacity(spans.len());
-    for (range, key) in spans {
-        let context = Context::load(&mut tx, tenant, sellers.clone(), range, &[]).await?;
-        quota_contexts.push((range, key, context));
+    for span in spans {
+        let holders: Vec<_> = sellers
+            .iter()
+            .filter(|m| span.people.contains(&m.person_id) || m.team_id.is_some_and(|t| span.teams.contains(&t)))
+            .cloned()
+            .collect();
+        let context = Context::load(&mut tx, tenant, holders, span.range, &[]).await?;
+        quota_contexts.push((span.range, span.key, context));
     }
     // The window the daily goal and streaks are judged over: long enough to see a streak's
     // first day (see `milestone::streaks`).
@@ -157,7 +179,7 @@ pub async fn gather(
             .metrics
             .totals(
                 credential,
-                &seller_ids,
+                &context.people.iter().map(|m| m.person_id).collect::<Vec<_>>(),
                 std::slice::from_ref(key),
                 to_date,
                 Grouping::PerPerson,
