@@ -601,7 +601,10 @@ async fn another_tenant_sees_nothing_of_our_surveys() {
     let mut their_org = w.app.org(&other.admin_key).await;
     let their_team = team(&mut their_org, "Globex SDRs", org::Motion::SalesDevelopment, "").await;
     let gus = person(&mut their_org, "Gus", org::SalesRole::Sdr, &their_team).await;
-    let gus_key = w.app.api_key(other.id, AccessRole::Rep, Some(gus.parse().unwrap())).await;
+    let gus_key = w
+        .app
+        .api_key(other.id, AccessRole::Rep, Some(gus.parse().unwrap()))
+        .await;
     let invited = surveys(&w, &gus_key)
         .await
         .list_my_invitations(ListMyInvitationsRequest {})
