@@ -92,11 +92,16 @@ pub async fn ranking(
     also: &[Uuid],
 ) -> Result<Vec<RankedRow>> {
     // Higher is better reads the index backwards; "better than" flips with the direction.
-    let (order, better, at_least, worse) = if lower_is_better {
-        ("ASC", "<", "<=", ">")
+    let (order, better, at_least, worse, everyone) = if lower_is_better {
+        ("ASC", "<", "<=", ">", i64::MAX)
     } else {
-        ("DESC", ">", ">=", "<")
+        ("DESC", ">", ">=", "<", i64::MIN)
     };
+    // The people whose window row is exact (nothing pending), as a condition on alias `w`;
+    // spelled out in each place rather than shared as a CTE, which PostgreSQL would
+    // materialize whole (every ranked person) instead of reading the index range each needs.
+    let settled = "w.tenant_id = $1 AND w.metric_id = $2 AND w.first_month = $3 AND w.count > 0
+                   AND NOT EXISTS (SELECT 1 FROM pend p WHERE p.person_id = w.person_id)";
     let sql = format!(
         "WITH pend AS MATERIALIZED (
              SELECT u.person_id, sum(u.sum)::bigint AS sum, sum(u.count)::bigint AS count
@@ -109,37 +114,45 @@ pub async fn ranking(
              SELECT p.person_id, coalesce(w.sum, 0) + p.sum AS sum, coalesce(w.count, 0) + p.count AS count
              FROM pend p LEFT JOIN metrics.three_month_totals w
                ON w.tenant_id = $1 AND w.person_id = p.person_id AND w.first_month = $3 AND w.metric_id = $2
-         ), indexed AS (
-             SELECT w.person_id, w.sum, w.count FROM metrics.three_month_totals w
-             WHERE w.tenant_id = $1 AND w.metric_id = $2 AND w.first_month = $3 AND w.count > 0
-               AND NOT EXISTS (SELECT 1 FROM pend p WHERE p.person_id = w.person_id)
-         ), head AS (
-             SELECT w.person_id, w.sum, w.count FROM metrics.three_month_totals w
-             WHERE w.tenant_id = $1 AND w.metric_id = $2 AND w.first_month = $3 AND w.count > 0
-             ORDER BY w.sum {order}
-             LIMIT $4 + (SELECT count(*) FROM pend)
          ), candidates AS (
-             SELECT * FROM head h WHERE NOT EXISTS (SELECT 1 FROM pend p WHERE p.person_id = h.person_id)
-             UNION ALL SELECT * FROM exact WHERE count > 0
-         ), cut AS (
+             -- The head of the index, longer by the people pending (whose rows there are
+             -- stale and left out), and those people with their exact values.
+             SELECT h.person_id, h.sum
+             FROM (SELECT w.person_id, w.sum FROM metrics.three_month_totals w
+                   WHERE w.tenant_id = $1 AND w.metric_id = $2 AND w.first_month = $3 AND w.count > 0
+                   ORDER BY w.sum {order}
+                   LIMIT $4 + (SELECT count(*) FROM pend)) h
+             WHERE NOT EXISTS (SELECT 1 FROM pend p WHERE p.person_id = h.person_id)
+             UNION ALL SELECT person_id, sum FROM exact WHERE count > 0
+         ), cut AS MATERIALIZED (
              SELECT (SELECT sum FROM candidates ORDER BY sum {order} OFFSET $4 - 1 LIMIT 1) AS v
          ), top AS (
              -- Everyone at or above the cut (ties past the head too), so ranks among them are
              -- ranks overall.
              SELECT person_id, sum, count, rank() OVER (ORDER BY sum {order}) AS rank
-             FROM (SELECT i.* FROM indexed i, cut WHERE cut.v IS NULL OR i.sum {at_least} cut.v
-                   UNION ALL SELECT e.* FROM exact e, cut WHERE e.count > 0 AND (cut.v IS NULL OR e.sum {at_least} cut.v)) a
+             FROM (SELECT w.person_id, w.sum, w.count FROM metrics.three_month_totals w, cut
+                   WHERE {settled} AND w.sum {at_least} coalesce(cut.v, {everyone})
+                   UNION ALL SELECT e.* FROM exact e, cut
+                   WHERE e.count > 0 AND e.sum {at_least} coalesce(cut.v, {everyone})) a
          ), mine AS (
              SELECT e.person_id, e.sum, e.count FROM exact e WHERE e.count > 0 AND e.person_id = ANY($5)
-             UNION ALL SELECT i.person_id, i.sum, i.count FROM indexed i WHERE i.person_id = ANY($5)
+             UNION ALL
+             SELECT w.person_id, w.sum, w.count FROM metrics.three_month_totals w
+             WHERE {settled} AND w.person_id = ANY($5)
          ), others AS (
              SELECT m.person_id, m.sum, m.count,
-                    1 + (SELECT count(*) FROM indexed i WHERE i.sum {better} m.sum)
+                    1 + (SELECT count(*) FROM metrics.three_month_totals w WHERE {settled} AND w.sum {better} m.sum)
                       + (SELECT count(*) FROM exact e WHERE e.count > 0 AND e.sum {better} m.sum) AS rank
              FROM mine m, cut WHERE m.sum {worse} cut.v
          )
          SELECT person_id, rank,
-                (SELECT count(*) FROM indexed) + (SELECT count(*) FROM exact WHERE count > 0) AS ranked_count,
+                -- Everyone in the index, less the pending people it has, plus them exactly.
+                (SELECT count(*) FROM metrics.three_month_totals w
+                 WHERE w.tenant_id = $1 AND w.metric_id = $2 AND w.first_month = $3 AND w.count > 0)
+                  - (SELECT count(*) FROM pend p JOIN metrics.three_month_totals w
+                       ON w.tenant_id = $1 AND w.person_id = p.person_id AND w.first_month = $3
+                      AND w.metric_id = $2 AND w.count > 0)
+                  + (SELECT count(*) FROM exact WHERE count > 0) AS ranked_count,
                 sum AS a_sum, count AS a_count, 0::bigint AS a_max, 0::bigint AS b_sum, 0::bigint AS b_count,
                 0::bigint AS b_max
          FROM (SELECT * FROM top UNION ALL SELECT * FROM others) r

@@ -30,8 +30,23 @@ fn batch(people: &[String], round: i64) -> Vec<Event> {
     events
 }
 
-/// Checks the ranking of `metric` over February to April against everyone's totals.
+/// Checks the ranking of `metric` over February to April against everyone's totals, with a
+/// cut inside the field and with room for everyone.
 async fn check(w: &mut World, people: &[String], metric: &str, lower_is_better: bool, what: &str) {
+    for limit in [5, 50] {
+        check_top(
+            w,
+            people,
+            metric,
+            lower_is_better,
+            limit,
+            &format!("{what}, top {limit}"),
+        )
+        .await;
+    }
+}
+
+async fn check_top(w: &mut World, people: &[String], metric: &str, lower_is_better: bool, limit: usize, what: &str) {
     let period = || range((2026, 2, 1), (2026, 4, 30));
     let also = vec![people[3].clone(), people[11].clone(), people[7].clone()];
     let got = w
@@ -39,7 +54,7 @@ async fn check(w: &mut World, people: &[String], metric: &str, lower_is_better: 
         .get_top_people(GetTopPeopleRequest {
             metric_key: metric.into(),
             period: period(),
-            limit: 5,
+            limit: limit as i32,
             also_person_ids: also.clone(),
             ..Default::default()
         })
@@ -66,7 +81,7 @@ async fn check(w: &mut World, people: &[String], metric: &str, lower_is_better: 
     }
     let scores: std::collections::HashMap<uuid::Uuid, f64> = scored.iter().map(|(s, p)| (*p, *s)).collect();
     let ranked = attain_domain::ranking::competition_rank(scored, lower_is_better, |p| *p);
-    let want: Vec<(i32, String, Option<f64>)> = attain_domain::ranking::top(ranked.clone(), 5)
+    let want: Vec<(i32, String, Option<f64>)> = attain_domain::ranking::top(ranked.clone(), limit)
         .iter()
         .map(|r| (r.rank as i32, r.item.to_string(), scores.get(&r.item).copied()))
         .collect();
