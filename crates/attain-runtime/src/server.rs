@@ -116,14 +116,12 @@ impl GrpcServer {
             }
             let _ = drain_tx.send(());
         };
-        let mut builder = Server::builder();
-        if let Some(tls) = crate::tls::server_config(&self.args.tls)? {
-            builder = builder.tls_config(tls).context("TLS settings (ATTAIN_TLS_*)")?;
-        }
-        let server = builder
-            .layer(layers)
-            .add_routes(self.routes.routes())
-            .serve_with_incoming_shutdown(incoming, signal);
+        let tls = crate::tls::ServerTls::from_args(&self.args.tls)?;
+        let router = Server::builder().layer(layers).add_routes(self.routes.routes());
+        let server: futures::future::BoxFuture<'_, Result<(), tonic::transport::Error>> = match tls {
+            Some(tls) => Box::pin(router.serve_with_incoming_shutdown(tls.accept(incoming), signal)),
+            None => Box::pin(router.serve_with_incoming_shutdown(incoming, signal)),
+        };
         let grace = self.args.shutdown_grace;
         tokio::pin!(server);
         tokio::select! {

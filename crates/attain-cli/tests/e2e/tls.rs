@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use attain_proto::metrics::v1::{ListMetricsRequest, metrics_service_client::MetricsServiceClient};
+use attain_proto::{
+    metrics::v1::{ListMetricsRequest, metrics_service_client::MetricsServiceClient},
+    org::v1::{GetTenantRequest, org_service_client::OrgServiceClient},
+};
 use attain_testing::{Bearer, TestDb};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
@@ -196,4 +199,63 @@ fn tls_settings_that_do_not_fit_together_stop_the_start_with_their_names() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ATTAIN_PEER_TLS_CA"), "{stderr}");
+}
+
+/// Certificates are rotated in place (a renewed Secret): new connections get the new one without
+/// a restart, and a connection made before keeps working.
+#[tokio::test]
+async fn a_renewed_certificate_is_served_without_a_restart() {
+    let db = TestDb::empty().await;
+    let url = db.owner_url.clone();
+    let (_, key) = crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme"]);
+    let pki = pki();
+    let dir = pki.cert.parent().expect("folder").to_path_buf();
+    let (cert, cert_key) = (dir.join("served.pem"), dir.join("served.key"));
+    std::fs::copy(&pki.cert, &cert).expect("copy");
+    std::fs::copy(&pki.key, &cert_key).expect("copy");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = spawn(
+        attain()
+            .args(["serve", "scorecard", "--listen", &addr, "--admin-listen"])
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .env("DATABASE_URL", &url)
+            .env("ATTAIN_DB_ROLE", "attain_scorecard")
+            .env("ATTAIN_TLS_CERT", &cert)
+            .env("ATTAIN_TLS_KEY", &cert_key),
+    );
+    let trusting =
+        |ca: &Path| ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca).expect("CA")));
+    let tenant = |channel: Channel| async {
+        OrgServiceClient::with_interceptor(channel, Bearer::new(&key))
+            .get_tenant(GetTenantRequest {})
+            .await
+    };
+    let before = connect(&addr, trusting(&pki.ca)).await;
+    tenant(before.clone()).await.expect("a call with the first certificate");
+
+    // The renewal: another CA's certificate, swapped in as Kubernetes does (write, then rename).
+    let (_, renewed_ca, renewed_cert, renewed_key) = issue(&dir, "renewed");
+    for (from, to) in [(&renewed_cert, &cert), (&renewed_key, &cert_key)] {
+        let staged = to.with_extension("staged");
+        std::fs::copy(from, &staged).expect("stage");
+        std::fs::rename(&staged, to).expect("swap");
+    }
+    let after = connect(&addr, trusting(&renewed_ca)).await;
+    tenant(after).await.expect("a call with the renewed certificate");
+    // A new client that trusts only the old CA is turned away; the old connection still works.
+    let old_only = Channel::from_shared(format!("https://{addr}"))
+        .expect("url")
+        .tls_config(trusting(&pki.ca))
+        .expect("tls")
+        .connect()
+        .await;
+    assert!(
+        old_only.is_err(),
+        "the old certificate is still served to new connections"
+    );
+    tenant(before).await.expect("the connection made before the renewal");
+
+    tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .expect("stop");
 }

@@ -331,6 +331,23 @@ async fn another_tenant_sees_and_changes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
+    // A cadence over our people: answered exactly as for ids that exist nowhere, so the
+    // answer does not tell that they exist here.
+    let cadence_over = |coach: &str, coachee: &str| CreateCadenceRequest {
+        cadence: Some(Cadence {
+            coach_id: coach.to_string(),
+            coachee_ids: vec![coachee.to_string()],
+            ..cadence.clone()
+        }),
+    };
+    let ours = co.create_cadence(cadence_over(&maya, &ana)).await.unwrap_err();
+    let (nobody, no_one) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+    let nowhere = co.create_cadence(cadence_over(&nobody, &no_one)).await.unwrap_err();
+    assert_eq!(ours.code(), nowhere.code(), "{ours:?} / {nowhere:?}");
+    assert_eq!(
+        attain_testing::violated_fields(&ours),
+        attain_testing::violated_fields(&nowhere)
+    );
     // Lists show nothing of ours.
     assert!(
         co.list_sessions(ListSessionsRequest::default())

@@ -597,4 +597,33 @@ async fn another_tenant_sees_nothing_of_our_surveys() {
         matches!(denied.code(), Code::NotFound | Code::FailedPrecondition),
         "{denied:?}"
     );
+    // Their reps are invited to nothing of ours.
+    let mut their_org = w.app.org(&other.admin_key).await;
+    let their_team = team(&mut their_org, "Globex SDRs", org::Motion::SalesDevelopment, "").await;
+    let gus = person(&mut their_org, "Gus", org::SalesRole::Sdr, &their_team).await;
+    let gus_key = w
+        .app
+        .api_key(other.id, AccessRole::Rep, Some(gus.parse().unwrap()))
+        .await;
+    let invited = surveys(&w, &gus_key)
+        .await
+        .list_my_invitations(ListMyInvitationsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .invitations;
+    assert!(invited.is_empty(), "{invited:?}");
+    // Changing their settings leaves ours alone.
+    theirs
+        .update_survey_settings(UpdateSurveySettingsRequest {
+            settings: Some(SurveySettings { min_responses: 7 }),
+        })
+        .await
+        .unwrap();
+    let ours = admin
+        .get_survey_settings(GetSurveySettingsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ours.settings.unwrap().min_responses, 3);
 }

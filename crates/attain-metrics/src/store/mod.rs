@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod events;
 pub mod monthly;
 pub mod totals;
+pub mod windows;
 
 pub type Conn = sqlx::PgConnection;
 pub type Result<T> = std::result::Result<T, sqlx::Error>;

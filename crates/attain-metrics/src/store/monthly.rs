@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Conn, Result};
+use super::{Conn, Result, windows};
 
 /// (person, day, metric) keys, as parallel columns, whose months are recomputed from the daily
 /// rollups instead of folded.
@@ -42,7 +42,7 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
     // pending rows and (for recomputed months) counted in the daily rows; a batch committed
     // after it stays pending. Every part touches its own keys (the recomputed ones, emptied or
     // replaced, and the others, added to), so no row is written twice; rows go in key order.
-    sqlx::query_scalar(
+    let folded: i64 = sqlx::query_scalar(
         "WITH taken AS (
              DELETE FROM metrics.monthly_pending WHERE tenant_id = $1
              RETURNING month, person_ids, metric_ids, sums, counts, maxes
@@ -80,6 +80,14 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
              SELECT $1, person_id, month, metric_id, sum, count, max FROM added ORDER BY person_id, month, metric_id
              ON CONFLICT (tenant_id, person_id, month, metric_id) DO UPDATE
                  SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
+         ), windowed AS (
+             -- Each month's addition adds to the three windows it is part of.
+             INSERT INTO metrics.three_month_totals AS w (tenant_id, person_id, first_month, metric_id, sum, count)
+             SELECT $1, a.person_id, (a.month - make_interval(months => o))::date, a.metric_id, sum(a.sum), sum(a.count)
+             FROM added a CROSS JOIN generate_series(0, 2) AS o
+             GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
+             ON CONFLICT (tenant_id, person_id, first_month, metric_id) DO UPDATE
+                 SET sum = w.sum + excluded.sum, count = w.count + excluded.count
          )
          SELECT count(*) FROM taken",
     )
@@ -87,8 +95,14 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
     .bind(recompute.people)
     .bind(recompute.days)
     .bind(recompute.metrics)
-    .fetch_one(c)
-    .await
+    .fetch_one(&mut *c)
+    .await?;
+    // The windows of recomputed months are summed again from the monthly rows just written,
+    // which only a later statement sees.
+    if !recompute.people.is_empty() {
+        windows::recompute(c, tenant, recompute).await?;
+    }
+    Ok(folded)
 }
 
 /// Rebuilds `tenant`'s monthly rollups from its daily ones, dropping every pending row: the
@@ -104,9 +118,9 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid) -> Result<()> {
          FROM metrics.daily_rollups WHERE tenant_id = $1 GROUP BY 2, 3, 4",
     )
     .bind(tenant)
-    .execute(c)
-    .await
-    .map(drop)
+    .execute(&mut *c)
+    .await?;
+    windows::rebuild(c, tenant).await
 }
 
 /// The tenants with pending rows to fold.

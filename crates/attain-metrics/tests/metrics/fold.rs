@@ -8,7 +8,7 @@ use crate::{World, at, calendar, event, ingest, range, rollups, totals, world};
 
 /// Holds the lock every writer of the monthly rollups takes first, as a fold that never ends
 /// would: nothing is folded while it is held, so what is pending stays pending.
-async fn hold_the_fold(w: &World) -> PgConnection {
+pub async fn hold_the_fold(w: &World) -> PgConnection {
     let mut c = PgConnection::connect(&w.app.db.owner_url).await.unwrap();
     sqlx::raw_sql("BEGIN").execute(&mut c).await.unwrap();
     attain_metrics::lock_monthly_rollups(&mut c, w.tenant.id).await.unwrap();

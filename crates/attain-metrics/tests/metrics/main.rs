@@ -6,6 +6,7 @@ mod fold;
 mod ingest;
 mod queries;
 mod tenancy;
+mod windows;
 
 use attain_proto::{
     common::v1::{CalendarPeriod, Date, DateRange, Granularity, Period, period},

@@ -9,7 +9,9 @@ async fn another_tenant_can_neither_write_nor_read_our_numbers() {
     let mut w = world().await;
     let ana = w.ana.clone();
     let day = at(2026, 3, 2, 15, 0);
-    ingest(&mut w.metrics, vec![event(&ana, "calls", day, Some(5))]).await;
+    let ours = event(&ana, "calls", day, Some(5));
+    let our_event_id = ours.event_id.clone();
+    ingest(&mut w.metrics, vec![ours]).await;
 
     let other = w.app.tenant("Globex").await;
     let mut theirs = w.app.metrics(&other.admin_key).await;
@@ -37,8 +39,9 @@ async fn another_tenant_can_neither_write_nor_read_our_numbers() {
     assert!(top.rows.is_empty());
     let theirs_retract = theirs
         .retract_events(RetractEventsRequest {
+            // Our real event's id: to them it does not exist.
             events: vec![EventRef {
-                event_id: uuid::Uuid::now_v7().to_string(),
+                event_id: our_event_id,
                 ..Default::default()
             }],
         })
@@ -50,6 +53,86 @@ async fn another_tenant_can_neither_write_nor_read_our_numbers() {
         totals(&mut w.metrics, &ana, &["calls"], range((2026, 3, 1), (2026, 3, 31))).await,
         [Some(5.0)]
     );
+}
+
+/// A metric one tenant defines is invisible to another: reading or changing it by its key answers
+/// NOT_FOUND, lists leave it out, and the other tenant may define the same key for itself.
+#[tokio::test]
+async fn another_tenant_neither_sees_nor_changes_our_metric_definitions() {
+    let mut w = world().await;
+    let demos = Metric {
+        key: "demos".into(),
+        display_name: "Demos".into(),
+        layer: Layer::Objective as i32,
+        aggregation: Aggregation::Count as i32,
+        unit: Unit::Count as i32,
+        direction: Direction::HigherIsBetter as i32,
+        ..Default::default()
+    };
+    w.metrics
+        .create_metric(CreateMetricRequest {
+            metric: Some(demos.clone()),
+        })
+        .await
+        .unwrap();
+
+    let other = w.app.tenant("Globex").await;
+    let mut theirs = w.app.metrics(&other.admin_key).await;
+    let err = theirs
+        .get_metric(GetMetricRequest { key: "demos".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    let err = theirs
+        .update_metric(UpdateMetricRequest {
+            metric: Some(Metric {
+                display_name: "Hijacked".into(),
+                ..demos.clone()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    let listed = theirs
+        .list_metrics(ListMetricsRequest {
+            page_size: 1000,
+            include_retired: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.metrics.iter().all(|m| m.key != "demos"));
+    // Events on our metric are refused for them, by the metric key.
+    let gus = crate::person(&mut w.app.org(&other.admin_key).await, "Gus", None).await;
+    let ingested = ingest(&mut theirs, vec![event(&gus, "demos", at(2026, 3, 2, 15, 0), None)]).await;
+    assert_eq!(ingested.rejected_count, 1);
+    assert!(
+        ingested.results[0].violations.iter().any(|v| v.field == "metric_key"),
+        "{ingested:?}"
+    );
+    // The same key is theirs to define, with their own name.
+    theirs
+        .create_metric(CreateMetricRequest {
+            metric: Some(Metric {
+                display_name: "Product demos".into(),
+                ..demos
+            }),
+        })
+        .await
+        .expect("the same key in another tenant");
+    let still = w
+        .metrics
+        .get_metric(GetMetricRequest { key: "demos".into() })
+        .await
+        .unwrap()
+        .into_inner()
+        .metric
+        .unwrap();
+    assert_eq!(still.display_name, "Demos");
 }
 
 #[tokio::test]

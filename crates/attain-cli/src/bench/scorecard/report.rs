@@ -65,9 +65,10 @@ impl Bench<'_> {
         );
         println!("  as_of {} (the quarter's last day) on every call", self.quarter.end);
         println!(
-            "  (b): one hand-written statement per workload over metrics.monthly_rollups (person, leaderboard: \
-             whole months) or metrics.daily_rollups (team week, KPIs), and org.people for teams; targets and \
-             quotas as parameters, as the database owner on one connection with jit = off"
+            "  (b): one hand-written statement per workload over metrics.monthly_rollups (person: whole months), \
+             the ranked index of metrics.three_month_totals (leaderboard: a quarter), or metrics.daily_rollups \
+             (team week, KPIs), and org.people for teams; targets and quotas as parameters, as the database \
+             owner on one connection with jit = off"
         );
         println!(
             "  (a): the same statements over metrics.events, in a transaction that drops the \

@@ -3,12 +3,17 @@
 //!
 //! The peer settings are process-wide because every peer client of a service (the org
 //! directory, the metrics service, …) trusts the same CA and presents the same identity, and they
-//! are built deep inside each service; the binary sets them once at start.
+//! are built deep inside each service; the binary sets them once at start. The server side
+//! lives in [`server`].
+
+mod server;
+
+pub use server::ServerTls;
 
 use std::{path::Path, sync::OnceLock};
 
 use anyhow::Context;
-use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
 use crate::config::TlsArgs;
 
@@ -32,28 +37,6 @@ fn identity(
         (Some(_), None) => anyhow::bail!("{cert_setting} is set but {key_setting} is not: set both, or neither"),
         (None, Some(_)) => anyhow::bail!("{key_setting} is set but {cert_setting} is not: set both, or neither"),
     }
-}
-
-/// The server's TLS settings, or `None` for plaintext.
-pub fn server_config(args: &TlsArgs) -> anyhow::Result<Option<ServerTlsConfig>> {
-    let Some(identity) = identity(
-        args.tls_cert.as_deref(),
-        args.tls_key.as_deref(),
-        "ATTAIN_TLS_CERT",
-        "ATTAIN_TLS_KEY",
-    )?
-    else {
-        anyhow::ensure!(
-            args.tls_client_ca.is_none(),
-            "ATTAIN_TLS_CLIENT_CA needs ATTAIN_TLS_CERT and ATTAIN_TLS_KEY: mutual TLS is TLS first"
-        );
-        return Ok(None);
-    };
-    let mut config = ServerTlsConfig::new().identity(identity);
-    if let Some(ca) = &args.tls_client_ca {
-        config = config.client_ca_root(Certificate::from_pem(read(ca, "ATTAIN_TLS_CLIENT_CA")?));
-    }
-    Ok(Some(config))
 }
 
 static PEER: OnceLock<ClientTlsConfig> = OnceLock::new();
