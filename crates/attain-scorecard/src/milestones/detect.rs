@@ -52,6 +52,7 @@ pub struct Detector {
     api: ScorecardApi,
     keys: Arc<Mutex<HashMap<Uuid, SystemKey>>>,
     bests: Arc<milestone_inputs::BestCache>,
+    goals: Arc<milestone_inputs::GoalCache>,
 }
 
 impl Detector {
@@ -63,6 +64,7 @@ impl Detector {
             pool,
             keys: Arc::new(Mutex::new(HashMap::new())),
             bests: Arc::default(),
+            goals: Arc::default(),
         }
     }
 
@@ -154,17 +156,19 @@ impl Detector {
             // (no webhooks, catalog or directory), unlike ADMIN.
             role: AccessRole::Integration,
         };
-        let gathered = match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at, &self.bests).await
-        {
-            Ok(gathered) => gathered,
-            Err(e) => {
-                // The key may have been revoked or deleted: the next run mints a fresh one.
-                if let Ok(mut keys) = self.keys.lock() {
-                    keys.remove(&tenant);
+        let gathered =
+            match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at, &self.bests, &self.goals)
+                .await
+            {
+                Ok(gathered) => gathered,
+                Err(e) => {
+                    // The key may have been revoked or deleted: the next run mints a fresh one.
+                    if let Ok(mut keys) = self.keys.lock() {
+                        keys.remove(&tenant);
+                    }
+                    return Err(anyhow::anyhow!("{e}"));
                 }
-                return Err(anyhow::anyhow!("{e}"));
-            }
-        };
+            };
         let mut recorded = 0;
         for c in &gathered.candidates {
             let f = &c.found;

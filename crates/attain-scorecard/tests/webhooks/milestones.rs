@@ -129,6 +129,37 @@ async fn daily_goal_and_a_five_day_streak_are_found_once_each() {
     assert_eq!(report.recorded, 1, "only Tuesday's daily goal: {report:?}");
 }
 
+/// The detector reads the last week on every run and the window's earlier days once a day: a
+/// streak found a week later spans both parts, and is found the same from the kept days.
+#[tokio::test]
+async fn a_streak_across_the_kept_days_and_the_recent_ones_is_found_once() {
+    let mut w = world().await;
+    template_for(
+        &mut w.sc,
+        "sdr_milestones",
+        &w.sdr_team.clone(),
+        vec![daily_line("calls", Section::Activities, 10.0)],
+    )
+    .await;
+    // Monday 1 to Friday 5 June at goal; detection first runs on Friday 12 June, so Monday to
+    // Thursday are among the earlier days and Friday among the recent ones.
+    let mut sent = Vec::new();
+    for day in 1..=5 {
+        sent.extend(events("k", &w.ana, "calls", (2026, 6, day), 10, None));
+    }
+    ingest(&mut w.metrics, sent).await;
+    let detector = w.detector().await;
+    detector.detect_at(noon((2026, 6, 12))).await.expect("detect");
+    let ana = id(&w.ana);
+    let streak: Vec<String> = of_kind(&w.milestones().await, "streak").iter().map(|m| m.2.clone()).collect();
+    assert_eq!(streak, [format!("streak:{ana}:2026-06-01:5")]);
+    // Again the same day (earlier days from the cache), and the next working day (read anew).
+    for day in [12, 15] {
+        let report = detector.detect_at(noon((2026, 6, day))).await.expect("detect");
+        assert_eq!(report.recorded, 0, "June {day}: {report:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_personal_best_needs_ten_earlier_days_and_must_beat_them_all() {
     let mut w = world().await;

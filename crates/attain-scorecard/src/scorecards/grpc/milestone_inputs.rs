@@ -21,13 +21,13 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-pub use super::milestone_bests::BestCache;
+pub use super::{milestone_bests::BestCache, milestone_goals::GoalCache};
 
 use super::{
     ScorecardApi, calendar,
     compute::{by_key, number},
     context::Context,
-    kpis, leaderboard, milestone_bests,
+    leaderboard, milestone_bests, milestone_goals,
 };
 use crate::scorecards::{board_store as boards, plan_store as plans};
 
@@ -82,6 +82,7 @@ pub async fn gather(
     settings: &Settings,
     at: DateTime<Utc>,
     bests: &BestCache,
+    goals: &GoalCache,
 ) -> ApiResult<Gathered> {
     let tenant = caller.tenant_id;
     let catalog = api.metrics.catalog(caller, credential, false).await?;
@@ -230,7 +231,8 @@ pub async fn gather(
 
     // 2 and 3. Daily activity goal today (and the working day before, for events that arrive
     // after midnight) and streaks.
-    let met = kpis::daily_activity_goal(api, credential, &window_context, &catalog, &cal, window).await?;
+    let met =
+        milestone_goals::over_window(api, tenant, credential, &window_context, &catalog, &cal, window, goals).await?;
     for (person, days) in &met {
         for (day, hit) in days.iter().rev().take(2) {
             if let Some(found) = milestone::daily_goal(*person, *day, *hit) {

@@ -9,6 +9,7 @@ mod funnel;
 mod kpis;
 mod leaderboard;
 mod milestone_bests;
+mod milestone_goals;
 pub(crate) mod milestone_inputs;
 mod plan;
 mod template;
