@@ -151,7 +151,10 @@ async fn a_streak_across_the_kept_days_and_the_recent_ones_is_found_once() {
     let detector = w.detector().await;
     detector.detect_at(noon((2026, 6, 12))).await.expect("detect");
     let ana = id(&w.ana);
-    let streak: Vec<String> = of_kind(&w.milestones().await, "streak").iter().map(|m| m.2.clone()).collect();
+    let streak: Vec<String> = of_kind(&w.milestones().await, "streak")
+        .iter()
+        .map(|m| m.2.clone())
+        .collect();
     assert_eq!(streak, [format!("streak:{ana}:2026-06-01:5")]);
     // Again the same day (earlier days from the cache), and the next working day (read anew).
     for day in [12, 15] {
