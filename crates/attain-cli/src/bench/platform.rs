@@ -84,6 +84,9 @@ pub struct Platform {
     pub key: String,
     pub org_addr: SocketAddr,
     pub metrics_addr: SocketAddr,
+    /// The scorecard service's own pool (its role, under row-level security), for work the
+    /// bench runs in-process as that service would, e.g. a milestone detection run.
+    pub scorecard_pool: PgPool,
     stop: watch::Sender<bool>,
     database: BenchDatabase,
 }
@@ -108,6 +111,7 @@ impl Platform {
         let metrics_incoming = attain_runtime::server::bind("127.0.0.1:0".parse()?)?;
         let metrics_addr = metrics_incoming.local_addr()?;
         let org_pool = db::connect(&service_db("attain_scorecard")).await?;
+        let scorecard_pool = org_pool.clone();
         let metrics_url = format!("http://{metrics_addr}");
         let metrics_pool = db::connect(&service_db("attain_metrics")).await?;
         let until = |mut rx: watch::Receiver<bool>| async move {
@@ -153,6 +157,7 @@ impl Platform {
             key,
             org_addr,
             metrics_addr,
+            scorecard_pool,
             stop,
             database,
         })

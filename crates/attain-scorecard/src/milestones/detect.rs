@@ -166,7 +166,11 @@ impl Detector {
                     if let Ok(mut keys) = self.keys.lock() {
                         keys.remove(&tenant);
                     }
-                    return Err(anyhow::anyhow!("{e}"));
+                    // Keep the cause: this goes to the operator's log, not to a caller.
+                    return Err(match e {
+                        attain_runtime::ApiError::Internal(cause) => cause.context("gathering milestone inputs"),
+                        other => anyhow::anyhow!("gathering milestone inputs: {other}"),
+                    });
                 }
             };
         let mut recorded = 0;

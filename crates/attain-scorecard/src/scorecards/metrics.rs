@@ -30,9 +30,18 @@ pub struct MetricInfo {
 
 pub type Catalog = Arc<HashMap<String, MetricInfo>>;
 
+/// Values one totals answer may carry: about 20 bytes each on the wire, so a couple of MB,
+/// well under the 4 MiB a gRPC client accepts by default.
+const VALUES_PER_CALL: usize = 100_000;
+/// People one totals request may name (the metrics service's limit).
+const PEOPLE_PER_CALL: usize = 10_000;
+/// Slices of one large read asked at once.
+const SLICES_AT_ONCE: usize = 4;
+
 pub struct Metrics {
     client: MetricsServiceClient<PeerChannel>,
     catalogs: Cache<Uuid, Catalog>,
+    values_per_call: usize,
 }
 
 fn metrics_error(status: tonic::Status) -> ApiError {
@@ -46,7 +55,15 @@ impl Metrics {
         Ok(Metrics {
             client: MetricsServiceClient::new(channel),
             catalogs: Cache::new(),
+            values_per_call: VALUES_PER_CALL,
         })
+    }
+
+    /// Asks per-person totals in slices of at most about `values` values (tests slice small
+    /// reads to check that the slices add up to the whole).
+    pub fn with_values_per_call(mut self, values: usize) -> Metrics {
+        self.values_per_call = values.max(1);
+        self
     }
 
     /// The tenant's metrics by key; `fresh` skips the cache (to check a template being saved
@@ -106,8 +123,42 @@ impl Metrics {
         Ok(catalog)
     }
 
-    /// Totals of `keys` for `people` over `range`.
+    /// Totals of `keys` for `people` over `range`. Per-person groupings are asked in slices of
+    /// people, so that no answer outgrows a gRPC message: a year of days for a thousand reps is
+    /// millions of values (the milestone detector, the KPIs of a large subtree).
     pub async fn totals(
+        &self,
+        credential: &str,
+        people: &[Uuid],
+        keys: &[String],
+        range: DateRange,
+        grouping: Grouping,
+    ) -> Result<GetTotalsResponse, ApiError> {
+        let per_person = match grouping {
+            Grouping::PerPersonDay => keys.len().max(1) * (range.days() as usize).max(1),
+            Grouping::PerPerson => keys.len().max(1),
+            // Combined answers are one row, or one per day: nothing to slice (or to join).
+            _ => return self.totals_once(credential, people, keys, range, grouping).await,
+        };
+        let slice = (self.values_per_call / per_person).clamp(1, PEOPLE_PER_CALL);
+        if people.len() <= slice {
+            return self.totals_once(credential, people, keys, range, grouping).await;
+        }
+        let mut whole = GetTotalsResponse::default();
+        for group in people.chunks(slice * SLICES_AT_ONCE) {
+            let mut asks = Vec::with_capacity(SLICES_AT_ONCE);
+            for part in group.chunks(slice) {
+                asks.push(self.totals_once(credential, part, keys, range, grouping));
+            }
+            for answer in futures::future::try_join_all(asks).await? {
+                whole.range = whole.range.or(answer.range);
+                whole.rows.extend(answer.rows);
+            }
+        }
+        Ok(whole)
+    }
+
+    async fn totals_once(
         &self,
         credential: &str,
         people: &[Uuid],

@@ -73,3 +73,47 @@ async fn values_per_person_and_combined_within_the_callers_view() {
     fields.sort();
     assert_eq!(fields, ["metric_keys", "period", "person_ids[0]"]);
 }
+
+/// Per-person reads are asked in slices of people so no answer outgrows a gRPC message (a year
+/// of days for a thousand reps does); the slices must add up to exactly the one big answer.
+#[tokio::test]
+async fn per_person_totals_asked_in_slices_equal_the_whole() {
+    let mut w = world().await;
+    let people: Vec<String> = w.sdrs.iter().chain(&w.aes).cloned().collect();
+    let mut sent = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        for day in 1..=(3 + i as u32) {
+            sent.extend(events(p, "calls", (2026, 6, day), 1 + i % 3, None));
+            sent.extend(events(p, "emails", (2026, 6, day), 1, Some(2)));
+        }
+    }
+    ingest(&mut w.metrics, sent).await;
+    let url = format!("http://{}", w.app.metrics_addr);
+    let whole = attain_scorecard::scorecards::Metrics::new(&url).expect("client");
+    // Two values per person and day over 30 days: every slice holds one person.
+    let sliced = attain_scorecard::scorecards::Metrics::new(&url)
+        .expect("client")
+        .with_values_per_call(7);
+    let ids: Vec<Uuid> = people.iter().map(|p| p.parse().unwrap()).collect();
+    let keys = vec!["calls".to_string(), "emails".to_string()];
+    let june = attain_domain::period::DateRange {
+        start: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        end: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+    };
+    for grouping in [
+        attain_proto::metrics::v1::Grouping::PerPersonDay,
+        attain_proto::metrics::v1::Grouping::PerPerson,
+    ] {
+        let key_text = &w.tenant.admin_key;
+        let one = whole.totals(key_text, &ids, &keys, june, grouping).await.unwrap();
+        let many = sliced.totals(key_text, &ids, &keys, june, grouping).await.unwrap();
+        assert!(!one.rows.is_empty());
+        let key = |r: &attain_proto::metrics::v1::PersonTotals| format!("{r:?}");
+        let mut one_rows: Vec<String> = one.rows.iter().map(key).collect();
+        let mut many_rows: Vec<String> = many.rows.iter().map(key).collect();
+        one_rows.sort();
+        many_rows.sort();
+        assert_eq!(many_rows, one_rows, "{grouping:?}");
+        assert_eq!(many.range, one.range);
+    }
+}

@@ -217,7 +217,33 @@ async fn bench(args: &ScorecardBench, p: &Platform) -> anyhow::Result<()> {
         events,
     };
     let mut bench = Bench::new(p, world, calendar, quarter, previous_quarter).await?;
-    bench.report(args).await
+    bench.report(args).await?;
+    milestone_runs(p, quarter.end).await
+}
+
+/// Times the milestone detector over the whole bench tenant, as the scorecard service runs it
+/// every interval: the first run of a day also reads the history personal bests and streaks
+/// look back on (kept for the rest of the day), the next ones only the recent days.
+async fn milestone_runs(p: &Platform, as_of: NaiveDate) -> anyhow::Result<()> {
+    let metrics = attain_scorecard::scorecards::Metrics::new(&format!("http://{}", p.metrics_addr))?;
+    let detector = attain_scorecard::milestones::Detector::new(p.scorecard_pool.clone(), std::sync::Arc::new(metrics));
+    let at = as_of.and_hms_opt(17, 0, 0).context("noon")?.and_utc();
+    println!("\nmilestone detection over the tenant, as of {as_of} 17:00 UTC (one run = every check of every rep):");
+    for run in 1..=3 {
+        let started = Instant::now();
+        let report = detector.detect_at(at).await?;
+        println!(
+            "  run {run}: {:.0} ms, {} milestones recorded{}",
+            started.elapsed().as_secs_f64() * 1000.0,
+            report.recorded,
+            if report.failed > 0 {
+                " (a tenant failed: see the log)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
 }
 
 async fn read_catalog(p: &Platform) -> anyhow::Result<HashMap<String, Metric>> {
