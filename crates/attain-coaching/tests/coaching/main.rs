@@ -8,6 +8,7 @@ mod input;
 mod kpis;
 mod plans;
 mod sessions;
+mod survey_tenancy;
 mod surveys;
 
 use attain_proto::{
