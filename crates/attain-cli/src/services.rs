@@ -105,8 +105,8 @@ pub async fn serve(
         );
     };
     attain_runtime::tls::set_peer_tls(&server.tls)?;
-    attain_runtime::tls::peer_config(&peers.org_url, "ATTAIN_ORG_URL")?;
-    attain_runtime::tls::peer_config(&peers.metrics_url, "ATTAIN_METRICS_URL")?;
+    attain_runtime::tls::peer_connector(&peers.org_url, "ATTAIN_ORG_URL")?;
+    attain_runtime::tls::peer_connector(&peers.metrics_url, "ATTAIN_METRICS_URL")?;
     // Checked before anything starts, so a bad file fails the start with its setting's name.
     attain_runtime::tls::ServerTls::from_args(&server.tls)?;
     let pool = db::connect(db).await?;

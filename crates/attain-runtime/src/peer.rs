@@ -118,17 +118,23 @@ impl PeerChannel {
     /// A lazily connected channel to `url` (`http://host:port`); `setting` names where the URL
     /// came from, for the error.
     pub fn lazy(url: &str, setting: &str) -> anyhow::Result<Self> {
-        let mut endpoint = Channel::from_shared(url.to_string())
-            .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?
-            .connect_timeout(CALL_TIMEOUT);
-        if let Some(tls) = crate::tls::peer_config(url, setting)? {
-            endpoint = endpoint
-                .tls_config(tls)
-                .map_err(|e| anyhow::anyhow!("{setting} \"{url}\": TLS settings refused: {e}"))?;
-        }
-        let inner = endpoint.connect_lazy();
+        let inner = match crate::tls::peer_connector(url, setting)? {
+            // Our connector speaks TLS itself, with settings that follow their files; tonic is
+            // given the same address as http:// so that it does not add TLS of its own.
+            Some(connector) => {
+                let plain = format!("http://{}", url.trim_start_matches("https://"));
+                endpoint(&plain, url, setting)?.connect_with_connector_lazy(connector)
+            }
+            None => endpoint(url, url, setting)?.connect_lazy(),
+        };
         Ok(Self { inner })
     }
+}
+
+fn endpoint(address: &str, url: &str, setting: &str) -> anyhow::Result<tonic::transport::Endpoint> {
+    Ok(Channel::from_shared(address.to_string())
+        .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?
+        .connect_timeout(CALL_TIMEOUT))
 }
 
 impl Service<http::Request<Body>> for PeerChannel {

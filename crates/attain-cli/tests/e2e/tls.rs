@@ -259,3 +259,107 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
         .await
         .expect("stop");
 }
+
+/// A service's peer settings follow their files too: the metrics service, still running, is
+/// handed a new CA and a new client certificate, and reaches an org directory that now serves
+/// and accepts only certificates of that new CA.
+#[tokio::test]
+async fn renewed_peer_certificates_are_used_without_a_restart() {
+    let db = TestDb::empty().await;
+    let url = db.owner_url.clone();
+    let (tenant, key) = crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme"]);
+    // A second key, unknown to the metrics service's cache of checked keys, for after the swap.
+    let later_key = crate::run_ok(
+        attain()
+            .args(["apikey", "create", "--tenant", &tenant, "--role", "admin"])
+            .env("DATABASE_URL", &url),
+    )
+    .trim()
+    .to_string();
+    let pki = pki();
+    let dir = pki.cert.parent().expect("folder").to_path_buf();
+    let (peer_ca, peer_cert, peer_key) = (dir.join("peer-ca.pem"), dir.join("peer.pem"), dir.join("peer.key"));
+    for (from, to) in [(&pki.ca, &peer_ca), (&pki.cert, &peer_cert), (&pki.key, &peer_key)] {
+        std::fs::copy(from, to).expect("copy");
+    }
+    let (scorecard, metrics) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let directory = |ca: &Path, cert: &Path, key: &Path| -> Running {
+        spawn(
+            attain()
+                .args(["serve", "scorecard", "--listen", &scorecard, "--admin-listen"])
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .env("DATABASE_URL", &url)
+                .env("ATTAIN_DB_ROLE", "attain_scorecard")
+                .env("ATTAIN_TLS_CERT", cert)
+                .env("ATTAIN_TLS_KEY", key)
+                .env("ATTAIN_TLS_CLIENT_CA", ca),
+        )
+    };
+    let mut org = directory(&pki.ca, &pki.cert, &pki.key);
+    // The metrics service serves plaintext here; what is checked is how it calls the directory.
+    let mut metrics_server = spawn(
+        attain()
+            .args(["serve", "metrics", "--listen", &metrics, "--admin-listen"])
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .env("DATABASE_URL", &url)
+            .env("ATTAIN_DB_ROLE", "attain_metrics")
+            .env("ATTAIN_PEER_TLS_CA", &peer_ca)
+            .env("ATTAIN_PEER_TLS_CERT", &peer_cert)
+            .env("ATTAIN_PEER_TLS_KEY", &peer_key)
+            .env("ATTAIN_ORG_URL", format!("https://{scorecard}")),
+    );
+    let list = |key: String| {
+        let metrics = metrics.clone();
+        async move {
+            // The first calls may find the server not listening yet, or a channel reconnecting.
+            let mut last = None;
+            for _ in 0..100 {
+                let channel = Channel::from_shared(format!("http://{metrics}")).expect("url");
+                if let Ok(channel) = channel.connect().await {
+                    match MetricsServiceClient::with_interceptor(channel, Bearer::new(&key))
+                        .list_metrics(ListMetricsRequest::default())
+                        .await
+                    {
+                        Ok(_) => return Ok(()),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(last)
+        }
+    };
+    list(key)
+        .await
+        .expect("the key checked with the directory over mutual TLS");
+
+    // The renewal: another CA. The metrics service's files change under it; the directory
+    // restarts with the new CA's certificate and accepts only clients of the new CA.
+    let (_, renewed_ca, renewed_cert, renewed_key) = issue(&dir, "renewed");
+    for (from, to) in [
+        (&renewed_ca, &peer_ca),
+        (&renewed_cert, &peer_cert),
+        (&renewed_key, &peer_key),
+    ] {
+        let staged = to.with_extension("staged");
+        std::fs::copy(from, &staged).expect("stage");
+        std::fs::rename(&staged, to).expect("swap");
+    }
+    tokio::task::spawn_blocking(move || org.terminate())
+        .await
+        .expect("stop");
+    let mut org = directory(&renewed_ca, &renewed_cert, &renewed_key);
+    list(later_key)
+        .await
+        .expect("a new key checked with the renewed directory, by the same metrics process");
+
+    tokio::task::spawn_blocking(move || {
+        metrics_server.terminate();
+        org.terminate();
+    })
+    .await
+    .expect("stop");
+}

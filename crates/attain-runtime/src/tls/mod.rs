@@ -6,50 +6,48 @@
 //! are built deep inside each service; the binary sets them once at start. The server side
 //! lives in [`server`].
 
+mod client;
+mod reload;
 mod server;
 
+pub use client::PeerConnector;
 pub use server::ServerTls;
 
-use std::{path::Path, sync::OnceLock};
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, OnceLock},
+};
 
 use anyhow::Context;
-use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 
 use crate::config::TlsArgs;
 
-fn read(path: &Path, setting: &str) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("{setting}: cannot read {}", path.display()))
+/// The certificates of a PEM file, at least one; an error names `setting`.
+fn certificates(path: &Path, setting: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("{setting}: cannot read certificates from {}", path.display()))?;
+    anyhow::ensure!(!certs.is_empty(), "{setting}: no certificate in {}", path.display());
+    Ok(certs)
 }
 
-/// A certificate and its key, both or neither.
-fn identity(
-    cert: Option<&Path>,
-    key: Option<&Path>,
-    cert_setting: &str,
-    key_setting: &str,
-) -> anyhow::Result<Option<Identity>> {
-    match (cert, key) {
-        (Some(cert), Some(key)) => Ok(Some(Identity::from_pem(
-            read(cert, cert_setting)?,
-            read(key, key_setting)?,
-        ))),
-        (None, None) => Ok(None),
-        (Some(_), None) => anyhow::bail!("{cert_setting} is set but {key_setting} is not: set both, or neither"),
-        (None, Some(_)) => anyhow::bail!("{key_setting} is set but {cert_setting} is not: set both, or neither"),
-    }
-}
-
-static PEER: OnceLock<ClientTlsConfig> = OnceLock::new();
+static PEER: OnceLock<Arc<client::PeerTls>> = OnceLock::new();
 
 /// Sets what calls to `https://` peers trust and present. Call once at start, before any peer
-/// client is built; later calls are ignored.
+/// client is built; later calls are ignored. The files are read now (a bad one fails the start
+/// with its setting's name) and again whenever they change.
 pub fn set_peer_tls(args: &TlsArgs) -> anyhow::Result<()> {
-    let identity = identity(
-        args.peer_tls_cert.as_deref(),
-        args.peer_tls_key.as_deref(),
-        "ATTAIN_PEER_TLS_CERT",
-        "ATTAIN_PEER_TLS_KEY",
-    )?;
+    let identity: Option<(PathBuf, PathBuf)> = match (&args.peer_tls_cert, &args.peer_tls_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        (None, None) => None,
+        (Some(_), None) => {
+            anyhow::bail!("ATTAIN_PEER_TLS_CERT is set but ATTAIN_PEER_TLS_KEY is not: set both, or neither")
+        }
+        (None, Some(_)) => {
+            anyhow::bail!("ATTAIN_PEER_TLS_KEY is set but ATTAIN_PEER_TLS_CERT is not: set both, or neither")
+        }
+    };
     let Some(ca) = &args.peer_tls_ca else {
         anyhow::ensure!(
             identity.is_none(),
@@ -57,20 +55,28 @@ pub fn set_peer_tls(args: &TlsArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     };
-    let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "ATTAIN_PEER_TLS_CA")?));
-    if let Some(identity) = identity {
-        config = config.identity(identity);
-    }
-    let _ = PEER.set(config);
+    let tls = client::PeerTls::new(client::Files {
+        ca: ca.clone(),
+        identity,
+    })?;
+    let _ = PEER.set(Arc::new(tls));
     Ok(())
 }
 
-/// The TLS settings for a peer URL: `None` for `http://`; an error for `https://` without a CA.
-pub fn peer_config(url: &str, setting: &str) -> anyhow::Result<Option<ClientTlsConfig>> {
+/// How to connect to a peer URL: `None` for `http://`; for `https://`, a connector that speaks
+/// TLS with the current peer settings, and an error when there are none.
+pub fn peer_connector(url: &str, setting: &str) -> anyhow::Result<Option<PeerConnector>> {
     if !url.starts_with("https://") {
         return Ok(None);
     }
-    PEER.get().cloned().map(Some).ok_or_else(|| {
+    let tls = PEER.get().cloned().ok_or_else(|| {
         anyhow::anyhow!("{setting} \"{url}\" is https:// but ATTAIN_PEER_TLS_CA is not set: which CA signs the peer?")
-    })
+    })?;
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| anyhow::anyhow!("{setting} \"{url}\" names no host"))?;
+    Ok(Some(PeerConnector::new(tls, host)))
 }

@@ -3,18 +3,13 @@
 //! restart per rotation would drop every open stream. New connections get the new files within a
 //! second or so; connections already open keep the certificate they were made with.
 
-use std::{
-    io,
-    path::{Path, PathBuf},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant, SystemTime},
-};
+use std::{io, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use futures::{Stream, StreamExt};
 use rustls::{
     RootCertStore, ServerConfig,
-    pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
+    pki_types::{PrivateKeyDer, pem::PemObject},
     server::WebPkiClientVerifier,
 };
 use tokio::net::TcpStream;
@@ -22,11 +17,8 @@ use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::TcpIncoming;
 
+use super::{certificates, reload::Reloading};
 use crate::config::TlsArgs;
-
-/// How often the files' modification times are looked at, at most: on a new connection, never
-/// in between, so an idle server does no work.
-const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// A client that has not finished its handshake by then is dropped, so it holds nothing.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,33 +29,10 @@ struct Files {
     client_ca: Option<PathBuf>,
 }
 
-impl Files {
-    fn paths(&self) -> impl Iterator<Item = &Path> {
-        [Some(&self.cert), Some(&self.key), self.client_ca.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(PathBuf::as_path)
-    }
-
-    /// When each file last changed; a file that cannot be read counts as changed.
-    fn stamp(&self) -> Vec<Option<SystemTime>> {
-        self.paths()
-            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-            .collect()
-    }
-}
-
-struct Loaded {
-    config: Arc<ServerConfig>,
-    stamp: Vec<Option<SystemTime>>,
-    checked: Instant,
-}
-
 /// The server's certificate, key and (for mutual TLS) client CA, as a rustls configuration that
 /// follows the files.
 pub struct ServerTls {
-    files: Files,
-    loaded: Mutex<Loaded>,
+    config: Reloading<ServerConfig>,
 }
 
 impl ServerTls {
@@ -86,40 +55,13 @@ impl ServerTls {
             (Some(_), None) => anyhow::bail!("ATTAIN_TLS_CERT is set but ATTAIN_TLS_KEY is not: set both, or neither"),
             (None, Some(_)) => anyhow::bail!("ATTAIN_TLS_KEY is set but ATTAIN_TLS_CERT is not: set both, or neither"),
         };
-        let stamp = files.stamp();
-        let config = Arc::new(build(&files)?);
-        Ok(Some(Arc::new(ServerTls {
-            files,
-            loaded: Mutex::new(Loaded {
-                config,
-                stamp,
-                checked: Instant::now(),
-            }),
-        })))
-    }
-
-    /// The configuration for a new connection, rebuilt first if a file changed. Files caught
-    /// half-written are tried again on a later connection; until then the previous ones serve.
-    fn current(&self) -> Arc<ServerConfig> {
-        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if loaded.checked.elapsed() >= CHECK_EVERY {
-            loaded.checked = Instant::now();
-            let stamp = self.files.stamp();
-            if stamp != loaded.stamp {
-                match build(&self.files) {
-                    Ok(config) => {
-                        loaded.config = Arc::new(config);
-                        loaded.stamp = stamp;
-                        tracing::info!("TLS files changed: new connections get the new certificate");
-                    }
-                    Err(e) => tracing::warn!(
-                        error = format!("{e:#}"),
-                        "TLS files changed but cannot be used (yet); serving the previous certificate"
-                    ),
-                }
-            }
-        }
-        loaded.config.clone()
+        let paths = [Some(&files.cert), Some(&files.key), files.client_ca.as_ref()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let config = Reloading::new("server certificate", paths, move || build(&files))?;
+        Ok(Some(Arc::new(ServerTls { config })))
     }
 
     /// Wraps `incoming` connections in TLS. Handshakes run side by side, so a slow or silent
@@ -140,7 +82,7 @@ impl ServerTls {
                     // The server stopped taking connections: stop listening too.
                     () = tx.closed() => break,
                 };
-                let acceptor = TlsAcceptor::from(self.current());
+                let acceptor = TlsAcceptor::from(self.config.current());
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
@@ -155,14 +97,6 @@ impl ServerTls {
         });
         ReceiverStream::new(rx)
     }
-}
-
-fn certificates(path: &Path, setting: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .with_context(|| format!("{setting}: cannot read certificates from {}", path.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "{setting}: no certificate in {}", path.display());
-    Ok(certs)
 }
 
 fn build(files: &Files) -> anyhow::Result<ServerConfig> {
