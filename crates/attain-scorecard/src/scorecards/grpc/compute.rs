@@ -291,9 +291,33 @@ pub async fn get(
             let teams = org::subtree_ids(&mut tx, tenant, &[id]).await?;
             let members = plans::sellers_in(&mut tx, tenant, &teams).await?;
             let own = store::template_of_team(&mut tx, tenant, id).await?;
-            let context = Context::load(&mut tx, tenant, members, span.range, own.as_slice()).await?;
-            tx.commit().await?;
-            team_scorecard(api, caller, credential, &calendar, &context, &span, id, name, own).await?
+            let mut context = Context::templates(&mut tx, tenant, members, own.as_slice()).await?;
+            let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
+            let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+            let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+            // As for a person: the metrics service sums the members' values while the plans load.
+            let fetch = async {
+                tokio::try_join!(
+                    api.metrics.catalog(caller, credential, false),
+                    values(api, credential, &people, &keys, span.days_to_date(), Grouping::Combined),
+                    values(
+                        api,
+                        credential,
+                        &people,
+                        &keys,
+                        Some(span.previous_to_date()),
+                        Grouping::Combined
+                    ),
+                )
+            };
+            let load = async {
+                context.load_plans(&mut tx, tenant, span.range).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(())
+            };
+            let (fetched, loaded) = tokio::join!(fetch, load);
+            loaded?;
+            team_scorecard(&calendar, &context, &span, id, name, own, fetched?)?
         }
     };
     Ok(pb::GetScorecardResponse {
@@ -413,33 +437,17 @@ fn members_target(
     total
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn team_scorecard(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+fn team_scorecard(
     calendar: &Calendar,
     context: &Context,
     span: &Span,
     team: Uuid,
     name: String,
     own: Option<Uuid>,
+    fetched: Fetched,
 ) -> ApiResult<pb::Scorecard> {
     let template = team_template(context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
-    let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
-    let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
-    let (current, previous) = tokio::try_join!(
-        values(api, credential, &people, &keys, span.days_to_date(), Grouping::Combined),
-        values(
-            api,
-            credential,
-            &people,
-            &keys,
-            Some(span.previous_to_date()),
-            Grouping::Combined
-        ),
-    )?;
+    let (catalog, current, previous) = fetched;
     let (now, before) = (by_key(&current), by_key(&previous));
     let mut lines = Vec::new();
     for l in ordered(template) {

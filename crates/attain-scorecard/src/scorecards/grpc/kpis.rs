@@ -110,8 +110,7 @@ pub async fn get(
     access::see_team_members(&mut tx, caller, &scope, team).await?;
     let teams = org::subtree_ids(&mut tx, tenant, &[team]).await?;
     let reps = plans::sellers_in(&mut tx, tenant, &teams).await?;
-    let context = Context::load(&mut tx, tenant, reps, span.range, &[]).await?;
-    tx.commit().await?;
+    let mut context = Context::templates(&mut tx, tenant, reps, &[]).await?;
 
     let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
     let mut leading_keys: Vec<String> = Vec::new();
@@ -149,10 +148,21 @@ pub async fn get(
                 .collect::<HashMap<Uuid, (f64, f64)>>(),
         )
     };
-    let (daily, totals) = tokio::try_join!(
-        fetch_daily(api, credential, &reps, &leading_keys, elapsed),
-        quota_totals
-    )?;
+    // The metrics service works on the reps' values while their plans load.
+    let fetch = async {
+        tokio::try_join!(
+            fetch_daily(api, credential, &reps, &leading_keys, elapsed),
+            quota_totals
+        )
+    };
+    let load = async {
+        context.load_plans(&mut tx, tenant, span.range).await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(())
+    };
+    let (fetched, loaded) = tokio::join!(fetch, load);
+    loaded?;
+    let (daily, totals) = fetched?;
 
     let k = Kpis {
         context: &context,
