@@ -3,11 +3,14 @@
 //! nothing of one tenant visible to another.
 
 use attain_domain::org::AccessRole;
-use attain_proto::webhooks::v1::{milestone_service_client::MilestoneServiceClient, *};
+use attain_proto::{
+    org::v1 as org,
+    webhooks::v1::{milestone_service_client::MilestoneServiceClient, *},
+};
 use attain_testing::{Bearer, violated_fields};
 use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
 
-use crate::milestone_world::{World, events, id, ingest, june_quota, noon, world};
+use crate::milestone_world::{World, events, id, ingest, june_quota, noon, person, world};
 
 type Client = MilestoneServiceClient<InterceptedService<Channel, Bearer>>;
 
@@ -146,6 +149,61 @@ async fn a_rep_sees_their_own_milestones_and_others_are_not_found() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
+}
+
+/// A sales manager on `team` who manages it, and their MANAGER key.
+async fn manager_of(w: &mut World, name: &str, team: &str) -> String {
+    let manager = person(&mut w.org, name, org::SalesRole::SalesManager, team, None).await;
+    sqlx::query("UPDATE org.teams SET manager_person_id = $1 WHERE team_id = $2")
+        .bind(id(&manager))
+        .bind(id(team))
+        .execute(&w.app.db.owner)
+        .await
+        .expect("manage the team");
+    key_for(w, AccessRole::Manager, &manager).await
+}
+
+#[tokio::test]
+async fn a_manager_sees_the_milestones_of_the_teams_they_manage_only() {
+    let mut w = recorded().await;
+    let ae_team: uuid::Uuid = sqlx::query_scalar("SELECT team_id FROM org.people WHERE person_id = $1")
+        .bind(id(&w.star))
+        .fetch_one(&w.app.db.owner)
+        .await
+        .expect("Star's team");
+    let everyone = list(
+        &mut w.app.milestones(&w.tenant.admin_key).await,
+        ListMilestonesRequest::default(),
+    )
+    .await
+    .expect("list as admin");
+    let ae_key = manager_of(&mut w, "Mo", &ae_team.to_string()).await;
+    let seen = list(&mut w.app.milestones(&ae_key).await, ListMilestonesRequest::default())
+        .await
+        .expect("list as the AE manager");
+    assert_eq!(seen.milestones.len(), 5, "Star's two quota steps and Eve's three");
+    assert_eq!(
+        seen.milestones, everyone.milestones,
+        "everything recorded is on the AE team"
+    );
+
+    let sdr_team = w.sdr_team.clone();
+    let sdr_key = manager_of(&mut w, "Sam", &sdr_team).await;
+    let mut sdr = w.app.milestones(&sdr_key).await;
+    let none = list(&mut sdr, ListMilestonesRequest::default())
+        .await
+        .expect("list as the SDR manager");
+    assert!(none.milestones.is_empty(), "{:?}", none.milestones);
+    let star = list(
+        &mut sdr,
+        ListMilestonesRequest {
+            person_id: w.star.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(star.code(), Code::NotFound, "a rep outside the manager's teams");
 }
 
 #[tokio::test]
