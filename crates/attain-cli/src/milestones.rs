@@ -1,10 +1,11 @@
 //! `attain milestones list`: achievements the scorecard service recorded (quota steps, daily
 //! goals, streaks, personal bests, biggest deals, new leaders, first deals), newest first, as
-//! far as the caller's key may see.
+//! far as the caller's key may see. `attain milestones settings`: how the tenant's are detected.
 
 use anyhow::bail;
 use attain_proto::webhooks::v1::{
-    ListMilestonesRequest, MilestoneKind, milestone_service_client::MilestoneServiceClient,
+    GetMilestoneSettingsRequest, ListMilestonesRequest, MilestoneKind, MilestoneSettings,
+    UpdateMilestoneSettingsRequest, milestone_service_client::MilestoneServiceClient,
 };
 
 use crate::{
@@ -16,6 +17,26 @@ use crate::{
 pub enum MilestonesCommand {
     /// Milestones, newest first, optionally of one person and one kind.
     List(ListArgs),
+    /// The tenant's detection settings; with options, changes those (an ADMIN key).
+    Settings(SettingsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SettingsArgs {
+    /// Percents of quota that count as milestones, ascending, e.g. 50,100,150.
+    #[arg(long, value_delimiter = ',')]
+    quota_steps: Option<Vec<i32>>,
+    /// Working days in a row at daily goal that make a streak.
+    #[arg(long)]
+    streak_days: Option<i32>,
+    /// Whether personal bests are detected.
+    #[arg(long)]
+    personal_bests: Option<bool>,
+    /// Earlier days with data a rep needs before a day can be a personal best.
+    #[arg(long)]
+    personal_best_min_history: Option<i32>,
+    #[command(flatten)]
+    conn: Connection,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -47,6 +68,7 @@ pub struct ListArgs {
 pub async fn run(cmd: MilestonesCommand) -> anyhow::Result<()> {
     match cmd {
         MilestonesCommand::List(args) => list(args).await,
+        MilestonesCommand::Settings(args) => settings(args).await,
     }
 }
 
@@ -109,4 +131,94 @@ async fn list(args: ListArgs) -> anyhow::Result<()> {
         println!("    id {}  person {}", m.id, m.person_id);
     }
     Ok(())
+}
+
+async fn settings(args: SettingsArgs) -> anyhow::Result<()> {
+    let mut client = MilestoneServiceClient::new(api::channel(&args.conn.org_url)?);
+    let clients = Clients::new(args.conn)?;
+    let current = client
+        .get_milestone_settings(clients.request(GetMilestoneSettingsRequest {})?)
+        .await
+        .map_err(clients.fail("reading milestone settings"))?
+        .into_inner()
+        .settings
+        .unwrap_or_default();
+    let mut wanted = current.clone();
+    let mut paths = Vec::new();
+    if let Some(steps) = args.quota_steps {
+        wanted.quota_steps = steps;
+        paths.push("quota_steps");
+    }
+    if let Some(days) = args.streak_days {
+        wanted.streak_days = days;
+        paths.push("streak_days");
+    }
+    if let Some(on) = args.personal_bests {
+        wanted.personal_best_enabled = on;
+        paths.push("personal_best_enabled");
+    }
+    if let Some(days) = args.personal_best_min_history {
+        wanted.personal_best_min_history = days;
+        paths.push("personal_best_min_history");
+    }
+    let shown = if paths.is_empty() {
+        current
+    } else {
+        // The etag just read: a change made by someone else in between is refused, not overwritten.
+        let request = clients.request(UpdateMilestoneSettingsRequest {
+            settings: Some(wanted),
+            update_mask: Some(prost_types::FieldMask {
+                paths: paths.into_iter().map(String::from).collect(),
+            }),
+        })?;
+        client
+            .update_milestone_settings(request)
+            .await
+            .map_err(clients.fail("changing milestone settings"))?
+            .into_inner()
+            .settings
+            .unwrap_or_default()
+    };
+    print!("{}", render_settings(&shown));
+    Ok(())
+}
+
+fn render_settings(s: &MilestoneSettings) -> String {
+    let steps: Vec<String> = s.quota_steps.iter().map(|p| format!("{p}%")).collect();
+    let bests = if s.personal_best_enabled {
+        format!("on, after {} earlier days with data", s.personal_best_min_history)
+    } else {
+        "off".to_string()
+    };
+    format!(
+        "quota steps      {}\nstreak           {} working days in a row at daily goal\npersonal bests   {bests}\n",
+        steps.join(", "),
+        s.streak_days
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_as_sentences() {
+        let s = MilestoneSettings {
+            quota_steps: vec![50, 100, 150],
+            streak_days: 5,
+            personal_best_enabled: true,
+            personal_best_min_history: 10,
+            etag: "\"0\"".into(),
+        };
+        assert_eq!(
+            render_settings(&s),
+            "quota steps      50%, 100%, 150%\nstreak           5 working days in a row at daily goal\n\
+             personal bests   on, after 10 earlier days with data\n"
+        );
+        let off = MilestoneSettings {
+            personal_best_enabled: false,
+            ..s
+        };
+        assert!(render_settings(&off).ends_with("personal bests   off\n"));
+    }
 }

@@ -21,7 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use tonic::transport::Channel;
 
-use crate::{attain, free_port, read_until, run_ok, spawn};
+use crate::{attain, free_port, read_until, run_err, run_ok, spawn};
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -235,6 +235,26 @@ async fn attain_dev_detects_a_quota_milestone_and_delivers_it_signed() {
         "{listed}"
     );
     assert_eq!(listed.matches("quota attained").count(), 2, "{listed}");
+
+    let shown = run_ok(&mut cli(&["milestones", "settings"]));
+    assert!(shown.contains("streak           5 working days"), "{shown}");
+    let changed = run_ok(&mut cli(&[
+        "milestones",
+        "settings",
+        "--quota-steps",
+        "100,200",
+        "--streak-days",
+        "3",
+    ]));
+    assert!(changed.starts_with("quota steps      100%, 200%\n"), "{changed}");
+    assert!(changed.contains("streak           3 working days"), "{changed}");
+    let refused = run_err(&mut cli(&["milestones", "settings", "--streak-days", "1"]));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("streak_days"), "{stderr}");
+    assert!(
+        run_ok(&mut cli(&["milestones", "settings"])).contains("3 working days"),
+        "a refused change leaves the settings as they were"
+    );
     // Waits for the exit on a blocking thread, so that this runtime stays free to close the
     // test's own connections when the servers drain them.
     drop((org, sc, metrics));
