@@ -258,29 +258,9 @@ pub async fn get(
                 .ok_or_else(|| no_template(&person.display_name))?;
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let who = [person.person_id];
-            // The metrics service works on the template's metrics while the plans load.
-            let fetch = async {
-                tokio::try_join!(
-                    api.metrics.catalog(caller, credential, false),
-                    values(api, credential, &who, &keys, span.days_to_date(), Grouping::PerPerson),
-                    values(
-                        api,
-                        credential,
-                        &who,
-                        &keys,
-                        Some(span.previous_to_date()),
-                        Grouping::PerPerson
-                    ),
-                )
-            };
-            let load = async {
-                context.load_plans(&mut tx, tenant, span.range).await?;
-                tx.commit().await?;
-                Ok::<_, ApiError>(())
-            };
-            let (fetched, loaded) = tokio::join!(fetch, load);
-            loaded?;
-            person_scorecard(&calendar, &context, &span, fetched?)?
+            let fetch = catalog_and_values(api, caller, credential, &who, &keys, &span, Grouping::PerPerson);
+            let fetched = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
+            person_scorecard(&calendar, &context, &span, fetched)?
         }
         Whose::Team(id) => {
             access::see_team_members(&mut tx, caller, &scope, id).await?;
@@ -295,29 +275,9 @@ pub async fn get(
             let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-            // As for a person: the metrics service sums the members' values while the plans load.
-            let fetch = async {
-                tokio::try_join!(
-                    api.metrics.catalog(caller, credential, false),
-                    values(api, credential, &people, &keys, span.days_to_date(), Grouping::Combined),
-                    values(
-                        api,
-                        credential,
-                        &people,
-                        &keys,
-                        Some(span.previous_to_date()),
-                        Grouping::Combined
-                    ),
-                )
-            };
-            let load = async {
-                context.load_plans(&mut tx, tenant, span.range).await?;
-                tx.commit().await?;
-                Ok::<_, ApiError>(())
-            };
-            let (fetched, loaded) = tokio::join!(fetch, load);
-            loaded?;
-            team_scorecard(&calendar, &context, &span, id, name, own, fetched?)?
+            let fetch = catalog_and_values(api, caller, credential, &people, &keys, &span, Grouping::Combined);
+            let fetched = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
+            team_scorecard(&calendar, &context, &span, id, name, own, fetched)?
         }
     };
     Ok(pb::GetScorecardResponse {
@@ -336,7 +296,8 @@ fn no_template(whom: &str) -> ApiError {
     ))
 }
 
-/// The catalog, and the person's values for the period to date and the previous period.
+/// The catalog, and the values (of a person, or a team combined) for the period to date and the
+/// previous period.
 type Fetched = (Catalog, Vec<MetricValue>, Vec<MetricValue>);
 
 fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched: Fetched) -> ApiResult<pb::Scorecard> {
@@ -378,6 +339,23 @@ fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched
         days_off: context.working_days_off(m, calendar, span.range) as i32,
         member_count: 1,
     })
+}
+
+/// The catalog, and the values of `people` for the period to date and the previous period.
+async fn catalog_and_values(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    people: &[Uuid],
+    keys: &[String],
+    span: &Span,
+    grouping: Grouping,
+) -> ApiResult<Fetched> {
+    tokio::try_join!(
+        api.metrics.catalog(caller, credential, false),
+        values(api, credential, people, keys, span.days_to_date(), grouping),
+        values(api, credential, people, keys, Some(span.previous_to_date()), grouping),
+    )
 }
 
 /// The values of the first totals row for `people` over `days`; none for no people or no days

@@ -12,9 +12,9 @@ use attain_domain::{
         template::{Shape, TemplateLine},
     },
 };
-use attain_runtime::ApiResult;
+use attain_runtime::{ApiError, ApiResult};
 use chrono::NaiveDate;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::template::line_from_record;
@@ -187,6 +187,25 @@ impl Context {
         self.team_shares = team_shares;
         self.days_off = days_off;
         Ok(())
+    }
+
+    /// Loads the plans for `range` and commits `tx` while `fetch` runs (the metrics service's
+    /// part of a read), so the two round trips overlap instead of adding up.
+    pub async fn load_plans_beside<T>(
+        &mut self,
+        mut tx: Transaction<'static, Postgres>,
+        tenant: Uuid,
+        range: DateRange,
+        fetch: impl Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        let load = async {
+            self.load_plans(&mut tx, tenant, range).await?;
+            tx.commit().await?;
+            Ok::<_, ApiError>(())
+        };
+        let (fetched, loaded) = tokio::join!(fetch, load);
+        loaded?;
+        fetched
     }
 
     /// The person's template, if they have one.

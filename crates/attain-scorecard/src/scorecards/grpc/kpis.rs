@@ -148,21 +148,13 @@ pub async fn get(
                 .collect::<HashMap<Uuid, (f64, f64)>>(),
         )
     };
-    // The metrics service works on the reps' values while their plans load.
     let fetch = async {
         tokio::try_join!(
             fetch_daily(api, credential, &reps, &leading_keys, elapsed),
             quota_totals
         )
     };
-    let load = async {
-        context.load_plans(&mut tx, tenant, span.range).await?;
-        tx.commit().await?;
-        Ok::<_, ApiError>(())
-    };
-    let (fetched, loaded) = tokio::join!(fetch, load);
-    loaded?;
-    let (daily, totals) = fetched?;
+    let (daily, totals) = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
 
     let k = Kpis {
         context: &context,
