@@ -1,7 +1,7 @@
 //! The detector: its loop, one run over every tenant, and its system keys.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     future::Future,
     sync::{Arc, Mutex},
     time::Duration,
@@ -173,12 +173,17 @@ impl Detector {
                     });
                 }
             };
-        let mut recorded = 0;
+        // Titles and payloads first, each key once; then the new keys are recorded together.
+        let mut keys = HashSet::new();
+        let mut found = Vec::new();
         for c in &gathered.candidates {
             let f = &c.found;
             let Some(name) = gathered.names.get(&f.person) else {
                 continue;
             };
+            if !keys.insert(f.dedup_key.as_str()) {
+                continue;
+            }
             let title = milestone::title(f, name, &c.what, &c.amount);
             let mut data = c.data.clone();
             if let Some(object) = data.as_object_mut() {
@@ -186,17 +191,24 @@ impl Detector {
                 object.insert("person_name".into(), name.clone().into());
                 object.insert("day".into(), f.day.to_string().into());
             }
-            let new = NewMilestone {
+            found.push((f, title, data));
+        }
+        let new: Vec<NewMilestone> = found
+            .iter()
+            .map(|(f, title, data)| NewMilestone {
                 kind: f.kind.as_str(),
                 person_id: f.person,
                 dedup_key: &f.dedup_key,
-                title: &title,
+                title,
                 day: f.day,
-                data: &data,
-            };
-            // Only a milestone recorded now is announced: a key already there means it was
-            // announced before (or is being, by the transaction that holds it).
-            let Some((id, at)) = store::record(tx, tenant, &new).await? else {
+                data,
+            })
+            .collect();
+        let new_ids = store::record_new(tx, tenant, &new).await?;
+        let mut recorded = 0;
+        for (f, title, data) in found {
+            // Only a milestone recorded now is announced.
+            let Some(&(id, at)) = new_ids.get(&f.dedup_key) else {
                 continue;
             };
             let event = MilestoneEvent {

@@ -1,6 +1,8 @@
 //! SQL of milestones and milestone settings (`scorecard.milestones`,
 //! `scorecard.milestone_settings`), and the system keys of `org.api_keys`.
 
+use std::collections::HashMap;
+
 use attain_domain::milestone::Settings;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
@@ -123,25 +125,42 @@ pub struct NewMilestone<'a> {
     pub data: &'a serde_json::Value,
 }
 
-/// Records a milestone unless its key is already recorded; returns the new row's id and time,
-/// or `None` when it was there already (then nothing must be announced).
-pub async fn record(c: &mut PgConnection, tenant: Uuid, m: &NewMilestone<'_>) -> Result<Option<(Uuid, DateTime<Utc>)>> {
-    sqlx::query_as(
-        "INSERT INTO scorecard.milestones (tenant_id, milestone_id, kind, person_id, dedup_key, title, day, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (tenant_id, dedup_key) DO NOTHING
-         RETURNING milestone_id, occurred_at",
-    )
-    .bind(tenant)
-    .bind(Uuid::now_v7())
-    .bind(m.kind)
-    .bind(m.person_id)
-    .bind(m.dedup_key)
-    .bind(m.title)
-    .bind(m.day)
-    .bind(Json(m.data))
-    .fetch_optional(c)
-    .await
+/// Milestones recorded in one statement at most.
+const RECORD_CHUNK: usize = 5_000;
+
+/// Records the milestones whose keys are not recorded yet; returns the new rows' ids and times
+/// by key. A key already there gets nothing: it was announced before (or is being, by the
+/// transaction that holds it). One statement per `RECORD_CHUNK`, because most runs find again
+/// what the last run recorded, and a round trip per candidate was most of a run's time.
+pub async fn record_new(
+    c: &mut PgConnection,
+    tenant: Uuid,
+    milestones: &[NewMilestone<'_>],
+) -> Result<HashMap<String, (Uuid, DateTime<Utc>)>> {
+    let mut recorded = HashMap::new();
+    for chunk in milestones.chunks(RECORD_CHUNK) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let rows: Vec<(String, Uuid, DateTime<Utc>)> = sqlx::query_as(
+            "INSERT INTO scorecard.milestones (tenant_id, milestone_id, kind, person_id, dedup_key, title, day, data)
+             SELECT $1, m.milestone_id, m.kind, m.person_id, m.dedup_key, m.title, m.day, m.data
+             FROM UNNEST($2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::date[], $8::jsonb[])
+                 AS m (milestone_id, kind, person_id, dedup_key, title, day, data)
+             ON CONFLICT (tenant_id, dedup_key) DO NOTHING
+             RETURNING dedup_key, milestone_id, occurred_at",
+        )
+        .bind(tenant)
+        .bind(ids)
+        .bind(chunk.iter().map(|m| m.kind).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.person_id).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.dedup_key).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.title).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| m.day).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|m| Json(m.data)).collect::<Vec<_>>())
+        .fetch_all(&mut *c)
+        .await?;
+        recorded.extend(rows.into_iter().map(|(key, id, at)| (key, (id, at))));
+    }
+    Ok(recorded)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
