@@ -33,6 +33,14 @@ async fn list(c: &mut Client, req: ListMilestonesRequest) -> Result<ListMileston
     c.list_milestones(req).await.map(|r| r.into_inner())
 }
 
+/// One person's milestones.
+fn of(person: &str) -> ListMilestonesRequest {
+    ListMilestonesRequest {
+        person_id: person.into(),
+        ..Default::default()
+    }
+}
+
 async fn key_for(w: &World, role: AccessRole, person: &str) -> String {
     attain_scorecard::org::admin::create_api_key(&w.app.db.owner, w.tenant.id, role, Some(id(person)), "test")
         .await
@@ -50,15 +58,7 @@ async fn milestones_list_newest_first_by_person_kind_time_and_page() {
     let mut sorted = ids.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(ids, sorted, "newest first");
-    let star = list(
-        &mut c,
-        ListMilestonesRequest {
-            person_id: w.star.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("list");
+    let star = list(&mut c, of(&w.star)).await.expect("list");
     let mut steps: Vec<f64> = star.milestones.iter().map(|m| m.amount).collect();
     steps.sort_by(f64::total_cmp);
     assert_eq!(steps, [50.0, 100.0]);
@@ -122,15 +122,7 @@ async fn a_rep_sees_their_own_milestones_and_others_are_not_found() {
     let mine = list(&mut c, ListMilestonesRequest::default()).await.expect("list");
     assert_eq!(mine.milestones.len(), 2);
     assert!(mine.milestones.iter().all(|m| m.person_id == w.star));
-    let eve = list(
-        &mut c,
-        ListMilestonesRequest {
-            person_id: w.eve.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let eve = list(&mut c, of(&w.eve)).await.unwrap_err();
     assert_eq!(eve.code(), Code::NotFound);
     // Reading settings is open to every role; changing them is not.
     c.get_milestone_settings(GetMilestoneSettingsRequest {})
@@ -194,15 +186,7 @@ async fn a_manager_sees_the_milestones_of_the_teams_they_manage_only() {
         .await
         .expect("list as the SDR manager");
     assert!(none.milestones.is_empty(), "{:?}", none.milestones);
-    let star = list(
-        &mut sdr,
-        ListMilestonesRequest {
-            person_id: w.star.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let star = list(&mut sdr, of(&w.star)).await.unwrap_err();
     assert_eq!(star.code(), Code::NotFound, "a rep outside the manager's teams");
 }
 
@@ -213,15 +197,7 @@ async fn another_tenant_sees_no_milestones_and_its_own_settings() {
     let mut theirs = w.app.milestones(&other.admin_key).await;
     let none = list(&mut theirs, ListMilestonesRequest::default()).await.expect("list");
     assert!(none.milestones.is_empty());
-    let forged = list(
-        &mut theirs,
-        ListMilestonesRequest {
-            person_id: w.star.clone(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let forged = list(&mut theirs, of(&w.star)).await.unwrap_err();
     assert_eq!(forged.code(), Code::NotFound, "a person of another tenant");
     let mut ours = w.app.milestones(&w.tenant.admin_key).await;
     ours.update_milestone_settings(UpdateMilestoneSettingsRequest {
