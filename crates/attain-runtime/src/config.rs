@@ -11,8 +11,10 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Database role to switch to after connecting (SET ROLE), when the login role is not the
-    /// service role itself. Row-level security applies to this role.
+    /// The service's own database role (e.g. `attain_metrics`). The service logs in as this role:
+    /// when DATABASE_URL names another user, the login name is replaced (the URL's password, if
+    /// any, is sent for this role). A service never logs in as a superuser, a BYPASSRLS role or
+    /// the owner and then switches role: a session could switch back and read every tenant.
     #[arg(long, env = "ATTAIN_DB_ROLE")]
     pub db_role: Option<String>,
 

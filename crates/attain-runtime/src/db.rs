@@ -31,34 +31,56 @@ impl SchemaSet {
     }
 }
 
-/// Opens the service's pool. With `db_role` set, every connection switches to that role, so a
-/// deployment (or `attain dev`) that logs in as the schema owner still runs queries under the
-/// service role, which row-level security applies to.
+/// Opens the service's pool, logged in as the service's own role (`db_role` when set, else the
+/// URL's user). Refuses a login that row-level security does not bind (a superuser, a BYPASSRLS
+/// role, or the owner of a tenant table): no connection of a service can turn the database's own
+/// guard off with `RESET ROLE`.
 pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<PgPool> {
     let url = args.require_url()?;
-    let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
-    let role = args.db_role.clone();
-    if let Some(role) = &role {
+    let mut options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    if let Some(role) = &args.db_role {
         check_identifier(role).context("ATTAIN_DB_ROLE")?;
+        options = options.username(role);
     }
+    // Names the service's sessions in pg_stat_activity, so an operator (and the guard test) can
+    // see which role each service logs in as.
+    let application = args.db_role.clone().unwrap_or_else(|| "attain".to_string());
+    options = options.application_name(&application);
     let pool = PgPoolOptions::new()
         .max_connections(args.db_max_connections)
         .acquire_timeout(args.db_acquire_timeout)
-        .after_connect(move |conn, _meta| {
-            let role = role.clone();
-            Box::pin(async move {
-                if let Some(role) = role {
-                    sqlx::raw_sql(AssertSqlSafe(format!("SET ROLE \"{role}\"")))
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                Ok(())
-            })
-        })
         .connect_with(options)
         .await
         .context("cannot connect to the database at DATABASE_URL")?;
+    check_guarded_login(&pool).await?;
     Ok(pool)
+}
+
+/// Fails unless row-level security binds the login role of `pool`.
+async fn check_guarded_login(pool: &PgPool) -> anyhow::Result<()> {
+    let (user, bypass, owns): (String, bool, bool) = sqlx::query_as(
+        "SELECT session_user::text,
+                (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user),
+                EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE c.relrowsecurity AND pg_has_role(session_user, c.relowner, 'USAGE')
+                          AND n.nspname NOT IN ('pg_catalog', 'information_schema'))",
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking the database login role")?;
+    if bypass {
+        bail!(
+            "DATABASE_URL logs in as \"{user}\", a superuser or BYPASSRLS role; a service must log in as its own role \
+             (set ATTAIN_DB_ROLE, e.g. attain_metrics, or put that role in DATABASE_URL)"
+        );
+    }
+    if owns {
+        bail!(
+            "DATABASE_URL logs in as \"{user}\", which owns (or may act as the owner of) tenant tables; a service must log \
+             in as its own role (set ATTAIN_DB_ROLE, e.g. attain_metrics, or put that role in DATABASE_URL)"
+        );
+    }
+    Ok(())
 }
 
 /// Connects with the URL as given, for migrations and operator commands that act as the owner.
@@ -73,7 +95,8 @@ pub async fn connect_owner(url: &str) -> anyhow::Result<PgPool> {
 }
 
 /// Runs a service's embedded migrations, keeping its history in `<service>._sqlx_migrations`
-/// so services sharing one database never see each other's migrations.
+/// so services sharing one database never see each other's migrations, then hands the
+/// cross-tenant functions to the bypass role.
 pub async fn migrate(pool: &PgPool, set: &SchemaSet) -> anyhow::Result<()> {
     let mut migrator = Migrator {
         migrations: set.migrator.migrations.clone(),
@@ -84,14 +107,21 @@ pub async fn migrate(pool: &PgPool, set: &SchemaSet) -> anyhow::Result<()> {
     migrator
         .run(pool)
         .await
-        .with_context(|| format!("migrating the {} schemas", set.service))
+        .with_context(|| format!("migrating the {} schemas", set.service))?;
+    grant_bypass_functions(pool, set).await
 }
 
+/// The role that operator paths and cross-tenant background functions use, explicitly, to read
+/// across tenants: NOLOGIN and BYPASSRLS. Every tenant table has FORCE ROW LEVEL SECURITY, so
+/// even the tables' owner sees no tenant's rows without naming one, unless it takes this role.
+pub const BYPASS_ROLE: &str = "attain_bypass";
+
 /// Gives the service role exactly what it needs on the service's own schemas: usage, row
-/// reads and writes, and the schemas' functions (migrations revoke them from PUBLIC). It never
-/// owns the tables and has no BYPASSRLS, so row-level security always applies to it. With
-/// `create`, a missing role is created without login (for `attain dev` and tests, which switch
-/// to it with `SET ROLE`); otherwise it must already exist.
+/// reads and writes, and the schemas' functions (migrations revoke them from PUBLIC), but not
+/// the migration history. It never owns the tables and has no BYPASSRLS, so row-level security
+/// always applies to it. With `create`, a missing role is created as a login role without a
+/// password (for `attain dev` and tests, whose private clusters trust local logins); otherwise
+/// it must already exist.
 pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, create: bool) -> anyhow::Result<()> {
     check_identifier(role)?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
@@ -105,10 +135,15 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         // Roles are shared by every database of the cluster, so parallel test databases may
         // race to create the same one; losing that race is fine.
         let create = format!(
-            "DO $$ BEGIN CREATE ROLE \"{role}\" NOLOGIN NOSUPERUSER NOBYPASSRLS; \
+            "DO $$ BEGIN CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOBYPASSRLS; \
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         );
         sqlx::raw_sql(AssertSqlSafe(create)).execute(pool).await?;
+    } else if create {
+        // Roles made by older versions were NOLOGIN (services switched to them with SET ROLE).
+        sqlx::raw_sql(AssertSqlSafe(format!("ALTER ROLE \"{role}\" LOGIN")))
+            .execute(pool)
+            .await?;
     }
     let bypass: bool = sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1")
         .bind(role)
@@ -128,7 +163,93 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         );
         sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
     }
+    // The history says which migrations ran; a service that could edit it could make the next
+    // `attain migrate` skip or re-run one.
+    let service = set.service;
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "REVOKE ALL ON TABLE \"{service}\"._sqlx_migrations FROM \"{role}\""
+    )))
+    .execute(pool)
+    .await?;
     Ok(())
+}
+
+/// Makes the cross-tenant functions of a service's schemas (SECURITY DEFINER: the webhook
+/// claim, the milestone tenants) run as [`BYPASS_ROLE`], since FORCE ROW LEVEL SECURITY binds
+/// their owner. The role is made here when the migrating login may (a superuser); otherwise an
+/// operator makes it once, as the error says.
+pub async fn grant_bypass_functions(pool: &PgPool, set: &SchemaSet) -> anyhow::Result<()> {
+    ensure_bypass_role(pool).await?;
+    for schema in set.schemas {
+        let grants = format!(
+            "GRANT USAGE, CREATE ON SCHEMA \"{schema}\" TO {BYPASS_ROLE}; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO {BYPASS_ROLE}"
+        );
+        sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
+    }
+    let definers: Vec<String> = sqlx::query_scalar(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.prosecdef AND n.nspname = ANY($1) AND p.proowner <> (SELECT oid FROM pg_roles WHERE rolname = $2)",
+    )
+    .bind(set.schemas)
+    .bind(BYPASS_ROLE)
+    .fetch_all(pool)
+    .await?;
+    for function in definers {
+        // regprocedure text is the catalog's own quoted signature, not caller input.
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "ALTER FUNCTION {function} OWNER TO {BYPASS_ROLE}"
+        )))
+        .execute(pool)
+        .await
+        .with_context(|| format!("giving {function} to {BYPASS_ROLE}"))?;
+    }
+    Ok(())
+}
+
+async fn ensure_bypass_role(pool: &PgPool) -> anyhow::Result<()> {
+    let (exists, superuser, member): (bool, bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')",
+    )
+    .bind(BYPASS_ROLE)
+    .fetch_one(pool)
+    .await?;
+    if !exists {
+        if !superuser {
+            bail!(
+                "the database role {BYPASS_ROLE} does not exist and this login may not create a BYPASSRLS role; \
+                 as a superuser, run once: CREATE ROLE {BYPASS_ROLE} NOLOGIN BYPASSRLS; GRANT {BYPASS_ROLE} TO <migrating user>"
+            );
+        }
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DO $$ BEGIN CREATE ROLE {BYPASS_ROLE} NOLOGIN NOSUPERUSER BYPASSRLS; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )))
+        .execute(pool)
+        .await?;
+    }
+    if !member {
+        sqlx::raw_sql(AssertSqlSafe(format!("GRANT {BYPASS_ROLE} TO CURRENT_USER")))
+            .execute(pool)
+            .await
+            .with_context(|| {
+                format!("the migrating user must be a member of {BYPASS_ROLE}: GRANT {BYPASS_ROLE} TO <migrating user>")
+            })?;
+    }
+    Ok(())
+}
+
+/// Starts an operator transaction that reads across tenants, as [`BYPASS_ROLE`]: the one explicit
+/// way past row-level security, for `attain tenant list` and the like.
+pub async fn begin_bypass(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let connection = pool.acquire().await?;
+    Transaction::begin(
+        connection,
+        Some(AssertSqlSafe(format!("BEGIN; SET LOCAL ROLE {BYPASS_ROLE}")).into_sql_str()),
+    )
+    .await
 }
 
 /// Starts a transaction in which row-level security admits only `tenant`'s rows. The setting

@@ -4,7 +4,10 @@
 
 use anyhow::{Context, bail};
 use attain_domain::{calendar::Calendar, org::AccessRole, scorecard::template::built_in_templates};
-use attain_runtime::{auth::ApiKey, db::begin_tenant};
+use attain_runtime::{
+    auth::ApiKey,
+    db::{begin_bypass, begin_tenant},
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -61,21 +64,29 @@ pub async fn ensure_built_in_templates(pool: &PgPool, tenant: Uuid) -> anyhow::R
     Ok(())
 }
 
-/// Every tenant. Needs a connection that row-level security does not restrict (the owner).
+/// Every tenant. Reads across tenants, so it takes the bypass role explicitly: the owner's own
+/// login sees no tenant's rows (FORCE ROW LEVEL SECURITY).
 pub async fn list_tenants(pool: &PgPool) -> anyhow::Result<Vec<TenantRecord>> {
-    Ok(sqlx::query_as("SELECT * FROM org.tenants ORDER BY tenant_id")
-        .fetch_all(pool)
-        .await?)
+    let mut tx = begin_bypass(pool).await.context(BYPASS_HINT)?;
+    let tenants = sqlx::query_as("SELECT * FROM org.tenants ORDER BY tenant_id")
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(tenants)
 }
 
 pub async fn find_tenant_by_name(pool: &PgPool, name: &str) -> anyhow::Result<Option<TenantRecord>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM org.tenants WHERE display_name = $1 ORDER BY tenant_id LIMIT 1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?,
-    )
+    let mut tx = begin_bypass(pool).await.context(BYPASS_HINT)?;
+    let found = sqlx::query_as("SELECT * FROM org.tenants WHERE display_name = $1 ORDER BY tenant_id LIMIT 1")
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(found)
 }
+
+const BYPASS_HINT: &str = "operator commands that read across tenants take the attain_bypass role; \
+     the DATABASE_URL user must be a member of it (`attain migrate` grants it)";
 
 /// A stored API key, without its secret.
 #[derive(Debug, sqlx::FromRow)]
