@@ -59,6 +59,25 @@ pub enum ApiKeyCommand {
         /// A name to recognise the key by, e.g. "salesforce-sync".
         #[arg(long, default_value = "unnamed")]
         name: String,
+        /// Make the key stop working on its own after this long, e.g. 90d or 12h (at most 10
+        /// years); without it the key works until revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<std::time::Duration>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Replace a key with a new one (same name, role, person and expiry) and print the new key,
+    /// shown once. The old key keeps working for --overlap, so the systems using it can switch
+    /// without a failed call, and is refused by every service after that.
+    Rotate {
+        #[arg(long)]
+        tenant: Uuid,
+        /// Id of the key to replace (from `attain apikey list`).
+        #[arg(long)]
+        key: Uuid,
+        /// How long the old key keeps working, e.g. 1h (at most 30 days); 0s ends it at once.
+        #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+        overlap: std::time::Duration,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -69,7 +88,7 @@ pub enum ApiKeyCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
-    /// Revoke a key: calls with it fail from now on.
+    /// Revoke a key: every service refuses it as soon as it hears of the change (within a second).
     Revoke {
         #[arg(long)]
         tenant: Uuid,
@@ -126,20 +145,57 @@ pub async fn api_key(cmd: ApiKeyCommand) -> anyhow::Result<()> {
             role,
             person,
             name,
+            expires_in,
+            db,
+        } => {
+            let expires_at = match expires_in {
+                None => None,
+                Some(d) => Some(
+                    chrono::Duration::from_std(d)
+                        .ok()
+                        .filter(|d| *d <= chrono::Duration::days(3653))
+                        .map(|d| chrono::Utc::now() + d)
+                        .ok_or_else(|| anyhow::anyhow!("--expires-in must be at most 10 years"))?,
+                ),
+            };
+            let pool = db::connect_owner(db.require_url()?).await?;
+            let (key_id, text) = admin::create_api_key_until(&pool, tenant, role, person, &name, expires_at)
+                .await
+                .context("creating the API key")?;
+            let until = expires_at.map_or("until revoked".to_string(), |at| {
+                format!("until {}", at.format("%Y-%m-%d %H:%M UTC"))
+            });
+            eprintln!("created {role} key {key_id} \"{name}\", valid {until}; it is shown once, store it now:");
+            println!("{text}");
+        }
+        ApiKeyCommand::Rotate {
+            tenant,
+            key,
+            overlap,
             db,
         } => {
             let pool = db::connect_owner(db.require_url()?).await?;
-            let (key_id, text) = admin::create_api_key(&pool, tenant, role, person, &name)
-                .await
-                .context("creating the API key")?;
-            eprintln!("created {role} key {key_id} \"{name}\"; it is shown once, store it now:");
-            println!("{text}");
+            let rotated = admin::rotate_api_key(&pool, tenant, key, overlap).await?;
+            if overlap.is_zero() {
+                eprintln!(
+                    "rotated key {key} to {}; the old key is revoked: every service refuses it within a second",
+                    rotated.key_id
+                );
+            } else {
+                eprintln!(
+                    "rotated key {key} to {}; the old key works until {}, then every service refuses it",
+                    rotated.key_id,
+                    rotated.old_ends_at.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+            }
+            eprintln!("the new key is shown once, store it now:");
+            println!("{}", rotated.text);
         }
         ApiKeyCommand::List { tenant, db } => {
             let pool = db::connect_owner(db.require_url()?).await?;
             println!(
-                "{:<36}  {:<11}  {:<36}  {:<8}  NAME",
-                "KEY ID", "ROLE", "PERSON", "STATUS"
+                "{:<36}  {:<11}  {:<36}  {:<8}  {:<16}  NAME",
+                "KEY ID", "ROLE", "PERSON", "STATUS", "EXPIRES (UTC)"
             );
             for k in admin::list_api_keys(&pool, tenant).await? {
                 let person = k.person_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
@@ -147,19 +203,24 @@ pub async fn api_key(cmd: ApiKeyCommand) -> anyhow::Result<()> {
                     "revoked"
                 } else if k.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
                     "expired"
+                } else if k.person_left {
+                    "left"
                 } else {
                     "active"
                 };
+                let expires = k
+                    .expires_at
+                    .map_or("-".to_string(), |at| at.format("%Y-%m-%d %H:%M").to_string());
                 println!(
-                    "{:<36}  {:<11}  {:<36}  {:<8}  {}",
-                    k.key_id, k.role, person, status, k.name
+                    "{:<36}  {:<11}  {:<36}  {:<8}  {:<16}  {}",
+                    k.key_id, k.role, person, status, expires, k.name
                 );
             }
         }
         ApiKeyCommand::Revoke { tenant, key, db } => {
             let pool = db::connect_owner(db.require_url()?).await?;
             admin::revoke_api_key(&pool, tenant, key).await?;
-            eprintln!("revoked key {key}");
+            eprintln!("revoked key {key}: every service refuses it as soon as it hears the change (within a second)");
         }
     }
     Ok(())

@@ -49,9 +49,10 @@ pub async fn serve(
         anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");
     }
     let surveys = SurveyApi::new(pool.clone(), peers.clone(), survey_secret);
-    GrpcServer::new(server)
-        .add_service(CoachingApi::new(pool, peers, surveys.clone()).into_server(server.max_message_bytes))
+    let directory = peers.directory.clone();
+    let grpc = GrpcServer::new(server)
+        .add_service(CoachingApi::new(pool.clone(), peers, surveys.clone()).into_server(server.max_message_bytes))
         .add_service(surveys.into_server(server.max_message_bytes))
-        .serve(incoming, authenticator, shutdown)
-        .await
+        .serve(incoming, authenticator, shutdown);
+    directory.serving(pool, grpc).await
 }

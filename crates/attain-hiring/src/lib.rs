@@ -43,8 +43,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let peers = Arc::new(Peers::new(scorecard_url)?);
     let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
-    GrpcServer::new(server)
-        .add_service(HiringApi::new(pool, peers).into_server(server.max_message_bytes))
-        .serve(incoming, authenticator, shutdown)
-        .await
+    let directory = peers.directory.clone();
+    let grpc = GrpcServer::new(server)
+        .add_service(HiringApi::new(pool.clone(), peers).into_server(server.max_message_bytes))
+        .serve(incoming, authenticator, shutdown);
+    directory.serving(pool, grpc).await
 }

@@ -50,12 +50,12 @@ pub async fn serve(
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);
     let server = async {
-        let served = GrpcServer::new(server)
-            .add_service(MetricsApi::new(pool, directory).into_server(server.max_message_bytes))
+        let grpc = GrpcServer::new(server)
+            .add_service(MetricsApi::new(pool.clone(), directory.clone()).into_server(server.max_message_bytes))
             .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
             .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")
-            .serve(incoming, authenticator, shutdown)
-            .await;
+            .serve(incoming, authenticator, shutdown);
+        let served = directory.serving(pool, grpc).await;
         // Once the calls in flight have finished; whatever is still pending waits in the
         // database for the next start.
         let _ = stop_folding.send(true);

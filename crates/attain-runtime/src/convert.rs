@@ -71,6 +71,11 @@ pub fn timestamp(at: DateTime<Utc>) -> Timestamp {
     }
 }
 
+/// A timestamp from another service, or `None` when it cannot be a time.
+pub fn from_timestamp_opt(at: &Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
+}
+
 pub fn weekday_from_proto(day: i32) -> Option<Weekday> {
     match DayOfWeek::try_from(day).ok()? {
         DayOfWeek::Unspecified => None,

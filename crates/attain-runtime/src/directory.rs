@@ -2,7 +2,13 @@
 //! schema), on the original caller's behalf, with short-lived caches so that a stream of event
 //! batches does not cost a directory call per batch.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use attain_domain::{
     calendar::Calendar,
@@ -34,11 +40,20 @@ pub enum PersonRef {
 pub struct Directory {
     org: OrgServiceClient<PeerChannel>,
     credentials: CredentialServiceClient<PeerChannel>,
-    keys: Cache<[u8; 32], Option<Caller>>,
+    /// Key checks by (tenant the key names, digest of the key).
+    keys: Cache<(Uuid, [u8; 32]), Option<Caller>>,
     calendars: Cache<Uuid, Calendar>,
     people: Cache<(Uuid, PersonRef), Option<Uuid>>,
-    visible: Cache<[u8; 32], Arc<Vec<Uuid>>>,
+    /// Who a caller may see, by (tenant, digest of the caller).
+    visible: Cache<(Uuid, [u8; 32]), Arc<Vec<Uuid>>>,
+    /// True while this process hears the org directory's announcements of credential changes;
+    /// answers about credentials are reused only then, since a change may go unheard otherwise.
+    hearing: AtomicBool,
 }
+
+/// The channel on which the org directory announces, with a tenant's id, any change that may end
+/// or narrow a credential of that tenant (migration `0007_credential_changes.sql`).
+pub const CREDENTIAL_CHANNEL: &str = "attain_credentials";
 
 fn digest(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
@@ -59,7 +74,66 @@ impl Directory {
             calendars: Cache::new(),
             people: Cache::new(),
             visible: Cache::new(),
+            hearing: AtomicBool::new(false),
         })
+    }
+
+    /// Listens for announcements of credential changes on the shared database and drops the
+    /// named tenant's cached key checks and visibility answers as each arrives, so that a revoked
+    /// key or a person who left is refused here within moments. While the listening connection is
+    /// down, nothing about credentials is reused: every call is checked with the directory. Runs
+    /// until dropped; a service runs it beside its server.
+    pub async fn watch_credential_changes(&self, pool: sqlx::PgPool) -> std::convert::Infallible {
+        loop {
+            match self.listen(&pool).await {
+                Ok(()) => {}
+                Err(e) => tracing::warn!("not hearing credential changes, checking every key afresh: {e}"),
+            }
+            self.stop_reusing();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn listen(&self, pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        // Without this, a lost connection is re-made silently and the changes announced
+        // meanwhile are never heard; an error here makes the loop forget everything first.
+        listener.ignore_pool_close_event(false);
+        listener.listen(CREDENTIAL_CHANNEL).await?;
+        // Anything cached before now may have changed unheard.
+        self.stop_reusing();
+        self.hearing.store(true, Ordering::SeqCst);
+        loop {
+            let Some(note) = listener.try_recv().await? else {
+                return Ok(());
+            };
+            match Uuid::try_parse(note.payload()) {
+                Ok(tenant) => {
+                    self.keys.forget(|(t, _)| *t == tenant);
+                    self.visible.forget(|(t, _)| *t == tenant);
+                }
+                Err(_) => self.stop_reusing(),
+            }
+        }
+    }
+
+    /// Runs `server` (a service's gRPC server) with [`Self::watch_credential_changes`] beside it,
+    /// until the server returns.
+    pub async fn serving<T>(&self, pool: sqlx::PgPool, server: impl std::future::Future<Output = T>) -> T {
+        tokio::select! {
+            out = server => out,
+            never = self.watch_credential_changes(pool) => match never {},
+        }
+    }
+
+    fn stop_reusing(&self) {
+        self.hearing.store(false, Ordering::SeqCst);
+        self.keys.clear();
+        self.visible.clear();
+    }
+
+    fn hearing(&self) -> bool {
+        self.hearing.load(Ordering::SeqCst)
     }
 
     /// The tenant's calendar, read with the caller's credential.
@@ -184,7 +258,7 @@ impl Directory {
         named: &[Uuid],
     ) -> Result<Arc<Vec<Uuid>>, ApiError> {
         let key = self.visible_key(caller, credential);
-        if let Some(people) = self.visible.get(&key)
+        if let Some(people) = self.visible.get(&key).filter(|_| self.hearing())
             && named.iter().all(|id| people.contains(id))
         {
             return Ok(people);
@@ -192,12 +266,13 @@ impl Directory {
         self.fresh_visible_people(caller, credential).await
     }
 
-    fn visible_key(&self, caller: &Caller, credential: &str) -> [u8; 32] {
-        if caller.role.sees_whole_tenant() {
+    fn visible_key(&self, caller: &Caller, credential: &str) -> (Uuid, [u8; 32]) {
+        let digest = if caller.role.sees_whole_tenant() {
             digest(&format!("tenant:{}", caller.tenant_id))
         } else {
             digest(credential)
-        }
+        };
+        (caller.tenant_id, digest)
     }
 
     /// Everyone the caller may see, asked of the directory now.
@@ -228,8 +303,10 @@ impl ApiKeyStore for Directory {
     fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>> {
         Box::pin(async move {
             let text = key.text();
-            let cache_key = digest(&text);
-            if let Some(answer) = self.keys.get(&cache_key) {
+            let cache_key = (key.tenant_id, digest(&text));
+            if self.hearing()
+                && let Some(answer) = self.keys.get(&cache_key)
+            {
                 return Ok(answer);
             }
             let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
@@ -249,14 +326,23 @@ impl ApiKeyStore for Directory {
                 _ => None,
             };
             let caller = match (answer.valid, Uuid::try_parse(&answer.tenant_id), role) {
-                (true, Ok(tenant_id), Some(role)) => Some(Caller {
+                // A key is only ever valid for the tenant it names.
+                (true, Ok(tenant_id), Some(role)) if tenant_id == key.tenant_id => Some(Caller {
                     tenant_id,
                     person_id: Uuid::try_parse(&answer.person_id).ok(),
                     role,
                 }),
                 _ => None,
             };
-            self.keys.put(cache_key, caller.clone());
+            // A key that expires is not reused past its expiry.
+            let until = match answer.expire_time.as_ref().and_then(convert::from_timestamp_opt) {
+                Some(at) => {
+                    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                    std::time::Instant::now() + left
+                }
+                None => std::time::Instant::now() + crate::peer::TTL,
+            };
+            self.keys.put_until(cache_key, caller.clone(), until);
             Ok(caller)
         })
     }

@@ -18,14 +18,15 @@ use crate::{
     trace_context,
 };
 
-/// How long answers are reused. A revoked key keeps working this long in other services.
+/// How long answers are reused at most. Changes to credentials are announced and drop the
+/// affected answers at once (see `directory::Directory::watch_credential_changes`).
 pub const TTL: Duration = Duration::from_secs(30);
 /// Deadline of each call to another service, so a down peer fails calls fast instead of hanging.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Entries per cache before it is emptied, which bounds memory under many distinct keys.
 const MAX_ENTRIES: usize = 100_000;
 
-/// A map whose entries expire after `TTL`.
+/// A map whose entries expire after `TTL`, or earlier when put with a deadline of their own.
 #[derive(Default)]
 pub struct Cache<K, V> {
     entries: Mutex<HashMap<K, (Instant, V)>>,
@@ -42,7 +43,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
-            .filter(|(at, _)| at.elapsed() < TTL)
+            .filter(|(until, _)| Instant::now() < *until)
             .map(|(_, v)| v.clone())
     }
 
@@ -53,12 +54,29 @@ impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
         }
     }
 
+    /// Forgets every entry whose key `drop` picks, e.g. a tenant's after a change was announced.
+    pub fn forget(&self, mut drop: impl FnMut(&K) -> bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|k, _| !drop(k));
+        }
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        self.forget(|_| true);
+    }
+
     pub fn put(&self, key: K, value: V) {
+        self.put_until(key, value, Instant::now() + TTL);
+    }
+
+    /// Keeps `value` until `until` at the latest (and never longer than `TTL`).
+    pub fn put_until(&self, key: K, value: V, until: Instant) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
-            entries.insert(key, (Instant::now(), value));
+            entries.insert(key, (until.min(Instant::now() + TTL), value));
         }
     }
 }

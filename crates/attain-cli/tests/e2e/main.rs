@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `attain` binary, a real PostgreSQL, and clients nobody here
 //! wrote (`buf curl` over server reflection).
 
+mod credentials;
 mod database_guard;
 mod demo;
 mod dev;

@@ -6,6 +6,7 @@ use attain_runtime::{
     ApiError, Caller,
     auth::{ApiKey, ApiKeyStore},
 };
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -21,35 +22,55 @@ impl OrgKeyStore {
     }
 }
 
-impl ApiKeyStore for OrgKeyStore {
-    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>> {
-        Box::pin(async move {
-            // Every call to this service checks its key first, so the check is one round trip:
-            // the tenant setting and the lookup go as one simple query, which PostgreSQL runs as
-            // one implicit transaction (so SET LOCAL ends with it, and an error leaves nothing
-            // open on the pooled connection). Only UUIDs are spliced in (they print as hex digits
-            // and dashes), never caller text.
-            let sql = format!(
-                "SET LOCAL app.tenant_id = '{tenant}';
-                 SELECT role, person_id, secret_hash FROM org.api_keys
-                 WHERE tenant_id = '{tenant}' AND key_id = '{key}' AND revoked_at IS NULL
-                   AND (expires_at IS NULL OR expires_at > now())",
-                tenant = key.tenant_id.hyphenated(),
-                key = key.key_id.hyphenated(),
-            );
-            let row: Option<(String, Option<Uuid>, Vec<u8>)> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-                .transpose()?;
-            Ok(row.and_then(|(role, person_id, hash)| {
-                let role = AccessRole::parse(&role)?;
-                key.matches(&hash).then_some(Caller {
+/// A verified key: who it stands for, and when it stops working on its own.
+#[derive(Debug, Clone)]
+pub struct VerifiedKey {
+    pub caller: Caller,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl OrgKeyStore {
+    /// The key's caller and expiry, or `None` when the key is unknown, wrong, revoked, expired,
+    /// or acts as a person who has left (a leaver's keys stop at once, without a revocation).
+    pub async fn verify_key(&self, key: &ApiKey) -> Result<Option<VerifiedKey>, ApiError> {
+        // Every call to this service checks its key first, so the check is one round trip:
+        // the tenant setting and the lookup go as one simple query, which PostgreSQL runs as
+        // one implicit transaction (so SET LOCAL ends with it, and an error leaves nothing
+        // open on the pooled connection). Only UUIDs are spliced in (they print as hex digits
+        // and dashes), never caller text.
+        let sql = format!(
+            "SET LOCAL app.tenant_id = '{tenant}';
+             SELECT k.role, k.person_id, k.secret_hash, k.expires_at FROM org.api_keys k
+             WHERE k.tenant_id = '{tenant}' AND k.key_id = '{key}' AND k.revoked_at IS NULL
+               AND (k.expires_at IS NULL OR k.expires_at > now())
+               AND (k.person_id IS NULL OR EXISTS (
+                   SELECT 1 FROM org.people p
+                   WHERE p.tenant_id = k.tenant_id AND p.person_id = k.person_id AND p.status <> 'left'))",
+            tenant = key.tenant_id.hyphenated(),
+            key = key.key_id.hyphenated(),
+        );
+        type Row = (String, Option<Uuid>, Vec<u8>, Option<DateTime<Utc>>);
+        let row: Option<Row> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
+            .transpose()?;
+        Ok(row.and_then(|(role, person_id, hash, expires_at)| {
+            let role = AccessRole::parse(&role)?;
+            key.matches(&hash).then_some(VerifiedKey {
+                caller: Caller {
                     tenant_id: key.tenant_id,
                     person_id,
                     role,
-                })
-            }))
-        })
+                },
+                expires_at,
+            })
+        }))
+    }
+}
+
+impl ApiKeyStore for OrgKeyStore {
+    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>> {
+        Box::pin(async move { Ok(self.verify_key(key).await?.map(|v| v.caller)) })
     }
 }

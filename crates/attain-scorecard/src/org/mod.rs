@@ -3,7 +3,7 @@
 
 pub mod admin;
 mod grpc;
-mod keys;
+pub mod keys;
 pub(crate) mod model;
 pub(crate) mod store;
 

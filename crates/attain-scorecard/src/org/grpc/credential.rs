@@ -7,10 +7,10 @@ use attain_domain::org::AccessRole as Role;
 use attain_proto::org::v1::{
     AccessRole, VerifyApiKeyRequest, VerifyApiKeyResponse, credential_service_server::CredentialService,
 };
-use attain_runtime::auth::{ApiKey, ApiKeyStore};
+use attain_runtime::auth::ApiKey;
 use tonic::{Request, Response, Status};
 
-use crate::org::OrgKeyStore;
+use crate::org::{OrgKeyStore, keys::VerifiedKey};
 
 #[derive(Clone)]
 pub struct CredentialApi {
@@ -41,13 +41,14 @@ impl CredentialService for CredentialApi {
         let Some(key) = ApiKey::parse(&req.into_inner().api_key) else {
             return Ok(Response::new(VerifyApiKeyResponse::default()));
         };
-        let caller = self.keys.verify(&key).await.map_err(Status::from)?;
-        Ok(Response::new(match caller {
-            Some(c) => VerifyApiKeyResponse {
+        let verified = self.keys.verify_key(&key).await.map_err(Status::from)?;
+        Ok(Response::new(match verified {
+            Some(VerifiedKey { caller: c, expires_at }) => VerifyApiKeyResponse {
                 valid: true,
                 tenant_id: c.tenant_id.to_string(),
                 person_id: c.person_id.map(|p| p.to_string()).unwrap_or_default(),
                 role: role_to_proto(c.role) as i32,
+                expire_time: expires_at.map(attain_runtime::convert::timestamp),
             },
             None => VerifyApiKeyResponse::default(),
         }))
