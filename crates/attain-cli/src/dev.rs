@@ -88,8 +88,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         metrics_url: format!("http://{metrics}"),
     };
     let secrets = services::Secrets {
-        survey_secret: Some(survey_secret(&args.data_dir)?),
+        survey_secret: Some(kept_secret(&args.data_dir, "survey-secret")?),
     };
+    // The services prove who they are to each other with this (the org directory checks keys
+    // only for calls signed with it); kept with the data so a restart changes nothing.
+    let mut auth = args.auth.clone();
+    if auth.peer_secret.is_none() {
+        auth.peer_secret = Some(kept_secret(&args.data_dir, "peer-secret")?);
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();
@@ -103,7 +109,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..args.db.clone()
         };
         let mut stop = stop_rx.clone();
-        let (server, auth, peers, secrets) = (args.server.clone(), args.auth.clone(), peers.clone(), secrets.clone());
+        let (server, auth, peers, secrets) = (args.server.clone(), auth.clone(), peers.clone(), secrets.clone());
         let webhooks = args.webhooks.clone();
         lines.push(format!(
             "  {:<10} grpc://{listen}  admin http://{admin_listen}/metrics",
@@ -186,10 +192,10 @@ async fn wait_until_listening(
     }
 }
 
-/// The dev survey secret: made once and kept in the data directory, so that a restart does not
-/// let people answer a survey twice.
-fn survey_secret(dir: &std::path::Path) -> anyhow::Result<String> {
-    let path = dir.join("survey-secret");
+/// A dev secret (the survey secret, the peer secret): made once and kept in the data directory,
+/// so that a restart does not, e.g., let people answer a survey twice.
+fn kept_secret(dir: &std::path::Path, file: &str) -> anyhow::Result<String> {
+    let path = dir.join(file);
     if let Ok(secret) = std::fs::read_to_string(&path)
         && secret.trim().len() >= 16
     {

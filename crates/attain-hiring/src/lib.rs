@@ -41,7 +41,8 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let peers = Arc::new(Peers::new(scorecard_url)?);
+    let identity = attain_runtime::auth::PeerIdentity::new("hiring", auth.peer_secret.as_deref())?;
+    let peers = Arc::new(Peers::new(scorecard_url, identity)?);
     let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)

@@ -38,10 +38,10 @@ fn scorecard_error(status: tonic::Status) -> ApiError {
 
 impl Peers {
     /// Connects lazily to the scorecard service at `url`, which serves the org directory too.
-    pub fn new(url: &str) -> anyhow::Result<Peers> {
+    pub fn new(url: &str, identity: attain_runtime::auth::PeerIdentity) -> anyhow::Result<Peers> {
         let channel = PeerChannel::lazy(url, "ATTAIN_ORG_URL")?;
         Ok(Peers {
-            directory: Arc::new(Directory::new(url)?),
+            directory: Arc::new(Directory::new(url, identity)?),
             org: OrgServiceClient::new(channel.clone()),
             scorecards: ScorecardServiceClient::new(channel),
         })

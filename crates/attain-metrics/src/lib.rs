@@ -45,7 +45,8 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let directory = Arc::new(Directory::new(org_url)?);
+    let identity = attain_runtime::auth::PeerIdentity::new("metrics", auth.peer_secret.as_deref())?;
+    let directory = Arc::new(Directory::new(org_url, identity)?);
     let authenticator = Authenticator::from_args(auth, Some(directory.clone()))?;
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);

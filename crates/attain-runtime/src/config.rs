@@ -309,6 +309,12 @@ pub struct AuthArgs {
     /// PEM file with the RSA public key for RS256 tokens.
     #[arg(long, env = "ATTAIN_JWT_RS256_PUBLIC_KEY_FILE")]
     pub jwt_rs256_public_key_file: Option<std::path::PathBuf>,
+
+    /// Secret the services prove who they are to each other with (at least 32 bytes, the same in
+    /// every service and replica): the org directory checks keys only for callers that sign
+    /// their call with it. `attain dev` makes one.
+    #[arg(long, env = "ATTAIN_PEER_SECRET", hide_env_values = true)]
+    pub peer_secret: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]

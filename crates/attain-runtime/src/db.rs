@@ -164,13 +164,23 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
     }
     // The history says which migrations ran; a service that could edit it could make the next
-    // `attain migrate` skip or re-run one.
-    let service = set.service;
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "REVOKE ALL ON TABLE \"{service}\"._sqlx_migrations FROM \"{role}\""
-    )))
-    .execute(pool)
+    // `attain migrate` skip or re-run one. Reading it stays: readiness checks the schema is
+    // current. Every history in the set's schemas, whichever service's it is.
+    let histories: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = '_sqlx_migrations' AND n.nspname = ANY($1)",
+    )
+    .bind(set.schemas)
+    .fetch_all(pool)
     .await?;
+    for history in histories {
+        // format('%I.%I') quotes the catalog's own names.
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE {history} FROM \"{role}\""
+        )))
+        .execute(pool)
+        .await?;
+    }
     Ok(())
 }
 

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::{
     ApiError, Caller,
-    auth::{ApiKey, ApiKeyStore},
+    auth::{ApiKey, ApiKeyStore, PeerIdentity, peer},
     convert,
     peer::{CALL_TIMEOUT, Cache, PeerChannel, on_behalf, peer_error},
 };
@@ -46,6 +46,8 @@ pub struct Directory {
     people: Cache<(Uuid, PersonRef), Option<Uuid>>,
     /// Who a caller may see, by (tenant, digest of the caller).
     visible: Cache<(Uuid, [u8; 32]), Arc<Vec<Uuid>>>,
+    /// Signs this service's key checks, which the org directory answers for Attain services only.
+    identity: PeerIdentity,
     /// True while this process hears the org directory's announcements of credential changes;
     /// answers about credentials are reused only then, since a change may go unheard otherwise.
     hearing: AtomicBool,
@@ -64,8 +66,9 @@ fn directory_error(status: Status) -> ApiError {
 }
 
 impl Directory {
-    /// Connects lazily to the scorecard service at `url`, e.g. `http://scorecard:50052`.
-    pub fn new(url: &str) -> anyhow::Result<Directory> {
+    /// Connects lazily to the scorecard service at `url`, e.g. `http://scorecard:50052`; key
+    /// checks are signed as `identity`.
+    pub fn new(url: &str, identity: PeerIdentity) -> anyhow::Result<Directory> {
         let channel = PeerChannel::lazy(url, "ATTAIN_ORG_URL")?;
         Ok(Directory {
             org: OrgServiceClient::new(channel.clone()),
@@ -75,6 +78,7 @@ impl Directory {
             people: Cache::new(),
             visible: Cache::new(),
             hearing: AtomicBool::new(false),
+            identity,
         })
     }
 
@@ -311,6 +315,12 @@ impl ApiKeyStore for Directory {
             }
             let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
             request.set_timeout(CALL_TIMEOUT);
+            let token = self
+                .identity
+                .mint_now()
+                .parse()
+                .map_err(|_| ApiError::internal(anyhow::anyhow!("a peer token is not header text")))?;
+            request.metadata_mut().insert(peer::HEADER, token);
             let answer = self
                 .credentials
                 .clone()

@@ -47,8 +47,10 @@ pub async fn serve(
     let shutdown = shutdown.shared();
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
     let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
-    let credentials =
-        attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(org::CredentialApi::new(keys));
+    let identity = attain_runtime::auth::PeerIdentity::new("scorecard", auth.peer_secret.as_deref())?;
+    let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
+        org::CredentialApi::new(keys, identity),
+    );
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
     let detector = milestones::Detector::new(pool.clone(), metrics.clone());

@@ -94,6 +94,9 @@ impl TestDb {
     }
 }
 
+/// The peer secret of every test deployment: services sign their key checks with it.
+pub const PEER_SECRET: &str = "the test deployment's peer secret, 32+ bytes";
+
 /// The JWT settings every test server accepts: HS256 with [`JWT_SECRET`] and RS256 with the
 /// fixture key, both for [`JWT_ISSUER`] and [`JWT_AUDIENCE`].
 pub fn auth_args() -> AuthArgs {
@@ -102,6 +105,7 @@ pub fn auth_args() -> AuthArgs {
         jwt_audience: Some(JWT_AUDIENCE.into()),
         jwt_hs256_secret: Some(JWT_SECRET.into()),
         jwt_rs256_public_key_file: Some(jwt::fixture("jwt-rs256.pub.pem")),
+        peer_secret: Some(PEER_SECRET.into()),
     }
 }
 

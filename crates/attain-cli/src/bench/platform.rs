@@ -124,7 +124,7 @@ impl Platform {
                 org_pool,
                 &metrics_url,
                 &s1,
-                &AuthArgs::default(),
+                &bench_auth(),
                 // Nothing to send in a benchmark: no dispatcher polling and no milestone detection
                 // beside the measured load.
                 &WebhookArgs {
@@ -139,15 +139,7 @@ impl Platform {
         });
         let org_url = format!("http://{org_addr}");
         tokio::spawn(async move {
-            attain_metrics::serve(
-                metrics_pool,
-                &org_url,
-                &s2,
-                &AuthArgs::default(),
-                metrics_incoming,
-                until(r2),
-            )
-            .await
+            attain_metrics::serve(metrics_pool, &org_url, &s2, &bench_auth(), metrics_incoming, until(r2)).await
         });
 
         let (tenant, key) = database.tenant().await?;
@@ -169,5 +161,16 @@ impl Platform {
     pub fn finish(self) {
         let _ = self.stop.send(true);
         self.database.finish();
+    }
+}
+
+/// The peer secret the benchmark's services sign their key checks with.
+pub const BENCH_PEER_SECRET: &str = "bench-peer-secret-0123456789abcdef0123";
+
+/// Auth settings of the benchmark's services: API keys, and the bench's peer secret.
+fn bench_auth() -> AuthArgs {
+    AuthArgs {
+        peer_secret: Some(BENCH_PEER_SECRET.into()),
+        ..AuthArgs::default()
     }
 }

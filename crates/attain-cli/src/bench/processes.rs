@@ -12,7 +12,7 @@ use std::{
 use anyhow::Context;
 use tonic::transport::Channel;
 
-use super::platform::BenchDatabase;
+use super::platform::{BENCH_PEER_SECRET, BenchDatabase};
 
 pub struct Processes {
     addrs: HashMap<&'static str, SocketAddr>,
@@ -43,6 +43,7 @@ impl Processes {
                 .env("ATTAIN_ORG_URL", format!("http://{}", addrs["scorecard"]))
                 .env("ATTAIN_METRICS_URL", format!("http://{}", addrs["metrics"]))
                 .env("ATTAIN_SURVEY_SECRET", "bench-survey-secret-0123456789abcdef")
+                .env("ATTAIN_PEER_SECRET", BENCH_PEER_SECRET)
                 .env("ATTAIN_MAX_MESSAGE_BYTES", (64 << 20).to_string())
                 .env("ATTAIN_LOG", "warn")
                 .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")

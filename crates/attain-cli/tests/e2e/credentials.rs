@@ -95,6 +95,16 @@ async fn revoked_rotated_expired_and_leavers_keys_are_refused_by_every_service()
         .to_string()
     };
 
+    // Key checks answer Attain services only: an outside client on the public port learns
+    // nothing about a key, while the metrics service (signing with the peer secret) is answered.
+    let mut outsider =
+        attain_proto::org::v1::credential_service_client::CredentialServiceClient::new(org_channel.clone());
+    let err = outsider
+        .verify_api_key(attain_proto::org::v1::VerifyApiKeyRequest { api_key: admin.clone() })
+        .await
+        .expect_err("an outside key check");
+    assert_eq!(err.code(), Code::Unauthenticated);
+
     // Revoked: accepted (and cached) a moment ago, refused once the change is heard.
     let doomed = create("doomed", &[]);
     assert!(works(&metrics, &doomed).await);

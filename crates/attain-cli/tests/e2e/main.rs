@@ -27,6 +27,7 @@ pub fn attain() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_attain"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("ATTAIN_DB_ROLE")
+        .env("ATTAIN_PEER_SECRET", attain_testing::PEER_SECRET)
         .env("ATTAIN_LOG", "warn");
     cmd
 }

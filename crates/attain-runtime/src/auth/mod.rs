@@ -4,6 +4,7 @@
 mod api_key;
 mod jwt;
 mod layer;
+pub mod peer;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use uuid::Uuid;
 pub use api_key::{ApiKey, ApiKeySecret};
 pub use jwt::{JwtClaims, JwtVerifier};
 pub use layer::AuthLayer;
+pub use peer::PeerIdentity;
 
 use crate::{ApiError, config::AuthArgs};
 

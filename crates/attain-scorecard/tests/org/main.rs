@@ -136,6 +136,7 @@ pub struct TwoTenants {
     pub a: Client,
     pub b: Client,
     pub a_id: uuid::Uuid,
+    pub b_id: uuid::Uuid,
 }
 
 pub async fn two_tenants() -> TwoTenants {
@@ -144,5 +145,11 @@ pub async fn two_tenants() -> TwoTenants {
     let tb = app.tenant("Globex").await;
     let a = app.org(&ta.admin_key).await;
     let b = app.org(&tb.admin_key).await;
-    TwoTenants { app, a, b, a_id: ta.id }
+    TwoTenants {
+        app,
+        a,
+        b,
+        a_id: ta.id,
+        b_id: tb.id,
+    }
 }

@@ -106,11 +106,90 @@ async fn bad_resolution_requests_name_every_field() {
     );
 }
 
+/// A CredentialService client that signs its calls as the `metrics` service with `secret`.
+fn as_peer(
+    channel: tonic::transport::Channel,
+    secret: &'static str,
+) -> CredentialServiceClient<
+    tonic::service::interceptor::InterceptedService<
+        tonic::transport::Channel,
+        impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
+    >,
+> {
+    let identity = attain_runtime::auth::PeerIdentity::new("metrics", Some(secret)).unwrap();
+    CredentialServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+        req.metadata_mut()
+            .insert(attain_runtime::auth::peer::HEADER, identity.mint_now().parse().unwrap());
+        Ok(req)
+    })
+}
+
+#[tokio::test]
+async fn credentials_answer_attain_services_only() {
+    let t = two_tenants().await;
+    let key = t.app.api_key(t.a_id, AccessRole::Integration, None).await;
+    let request = || VerifyApiKeyRequest { api_key: key.clone() };
+    // An outside client, with or without a bearer credential, learns nothing about the key.
+    let mut outsider = CredentialServiceClient::new(t.app.channel().await);
+    let err = outsider.verify_api_key(request()).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated);
+    assert!(!err.message().contains(&t.a_id.to_string()));
+    let mut with_key =
+        CredentialServiceClient::with_interceptor(t.app.channel().await, attain_testing::Bearer::new(&key));
+    let err = with_key.verify_api_key(request()).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated);
+    // A forged token: signed with another secret, or an expired or garbled one.
+    let mut forged = as_peer(t.app.channel().await, "not the deployment's peer secret at all!");
+    let err = forged.verify_api_key(request()).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated);
+    for token in ["v1.metrics.1.00", "garbage", "v1.metrics.99999999999.zz"] {
+        let mut req = tonic::Request::new(request());
+        req.metadata_mut()
+            .insert(attain_runtime::auth::peer::HEADER, token.parse().unwrap());
+        let err = outsider.verify_api_key(req).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::Unauthenticated, "{token}");
+    }
+    // A peer is answered.
+    let mut peer = as_peer(t.app.channel().await, attain_testing::PEER_SECRET);
+    assert!(peer.verify_api_key(request()).await.unwrap().into_inner().valid);
+}
+
+#[tokio::test]
+async fn key_checks_for_one_tenant_are_rate_limited_per_peer_and_leave_other_tenants_alone() {
+    let t = two_tenants().await;
+    let mut peer = as_peer(t.app.channel().await, attain_testing::PEER_SECRET);
+    // Guessed keys naming tenant A, as a flood through a service's public port would cause.
+    let guess = attain_runtime::auth::ApiKey::generate(t.a_id).text;
+    let mut limited = None;
+    for i in 0..5_000 {
+        match peer
+            .verify_api_key(VerifyApiKeyRequest { api_key: guess.clone() })
+            .await
+        {
+            Ok(answer) => assert!(!answer.into_inner().valid),
+            Err(e) => {
+                assert_eq!(e.code(), tonic::Code::ResourceExhausted, "{e:?}");
+                limited = Some(i);
+                break;
+            }
+        }
+    }
+    assert!(limited.is_some(), "5,000 checks for one tenant were never limited");
+    // Tenant B's keys are still checked at once.
+    let b_key = t.app.api_key(t.b_id, AccessRole::Integration, None).await;
+    let answer = peer
+        .verify_api_key(VerifyApiKeyRequest { api_key: b_key })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.valid);
+}
+
 #[tokio::test]
 async fn credentials_verify_only_while_valid() {
     let t = two_tenants().await;
     let key = t.app.api_key(t.a_id, AccessRole::Integration, None).await;
-    let mut credentials = CredentialServiceClient::new(t.app.channel().await);
+    let mut credentials = as_peer(t.app.channel().await, attain_testing::PEER_SECRET);
     let answer = credentials
         .verify_api_key(VerifyApiKeyRequest { api_key: key.clone() })
         .await
