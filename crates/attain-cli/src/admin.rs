@@ -16,6 +16,27 @@ pub enum TenantCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// The tenant's identity providers: the token issuers its people sign in with.
+    #[command(subcommand)]
+    Idp(crate::identity::IdpCommand),
+    /// Suspend a tenant: every service refuses its keys and tokens (PERMISSION_DENIED) until it
+    /// is resumed; its data is kept.
+    Suspend {
+        #[arg(long)]
+        tenant: Uuid,
+        /// Why, kept with the suspension.
+        #[arg(long, default_value = "suspended by the platform operator")]
+        reason: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Resume a suspended tenant.
+    Resume {
+        #[arg(long)]
+        tenant: Uuid,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(clap::Args)]
@@ -107,6 +128,9 @@ fn parse_role(text: &str) -> Result<AccessRole, String> {
 
 pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
     match cmd {
+        TenantCommand::Idp(cmd) => crate::identity::idp(cmd).await?,
+        TenantCommand::Suspend { tenant, reason, db } => crate::identity::suspend(tenant, Some(&reason), &db).await?,
+        TenantCommand::Resume { tenant, db } => crate::identity::suspend(tenant, None, &db).await?,
         TenantCommand::Create(args) => {
             let pool = db::connect_owner(args.db.require_url()?).await?;
             let days: Vec<_> = args.working_days.iter().copied().map(Some).collect();

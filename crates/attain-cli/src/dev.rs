@@ -44,7 +44,6 @@ pub struct DevArgs {
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     args.server.validate()?;
     args.webhooks.validate()?;
-    attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
     // Four gRPC ports, and the admin ports 1000 above them.
     if args.base_port > u16::MAX - 1003 {
         anyhow::bail!("ATTAIN_DEV_BASE_PORT must be at most {}", u16::MAX - 1003);
@@ -71,6 +70,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     // A dev database from an older build may predate the built-in templates.
     admin::ensure_built_in_templates(&owner, tenant.tenant_id).await?;
     let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
+    // A local identity provider for the dev tenant, so tokens work as an org's sign-in would.
+    crate::dev_idp::register(&owner, &args.data_dir, tenant.tenant_id).await?;
     owner.close().await;
 
     let scorecard = format!(
@@ -96,6 +97,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     if auth.peer_secret.is_none() {
         auth.peer_secret = Some(kept_secret(&args.data_dir, "peer-secret")?);
     }
+    attain_runtime::auth::PeerIdentity::new("dev", auth.peer_secret.as_deref())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut servers = Vec::new();
     let mut lines = Vec::new();
@@ -142,7 +144,16 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     println!("Attain dev is running.\n");
     println!("Services:\n{}\n", lines.join("\n"));
     println!("Tenant:        {} ({})", tenant.display_name, tenant.tenant_id);
-    println!("Admin API key: {key}\n");
+    println!("Admin API key: {key}");
+    println!(
+        "Token issuer:  {} (sign in with a token: attain dev-token --role admin{})\n",
+        crate::dev_idp::ISSUER,
+        if args.data_dir == std::path::Path::new(".attain/dev") {
+            String::new()
+        } else {
+            format!(" --data-dir {}", args.data_dir.display())
+        }
+    );
     println!("Try it:");
     println!("  export ATTAIN_KEY={key}");
     println!(

@@ -9,7 +9,9 @@ mod demo;
 mod demo_coaching;
 mod demo_hiring;
 mod dev;
+mod dev_idp;
 mod hiring;
+mod identity;
 mod import;
 mod milestones;
 mod rollups;
@@ -43,14 +45,20 @@ enum Command {
     /// Run every built service on this machine, with a private PostgreSQL unless DATABASE_URL
     /// is set, and print the addresses and an admin API key to try them with.
     Dev(dev::DevArgs),
+    /// Print a token from `attain dev`'s own identity provider (run `attain dev` first).
+    DevToken(dev_idp::DevTokenArgs),
     /// Apply every service's database migrations and grant each service role its schemas.
     Migrate(MigrateArgs),
-    /// Create and list tenants (sales organisations). Operator command.
+    /// Create, list, suspend and resume tenants (sales organisations) and register their
+    /// identity providers. Operator command.
     #[command(subcommand)]
     Tenant(admin::TenantCommand),
-    /// Create, list and revoke a tenant's API keys. Operator command.
+    /// Create, list, rotate and revoke a tenant's API keys. Operator command.
     #[command(subcommand)]
     Apikey(admin::ApiKeyCommand),
+    /// Platform-operator keys for the operator API. Operator command.
+    #[command(subcommand)]
+    Operator(identity::OperatorCommand),
     /// Import data from CSV exports through the public API.
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -177,7 +185,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => {
             args.server.validate()?;
             args.webhooks.validate()?;
-            attain_runtime::auth::JwtVerifier::from_args(&args.auth)?;
+            attain_runtime::auth::PeerIdentity::new(args.service.name(), args.auth.peer_secret.as_deref())?;
             let listen = args
                 .listen
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
@@ -197,12 +205,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             .await
         }
         Command::Dev(args) => dev::run(args).await,
+        Command::DevToken(args) => dev_idp::token(args),
         Command::Migrate(args) => {
             let pool = attain_runtime::db::connect_owner(args.db.require_url()?).await?;
             services::migrate_all(&pool, args.create_roles).await
         }
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::Apikey(cmd) => admin::api_key(cmd).await,
+        Command::Operator(cmd) => identity::operator(cmd).await,
         Command::Import(cmd) => import::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Rollups(cmd) => rollups::run(cmd).await,

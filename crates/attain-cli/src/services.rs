@@ -113,8 +113,11 @@ pub async fn serve(
     let incoming = attain_runtime::server::bind(listen)?;
     let admin_listener = admin::bind(admin_listen).await?;
     let mut metrics = ServiceMetrics::new();
-    if service == Service::Metrics {
-        attain_metrics::counters::register(metrics.registry_mut());
+    match service {
+        Service::Metrics => attain_metrics::counters::register(metrics.registry_mut()),
+        // The org directory (served here) verifies tokens against each tenant's issuers.
+        Service::Scorecard => attain_idp::register_metrics(metrics.registry_mut()),
+        Service::Coaching | Service::Hiring => {}
     }
     let metrics = Arc::new(metrics);
     let server = ServerArgs {

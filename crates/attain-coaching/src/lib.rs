@@ -45,7 +45,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let identity = attain_runtime::auth::PeerIdentity::new("coaching", auth.peer_secret.as_deref())?;
     let peers = Arc::new(Peers::new(scorecard_url, identity)?);
-    let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
+    let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     if survey_secret.len() < 16 {
         anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");
     }

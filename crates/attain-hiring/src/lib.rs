@@ -43,7 +43,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let identity = attain_runtime::auth::PeerIdentity::new("hiring", auth.peer_secret.as_deref())?;
     let peers = Arc::new(Peers::new(scorecard_url, identity)?);
-    let authenticator = Authenticator::from_args(auth, Some(peers.directory.clone()))?;
+    let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)
         .add_service(HiringApi::new(pool.clone(), peers).into_server(server.max_message_bytes))

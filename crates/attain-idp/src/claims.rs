@@ -49,14 +49,21 @@ pub(crate) fn check(
     }
     let expires_at = DateTime::from_timestamp(exp, 0).ok_or(TokenError::BadClaim("exp", "NumericDate"))?;
 
-    let person = match claims.get(&config.person_claim).and_then(Value::as_str) {
-        Some(p) if !p.trim().is_empty() && p.len() <= MAX_PERSON_LEN && !p.chars().any(char::is_control) => p,
-        _ => return Err(TokenError::NoPerson(config.person_claim.clone())),
+    // Absent: a machine's token (client credentials) that names no person; present, it must be
+    // a usable identifier.
+    let person = match claims.get(&config.person_claim) {
+        None => None,
+        Some(value) => match value.as_str() {
+            Some(p) if !p.trim().is_empty() && p.len() <= MAX_PERSON_LEN && !p.chars().any(char::is_control) => {
+                Some(p.to_owned())
+            }
+            _ => return Err(TokenError::NoPerson(config.person_claim.clone())),
+        },
     };
     let role = map_role(config, claims)?;
     Ok(VerifiedToken {
         issuer: config.issuer.clone(),
-        person: person.to_owned(),
+        person,
         role,
         expires_at,
         subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
@@ -165,7 +172,7 @@ mod tests {
     fn role_from_a_string_claim() {
         let t = run(&config(), base(NOW), NOW).unwrap();
         assert_eq!(t.role, AccessRole::Rep);
-        assert_eq!(t.person, "ana@example.com");
+        assert_eq!(t.person.as_deref(), Some("ana@example.com"));
         assert_eq!(t.subject.as_deref(), Some("u1"));
         assert_eq!(t.expires_at.timestamp(), NOW + 600);
     }
@@ -287,7 +294,10 @@ mod tests {
     }
 
     #[test]
-    fn person_claim_must_be_a_non_empty_string() {
+    fn person_claim_when_present_must_be_a_non_empty_string() {
+        let mut v = base(NOW);
+        v.as_object_mut().map(|o| o.remove("email"));
+        assert_eq!(run(&config(), v, NOW).unwrap().person, None, "absent: no person");
         for bad in [json!(""), json!(3), Value::Null] {
             let mut v = base(NOW);
             v["email"] = bad;

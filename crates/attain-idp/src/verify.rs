@@ -23,8 +23,9 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     pub issuer: String,
-    /// The value of the issuer's `person_claim`.
-    pub person: String,
+    /// The value of the issuer's `person_claim`; `None` when the token has no such claim (a
+    /// machine's token), which the caller may accept for roles that act as no person.
+    pub person: Option<String>,
     pub role: AccessRole,
     pub expires_at: DateTime<Utc>,
     /// The `sub` claim, when a string.
@@ -67,7 +68,7 @@ pub enum TokenError {
     IssuedInFuture,
     #[error("token lifetime exceeds the issuer's maximum")]
     LifetimeTooLong,
-    #[error("claim `{0}` naming the person is missing, empty or not a string")]
+    #[error("claim `{0}` naming the person is empty or not a string")]
     NoPerson(String),
     #[error("no role for this token: claim `{0}` matched no mapping")]
     NoRole(String),
@@ -277,7 +278,7 @@ mod tests {
         let v = Verifier::default();
         for key in [&ec, &ed, &rsa] {
             let t = v.verify(&c, &key.sign(&claims())).await.unwrap();
-            assert_eq!(t.person, "ana@example.com");
+            assert_eq!(t.person.as_deref(), Some("ana@example.com"));
             assert_eq!(t.role, AccessRole::Rep);
         }
     }

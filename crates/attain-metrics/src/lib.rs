@@ -47,7 +47,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let identity = attain_runtime::auth::PeerIdentity::new("metrics", auth.peer_secret.as_deref())?;
     let directory = Arc::new(Directory::new(org_url, identity)?);
-    let authenticator = Authenticator::from_args(auth, Some(directory.clone()))?;
+    let authenticator = Authenticator::new(directory.clone(), directory.clone());
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);
     let server = async {

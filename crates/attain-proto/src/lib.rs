@@ -27,6 +27,12 @@ pub mod metrics {
     }
 }
 
+pub mod operator {
+    pub mod v1 {
+        tonic::include_proto!("attain.operator.v1");
+    }
+}
+
 pub mod org {
     pub mod v1 {
         tonic::include_proto!("attain.org.v1");

@@ -292,29 +292,31 @@ pub fn admin_address(grpc: SocketAddr) -> anyhow::Result<SocketAddr> {
     }
 }
 
-#[derive(clap::Args, Debug, Clone, Default)]
+/// How callers and peers authenticate. Tenants sign in with API keys and with JWTs from the
+/// identity providers an operator registers per tenant (`attain tenant idp add`); there is no
+/// deployment-wide token key, so no one key can act in every tenant.
+#[derive(clap::Args, Debug, Clone)]
 pub struct AuthArgs {
-    /// Expected `iss` of JWT bearer tokens. Required when a JWT key is configured.
-    #[arg(long, env = "ATTAIN_JWT_ISSUER")]
-    pub jwt_issuer: Option<String>,
-
-    /// Expected `aud` of JWT bearer tokens. Required when a JWT key is configured.
-    #[arg(long, env = "ATTAIN_JWT_AUDIENCE")]
-    pub jwt_audience: Option<String>,
-
-    /// Shared secret for HS256 tokens (at least 32 bytes).
-    #[arg(long, env = "ATTAIN_JWT_HS256_SECRET", hide_env_values = true)]
-    pub jwt_hs256_secret: Option<String>,
-
-    /// PEM file with the RSA public key for RS256 tokens.
-    #[arg(long, env = "ATTAIN_JWT_RS256_PUBLIC_KEY_FILE")]
-    pub jwt_rs256_public_key_file: Option<std::path::PathBuf>,
-
     /// Secret the services prove who they are to each other with (at least 32 bytes, the same in
     /// every service and replica): the org directory checks keys only for callers that sign
     /// their call with it. `attain dev` makes one.
     #[arg(long, env = "ATTAIN_PEER_SECRET", hide_env_values = true)]
     pub peer_secret: Option<String>,
+
+    /// Shortest gap between two fetches of one issuer's JWKS (org directory): a token naming an
+    /// unknown key id refetches at most this often, whatever the traffic.
+    #[arg(long, env = "ATTAIN_JWKS_MIN_REFRESH", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub jwks_min_refresh: Duration,
+}
+
+impl Default for AuthArgs {
+    // The same defaults as the flags, so code that builds settings gets no unbounded refetch.
+    fn default() -> Self {
+        AuthArgs {
+            peer_secret: None,
+            jwks_min_refresh: Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]

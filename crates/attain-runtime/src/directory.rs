@@ -16,7 +16,7 @@ use attain_domain::{
 };
 use attain_proto::org::v1::{
     AccessRole as PbRole, ExternalId as PbExternalId, GetTenantRequest, ResolvePeopleRequest, VerifyApiKeyRequest,
-    credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
+    VerifyTokenRequest, credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
 };
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::{
     ApiError, Caller,
-    auth::{ApiKey, ApiKeyStore, PeerIdentity, peer},
+    auth::{ApiKey, ApiKeyStore, PeerIdentity, SUSPENDED, TokenStore, peer},
     convert,
     peer::{CALL_TIMEOUT, Cache, PeerChannel, on_behalf, peer_error},
 };
@@ -42,6 +42,8 @@ pub struct Directory {
     credentials: CredentialServiceClient<PeerChannel>,
     /// Key checks by (tenant the key names, digest of the key).
     keys: Cache<(Uuid, [u8; 32]), Option<Caller>>,
+    /// Accepted tokens by digest (the caller holds the tenant), until their `exp` at the latest.
+    tokens: Cache<[u8; 32], Caller>,
     calendars: Cache<Uuid, Calendar>,
     people: Cache<(Uuid, PersonRef), Option<Uuid>>,
     /// Who a caller may see, by (tenant, digest of the caller).
@@ -74,6 +76,7 @@ impl Directory {
             org: OrgServiceClient::new(channel.clone()),
             credentials: CredentialServiceClient::new(channel),
             keys: Cache::new(),
+            tokens: Cache::new(),
             calendars: Cache::new(),
             people: Cache::new(),
             visible: Cache::new(),
@@ -113,8 +116,9 @@ impl Directory {
             };
             match Uuid::try_parse(note.payload()) {
                 Ok(tenant) => {
-                    self.keys.forget(|(t, _)| *t == tenant);
-                    self.visible.forget(|(t, _)| *t == tenant);
+                    self.keys.forget(|(t, _), _| *t == tenant);
+                    self.tokens.forget(|_, caller| caller.tenant_id == tenant);
+                    self.visible.forget(|(t, _), _| *t == tenant);
                 }
                 Err(_) => self.stop_reusing(),
             }
@@ -130,9 +134,18 @@ impl Directory {
         }
     }
 
+    /// A fresh token proving this service to the org directory.
+    fn peer_token(&self) -> Result<tonic::metadata::MetadataValue<tonic::metadata::Ascii>, ApiError> {
+        self.identity
+            .mint_now()
+            .parse()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("a peer token is not header text")))
+    }
+
     fn stop_reusing(&self) {
         self.hearing.store(false, Ordering::SeqCst);
         self.keys.clear();
+        self.tokens.clear();
         self.visible.clear();
     }
 
@@ -315,12 +328,7 @@ impl ApiKeyStore for Directory {
             }
             let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
             request.set_timeout(CALL_TIMEOUT);
-            let token = self
-                .identity
-                .mint_now()
-                .parse()
-                .map_err(|_| ApiError::internal(anyhow::anyhow!("a peer token is not header text")))?;
-            request.metadata_mut().insert(peer::HEADER, token);
+            request.metadata_mut().insert(peer::HEADER, self.peer_token()?);
             let answer = self
                 .credentials
                 .clone()
@@ -328,13 +336,11 @@ impl ApiKeyStore for Directory {
                 .await
                 .map_err(directory_error)?
                 .into_inner();
-            let role = match PbRole::try_from(answer.role) {
-                Ok(PbRole::Admin) => Some(AccessRole::Admin),
-                Ok(PbRole::Manager) => Some(AccessRole::Manager),
-                Ok(PbRole::Rep) => Some(AccessRole::Rep),
-                Ok(PbRole::Integration) => Some(AccessRole::Integration),
-                _ => None,
-            };
+            if answer.tenant_suspended {
+                // Not cached: a resumed tenant works again at once.
+                return Err(ApiError::PermissionDenied(SUSPENDED.into()));
+            }
+            let role = role_from_proto(answer.role);
             let caller = match (answer.valid, Uuid::try_parse(&answer.tenant_id), role) {
                 // A key is only ever valid for the tenant it names.
                 (true, Ok(tenant_id), Some(role)) if tenant_id == key.tenant_id => Some(Caller {
@@ -344,16 +350,79 @@ impl ApiKeyStore for Directory {
                 }),
                 _ => None,
             };
-            // A key that expires is not reused past its expiry.
-            let until = match answer.expire_time.as_ref().and_then(convert::from_timestamp_opt) {
-                Some(at) => {
-                    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
-                    std::time::Instant::now() + left
-                }
-                None => std::time::Instant::now() + crate::peer::TTL,
-            };
-            self.keys.put_until(cache_key, caller.clone(), until);
+            self.keys
+                .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
             Ok(caller)
         })
+    }
+}
+
+impl TokenStore for Directory {
+    fn verify_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Caller, ApiError>> {
+        Box::pin(async move {
+            let cache_key = digest(token);
+            if self.hearing()
+                && let Some(caller) = self.tokens.get(&cache_key)
+            {
+                return Ok(caller);
+            }
+            let mut request = Request::new(VerifyTokenRequest { token: token.into() });
+            request.set_timeout(CALL_TIMEOUT);
+            request.metadata_mut().insert(peer::HEADER, self.peer_token()?);
+            let answer = self
+                .credentials
+                .clone()
+                .verify_token(request)
+                .await
+                .map_err(directory_error)?
+                .into_inner();
+            if answer.tenant_suspended {
+                return Err(ApiError::PermissionDenied(SUSPENDED.into()));
+            }
+            let refusal = || format!("invalid bearer token: {}", answer.refusal);
+            if !answer.valid {
+                // Refusals are not cached: a token refused while its issuer was unreachable may
+                // be fine a moment later, and a forged one costs its sender a call each time.
+                return Err(if answer.retryable {
+                    ApiError::Unavailable(refusal())
+                } else {
+                    ApiError::Unauthenticated(refusal())
+                });
+            }
+            let (Ok(tenant_id), Some(role)) = (Uuid::try_parse(&answer.tenant_id), role_from_proto(answer.role)) else {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "the org directory verified a token without a tenant or role"
+                )));
+            };
+            let caller = Caller {
+                tenant_id,
+                person_id: Uuid::try_parse(&answer.person_id).ok(),
+                role,
+            };
+            self.tokens
+                .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
+            Ok(caller)
+        })
+    }
+}
+
+/// The latest a cached answer may be reused: a credential's own expiry, within the cache's TTL.
+fn until(expire_time: Option<&prost_types::Timestamp>) -> std::time::Instant {
+    match expire_time.and_then(convert::from_timestamp_opt) {
+        Some(at) => {
+            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            std::time::Instant::now() + left
+        }
+        None => std::time::Instant::now() + crate::peer::TTL,
+    }
+}
+
+fn role_from_proto(role: i32) -> Option<AccessRole> {
+    match PbRole::try_from(role) {
+        Ok(PbRole::Admin) => Some(AccessRole::Admin),
+        Ok(PbRole::Manager) => Some(AccessRole::Manager),
+        Ok(PbRole::Rep) => Some(AccessRole::Rep),
+        Ok(PbRole::Integration) => Some(AccessRole::Integration),
+        _ => None,
     }
 }

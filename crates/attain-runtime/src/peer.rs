@@ -54,16 +54,16 @@ impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
         }
     }
 
-    /// Forgets every entry whose key `drop` picks, e.g. a tenant's after a change was announced.
-    pub fn forget(&self, mut drop: impl FnMut(&K) -> bool) {
+    /// Forgets every entry that `drop` picks, e.g. a tenant's after a change was announced.
+    pub fn forget(&self, mut drop: impl FnMut(&K, &V) -> bool) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|k, _| !drop(k));
+            entries.retain(|k, (_, v)| !drop(k, v));
         }
     }
 
     /// Forgets everything.
     pub fn clear(&self) {
-        self.forget(|_| true);
+        self.forget(|_, _| true);
     }
 
     pub fn put(&self, key: K, value: V) {

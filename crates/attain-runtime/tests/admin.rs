@@ -7,7 +7,7 @@ use std::{borrow::Cow, net::SocketAddr, sync::Arc, time::Duration};
 use attain_runtime::{
     admin::{self, Admin},
     auth::Authenticator,
-    config::{AuthArgs, ServerArgs},
+    config::ServerArgs,
     db::{self, SchemaSet},
     local_pg::{LocalPostgres, LocalPostgresOptions},
     rpc_metrics::ServiceMetrics,
@@ -138,7 +138,7 @@ async fn readyz_waits_for_migrations_and_metrics_count_calls_and_errors() {
             let _ = stop_rx.await;
         },
         move |shutdown| async move {
-            let auth = Authenticator::from_args(&AuthArgs::default(), None)?;
+            let auth = Authenticator::new(Arc::new(Nobody), Arc::new(Nobody));
             GrpcServer::new(&server).serve(grpc_listener, auth, shutdown).await
         },
     ));
@@ -240,4 +240,25 @@ async fn readyz_waits_for_migrations_and_metrics_count_calls_and_errors() {
         .expect("drained in time")
         .expect("join")
         .expect("served");
+}
+
+/// Credential stores that know no one: the probes under test need none.
+struct Nobody;
+
+impl attain_runtime::auth::ApiKeyStore for Nobody {
+    fn verify<'a>(
+        &'a self,
+        _: &'a attain_runtime::auth::ApiKey,
+    ) -> futures::future::BoxFuture<'a, Result<Option<attain_runtime::Caller>, attain_runtime::ApiError>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+impl attain_runtime::auth::TokenStore for Nobody {
+    fn verify_token<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<attain_runtime::Caller, attain_runtime::ApiError>> {
+        Box::pin(async { Err(attain_runtime::ApiError::Unauthenticated("no one".into())) })
+    }
 }

@@ -46,11 +46,19 @@ pub async fn serve(
     // The server and the dispatcher stop on the same signal.
     let shutdown = shutdown.shared();
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
-    let authenticator = Authenticator::from_args(auth, Some(keys.clone()))?;
+    let tokens = Arc::new(org::identity::IdentityProviders::with_options(
+        pool.clone(),
+        attain_idp::FetchOptions {
+            min_refresh_interval: auth.jwks_min_refresh,
+            ..attain_idp::FetchOptions::default()
+        },
+    ));
+    let authenticator = Authenticator::new(keys.clone(), tokens.clone());
     let identity = attain_runtime::auth::PeerIdentity::new("scorecard", auth.peer_secret.as_deref())?;
     let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
-        org::CredentialApi::new(keys, identity),
+        org::CredentialApi::new(keys, tokens.clone(), identity),
     );
+    let operator = org::OperatorApi::new(pool.clone(), tokens);
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
     let detector = milestones::Detector::new(pool.clone(), metrics.clone());
@@ -60,6 +68,7 @@ pub async fn serve(
         .add_service(webhook_api.into_server(server.max_message_bytes))
         .add_service(milestones::MilestoneApi::new(pool).into_server(server.max_message_bytes))
         .add_service(credentials)
+        .add_service(operator.into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown.clone());
     let interval = webhooks.milestones.interval();
     let detect_shutdown = shutdown.clone();

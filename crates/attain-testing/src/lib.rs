@@ -3,7 +3,7 @@
 //! migration applied, services on loopback ports, and authenticated clients.
 
 mod cluster;
-mod jwt;
+pub mod jwt;
 
 use std::net::SocketAddr;
 
@@ -30,7 +30,7 @@ use tonic::{
 use uuid::Uuid;
 
 pub use jsonwebtoken::Algorithm;
-pub use jwt::{JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, Jwt};
+pub use jwt::{JWT_AUDIENCE, Jwt, issuer_for, test_identity_provider};
 
 /// A fresh database with every service's migrations applied and service roles granted.
 pub struct TestDb {
@@ -97,15 +97,11 @@ impl TestDb {
 /// The peer secret of every test deployment: services sign their key checks with it.
 pub const PEER_SECRET: &str = "the test deployment's peer secret, 32+ bytes";
 
-/// The JWT settings every test server accepts: HS256 with [`JWT_SECRET`] and RS256 with the
-/// fixture key, both for [`JWT_ISSUER`] and [`JWT_AUDIENCE`].
+/// The auth settings of every test server: the shared peer secret.
 pub fn auth_args() -> AuthArgs {
     AuthArgs {
-        jwt_issuer: Some(JWT_ISSUER.into()),
-        jwt_audience: Some(JWT_AUDIENCE.into()),
-        jwt_hs256_secret: Some(JWT_SECRET.into()),
-        jwt_rs256_public_key_file: Some(jwt::fixture("jwt-rs256.pub.pem")),
         peer_secret: Some(PEER_SECRET.into()),
+        jwks_min_refresh: std::time::Duration::from_secs(10),
     }
 }
 
@@ -249,6 +245,11 @@ impl TestApp {
             .await
             .expect("create tenant");
         let admin_key = self.api_key(t.tenant_id, AccessRole::Admin, None).await;
+        // Its own token issuer, so tests can sign in with tokens too.
+        attain_scorecard::org::identity::IdentityProviders::new(self.db.owner.clone())
+            .add(&test_identity_provider(t.tenant_id))
+            .await
+            .expect("register the tenant's test issuer");
         TestTenant {
             id: t.tenant_id,
             admin_key,

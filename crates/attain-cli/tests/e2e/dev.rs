@@ -74,6 +74,25 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
         json!({"externalId": {"system": "salesforce", "id": "0055e000001AbCd"}}),
     );
     assert_eq!(found["person"]["displayName"], "Ana Lopez");
+
+    // The dev tenant's own issuer: a token from `attain dev-token`, as the banner says, signs in
+    // to both the org directory and the metrics service.
+    assert!(banner.contains("attain dev-token --role admin"), "{banner}");
+    let token = crate::run_ok(
+        attain()
+            .args(["dev-token", "--role", "admin", "--data-dir"])
+            .arg(&data_dir),
+    )
+    .trim()
+    .to_string();
+    let tenant = buf_curl(&addr, &token, "attain.org.v1.OrgService/GetTenant", json!({}));
+    assert_eq!(tenant["tenant"]["displayName"], "Dev tenant");
+    let refused = crate::run_err(
+        attain()
+            .args(["dev-token", "--role", "rep", "--data-dir"])
+            .arg(&data_dir),
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--email"));
     assert_eq!(found["person"]["status"], "PERSON_STATUS_ONBOARDING");
 
     // The metrics service, a separate server in the same process, resolves Ana through the

@@ -7,6 +7,7 @@ mod demo;
 mod dev;
 mod faults;
 mod hiring;
+mod identity;
 mod import;
 mod milestones;
 mod operator;
@@ -60,6 +61,25 @@ pub fn migrate_with_admin_key(url: &str, tenant_args: &[&str]) -> (String, Strin
     (tenant, key)
 }
 
+/// Registers the test issuer (`attain_testing::issuer_for`, the fixture RSA key) for `tenant`
+/// through `attain tenant idp add`, so `attain_testing::Jwt` tokens sign in to it.
+pub fn register_test_issuer(url: &str, tenant: &str) {
+    let tenant_id: uuid::Uuid = tenant.parse().expect("tenant id");
+    let keys = attain_testing::jwt::fixture("jwt-rs256.pub.pem");
+    let mut cmd = attain();
+    cmd.args(["tenant", "idp", "add", "--tenant", tenant])
+        .args(["--issuer", &attain_testing::issuer_for(tenant_id)])
+        .args(["--audience", attain_testing::JWT_AUDIENCE])
+        .arg("--keys-file")
+        .arg(keys)
+        .args(["--person-claim", "attain_person", "--person-match", "person-id"])
+        .args(["--role-claim", "roles"]);
+    for role in ["admin", "manager", "rep", "integration"] {
+        cmd.args(["--role-map", &format!("{role}={role}")]);
+    }
+    run_ok(cmd.env("DATABASE_URL", url));
+}
+
 pub fn run_err(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("run attain");
     assert!(!out.status.success(), "{cmd:?} should fail");
@@ -103,7 +123,7 @@ pub fn buf_curl(addr: &str, key: &str, method: &str, body: serde_json::Value) ->
 }
 
 /// A running `attain` process, killed if the test ends without stopping it.
-pub struct Running(Child);
+pub struct Running(pub Child);
 
 impl Running {
     /// Sends SIGTERM and waits for a clean exit.

@@ -154,9 +154,9 @@ fn bad_configuration_fails_at_start_and_names_the_setting() {
         attain()
             .args(["serve", "scorecard"])
             .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-            .env("ATTAIN_JWT_HS256_SECRET", "short"),
+            .env("ATTAIN_PEER_SECRET", "short"),
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ATTAIN_JWT_HS256_SECRET"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ATTAIN_PEER_SECRET"));
 
     let out = run_err(
         attain()

@@ -1,7 +1,7 @@
 //! Observability through the real binary: traces of one call across two services, received by
 //! an OTLP/gRPC receiver built here from the OpenTelemetry collector's own definitions; the
 //! `/metrics` counters moving with calls and errors; and logs and spans free of any fragment of
-//! the API key, the JWT, its signing secret and the database password.
+//! the API key, the JWT, the peer secret and the database password.
 
 use std::{
     fs::File,
@@ -16,7 +16,7 @@ use attain_proto::{
     metrics::v1::{Event, IngestEventsRequest, ListMetricsRequest, metrics_service_client::MetricsServiceClient},
     org::v1::{CreatePersonRequest, GetTenantRequest, Person, SalesRole, org_service_client::OrgServiceClient},
 };
-use attain_testing::{Bearer, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, Jwt, TestDb};
+use attain_testing::{Bearer, Jwt, PEER_SECRET, TestDb};
 use opentelemetry_proto::tonic::{
     collector::trace::v1::{
         ExportTraceServiceRequest, ExportTraceServiceResponse,
@@ -129,6 +129,7 @@ async fn org() -> Org {
     assert!(url.contains(DB_PASSWORD), "the test cluster's URL changed shape: {url}");
     let (tenant, key) =
         crate::migrate_with_admin_key(&url, &["tenant", "create", "--name", "Acme", "--time-zone", "UTC"]);
+    crate::register_test_issuer(&url, &tenant);
     let dir = std::env::temp_dir().join(format!("attain-telemetry-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("log folder");
     Org {
@@ -168,9 +169,6 @@ fn serve(org: &Org, otlp: Option<&str>) -> Services {
             .env("ATTAIN_DB_ROLE", role)
             .env("ATTAIN_ORG_URL", format!("http://{scorecard_addr}"))
             .env("ATTAIN_METRICS_URL", format!("http://{metrics_addr}"))
-            .env("ATTAIN_JWT_ISSUER", JWT_ISSUER)
-            .env("ATTAIN_JWT_AUDIENCE", JWT_AUDIENCE)
-            .env("ATTAIN_JWT_HS256_SECRET", JWT_SECRET)
             .env("ATTAIN_LOG", "debug")
             .env("ATTAIN_LOG_FORMAT", "json")
             .env_remove("OTEL_SERVICE_NAME")
@@ -482,7 +480,7 @@ async fn metrics_count_ingested_events_outgoing_calls_and_pool_waits_and_logs_ho
     for (what, secret) in [
         ("API key secret", key_secret.as_str()),
         ("JWT signature", jwt_signature.as_str()),
-        ("JWT signing secret", JWT_SECRET),
+        ("peer secret", PEER_SECRET),
         ("database password", DB_PASSWORD),
     ] {
         for (place, text) in [("logs", &logs), ("spans", &spans)] {

@@ -9,11 +9,14 @@ use tower::{Layer, Service};
 
 use super::Authenticator;
 
-/// Paths anyone may call: probes and tools must work without credentials.
+/// Paths this layer lets through without a tenant credential: probes and tools must work
+/// without one, and the internal and operator APIs authenticate their callers themselves (a
+/// peer token; a platform-operator key), never with a tenant's.
 fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.")
         || path.starts_with("/grpc.reflection.")
         || path.starts_with("/attain.org.v1.CredentialService/")
+        || path.starts_with("/attain.operator.v1.OperatorService/")
 }
 
 #[derive(Clone)]

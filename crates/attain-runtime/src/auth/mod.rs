@@ -1,8 +1,9 @@
-//! Who is calling: tenant-scoped API keys and JWT bearer tokens, resolved to a [`Caller`] by a
-//! tower layer before any service code runs.
+//! Who is calling: tenant-scoped API keys and JWT bearer tokens from each tenant's registered
+//! identity providers, resolved to a [`Caller`] by a tower layer before any service code runs.
+//! The org directory answers both; the other services ask it (and cache its answers until a
+//! change is announced).
 
 mod api_key;
-mod jwt;
 mod layer;
 pub mod peer;
 
@@ -13,11 +14,10 @@ use futures::future::BoxFuture;
 use uuid::Uuid;
 
 pub use api_key::{ApiKey, ApiKeySecret};
-pub use jwt::{JwtClaims, JwtVerifier};
 pub use layer::AuthLayer;
 pub use peer::PeerIdentity;
 
-use crate::{ApiError, config::AuthArgs};
+use crate::ApiError;
 
 /// The authenticated caller of an RPC, found in the request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,24 +72,39 @@ impl Credential {
     }
 }
 
-/// Looks up API keys. The org directory owns them; other services will ask it over gRPC.
+/// Looks up API keys. The org directory owns them; other services ask it over gRPC.
 pub trait ApiKeyStore: Send + Sync + 'static {
-    /// The caller a key stands for, or `None` if the key is unknown, revoked or wrong.
+    /// The caller a key stands for, or `None` if the key is unknown, revoked, expired or wrong,
+    /// or acts as a person who has left. A key of a suspended tenant is an error
+    /// (PERMISSION_DENIED), so its caller learns why.
     fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>>;
 }
+
+/// Verifies JWT bearer tokens against the identity provider registered for their issuer. The
+/// org directory holds the issuers; other services ask it over gRPC.
+pub trait TokenStore: Send + Sync + 'static {
+    /// The caller a token stands for; UNAUTHENTICATED with the reason when refused,
+    /// UNAVAILABLE when the issuer's keys cannot be had now, PERMISSION_DENIED for a suspended
+    /// tenant.
+    fn verify_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Caller, ApiError>>;
+}
+
+/// What a suspended tenant's callers are told.
+pub const SUSPENDED: &str =
+    "this org is suspended by the platform operator; its credentials are refused until it is resumed";
 
 /// Resolves `authorization: Bearer …` headers to callers.
 #[derive(Clone)]
 pub struct Authenticator {
-    keys: Option<Arc<dyn ApiKeyStore>>,
-    jwt: Option<Arc<JwtVerifier>>,
+    keys: Arc<dyn ApiKeyStore>,
+    tokens: Arc<dyn TokenStore>,
 }
 
 impl Authenticator {
-    /// Builds the authenticator from configuration, failing with the name of a bad setting.
-    pub fn from_args(args: &AuthArgs, keys: Option<Arc<dyn ApiKeyStore>>) -> anyhow::Result<Self> {
-        let jwt = JwtVerifier::from_args(args)?.map(Arc::new);
-        Ok(Self { keys, jwt })
+    /// An authenticator that asks `keys` about API keys and `tokens` about JWTs (both the org
+    /// directory: in its own process directly, elsewhere over gRPC).
+    pub fn new(keys: Arc<dyn ApiKeyStore>, tokens: Arc<dyn TokenStore>) -> Self {
+        Self { keys, tokens }
     }
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, ApiError> {
@@ -102,21 +117,15 @@ impl Authenticator {
             .map(str::trim)
             .ok_or_else(|| unauthenticated("the authorization metadata must be `Bearer <API key or JWT>`"))?;
         if token.starts_with(ApiKey::PREFIX) {
+            // Platform-operator keys (`attain_op_…`) do not parse here: they work on the
+            // operator API only, never as a tenant's credential.
             let key = ApiKey::parse(token).ok_or_else(|| unauthenticated("malformed API key"))?;
-            let store = self
-                .keys
-                .as_ref()
-                .ok_or_else(|| unauthenticated("API keys are not accepted by this server"))?;
-            store
+            self.keys
                 .verify(&key)
                 .await?
-                .ok_or_else(|| unauthenticated("unknown or revoked API key"))
+                .ok_or_else(|| unauthenticated("unknown, revoked or expired API key, or its person has left"))
         } else {
-            let jwt = self
-                .jwt
-                .as_ref()
-                .ok_or_else(|| unauthenticated("JWT bearer tokens are not configured on this server"))?;
-            jwt.verify(token)
+            self.tokens.verify_token(token).await
         }
     }
 }

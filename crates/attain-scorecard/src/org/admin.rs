@@ -212,7 +212,8 @@ pub async fn rotate_api_key(
         .filter(|d| *d <= chrono::Duration::days(30))
         .ok_or_else(|| anyhow::anyhow!("--overlap must be at most 30 days"))?;
     let mut tx = begin_tenant(pool, tenant_id).await?;
-    let old: Option<(String, String, Option<Uuid>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    type KeyRow = (String, String, Option<Uuid>, Option<DateTime<Utc>>);
+    let old: Option<KeyRow> = sqlx::query_as(
         "SELECT name, role, person_id, expires_at FROM org.api_keys
          WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL AND NOT system
            AND (expires_at IS NULL OR expires_at > now())

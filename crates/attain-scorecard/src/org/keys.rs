@@ -27,6 +27,8 @@ impl OrgKeyStore {
 pub struct VerifiedKey {
     pub caller: Caller,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The key is good but its tenant is suspended: calls are refused with PERMISSION_DENIED.
+    pub suspended: bool,
 }
 
 impl OrgKeyStore {
@@ -40,7 +42,8 @@ impl OrgKeyStore {
         // and dashes), never caller text.
         let sql = format!(
             "SET LOCAL app.tenant_id = '{tenant}';
-             SELECT k.role, k.person_id, k.secret_hash, k.expires_at FROM org.api_keys k
+             SELECT k.role, k.person_id, k.secret_hash, k.expires_at, t.suspended_at IS NOT NULL
+             FROM org.api_keys k JOIN org.tenants t ON t.tenant_id = k.tenant_id
              WHERE k.tenant_id = '{tenant}' AND k.key_id = '{key}' AND k.revoked_at IS NULL
                AND (k.expires_at IS NULL OR k.expires_at > now())
                AND (k.person_id IS NULL OR EXISTS (
@@ -49,13 +52,21 @@ impl OrgKeyStore {
             tenant = key.tenant_id.hyphenated(),
             key = key.key_id.hyphenated(),
         );
-        type Row = (String, Option<Uuid>, Vec<u8>, Option<DateTime<Utc>>);
+        type Row = (String, Option<Uuid>, Vec<u8>, Option<DateTime<Utc>>, bool);
         let row: Option<Row> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .fetch_optional(&self.pool)
             .await?
-            .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
+            .map(|row| {
+                Ok::<_, sqlx::Error>((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                ))
+            })
             .transpose()?;
-        Ok(row.and_then(|(role, person_id, hash, expires_at)| {
+        Ok(row.and_then(|(role, person_id, hash, expires_at, suspended)| {
             let role = AccessRole::parse(&role)?;
             key.matches(&hash).then_some(VerifiedKey {
                 caller: Caller {
@@ -64,6 +75,7 @@ impl OrgKeyStore {
                     role,
                 },
                 expires_at,
+                suspended,
             })
         }))
     }
@@ -71,6 +83,11 @@ impl OrgKeyStore {
 
 impl ApiKeyStore for OrgKeyStore {
     fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<Option<Caller>, ApiError>> {
-        Box::pin(async move { Ok(self.verify_key(key).await?.map(|v| v.caller)) })
+        Box::pin(async move {
+            match self.verify_key(key).await? {
+                Some(v) if v.suspended => Err(ApiError::PermissionDenied(attain_runtime::auth::SUSPENDED.into())),
+                found => Ok(found.map(|v| v.caller)),
+            }
+        })
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod admin;
 mod grpc;
+pub mod identity;
 pub mod keys;
 pub(crate) mod model;
+pub mod operator;
 pub(crate) mod store;
 
 pub(crate) use grpc::scope_of;
-pub use grpc::{CredentialApi, OrgApi};
+pub use grpc::{CredentialApi, OperatorApi, OrgApi};
 pub use keys::OrgKeyStore;
 pub use model::{PersonRecord, TeamRecord, TenantRecord};

@@ -64,17 +64,13 @@ async fn a_revoked_key_stops_working() {
 }
 
 #[tokio::test]
-async fn valid_hs256_and_rs256_tokens_are_accepted() {
+async fn tokens_of_the_tenants_registered_issuer_are_accepted() {
     let app = TestApp::start().await;
     let tenant = app.tenant("Acme").await;
-    let hs = Jwt::new(tenant.id, "admin", None).sign();
-    assert_eq!(call_with(&app, Some(&hs)).await.unwrap(), "Acme");
-    let rs = Jwt {
-        algorithm: Algorithm::RS256,
-        ..Jwt::new(tenant.id, "INTEGRATION", None)
-    }
-    .sign();
-    assert_eq!(call_with(&app, Some(&rs)).await.unwrap(), "Acme");
+    let admin = Jwt::new(tenant.id, "admin", None).sign();
+    assert_eq!(call_with(&app, Some(&admin)).await.unwrap(), "Acme");
+    let integration = Jwt::new(tenant.id, "INTEGRATION", None).sign();
+    assert_eq!(call_with(&app, Some(&integration)).await.unwrap(), "Acme");
 }
 
 #[tokio::test]
@@ -89,18 +85,31 @@ async fn expired_forged_unsigned_and_misaddressed_tokens_are_refused() {
     let mut wrong_audience = valid();
     wrong_audience.claims.aud = "someone-else".into();
     let foreign = Jwt {
-        algorithm: Algorithm::RS256,
         foreign_key: true,
         ..valid()
     };
+    let shared_secret = Jwt {
+        algorithm: Algorithm::HS256,
+        ..valid()
+    };
     let mut bad_role = valid();
-    bad_role.claims.role = "root".into();
+    bad_role.claims.roles = vec!["root".into()];
+    let mut not_yet = valid();
+    not_yet.claims.nbf = Some(attain_testing::jwt::now() + 600);
+    let mut too_long = valid();
+    too_long.claims.exp = too_long.claims.iat + 7_200;
+    let mut unknown_person = valid();
+    unknown_person.claims.attain_person = Some(uuid::Uuid::new_v4().to_string());
     let manager_without_person = Jwt::new(tenant.id, "manager", None);
     let tokens = [
         ("expired", expired.sign()),
         ("wrong issuer", wrong_issuer.sign()),
         ("wrong audience", wrong_audience.sign()),
         ("unknown signing key", foreign.sign()),
+        ("HS256 (a shared secret)", shared_secret.sign()),
+        ("not yet valid (nbf)", not_yet.sign()),
+        ("lifetime above the issuer's maximum", too_long.sign()),
+        ("a person not in the directory", unknown_person.sign()),
         ("alg none", valid().unsigned()),
         ("unknown role", bad_role.sign()),
         ("manager without person", manager_without_person.sign()),
@@ -112,6 +121,40 @@ async fn expired_forged_unsigned_and_misaddressed_tokens_are_refused() {
             "{what}"
         );
     }
+}
+
+/// The tenant a token acts in is its issuer's, whatever the token says: a token from Acme's
+/// issuer that names Globex (and a Globex person) never acts in Globex.
+#[tokio::test]
+async fn a_token_from_one_orgs_issuer_never_acts_in_another_whatever_its_claims_say() {
+    let app = TestApp::start().await;
+    let a = app.tenant("Acme").await;
+    let b = app.tenant("Globex").await;
+    let mut admin_b = app.org(&b.admin_key).await;
+    let bo = crate::create_person(&mut admin_b, crate::person("Bo", attain_proto::org::v1::SalesRole::Sdr)).await;
+    let mut from_a = Jwt::new(a.id, "admin", None);
+    from_a.claims.tenant_id = Some(b.id.to_string());
+    assert_eq!(call_with(&app, Some(&from_a.sign())).await.unwrap(), "Acme");
+    let people = app
+        .org(&from_a.sign())
+        .await
+        .list_people(ListPeopleRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .people;
+    assert!(people.is_empty(), "Acme's admin token sees Globex's people: {people:?}");
+    // Naming Globex's person: no such person in Acme, so refused.
+    let mut as_bo = Jwt::new(a.id, "rep", Some(bo.id.parse().unwrap()));
+    as_bo.claims.tenant_id = Some(b.id.to_string());
+    assert_eq!(
+        call_with(&app, Some(&as_bo.sign())).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    // Globex's own issuer's tokens act in Globex. (The e2e test gives each org a key of its own
+    // and shows a token signed with Acme's key that claims Globex's issuer is refused.)
+    let token_b = Jwt::new(b.id, "admin", None).sign();
+    assert_eq!(call_with(&app, Some(&token_b)).await.unwrap(), "Globex");
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ use std::{
 
 use attain_domain::org::AccessRole as Role;
 use attain_proto::org::v1::{
-    AccessRole, VerifyApiKeyRequest, VerifyApiKeyResponse, credential_service_server::CredentialService,
+    AccessRole, VerifyApiKeyRequest, VerifyApiKeyResponse, VerifyTokenRequest, VerifyTokenResponse,
+    credential_service_server::CredentialService,
 };
 use attain_runtime::{
     ApiError,
@@ -21,7 +22,11 @@ use attain_runtime::{
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::org::{OrgKeyStore, keys::VerifiedKey};
+use crate::org::{
+    OrgKeyStore,
+    identity::{IdentityProviders, Refusal},
+    keys::VerifiedKey,
+};
 
 /// Key checks a calling service may ask for one tenant: peers cache the answers, so a service's
 /// steady traffic asks far less; past it (a flood of guessed keys naming the tenant) checks wait.
@@ -35,14 +40,16 @@ const MAX_BUCKETS: usize = 100_000;
 #[derive(Clone)]
 pub struct CredentialApi {
     keys: Arc<OrgKeyStore>,
+    tokens: Arc<IdentityProviders>,
     identity: PeerIdentity,
     buckets: Arc<Mutex<HashMap<(String, Uuid), Bucket>>>,
 }
 
 impl CredentialApi {
-    pub fn new(keys: Arc<OrgKeyStore>, identity: PeerIdentity) -> Self {
+    pub fn new(keys: Arc<OrgKeyStore>, tokens: Arc<IdentityProviders>, identity: PeerIdentity) -> Self {
         Self {
             keys,
+            tokens,
             identity,
             buckets: Arc::default(),
         }
@@ -93,14 +100,58 @@ impl CredentialService for CredentialApi {
         self.take(&caller, key.tenant_id)?;
         let verified = self.keys.verify_key(&key).await.map_err(Status::from)?;
         Ok(Response::new(match verified {
-            Some(VerifiedKey { caller: c, expires_at }) => VerifyApiKeyResponse {
+            Some(VerifiedKey { suspended: true, .. }) => VerifyApiKeyResponse {
+                tenant_suspended: true,
+                ..Default::default()
+            },
+            Some(VerifiedKey {
+                caller: c, expires_at, ..
+            }) => VerifyApiKeyResponse {
                 valid: true,
                 tenant_id: c.tenant_id.to_string(),
                 person_id: c.person_id.map(|p| p.to_string()).unwrap_or_default(),
                 role: role_to_proto(c.role) as i32,
                 expire_time: expires_at.map(attain_runtime::convert::timestamp),
+                tenant_suspended: false,
             },
             None => VerifyApiKeyResponse::default(),
+        }))
+    }
+
+    async fn verify_token(&self, req: Request<VerifyTokenRequest>) -> Result<Response<VerifyTokenResponse>, Status> {
+        let peer_token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
+        let caller = self.identity.verify(peer_token, chrono::Utc::now().timestamp())?;
+        let token = req.into_inner().token;
+        // Budgeted per calling service and the tenant the issuer routes to; tokens of no
+        // registered issuer share one budget, so garbage cannot spend a real tenant's.
+        let routed = self.tokens.route(&token).await;
+        let tenant = routed.as_ref().map_or(Uuid::nil(), |(_, tenant)| *tenant);
+        self.take(&caller, tenant)?;
+        let refused = |refusal: String, retryable: bool| VerifyTokenResponse {
+            refusal,
+            retryable,
+            ..Default::default()
+        };
+        let verified = match routed {
+            Ok((issuer, tenant)) => self.tokens.verify_routed(&token, &issuer, tenant).await,
+            Err(refusal) => Err(refusal),
+        };
+        Ok(Response::new(match verified {
+            Ok(signed_in) => VerifyTokenResponse {
+                valid: true,
+                tenant_id: signed_in.caller.tenant_id.to_string(),
+                person_id: signed_in.caller.person_id.map(|p| p.to_string()).unwrap_or_default(),
+                role: role_to_proto(signed_in.caller.role) as i32,
+                expire_time: Some(attain_runtime::convert::timestamp(signed_in.expires_at)),
+                ..Default::default()
+            },
+            Err(Refusal::Refused(why)) => refused(why, false),
+            Err(Refusal::Retry(why)) => refused(why, true),
+            Err(Refusal::Suspended) => VerifyTokenResponse {
+                tenant_suspended: true,
+                ..Default::default()
+            },
+            Err(Refusal::Failed(err)) => return Err(err.into()),
         }))
     }
 }

@@ -2,6 +2,7 @@
 
 mod credential;
 mod enums;
+mod operator;
 mod person;
 mod resolve;
 mod team;
@@ -14,6 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 
 pub use credential::CredentialApi;
+pub use operator::OperatorApi;
 
 use super::{model::Scope, store};
 
