@@ -20,7 +20,7 @@ use uuid::Uuid;
 pub enum IdpCommand {
     /// Register a trusted token issuer for a tenant. Its keys are fetched (or parsed) now, so an
     /// unreachable JWKS URL or a malformed key is refused with the setting named.
-    Add(IdpAddArgs),
+    Add(Box<IdpAddArgs>),
     /// List a tenant's issuers.
     List {
         #[arg(long)]
@@ -135,6 +135,7 @@ fn seconds(d: Duration) -> i32 {
 pub async fn idp(cmd: IdpCommand) -> anyhow::Result<()> {
     match cmd {
         IdpCommand::Add(args) => {
+            let args = *args;
             let keys = match (args.jwks_url, args.keys_file) {
                 (Some(url), _) => KeySource::JwksUrl(url),
                 (None, Some(file)) => KeySource::Inline(

@@ -106,22 +106,25 @@ async fn bad_resolution_requests_name_every_field() {
     );
 }
 
-/// A CredentialService client that signs its calls as the `metrics` service with `secret`.
-fn as_peer(
-    channel: tonic::transport::Channel,
-    secret: &'static str,
-) -> CredentialServiceClient<
-    tonic::service::interceptor::InterceptedService<
-        tonic::transport::Channel,
-        impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
-    >,
-> {
-    let identity = attain_runtime::auth::PeerIdentity::new("metrics", Some(secret)).unwrap();
-    CredentialServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+/// Signs each call with a fresh peer token, as a service does.
+#[derive(Clone)]
+struct PeerSigned(attain_runtime::auth::PeerIdentity);
+
+impl tonic::service::Interceptor for PeerSigned {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         req.metadata_mut()
-            .insert(attain_runtime::auth::peer::HEADER, identity.mint_now().parse().unwrap());
+            .insert(attain_runtime::auth::peer::HEADER, self.0.mint_now().parse().unwrap());
         Ok(req)
-    })
+    }
+}
+
+type PeerClient =
+    CredentialServiceClient<tonic::service::interceptor::InterceptedService<tonic::transport::Channel, PeerSigned>>;
+
+/// A CredentialService client that signs its calls as the `metrics` service with `secret`.
+fn as_peer(channel: tonic::transport::Channel, secret: &'static str) -> PeerClient {
+    let identity = attain_runtime::auth::PeerIdentity::new("metrics", Some(secret)).unwrap();
+    CredentialServiceClient::with_interceptor(channel, PeerSigned(identity))
 }
 
 #[tokio::test]
