@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod audit;
 mod bench;
 mod coaching;
 mod demo;
@@ -59,6 +60,10 @@ enum Command {
     /// Platform-operator keys for the operator API. Operator command.
     #[command(subcommand)]
     Operator(identity::OperatorCommand),
+    /// The tenant's audit trail: every write, who made it, and the before and after of quota,
+    /// target, ramp and role changes. An ADMIN key.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Import data from CSV exports through the public API.
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -213,6 +218,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::Apikey(cmd) => admin::api_key(cmd).await,
         Command::Operator(cmd) => identity::operator(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
         Command::Import(cmd) => import::run(cmd).await,
         Command::Bench(cmd) => bench::run(cmd).await,
         Command::Rollups(cmd) => rollups::run(cmd).await,

@@ -52,6 +52,7 @@ pub async fn serve(
     let surveys = SurveyApi::new(pool.clone(), peers.clone(), survey_secret);
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)
+        .with_audit(pool.clone(), "coaching", "coaching.audit_events")
         .add_service(CoachingApi::new(pool.clone(), peers, surveys.clone()).into_server(server.max_message_bytes))
         .add_service(surveys.into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown);

@@ -46,6 +46,7 @@ pub async fn serve(
     let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)
+        .with_audit(pool.clone(), "hiring", "hiring.audit_events")
         .add_service(HiringApi::new(pool.clone(), peers).into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown);
     directory.serving(pool, grpc).await

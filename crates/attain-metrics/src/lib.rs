@@ -52,6 +52,7 @@ pub async fn serve(
     let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);
     let server = async {
         let grpc = GrpcServer::new(server)
+            .with_audit(pool.clone(), "metrics", "metrics.audit_events")
             .add_service(MetricsApi::new(pool.clone(), directory.clone()).into_server(server.max_message_bytes))
             .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
             .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")

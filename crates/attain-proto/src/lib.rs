@@ -3,6 +3,12 @@
 /// The encoded `FileDescriptorSet` of every Attain proto, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/attain_descriptor.bin"));
 
+pub mod audit {
+    pub mod v1 {
+        tonic::include_proto!("attain.audit.v1");
+    }
+}
+
 pub mod coaching {
     pub mod v1 {
         tonic::include_proto!("attain.coaching.v1");

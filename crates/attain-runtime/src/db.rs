@@ -141,9 +141,17 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         sqlx::raw_sql(AssertSqlSafe(create)).execute(pool).await?;
     } else if create {
         // Roles made by older versions were NOLOGIN (services switched to them with SET ROLE).
-        sqlx::raw_sql(AssertSqlSafe(format!("ALTER ROLE \"{role}\" LOGIN")))
-            .execute(pool)
+        // Only then: roles are cluster-wide, and parallel test databases altering the same role
+        // at once collide ("tuple concurrently updated").
+        let login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+            .bind(role)
+            .fetch_one(pool)
             .await?;
+        if !login {
+            sqlx::raw_sql(AssertSqlSafe(format!("ALTER ROLE \"{role}\" LOGIN")))
+                .execute(pool)
+                .await?;
+        }
     }
     let bypass: bool = sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1")
         .bind(role)
@@ -162,6 +170,20 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
              GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA \"{schema}\" TO \"{role}\""
         );
         sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
+    }
+    // The audit trail is append-only: the service may add rows and read them, nothing else.
+    for schema in set.schemas {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass(format('%I.audit_events', $1::text)) IS NOT NULL")
+            .bind(schema)
+            .fetch_one(pool)
+            .await?;
+        if exists {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "REVOKE UPDATE, DELETE, TRUNCATE ON TABLE \"{schema}\".audit_events FROM \"{role}\""
+            )))
+            .execute(pool)
+            .await?;
+        }
     }
     // The history says which migrations ran; a service that could edit it could make the next
     // `attain migrate` skip or re-run one. Reading it stays: readiness checks the schema is

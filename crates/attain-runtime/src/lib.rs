@@ -2,6 +2,8 @@
 //! errors and the database.
 
 pub mod admin;
+pub mod audit;
+pub mod audit_api;
 pub mod auth;
 pub mod config;
 pub mod convert;

@@ -15,6 +15,7 @@ use tonic_health::ServingStatus;
 use tower::{Service, ServiceBuilder, limit::GlobalConcurrencyLimitLayer};
 
 use crate::{
+    audit::{AuditLayer, AuditSink},
     auth::{AuthLayer, Authenticator},
     config::ServerArgs,
     deadline::DeadlineLayer,
@@ -29,6 +30,7 @@ pub struct GrpcServer {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     long_running: Vec<&'static str>,
+    audit: Option<AuditSink>,
 }
 
 impl GrpcServer {
@@ -38,7 +40,16 @@ impl GrpcServer {
             routes: RoutesBuilder::default(),
             names: Vec::new(),
             long_running: Vec::new(),
+            audit: None,
         }
+    }
+
+    /// Keeps the service's audit trail in `table` (e.g. `metrics.audit_events`): a row for every
+    /// write call that ends OK (see [`crate::audit`]), and `AuditService` to list it.
+    pub fn with_audit(mut self, pool: sqlx::PgPool, service: &'static str, table: &'static str) -> Self {
+        self.audit = Some(AuditSink::new(pool.clone(), service, table));
+        let max = self.args.max_message_bytes;
+        self.add_service(crate::audit_api::AuditApi::new(pool, table).into_server(max))
     }
 
     /// Exempts a method (e.g. `/attain.metrics.v1.MetricsService/StreamEvents`) from the
@@ -103,6 +114,8 @@ impl GrpcServer {
             .option_layer(
                 (!self.args.rate_limits.is_empty()).then(|| RateLimitLayer::new(self.args.rate_limits.clone())),
             )
+            // Inside authentication, which tells it who called.
+            .layer(AuditLayer::new(self.audit.clone()))
             .layer(MessageLimitLayer)
             .into_inner();
 

@@ -23,6 +23,10 @@ use tonic::transport::server::TcpIncoming;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// The scorecard service's audit trail: the org directory's, the scorecards' and the operator's
+/// writes on a tenant.
+pub const AUDIT_TABLE: &str = "scorecard.audit_events";
+
 /// The schemas this service owns and the migrations that make them.
 pub const SCHEMAS: SchemaSet = SchemaSet {
     service: "scorecard",
@@ -63,6 +67,7 @@ pub async fn serve(
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
     let detector = milestones::Detector::new(pool.clone(), metrics.clone());
     let grpc = GrpcServer::new(server)
+        .with_audit(pool.clone(), "scorecard", AUDIT_TABLE)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
         .add_service(scorecards::ScorecardApi::new(pool.clone(), metrics).into_server(server.max_message_bytes))
         .add_service(webhook_api.into_server(server.max_message_bytes))

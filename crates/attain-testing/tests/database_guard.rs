@@ -156,3 +156,48 @@ async fn running_services_are_logged_in_as_their_own_roles() {
     .expect_err("a service pool logged in as the superuser");
     assert!(format!("{err:#}").contains("DATABASE_URL"), "{err:#}");
 }
+
+/// The audit trail is append-only: the service roles may insert and read it only, and a trigger
+/// refuses changes and deletions by anyone, the owner included.
+#[tokio::test]
+async fn the_audit_trail_is_append_only_for_everyone() {
+    let app = attain_testing::TestApp::start().await;
+    let tenant = app.tenant("Audited").await;
+    for (role, table) in [
+        ("attain_scorecard", "scorecard.audit_events"),
+        ("attain_metrics", "metrics.audit_events"),
+        ("attain_coaching", "coaching.audit_events"),
+        ("attain_hiring", "hiring.audit_events"),
+    ] {
+        let (insert, change): (bool, bool) = sqlx::query_as(
+            "SELECT has_table_privilege($1, $2, 'INSERT'),
+                    has_table_privilege($1, $2, 'UPDATE') OR has_table_privilege($1, $2, 'DELETE')
+                        OR has_table_privilege($1, $2, 'TRUNCATE')",
+        )
+        .bind(role)
+        .bind(table)
+        .fetch_one(&app.db.owner)
+        .await
+        .expect("privileges");
+        assert!(insert && !change, "{role} on {table}: insert {insert}, change {change}");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (tenant_id, event_id, actor_kind, actor_id, role, service, method)
+             VALUES ($1, gen_random_uuid(), 'api_key', 'k', 'admin', 'test', 'Test')"
+        )))
+        .bind(tenant.id)
+        .execute(&app.db.owner)
+        .await
+        .expect("insert");
+        for statement in [
+            format!("DELETE FROM {table}"),
+            format!("UPDATE {table} SET method = 'x'"),
+            format!("TRUNCATE {table}"),
+        ] {
+            let err = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&app.db.owner)
+                .await
+                .expect_err("the owner changes the trail");
+            assert!(err.to_string().contains("append-only"), "{statement}: {err}");
+        }
+    }
+}

@@ -406,6 +406,41 @@ async fn each_org_signs_in_with_its_own_issuer_and_the_operator_runs_orgs_over_t
     .expect("resume");
     assert_eq!(tenant_name(acme_key.clone()).await.expect("resumed"), "Acme");
 
+    // The operator's writes and the tenant's own are in Acme's audit trail, newest first,
+    // exported as JSON lines through the binary.
+    let exported = run_ok(
+        attain()
+            .args([
+                "audit",
+                "list",
+                "--format",
+                "json",
+                "--service",
+                "scorecard",
+                "--service",
+                "metrics",
+            ])
+            .args(["--api-key", &acme_key, "--org-url", &format!("http://{addr}")])
+            .args(["--metrics-url", &format!("http://{metrics_addr}")]),
+    );
+    let events: Vec<Value> = exported
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let methods: Vec<&str> = events.iter().filter_map(|e| e["method"].as_str()).collect();
+    for method in ["ResumeTenant", "SuspendTenant", "AddIdentityProvider", "CreatePerson"] {
+        assert!(methods.contains(&method), "{method} missing from {methods:?}");
+    }
+    let suspend = events
+        .iter()
+        .find(|e| e["method"] == "SuspendTenant")
+        .expect("suspension");
+    assert_eq!(
+        (suspend["actor_kind"].as_str(), suspend["after"]["reason"].as_str()),
+        (Some("operator"), Some("unpaid invoice"))
+    );
+    assert!(!methods.iter().any(|m| m.contains("Globex")));
+
     drop((metrics, op, as_tenant));
     tokio::task::spawn_blocking(move || {
         metrics_server.terminate();

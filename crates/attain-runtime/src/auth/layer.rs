@@ -83,6 +83,7 @@ where
                         .and_then(|h| h.split_once(' '))
                         .map(|(_, t)| t.trim().to_string());
                     if let Some(token) = credential {
+                        req.extensions_mut().insert(actor_of(&token));
                         req.extensions_mut().insert(super::Credential(token));
                     }
                     req.extensions_mut().insert(caller);
@@ -91,5 +92,36 @@ where
                 Err(err) => Ok(Status::from(err).into_http()),
             }
         })
+    }
+}
+
+/// Who a verified credential is, for the audit trail: an API key by its id (never its secret),
+/// a token by its issuer and subject.
+fn actor_of(token: &str) -> crate::audit::Actor {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    if let Some(key) = super::ApiKey::parse(token) {
+        return crate::audit::Actor {
+            kind: "api_key",
+            id: key.key_id.to_string(),
+        };
+    }
+    let claims: Option<serde_json::Value> = token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
+        .and_then(|json| serde_json::from_slice(&json).ok());
+    let claim = |name: &str| {
+        claims
+            .as_ref()
+            .and_then(|c| c.get(name))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .chars()
+            .take(256)
+            .collect::<String>()
+    };
+    crate::audit::Actor {
+        kind: "token",
+        id: format!("{}#{}", claim("iss"), claim("sub")),
     }
 }

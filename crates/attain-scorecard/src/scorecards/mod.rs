@@ -2,6 +2,7 @@
 //! time off in the `scorecard` schema, and scorecards and manager KPIs computed from the
 //! metrics service's totals.
 
+mod audit_rows;
 mod board_store;
 mod grpc;
 mod metrics;

@@ -1,6 +1,7 @@
 //! Org directory tests over real gRPC against a real PostgreSQL: every RPC with good input,
 //! bad input and a caller from another tenant; access by role; row-level security in SQL.
 
+mod audit;
 mod auth;
 mod people;
 mod resolve;

@@ -39,6 +39,18 @@ impl OperatorApi {
             .max_encoding_message_size(max_message_bytes)
     }
 
+    /// Records an operator's write on `tenant` in its audit trail; a failure is logged and
+    /// counted, the write itself stands.
+    async fn audited(&self, key: Uuid, tenant: Uuid, method: &str, resource: String, after: Option<serde_json::Value>) {
+        if let Err(e) =
+            attain_runtime::audit::write_operator(&self.pool, crate::AUDIT_TABLE, tenant, key, method, &resource, after)
+                .await
+        {
+            attain_runtime::audit::WRITE_FAILURES.inc();
+            tracing::error!(method, %tenant, "could not write the audit row of an operator's write: {e}");
+        }
+    }
+
     async fn operator<T>(&self, req: &Request<T>) -> ApiResult<Uuid> {
         let header = req.metadata().get("authorization").and_then(|v| v.to_str().ok());
         let key = operator::authenticate(&self.pool, header).await?;
@@ -180,10 +192,6 @@ fn idp_to_proto(p: &Idp) -> IdentityProvider {
     }
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
 impl OperatorApi {
     async fn new_tenant(&self, req: CreateTenantRequest) -> ApiResult<CreateTenantResponse> {
         let t = req.tenant.unwrap_or_default();
@@ -284,8 +292,18 @@ impl OperatorApi {
 #[tonic::async_trait]
 impl OperatorService for OperatorApi {
     async fn create_tenant(&self, req: Request<CreateTenantRequest>) -> Result<Response<CreateTenantResponse>, Status> {
-        self.operator(&req).await?;
-        respond(self.new_tenant(req.into_inner()).await)
+        let key = self.operator(&req).await?;
+        let created = self.new_tenant(req.into_inner()).await?;
+        if let Some(id) = created
+            .tenant
+            .as_ref()
+            .and_then(|t| t.tenant.as_ref())
+            .and_then(|t| Uuid::try_parse(&t.id).ok())
+        {
+            self.audited(key, id, "CreateTenant", format!("tenant/{id}"), None)
+                .await;
+        }
+        Ok(Response::new(created))
     }
 
     async fn list_tenants(&self, req: Request<ListTenantsRequest>) -> Result<Response<ListTenantsResponse>, Status> {
@@ -300,7 +318,7 @@ impl OperatorService for OperatorApi {
         &self,
         req: Request<SuspendTenantRequest>,
     ) -> Result<Response<SuspendTenantResponse>, Status> {
-        self.operator(&req).await?;
+        let key = self.operator(&req).await?;
         let req = req.into_inner();
         let tenant = tenant_id("tenant_id", &req.tenant_id)?;
         let reason = if req.reason.is_empty() {
@@ -309,15 +327,21 @@ impl OperatorService for OperatorApi {
             &req.reason
         };
         let t = operator::set_suspended(&self.pool, tenant, Some(reason)).await?;
+        let after = serde_json::json!({"suspended": true, "reason": reason});
+        self.audited(key, tenant, "SuspendTenant", format!("tenant/{tenant}"), Some(after))
+            .await;
         Ok(Response::new(SuspendTenantResponse {
             tenant: Some(operator_tenant(&t)),
         }))
     }
 
     async fn resume_tenant(&self, req: Request<ResumeTenantRequest>) -> Result<Response<ResumeTenantResponse>, Status> {
-        self.operator(&req).await?;
+        let key = self.operator(&req).await?;
         let tenant = tenant_id("tenant_id", &req.into_inner().tenant_id)?;
         let t = operator::set_suspended(&self.pool, tenant, None).await?;
+        let after = serde_json::json!({"suspended": false});
+        self.audited(key, tenant, "ResumeTenant", format!("tenant/{tenant}"), Some(after))
+            .await;
         Ok(Response::new(ResumeTenantResponse {
             tenant: Some(operator_tenant(&t)),
         }))
@@ -327,7 +351,7 @@ impl OperatorService for OperatorApi {
         &self,
         req: Request<AddIdentityProviderRequest>,
     ) -> Result<Response<AddIdentityProviderResponse>, Status> {
-        self.operator(&req).await?;
+        let key = self.operator(&req).await?;
         let idp = idp_from_proto(req.into_inner().identity_provider.unwrap_or_default())?;
         let stored = self.idps.add(&idp).await.map_err(|e| match e {
             // The store names fields as `issuer`; the request nests them.
@@ -338,6 +362,9 @@ impl OperatorService for OperatorApi {
             }
             other => other,
         })?;
+        let resource = format!("identity_provider/{}", stored.issuer);
+        self.audited(key, stored.tenant_id, "AddIdentityProvider", resource, None)
+            .await;
         Ok(Response::new(AddIdentityProviderResponse {
             identity_provider: Some(idp_to_proto(&stored)),
         }))
@@ -359,10 +386,13 @@ impl OperatorService for OperatorApi {
         &self,
         req: Request<RemoveIdentityProviderRequest>,
     ) -> Result<Response<RemoveIdentityProviderResponse>, Status> {
-        self.operator(&req).await?;
+        let key = self.operator(&req).await?;
         let req = req.into_inner();
         let tenant = tenant_id("tenant_id", &req.tenant_id)?;
         self.idps.remove(tenant, &req.issuer).await?;
+        let resource = format!("identity_provider/{}", req.issuer);
+        self.audited(key, tenant, "RemoveIdentityProvider", resource, None)
+            .await;
         Ok(Response::new(RemoveIdentityProviderResponse {}))
     }
 
@@ -370,15 +400,22 @@ impl OperatorService for OperatorApi {
         &self,
         req: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
-        self.operator(&req).await?;
-        respond(self.new_api_key(req.into_inner()).await)
+        let key = self.operator(&req).await?;
+        let req = req.into_inner();
+        let tenant = Uuid::try_parse(&req.tenant_id).ok();
+        let created = self.new_api_key(req).await?;
+        if let Some(tenant) = tenant {
+            self.audited(key, tenant, "CreateApiKey", format!("api_key/{}", created.key_id), None)
+                .await;
+        }
+        Ok(Response::new(created))
     }
 
     async fn revoke_api_key(
         &self,
         req: Request<RevokeApiKeyRequest>,
     ) -> Result<Response<RevokeApiKeyResponse>, Status> {
-        self.operator(&req).await?;
+        let operator_key = self.operator(&req).await?;
         let req = req.into_inner();
         let mut v = Violations::new();
         let tenant = v.check(
@@ -392,6 +429,8 @@ impl OperatorService for OperatorApi {
         admin::revoke_api_key(&self.pool, tenant, key)
             .await
             .map_err(|_| ApiError::not_found(format!("active key {key} of tenant {tenant}")))?;
+        self.audited(operator_key, tenant, "RevokeApiKey", format!("api_key/{key}"), None)
+            .await;
         Ok(Response::new(RevokeApiKeyResponse {}))
     }
 }

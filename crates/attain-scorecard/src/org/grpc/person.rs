@@ -345,6 +345,7 @@ pub async fn change_role(
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     convert::check_revision(expected, person.revision, "person")?;
+    let before = serde_json::json!({"sales_role": person.sales_role, "title": person.title});
     let title = if req.title.is_empty() {
         person.title.clone()
     } else {
@@ -362,6 +363,19 @@ pub async fn change_role(
     let saved = store::get_person(&mut tx, tenant, &Scope::tenant(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
+    let after = serde_json::json!({
+        "sales_role": saved.sales_role, "title": saved.title,
+        "change": {"sales_role": role.as_str(), "title": title, "effective_date": effective.to_string()},
+    });
+    attain_runtime::audit::write_in(
+        &mut tx,
+        crate::AUDIT_TABLE,
+        "person_role",
+        id,
+        Some(before),
+        Some(after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ChangePersonRoleResponse {
         person: Some(to_proto(&saved)),

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{ScorecardApi, access, calendar, resolve_period, template::target_from_proto};
 use crate::scorecards::{
+    audit_rows,
     plan_store::{self as plans, NewQuota, OverrideRecord, QuotaRecord, RampRecord, TimeOffRecord},
     store::Subject,
 };
@@ -97,7 +98,10 @@ pub async fn assign_ramp(
     {
         return Err(ApiError::not_found(format!("ramp {r}")));
     }
+    let before = audit_rows::ramp(&mut tx, tenant, person).await?;
     plans::assign_ramp(&mut tx, tenant, person, ramp).await?;
+    let after = audit_rows::ramp(&mut tx, tenant, person).await?;
+    audit_rows::record(&mut tx, "person_ramp", person, before, after).await?;
     tx.commit().await?;
     Ok(pb::AssignRampResponse {})
 }
@@ -241,7 +245,10 @@ pub async fn set_quota(
         end: range.end,
         amount: q.amount,
     };
+    let before = audit_rows::quota(&mut tx, tenant, subject, &q.metric_key, range.start, range.end).await?;
     let record = plans::upsert_quota(&mut tx, tenant, &new).await?;
+    let after = audit_rows::quota_by_id(&mut tx, tenant, record.quota_id).await?;
+    audit_rows::record(&mut tx, "quota", record.quota_id, before, after).await?;
     tx.commit().await?;
     Ok(pb::SetQuotaResponse {
         quota: Some(quota_to_proto(&record)),
@@ -306,7 +313,9 @@ pub async fn delete_quota(
         (None, None) => return Err(ApiError::not_found(format!("quota {id}"))),
     };
     manage(&mut tx, caller, subject).await?;
+    let before = audit_rows::quota_by_id(&mut tx, tenant, id).await?;
     plans::delete_quota(&mut tx, tenant, id).await?;
+    audit_rows::record(&mut tx, "quota", id, before, None).await?;
     tx.commit().await?;
     Ok(pb::DeleteQuotaResponse {})
 }
@@ -349,6 +358,7 @@ pub async fn set_override(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let scope = access::scope(&mut tx, caller).await?;
     access::manage_person(&mut tx, caller, &scope, person).await?;
+    let before = audit_rows::target_override(&mut tx, tenant, person, &o.metric_key).await?;
     match target {
         Some(t) => {
             let record = OverrideRecord {
@@ -364,6 +374,9 @@ pub async fn set_override(
         }
         None => plans::clear_override(&mut tx, tenant, person, &o.metric_key).await?,
     }
+    let after = audit_rows::target_override(&mut tx, tenant, person, &o.metric_key).await?;
+    let id = format!("{person}/{}", o.metric_key);
+    audit_rows::record(&mut tx, "target_override", id, before, after).await?;
     tx.commit().await?;
     Ok(pb::SetTargetOverrideResponse {})
 }
