@@ -3,34 +3,14 @@
 
 use serde_json::json;
 
-use crate::{attain, buf, buf_curl, free_port, read_until, spawn};
+use crate::{attain, buf, buf_curl, read_until, spawn};
 
 #[test]
 fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dev-{}", std::process::id()));
     // Metrics listens one port below scorecard, and every service's admin port is 1000 above
     // its gRPC port: find ports that are all free.
-    let scorecard_port = loop {
-        let port = free_port();
-        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-        // Coaching and hiring listen one and two ports above scorecard.
-        if port > 1025
-            && port < 60000
-            && [
-                port - 1,
-                port + 1,
-                port + 2,
-                port + 999,
-                port + 1000,
-                port + 1001,
-                port + 1002,
-            ]
-            .into_iter()
-            .all(free)
-        {
-            break port;
-        }
-    };
+    let scorecard_port = crate::dev_base_port() + 1;
     let mut dev = spawn(
         attain()
             .arg("dev")

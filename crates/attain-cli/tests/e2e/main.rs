@@ -90,6 +90,25 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A base port for `attain dev --base-port`: the four gRPC ports from it and their admin ports
+/// (+1000) are free. Picked below the kernel's ephemeral range (32768 and up), where
+/// [`free_port`] draws from, so a port another test was just handed cannot land in the block.
+pub fn dev_base_port() -> u16 {
+    let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default()
+        ^ std::process::id().wrapping_mul(2_654_435_761);
+    loop {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let base = 20_000 + (seed % 10_000) as u16;
+        if (0..4).flat_map(|i| [base + i, base + 1000 + i]).all(free) {
+            return base;
+        }
+    }
+}
+
 /// The `buf` CLI installed by `scripts/tools.sh`, or `$BUF`.
 pub fn buf() -> PathBuf {
     let path = std::env::var_os("BUF")

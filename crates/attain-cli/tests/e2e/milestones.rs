@@ -21,7 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use tonic::transport::Channel;
 
-use crate::{attain, free_port, read_until, run_err, run_ok, spawn};
+use crate::{attain, read_until, run_err, run_ok, spawn};
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -44,13 +44,7 @@ async fn receiver() -> (String, Seen) {
 /// Four free ports in a row (metrics, scorecard, coaching, hiring) whose admin ports (+1000)
 /// are free too.
 fn base_port() -> u16 {
-    loop {
-        let port = free_port();
-        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-        if port > 1025 && port < 60000 && (0..4).flat_map(|i| [port + i, port + 1000 + i]).all(free) {
-            return port;
-        }
-    }
+    crate::dev_base_port()
 }
 
 async fn channel(port: u16) -> Channel {

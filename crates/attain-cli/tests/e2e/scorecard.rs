@@ -16,7 +16,7 @@ use attain_testing::Bearer;
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use tonic::transport::Channel;
 
-use crate::{attain, free_port, read_until, run_err, run_ok, spawn};
+use crate::{attain, read_until, run_err, run_ok, spawn};
 
 /// The cells of the table row whose first cell is `first`: columns are two or more spaces apart.
 fn row<'a>(out: &'a str, first: &str) -> Vec<&'a str> {
@@ -201,17 +201,7 @@ fn check_scorecard(out: &str, sc: &Scorecard) {
 fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() {
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("scorecard-{}", std::process::id()));
     // Metrics listens one port below scorecard: find a pair that is free.
-    let port = loop {
-        let port = free_port();
-        // Coaching and hiring listen one and two ports above scorecard.
-        if port > 1025
-            && std::net::TcpListener::bind(("127.0.0.1", port - 1)).is_ok()
-            && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
-            && std::net::TcpListener::bind(("127.0.0.1", port + 2)).is_ok()
-        {
-            break port;
-        }
-    };
+    let port = crate::dev_base_port() + 1;
     let mut dev = spawn(
         attain()
             .arg("dev")
