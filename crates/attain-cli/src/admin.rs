@@ -141,7 +141,7 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
                 &days,
             )
             .map_err(|v| anyhow::anyhow!("{v}"))?;
-            let t = admin::create_tenant(&pool, &args.name, &calendar, &args.currency).await?;
+            let t = attain_scorecard::tenants::create_tenant(&pool, &args.name, &calendar, &args.currency).await?;
             eprintln!(
                 "created tenant \"{}\" ({}, {})",
                 t.display_name, t.time_zone, t.currency_code

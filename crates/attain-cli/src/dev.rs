@@ -65,10 +65,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     services::migrate_all(&owner, true).await?;
     let tenant = match admin::find_tenant_by_name(&owner, DEV_TENANT).await? {
         Some(t) => t,
-        None => admin::create_tenant(&owner, DEV_TENANT, &Calendar::default(), "USD").await?,
+        None => attain_scorecard::tenants::create_tenant(&owner, DEV_TENANT, &Calendar::default(), "USD").await?,
     };
     // A dev database from an older build may predate the built-in templates.
-    admin::ensure_built_in_templates(&owner, tenant.tenant_id).await?;
+    attain_scorecard::tenants::ensure_built_in_templates(&owner, tenant.tenant_id).await?;
     let (_, key) = admin::create_api_key(&owner, tenant.tenant_id, AccessRole::Admin, None, "attain dev").await?;
     // A local identity provider for the dev tenant, so tokens work as an org's sign-in would.
     crate::dev_idp::register(&owner, &args.data_dir, tenant.tenant_id).await?;

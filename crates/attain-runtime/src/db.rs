@@ -262,13 +262,18 @@ async fn ensure_bypass_role(pool: &PgPool) -> anyhow::Result<()> {
         .execute(pool)
         .await?;
     }
-    if !member {
-        sqlx::raw_sql(AssertSqlSafe(format!("GRANT {BYPASS_ROLE} TO CURRENT_USER")))
-            .execute(pool)
-            .await
-            .with_context(|| {
-                format!("the migrating user must be a member of {BYPASS_ROLE}: GRANT {BYPASS_ROLE} TO <migrating user>")
-            })?;
+    // A superuser may take any role already. Parallel migrations of test databases (one cluster,
+    // cluster-wide roles) may race to grant the same membership; losing that race is fine.
+    if !member && !superuser {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DO $$ BEGIN GRANT {BYPASS_ROLE} TO CURRENT_USER; \
+             EXCEPTION WHEN unique_violation THEN NULL; END $$"
+        )))
+        .execute(pool)
+        .await
+        .with_context(|| {
+            format!("the migrating user must be a member of {BYPASS_ROLE}: GRANT {BYPASS_ROLE} TO <migrating user>")
+        })?;
     }
     Ok(())
 }

@@ -1,12 +1,17 @@
-//! The scorecard service: the org directory (`attain.org.v1.OrgService`: tenants, teams, people
-//! and API keys in the `org` schema) and scorecards (`attain.scorecard.v1.ScorecardService`:
-//! templates, quotas, ramps and time off in the `scorecard` schema, scorecards and manager KPIs
-//! computed from the metrics service).
+//! The scorecard service's process: it serves the org directory (the `attain-org` crate:
+//! `attain.org.v1.OrgService`, `CredentialService`, `attain.operator.v1.OperatorService`, in the
+//! `org` schema) beside scorecards (`attain.scorecard.v1.ScorecardService`: templates, quotas,
+//! ramps and time off in the `scorecard` schema, scorecards and manager KPIs computed from the
+//! metrics service), webhooks and milestones. The `org` schema's migrations stay in this crate's
+//! set: they shipped here, and shipped migrations are never moved or edited.
 
 pub mod milestones;
-pub mod org;
 pub mod scorecards;
+pub mod tenants;
 pub mod webhooks;
+
+/// The org directory, its own crate; this process serves it (see `attain_org`).
+pub use attain_org as org;
 
 use std::{future::Future, sync::Arc};
 
@@ -25,7 +30,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The scorecard service's audit trail: the org directory's, the scorecards' and the operator's
 /// writes on a tenant.
-pub const AUDIT_TABLE: &str = "scorecard.audit_events";
+pub const AUDIT_TABLE: &str = attain_org::AUDIT_TABLE;
 
 /// The schemas this service owns and the migrations that make them.
 pub const SCHEMAS: SchemaSet = SchemaSet {
@@ -62,7 +67,7 @@ pub async fn serve(
     let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
         org::CredentialApi::new(keys, tokens.clone(), identity),
     );
-    let operator = org::OperatorApi::new(pool.clone(), tokens);
+    let operator = org::OperatorApi::new(pool.clone(), tokens, Arc::new(tenants::BuiltIns));
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
     let detector = milestones::Detector::new(pool.clone(), metrics.clone());

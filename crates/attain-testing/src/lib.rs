@@ -241,7 +241,7 @@ impl TestApp {
     /// Creates a tenant (as the operator would) with an admin API key.
     pub async fn tenant(&self, name: &str) -> TestTenant {
         let calendar = attain_domain::calendar::Calendar::default();
-        let t = attain_scorecard::org::admin::create_tenant(&self.db.owner, name, &calendar, "USD")
+        let t = attain_scorecard::tenants::create_tenant(&self.db.owner, name, &calendar, "USD")
             .await
             .expect("create tenant");
         let admin_key = self.api_key(t.tenant_id, AccessRole::Admin, None).await;

@@ -56,7 +56,7 @@ impl BenchDatabase {
     /// A tenant and its admin key.
     pub async fn tenant(&self) -> anyhow::Result<(Uuid, String)> {
         let tenant =
-            attain_scorecard::org::admin::create_tenant(&self.owner, "Bench", &Calendar::default(), "USD").await?;
+            attain_scorecard::tenants::create_tenant(&self.owner, "Bench", &Calendar::default(), "USD").await?;
         let (_, key) = attain_scorecard::org::admin::create_api_key(
             &self.owner,
             tenant.tenant_id,

@@ -8,14 +8,7 @@ use super::store::{Conn, Result, Subject};
 
 // ---- people ----
 
-/// A person as a scorecard needs them.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Member {
-    pub person_id: Uuid,
-    pub display_name: String,
-    pub team_id: Option<Uuid>,
-    pub start_date: Option<NaiveDate>,
-}
+pub use attain_org::model::Member;
 
 /// Roles that sell and so carry quotas and activity goals.
 pub const SELLING_ROLES: &[&str] = &["sdr", "inside_sales_ae", "field_ae", "account_manager"];

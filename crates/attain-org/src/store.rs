@@ -247,7 +247,7 @@ pub async fn visible_members(
     tenant: Uuid,
     scope: &Scope,
     ids: &[Uuid],
-) -> Result<Vec<crate::scorecards::plan_store::Member>> {
+) -> Result<Vec<crate::model::Member>> {
     sqlx::query_as(concat!(
         "SELECT p.person_id, p.display_name, p.team_id, p.start_date FROM org.people p WHERE p.tenant_id = $1 AND ",
         person_visible!(),

@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{OrgApi, enums, scope_of};
-use crate::org::{model::TeamRecord, store};
+use crate::{model::TeamRecord, store};
 
 const UPDATABLE: &[&str] = &["display_name", "parent_team_id", "motion", "manager_id"];
 

@@ -6,7 +6,7 @@ use attain_proto::org::v1::{ExternalId as PbExternalId, ResolvePeopleRequest, Re
 use attain_runtime::{ApiResult, Caller, convert, db::begin_tenant};
 
 use super::{OrgApi, scope_of};
-use crate::org::store;
+use crate::store;
 
 const MAX_IDS: usize = 10_000;
 

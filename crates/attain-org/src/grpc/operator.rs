@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{credential::role_to_proto, tenant};
-use crate::org::{
+use crate::{
     admin,
     identity::{IdentityProvider as Idp, IdentityProviders},
     operator::{self, OperatorTenant},
@@ -26,11 +26,13 @@ use crate::org::{
 pub struct OperatorApi {
     pool: PgPool,
     idps: Arc<IdentityProviders>,
+    setup: Arc<dyn crate::TenantSetup>,
 }
 
 impl OperatorApi {
-    pub fn new(pool: PgPool, idps: Arc<IdentityProviders>) -> Self {
-        Self { pool, idps }
+    /// `setup` prepares each new tenant for the rest of the process (see [`crate::TenantSetup`]).
+    pub fn new(pool: PgPool, idps: Arc<IdentityProviders>, setup: Arc<dyn crate::TenantSetup>) -> Self {
+        Self { pool, idps, setup }
     }
 
     pub fn into_server(self, max_message_bytes: usize) -> operator_service_server::OperatorServiceServer<OperatorApi> {
@@ -100,9 +102,9 @@ fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
         }
     };
     let person_match = match PersonMatch::try_from(p.person_match) {
-        Ok(PersonMatch::Unspecified | PersonMatch::Email) => Some(crate::org::identity::PersonMatch::Email),
-        Ok(PersonMatch::ExternalId) => Some(crate::org::identity::PersonMatch::ExternalId),
-        Ok(PersonMatch::PersonId) => Some(crate::org::identity::PersonMatch::PersonId),
+        Ok(PersonMatch::Unspecified | PersonMatch::Email) => Some(crate::identity::PersonMatch::Email),
+        Ok(PersonMatch::ExternalId) => Some(crate::identity::PersonMatch::ExternalId),
+        Ok(PersonMatch::PersonId) => Some(crate::identity::PersonMatch::PersonId),
         Err(_) => {
             v.add("identity_provider.person_match", "is not a PersonMatch value");
             None
@@ -171,9 +173,9 @@ fn idp_to_proto(p: &Idp) -> IdentityProvider {
         inline_keys,
         person_claim: p.person_claim.clone(),
         person_match: match p.person_match {
-            crate::org::identity::PersonMatch::Email => PersonMatch::Email,
-            crate::org::identity::PersonMatch::ExternalId => PersonMatch::ExternalId,
-            crate::org::identity::PersonMatch::PersonId => PersonMatch::PersonId,
+            crate::identity::PersonMatch::Email => PersonMatch::Email,
+            crate::identity::PersonMatch::ExternalId => PersonMatch::ExternalId,
+            crate::identity::PersonMatch::PersonId => PersonMatch::PersonId,
         } as i32,
         external_system: p.external_system.clone(),
         role_claim: p.role_claim.clone(),
@@ -229,7 +231,7 @@ impl OperatorApi {
             }
         };
         let calendar = v.into_result(calendar)?.unwrap_or_default();
-        let record = admin::create_tenant(&self.pool, &t.display_name, &calendar, &currency)
+        let record = admin::create_tenant(&self.pool, &t.display_name, &calendar, &currency, self.setup.as_ref())
             .await
             .map_err(ApiError::internal)?;
         Ok(CreateTenantResponse {

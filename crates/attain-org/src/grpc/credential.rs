@@ -22,7 +22,7 @@ use attain_runtime::{
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::org::{
+use crate::{
     OrgKeyStore,
     identity::{IdentityProviders, Refusal},
     keys::VerifiedKey,

@@ -17,7 +17,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{OrgApi, enums, scope_of};
-use crate::org::{
+use crate::{
     model::{PersonRecord, RoleChangeRecord, Scope},
     store,
 };

@@ -39,7 +39,7 @@ impl OrgApi {
 }
 
 /// What `caller` may see: the whole tenant, a manager's team subtrees, or a rep's own record.
-pub(crate) async fn scope_of(c: &mut PgConnection, caller: &Caller) -> ApiResult<Scope> {
+pub async fn scope_of(c: &mut PgConnection, caller: &Caller) -> ApiResult<Scope> {
     let tenant = caller.tenant_id;
     let Some(person) = caller.person_id.filter(|_| !caller.role.sees_whole_tenant()) else {
         return Ok(Scope::tenant());

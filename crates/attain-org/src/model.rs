@@ -100,3 +100,12 @@ impl TenantRecord {
         .map_err(|v| anyhow::anyhow!("tenant {} has an invalid calendar: {v}", self.tenant_id))
     }
 }
+
+/// A person as a scorecard needs them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub person_id: Uuid,
+    pub display_name: String,
+    pub team_id: Option<Uuid>,
+    pub start_date: Option<NaiveDate>,
+}

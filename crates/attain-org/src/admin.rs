@@ -3,7 +3,7 @@
 //! tenants is the platform operator's job.
 
 use anyhow::{Context, bail};
-use attain_domain::{calendar::Calendar, org::AccessRole, scorecard::template::built_in_templates};
+use attain_domain::{calendar::Calendar, org::AccessRole};
 use attain_runtime::{
     auth::ApiKey,
     db::{begin_bypass, begin_tenant},
@@ -14,12 +14,15 @@ use uuid::Uuid;
 
 use super::model::TenantRecord;
 
-/// Creates a tenant with the given calendar and currency.
+/// Creates a tenant with the given calendar and currency; `setup` adds, in the same
+/// transaction, what the rest of the process keeps per tenant (the scorecard side's built-in
+/// templates).
 pub async fn create_tenant(
     pool: &PgPool,
     name: &str,
     calendar: &Calendar,
     currency: &str,
+    setup: &dyn crate::TenantSetup,
 ) -> anyhow::Result<TenantRecord> {
     let mut v = attain_domain::Violations::new();
     attain_domain::org::check_name(&mut v, "name", name);
@@ -50,18 +53,9 @@ pub async fn create_tenant(
     .bind(currency)
     .fetch_one(&mut *tx)
     .await?;
-    crate::scorecards::store::seed_built_ins(&mut tx, tenant_id, &built_in_templates()).await?;
+    setup.set_up(&mut tx, tenant_id).await?;
     tx.commit().await?;
     Ok(record)
-}
-
-/// Copies any missing built-in scorecard template into a tenant, e.g. one created before the
-/// built-ins existed.
-pub async fn ensure_built_in_templates(pool: &PgPool, tenant: Uuid) -> anyhow::Result<()> {
-    let mut tx = begin_tenant(pool, tenant).await?;
-    crate::scorecards::store::seed_built_ins(&mut tx, tenant, &built_in_templates()).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Every tenant. Reads across tenants, so it takes the bypass role explicitly: the owner's own

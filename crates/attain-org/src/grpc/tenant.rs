@@ -11,7 +11,7 @@ use attain_proto::org::v1::{
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 
 use super::OrgApi;
-use crate::org::{model::TenantRecord, store};
+use crate::{model::TenantRecord, store};
 
 const UPDATABLE: &[&str] = &[
     "display_name",
