@@ -171,6 +171,21 @@ pub async fn grant_service_role(pool: &PgPool, set: &SchemaSet, role: &str, crea
         );
         sqlx::raw_sql(AssertSqlSafe(grants)).execute(pool).await?;
     }
+    // Platform-operator keys are made and revoked with the owner's connection only: a service
+    // (even a compromised one) may check them, never mint one.
+    for schema in set.schemas {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass(format('%I.operator_keys', $1::text)) IS NOT NULL")
+            .bind(schema)
+            .fetch_one(pool)
+            .await?;
+        if exists {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE \"{schema}\".operator_keys FROM \"{role}\""
+            )))
+            .execute(pool)
+            .await?;
+        }
+    }
     // The audit trail is append-only: the service may add rows and read them, nothing else.
     for schema in set.schemas {
         let exists: bool = sqlx::query_scalar("SELECT to_regclass(format('%I.audit_events', $1::text)) IS NOT NULL")

@@ -91,6 +91,15 @@ async fn service_roles_cannot_switch_off_the_guard_or_rewrite_migration_history(
         .await
         .expect("privileges");
         assert!(!history, "{role} may write its migration history");
+        let mint: bool = sqlx::query_scalar(
+            "SELECT has_table_privilege($1, 'org.operator_keys', 'INSERT')
+                 OR has_table_privilege($1, 'org.operator_keys', 'UPDATE')",
+        )
+        .bind(role)
+        .fetch_one(&app.db.owner)
+        .await
+        .expect("privileges");
+        assert!(!mint, "{role} may mint or change platform-operator keys");
         // And as the role itself: the database refuses it.
         let pool = app.db.service_pool(role).await;
         let err = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {service}._sqlx_migrations")))
