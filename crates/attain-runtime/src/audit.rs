@@ -4,8 +4,9 @@
 //! (INSERT and SELECT only, see `db::grant_service_role`) and a trigger refuses changes by anyone.
 //!
 //! Two ways in:
-//! - [`AuditLayer`] writes the row for every write RPC after the call ends OK (after the handler
-//!   committed; a failure to write is logged and counted, never turned into a failed call).
+//! - [`AuditLayer`] queues the row of every write RPC when the call ends OK (after the handler
+//!   committed), and one writer task per service inserts queued rows in batches; a failure to
+//!   write is logged and counted, never turned into a failed call.
 //! - Changes a compensation dispute must be able to answer — quotas, targets, ramps, roles — are
 //!   written by their handler with [`write_in`], in the handler's own transaction and with the
 //!   before and after, so the change and its record commit together; the layer then writes none.
@@ -174,20 +175,103 @@ fn audited(method: &str) -> bool {
     !READS.iter().any(|p| method.starts_with(p)) && !NOT_WRITES.contains(&method)
 }
 
-/// Where a service's audit rows go.
+/// Where a service's audit rows go. Rows of ordinary writes are handed to one writer task that
+/// inserts them in batches (one transaction per tenant and batch), so auditing costs a busy
+/// service a few transactions a second rather than one per call.
 #[derive(Clone)]
 pub struct AuditSink {
-    pool: PgPool,
-    /// E.g. `metrics.audit_events`.
-    table: &'static str,
     /// E.g. `metrics`.
     service: &'static str,
+    rows: tokio::sync::mpsc::Sender<(RowContext, String)>,
 }
 
+/// Rows waiting for the writer before a write call's row is dropped (and counted) rather than
+/// holding the call: the trail must never slow or fail the write it records.
+const QUEUE: usize = 10_000;
+/// Most rows one batch inserts.
+const BATCH: usize = 500;
+
 impl AuditSink {
+    /// Starts the sink's writer; call inside the service's runtime.
     pub fn new(pool: PgPool, service: &'static str, table: &'static str) -> Self {
-        Self { pool, table, service }
+        let (rows, queue) = tokio::sync::mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, table, queue));
+        Self { service, rows }
     }
+
+    fn send(&self, context: RowContext, resource: String) {
+        if let Err(e) = self.rows.try_send((context, resource)) {
+            WRITE_FAILURES.inc();
+            tracing::error!("audit rows are not being written fast enough; one was dropped: {e}");
+        }
+    }
+}
+
+/// Inserts queued rows in batches until every sender is gone.
+async fn write_batches(
+    pool: PgPool,
+    table: &'static str,
+    mut queue: tokio::sync::mpsc::Receiver<(RowContext, String)>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        let mut by_tenant: std::collections::BTreeMap<Uuid, Vec<(RowContext, String)>> = Default::default();
+        for (context, resource) in batch.drain(..) {
+            by_tenant
+                .entry(context.caller.tenant_id)
+                .or_default()
+                .push((context, resource));
+        }
+        for (tenant, rows) in by_tenant {
+            let count = rows.len();
+            if let Err(e) = insert_many(&pool, table, tenant, &rows).await {
+                WRITE_FAILURES.inc_by(count as u64);
+                tracing::error!(%tenant, count, "could not write the audit rows of calls that succeeded: {e}");
+            }
+        }
+    }
+}
+
+/// One tenant's rows in one statement, in that tenant's transaction (row-level security admits
+/// them for their own tenant only).
+async fn insert_many(
+    pool: &PgPool,
+    table: &'static str,
+    tenant: Uuid,
+    rows: &[(RowContext, String)],
+) -> Result<(), sqlx::Error> {
+    let column = |f: &dyn Fn(&RowContext, &str) -> String| rows.iter().map(|(c, r)| f(c, r)).collect::<Vec<_>>();
+    let kinds = column(&|c, _| c.actor.kind.to_string());
+    let actors = column(&|c, _| c.actor.id.clone());
+    let roles = column(&|c, _| c.caller.role.as_str().to_string());
+    let services = column(&|c, _| c.service.to_string());
+    let methods = column(&|c, _| c.method.clone());
+    let resources = column(&|_, r| r.to_string());
+    let request_ids = column(&|c, _| c.request_id.clone());
+    let people: Vec<Option<Uuid>> = rows.iter().map(|(c, _)| c.caller.person_id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    // `table` is one of the services' own constants, never caller text.
+    let sql = format!(
+        "INSERT INTO {table} (tenant_id, event_id, actor_kind, actor_id, person_id, role, service, method, resource,
+             request_id)
+         SELECT $1, * FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[],
+             $9::text[], $10::text[])"
+    );
+    let mut tx = crate::db::begin_tenant(pool, tenant).await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(ids)
+        .bind(kinds)
+        .bind(actors)
+        .bind(people)
+        .bind(roles)
+        .bind(services)
+        .bind(methods)
+        .bind(resources)
+        .bind(request_ids)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// Writes an audit row for every write call that ends OK.
@@ -291,21 +375,7 @@ impl CallEnd for AuditCall {
         notes.written = true;
         let Some(context) = notes.context.take() else { return };
         let resource = notes.resource.take().unwrap_or_default();
-        let sink = self.sink.clone();
-        tokio::spawn(async move {
-            let written = async {
-                // Row-level security admits the row for its own tenant only.
-                let mut tx = crate::db::begin_tenant(&sink.pool, context.caller.tenant_id).await?;
-                insert(&mut tx, sink.table, &context, &resource, None, None).await?;
-                tx.commit().await
-            }
-            .await;
-            if let Err(e) = written {
-                WRITE_FAILURES.inc();
-                tracing::error!(method = %context.method, tenant = %context.caller.tenant_id,
-                    "could not write the audit row of a call that succeeded: {e}");
-            }
-        });
+        self.sink.send(context, resource);
     }
 }
 
