@@ -44,7 +44,7 @@ pub async fn fold_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
 async fn fold_tenant(pool: &PgPool, tenant: uuid::Uuid) -> Result<i64, sqlx::Error> {
     let mut tx = begin_tenant(pool, tenant).await?;
     monthly::lock(&mut tx, tenant).await?;
-    let folded = monthly::fold(&mut tx, tenant, &monthly::Recompute::default()).await?;
+    let folded = monthly::fold(&mut tx, tenant, &crate::store::Recompute::default()).await?;
     tx.commit().await?;
     Ok(folded)
 }

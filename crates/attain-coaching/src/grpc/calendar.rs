@@ -6,18 +6,22 @@ use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
     Violations,
-    calendar::{Calendar, parse_time_zone},
+    calendar::parse_time_zone,
     coaching::cadence::{self as cadence, Cadence, check_cadence_dates},
     org::AccessRole,
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
-use super::{CoachingApi, access::View, convert as cv, sessions::duration};
+use super::{
+    CoachingApi,
+    access::View,
+    convert::{self as cv, day_start, duration, zone_day_start},
+};
 use crate::store::{
     Conn,
     cadences::{self as store, CadenceRecord},
@@ -25,23 +29,6 @@ use crate::store::{
 };
 
 const MAX_CALENDAR_DAYS: i64 = 366;
-
-/// The first instant of local `day` in the calendar's zone.
-pub fn day_start(calendar: &Calendar, day: NaiveDate) -> DateTime<Utc> {
-    zone_day_start(calendar.time_zone(), day)
-}
-
-fn zone_day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    match tz.from_local_datetime(&midnight) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        // Midnight skipped by a clock change: the day starts an hour later.
-        LocalResult::None => tz
-            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
-    }
-}
 
 fn to_proto(c: &CadenceRecord) -> pb::Cadence {
     pb::Cadence {

@@ -1,9 +1,11 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
 use attain_domain::coaching::{Frequency, PlanStatus, SessionKind, SessionStatus};
+use attain_domain::{Violations, calendar::Calendar};
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use crate::store::sessions::{ActionItemRecord, SessionRecord, StoredLink};
 
@@ -164,5 +166,37 @@ pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: Date
         create_time: Some(convert::timestamp(s.created_at)),
         update_time: Some(convert::timestamp(s.updated_at)),
         etag: convert::etag(s.revision),
+    }
+}
+
+/// The first instant of local `day` in the calendar's zone.
+pub fn day_start(calendar: &Calendar, day: NaiveDate) -> DateTime<Utc> {
+    zone_day_start(calendar.time_zone(), day)
+}
+
+pub fn zone_day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    match tz.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        // Midnight skipped by a clock change: the day starts an hour later.
+        LocalResult::None => tz
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
+    }
+}
+
+/// A session's length when none is given.
+const DEFAULT_MINUTES: i32 = 30;
+
+/// A session's length in minutes, checked; 0 means the default.
+pub fn duration(v: &mut Violations, field: &str, minutes: i32) -> i32 {
+    match minutes {
+        0 => DEFAULT_MINUTES,
+        5..=480 => minutes,
+        _ => {
+            v.add(field, "must be from 5 to 480 minutes (0 for 30)");
+            DEFAULT_MINUTES
+        }
     }
 }

@@ -16,12 +16,7 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{
-    CoachingApi,
-    access::View,
-    calendar::{day_start, generate},
-    convert as cv,
-};
+use super::{CoachingApi, access::View, calendar::generate, convert as cv, convert::day_start};
 use crate::store::{
     cadences, plans as plan_store,
     sessions::{self, Filter},
@@ -170,7 +165,7 @@ pub async fn kpis(
         Uuid::parse_str(&api.peers.team(credential, id).await?.manager_id).ok()
     };
     let (coaching_quality, coaching_quality_responses) = match coach_of_scope {
-        Some(c) => super::surveys::coaching_quality(&api.surveys, tenant, c).await?,
+        Some(c) => super::survey_api::coaching_quality(&api.surveys, tenant, c).await?,
         None => (None, 0),
     };
     Ok(pb::GetCoachingKpisResponse {

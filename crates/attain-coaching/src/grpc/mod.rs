@@ -7,11 +7,12 @@ mod convert;
 mod kpis;
 mod plans;
 mod sessions;
+mod survey_api;
 mod survey_convert;
 mod survey_ops;
 mod surveys;
 
-pub use surveys::SurveyApi;
+pub use survey_api::SurveyApi;
 
 use std::sync::Arc;
 

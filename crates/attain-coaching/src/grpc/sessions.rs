@@ -11,12 +11,15 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, pag
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{CoachingApi, access::View, convert as cv};
+use super::{
+    CoachingApi,
+    access::View,
+    convert::{self as cv, duration},
+};
 use crate::store::sessions::{self as store, Filter, NewSession, SessionRecord, StoredLink};
 
 const MAX_COACHEES: usize = 50;
 const MAX_NEXT_STEPS: usize = 50;
-const DEFAULT_MINUTES: i32 = 30;
 const UPDATABLE: &[&str] = &[
     "start_time",
     "duration_minutes",
@@ -53,17 +56,6 @@ fn ids(v: &mut Violations, field: &str, texts: &[String]) -> Vec<Uuid> {
         .enumerate()
         .filter_map(|(i, t)| convert::required_id(v, &format!("{field}[{i}]"), t))
         .collect()
-}
-
-pub fn duration(v: &mut Violations, field: &str, minutes: i32) -> i32 {
-    match minutes {
-        0 => DEFAULT_MINUTES,
-        5..=480 => minutes,
-        _ => {
-            v.add(field, "must be from 5 to 480 minutes (0 for 30)");
-            DEFAULT_MINUTES
-        }
-    }
 }
 
 fn links(v: &mut Violations, links: &[pb::Link]) -> Vec<StoredLink> {
@@ -284,8 +276,8 @@ pub async fn list(
     let view = View::of(api, caller, credential).await?;
     let (from, to) = match range {
         Some(r) => (
-            Some(super::calendar::day_start(&calendar, r.start)),
-            Some(super::calendar::day_start(&calendar, r.end.succ_opt().unwrap_or(r.end))),
+            Some(cv::day_start(&calendar, r.start)),
+            Some(cv::day_start(&calendar, r.end.succ_opt().unwrap_or(r.end))),
         ),
         None => (None, None),
     };

@@ -18,10 +18,8 @@ use uuid::Uuid;
 use super::{
     access::View,
     convert::timestamp_from_proto,
-    surveys::{
-        MAX_AUDIENCE, MAX_REMINDERS, SurveyApi, answers, campaign_to_proto, invitations, min_responses, template,
-        to_stored,
-    },
+    survey_api::{MAX_AUDIENCE, MAX_REMINDERS, SurveyApi, answers, invitations, min_responses, template},
+    survey_convert::{campaign_to_proto, to_stored},
 };
 use crate::store::surveys::{self as store, CampaignRecord, StoredAudience};
 

@@ -18,9 +18,9 @@ use uuid::Uuid;
 
 use super::{MetricsApi, catalog::record_kind};
 use crate::store::{
-    self,
+    self, RankedRow,
     catalog::MetricRecord,
-    totals::{GroupBy, RankedRow, Score, TotalsRow},
+    totals::{GroupBy, Score, TotalsRow},
 };
 
 const MAX_PEOPLE: usize = 10_000;

@@ -123,7 +123,7 @@ async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDat
     .await?;
     // The months of the days just rebuilt are summed again from their daily rows (a month
     // whose events are all gone loses its row); the other pending additions are folded.
-    let recompute = monthly::Recompute { people, days, metrics };
+    let recompute = super::Recompute { people, days, metrics };
     monthly::fold(c, tenant, &recompute).await.map(drop)
 }
 

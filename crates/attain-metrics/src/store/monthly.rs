@@ -8,20 +8,10 @@
 //! folded. Whoever writes the monthly rows (the folder, a retraction, a rebuild) holds the
 //! tenant's [`lock`] first, so they never race one another, and ingestion never waits for it.
 
-use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Conn, Result, windows};
-
-/// (person, day, metric) keys, as parallel columns, whose months are recomputed from the daily
-/// rollups instead of folded.
-#[derive(Debug, Default)]
-pub struct Recompute<'a> {
-    pub people: &'a [Uuid],
-    pub days: &'a [NaiveDate],
-    pub metrics: &'a [i32],
-}
+use super::{Conn, Recompute, Result, windows};
 
 /// Takes the lock on `tenant`'s monthly rollups until the transaction ends. Take it before any
 /// row lock: ingestion never takes it, so a row lock held while waiting for it could deadlock

@@ -7,7 +7,7 @@ use attain_domain::{
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{Conn, Result};
+use super::{Conn, RankedRow, Result};
 
 /// Totals of one metric for one person (or for everyone combined, with `person_id` `None`),
 /// or for one day when grouped by day.
@@ -195,21 +195,6 @@ pub enum Score {
     Max,
     /// The first metric's sum over the second's, for people whose denominator reaches the minimum.
     Ratio { min_denominator: i64 },
-}
-
-/// One person's place in a ranking, with the totals of the ranked metric ids (`a`, and `b` for
-/// a ratio's denominator).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RankedRow {
-    pub person_id: Uuid,
-    pub rank: i64,
-    pub ranked_count: i64,
-    pub a_sum: i64,
-    pub a_count: i64,
-    pub a_max: i64,
-    pub b_sum: i64,
-    pub b_count: i64,
-    pub b_max: i64,
 }
 
 /// Ranks `people` (`None`: everyone with data) on `score` over metric ids `ids` (the same id

@@ -11,7 +11,7 @@ use attain_domain::period::DateRange;
 use chrono::{Datelike, Months};
 use uuid::Uuid;
 
-use super::{Conn, Result, monthly::Recompute, totals::RankedRow};
+use super::{Conn, RankedRow, Recompute, Result};
 
 /// Sums again, from the monthly rollups, every window holding a month of `keys`.
 pub async fn recompute(c: &mut Conn, tenant: Uuid, keys: &Recompute<'_>) -> Result<()> {

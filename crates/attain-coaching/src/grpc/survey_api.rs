@@ -1,0 +1,255 @@
+//! The survey service's state and the rules its RPCs share — templates, invitations, the k of
+//! k-anonymity, answers — used by the RPC handlers in `surveys.rs` and `survey_ops.rs`.
+
+use std::{collections::HashMap, sync::Arc};
+
+use attain_domain::{
+    Violations,
+    survey::{self, Answer, Question, QuestionType},
+};
+use attain_proto::coaching::v1::{self as pb};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use chrono::{DateTime, Months, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    access::View,
+    survey_convert::{StoredAnswer, from_stored, question, question_type},
+};
+use crate::{
+    peers::Peers,
+    store::surveys::{self as store, CampaignRecord, StoredAudience},
+};
+
+/// The fixed id of the built-in "Quarterly coaching quality" template, the same in every tenant.
+pub const BUILT_IN_TEMPLATE: Uuid = Uuid::from_u128(0x6f1c0a5e_9b1d_4c3e_8a2b_c0ac41950001);
+pub(super) const MAX_AUDIENCE: usize = 10_000;
+pub(super) const MAX_REMINDERS: usize = 10;
+
+#[derive(Clone)]
+pub struct SurveyApi {
+    pub(super) pool: PgPool,
+    pub(super) peers: Arc<Peers>,
+    secret: Arc<Vec<u8>>,
+}
+
+impl SurveyApi {
+    pub fn new(pool: PgPool, peers: Arc<Peers>, secret: &[u8]) -> Self {
+        Self {
+            pool,
+            peers,
+            secret: Arc::new(secret.to_vec()),
+        }
+    }
+
+    pub fn into_server(self, max: usize) -> pb::survey_service_server::SurveyServiceServer<SurveyApi> {
+        pb::survey_service_server::SurveyServiceServer::new(self)
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max)
+    }
+
+    /// The respondent tag: a keyed hash of (tenant, campaign, person) under the survey secret.
+    pub(super) fn tag(&self, tenant: Uuid, campaign: Uuid, person: Uuid) -> Vec<u8> {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length; this arm cannot run.
+            Err(_) => return Vec::new(),
+        };
+        mac.update(tenant.as_bytes());
+        mac.update(campaign.as_bytes());
+        mac.update(person.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+// ---- templates ----
+
+/// A template's name and questions: the built-in one, or the tenant's.
+pub(super) async fn template(api: &SurveyApi, tenant: Uuid, id: Uuid) -> ApiResult<Option<(String, Vec<Question>)>> {
+    if id == BUILT_IN_TEMPLATE {
+        let (name, questions) = survey::coaching_quality_template();
+        return Ok(Some((name.to_string(), questions)));
+    }
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let t = store::template(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    Ok(t.map(|t| (t.display_name, t.questions.0.iter().map(question).collect())))
+}
+
+pub(super) fn questions_from_proto(v: &mut Violations, qs: &[pb::Question]) -> Vec<Question> {
+    qs.iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let kind = question_type(q.r#type);
+            if kind.is_none() {
+                v.add(
+                    format!("template.questions[{i}].type"),
+                    "must be one of the QUESTION_TYPE_ values other than UNSPECIFIED",
+                );
+            }
+            Question {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                kind: kind.unwrap_or(QuestionType::FreeText),
+                options: q.options.clone(),
+                required: q.required,
+            }
+        })
+        .collect()
+}
+
+pub(super) fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
+    let mut v = Violations::new();
+    let id = convert::required_id(&mut v, field, text);
+    v.into_result(id)?
+        .ok_or_else(|| ApiError::invalid(field, "is required"))
+}
+
+// ---- audience ----
+
+/// The invitations of a campaign: each person of the audience with their subject. People
+/// without a subject (no manager) are left out.
+pub(super) async fn invitations(
+    api: &SurveyApi,
+    credential: &str,
+    view: &View,
+    v: &mut Violations,
+    audience: &StoredAudience,
+    subject: Option<Uuid>,
+) -> ApiResult<Vec<(Uuid, Uuid)>> {
+    let people = match audience {
+        StoredAudience::Team(t) => {
+            let team = Uuid::parse_str(t).map_err(ApiError::internal)?;
+            api.peers.people(credential, Some(team)).await?
+        }
+        StoredAudience::Role(r) => api
+            .peers
+            .people(credential, None)
+            .await?
+            .into_iter()
+            .filter(|p| p.sales_role == *r)
+            .collect(),
+        StoredAudience::People(ids) => {
+            let mut out = Vec::new();
+            for (i, id) in ids.iter().enumerate() {
+                let field = format!("campaign.audience.people.person_ids[{i}]");
+                match convert::required_id(v, &field, id) {
+                    Some(p) if view.sees(p) => {
+                        if let Some(person) = api.peers.person(credential, p).await? {
+                            out.push(person);
+                        }
+                    }
+                    Some(_) => v.add(field, "no person with this id that you may see"),
+                    None => {}
+                }
+            }
+            out
+        }
+    };
+    let mut team_managers: HashMap<String, Option<Uuid>> = HashMap::new();
+    let mut out = Vec::new();
+    for p in people {
+        let Ok(id) = Uuid::parse_str(&p.id) else { continue };
+        let subject = match subject {
+            Some(s) => Some(s),
+            None => match Uuid::parse_str(&p.manager_id).ok() {
+                Some(m) => Some(m),
+                None if !p.team_id.is_empty() => {
+                    if !team_managers.contains_key(&p.team_id) {
+                        let manager = match Uuid::parse_str(&p.team_id) {
+                            Ok(t) => Uuid::parse_str(&api.peers.team(credential, t).await?.manager_id).ok(),
+                            Err(_) => None,
+                        };
+                        team_managers.insert(p.team_id.clone(), manager);
+                    }
+                    team_managers.get(&p.team_id).copied().flatten()
+                }
+                None => None,
+            },
+        };
+        // Nobody is asked about themself.
+        if let Some(s) = subject.filter(|s| *s != id) {
+            out.push((id, s));
+        }
+    }
+    Ok(out)
+}
+
+/// Creates the next occurrence of quarterly campaigns that have closed.
+pub(super) async fn roll_over(api: &SurveyApi, caller: &Caller, credential: &str) -> ApiResult<()> {
+    let tenant = caller.tenant_id;
+    let now = Utc::now();
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let due = store::due_repeats(&mut tx, tenant, now).await?;
+    tx.commit().await?;
+    if due.is_empty() || !caller.role.sees_whole_tenant() {
+        return Ok(());
+    }
+    let view = View::of_peers(&api.peers, caller, credential).await?;
+    for c in due {
+        let shift = |t: DateTime<Utc>| t.checked_add_months(Months::new(3)).unwrap_or(t);
+        let mut ignored = Violations::new();
+        let invites = invitations(api, credential, &view, &mut ignored, &c.audience.0, c.subject_person_id).await?;
+        let next = CampaignRecord {
+            campaign_id: Uuid::now_v7(),
+            open_time: shift(c.open_time),
+            close_time: shift(c.close_time),
+            reminder_times: c.reminder_times.iter().map(|t| shift(*t)).collect(),
+            previous_campaign_id: Some(c.campaign_id),
+            ..c.clone()
+        };
+        let mut tx = begin_tenant(&api.pool, tenant).await?;
+        store::insert_campaign(&mut tx, tenant, &next, &invites).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn min_responses(api: &SurveyApi, tenant: Uuid) -> ApiResult<u32> {
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let k = store::min_responses(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(k.map_or(survey::DEFAULT_K, |k| k.max(survey::MIN_K as i32) as u32))
+}
+
+/// The answers of responses about `subject` (or anyone).
+pub(super) async fn answers(
+    api: &SurveyApi,
+    tenant: Uuid,
+    campaign: Uuid,
+    subject: Option<Uuid>,
+) -> ApiResult<Vec<Vec<Answer>>> {
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let rows = store::responses(&mut tx, tenant, campaign, subject).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::from_value::<Vec<StoredAnswer>>(r)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(from_stored)
+                .collect()
+        })
+        .collect())
+}
+
+/// The coaching-quality score of `subject`: the latest closed campaign of the built-in
+/// template with released results about them, and its response count.
+pub async fn coaching_quality(api: &SurveyApi, tenant: Uuid, subject: Uuid) -> ApiResult<(Option<f64>, i32)> {
+    let k = min_responses(api, tenant).await?;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let campaigns = store::earlier(&mut tx, tenant, BUILT_IN_TEMPLATE, Utc::now()).await?;
+    tx.commit().await?;
+    let (_, questions) = survey::coaching_quality_template();
+    for c in campaigns.iter().rev() {
+        let responses = answers(api, tenant, c.campaign_id, Some(subject)).await?;
+        if !responses.is_empty() && survey::withheld(responses.len() as u32, k).is_none() {
+            return Ok((survey::score(&questions, &responses), responses.len() as i32));
+        }
+    }
+    Ok((None, 0))
+}
