@@ -299,6 +299,13 @@ impl IdentityProviders {
 
     pub async fn list(&self, tenant: Uuid) -> Result<Vec<IdentityProvider>, ApiError> {
         let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM org.tenants WHERE tenant_id = $1)")
+            .bind(tenant)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !exists {
+            return Err(ApiError::not_found(format!("tenant {tenant}")));
+        }
         let sql = format!("SELECT {COLUMNS} FROM org.identity_providers WHERE tenant_id = $1 ORDER BY issuer");
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(tenant)

@@ -233,6 +233,31 @@ pub fn range_period(r: DateRange) -> common::Period {
     }
 }
 
+/// An access role from its protobuf value; `None` for UNSPECIFIED and unknown values.
+pub fn access_role_from_proto(value: i32) -> Option<attain_domain::org::AccessRole> {
+    use attain_domain::org::AccessRole as Role;
+    use attain_proto::org::v1::AccessRole as Pb;
+    match Pb::try_from(value).ok()? {
+        Pb::Admin => Some(Role::Admin),
+        Pb::Manager => Some(Role::Manager),
+        Pb::Rep => Some(Role::Rep),
+        Pb::Integration => Some(Role::Integration),
+        Pb::Unspecified => None,
+    }
+}
+
+/// An access role as protobuf.
+pub fn access_role_to_proto(role: attain_domain::org::AccessRole) -> attain_proto::org::v1::AccessRole {
+    use attain_domain::org::AccessRole as Role;
+    use attain_proto::org::v1::AccessRole as Pb;
+    match role {
+        Role::Admin => Pb::Admin,
+        Role::Manager => Pb::Manager,
+        Role::Rep => Pb::Rep,
+        Role::Integration => Pb::Integration,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,13 +10,10 @@ use std::{
     },
 };
 
-use attain_domain::{
-    calendar::Calendar,
-    org::{AccessRole, ExternalId},
-};
+use attain_domain::{calendar::Calendar, org::ExternalId};
 use attain_proto::org::v1::{
-    AccessRole as PbRole, ExternalId as PbExternalId, GetTenantRequest, ResolvePeopleRequest, VerifyApiKeyRequest,
-    VerifyTokenRequest, credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
+    ExternalId as PbExternalId, GetTenantRequest, ResolvePeopleRequest, VerifyApiKeyRequest, VerifyTokenRequest,
+    credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
 };
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
@@ -340,7 +337,7 @@ impl ApiKeyStore for Directory {
                 // Not cached: a resumed tenant works again at once.
                 return Err(ApiError::PermissionDenied(SUSPENDED.into()));
             }
-            let role = role_from_proto(answer.role);
+            let role = convert::access_role_from_proto(answer.role);
             let caller = match (answer.valid, Uuid::try_parse(&answer.tenant_id), role) {
                 // A key is only ever valid for the tenant it names.
                 (true, Ok(tenant_id), Some(role)) if tenant_id == key.tenant_id => Some(Caller {
@@ -389,7 +386,10 @@ impl TokenStore for Directory {
                     ApiError::Unauthenticated(refusal())
                 });
             }
-            let (Ok(tenant_id), Some(role)) = (Uuid::try_parse(&answer.tenant_id), role_from_proto(answer.role)) else {
+            let (Ok(tenant_id), Some(role)) = (
+                Uuid::try_parse(&answer.tenant_id),
+                convert::access_role_from_proto(answer.role),
+            ) else {
                 return Err(ApiError::internal(anyhow::anyhow!(
                     "the org directory verified a token without a tenant or role"
                 )));
@@ -414,15 +414,5 @@ fn until(expire_time: Option<&prost_types::Timestamp>) -> std::time::Instant {
             std::time::Instant::now() + left
         }
         None => std::time::Instant::now() + crate::peer::TTL,
-    }
-}
-
-fn role_from_proto(role: i32) -> Option<AccessRole> {
-    match PbRole::try_from(role) {
-        Ok(PbRole::Admin) => Some(AccessRole::Admin),
-        Ok(PbRole::Manager) => Some(AccessRole::Manager),
-        Ok(PbRole::Rep) => Some(AccessRole::Rep),
-        Ok(PbRole::Integration) => Some(AccessRole::Integration),
-        _ => None,
     }
 }

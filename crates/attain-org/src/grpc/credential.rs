@@ -9,9 +9,8 @@ use std::{
     time::Instant,
 };
 
-use attain_domain::org::AccessRole as Role;
 use attain_proto::org::v1::{
-    AccessRole, VerifyApiKeyRequest, VerifyApiKeyResponse, VerifyTokenRequest, VerifyTokenResponse,
+    VerifyApiKeyRequest, VerifyApiKeyResponse, VerifyTokenRequest, VerifyTokenResponse,
     credential_service_server::CredentialService,
 };
 use attain_runtime::{
@@ -77,15 +76,6 @@ impl CredentialApi {
     }
 }
 
-pub fn role_to_proto(role: Role) -> AccessRole {
-    match role {
-        Role::Admin => AccessRole::Admin,
-        Role::Manager => AccessRole::Manager,
-        Role::Rep => AccessRole::Rep,
-        Role::Integration => AccessRole::Integration,
-    }
-}
-
 #[tonic::async_trait]
 impl CredentialService for CredentialApi {
     async fn verify_api_key(
@@ -110,7 +100,7 @@ impl CredentialService for CredentialApi {
                 valid: true,
                 tenant_id: c.tenant_id.to_string(),
                 person_id: c.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: role_to_proto(c.role) as i32,
+                role: attain_runtime::convert::access_role_to_proto(c.role) as i32,
                 expire_time: expires_at.map(attain_runtime::convert::timestamp),
                 tenant_suspended: false,
             },
@@ -141,7 +131,7 @@ impl CredentialService for CredentialApi {
                 valid: true,
                 tenant_id: signed_in.caller.tenant_id.to_string(),
                 person_id: signed_in.caller.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: role_to_proto(signed_in.caller.role) as i32,
+                role: attain_runtime::convert::access_role_to_proto(signed_in.caller.role) as i32,
                 expire_time: Some(attain_runtime::convert::timestamp(signed_in.expires_at)),
                 ..Default::default()
             },

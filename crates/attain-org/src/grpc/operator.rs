@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use attain_domain::{Violations, calendar::Calendar, org::AccessRole};
+use attain_domain::{Violations, calendar::Calendar};
 use attain_idp::KeySource;
 use attain_proto::{
     operator::v1::{operator_service_server::OperatorService, *},
@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::{credential::role_to_proto, tenant};
+use super::tenant;
 use crate::{
     admin,
     identity::{IdentityProvider as Idp, IdentityProviders},
@@ -61,18 +61,12 @@ impl OperatorApi {
     }
 }
 
-fn tenant_id(field: &str, text: &str) -> ApiResult<Uuid> {
-    Uuid::try_parse(text).map_err(|_| ApiError::invalid(field, "must be a UUID"))
-}
-
-fn role_from_proto(value: i32) -> Option<AccessRole> {
-    match PbRole::try_from(value).ok()? {
-        PbRole::Admin => Some(AccessRole::Admin),
-        PbRole::Manager => Some(AccessRole::Manager),
-        PbRole::Rep => Some(AccessRole::Rep),
-        PbRole::Integration => Some(AccessRole::Integration),
-        PbRole::Unspecified => None,
-    }
+/// The tenant a request names: a required UUID, by the same rule as every other id.
+fn tenant_id(text: &str) -> ApiResult<Uuid> {
+    let mut v = Violations::new();
+    let id = convert::required_id(&mut v, "tenant_id", text);
+    v.into_result(id)?
+        .ok_or_else(|| ApiError::invalid("tenant_id", "is required"))
 }
 
 fn operator_tenant(t: &OperatorTenant) -> attain_proto::operator::v1::OperatorTenant {
@@ -86,10 +80,7 @@ fn operator_tenant(t: &OperatorTenant) -> attain_proto::operator::v1::OperatorTe
 /// Checks an issuer message and turns it into the stored form (defaults applied).
 fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
     let mut v = Violations::new();
-    let tenant_id = Uuid::try_parse(&p.tenant_id).ok();
-    if tenant_id.is_none() {
-        v.add("identity_provider.tenant_id", "must be a UUID");
-    }
+    let tenant_id = convert::required_id(&mut v, "identity_provider.tenant_id", &p.tenant_id);
     let keys = match (p.jwks_url.is_empty(), p.inline_keys.is_empty()) {
         (false, true) => Some(KeySource::JwksUrl(p.jwks_url.clone())),
         (true, false) => Some(KeySource::Inline(p.inline_keys.clone())),
@@ -112,7 +103,7 @@ fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
     };
     let mut role_map = Vec::new();
     for (i, m) in p.role_mappings.iter().enumerate() {
-        match role_from_proto(m.role) {
+        match convert::access_role_from_proto(m.role) {
             Some(role) => role_map.push((m.claim_value.clone(), role)),
             None => v.add(
                 format!("identity_provider.role_mappings[{i}].role"),
@@ -122,7 +113,7 @@ fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
     }
     let default_role = match PbRole::try_from(p.default_role) {
         Ok(PbRole::Unspecified) => None,
-        Ok(_) => role_from_proto(p.default_role),
+        Ok(_) => convert::access_role_from_proto(p.default_role),
         Err(_) => {
             v.add("identity_provider.default_role", "is not an AccessRole value");
             None
@@ -184,10 +175,12 @@ fn idp_to_proto(p: &Idp) -> IdentityProvider {
             .iter()
             .map(|(value, role)| RoleMapping {
                 claim_value: value.clone(),
-                role: role_to_proto(*role) as i32,
+                role: convert::access_role_to_proto(*role) as i32,
             })
             .collect(),
-        default_role: p.default_role.map_or(PbRole::Unspecified, role_to_proto) as i32,
+        default_role: p
+            .default_role
+            .map_or(PbRole::Unspecified, convert::access_role_to_proto) as i32,
         leeway_seconds: p.leeway_seconds,
         max_lifetime_seconds: p.max_lifetime_seconds,
         create_time: Some(convert::timestamp(p.created_at)),
@@ -245,33 +238,26 @@ impl OperatorApi {
 
     async fn new_api_key(&self, req: CreateApiKeyRequest) -> ApiResult<CreateApiKeyResponse> {
         let mut v = Violations::new();
-        let tenant = Uuid::try_parse(&req.tenant_id).ok();
-        if tenant.is_none() {
-            v.add("tenant_id", "must be a UUID");
-        }
-        let role = role_from_proto(req.role);
+        let tenant = convert::required_id(&mut v, "tenant_id", &req.tenant_id);
+        let role = convert::access_role_from_proto(req.role);
         if role.is_none() {
             v.add("role", "must be an ACCESS_ROLE_ value other than UNSPECIFIED");
         }
-        let person = if req.person_id.is_empty() {
-            None
-        } else {
-            let parsed = Uuid::try_parse(&req.person_id).ok();
-            if parsed.is_none() {
-                v.add("person_id", "must be a UUID");
-            }
-            parsed
-        };
+        let person = convert::optional_id(&mut v, "person_id", &req.person_id);
         if role.is_some_and(|r| r.needs_person()) && req.person_id.is_empty() {
             v.add("person_id", "is required for MANAGER and REP keys");
         }
         attain_domain::org::check_name(&mut v, "name", &req.name);
         let expires_at = match req.expire_time.as_ref() {
             None => None,
-            Some(at) => match convert::from_timestamp_opt(at).filter(|at| *at > chrono::Utc::now()) {
+            // At most ten years ahead, as `attain apikey create --expires-in` allows; a key meant to
+            // outlive that is one without an expiry.
+            Some(at) => match convert::from_timestamp_opt(at)
+                .filter(|at| *at > chrono::Utc::now() && *at <= chrono::Utc::now() + chrono::Duration::days(3653))
+            {
                 Some(at) => Some(at),
                 None => {
-                    v.add("expire_time", "must be a time in the future");
+                    v.add("expire_time", "must be in the future and at most 10 years ahead");
                     None
                 }
             },
@@ -322,7 +308,7 @@ impl OperatorService for OperatorApi {
     ) -> Result<Response<SuspendTenantResponse>, Status> {
         let key = self.operator(&req).await?;
         let req = req.into_inner();
-        let tenant = tenant_id("tenant_id", &req.tenant_id)?;
+        let tenant = tenant_id(&req.tenant_id)?;
         let reason = if req.reason.is_empty() {
             "suspended by the platform operator"
         } else {
@@ -339,7 +325,7 @@ impl OperatorService for OperatorApi {
 
     async fn resume_tenant(&self, req: Request<ResumeTenantRequest>) -> Result<Response<ResumeTenantResponse>, Status> {
         let key = self.operator(&req).await?;
-        let tenant = tenant_id("tenant_id", &req.into_inner().tenant_id)?;
+        let tenant = tenant_id(&req.into_inner().tenant_id)?;
         let t = operator::set_suspended(&self.pool, tenant, None).await?;
         let after = serde_json::json!({"suspended": false});
         self.audited(key, tenant, "ResumeTenant", format!("tenant/{tenant}"), Some(after))
@@ -377,7 +363,7 @@ impl OperatorService for OperatorApi {
         req: Request<ListIdentityProvidersRequest>,
     ) -> Result<Response<ListIdentityProvidersResponse>, Status> {
         self.operator(&req).await?;
-        let tenant = tenant_id("tenant_id", &req.into_inner().tenant_id)?;
+        let tenant = tenant_id(&req.into_inner().tenant_id)?;
         let idps = self.idps.list(tenant).await?;
         Ok(Response::new(ListIdentityProvidersResponse {
             identity_providers: idps.iter().map(idp_to_proto).collect(),
@@ -390,7 +376,7 @@ impl OperatorService for OperatorApi {
     ) -> Result<Response<RemoveIdentityProviderResponse>, Status> {
         let key = self.operator(&req).await?;
         let req = req.into_inner();
-        let tenant = tenant_id("tenant_id", &req.tenant_id)?;
+        let tenant = tenant_id(&req.tenant_id)?;
         self.idps.remove(tenant, &req.issuer).await?;
         let resource = format!("identity_provider/{}", req.issuer);
         self.audited(key, tenant, "RemoveIdentityProvider", resource, None)
@@ -420,11 +406,8 @@ impl OperatorService for OperatorApi {
         let operator_key = self.operator(&req).await?;
         let req = req.into_inner();
         let mut v = Violations::new();
-        let tenant = v.check(
-            "tenant_id",
-            Uuid::try_parse(&req.tenant_id).map_err(|_| "must be a UUID"),
-        );
-        let key = v.check("key_id", Uuid::try_parse(&req.key_id).map_err(|_| "must be a UUID"));
+        let tenant = convert::required_id(&mut v, "tenant_id", &req.tenant_id);
+        let key = convert::required_id(&mut v, "key_id", &req.key_id);
         let (Some(tenant), Some(key)) = (tenant, key) else {
             return Err(ApiError::from(v).into());
         };

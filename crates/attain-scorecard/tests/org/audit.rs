@@ -180,4 +180,19 @@ async fn every_write_is_audited_with_who_and_compensation_changes_with_before_an
         .await
         .expect_err("bad filters");
     assert_eq!(attain_testing::violated_fields(&err), ["page_size", "page_token"]);
+    let far = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let err = client
+        .list_audit_events(ListAuditEventsRequest {
+            start_time: far(-8_000_000_000_000),
+            end_time: far(253_402_300_800 + 86_400),
+            method: "Set\0Quota".into(),
+            page_token: "a1:\0".repeat(10_000),
+            page_size: -1,
+        })
+        .await
+        .expect_err("extreme filters");
+    assert_eq!(
+        attain_testing::violated_fields(&err),
+        ["start_time", "end_time", "method", "page_size", "page_token"]
+    );
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod operator;
 mod people;
 mod resolve;
 mod rls;

@@ -225,3 +225,39 @@ async fn credentials_verify_only_while_valid() {
         .into_inner();
     assert!(!answer.valid);
 }
+
+/// VerifyToken answers Attain services only, routes a token to its issuer's tenant whatever the
+/// token claims, and answers garbage, NUL bytes and huge tokens with a refusal, never INTERNAL.
+#[tokio::test]
+async fn tokens_verify_in_their_issuers_tenant_and_garbage_is_refused_not_failed() {
+    let t = two_tenants().await;
+    let request = |token: String| VerifyTokenRequest { token };
+    let mut outsider = CredentialServiceClient::new(t.app.channel().await);
+    let err = outsider
+        .verify_token(request(attain_testing::Jwt::new(t.a_id, "admin", None).sign()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated);
+
+    let mut peer = as_peer(t.app.channel().await, attain_testing::PEER_SECRET);
+    // B's issuer's token that names tenant A acts in B.
+    let mut from_b = attain_testing::Jwt::new(t.b_id, "admin", None);
+    from_b.claims.tenant_id = Some(t.a_id.to_string());
+    let answer = peer.verify_token(request(from_b.sign())).await.unwrap().into_inner();
+    assert!(answer.valid);
+    assert_eq!(answer.tenant_id, t.b_id.to_string());
+    for garbage in [
+        String::new(),
+        "\0".into(),
+        "a.b.c".into(),
+        "x".repeat(200_000),
+        format!("{}.{}.", "e30", "e30"),
+        attain_testing::Jwt::new(t.a_id, "admin", None).unsigned(),
+    ] {
+        let answer = peer.verify_token(request(garbage.clone())).await.unwrap().into_inner();
+        assert!(
+            !answer.valid && answer.tenant_id.is_empty() && !answer.refusal.is_empty(),
+            "{answer:?}"
+        );
+    }
+}
