@@ -6,7 +6,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -50,6 +50,9 @@ pub struct Directory {
     /// True while this process hears the org directory's announcements of credential changes;
     /// answers about credentials are reused only then, since a change may go unheard otherwise.
     hearing: AtomicBool,
+    /// Counts announced changes. An answer asked for before a change and received after it may
+    /// predate the change, so it is only cached when no change came in between.
+    changes: AtomicU64,
 }
 
 /// The channel on which the org directory announces, with a tenant's id, any change that may end
@@ -78,6 +81,7 @@ impl Directory {
             people: Cache::new(),
             visible: Cache::new(),
             hearing: AtomicBool::new(false),
+            changes: AtomicU64::new(0),
             identity,
         })
     }
@@ -111,6 +115,7 @@ impl Directory {
             let Some(note) = listener.try_recv().await? else {
                 return Ok(());
             };
+            self.changes.fetch_add(1, Ordering::SeqCst);
             match Uuid::try_parse(note.payload()) {
                 Ok(tenant) => {
                     self.keys.forget(|(t, _), _| *t == tenant);
@@ -140,6 +145,7 @@ impl Directory {
     }
 
     fn stop_reusing(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
         self.hearing.store(false, Ordering::SeqCst);
         self.keys.clear();
         self.tokens.clear();
@@ -292,6 +298,7 @@ impl Directory {
     /// Everyone the caller may see, asked of the directory now.
     pub async fn fresh_visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
         let key = self.visible_key(caller, credential);
+        let asked_at = self.changes.load(Ordering::SeqCst);
         let request = ResolvePeopleRequest {
             all_visible: true,
             ..Default::default()
@@ -308,7 +315,9 @@ impl Directory {
             .filter_map(|p| Uuid::try_parse(&p.person_id).ok())
             .collect();
         let people = Arc::new(people);
-        self.visible.put(key, people.clone());
+        if self.changes.load(Ordering::SeqCst) == asked_at {
+            self.visible.put(key, people.clone());
+        }
         Ok(people)
     }
 }
@@ -323,6 +332,7 @@ impl ApiKeyStore for Directory {
             {
                 return Ok(answer);
             }
+            let asked_at = self.changes.load(Ordering::SeqCst);
             let mut request = Request::new(VerifyApiKeyRequest { api_key: text });
             request.set_timeout(CALL_TIMEOUT);
             request.metadata_mut().insert(peer::HEADER, self.peer_token()?);
@@ -347,8 +357,10 @@ impl ApiKeyStore for Directory {
                 }),
                 _ => None,
             };
-            self.keys
-                .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
+            if self.changes.load(Ordering::SeqCst) == asked_at {
+                self.keys
+                    .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
+            }
             Ok(caller)
         })
     }
@@ -363,6 +375,7 @@ impl TokenStore for Directory {
             {
                 return Ok(caller);
             }
+            let asked_at = self.changes.load(Ordering::SeqCst);
             let mut request = Request::new(VerifyTokenRequest { token: token.into() });
             request.set_timeout(CALL_TIMEOUT);
             request.metadata_mut().insert(peer::HEADER, self.peer_token()?);
@@ -399,8 +412,10 @@ impl TokenStore for Directory {
                 person_id: Uuid::try_parse(&answer.person_id).ok(),
                 role,
             };
-            self.tokens
-                .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
+            if self.changes.load(Ordering::SeqCst) == asked_at {
+                self.tokens
+                    .put_until(cache_key, caller.clone(), until(answer.expire_time.as_ref()));
+            }
             Ok(caller)
         })
     }
