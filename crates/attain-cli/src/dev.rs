@@ -85,7 +85,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         args.base_port + services::Service::Metrics.port_offset()
     );
     let peers = services::Peers {
-        org_url: format!("http://{scorecard}"),
+        org_url: Some(format!("http://{scorecard}")),
         metrics_url: format!("http://{metrics}"),
     };
     let secrets = services::Secrets {

@@ -65,12 +65,35 @@ pub const BUILT: &[Service] = &[Service::Scorecard, Service::Metrics, Service::C
 /// Where a service finds the others it calls.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Peers {
-    /// The scorecard service, which holds the org directory.
-    #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
-    pub org_url: String,
+    /// The scorecard service, which holds the org directory. Default: http://127.0.0.1:50052,
+    /// except for the scorecard service itself, which then reads the directory it serves on
+    /// its own listen address (loopback when it listens on every address).
+    #[arg(long, env = "ATTAIN_ORG_URL")]
+    pub org_url: Option<String>,
     /// The metrics service, which the scorecard service asks for totals.
     #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
     pub metrics_url: String,
+}
+
+impl Peers {
+    /// Where `service`, listening on `listen`, finds the org directory.
+    pub fn org_url_for(&self, service: Service, listen: SocketAddr, tls: bool) -> String {
+        if let Some(url) = &self.org_url {
+            return url.clone();
+        }
+        if service != Service::Scorecard {
+            return "http://127.0.0.1:50052".into();
+        }
+        let mut own = listen;
+        if own.ip().is_unspecified() {
+            own.set_ip(if own.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        format!("{}://{own}", if tls { "https" } else { "http" })
+    }
 }
 
 /// Secrets a service needs besides database and auth settings.
@@ -105,7 +128,10 @@ pub async fn serve(
         );
     };
     attain_runtime::tls::set_peer_tls(&server.tls)?;
-    attain_runtime::tls::peer_connector(&peers.org_url, "ATTAIN_ORG_URL")?;
+    let mut peers = peers.clone();
+    let org_url = peers.org_url_for(service, listen, server.tls.tls_cert.is_some());
+    peers.org_url = Some(org_url.clone());
+    attain_runtime::tls::peer_connector(&org_url, "ATTAIN_ORG_URL")?;
     attain_runtime::tls::peer_connector(&peers.metrics_url, "ATTAIN_METRICS_URL")?;
     // Checked before anything starts, so a bad file fails the start with its setting's name.
     attain_runtime::tls::ServerTls::from_args(&server.tls)?;
@@ -126,14 +152,14 @@ pub async fn serve(
     };
     let admin = admin::Admin::new(metrics, pool.clone(), schemas);
     tracing::info!(service = service.name(), %listen, admin = %admin_listen, "serving gRPC");
-    let (auth, peers, secrets, webhooks) = (auth.clone(), peers.clone(), secrets.clone(), webhooks.clone());
+    let (auth, secrets, webhooks) = (auth.clone(), secrets.clone(), webhooks.clone());
     admin::serve_with_grpc(admin_listener, admin, shutdown, move |shutdown| async move {
         let (server, auth) = (&server, &auth);
         match service {
             Service::Scorecard => {
-                attain_scorecard::serve(pool, &peers.metrics_url, server, auth, &webhooks, incoming, shutdown).await
+                attain_scorecard::serve(pool, &org_url, &peers.metrics_url, server, auth, &webhooks, incoming, shutdown).await
             }
-            Service::Metrics => attain_metrics::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+            Service::Metrics => attain_metrics::serve(pool, &org_url, server, auth, incoming, shutdown).await,
             Service::Coaching => {
                 let secret = secrets
                     .survey_secret
@@ -146,7 +172,7 @@ pub async fn serve(
                     })?;
                 attain_coaching::serve(
                     pool,
-                    &peers.org_url,
+                    &org_url,
                     secret.as_bytes(),
                     server,
                     auth,
@@ -155,7 +181,7 @@ pub async fn serve(
                 )
                 .await
             }
-            Service::Hiring => attain_hiring::serve(pool, &peers.org_url, server, auth, incoming, shutdown).await,
+            Service::Hiring => attain_hiring::serve(pool, &org_url, server, auth, incoming, shutdown).await,
         }
     })
     .await

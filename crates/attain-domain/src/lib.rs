@@ -41,6 +41,7 @@ pub mod metric;
 pub mod milestone;
 pub mod money;
 pub mod org;
+pub mod org_view;
 pub mod period;
 pub mod ranking;
 pub mod scorecard;

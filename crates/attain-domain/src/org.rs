@@ -47,6 +47,16 @@ text_enum! {
     }
 }
 
+impl SalesRole {
+    /// Roles that sell, and so carry quotas and activity goals.
+    pub fn sells(self) -> bool {
+        matches!(
+            self,
+            SalesRole::Sdr | SalesRole::InsideSalesAe | SalesRole::FieldAe | SalesRole::AccountManager
+        )
+    }
+}
+
 impl AccessRole {
     /// Manager and rep credentials act as a person; admin and integration ones may not.
     pub fn needs_person(self) -> bool {

@@ -16,7 +16,7 @@ pub mod operator;
 pub mod store;
 
 pub use grpc::scope_of;
-pub use grpc::{CredentialApi, OperatorApi, OrgApi};
+pub use grpc::{CredentialApi, OperatorApi, OrgApi, PeerDirectoryApi};
 pub use keys::OrgKeyStore;
 pub use model::{PersonRecord, TeamRecord, TenantRecord};
 

@@ -89,6 +89,19 @@ pub fn weekday_from_proto(day: i32) -> Option<Weekday> {
     }
 }
 
+/// A tenant's calendar as the org directory sends it.
+pub fn calendar_from_proto(
+    c: &attain_proto::org::v1::Calendar,
+) -> Result<attain_domain::calendar::Calendar, Violations> {
+    let days: Vec<_> = c.working_days.iter().map(|d| weekday_from_proto(*d)).collect();
+    attain_domain::calendar::Calendar::new(
+        &c.time_zone,
+        weekday_from_proto(c.first_day_of_week),
+        c.fiscal_year_start_month,
+        &days,
+    )
+}
+
 pub fn weekday_to_proto(day: Weekday) -> i32 {
     day.number_from_monday() as i32
 }

@@ -177,18 +177,8 @@ impl Directory {
             .tenant
             .and_then(|t| t.calendar)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant without calendar")))?;
-        let days: Vec<_> = tenant
-            .working_days
-            .iter()
-            .map(|d| convert::weekday_from_proto(*d))
-            .collect();
-        let calendar = Calendar::new(
-            &tenant.time_zone,
-            convert::weekday_from_proto(tenant.first_day_of_week),
-            tenant.fiscal_year_start_month,
-            &days,
-        )
-        .map_err(|v| ApiError::internal(anyhow::anyhow!("stored calendar is invalid: {v}")))?;
+        let calendar = convert::calendar_from_proto(&tenant)
+            .map_err(|v| ApiError::internal(anyhow::anyhow!("stored calendar is invalid: {v}")))?;
         self.calendars.put(caller.tenant_id, calendar.clone());
         Ok(calendar)
     }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod local_pg;
 pub mod observe;
+pub mod org_enums;
 pub mod paging;
 pub mod peer;
 pub mod rate_limit;
@@ -21,6 +22,7 @@ pub mod rpc_metrics;
 pub mod server;
 mod sql_spans;
 pub mod telemetry;
+pub mod tenant_directory;
 pub mod tls;
 mod trace_context;
 

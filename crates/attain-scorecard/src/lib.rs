@@ -22,6 +22,7 @@ use attain_runtime::{
     config::{AuthArgs, ServerArgs, WebhookArgs},
     db::SchemaSet,
     server::GrpcServer,
+    tenant_directory::TenantDirectories,
 };
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
@@ -44,6 +45,7 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
 /// role, so row-level security applies; `metrics_url` is where the metrics service listens.
 pub async fn serve(
     pool: PgPool,
+    org_url: &str,
     metrics_url: &str,
     server: &ServerArgs,
     auth: &AuthArgs,
@@ -65,18 +67,26 @@ pub async fn serve(
     let authenticator = Authenticator::new(keys.clone(), tokens.clone());
     let identity = attain_runtime::auth::PeerIdentity::new("scorecard", auth.peer_secret.as_deref())?;
     let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
-        org::CredentialApi::new(keys, tokens.clone(), identity),
+        org::CredentialApi::new(keys, tokens.clone(), identity.clone()),
     );
+    let peer_directory = org::PeerDirectoryApi::new(pool.clone(), identity.clone());
+    // The scorecard code reads the org directory like every other service: over gRPC, at
+    // `org_url` (this process's own directory, or another replica's).
+    let directory = Arc::new(TenantDirectories::new(org_url, identity, server.max_message_bytes)?);
     let operator = org::OperatorApi::new(pool.clone(), tokens, Arc::new(tenants::BuiltIns));
     let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
-    let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private);
-    let detector = milestones::Detector::new(pool.clone(), metrics.clone());
+    let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private, directory.clone());
+    let detector = milestones::Detector::new(pool.clone(), metrics.clone(), directory.clone());
     let grpc = GrpcServer::new(server)
         .with_audit(pool.clone(), "scorecard", AUDIT_TABLE)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
-        .add_service(scorecards::ScorecardApi::new(pool.clone(), metrics).into_server(server.max_message_bytes))
+        .add_service(
+            scorecards::ScorecardApi::new(pool.clone(), metrics, directory.clone())
+                .into_server(server.max_message_bytes),
+        )
         .add_service(webhook_api.into_server(server.max_message_bytes))
-        .add_service(milestones::MilestoneApi::new(pool).into_server(server.max_message_bytes))
+        .add_service(milestones::MilestoneApi::new(pool.clone(), directory).into_server(server.max_message_bytes))
+        .add_service(peer_directory.into_server(server.max_message_bytes))
         .add_service(credentials)
         .add_service(operator.into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown.clone());

@@ -180,9 +180,12 @@ impl TestApp {
         let metrics_addr = metrics_incoming.local_addr().expect("local address");
         let metrics_url = format!("http://{metrics_addr}");
         let (args, stop_rx) = (server_args.clone(), stopped.clone());
+        // The scorecard code reads the directory this same server serves, over gRPC.
+        let own_url = format!("http://{addr}");
         let server = tokio::spawn(async move {
             attain_scorecard::serve(
                 pool,
+                &own_url,
                 &metrics_url,
                 &args,
                 &auth_args(),

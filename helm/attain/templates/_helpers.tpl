@@ -52,11 +52,12 @@ app.kubernetes.io/component: {{ .service }}
 {{/*
 Which services each service calls, and the variable that tells it where. This follows the code
 (services.rs Peers), so it is not a value: scorecard asks metrics for totals; metrics, coaching
-and hiring ask scorecard (org directory, credentials).
+and hiring ask scorecard (org directory, credentials), and so does the scorecard code itself,
+which reads the org directory over gRPC like every other service (any scorecard replica).
 */}}
 {{- define "attain.calls" -}}
 metrics: [{service: scorecard, env: ATTAIN_ORG_URL}]
-scorecard: [{service: metrics, env: ATTAIN_METRICS_URL}]
+scorecard: [{service: metrics, env: ATTAIN_METRICS_URL}, {service: scorecard, env: ATTAIN_ORG_URL}]
 coaching: [{service: scorecard, env: ATTAIN_ORG_URL}]
 hiring: [{service: scorecard, env: ATTAIN_ORG_URL}]
 {{- end -}}

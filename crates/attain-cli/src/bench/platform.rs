@@ -119,9 +119,11 @@ impl Platform {
         };
         let (s1, s2) = (server.clone(), server);
         let (r1, r2) = (stopped.clone(), stopped);
+        let own_url = format!("http://{org_addr}");
         tokio::spawn(async move {
             attain_scorecard::serve(
                 org_pool,
+                &own_url,
                 &metrics_url,
                 &s1,
                 &bench_auth(),

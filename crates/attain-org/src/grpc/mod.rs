@@ -1,8 +1,8 @@
 //! `attain.org.v1.OrgService`: protobuf in, checks and access rules, store calls, protobuf out.
 
 mod credential;
-mod enums;
 mod operator;
+mod peer_directory;
 mod person;
 mod resolve;
 mod team;
@@ -10,12 +10,13 @@ mod tenant;
 
 use attain_domain::org::AccessRole;
 use attain_proto::org::v1::{org_service_server::OrgService, *};
-use attain_runtime::{ApiResult, Caller};
+use attain_runtime::{ApiResult, Caller, org_enums as enums};
 use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 
 pub use credential::CredentialApi;
 pub use operator::OperatorApi;
+pub use peer_directory::PeerDirectoryApi;
 
 use super::{model::Scope, store};
 

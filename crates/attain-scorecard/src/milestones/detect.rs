@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context;
 use attain_domain::{milestone, org::AccessRole};
-use attain_runtime::{Caller, auth::ApiKey, db::begin_tenant};
+use attain_runtime::{Caller, auth::ApiKey, db::begin_tenant, tenant_directory::TenantDirectories};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sqlx::{PgConnection, PgPool};
@@ -57,10 +57,10 @@ pub struct Detector {
 
 impl Detector {
     /// `pool` runs as the service role (row-level security applies); `metrics` reaches the
-    /// metrics service.
-    pub fn new(pool: PgPool, metrics: Arc<Metrics>) -> Detector {
+    /// metrics service and `directory` the org directory.
+    pub fn new(pool: PgPool, metrics: Arc<Metrics>, directory: Arc<TenantDirectories>) -> Detector {
         Detector {
-            api: ScorecardApi::new(pool.clone(), metrics),
+            api: ScorecardApi::new(pool.clone(), metrics, directory),
             pool,
             keys: Arc::new(Mutex::new(HashMap::new())),
             bests: Arc::default(),

@@ -8,14 +8,18 @@ use attain_domain::{
     org::AccessRole,
 };
 use attain_proto::webhooks::v1::{self as pb, milestone_service_server::MilestoneService};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use std::sync::Arc;
+
+use attain_runtime::{
+    ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant, paging::Page,
+    tenant_directory::TenantDirectories,
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::store::{self, Filter, MilestoneRecord};
-use crate::org::{scope_of, store as org};
 
 const UPDATABLE: &[&str] = &[
     "quota_steps",
@@ -27,11 +31,12 @@ const UPDATABLE: &[&str] = &[
 #[derive(Clone)]
 pub struct MilestoneApi {
     pool: PgPool,
+    directory: Arc<TenantDirectories>,
 }
 
 impl MilestoneApi {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, directory: Arc<TenantDirectories>) -> Self {
+        Self { pool, directory }
     }
 
     pub fn into_server(
@@ -138,7 +143,12 @@ fn page_position(v: &mut Violations, page: &Page) -> Option<Uuid> {
 }
 
 impl MilestoneApi {
-    async fn list(&self, caller: &Caller, req: pb::ListMilestonesRequest) -> ApiResult<pb::ListMilestonesResponse> {
+    async fn list(
+        &self,
+        caller: &Caller,
+        credential: &str,
+        req: pb::ListMilestonesRequest,
+    ) -> ApiResult<pb::ListMilestonesResponse> {
         let mut v = Violations::new();
         let person = convert::optional_id(&mut v, "person_id", &req.person_id);
         let kind = kind_from_proto(&mut v, req.kind);
@@ -153,23 +163,24 @@ impl MilestoneApi {
         let before = page_position(&mut v, &page);
         v.into_result(())?;
         let tenant = caller.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let scope = scope_of(&mut tx, caller).await?;
+        let view = self.directory.view(caller, credential).await?;
         // Whom the list may show: a named person only if visible (NOT_FOUND otherwise, so
         // other tenants' ids and hidden people look alike); everyone visible otherwise.
         let people = match person {
             Some(p) => {
-                if org::visible_person_ids(&mut tx, tenant, &scope, Some(&[p]))
-                    .await?
-                    .is_empty()
-                {
+                if view.visible_person(p).is_none() {
                     return Err(ApiError::not_found(format!("person {p}")));
                 }
                 Some(vec![p])
             }
-            None if scope.all => None,
-            None => Some(org::visible_person_ids(&mut tx, tenant, &scope, None).await?),
+            None if view.scope.all => None,
+            None => {
+                let mut ids: Vec<Uuid> = view.scope.people.iter().copied().collect();
+                ids.sort_unstable();
+                Some(ids)
+            }
         };
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
         let filter = Filter {
             people,
             kind: kind.map(|k| k.as_str().to_string()),
@@ -250,8 +261,8 @@ impl MilestoneService for MilestoneApi {
         &self,
         req: Request<pb::ListMilestonesRequest>,
     ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.list(&caller, req.into_inner()).await)
+        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
+        respond(self.list(&caller, &credential.0, req.into_inner()).await)
     }
 
     async fn get_milestone_settings(

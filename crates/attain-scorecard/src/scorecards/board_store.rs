@@ -75,27 +75,6 @@ pub async fn delete_board(c: &mut Conn, tenant: Uuid, id: Uuid) -> Result<bool> 
     Ok(done.rows_affected() > 0)
 }
 
-/// Names of people by id.
-pub async fn names(c: &mut Conn, tenant: Uuid, people: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
-    sqlx::query_as("SELECT person_id, display_name FROM org.people WHERE tenant_id = $1 AND person_id = ANY($2)")
-        .bind(tenant)
-        .bind(people)
-        .fetch_all(c)
-        .await
-}
-
-/// People in a sales role (or, with `None`, everyone) who have not left.
-pub async fn people_in_role(c: &mut Conn, tenant: Uuid, role: &str) -> Result<Vec<Uuid>> {
-    sqlx::query_scalar(
-        "SELECT person_id FROM org.people WHERE tenant_id = $1 AND sales_role = $2 AND status <> 'left'
-         ORDER BY person_id",
-    )
-    .bind(tenant)
-    .bind(role)
-    .fetch_all(c)
-    .await
-}
-
 /// A key result as stored in a focus plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredKeyResult {

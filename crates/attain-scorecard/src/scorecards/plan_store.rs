@@ -1,6 +1,7 @@
-//! SQL of ramps, quotas, target overrides and time off, and the people a scorecard covers.
+//! SQL of ramps, quotas, target overrides and time off, and the people a scorecard covers (from
+//! the org directory's copy).
 
-use attain_domain::scorecard::TargetSpec;
+use attain_domain::{org_view::TenantDirectory, scorecard::TargetSpec};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -8,23 +9,12 @@ use super::store::{Conn, Result, Subject};
 
 // ---- people ----
 
-pub use attain_org::model::Member;
+/// A person a scorecard covers, as the org directory has them.
+pub use attain_domain::org_view::DirPerson as Member;
 
-/// Roles that sell and so carry quotas and activity goals.
-pub const SELLING_ROLES: &[&str] = &["sdr", "inside_sales_ae", "field_ae", "account_manager"];
-
-/// The people in selling roles who have not left, in `teams`, by name.
-pub async fn sellers_in(c: &mut Conn, tenant: Uuid, teams: &[Uuid]) -> Result<Vec<Member>> {
-    sqlx::query_as(
-        "SELECT person_id, display_name, team_id, start_date FROM org.people
-         WHERE tenant_id = $1 AND team_id = ANY($2) AND status <> 'left' AND sales_role = ANY($3)
-         ORDER BY display_name, person_id",
-    )
-    .bind(tenant)
-    .bind(teams)
-    .bind(SELLING_ROLES)
-    .fetch_all(c)
-    .await
+/// The sellers in `teams` who have not left, by name.
+pub fn sellers_in(directory: &TenantDirectory, teams: &[Uuid]) -> Vec<Member> {
+    directory.sellers_in(teams).into_iter().cloned().collect()
 }
 
 // ---- ramps ----

@@ -1,7 +1,11 @@
-//! SQL of templates and their assignments. Like the org store, every function runs inside a
-//! tenant transaction and filters on the tenant explicitly.
+//! SQL of templates and their assignments. Every function runs inside a tenant transaction and
+//! filters on the tenant explicitly; what it needs of the org directory comes in as arguments.
 
-use attain_domain::scorecard::template::{BuiltInTemplate, TemplateLine};
+use attain_domain::{
+    org::SalesRole,
+    org_view::TenantDirectory,
+    scorecard::template::{BuiltInTemplate, TemplateLine},
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -234,19 +238,57 @@ pub async fn assign(c: &mut Conn, tenant: Uuid, subject: Subject, template: Opti
     Ok(())
 }
 
-/// CTEs that end in `assigned (person_id, template_id)`: the template of each of the people $2
-/// of tenant $1: their own assignment, else the nearest team's up the tree, else the template
-/// keyed by their selling role ("sdr" for SDRs, "ae" for AEs and account managers). People
-/// without any (a sales leader with no team) are left out.
+/// Where each person's template may come from, nearest first: their own assignment, then their
+/// team's and each team above it (from the org directory, `depth` 1 for their own team), then the
+/// template keyed by their selling role ("sdr" for SDRs, "ae" for AEs and account managers).
+/// Parallel arrays, bound to `assigned_ctes`.
+#[derive(Debug, Default)]
+pub struct TemplateSources {
+    pub people: Vec<Uuid>,
+    chain_people: Vec<Uuid>,
+    chain_teams: Vec<Uuid>,
+    chain_depths: Vec<i32>,
+    role_people: Vec<Uuid>,
+    role_keys: Vec<&'static str>,
+}
+
+impl TemplateSources {
+    pub fn of(directory: &TenantDirectory, people: &[Uuid]) -> Self {
+        let mut sources = TemplateSources {
+            people: people.to_vec(),
+            ..Default::default()
+        };
+        for &id in people {
+            let Some(person) = directory.person(id) else {
+                continue;
+            };
+            for (team, distance) in person.team_id.map(|t| directory.ancestors(t)).unwrap_or_default() {
+                sources.chain_people.push(id);
+                sources.chain_teams.push(team);
+                sources
+                    .chain_depths
+                    .push(i32::try_from(distance).unwrap_or(i32::MAX - 1) + 1);
+            }
+            match person.sales_role {
+                Some(SalesRole::Sdr) => sources.role_keys.push("sdr"),
+                Some(role) if role.sells() => sources.role_keys.push("ae"),
+                _ => continue,
+            }
+            sources.role_people.push(id);
+        }
+        sources
+    }
+}
+
+/// CTEs that end in `assigned (person_id, template_id)`: the template of each person of
+/// `TemplateSources` ($2 to $7) of tenant $1, the nearest source winning. People without any
+/// (a sales leader with no team) are left out.
 macro_rules! assigned_ctes {
     () => {
         "up AS (
-             SELECT p.person_id, p.team_id, 1 AS depth FROM org.people p
-             WHERE p.tenant_id = $1 AND p.person_id = ANY($2) AND p.team_id IS NOT NULL
-             UNION ALL
-             SELECT up.person_id, t.parent_team_id, up.depth + 1
-             FROM up JOIN org.teams t ON t.tenant_id = $1 AND t.team_id = up.team_id
-             WHERE t.parent_team_id IS NOT NULL AND up.depth < 100
+             SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::int[]) AS u (person_id, team_id, depth)
+         ), by_role AS (
+             SELECT * FROM unnest($6::uuid[], $7::text[]) AS r (person_id, key)
          ), assigned AS (
              SELECT DISTINCT ON (person_id) person_id, template_id FROM (
                  SELECT person_id, template_id, 0 AS rank FROM scorecard.person_templates
@@ -255,11 +297,8 @@ macro_rules! assigned_ctes {
                  SELECT up.person_id, tt.template_id, up.depth
                  FROM up JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
                  UNION ALL
-                 SELECT p.person_id, t.template_id, 1000 FROM org.people p
-                 JOIN scorecard.templates t
-                   ON t.tenant_id = $1 AND t.key = CASE WHEN p.sales_role = 'sdr' THEN 'sdr' ELSE 'ae' END
-                 WHERE p.tenant_id = $1 AND p.person_id = ANY($2)
-                   AND p.sales_role IN ('sdr', 'inside_sales_ae', 'field_ae', 'account_manager')
+                 SELECT by_role.person_id, t.template_id, 1000 FROM by_role
+                 JOIN scorecard.templates t ON t.tenant_id = $1 AND t.key = by_role.key
              ) x ORDER BY person_id, rank
          )"
     };
@@ -307,11 +346,11 @@ impl TemplateLineRow {
 pub async fn templates_with_lines(
     c: &mut Conn,
     tenant: Uuid,
-    people: &[Uuid],
+    sources: &TemplateSources,
     extra: &[Uuid],
 ) -> Result<Vec<TemplateLineRow>> {
     sqlx::query_as(concat!(
-        "WITH RECURSIVE ",
+        "WITH ",
         assigned_ctes!(),
         " SELECT t.template_id, t.key, t.display_name, t.description, t.revision, t.created_at, t.updated_at,
                  l.metric_key, l.section, l.daily, l.weekly, l.monthly, l.quarterly, l.level, l.weight,
@@ -320,32 +359,36 @@ pub async fn templates_with_lines(
           FROM scorecard.templates t
           LEFT JOIN scorecard.template_lines l ON l.tenant_id = $1 AND l.template_id = t.template_id
           WHERE t.tenant_id = $1
-            AND (t.template_id IN (SELECT template_id FROM assigned) OR t.template_id = ANY($3))
+            AND (t.template_id IN (SELECT template_id FROM assigned) OR t.template_id = ANY($8))
           ORDER BY t.template_id, l.position"
     ))
     .bind(tenant)
-    .bind(people)
+    .bind(&sources.people)
+    .bind(&sources.chain_people)
+    .bind(&sources.chain_teams)
+    .bind(&sources.chain_depths)
+    .bind(&sources.role_people)
+    .bind(&sources.role_keys)
     .bind(extra)
     .fetch_all(c)
     .await
 }
 
-/// A team's own template or its nearest ancestor's.
-pub async fn template_of_team(c: &mut Conn, tenant: Uuid, team: Uuid) -> Result<Option<Uuid>> {
+/// A team's own template or its nearest ancestor's (the team's chain from the org directory).
+pub async fn template_of_team(c: &mut Conn, tenant: Uuid, chain: &[(Uuid, usize)]) -> Result<Option<Uuid>> {
+    let teams: Vec<Uuid> = chain.iter().map(|(t, _)| *t).collect();
+    let depths: Vec<i64> = chain
+        .iter()
+        .map(|(_, d)| i64::try_from(*d).unwrap_or(i64::MAX))
+        .collect();
     sqlx::query_scalar(
-        "WITH RECURSIVE up AS (
-             SELECT $2::uuid AS team_id, 0 AS depth
-             UNION ALL
-             SELECT t.parent_team_id, up.depth + 1
-             FROM up JOIN org.teams t ON t.tenant_id = $1 AND t.team_id = up.team_id
-             WHERE t.parent_team_id IS NOT NULL AND up.depth < 100
-         )
-         SELECT tt.template_id FROM up
+        "SELECT tt.template_id FROM unnest($2::uuid[], $3::bigint[]) AS up (team_id, depth)
          JOIN scorecard.team_templates tt ON tt.tenant_id = $1 AND tt.team_id = up.team_id
          ORDER BY up.depth LIMIT 1",
     )
     .bind(tenant)
-    .bind(team)
+    .bind(teams)
+    .bind(depths)
     .fetch_optional(c)
     .await
 }

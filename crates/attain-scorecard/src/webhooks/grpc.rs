@@ -8,8 +8,13 @@ use attain_domain::{
     webhook::{EventType, Format, MAX_DIGEST_SECONDS, MAX_HOURLY_CAP},
 };
 use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookService};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
-use sqlx::{PgConnection, PgPool};
+use std::sync::Arc;
+
+use attain_runtime::{
+    ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant, paging::Page,
+    tenant_directory::TenantDirectories,
+};
+use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -18,7 +23,6 @@ use super::{
     store::{self, DeliveryRecord, MilestoneEvent, SubscriptionFields, SubscriptionRecord},
     target,
 };
-use crate::org::store as org;
 
 const UPDATABLE: &[&str] = &["display_name", "url", "event_types", "team_id", "format", "quiet_rules"];
 
@@ -26,12 +30,30 @@ const UPDATABLE: &[&str] = &["display_name", "url", "event_types", "team_id", "f
 pub struct WebhookApi {
     pool: PgPool,
     allow_private: bool,
+    directory: Arc<TenantDirectories>,
 }
 
 impl WebhookApi {
     /// `allow_private`: whether subscription URLs may point at private addresses.
-    pub fn new(pool: PgPool, allow_private: bool) -> Self {
-        Self { pool, allow_private }
+    pub fn new(pool: PgPool, allow_private: bool, directory: Arc<TenantDirectories>) -> Self {
+        Self {
+            pool,
+            allow_private,
+            directory,
+        }
+    }
+
+    /// NOT_FOUND unless the team exists in the caller's tenant (asked of the org directory
+    /// before any transaction begins).
+    async fn check_team(&self, caller: &Caller, credential: &str, team: Option<Uuid>) -> ApiResult<()> {
+        let Some(team) = team else {
+            return Ok(());
+        };
+        if self.directory.view(caller, credential).await?.team_exists(team) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(format!("team {team}")))
+        }
     }
 
     pub fn into_server(self, max_message_bytes: usize) -> pb::webhook_service_server::WebhookServiceServer<WebhookApi> {
@@ -191,14 +213,6 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-/// NOT_FOUND unless the team exists in the caller's tenant.
-async fn check_team(c: &mut PgConnection, tenant: Uuid, team: Option<Uuid>) -> ApiResult<()> {
-    match team {
-        Some(t) if !org::team_exists(c, tenant, t).await? => Err(ApiError::not_found(format!("team {t}"))),
-        _ => Ok(()),
-    }
-}
-
 fn admin(caller: &Caller) -> ApiResult<()> {
     caller.require(&[AccessRole::Admin], "manage webhooks")
 }
@@ -207,6 +221,7 @@ impl WebhookApi {
     async fn create(
         &self,
         caller: &Caller,
+        credential: &str,
         req: pb::CreateSubscriptionRequest,
     ) -> ApiResult<pb::CreateSubscriptionResponse> {
         admin(caller)?;
@@ -214,6 +229,7 @@ impl WebhookApi {
         let request_id = convert::request_id(&mut v, &req.request_id);
         let fields = check(&mut v, &req.subscription.unwrap_or_default(), self.allow_private);
         v.into_result(())?;
+        self.check_team(caller, credential, fields.team_id).await?;
         let tenant = caller.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let existing = match request_id {
@@ -222,10 +238,7 @@ impl WebhookApi {
         };
         let record = match existing {
             Some(record) => record,
-            None => {
-                check_team(&mut tx, tenant, fields.team_id).await?;
-                store::insert_subscription(&mut tx, tenant, &fields, &message::new_secret(), request_id).await?
-            }
+            None => store::insert_subscription(&mut tx, tenant, &fields, &message::new_secret(), request_id).await?,
         };
         tx.commit().await?;
         Ok(pb::CreateSubscriptionResponse {
@@ -270,6 +283,7 @@ impl WebhookApi {
     async fn update(
         &self,
         caller: &Caller,
+        credential: &str,
         req: pb::UpdateSubscriptionRequest,
     ) -> ApiResult<pb::UpdateSubscriptionResponse> {
         admin(caller)?;
@@ -282,6 +296,12 @@ impl WebhookApi {
             .clone()
             .into_result(id)?
             .ok_or_else(|| ApiError::invalid("subscription.id", "is required"))?;
+        // A new team is checked now; a kept one was checked when it was set (teams are never
+        // deleted). A malformed id is refused with the rest of the input below.
+        if paths.contains(&"team_id") {
+            self.check_team(caller, credential, Uuid::try_parse(&input.team_id).ok())
+                .await?;
+        }
         let tenant = caller.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let record = store::get_subscription(&mut tx, tenant, id, true)
@@ -302,7 +322,6 @@ impl WebhookApi {
         }
         let fields = check(&mut v, &merged, self.allow_private);
         v.into_result(())?;
-        check_team(&mut tx, tenant, fields.team_id).await?;
         let saved = store::save_subscription(&mut tx, tenant, id, &fields).await?;
         tx.commit().await?;
         Ok(pb::UpdateSubscriptionResponse {
@@ -422,8 +441,8 @@ impl WebhookService for WebhookApi {
         &self,
         req: Request<pb::CreateSubscriptionRequest>,
     ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.create(&caller, req.into_inner()).await)
+        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
+        respond(self.create(&caller, &credential.0, req.into_inner()).await)
     }
 
     async fn get_subscription(
@@ -446,8 +465,8 @@ impl WebhookService for WebhookApi {
         &self,
         req: Request<pb::UpdateSubscriptionRequest>,
     ) -> Result<Response<pb::UpdateSubscriptionResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.update(&caller, req.into_inner()).await)
+        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
+        respond(self.update(&caller, &credential.0, req.into_inner()).await)
     }
 
     async fn delete_subscription(

@@ -9,7 +9,7 @@ use attain_proto::{
     org::v1::{self as org, org_service_client::OrgServiceClient},
     scorecard::v1::{scorecard_service_client::ScorecardServiceClient, *},
 };
-use attain_runtime::db::begin_tenant;
+use attain_runtime::{auth::PeerIdentity, db::begin_tenant, tenant_directory::TenantDirectories};
 use attain_scorecard::{milestones::Detector, scorecards::Metrics};
 use attain_testing::{Bearer, TestApp, TestTenant};
 use chrono::{DateTime, TimeZone, Utc};
@@ -65,7 +65,13 @@ impl World {
     pub async fn detector(&self) -> Detector {
         let pool = self.app.db.service_pool("attain_scorecard").await;
         let metrics = Metrics::new(&format!("http://{}", self.app.metrics_addr)).expect("metrics client");
-        Detector::new(pool, Arc::new(metrics))
+        let directory = TenantDirectories::new(
+            &format!("http://{}", self.app.addr),
+            PeerIdentity::new("test", Some(attain_testing::PEER_SECRET)).expect("peer identity"),
+            64 * 1024 * 1024,
+        )
+        .expect("directory client");
+        Detector::new(pool, Arc::new(metrics), Arc::new(directory))
     }
 
     /// The tenant's milestones as (kind, person, dedup key), oldest first.

@@ -226,7 +226,16 @@ async fn bench(args: &ScorecardBench, p: &Platform) -> anyhow::Result<()> {
 /// look back on (kept for the rest of the day), the next ones only the recent days.
 async fn milestone_runs(p: &Platform, as_of: NaiveDate) -> anyhow::Result<()> {
     let metrics = attain_scorecard::scorecards::Metrics::new(&format!("http://{}", p.metrics_addr))?;
-    let detector = attain_scorecard::milestones::Detector::new(p.scorecard_pool.clone(), std::sync::Arc::new(metrics));
+    let directory = attain_runtime::tenant_directory::TenantDirectories::new(
+        &format!("http://{}", p.org_addr),
+        attain_runtime::auth::PeerIdentity::new("bench", Some(crate::bench::platform::BENCH_PEER_SECRET))?,
+        64 * 1024 * 1024,
+    )?;
+    let detector = attain_scorecard::milestones::Detector::new(
+        p.scorecard_pool.clone(),
+        std::sync::Arc::new(metrics),
+        std::sync::Arc::new(directory),
+    );
     let at = as_of.and_hms_opt(17, 0, 0).context("noon")?.and_utc();
     println!("\nmilestone detection over the tenant, as of {as_of} 17:00 UTC (one run = every check of every rep):");
     for run in 1..=3 {

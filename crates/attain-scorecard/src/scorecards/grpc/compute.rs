@@ -27,16 +27,13 @@ use chrono::{Days, Utc};
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access, calendar,
+    ScorecardApi, access,
     context::{Context, Template},
     template::section_to_proto,
 };
-use crate::{
-    org::store as org,
-    scorecards::{
-        metrics::{Catalog, MetricInfo},
-        plan_store as plans, store,
-    },
+use crate::scorecards::{
+    metrics::{Catalog, MetricInfo},
+    plan_store as plans, store,
 };
 
 /// One line's attainment never counts for more than this in the overall score.
@@ -237,21 +234,21 @@ pub async fn get(
         }
     };
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let calendar = calendar(&mut tx, tenant).await?;
+    let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
     let (subject, span) = match v.into_result((subject, span))? {
         (Some(s), Some(p)) => (s, p),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
-    let scope = access::scope(&mut tx, caller).await?;
     let scorecard = match subject {
         Whose::Person(id) => {
-            let people = org::visible_members(&mut tx, tenant, &scope, &[id]).await?;
-            if people.is_empty() {
-                return Err(ApiError::not_found(format!("person {id}")));
-            }
-            let mut context = Context::templates(&mut tx, tenant, people, &[]).await?;
+            let person = view
+                .visible_person(id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(format!("person {id}")))?;
+            let mut context = Context::templates(&mut tx, &view.directory, vec![person], &[]).await?;
             let person = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
             let template = context
                 .template_of(person.person_id)
@@ -259,24 +256,25 @@ pub async fn get(
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let who = [person.person_id];
             let fetch = catalog_and_values(api, caller, credential, &who, &keys, &span, Grouping::PerPerson);
-            let fetched = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
+            let fetched = context
+                .load_plans_beside(tx, &view.directory, span.range, fetch)
+                .await?;
             person_scorecard(&calendar, &context, &span, fetched)?
         }
         Whose::Team(id) => {
-            access::see_team_members(&mut tx, caller, &scope, id).await?;
-            let name = org::get_team(&mut tx, tenant, id, false)
-                .await?
-                .map(|t| t.display_name)
-                .unwrap_or_default();
-            let teams = org::subtree_ids(&mut tx, tenant, &[id]).await?;
-            let members = plans::sellers_in(&mut tx, tenant, &teams).await?;
-            let own = store::template_of_team(&mut tx, tenant, id).await?;
-            let mut context = Context::templates(&mut tx, tenant, members, own.as_slice()).await?;
+            access::see_team_members(&view, id)?;
+            let directory = &view.directory;
+            let name = directory.team(id).map(|t| t.display_name.clone()).unwrap_or_default();
+            let members = plans::sellers_in(directory, &directory.subtree(&[id]));
+            let own = store::template_of_team(&mut tx, tenant, &directory.ancestors(id)).await?;
+            let mut context = Context::templates(&mut tx, directory, members, own.as_slice()).await?;
             let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
             let fetch = catalog_and_values(api, caller, credential, &people, &keys, &span, Grouping::Combined);
-            let fetched = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
+            let fetched = context
+                .load_plans_beside(tx, &view.directory, span.range, fetch)
+                .await?;
             team_scorecard(&calendar, &context, &span, id, name, own, fetched)?
         }
     };

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use attain_domain::{
     calendar::Calendar,
+    org_view::TenantDirectory,
     period::{DateRange, Granularity},
     scorecard::{
         Ramp,
@@ -55,13 +56,13 @@ impl Context {
     /// `extra_templates` are loaded too (a team's own template).
     pub async fn load(
         c: &mut PgConnection,
-        tenant: Uuid,
+        directory: &TenantDirectory,
         people: Vec<Member>,
         range: DateRange,
         extra_templates: &[Uuid],
     ) -> ApiResult<Context> {
-        let mut context = Context::templates(c, tenant, people, extra_templates).await?;
-        context.load_plans(c, tenant, range).await?;
+        let mut context = Context::templates(c, directory, people, extra_templates).await?;
+        context.load_plans(c, directory, range).await?;
         Ok(context)
     }
 
@@ -69,12 +70,13 @@ impl Context {
     /// the metrics service for the templates' metrics while the plans load.
     pub async fn templates(
         c: &mut PgConnection,
-        tenant: Uuid,
+        directory: &TenantDirectory,
         people: Vec<Member>,
         extra_templates: &[Uuid],
     ) -> ApiResult<Context> {
         let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
-        let rows = store::templates_with_lines(c, tenant, &ids, extra_templates).await?;
+        let sources = store::TemplateSources::of(directory, &ids);
+        let rows = store::templates_with_lines(c, directory.tenant_id, &sources, extra_templates).await?;
         let mut person_template = HashMap::new();
         let mut templates: HashMap<Uuid, Template> = HashMap::new();
         for row in rows {
@@ -104,7 +106,13 @@ impl Context {
     }
 
     /// Loads the ramps, overrides, quotas and time off of the people for `range`.
-    pub async fn load_plans(&mut self, c: &mut PgConnection, tenant: Uuid, range: DateRange) -> ApiResult<()> {
+    pub async fn load_plans(
+        &mut self,
+        c: &mut PgConnection,
+        directory: &TenantDirectory,
+        range: DateRange,
+    ) -> ApiResult<()> {
+        let tenant = directory.tenant_id;
         let people = &self.people;
         let ids: Vec<Uuid> = people.iter().map(|p| p.person_id).collect();
         let overrides = plans::overrides_of(c, tenant, &ids)
@@ -131,7 +139,7 @@ impl Context {
         let mut team_members = Vec::new();
         if !team_quotas.is_empty() {
             let quota_teams: Vec<Uuid> = team_quotas.iter().filter_map(|q| q.team_id).collect();
-            team_members = plans::sellers_in(c, tenant, &quota_teams).await?;
+            team_members = plans::sellers_in(directory, &quota_teams);
             ramp_people.extend(team_members.iter().map(|m| m.person_id));
             ramp_people.sort_unstable();
             ramp_people.dedup();
@@ -194,12 +202,12 @@ impl Context {
     pub async fn load_plans_beside<T>(
         &mut self,
         mut tx: Transaction<'static, Postgres>,
-        tenant: Uuid,
+        directory: &TenantDirectory,
         range: DateRange,
         fetch: impl Future<Output = ApiResult<T>>,
     ) -> ApiResult<T> {
         let load = async {
-            self.load_plans(&mut tx, tenant, range).await?;
+            self.load_plans(&mut tx, directory, range).await?;
             tx.commit().await?;
             Ok::<_, ApiError>(())
         };

@@ -8,6 +8,7 @@ use attain_domain::{
     analysis::lagged_correlations,
     focus::{KeyResult, check_focus_plan},
     org::AccessRole,
+    org_view::View,
     period::{DateRange, Granularity},
     scorecard::{
         TargetSpec,
@@ -20,18 +21,15 @@ use chrono::{Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access, calendar,
+    ScorecardApi, access,
     compute::{by_key, number, range_to_proto},
     context::Context,
 };
-use crate::{
-    org::store as org,
-    scorecards::{
-        board_store::{self as boards, FocusRecord, StoredKeyResult},
-        metrics::{Catalog, MetricInfo},
-        plan_store as plans,
-        store::{self, NewTemplate, Subject},
-    },
+use crate::scorecards::{
+    board_store::{self as boards, FocusRecord, StoredKeyResult},
+    metrics::{Catalog, MetricInfo},
+    plan_store as plans,
+    store::{self, NewTemplate, Subject},
 };
 
 const MAX_LAG_WEEKS: usize = 4;
@@ -101,9 +99,9 @@ pub async fn set(
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("focus_plan.team_id", "is required"))?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::manage_team(&mut tx, caller, &scope, team).await?;
+    access::manage_team(caller, &view, team)?;
     let stored: Vec<StoredKeyResult> = results
         .into_iter()
         .map(|k| StoredKeyResult {
@@ -119,13 +117,12 @@ pub async fn set(
 }
 
 /// The team's plan, if the caller may see the team (a rep their own).
-async fn load(api: &ScorecardApi, caller: &Caller, team: Uuid) -> ApiResult<Option<FocusRecord>> {
-    let tenant = caller.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    if !org::team_exists(&mut tx, tenant, team).await? || !(scope.all || scope.teams.contains(&team)) {
+async fn load(api: &ScorecardApi, view: &View, team: Uuid) -> ApiResult<Option<FocusRecord>> {
+    if !view.sees_team(team) {
         return Err(ApiError::not_found(format!("team {team}")));
     }
+    let tenant = view.directory.tenant_id;
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
     let record = boards::get_focus(&mut tx, tenant, team).await?;
     tx.commit().await?;
     Ok(record)
@@ -134,6 +131,7 @@ async fn load(api: &ScorecardApi, caller: &Caller, team: Uuid) -> ApiResult<Opti
 pub async fn get(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::GetFocusPlanRequest,
 ) -> ApiResult<pb::GetFocusPlanResponse> {
     let mut v = Violations::new();
@@ -141,7 +139,8 @@ pub async fn get(
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    let record = load(api, caller, team)
+    let view = api.view(caller, credential).await?;
+    let record = load(api, &view, team)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("focus plan of team {team}")))?;
     Ok(pb::GetFocusPlanResponse {
@@ -170,7 +169,8 @@ pub async fn generate(
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    let plan = load(api, caller, team)
+    let view = api.view(caller, credential).await?;
+    let plan = load(api, &view, team)
         .await?
         .ok_or_else(|| ApiError::FailedPrecondition(format!("team {team} has no focus plan: set one first")))?;
     let catalog = api.metrics.catalog(caller, credential, true).await?;
@@ -190,13 +190,12 @@ pub async fn generate(
     }
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
-    let teams = org::subtree_ids(&mut tx, tenant, &[team]).await?;
-    let members = plans::sellers_in(&mut tx, tenant, &teams).await?;
-    let own = store::template_of_team(&mut tx, tenant, team).await?;
+    let cal = view.directory.calendar.clone();
+    let members = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
+    let own = store::template_of_team(&mut tx, tenant, &view.directory.ancestors(team)).await?;
     let context = Context::load(
         &mut tx,
-        tenant,
+        &view.directory,
         members,
         DateRange {
             start: today(&cal),
@@ -359,12 +358,11 @@ pub async fn analyze(
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::see_team_members(&mut tx, caller, &scope, team).await?;
-    let teams = org::subtree_ids(&mut tx, tenant, &[team]).await?;
-    let reps = plans::sellers_in(&mut tx, tenant, &teams).await?;
+    let cal = view.directory.calendar.clone();
+    access::see_team_members(&view, team)?;
+    let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
     let plan = boards::get_focus(&mut tx, tenant, team).await?;
     tx.commit().await?;
     let behaviours: Vec<String> = if req.behaviour_metric_keys.is_empty() {

@@ -18,15 +18,12 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use chrono::Days;
 
 use super::{
-    ScorecardApi, access, calendar,
+    ScorecardApi, access,
     compute::{by_key, range_to_proto, span},
 };
-use crate::{
-    org::store as org,
-    scorecards::{
-        plan_store::{self as plans, NewQuota},
-        store::Subject,
-    },
+use crate::scorecards::{
+    plan_store::{self as plans, NewQuota},
+    store::Subject,
 };
 
 const DEFAULT_LOOKBACK_DAYS: i32 = 90;
@@ -137,8 +134,8 @@ pub async fn plan(
         None => None,
     };
     let tenant = caller.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
+    let view = api.view(caller, credential).await?;
+    let cal = view.directory.calendar.clone();
     let when = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &cal);
     let quota_granularity = when.and_then(|w| match w.granularity {
         g @ (Granularity::Month | Granularity::Quarter | Granularity::Year) => Some(g),
@@ -150,18 +147,16 @@ pub async fn plan(
     let when = v
         .into_result(when)?
         .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let scope = access::scope(&mut tx, caller).await?;
     // History: the people whose totals fill in the missing rates.
     let history_people = match history.filter(|_| !missing.is_empty()) {
         Some(Subject::Person(p)) => {
-            access::see_person(&mut tx, caller, &scope, p).await?;
+            access::see_person(&view, p)?;
             vec![p]
         }
         Some(Subject::Team(t)) => {
-            access::see_team_members(&mut tx, caller, &scope, t).await?;
-            let teams = org::subtree_ids(&mut tx, tenant, &[t]).await?;
-            plans::sellers_in(&mut tx, tenant, &teams)
-                .await?
+            access::see_team_members(&view, t)?;
+            let directory = &view.directory;
+            plans::sellers_in(directory, &directory.subtree(&[t]))
                 .iter()
                 .map(|m| m.person_id)
                 .collect()
@@ -169,11 +164,10 @@ pub async fn plan(
         None => Vec::new(),
     };
     match apply_to {
-        Some(Subject::Person(p)) => access::manage_person(&mut tx, caller, &scope, p).await?,
-        Some(Subject::Team(t)) => access::manage_team(&mut tx, caller, &scope, t).await?,
+        Some(Subject::Person(p)) => access::manage_person(caller, &view, p)?,
+        Some(Subject::Team(t)) => access::manage_team(caller, &view, t)?,
         None => {}
     }
-    tx.commit().await?;
 
     let history_range = DateRange {
         start: when

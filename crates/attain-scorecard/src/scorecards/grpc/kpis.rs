@@ -20,16 +20,13 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access, calendar,
+    ScorecardApi, access,
     compute::{Span, by_key, number, range_to_proto, span},
     context::Context,
 };
-use crate::{
-    org::store as org,
-    scorecards::{
-        metrics::Catalog,
-        plan_store::{self as plans, Member},
-    },
+use crate::scorecards::{
+    metrics::Catalog,
+    plan_store::{self as plans, Member},
 };
 
 const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
@@ -99,18 +96,17 @@ pub async fn get(
     check_metric(&mut v, &catalog, "quota_metric_key", &quota_key);
     check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key);
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let calendar = calendar(&mut tx, tenant).await?;
+    let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
     let (team, span) = match v.into_result((team, span))? {
         (Some(t), Some(s)) => (t, s),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
-    let scope = access::scope(&mut tx, caller).await?;
-    access::see_team_members(&mut tx, caller, &scope, team).await?;
-    let teams = org::subtree_ids(&mut tx, tenant, &[team]).await?;
-    let reps = plans::sellers_in(&mut tx, tenant, &teams).await?;
-    let mut context = Context::templates(&mut tx, tenant, reps, &[]).await?;
+    access::see_team_members(&view, team)?;
+    let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
+    let mut context = Context::templates(&mut tx, &view.directory, reps, &[]).await?;
 
     let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
     let mut leading_keys: Vec<String> = Vec::new();
@@ -154,7 +150,9 @@ pub async fn get(
             quota_totals
         )
     };
-    let (daily, totals) = context.load_plans_beside(tx, tenant, span.range, fetch).await?;
+    let (daily, totals) = context
+        .load_plans_beside(tx, &view.directory, span.range, fetch)
+        .await?;
 
     let k = Kpis {
         context: &context,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use attain_domain::{
     Violations,
-    org::{AccessRole, check_name},
+    org::{AccessRole, SalesRole, check_name},
     period::Granularity,
 };
 use attain_proto::{
@@ -19,16 +19,13 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, pag
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access, calendar,
+    ScorecardApi, access,
     compute::{range_to_proto, span},
 };
-use crate::{
-    org::store as org,
-    scorecards::{
-        board_store::{self as boards, BoardRecord},
-        metrics::Catalog,
-        plan_store as plans,
-    },
+use crate::scorecards::{
+    board_store::{self as boards, BoardRecord},
+    metrics::Catalog,
+    plan_store as plans,
 };
 
 const DEFAULT_TOP_N: i32 = 10;
@@ -224,10 +221,10 @@ pub async fn create(
         .into_result(board)?
         .ok_or_else(|| ApiError::invalid("leaderboard", "is required"))?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     if let Some(team) = board.team_id {
-        let scope = access::scope(&mut tx, caller).await?;
-        access::see_team_members(&mut tx, caller, &scope, team).await?;
+        access::see_team_members(&view, team)?;
     }
     let saved = boards::insert_board(&mut tx, tenant, &board)
         .await
@@ -293,6 +290,7 @@ pub async fn standings(
         v.add("limit", format!("must be from 0 to {MAX_LIMIT}"));
     }
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let board = match req.board.as_ref() {
         Some(Board::LeaderboardId(id)) => match convert::required_id(&mut v, "leaderboard_id", id) {
@@ -314,7 +312,10 @@ pub async fn standings(
             None
         }
     };
-    let cal = calendar(&mut tx, tenant).await?;
+    // Nothing else is read in this transaction: it ends before the metrics service is asked.
+    tx.commit().await?;
+    let directory = &view.directory;
+    let cal = directory.calendar.clone();
     let period = match (&req.period, &board) {
         (Some(p), _) => Some(*p),
         (None, Some(b)) => Some(common::Period {
@@ -333,17 +334,24 @@ pub async fn standings(
     // Who is ranked: a team subtree's sellers, a role, or everyone with values.
     let people: Vec<Uuid> = match (&board.team_id, &board.sales_role) {
         (Some(team), _) => {
-            if !org::team_exists(&mut tx, tenant, *team).await? {
+            if !view.team_exists(*team) {
                 return Err(ApiError::not_found(format!("team {team}")));
             }
-            let teams = org::subtree_ids(&mut tx, tenant, &[*team]).await?;
-            plans::sellers_in(&mut tx, tenant, &teams)
-                .await?
+            plans::sellers_in(directory, &directory.subtree(&[*team]))
                 .iter()
                 .map(|m| m.person_id)
                 .collect()
         }
-        (None, Some(role)) => boards::people_in_role(&mut tx, tenant, role).await?,
+        (None, Some(role)) => {
+            let mut ids: Vec<Uuid> = directory
+                .people()
+                .iter()
+                .filter(|p| p.sales_role.map(SalesRole::as_str) == Some(role.as_str()) && !p.has_left())
+                .map(|p| p.person_id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        }
         (None, None) => Vec::new(),
     };
     let scoped = board.team_id.is_some() || board.sales_role.is_some();
@@ -377,8 +385,10 @@ pub async fn standings(
         .chain(&mine)
         .filter_map(|r| Uuid::parse_str(&r.person_id).ok())
         .collect();
-    let names: HashMap<Uuid, String> = boards::names(&mut tx, tenant, &ids).await?.into_iter().collect();
-    tx.commit().await?;
+    let names: HashMap<Uuid, String> = ids
+        .iter()
+        .filter_map(|id| Some((*id, directory.person(*id)?.display_name.clone())))
+        .collect();
     let standing = |r: &RankedPerson| pb::Standing {
         rank: r.rank,
         display_name: Uuid::parse_str(&r.person_id)

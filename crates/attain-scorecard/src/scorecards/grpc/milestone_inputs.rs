@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use attain_domain::{
     milestone::{self, Found, Settings},
     money,
+    org::PersonStatus,
+    org_view::DirPerson,
     period::{DateRange, Granularity},
     scorecard::{
         plan::TargetSource,
@@ -24,7 +26,7 @@ use uuid::Uuid;
 pub use super::{milestone_bests::BestCache, milestone_goals::GoalCache};
 
 use super::{
-    ScorecardApi, calendar,
+    ScorecardApi,
     compute::{by_key, number},
     context::Context,
     leaderboard, milestone_bests, milestone_goals,
@@ -64,15 +66,6 @@ struct QuotaSpan {
     teams: Vec<Uuid>,
 }
 
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    person_id: Uuid,
-    display_name: String,
-    team_id: Option<Uuid>,
-    status: String,
-    start_date: Option<NaiveDate>,
-}
-
 /// Gathers the milestones of `caller`'s tenant as of `at` (its local day is "today"). `caller`
 /// must see the whole tenant (the detector's system key is an INTEGRATION key).
 pub async fn gather(
@@ -86,27 +79,15 @@ pub async fn gather(
 ) -> ApiResult<Gathered> {
     let tenant = caller.tenant_id;
     let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let view = api.view(caller, credential).await?;
+    let directory = &view.directory;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
+    let cal = directory.calendar.clone();
     let today = cal.local_date(at);
-    let currency: String = sqlx::query_scalar("SELECT currency_code FROM org.tenants WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_one(&mut *tx)
-        .await?;
-    let teams: Vec<(Uuid, Option<Uuid>)> =
-        sqlx::query_as("SELECT team_id, parent_team_id FROM org.teams WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await?;
-    let people: Vec<PersonRow> = sqlx::query_as(
-        "SELECT person_id, display_name, team_id, status, start_date FROM org.people
-         WHERE tenant_id = $1 AND status <> 'left'",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    let team_ids: Vec<Uuid> = teams.iter().map(|t| t.0).collect();
-    let sellers = plans::sellers_in(&mut tx, tenant, &team_ids).await?;
+    let currency = directory.currency_code.clone();
+    let people: Vec<&DirPerson> = directory.people().iter().filter(|p| !p.has_left()).collect();
+    let team_ids: Vec<Uuid> = directory.teams().map(|t| t.team_id).collect();
+    let sellers = plans::sellers_in(directory, &team_ids);
     let seller_ids: Vec<Uuid> = sellers.iter().map(|m| m.person_id).collect();
 
     // Quota periods in force today, each with whose quota it is (a person, or the members of a
@@ -139,7 +120,7 @@ pub async fn gather(
             .filter(|m| span.people.contains(&m.person_id) || m.team_id.is_some_and(|t| span.teams.contains(&t)))
             .cloned()
             .collect();
-        let context = Context::load(&mut tx, tenant, holders, span.range, &[]).await?;
+        let context = Context::load(&mut tx, directory, holders, span.range, &[]).await?;
         quota_contexts.push((span.range, span.key, context));
     }
     // The window the daily goal and streaks are judged over: long enough to see a streak's
@@ -149,7 +130,7 @@ pub async fn gather(
         start: today.checked_sub_days(Days::new(window_days)).unwrap_or(today),
         end: today,
     };
-    let window_context = Context::load(&mut tx, tenant, sellers.clone(), window, &[]).await?;
+    let window_context = Context::load(&mut tx, directory, sellers.clone(), window, &[]).await?;
     let board_list = boards::list_boards(&mut tx, tenant, None, MAX_BOARDS).await?;
     tx.commit().await?;
 
@@ -364,9 +345,9 @@ pub async fn gather(
     let year_ago = today
         .checked_sub_days(Days::new(milestone_bests::LOOKBACK_DAYS))
         .unwrap_or(today);
-    let onboarding: Vec<&PersonRow> = people
+    let onboarding: Vec<&&DirPerson> = people
         .iter()
-        .filter(|p| p.status == "onboarding" && p.start_date.is_some_and(|s| s >= year_ago && s <= today))
+        .filter(|p| p.status == PersonStatus::Onboarding && p.start_date.is_some_and(|s| s >= year_ago && s <= today))
         .collect();
     if catalog.contains_key(DEALS_WON_METRIC) && !onboarding.is_empty() {
         let since = onboarding
@@ -405,28 +386,16 @@ pub async fn gather(
         }
     }
 
-    let parents: HashMap<Uuid, Option<Uuid>> = teams.into_iter().collect();
     let team_paths = people
         .iter()
-        .map(|p| (p.person_id, team_path(&parents, p.team_id)))
+        .map(|p| {
+            let path = p.team_id.map(|t| directory.ancestors(t)).unwrap_or_default();
+            (p.person_id, path.into_iter().map(|(team, _)| team).collect())
+        })
         .collect();
     Ok(Gathered {
         candidates: out,
         names,
         team_paths,
     })
-}
-
-/// A team and its ancestors, nearest first; bounded so a cycle cannot loop forever.
-fn team_path(parents: &HashMap<Uuid, Option<Uuid>>, team: Option<Uuid>) -> Vec<Uuid> {
-    let mut path = Vec::new();
-    let mut at = team;
-    while let Some(t) = at {
-        if path.contains(&t) || path.len() > 64 {
-            break;
-        }
-        path.push(t);
-        at = parents.get(&t).copied().flatten();
-    }
-    path
 }

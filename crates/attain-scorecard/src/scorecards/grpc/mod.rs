@@ -17,27 +17,37 @@ mod values;
 
 use std::sync::Arc;
 
-use attain_domain::calendar::Calendar;
+use attain_domain::org_view::View;
 use attain_proto::scorecard::v1::{scorecard_service_server::ScorecardService, *};
-use attain_runtime::{ApiError, ApiResult, Caller, auth::Credential};
-use sqlx::{PgConnection, PgPool};
+use attain_runtime::{ApiResult, Caller, auth::Credential, tenant_directory::TenantDirectories};
+use sqlx::PgPool;
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
 pub(crate) use attain_runtime::convert::{granularity, resolve_period};
 
 use super::metrics::Metrics;
-use crate::org::store as org;
 
 #[derive(Clone)]
 pub struct ScorecardApi {
     pool: PgPool,
     metrics: Arc<Metrics>,
+    directory: Arc<TenantDirectories>,
 }
 
 impl ScorecardApi {
-    pub fn new(pool: PgPool, metrics: Arc<Metrics>) -> Self {
-        Self { pool, metrics }
+    pub fn new(pool: PgPool, metrics: Arc<Metrics>, directory: Arc<TenantDirectories>) -> Self {
+        Self {
+            pool,
+            metrics,
+            directory,
+        }
+    }
+
+    /// The caller's tenant directory and what they may see of it, from the org directory over
+    /// gRPC. Asked before a transaction begins, so that no pooled connection is held while
+    /// the directory (which shares the pool in this process) answers.
+    pub(crate) async fn view(&self, caller: &Caller, credential: &str) -> ApiResult<View> {
+        self.directory.view(caller, credential).await
     }
 
     pub fn into_server(
@@ -48,14 +58,6 @@ impl ScorecardApi {
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes)
     }
-}
-
-/// The tenant's calendar, from the org schema this service owns.
-pub(crate) async fn calendar(c: &mut PgConnection, tenant: Uuid) -> ApiResult<Calendar> {
-    let record = org::get_tenant(c, tenant, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tenant"))?;
-    record.calendar().map_err(ApiError::internal)
 }
 
 fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
@@ -110,8 +112,8 @@ impl ScorecardService for ScorecardApi {
         &self,
         req: Request<AssignTemplateRequest>,
     ) -> Result<Response<AssignTemplateResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(template::assign(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(template::assign(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn create_ramp(&self, req: Request<CreateRampRequest>) -> Result<Response<CreateRampResponse>, Status> {
@@ -125,8 +127,8 @@ impl ScorecardService for ScorecardApi {
     }
 
     async fn assign_ramp(&self, req: Request<AssignRampRequest>) -> Result<Response<AssignRampResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::assign_ramp(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::assign_ramp(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn set_quota(&self, req: Request<SetQuotaRequest>) -> Result<Response<SetQuotaResponse>, Status> {
@@ -135,13 +137,13 @@ impl ScorecardService for ScorecardApi {
     }
 
     async fn list_quotas(&self, req: Request<ListQuotasRequest>) -> Result<Response<ListQuotasResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::list_quotas(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::list_quotas(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn delete_quota(&self, req: Request<DeleteQuotaRequest>) -> Result<Response<DeleteQuotaResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::delete_quota(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::delete_quota(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn set_target_override(
@@ -156,21 +158,21 @@ impl ScorecardService for ScorecardApi {
         &self,
         req: Request<CreateTimeOffRequest>,
     ) -> Result<Response<CreateTimeOffResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::create_time_off(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::create_time_off(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn list_time_off(&self, req: Request<ListTimeOffRequest>) -> Result<Response<ListTimeOffResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::list_time_off(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::list_time_off(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn delete_time_off(
         &self,
         req: Request<DeleteTimeOffRequest>,
     ) -> Result<Response<DeleteTimeOffResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(plan::delete_time_off(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(plan::delete_time_off(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn get_scorecard(&self, req: Request<GetScorecardRequest>) -> Result<Response<GetScorecardResponse>, Status> {
@@ -232,8 +234,8 @@ impl ScorecardService for ScorecardApi {
         &self,
         req: Request<GetFocusPlanRequest>,
     ) -> Result<Response<GetFocusPlanResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(focus::get(self, &caller, req.into_inner()).await)
+        let (caller, credential) = who(&req)?;
+        respond(focus::get(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn generate_template(

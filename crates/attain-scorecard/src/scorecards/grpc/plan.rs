@@ -3,6 +3,7 @@
 use attain_domain::{
     Violations,
     org::{AccessRole, check_optional_text},
+    org_view::View,
     period::{DateRange, Granularity},
     scorecard::{check_ramp, template::check_line_target},
 };
@@ -10,7 +11,7 @@ use attain_proto::{common::v1 as common, scorecard::v1 as pb};
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
-use super::{ScorecardApi, access, calendar, resolve_period, template::target_from_proto};
+use super::{ScorecardApi, access, resolve_period, template::target_from_proto};
 use crate::scorecards::{
     audit_rows,
     plan_store::{self as plans, NewQuota, OverrideRecord, QuotaRecord, RampRecord, TimeOffRecord},
@@ -81,6 +82,7 @@ pub async fn list_ramps(
 pub async fn assign_ramp(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::AssignRampRequest,
 ) -> ApiResult<pb::AssignRampResponse> {
     let mut v = Violations::new();
@@ -90,9 +92,9 @@ pub async fn assign_ramp(
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::manage_person(&mut tx, caller, &scope, person).await?;
+    access::manage_person(caller, &view, person)?;
     if let Some(r) = ramp
         && !plans::ramp_exists(&mut tx, tenant, r).await?
     {
@@ -173,11 +175,10 @@ fn quota_subject(v: &mut Violations, s: Option<&pb::quota::Subject>) -> Option<S
 }
 
 /// Ok when the caller may change `subject`'s quotas.
-async fn manage(tx: &mut sqlx::PgConnection, caller: &Caller, subject: Subject) -> ApiResult<()> {
-    let scope = access::scope(tx, caller).await?;
+fn manage(caller: &Caller, view: &View, subject: Subject) -> ApiResult<()> {
     match subject {
-        Subject::Person(p) => access::manage_person(tx, caller, &scope, p).await,
-        Subject::Team(t) => access::manage_team(tx, caller, &scope, t).await,
+        Subject::Person(p) => access::manage_person(caller, view, p),
+        Subject::Team(t) => access::manage_team(caller, view, t),
     }
 }
 
@@ -229,9 +230,10 @@ pub async fn set_quota(
         _ => return Err(ApiError::invalid("quota", "is required")),
     };
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    manage(&mut tx, caller, subject).await?;
-    let range = calendar(&mut tx, tenant).await?.period_containing(granularity, date);
+    manage(caller, &view, subject)?;
+    let range = view.directory.calendar.period_containing(granularity, date);
     let new = NewQuota {
         subject,
         kind,
@@ -258,6 +260,7 @@ pub async fn set_quota(
 pub async fn list_quotas(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::ListQuotasRequest,
 ) -> ApiResult<pb::ListQuotasResponse> {
     use pb::list_quotas_request::Subject as S;
@@ -271,21 +274,21 @@ pub async fn list_quotas(
         }
     };
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
+    let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let (subject, range) = match v.into_result((subject, range))? {
         (Some(s), Some(r)) => (s, r),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
-    let scope = access::scope(&mut tx, caller).await?;
     let (people, teams) = match subject {
         Subject::Person(p) => {
-            access::see_person(&mut tx, caller, &scope, p).await?;
+            access::see_person(&view, p)?;
             (vec![p], vec![])
         }
         Subject::Team(t) => {
-            access::see_team_members(&mut tx, caller, &scope, t).await?;
+            access::see_team_members(&view, t)?;
             (vec![], vec![t])
         }
     };
@@ -299,10 +302,12 @@ pub async fn list_quotas(
 pub async fn delete_quota(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::DeleteQuotaRequest,
 ) -> ApiResult<pb::DeleteQuotaResponse> {
     let id = required_id("id", &req.id)?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let quota = plans::get_quota(&mut tx, tenant, id)
         .await?
@@ -312,7 +317,7 @@ pub async fn delete_quota(
         (None, Some(t)) => Subject::Team(t),
         (None, None) => return Err(ApiError::not_found(format!("quota {id}"))),
     };
-    manage(&mut tx, caller, subject).await?;
+    manage(caller, &view, subject)?;
     let before = audit_rows::quota_by_id(&mut tx, tenant, id).await?;
     plans::delete_quota(&mut tx, tenant, id).await?;
     audit_rows::record(&mut tx, "quota", id, before, None).await?;
@@ -355,9 +360,9 @@ pub async fn set_override(
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("target_override.person_id", "is required"))?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::manage_person(&mut tx, caller, &scope, person).await?;
+    access::manage_person(caller, &view, person)?;
     let before = audit_rows::target_override(&mut tx, tenant, person, &o.metric_key).await?;
     match target {
         Some(t) => {
@@ -393,6 +398,7 @@ fn time_off_to_proto(t: &TimeOffRecord) -> pb::TimeOff {
 pub async fn create_time_off(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::CreateTimeOffRequest,
 ) -> ApiResult<pb::CreateTimeOffResponse> {
     let t = req.time_off.unwrap_or_default();
@@ -416,9 +422,9 @@ pub async fn create_time_off(
         _ => return Err(ApiError::invalid("time_off", "is required")),
     };
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::manage_person(&mut tx, caller, &scope, person).await?;
+    access::manage_person(caller, &view, person)?;
     let record = plans::insert_time_off(&mut tx, tenant, person, range.start, range.end, &t.reason).await?;
     tx.commit().await?;
     Ok(pb::CreateTimeOffResponse {
@@ -429,20 +435,21 @@ pub async fn create_time_off(
 pub async fn list_time_off(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::ListTimeOffRequest,
 ) -> ApiResult<pb::ListTimeOffResponse> {
     let mut v = Violations::new();
     let person = convert::required_id(&mut v, "person_id", &req.person_id);
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
+    let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let (person, range) = match v.into_result((person, range))? {
         (Some(p), Some(r)) => (p, r),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
-    let scope = access::scope(&mut tx, caller).await?;
-    access::see_person(&mut tx, caller, &scope, person).await?;
+    access::see_person(&view, person)?;
     let entries = plans::time_off(&mut tx, tenant, &[person], range.start, range.end).await?;
     tx.commit().await?;
     Ok(pb::ListTimeOffResponse {
@@ -453,16 +460,17 @@ pub async fn list_time_off(
 pub async fn delete_time_off(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::DeleteTimeOffRequest,
 ) -> ApiResult<pb::DeleteTimeOffResponse> {
     let id = required_id("id", &req.id)?;
     let tenant = caller.tenant_id;
+    let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let entry = plans::get_time_off(&mut tx, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("time off {id}")))?;
-    let scope = access::scope(&mut tx, caller).await?;
-    access::manage_person(&mut tx, caller, &scope, entry.person_id).await?;
+    access::manage_person(caller, &view, entry.person_id)?;
     plans::delete_time_off(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(pb::DeleteTimeOffResponse {})

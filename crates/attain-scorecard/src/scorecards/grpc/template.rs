@@ -14,10 +14,7 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, pag
 use uuid::Uuid;
 
 use super::ScorecardApi;
-use crate::{
-    org::store as org,
-    scorecards::store::{self, LineRecord, NewTemplate, Subject, TemplateRecord},
-};
+use crate::scorecards::store::{self, LineRecord, NewTemplate, Subject, TemplateRecord};
 
 const UPDATABLE: &[&str] = &["display_name", "description", "lines"];
 
@@ -340,6 +337,7 @@ pub async fn delete(
 pub async fn assign(
     api: &ScorecardApi,
     caller: &Caller,
+    credential: &str,
     req: pb::AssignTemplateRequest,
 ) -> ApiResult<pb::AssignTemplateResponse> {
     caller.require(&[AccessRole::Admin], "assign templates")?;
@@ -350,10 +348,11 @@ pub async fn assign(
         .into_result(subject)?
         .ok_or_else(|| ApiError::invalid("subject", "is required"))?;
     let tenant = caller.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
+    // ADMIN only, so everything in the tenant is visible.
+    let view = api.view(caller, credential).await?;
     let exists = match subject {
-        Subject::Person(id) => org::person_exists(&mut tx, tenant, id).await?,
-        Subject::Team(id) => org::team_exists(&mut tx, tenant, id).await?,
+        Subject::Person(id) => view.directory.person(id).is_some(),
+        Subject::Team(id) => view.team_exists(id),
     };
     if !exists {
         return Err(ApiError::not_found(match subject {
@@ -361,6 +360,7 @@ pub async fn assign(
             Subject::Team(id) => format!("team {id}"),
         }));
     }
+    let mut tx = begin_tenant(&api.pool, tenant).await?;
     if let Some(t) = template
         && store::get_template(&mut tx, tenant, t, false).await?.is_none()
     {

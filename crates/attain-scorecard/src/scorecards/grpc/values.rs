@@ -3,11 +3,10 @@
 
 use attain_domain::Violations;
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Caller, convert};
 use uuid::Uuid;
 
-use super::{ScorecardApi, calendar, compute::range_to_proto, resolve_period};
-use crate::org::{scope_of, store as org};
+use super::{ScorecardApi, compute::range_to_proto, resolve_period};
 
 const MAX_PEOPLE: usize = 10_000;
 const MAX_METRICS: usize = 100;
@@ -31,17 +30,13 @@ pub async fn get(
         .enumerate()
         .filter_map(|(i, id)| convert::required_id(&mut v, &format!("person_ids[{i}]"), id))
         .collect();
-    let tenant = caller.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cal = calendar(&mut tx, tenant).await?;
+    let view = api.view(caller, credential).await?;
+    let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let range = v
         .into_result(range)?
         .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let scope = scope_of(&mut tx, caller).await?;
-    let visible = org::visible_person_ids(&mut tx, tenant, &scope, Some(&people)).await?;
-    tx.commit().await?;
-    if let Some(hidden) = people.iter().find(|p| !visible.contains(p)) {
+    if let Some(hidden) = people.iter().find(|p| view.visible_person(**p).is_none()) {
         return Err(ApiError::not_found(format!("person {hidden}")));
     }
     let grouping = if req.combined {

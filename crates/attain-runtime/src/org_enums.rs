@@ -1,4 +1,5 @@
-//! Protobuf enums ⇄ the domain's text enums. An unset or unknown protobuf value maps to `None`.
+//! Org protobuf enums ⇄ the domain's text enums, for the org directory and the services that
+//! read it. An unset or unknown protobuf value maps to `None`.
 
 use attain_domain::org::{Motion, PersonStatus, SalesRole};
 use attain_proto::org::v1 as pb;
