@@ -221,7 +221,9 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
             .env("DATABASE_URL", &url)
             .env("ATTAIN_DB_ROLE", "attain_scorecard")
             .env("ATTAIN_TLS_CERT", &cert)
-            .env("ATTAIN_TLS_KEY", &cert_key),
+            .env("ATTAIN_TLS_KEY", &cert_key)
+            // The scorecard code reads the directory over gRPC too, here its own, over TLS.
+            .env("ATTAIN_PEER_TLS_CA", &pki.ca),
     );
     let trusting =
         |ca: &Path| ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca).expect("CA")));
@@ -295,7 +297,12 @@ async fn renewed_peer_certificates_are_used_without_a_restart() {
                 .env("ATTAIN_DB_ROLE", "attain_scorecard")
                 .env("ATTAIN_TLS_CERT", cert)
                 .env("ATTAIN_TLS_KEY", key)
-                .env("ATTAIN_TLS_CLIENT_CA", ca),
+                .env("ATTAIN_TLS_CLIENT_CA", ca)
+                // Its scorecard code is a client of the directory too: it proves itself with
+                // the same certificate when it reads it.
+                .env("ATTAIN_PEER_TLS_CA", ca)
+                .env("ATTAIN_PEER_TLS_CERT", cert)
+                .env("ATTAIN_PEER_TLS_KEY", key),
         )
     };
     let mut org = directory(&pki.ca, &pki.cert, &pki.key);

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod operator;
+mod peer_directory;
 mod people;
 mod resolve;
 mod rls;

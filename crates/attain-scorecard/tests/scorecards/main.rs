@@ -9,6 +9,7 @@ mod focus;
 mod funnel;
 mod input;
 mod kpis;
+mod layering;
 mod plans;
 mod templates;
 mod values;
