@@ -91,3 +91,33 @@ impl ApiKeyStore for OrgKeyStore {
         })
     }
 }
+
+/// Stores a system key (INTEGRATION, no person, named `name`) that expires at `expires_at`, and
+/// deletes the tenant's system keys that have expired. For background work of the process that
+/// serves the directory (the milestone detector), which acts in a tenant as the tenant's own
+/// integration would; `c` must be in a transaction for `tenant`.
+pub async fn insert_system_key(
+    c: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    name: &str,
+    key_id: Uuid,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM org.api_keys WHERE tenant_id = $1 AND system AND expires_at <= now()")
+        .bind(tenant)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "INSERT INTO org.api_keys (tenant_id, key_id, name, role, person_id, secret_hash, expires_at, system)
+         VALUES ($1, $2, $3, 'integration', NULL, $4, $5, true)",
+    )
+    .bind(tenant)
+    .bind(key_id)
+    .bind(name)
+    .bind(hash)
+    .bind(expires_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}

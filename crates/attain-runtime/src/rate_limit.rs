@@ -62,6 +62,10 @@ impl CallFamily {
     }
 }
 
+/// The path prefix of `attain.org.v1.PeerDirectoryService`, which the services call on behalf of
+/// a caller whose own call was already charged.
+const PEER_DIRECTORY: &str = "/attain.org.v1.PeerDirectoryService/";
+
 /// Calls per second, and how many may come at once after a quiet spell.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
@@ -250,8 +254,14 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        // Calls without a caller (health, reflection, key checks) have no tenant to charge.
-        let tenant = req.extensions().get::<Caller>().map(|c| c.tenant_id);
+        // Calls without a caller (health, reflection, key checks) have no tenant to charge, and
+        // a service's read of the directory on a caller's behalf was charged as that caller's
+        // own call (it answers only peer-signed calls; anyone else is refused at once).
+        let tenant = req
+            .extensions()
+            .get::<Caller>()
+            .map(|c| c.tenant_id)
+            .filter(|_| !req.uri().path().starts_with(PEER_DIRECTORY));
         if let Some(tenant) = tenant {
             let family = CallFamily::of(req.uri().path());
             if let Err((rate, wait)) = self.layer.admit(tenant, family) {

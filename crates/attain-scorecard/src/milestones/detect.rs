@@ -45,6 +45,9 @@ pub struct Report {
     pub recorded: usize,
 }
 
+/// The name every system key of the detector carries, so an admin listing keys sees what it is.
+pub const SYSTEM_KEY_NAME: &str = "system: milestone detector";
+
 /// Finds and records milestones. Cheap to clone.
 #[derive(Clone)]
 pub struct Detector {
@@ -238,7 +241,15 @@ impl Detector {
         }
         let made = ApiKey::generate(tenant);
         let mut tx = begin_tenant(&self.pool, tenant).await?;
-        store::insert_system_key(&mut tx, tenant, made.key.key_id, &made.hash, now + KEY_LIFETIME).await?;
+        attain_org::keys::insert_system_key(
+            &mut tx,
+            tenant,
+            SYSTEM_KEY_NAME,
+            made.key.key_id,
+            &made.hash,
+            now + KEY_LIFETIME,
+        )
+        .await?;
         tx.commit().await?;
         if let Ok(mut keys) = self.keys.lock() {
             keys.insert(

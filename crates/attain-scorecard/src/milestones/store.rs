@@ -1,5 +1,5 @@
 //! SQL of milestones and milestone settings (`scorecard.milestones`,
-//! `scorecard.milestone_settings`), and the system keys of `org.api_keys`.
+//! `scorecard.milestone_settings`).
 
 use std::collections::HashMap;
 
@@ -9,9 +9,6 @@ use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
-
-/// The name every system key of the detector carries, so an admin listing keys sees what it is.
-pub const SYSTEM_KEY_NAME: &str = "system: milestone detector";
 
 /// The ids of every tenant: the detector's one look across tenants (a SECURITY DEFINER
 /// function, since the service role sees one tenant at a time).
@@ -28,33 +25,6 @@ pub async fn try_lock_tenant(c: &mut PgConnection, tenant: Uuid) -> Result<bool>
         .bind(tenant)
         .fetch_one(c)
         .await
-}
-
-/// Stores a system key (INTEGRATION, no person) that expires at `expires_at`, and deletes the
-/// tenant's system keys that have expired.
-pub async fn insert_system_key(
-    c: &mut PgConnection,
-    tenant: Uuid,
-    key_id: Uuid,
-    hash: &[u8],
-    expires_at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("DELETE FROM org.api_keys WHERE tenant_id = $1 AND system AND expires_at <= now()")
-        .bind(tenant)
-        .execute(&mut *c)
-        .await?;
-    sqlx::query(
-        "INSERT INTO org.api_keys (tenant_id, key_id, name, role, person_id, secret_hash, expires_at, system)
-         VALUES ($1, $2, $3, 'integration', NULL, $4, $5, true)",
-    )
-    .bind(tenant)
-    .bind(key_id)
-    .bind(SYSTEM_KEY_NAME)
-    .bind(hash)
-    .bind(expires_at)
-    .execute(c)
-    .await?;
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -276,3 +276,44 @@ async fn a_noisy_tenant_is_refused_with_a_retry_hint_while_another_tenant_goes_o
         "still refused"
     );
 }
+
+/// The scorecard code reads the directory over gRPC on the caller's behalf; that inner call is
+/// not charged to the tenant again, so a tenant's read budget is its own calls, not twice them.
+#[tokio::test]
+async fn a_scorecard_read_costs_its_tenant_one_call_of_its_budget() {
+    use attain_proto::{common::v1 as common, scorecard::v1 as sc};
+    let app = TestApp::start_with(ServerArgs {
+        rate_limits: "read=1/s:4".parse().expect("limits"),
+        ..ServerArgs::default()
+    })
+    .await;
+    let tenant = app.tenant("Acme").await;
+    let ana = crate::create_person(
+        &mut app.org(&tenant.admin_key).await,
+        crate::person("Ana", SalesRole::Sdr),
+    )
+    .await;
+    let mut scorecards = app.scorecard(&tenant.admin_key).await;
+    let list = || sc::ListQuotasRequest {
+        subject: Some(sc::list_quotas_request::Subject::PersonId(ana.id.clone())),
+        period: Some(common::Period {
+            kind: Some(common::period::Kind::Calendar(common::CalendarPeriod {
+                granularity: common::Granularity::Month as i32,
+                date: Some(common::Date {
+                    year: 2026,
+                    month: 12,
+                    day: 1,
+                }),
+            })),
+        }),
+    };
+    // The whole burst is served: each read asks the directory once, uncharged.
+    for n in 1..=4 {
+        scorecards
+            .list_quotas(list())
+            .await
+            .unwrap_or_else(|e| panic!("read {n} of a burst of 4: {e:?}"));
+    }
+    let refused = scorecards.list_quotas(list()).await.unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+}

@@ -1,7 +1,10 @@
 //! The scorecard code reads the org directory over gRPC, as the other services do: no SQL of
 //! the scorecard, milestone or webhook code names an `org.` table, and none of it reaches for
 //! the directory's store or rows. (The directory itself, `attain_org`, is served by this process
-//! and owns those tables; `tenants.rs` seeds a new tenant's built-ins inside its creation.)
+//! and owns those tables; `tenants.rs` seeds a new tenant's built-ins inside its creation. One
+//! call stays in-process on purpose: the milestone detector's system key is minted with
+//! `attain_org::keys::insert_system_key`, not over gRPC, because a peer RPC that mints a key
+//! for any tenant would make the peer secret a key to every tenant.)
 
 use std::path::Path;
 
@@ -46,5 +49,9 @@ fn scorecard_code_reads_no_org_table_and_no_directory_store() {
             }
         }
     }
-    assert!(found.is_empty(), "the org directory read in-process:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "the org directory read in-process:\n{}",
+        found.join("\n")
+    );
 }
