@@ -44,6 +44,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let identity = attain_runtime::auth::PeerIdentity::new("coaching", auth.peer_secret.as_deref())?;
+    // Page tokens this service hands out are sealed with the deployment's page secret.
+    attain_runtime::paging::install(auth)?;
     let peers = Arc::new(Peers::new(scorecard_url, identity)?);
     let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     if survey_secret.len() < 16 {

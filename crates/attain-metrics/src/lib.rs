@@ -46,6 +46,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let identity = attain_runtime::auth::PeerIdentity::new("metrics", auth.peer_secret.as_deref())?;
+    // Page tokens this service hands out are sealed with the deployment's page secret.
+    attain_runtime::paging::install(auth)?;
     let directory = Arc::new(Directory::new(org_url, identity)?);
     let authenticator = Authenticator::new(directory.clone(), directory.clone());
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);

@@ -72,26 +72,8 @@ impl AuditService for AuditApi {
         if req.method.len() > 100 || req.method.chars().any(|c| !c.is_ascii_alphanumeric()) {
             v.add("method", "must be an RPC name such as SetQuota");
         }
-        let page_size = match req.page_size {
-            0 => 100,
-            n if (1..=1000).contains(&n) => i64::from(n),
-            _ => {
-                v.add("page_size", "must be 0 (the default, 100) to 1000");
-                100
-            }
-        };
-        let before = if req.page_token.is_empty() {
-            None
-        } else {
-            let parsed = req
-                .page_token
-                .strip_prefix("a1:")
-                .and_then(|id| Uuid::try_parse(id).ok());
-            if parsed.is_none() {
-                v.add("page_token", "is not a page token this list returned");
-            }
-            parsed
-        };
+        let page = crate::paging::Page::of(&mut v, caller.tenant_id, &req);
+        let before = page.after_id(&mut v);
         v.into_result(()).map_err(ApiError::from)?;
         let sql = format!(
             "SELECT event_id, occurred_at, actor_kind, actor_id, person_id, role, service, method, resource, request_id,
@@ -112,15 +94,15 @@ impl AuditService for AuditApi {
             .bind(end)
             .bind(&req.method)
             .bind(before)
-            .bind(page_size + 1)
+            .bind(page.fetch_limit())
             .fetch_all(&mut *tx)
             .await
             .map_err(ApiError::from)?;
         tx.commit().await.map_err(ApiError::from)?;
-        let more = rows.len() as i64 > page_size;
+        let mut rows = rows;
+        let next_page_token = page.finish(&mut rows, |r| r.0.to_string());
         let events: Vec<AuditEvent> = rows
             .into_iter()
-            .take(page_size as usize)
             .map(|r| AuditEvent {
                 id: r.0.to_string(),
                 occur_time: Some(convert::timestamp(r.1)),
@@ -136,10 +118,6 @@ impl AuditService for AuditApi {
                 after_json: r.11.map(|j| j.to_string()).unwrap_or_default(),
             })
             .collect();
-        let next_page_token = match (more, events.last()) {
-            (true, Some(last)) => format!("a1:{}", last.id),
-            _ => String::new(),
-        };
         Ok(Response::new(ListAuditEventsResponse {
             events,
             next_page_token,

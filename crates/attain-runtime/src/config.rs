@@ -303,6 +303,16 @@ pub struct AuthArgs {
     #[arg(long, env = "ATTAIN_PEER_SECRET", hide_env_values = true)]
     pub peer_secret: Option<String>,
 
+    /// Secret that seals page tokens (at least 32 bytes, the same in every replica of a service).
+    /// Without it, page tokens are sealed with a key derived from ATTAIN_PEER_SECRET.
+    #[arg(long, env = "ATTAIN_PAGE_SECRET", hide_env_values = true)]
+    pub page_secret: Option<String>,
+
+    /// The page secret being replaced, while a new ATTAIN_PAGE_SECRET rolls out: tokens sealed
+    /// with it still open, new ones are sealed with the new secret.
+    #[arg(long, env = "ATTAIN_PAGE_SECRET_PREVIOUS", hide_env_values = true)]
+    pub page_secret_previous: Option<String>,
+
     /// Shortest gap between two fetches of one issuer's JWKS (org directory): a token naming an
     /// unknown key id refetches at most this often, whatever the traffic.
     #[arg(long, env = "ATTAIN_JWKS_MIN_REFRESH", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -314,6 +324,8 @@ impl Default for AuthArgs {
     fn default() -> Self {
         AuthArgs {
             peer_secret: None,
+            page_secret: None,
+            page_secret_previous: None,
             jwks_min_refresh: Duration::from_secs(10),
         }
     }

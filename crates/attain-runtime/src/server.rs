@@ -92,10 +92,18 @@ impl GrpcServer {
         for name in &self.names {
             health.set_service_status(*name, ServingStatus::Serving).await;
         }
+        // Reflection lists exactly what this port serves: every descriptor is registered (so a
+        // client can still resolve shared message types), but only these names are advertised.
         let reflection = || {
-            tonic_reflection::server::Builder::configure()
+            let builder = tonic_reflection::server::Builder::configure()
                 .register_encoded_file_descriptor_set(attain_proto::FILE_DESCRIPTOR_SET)
                 .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .with_service_name("grpc.health.v1.Health")
+                .with_service_name("grpc.reflection.v1.ServerReflection")
+                .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+            self.names
+                .iter()
+                .fold(builder, |builder, name| builder.with_service_name(*name))
         };
         let reflection_v1 = reflection().build_v1().context("building reflection")?;
         let reflection_v1alpha = reflection().build_v1alpha().context("building reflection")?;

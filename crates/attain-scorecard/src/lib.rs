@@ -66,6 +66,8 @@ pub async fn serve(
     ));
     let authenticator = Authenticator::new(keys.clone(), tokens.clone());
     let identity = attain_runtime::auth::PeerIdentity::new("scorecard", auth.peer_secret.as_deref())?;
+    // Page tokens this service hands out are sealed with the deployment's page secret.
+    attain_runtime::paging::install(auth)?;
     let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
         org::CredentialApi::new(keys, tokens.clone(), identity.clone()),
     );

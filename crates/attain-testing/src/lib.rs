@@ -101,7 +101,7 @@ pub const PEER_SECRET: &str = "the test deployment's peer secret, 32+ bytes";
 pub fn auth_args() -> AuthArgs {
     AuthArgs {
         peer_secret: Some(PEER_SECRET.into()),
-        jwks_min_refresh: std::time::Duration::from_secs(10),
+        ..AuthArgs::default()
     }
 }
 

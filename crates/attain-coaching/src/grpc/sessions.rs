@@ -247,7 +247,7 @@ pub async fn list(
     req: pb::ListSessionsRequest,
 ) -> ApiResult<pb::ListSessionsResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     let after = page.after.as_deref().and_then(|p| {
         let position = page_position(p);
         if position.is_none() {

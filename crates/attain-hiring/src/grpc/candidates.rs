@@ -188,7 +188,7 @@ pub async fn list(
     let view = View::of(api, caller, credential).await?;
     let mut v = Violations::new();
     let requisition = convert::required_id(&mut v, "requisition_id", &req.requisition_id);
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     // The token carries the last candidate's apply time (RFC 3339) and id.
     let after = page.after.as_deref().and_then(|a| {
         let parsed = a.split_once('|').and_then(|(t, id)| {

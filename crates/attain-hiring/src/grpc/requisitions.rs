@@ -78,11 +78,6 @@ pub async fn create_template(
 }
 
 /// The position a page token carries: the last id of the page before.
-fn after_id(v: &mut Violations, page: &Page) -> Option<Uuid> {
-    page.after
-        .as_deref()
-        .and_then(|a| convert::required_id(v, "page_token", a))
-}
 
 pub async fn list_templates(
     api: &HiringApi,
@@ -92,8 +87,8 @@ pub async fn list_templates(
 ) -> ApiResult<pb::ListProcessTemplatesResponse> {
     View::of(api, caller, credential).await?;
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
-    let after = after_id(&mut v, &page);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let after = page.after_id(&mut v);
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let mut rows = store::list_templates(&mut tx, caller.tenant_id, after, page.fetch_limit()).await?;
@@ -229,8 +224,8 @@ pub async fn list(
 ) -> ApiResult<pb::ListRequisitionsResponse> {
     let view = View::of(api, caller, credential).await?;
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
-    let after = after_id(&mut v, &page);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let after = page.after_id(&mut v);
     let manager = convert::optional_id(&mut v, "hiring_manager_id", &req.hiring_manager_id);
     let team = convert::optional_id(&mut v, "team_id", &req.team_id);
     let status = match req.status {

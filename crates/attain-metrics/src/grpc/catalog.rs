@@ -106,7 +106,7 @@ pub async fn get(api: &MetricsApi, caller: &Caller, req: GetMetricRequest) -> Ap
 
 pub async fn list(api: &MetricsApi, caller: &Caller, req: ListMetricsRequest) -> ApiResult<ListMetricsResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let catalog = store::all(&mut tx, caller.tenant_id).await?;

@@ -203,7 +203,7 @@ pub async fn get(api: &OrgApi, caller: &Caller, req: GetPersonRequest) -> ApiRes
 
 pub async fn list(api: &OrgApi, caller: &Caller, req: ListPeopleRequest) -> ApiResult<ListPeopleResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     let after = page
         .after
         .as_deref()

@@ -108,7 +108,7 @@ pub async fn get(api: &OrgApi, caller: &Caller, req: GetTeamRequest) -> ApiResul
 
 pub async fn list(api: &OrgApi, caller: &Caller, req: ListTeamsRequest) -> ApiResult<ListTeamsResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     let after = page
         .after
         .as_deref()
@@ -184,7 +184,7 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
 pub async fn subtree(api: &OrgApi, caller: &Caller, req: ListTeamSubtreeRequest) -> ApiResult<ListTeamSubtreeResponse> {
     let mut v = Violations::new();
     let root = convert::required_id(&mut v, "team_id", &req.team_id);
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     let after = page.after.as_deref().map(|a| {
         let parsed = a
             .split_once('/')

@@ -132,16 +132,6 @@ fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> 
     at
 }
 
-/// The id a page token points after.
-fn page_position(v: &mut Violations, page: &Page) -> Option<Uuid> {
-    let after = page.after.as_deref()?;
-    let id = Uuid::try_parse(after).ok();
-    if id.is_none() {
-        v.add("page_token", "is not a token from a previous page of this list");
-    }
-    id
-}
-
 impl MilestoneApi {
     async fn list(
         &self,
@@ -159,8 +149,8 @@ impl MilestoneApi {
         {
             v.add("end_time", "must be after start_time");
         }
-        let page = Page::parse(&mut v, req.page_size, &req.page_token);
-        let before = page_position(&mut v, &page);
+        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let before = page.after_id(&mut v);
         v.into_result(())?;
         let tenant = caller.tenant_id;
         let view = self.directory.view(caller, credential).await?;

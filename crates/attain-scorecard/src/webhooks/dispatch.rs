@@ -132,7 +132,9 @@ impl Dispatcher {
 
     /// POSTs the delivery; the HTTP status, or why there is none.
     async fn send(&self, c: &Claimed) -> Result<u16, String> {
-        let uri = target::check_url(&c.url, self.args.allow_private).map_err(|e| format!("refused: the URL {e}"))?;
+        let uri = target::check_url(&c.url, self.args.allow_private)
+            .map_err(|_| target::NOT_ALLOWED.to_string())?
+            .uri;
         let format = Format::parse(&c.format).unwrap_or(Format::Json);
         let body = serde_json::to_vec(&message::body(format, c.tenant_id, c.delivery_id, &c.events))
             .map_err(|e| format!("encoding the body: {e}"))?;

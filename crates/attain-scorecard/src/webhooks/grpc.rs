@@ -106,9 +106,14 @@ fn state_to_proto(text: &str) -> i32 {
 /// Checks a whole subscription message; field names start with `subscription.`.
 fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> SubscriptionFields {
     check_name(v, "subscription.display_name", &s.display_name);
-    if let Err(e) = target::check_url(&s.url, allow_private) {
-        v.add("subscription.url", e);
-    }
+    // Stored as normalised, so that what is checked is what is sent to.
+    let url = match target::check_url(&s.url, allow_private) {
+        Ok(t) => t.url,
+        Err(e) => {
+            v.add("subscription.url", e);
+            String::new()
+        }
+    };
     let mut event_types: Vec<String> = Vec::new();
     if s.event_types.is_empty() {
         v.add(
@@ -153,7 +158,7 @@ fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> Subsc
     }
     SubscriptionFields {
         display_name: s.display_name.clone(),
-        url: s.url.clone(),
+        url,
         event_types,
         team_id,
         format: format.unwrap_or(Format::Json).as_str().to_string(),
@@ -267,8 +272,8 @@ impl WebhookApi {
     ) -> ApiResult<pb::ListSubscriptionsResponse> {
         admin(caller)?;
         let mut v = Violations::new();
-        let page = Page::parse(&mut v, req.page_size, &req.page_token);
-        let after = page_position(&mut v, &page);
+        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let after = page.after_id(&mut v);
         v.into_result(())?;
         let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
         let mut records = store::list_subscriptions(&mut tx, caller.tenant_id, after, page.fetch_limit()).await?;
@@ -377,8 +382,8 @@ impl WebhookApi {
         let mut v = Violations::new();
         let subscription = convert::optional_id(&mut v, "subscription_id", &req.subscription_id);
         let state = state_from_proto(&mut v, req.state);
-        let page = Page::parse(&mut v, req.page_size, &req.page_token);
-        let before = page_position(&mut v, &page);
+        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let before = page.after_id(&mut v);
         v.into_result(())?;
         let tenant = caller.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
@@ -419,16 +424,6 @@ impl WebhookApi {
             delivery: Some(delivery_to_proto(&record)),
         })
     }
-}
-
-/// The id a page token points after.
-fn page_position(v: &mut Violations, page: &Page) -> Option<Uuid> {
-    let after = page.after.as_deref()?;
-    let id = Uuid::try_parse(after).ok();
-    if id.is_none() {
-        v.add("page_token", "is not a token from a previous page of this list");
-    }
-    id
 }
 
 fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {

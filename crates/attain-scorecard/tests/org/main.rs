@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod operator;
+mod paging;
 mod peer_directory;
 mod people;
 mod resolve;

@@ -49,6 +49,77 @@ async fn health_and_reflection_answer_without_credentials() {
     assert!(names.contains(&"grpc.health.v1.Health".to_string()), "{names:?}");
 }
 
+/// The services a port's reflection advertises, sorted.
+async fn advertised(addr: std::net::SocketAddr) -> Vec<String> {
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a service list");
+    };
+    let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    names
+}
+
+/// Each port lists exactly what it serves: a client that discovers services by reflection
+/// never finds one that answers UNIMPLEMENTED.
+#[tokio::test]
+async fn reflection_lists_exactly_the_services_each_port_serves() {
+    let app = TestApp::start().await;
+    let with_common = |own: &[&str]| {
+        let mut all: Vec<String> = own
+            .iter()
+            .chain(&[
+                "attain.audit.v1.AuditService",
+                "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection",
+            ])
+            .map(|s| s.to_string())
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(
+        advertised(app.addr).await,
+        with_common(&[
+            "attain.operator.v1.OperatorService",
+            "attain.org.v1.CredentialService",
+            "attain.org.v1.OrgService",
+            "attain.org.v1.PeerDirectoryService",
+            "attain.scorecard.v1.ScorecardService",
+            "attain.webhooks.v1.MilestoneService",
+            "attain.webhooks.v1.WebhookService",
+        ])
+    );
+    assert_eq!(
+        advertised(app.metrics_addr).await,
+        with_common(&["attain.metrics.v1.MetricsService"])
+    );
+    assert_eq!(
+        advertised(app.coaching_addr).await,
+        with_common(&["attain.coaching.v1.CoachingService", "attain.coaching.v1.SurveyService"])
+    );
+    assert_eq!(
+        advertised(app.hiring_addr).await,
+        with_common(&["attain.hiring.v1.HiringService"])
+    );
+}
+
 #[tokio::test]
 async fn an_oversized_message_is_refused_and_the_server_goes_on() {
     let app = TestApp::start_with(ServerArgs {

@@ -372,6 +372,14 @@ async fn link_local_metadata_loopback_and_private_urls_are_refused_unless_allowe
         "http://10.0.0.7/hook",
         "http://localhost/hook",
         "gopher://example.com/",
+        // Every other spelling of loopback and the metadata address (WHATWG URL parsing).
+        "http://0x7f000001/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://0177.0.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0xa9fea9fe/latest/meta-data/",
+        "http://LOCALHOST./hook",
     ] {
         let e = hooks
             .create_subscription(CreateSubscriptionRequest {
@@ -393,4 +401,26 @@ async fn link_local_metadata_loopback_and_private_urls_are_refused_unless_allowe
         })
         .await;
     assert!(ok.is_ok(), "{ok:?}");
+    // A public address in another spelling is kept in its usual form, which is what is sent to.
+    let (hex, _) = crate::create(
+        &mut hooks,
+        subscription("hex", "HTTP://0x5DB8D822:8080/Hook", Format::Json),
+    )
+    .await;
+    assert_eq!(hex.url, "http://93.184.216.34:8080/Hook");
+    // An update is checked the same way.
+    let e = hooks
+        .update_subscription(UpdateSubscriptionRequest {
+            subscription: Some(Subscription {
+                id: hex.id.clone(),
+                url: "http://2130706433/".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["url".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&e), ["subscription.url"]);
 }

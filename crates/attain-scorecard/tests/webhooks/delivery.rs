@@ -166,3 +166,41 @@ async fn an_unreachable_receiver_is_recorded_with_the_reason() {
     assert_eq!(dead.last_status_code, 0);
     assert!(!dead.last_error.is_empty());
 }
+
+/// A target that became private (allowed when the subscription was made, refused by the
+/// dispatcher now) is refused at send time, and the delivery says only that: a tenant learns
+/// nothing of where a name resolves inside the deployment.
+#[tokio::test]
+async fn a_refused_target_says_not_allowed_and_not_where_it_points() {
+    use attain_runtime::config::{ServerArgs, WebhookArgs};
+    use attain_testing::webhook_args;
+    let app = TestApp::start_with_webhooks(
+        ServerArgs::default(),
+        WebhookArgs {
+            dispatch: false,
+            ..webhook_args()
+        },
+    )
+    .await;
+    let tenant = app.tenant("Acme").await;
+    let mut hooks = app.webhooks(&tenant.admin_key).await;
+    let receiver = Receiver::start().await;
+    let (sub, _) = create(&mut hooks, subscription("inside", &receiver.url, Format::Json)).await;
+    let d = test_webhook(&mut hooks, &sub.id).await;
+    let strict = WebhookArgs {
+        allow_private: false,
+        max_attempts: 1,
+        ..webhook_args()
+    };
+    let pool = app.db.service_pool("attain_scorecard").await;
+    let dispatcher = attain_scorecard::webhooks::Dispatcher::new(pool, &strict).expect("dispatcher");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(dispatcher.run(async move {
+        let _ = stopped.await;
+    }));
+    let dead = wait_state(&mut hooks, &sub.id, &d.id, DeliveryState::DeadLetter).await;
+    let _ = stop.send(());
+    running.await.expect("dispatcher stops");
+    assert_eq!(dead.last_error, "target not allowed");
+    assert!(receiver.got().is_empty(), "nothing was sent");
+}

@@ -246,7 +246,7 @@ pub async fn list(
     req: pb::ListLeaderboardsRequest,
 ) -> ApiResult<pb::ListLeaderboardsResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let mut rows = boards::list_boards(&mut tx, caller.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;

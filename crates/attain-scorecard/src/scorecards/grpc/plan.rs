@@ -67,7 +67,7 @@ pub async fn list_ramps(
     req: pb::ListRampsRequest,
 ) -> ApiResult<pb::ListRampsResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     v.into_result(())?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let mut ramps = plans::list_ramps(&mut tx, caller.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;

@@ -235,7 +235,7 @@ pub async fn list(
     req: pb::ListTemplatesRequest,
 ) -> ApiResult<pb::ListTemplatesResponse> {
     let mut v = Violations::new();
-    let page = Page::parse(&mut v, req.page_size, &req.page_token);
+    let page = Page::of(&mut v, caller.tenant_id, &req);
     v.into_result(())?;
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
