@@ -12,6 +12,19 @@ text_enum! {
     Aggregation { Count = "count", Sum = "sum", Max = "max" }
 }
 
+impl Aggregation {
+    /// The largest value one event may carry. A COUNT event counts occurrences (1 unless given);
+    /// a SUM or MAX event is an amount, money in minor units (1,000,000,000,000 is ten billion
+    /// in a two-decimal currency). Sums of many events are saturated, never an error (migration
+    /// metrics 0008); this bound keeps one event from coming near that.
+    pub fn max_event_value(self) -> i64 {
+        match self {
+            Aggregation::Count => 1_000_000,
+            Aggregation::Sum | Aggregation::Max => 1_000_000_000_000,
+        }
+    }
+}
+
 text_enum! {
     /// What a metric's values measure.
     Unit { Count = "count", CurrencyMinor = "currency_minor", Seconds = "seconds", Days = "days", Ratio = "ratio" }

@@ -71,8 +71,16 @@ pub fn timestamp(at: DateTime<Utc>) -> Timestamp {
     }
 }
 
-/// A timestamp from another service, or `None` when it cannot be a time.
+/// Seconds of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59Z: the range of a protobuf
+/// `Timestamp`, which every client can render and every column can hold.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// A timestamp in a request or from another service, or `None` when it is not a time a
+/// protobuf `Timestamp` may hold (years 1 to 9999, nanos 0 to 999,999,999).
 pub fn from_timestamp_opt(at: &Timestamp) -> Option<DateTime<Utc>> {
+    if !TIMESTAMP_SECONDS.contains(&at.seconds) || !(0..1_000_000_000).contains(&at.nanos) {
+        return None;
+    }
     DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
 }
 

@@ -326,3 +326,29 @@ async fn every_rpc_names_its_bad_fields() {
         &["team_id", "as_of"],
     );
 }
+
+/// Times outside what a protobuf Timestamp may hold (years 1 to 9999) are the caller's error
+/// on the field, not INTERNAL, and never stored (a year-10000 time could not be read back).
+#[tokio::test]
+async fn session_times_in_year_minus_251000_or_10000_name_the_field() {
+    let mut w = world().await;
+    let (maya, ana) = (w.maya.clone(), w.sdrs[0].clone());
+    for seconds in [-7_983_034_150_400_i64, 253_402_300_800, i64::MIN, i64::MAX] {
+        let mut req = one_on_one(&maya, &ana, at(2026, 6, 1, 9, 0));
+        if let Some(s) = req.session.as_mut() {
+            s.start_time = Some(prost_types::Timestamp { seconds, nanos: 0 });
+        }
+        let status = w.co.create_session(req).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{seconds}: {status:?}");
+        assert_eq!(violated_fields(&status), ["session.start_time"], "{seconds}");
+    }
+    let mut req = one_on_one(&maya, &ana, at(2026, 6, 1, 9, 0));
+    if let Some(s) = req.session.as_mut() {
+        s.start_time = Some(prost_types::Timestamp {
+            seconds: 1_780_000_000,
+            nanos: -1,
+        });
+    }
+    let status = w.co.create_session(req).await.unwrap_err();
+    assert_eq!(violated_fields(&status), ["session.start_time"]);
+}

@@ -65,8 +65,9 @@ pub fn text_to_wire<T: Wire>(text: &str) -> i32 {
     T::parse_text(text).map_or(0, to_wire)
 }
 
+/// A request's timestamp, within what a protobuf `Timestamp` may hold (years 1 to 9999).
 pub fn timestamp_from_proto(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)
+    attain_runtime::convert::from_timestamp_opt(t)
 }
 
 fn id(v: Option<Uuid>) -> String {

@@ -145,6 +145,17 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             v.add("value", "must not be negative");
             None
         }
+        (Some(value), Some(aggregation)) if value > aggregation.max_event_value() => {
+            v.add(
+                "value",
+                format!(
+                    "must be at most {} for a {} metric",
+                    aggregation.max_event_value(),
+                    aggregation.as_str().to_uppercase()
+                ),
+            );
+            None
+        }
         (Some(value), _) => Some(value),
         (None, Some(Aggregation::Count)) => Some(1),
         (None, Some(_)) => {

@@ -43,17 +43,17 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, e: &EventColumns) -> Result<Vec<
              RETURNING event_id, person_id, metric_id, local_day, value
          ), rolled AS (
              INSERT INTO metrics.daily_rollups AS r (tenant_id, person_id, day, metric_id, sum, count, max)
-             SELECT $1, person_id, local_day, metric_id, sum(value), count(*), max(value)
+             SELECT $1, person_id, local_day, metric_id, metrics.saturated(sum(value)), count(*), max(value)
              FROM ins GROUP BY person_id, local_day, metric_id ORDER BY person_id, local_day, metric_id
              ON CONFLICT (tenant_id, person_id, day, metric_id) DO UPDATE
-                 SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
+                 SET sum = metrics.saturated(r.sum::numeric + excluded.sum), count = r.count + excluded.count, max = greatest(r.max, excluded.max)
          ), pending AS (
              INSERT INTO metrics.monthly_pending (tenant_id, month, bucket, person_ids, metric_ids, sums, counts,
                                                   maxes)
              SELECT $1, month, metrics.person_bucket(person_id), array_agg(person_id), array_agg(metric_id),
                     array_agg(sum), array_agg(count), array_agg(max)
              FROM (SELECT date_trunc('month', local_day::timestamp)::date AS month, person_id, metric_id,
-                          sum(value)::bigint AS sum, count(*) AS count, max(value) AS max
+                          metrics.saturated(sum(value)) AS sum, count(*) AS count, max(value) AS max
                    FROM ins GROUP BY 1, 2, 3) g
              GROUP BY month, metrics.person_bucket(person_id)
          )
@@ -108,7 +108,7 @@ async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDat
     .await?;
     sqlx::query(
         "INSERT INTO metrics.daily_rollups (tenant_id, person_id, day, metric_id, sum, count, max)
-         SELECT $1, e.person_id, e.local_day, e.metric_id, sum(e.value), count(*), max(e.value)
+         SELECT $1, e.person_id, e.local_day, e.metric_id, metrics.saturated(sum(e.value)), count(*), max(e.value)
          FROM metrics.events e
          JOIN (SELECT DISTINCT * FROM UNNEST($2::uuid[], $3::date[], $4::int[]) AS k(person_id, day, metric_id)) k
            ON e.person_id = k.person_id AND e.local_day = k.day AND e.metric_id = k.metric_id
@@ -148,7 +148,7 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid, time_zone: &str) -> Result<(i64
     }
     let rows = sqlx::query(
         "INSERT INTO metrics.daily_rollups (tenant_id, person_id, day, metric_id, sum, count, max)
-         SELECT $1, person_id, local_day, metric_id, sum(value), count(*), max(value)
+         SELECT $1, person_id, local_day, metric_id, metrics.saturated(sum(value)), count(*), max(value)
          FROM metrics.events WHERE tenant_id = $1 GROUP BY person_id, local_day, metric_id",
     )
     .bind(tenant)

@@ -40,14 +40,14 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
              SELECT DISTINCT person_id, date_trunc('month', day::timestamp)::date AS month, metric_id
              FROM UNNEST($2::uuid[], $3::date[], $4::int[]) AS k(person_id, day, metric_id)
          ), fresh AS (
-             SELECT k.person_id, k.month, k.metric_id, sum(d.sum)::bigint AS sum, sum(d.count)::bigint AS count,
+             SELECT k.person_id, k.month, k.metric_id, metrics.saturated(sum(d.sum)) AS sum, sum(d.count)::bigint AS count,
                     max(d.max) AS max
              FROM recomputed k JOIN metrics.daily_rollups d
                ON d.tenant_id = $1 AND d.person_id = k.person_id AND d.metric_id = k.metric_id
               AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
              GROUP BY k.person_id, k.month, k.metric_id
          ), added AS (
-             SELECT u.person_id, t.month, u.metric_id, sum(u.sum)::bigint AS sum, sum(u.count)::bigint AS count,
+             SELECT u.person_id, t.month, u.metric_id, metrics.saturated(sum(u.sum)) AS sum, sum(u.count)::bigint AS count,
                     max(u.max) AS max
              FROM taken t
              CROSS JOIN LATERAL unnest(t.person_ids, t.metric_ids, t.sums, t.counts, t.maxes)
@@ -69,15 +69,15 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
              INSERT INTO metrics.monthly_rollups AS r (tenant_id, person_id, month, metric_id, sum, count, max)
              SELECT $1, person_id, month, metric_id, sum, count, max FROM added ORDER BY person_id, month, metric_id
              ON CONFLICT (tenant_id, person_id, month, metric_id) DO UPDATE
-                 SET sum = r.sum + excluded.sum, count = r.count + excluded.count, max = greatest(r.max, excluded.max)
+                 SET sum = metrics.saturated(r.sum::numeric + excluded.sum), count = r.count + excluded.count, max = greatest(r.max, excluded.max)
          ), windowed AS (
              -- Each month's addition adds to the three windows it is part of.
              INSERT INTO metrics.three_month_totals AS w (tenant_id, person_id, first_month, metric_id, sum, count)
-             SELECT $1, a.person_id, (a.month - make_interval(months => o))::date, a.metric_id, sum(a.sum), sum(a.count)
+             SELECT $1, a.person_id, (a.month - make_interval(months => o))::date, a.metric_id, metrics.saturated(sum(a.sum)), sum(a.count)
              FROM added a CROSS JOIN generate_series(0, 2) AS o
              GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
              ON CONFLICT (tenant_id, person_id, first_month, metric_id) DO UPDATE
-                 SET sum = w.sum + excluded.sum, count = w.count + excluded.count
+                 SET sum = metrics.saturated(w.sum::numeric + excluded.sum), count = w.count + excluded.count
          )
          SELECT count(*) FROM taken",
     )
@@ -104,7 +104,7 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid) -> Result<()> {
     sqlx::query(
         "WITH dropped AS (DELETE FROM metrics.monthly_pending WHERE tenant_id = $1)
          INSERT INTO metrics.monthly_rollups (tenant_id, person_id, month, metric_id, sum, count, max)
-         SELECT $1, person_id, date_trunc('month', day::timestamp)::date, metric_id, sum(sum), sum(count), max(max)
+         SELECT $1, person_id, date_trunc('month', day::timestamp)::date, metric_id, metrics.saturated(sum(sum)), sum(count), max(max)
          FROM metrics.daily_rollups WHERE tenant_id = $1 GROUP BY 2, 3, 4",
     )
     .bind(tenant)

@@ -175,7 +175,7 @@ pub async fn totals(
         format!("SELECT x.person_id, x.day, x.metric_id, x.sum, x.count::bigint AS count, x.max FROM {source}")
     } else {
         format!(
-            "SELECT {select}, metric_id, sum(x.sum)::bigint AS sum, sum(x.count)::bigint AS count, max(x.max) AS max
+            "SELECT {select}, metric_id, metrics.saturated(sum(x.sum)) AS sum, sum(x.count)::bigint AS count, max(x.max) AS max
              FROM {source} GROUP BY {group_by}"
         )
     };
@@ -226,7 +226,7 @@ pub async fn ranking(
     // score does not use come back as 0.
     let (aggregates, eligible) = match score {
         Score::Sum => (
-            "sum(x.sum)::bigint AS a_sum, sum(x.count)::bigint AS a_count, 0::bigint AS a_max,
+            "metrics.saturated(sum(x.sum)) AS a_sum, sum(x.count)::bigint AS a_count, 0::bigint AS a_max,
              0::bigint AS b_sum, 0::bigint AS b_count, 0::bigint AS b_max",
             "a_count > 0",
         ),
@@ -236,8 +236,8 @@ pub async fn ranking(
             "a_count > 0",
         ),
         Score::Ratio { .. } => (
-            "coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[1]), 0)::bigint AS a_sum, 0::bigint AS a_count,
-             0::bigint AS a_max, coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_sum,
+            "metrics.saturated(coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[1]), 0)) AS a_sum, 0::bigint AS a_count,
+             0::bigint AS a_max, metrics.saturated(coalesce(sum(x.sum) FILTER (WHERE x.metric_id = $2[2]), 0)) AS b_sum,
              coalesce(sum(x.count) FILTER (WHERE x.metric_id = $2[2]), 0)::bigint AS b_count, 0::bigint AS b_max",
             "b_sum <> 0 AND b_sum >= $9",
         ),

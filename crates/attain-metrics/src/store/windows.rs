@@ -22,7 +22,7 @@ pub async fn recompute(c: &mut Conn, tenant: Uuid, keys: &Recompute<'_>) -> Resu
              FROM unnest($2::uuid[], $3::date[], $4::int[]) AS t(person_id, day, metric_id)
              CROSS JOIN generate_series(0, 2) AS o
          ), fresh AS (
-             SELECT k.person_id, k.first_month, k.metric_id, sum(r.sum)::bigint AS sum, sum(r.count)::bigint AS count
+             SELECT k.person_id, k.first_month, k.metric_id, metrics.saturated(sum(r.sum)) AS sum, sum(r.count)::bigint AS count
              FROM k JOIN metrics.monthly_rollups r
                ON r.tenant_id = $1 AND r.person_id = k.person_id AND r.metric_id = k.metric_id
               AND r.month >= k.first_month AND r.month < (k.first_month + interval '3 months')::date
@@ -56,7 +56,7 @@ pub async fn rebuild(c: &mut Conn, tenant: Uuid) -> Result<()> {
         .await?;
     sqlx::query(
         "INSERT INTO metrics.three_month_totals (tenant_id, person_id, first_month, metric_id, sum, count)
-         SELECT $1, person_id, (month - make_interval(months => o))::date, metric_id, sum(sum), sum(count)
+         SELECT $1, person_id, (month - make_interval(months => o))::date, metric_id, metrics.saturated(sum(sum)), sum(count)
          FROM metrics.monthly_rollups CROSS JOIN generate_series(0, 2) AS o
          WHERE tenant_id = $1
          GROUP BY 2, 3, 4",
@@ -104,14 +104,14 @@ pub async fn ranking(
                    AND NOT EXISTS (SELECT 1 FROM pend p WHERE p.person_id = w.person_id)";
     let sql = format!(
         "WITH pend AS MATERIALIZED (
-             SELECT u.person_id, sum(u.sum)::bigint AS sum, sum(u.count)::bigint AS count
+             SELECT u.person_id, metrics.saturated(sum(u.sum)) AS sum, sum(u.count)::bigint AS count
              FROM metrics.monthly_pending mp
              CROSS JOIN LATERAL unnest(mp.person_ids, mp.metric_ids, mp.sums, mp.counts) AS u(person_id, metric_id, sum, count)
              WHERE mp.tenant_id = $1 AND mp.month >= $3 AND mp.month < ($3 + interval '3 months')::date
                AND u.metric_id = $2
              GROUP BY u.person_id
          ), exact AS MATERIALIZED (
-             SELECT p.person_id, coalesce(w.sum, 0) + p.sum AS sum, coalesce(w.count, 0) + p.count AS count
+             SELECT p.person_id, metrics.saturated(coalesce(w.sum, 0)::numeric + p.sum) AS sum, coalesce(w.count, 0) + p.count AS count
              FROM pend p LEFT JOIN metrics.three_month_totals w
                ON w.tenant_id = $1 AND w.person_id = p.person_id AND w.first_month = $3 AND w.metric_id = $2
          ), candidates AS (

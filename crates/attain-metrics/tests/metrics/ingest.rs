@@ -370,3 +370,100 @@ async fn rebuild_equals_incremental_and_follows_a_time_zone_change() {
         .unwrap();
     assert_eq!(first_day, chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
 }
+
+/// One event can carry at most its kind's maximum; a larger one is refused alone, with the rest
+/// of its batch accepted.
+#[tokio::test]
+async fn a_value_past_its_kinds_maximum_is_refused_for_that_event_only() {
+    let mut w = world().await;
+    let day = crate::at(2026, 3, 2, 15, 0);
+    let response = ingest(
+        &mut w.metrics,
+        vec![
+            event(&w.ana, "revenue_won", day, Some(i64::MAX)),
+            event(&w.ana, "calls", day, Some(1_000_001)),
+            event(&w.ana, "revenue_won", day, Some(1_000_000_000_000)),
+            event(&w.bo, "calls", day, Some(1_000_000)),
+        ],
+    )
+    .await;
+    assert_eq!(response.accepted_count, 2);
+    let fields: Vec<_> = response
+        .results
+        .iter()
+        .map(|r| r.violations.first().map(|v| v.field.as_str()))
+        .collect();
+    assert_eq!(fields, [Some("value"), Some("value"), None, None]);
+}
+
+/// A sum that would pass 2^63 - 1 is capped there, never an error: the batch that adds to it
+/// (other people's events included), the reads of its month and quarter, and the fold all
+/// go on. Millions of events at the maximum would take a day's sum there; the test sets the
+/// rollups near the top instead.
+#[tokio::test]
+async fn a_sum_past_the_largest_bigint_is_capped_and_fails_nothing() {
+    use crate::{calendar, fold::hold_the_fold};
+    use attain_proto::common::v1::Granularity;
+    let mut w = world().await;
+    let day = crate::at(2026, 3, 2, 15, 0);
+    ingest(&mut w.metrics, vec![event(&w.ana, "revenue_won", day, Some(5))]).await;
+    attain_metrics::fold_all(&w.app.db.owner).await.unwrap();
+    // Ana's rows of that day, month and quarter windows, pushed to the top of the range.
+    let mut tx = w.app.db.owner.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL app.tenant_id = '{}'",
+        w.tenant.id
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    for table in ["daily_rollups", "monthly_rollups", "three_month_totals"] {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE metrics.{table} SET sum = 9223372036854775000 WHERE person_id = $1"
+        )))
+        .bind(uuid::Uuid::parse_str(&w.ana).unwrap())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        assert!(done.rows_affected() > 0, "{table}");
+    }
+    tx.commit().await.unwrap();
+
+    // Pending additions are read beside the monthly rows: hold the fold so they stay pending.
+    let held = hold_the_fold(&w).await;
+    let response = ingest(
+        &mut w.metrics,
+        vec![
+            event(&w.ana, "revenue_won", day, Some(1_000_000_000_000)),
+            event(&w.bo, "revenue_won", day, Some(7)),
+        ],
+    )
+    .await;
+    assert_eq!(response.accepted_count, 2, "{response:?}");
+    let month = calendar(Granularity::Month, (2026, 3, 2));
+    assert_eq!(
+        crate::totals(&mut w.metrics, &w.ana, &["revenue_won"], month).await,
+        [Some(i64::MAX as f64)]
+    );
+    assert_eq!(
+        crate::totals(&mut w.metrics, &w.bo, &["revenue_won"], month).await,
+        [Some(7.0)]
+    );
+    drop(held);
+    attain_metrics::fold_all(&w.app.db.owner)
+        .await
+        .expect("the fold goes on");
+    let top = w
+        .metrics
+        .get_top_people(GetTopPeopleRequest {
+            metric_key: "revenue_won".into(),
+            period: calendar(Granularity::Quarter, (2026, 3, 2)),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("the quarter's ranking")
+        .into_inner();
+    assert_eq!(top.rows[0].person_id, w.ana);
+    assert_eq!(top.rows[0].value.as_ref().and_then(crate::value), Some(i64::MAX as f64));
+}

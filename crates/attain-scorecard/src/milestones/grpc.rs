@@ -122,10 +122,7 @@ fn unsigned(v: &mut Violations, field: &str, value: i32) -> u32 {
 }
 
 fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    let t = t?;
-    let at = u32::try_from(t.nanos)
-        .ok()
-        .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos));
+    let at = convert::from_timestamp_opt(t?);
     if at.is_none() {
         v.add(field, "is not a valid timestamp");
     }
