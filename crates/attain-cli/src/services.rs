@@ -157,7 +157,11 @@ pub async fn serve(
         let (server, auth) = (&server, &auth);
         match service {
             Service::Scorecard => {
-                attain_scorecard::serve(pool, &org_url, &peers.metrics_url, server, auth, &webhooks, incoming, shutdown).await
+                let peers = attain_scorecard::Peers {
+                    org_url: &org_url,
+                    metrics_url: &peers.metrics_url,
+                };
+                attain_scorecard::serve(pool, peers, server, auth, &webhooks, incoming, shutdown).await
             }
             Service::Metrics => attain_metrics::serve(pool, &org_url, server, auth, incoming, shutdown).await,
             Service::Coaching => {

@@ -179,11 +179,10 @@ macro_rules! paged {
                 &self.page_token
             }
             fn filter_only(&self) -> Self {
-                Self {
-                    page_size: 0,
-                    page_token: String::new(),
-                    ..self.clone()
-                }
+                let mut filter = self.clone();
+                filter.page_size = 0;
+                filter.page_token.clear();
+                filter
             }
         })+
     };

@@ -40,13 +40,21 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
+/// Where the scorecard service finds the services it calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Peers<'a> {
+    /// The org directory (this process's, or any replica's behind a Service).
+    pub org_url: &'a str,
+    /// The metrics service.
+    pub metrics_url: &'a str,
+}
+
 /// Serves the scorecard service's APIs on `incoming`, and runs the webhook dispatcher unless
-/// `webhooks.dispatch` is off and the milestone detector unless its interval is 0, until `shutdown` completes. `pool` must run as the service
-/// role, so row-level security applies; `metrics_url` is where the metrics service listens.
+/// `webhooks.dispatch` is off and the milestone detector unless its interval is 0, until
+/// `shutdown` completes. `pool` must run as the service role, so row-level security applies.
 pub async fn serve(
     pool: PgPool,
-    org_url: &str,
-    metrics_url: &str,
+    peers: Peers<'_>,
     server: &ServerArgs,
     auth: &AuthArgs,
     webhooks: &WebhookArgs,
@@ -74,9 +82,13 @@ pub async fn serve(
     let peer_directory = org::PeerDirectoryApi::new(pool.clone(), identity.clone());
     // The scorecard code reads the org directory like every other service: over gRPC, at
     // `org_url` (this process's own directory, or another replica's).
-    let directory = Arc::new(TenantDirectories::new(org_url, identity, server.max_message_bytes)?);
+    let directory = Arc::new(TenantDirectories::new(
+        peers.org_url,
+        identity,
+        server.max_message_bytes,
+    )?);
     let operator = org::OperatorApi::new(pool.clone(), tokens, Arc::new(tenants::BuiltIns));
-    let metrics = Arc::new(scorecards::Metrics::new(metrics_url)?);
+    let metrics = Arc::new(scorecards::Metrics::new(peers.metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private, directory.clone());
     let detector = milestones::Detector::new(pool.clone(), metrics.clone(), directory.clone());
     let grpc = GrpcServer::new(server)

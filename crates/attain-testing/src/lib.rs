@@ -185,8 +185,10 @@ impl TestApp {
         let server = tokio::spawn(async move {
             attain_scorecard::serve(
                 pool,
-                &own_url,
-                &metrics_url,
+                attain_scorecard::Peers {
+                    org_url: &own_url,
+                    metrics_url: &metrics_url,
+                },
                 &args,
                 &auth_args(),
                 &webhooks,

@@ -123,8 +123,10 @@ impl Platform {
         tokio::spawn(async move {
             attain_scorecard::serve(
                 org_pool,
-                &own_url,
-                &metrics_url,
+                attain_scorecard::Peers {
+                    org_url: &own_url,
+                    metrics_url: &metrics_url,
+                },
                 &s1,
                 &bench_auth(),
                 // Nothing to send in a benchmark: no dispatcher polling and no milestone detection

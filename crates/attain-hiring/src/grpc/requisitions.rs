@@ -77,8 +77,6 @@ pub async fn create_template(
     })
 }
 
-/// The position a page token carries: the last id of the page before.
-
 pub async fn list_templates(
     api: &HiringApi,
     caller: &Caller,
