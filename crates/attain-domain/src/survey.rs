@@ -143,9 +143,19 @@ pub fn check_k(v: &mut Violations, field: &str, k: i32) {
     }
 }
 
-/// Why results are withheld, or `None` when `responses` reaches `k` (never below 2).
-pub fn withheld(responses: u32, k: u32) -> Option<String> {
+/// Why a campaign's results (for a subject or all of it) are withheld, or `None` when they may
+/// be shown: only once the campaign has `closed` (no answer can be added or changed after) and
+/// from `k` responses (never below 2). Results that were shown while answers still came in
+/// could be compared from one answer to the next, and the difference is one person's answer,
+/// whatever k is; after the close there is only one set of results to read.
+pub fn withheld(responses: u32, k: u32, closed: bool) -> Option<String> {
     let k = k.max(MIN_K);
+    if !closed {
+        return Some(format!(
+            "{responses} responses so far; results are shown from {k}, once the campaign has closed, so that no \
+             answer can be singled out by comparing results as answers come in"
+        ));
+    }
     (responses < k).then(|| {
         format!("{responses} responses; results are shown from {k}, so that no answer can be traced to its author")
     })
@@ -332,9 +342,11 @@ mod tests {
 
     #[test]
     fn results_are_withheld_below_k_and_k_is_never_below_two() {
-        assert!(withheld(2, 3).is_some());
-        assert_eq!(withheld(3, 3), None);
-        assert!(withheld(1, 1).is_some(), "k below 2 counts as 2");
+        assert!(withheld(2, 3, true).is_some());
+        assert_eq!(withheld(3, 3, true), None);
+        assert!(withheld(1, 1, true).is_some(), "k below 2 counts as 2");
+        // While answers may still come in, nothing is shown, however many there are.
+        assert!(withheld(1_000, 3, false).is_some());
         let mut v = Violations::new();
         check_k(&mut v, "min_responses", 1);
         assert_eq!(v.iter().count(), 1);

@@ -247,7 +247,7 @@ pub async fn coaching_quality(api: &SurveyApi, tenant: Uuid, subject: Uuid) -> A
     let (_, questions) = survey::coaching_quality_template();
     for c in campaigns.iter().rev() {
         let responses = answers(api, tenant, c.campaign_id, Some(subject)).await?;
-        if !responses.is_empty() && survey::withheld(responses.len() as u32, k).is_none() {
+        if !responses.is_empty() && survey::withheld(responses.len() as u32, k, c.close_time <= Utc::now()).is_none() {
             return Ok((survey::score(&questions, &responses), responses.len() as i32));
         }
     }

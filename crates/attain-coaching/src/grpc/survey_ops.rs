@@ -332,7 +332,7 @@ pub async fn results(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("campaign {campaign} lost its template")))?;
     let responses = answers(api, tenant, campaign, subject).await?;
     let invited_count = invited.iter().filter(|(_, s)| subject.is_none_or(|x| x == *s)).count() as u32;
-    let withheld = survey::withheld(responses.len() as u32, k);
+    let withheld = survey::withheld(responses.len() as u32, k, c.close_time <= Utc::now());
     let question_results = if withheld.is_some() {
         Vec::new()
     } else {
@@ -365,7 +365,7 @@ pub async fn results(
     tx.commit().await?;
     for e in earlier.iter().filter(|e| e.campaign_id != campaign) {
         let rs = answers(api, tenant, e.campaign_id, subject).await?;
-        let released = survey::withheld(rs.len() as u32, k).is_none();
+        let released = survey::withheld(rs.len() as u32, k, e.close_time <= Utc::now()).is_none();
         trend.push(pb::TrendPoint {
             campaign_id: e.campaign_id.to_string(),
             close_date: Some(convert::date_to_proto(e.close_time.date_naive())),

@@ -128,6 +128,17 @@ async fn results_are_withheld_until_three_answers_then_show_means_and_nps() {
     assert!(answer(&w, &sdrs[1], &c.id, answers(4, 9, "Shadow my calls")).await);
     assert_eq!(results_of(&mut admin, &c.id, &maya).await.unwrap().response_count, 2);
     assert!(!answer(&w, &sdrs[2], &c.id, answers(3, 6, "")).await);
+    // Three answers, but the campaign is open: results are shown only once it closes.
+    let open = results_of(&mut admin, &c.id, &maya).await.unwrap();
+    assert!(open.withheld && open.questions.is_empty() && open.score.is_none());
+    assert!(open.withheld_reason.contains("closed"), "{}", open.withheld_reason);
+
+    // Once the campaign closes, answers are refused, results are shown and Maya's coaching
+    // quality feeds her KPIs.
+    admin
+        .close_campaign(CloseCampaignRequest { id: c.id.clone() })
+        .await
+        .unwrap();
     let r = results_of(&mut admin, &c.id, &maya).await.unwrap();
     assert!(!r.withheld);
     assert_eq!(r.response_count, 3);
@@ -142,11 +153,6 @@ async fn results_are_withheld_until_three_answers_then_show_means_and_nps() {
     texts.sort();
     assert_eq!(texts, ["More call reviews", "Shadow my calls"]);
 
-    // Once the campaign closes, answers are refused and Maya's coaching quality feeds her KPIs.
-    admin
-        .close_campaign(CloseCampaignRequest { id: c.id.clone() })
-        .await
-        .unwrap();
     let mut late = as_person(&w, AccessRole::Rep, &sdrs[3]).await;
     let refused = late
         .submit_response(SubmitResponseRequest {
@@ -472,4 +478,49 @@ async fn bad_answers_templates_campaigns_and_settings_name_their_fields() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
+}
+
+/// The snapshot attack: with k = 2, a manager reads the live results after each answer while
+/// an admin reads who is still pending. Before, the difference between two readings was the
+/// one rep who had just answered, rating and free text. Now nothing is shown while the
+/// campaign is open, and after it closes there is one set of results, which cannot be diffed.
+#[tokio::test]
+async fn reading_results_after_each_answer_learns_no_ones_answer() {
+    let mut w = world().await;
+    let mut admin = surveys(&w, &w.tenant.admin_key).await;
+    admin
+        .update_survey_settings(UpdateSurveySettingsRequest {
+            settings: Some(SurveySettings { min_responses: 2 }),
+        })
+        .await
+        .unwrap();
+    let c = campaign(&mut admin, &w).await;
+    let (maya, sdrs) = (w.maya.clone(), w.sdrs.clone());
+    let mut manager = as_person(&w, AccessRole::Manager, &maya).await;
+    let texts = ["Great ride-alongs", "Too many meetings", "Loves the dialer"];
+    for (n, rep) in sdrs.iter().take(3).enumerate() {
+        answer(&w, rep, &c.id, answers(5 - n as i32, 10 - n as i32, texts[n])).await;
+        let pending = admin
+            .list_pending_respondents(ListPendingRespondentsRequest {
+                campaign_id: c.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .person_ids;
+        assert!(!pending.contains(rep), "the pending list tells who answered, as before");
+        let snapshot = results_of(&mut manager, &c.id, &maya).await.unwrap();
+        assert!(snapshot.withheld, "after answer {}", n + 1);
+        assert!(snapshot.questions.is_empty() && snapshot.score.is_none());
+        assert!(snapshot.trend.iter().all(|t| t.score.is_none()));
+        let whole = results_of(&mut admin, &c.id, &maya).await.unwrap();
+        assert!(whole.withheld && whole.questions.is_empty());
+    }
+    admin
+        .close_campaign(CloseCampaignRequest { id: c.id.clone() })
+        .await
+        .unwrap();
+    let released = results_of(&mut manager, &c.id, &maya).await.unwrap();
+    assert!(!released.withheld);
+    assert_eq!(released.response_count, 3);
 }
