@@ -486,7 +486,7 @@ async fn bad_answers_templates_campaigns_and_settings_name_their_fields() {
 /// campaign is open, and after it closes there is one set of results, which cannot be diffed.
 #[tokio::test]
 async fn reading_results_after_each_answer_learns_no_ones_answer() {
-    let mut w = world().await;
+    let w = world().await;
     let mut admin = surveys(&w, &w.tenant.admin_key).await;
     admin
         .update_survey_settings(UpdateSurveySettingsRequest {
