@@ -55,7 +55,11 @@ pub async fn serve(
     let server = async {
         let grpc = GrpcServer::new(server)
             .with_audit(pool.clone(), "metrics", "metrics.audit_events")
-            .add_service(MetricsApi::new(pool.clone(), directory.clone()).into_server(server.max_message_bytes))
+            .add_service(
+                MetricsApi::new(pool.clone(), directory.clone())
+                    .with_stream_idle(server.stream_idle_timeout)
+                    .into_server(server.max_message_bytes),
+            )
             .long_running("/attain.metrics.v1.MetricsService/StreamEvents")
             .long_running("/attain.metrics.v1.MetricsService/RebuildRollups")
             .serve(incoming, authenticator, shutdown);

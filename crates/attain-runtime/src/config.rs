@@ -36,6 +36,10 @@ impl DatabaseArgs {
     }
 }
 
+/// The binary's per-tenant rate limits unless ATTAIN_RATE_LIMITS says otherwise, per replica:
+/// generous for one org's integrations and people, and a ceiling for a runaway one.
+pub const DEFAULT_RATE_LIMITS: &str = "ingest=100/s:200; read=1000/s:2000; write=200/s:400";
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServerArgs {
     /// Longest time one call may take before it fails with DEADLINE_EXCEEDED (a shorter
@@ -59,9 +63,20 @@ pub struct ServerArgs {
     /// Per-tenant rate limits, rules separated by ";": `[tenant=<uuid>:]<family>=<calls>/s[:<burst>]`
     /// with families ingest, read (Get/List/Find/Export) and write, e.g.
     /// "ingest=50/s:100; read=1000/s; tenant=<uuid>:ingest=200/s". Per server process (replica).
-    /// Empty: no limits.
-    #[arg(long, env = "ATTAIN_RATE_LIMITS", default_value = "", value_parser = parse_rate_limits)]
+    /// On by default; empty: no limits.
+    #[arg(long, env = "ATTAIN_RATE_LIMITS", default_value = DEFAULT_RATE_LIMITS, value_parser = parse_rate_limits)]
     pub rate_limits: crate::rate_limit::RateLimits,
+
+    /// Most calls one tenant may have open at once on one server (streams included, from first
+    /// message to last): its share of ATTAIN_CONCURRENCY_LIMIT, so a tenant at its share leaves
+    /// the rest to the others. At most the concurrency limit.
+    #[arg(long, env = "ATTAIN_TENANT_MAX_CALLS", default_value_t = 128)]
+    pub tenant_max_calls: usize,
+
+    /// Longest gap between two messages of a client stream (StreamEvents) before the server ends
+    /// it with ABORTED; what arrived before is kept.
+    #[arg(long, env = "ATTAIN_STREAM_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub stream_idle_timeout: Duration,
 
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -78,7 +93,10 @@ impl Default for ServerArgs {
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 512,
             shutdown_grace: Duration::from_secs(25),
+            // Tests set their own limits; the binary's default is DEFAULT_RATE_LIMITS.
             rate_limits: crate::rate_limit::RateLimits::default(),
+            tenant_max_calls: 128,
+            stream_idle_timeout: Duration::from_secs(60),
             tls: TlsArgs::default(),
             metrics: None,
         }
@@ -95,6 +113,12 @@ impl ServerArgs {
         }
         if self.concurrency_limit == 0 {
             bail!("ATTAIN_CONCURRENCY_LIMIT must be at least 1");
+        }
+        if !(1..=self.concurrency_limit).contains(&self.tenant_max_calls) {
+            bail!("ATTAIN_TENANT_MAX_CALLS must be from 1 to ATTAIN_CONCURRENCY_LIMIT");
+        }
+        if self.stream_idle_timeout.is_zero() {
+            bail!("ATTAIN_STREAM_IDLE_TIMEOUT must be more than zero");
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ pub mod server;
 mod sql_spans;
 pub mod telemetry;
 pub mod tenant_directory;
+pub mod tenant_share;
 pub mod tls;
 mod trace_context;
 

@@ -64,7 +64,7 @@ impl CallFamily {
 
 /// The path prefix of `attain.org.v1.PeerDirectoryService`, which the services call on behalf of
 /// a caller whose own call was already charged.
-const PEER_DIRECTORY: &str = "/attain.org.v1.PeerDirectoryService/";
+pub(crate) const PEER_DIRECTORY: &str = "/attain.org.v1.PeerDirectoryService/";
 
 /// Calls per second, and how many may come at once after a quiet spell.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -182,7 +182,7 @@ pub(crate) struct Refused {
 }
 
 /// Calls refused by a rate limit, by family (not by tenant: tenants are unbounded; the log line
-/// of each refusal names the tenant).
+/// of a tenant's refusals, at most one a minute per tenant and family, names it).
 pub(crate) static REFUSED: LazyLock<MetricFamily<Refused, Counter>> = LazyLock::new(MetricFamily::default);
 
 /// Most buckets kept; past it the table is emptied, which only refills every bucket.
@@ -266,7 +266,7 @@ where
             let family = CallFamily::of(req.uri().path());
             if let Err((rate, wait)) = self.layer.admit(tenant, family) {
                 REFUSED.get_or_create(&Refused { family: family.name() }).inc();
-                tracing::warn!(%tenant, family = family.name(), "rate limit reached");
+                crate::tenant_share::log_refusal(tenant, family.name());
                 let status = tonic::Status::with_error_details(
                     tonic::Code::ResourceExhausted,
                     format!(

@@ -153,6 +153,12 @@ impl ServiceMetrics {
             crate::rate_limit::REFUSED.clone(),
         );
         registry.register(
+            "attain_tenant_share_refused",
+            "Calls refused because their tenant had its share of open calls (ATTAIN_TENANT_MAX_CALLS) \
+             or the server had all it takes (ATTAIN_CONCURRENCY_LIMIT) open",
+            crate::tenant_share::REFUSED.clone(),
+        );
+        registry.register(
             "attain_db_pool_acquire_seconds",
             "Time a call waited for a free database connection",
             DB_ACQUIRE.clone(),

@@ -115,13 +115,25 @@ impl GrpcServer {
         // Outermost, so that shed, timed-out and refused calls are counted and traced too.
         let layers = ServiceBuilder::new()
             .layer(ObserveLayer::new(self.args.metrics.clone()))
+            // Calls not yet known to be a tenant's (still being authenticated) are bounded too,
+            // at twice the server's limit, so that a flood of new calls cannot pile up here.
             .load_shed()
-            .layer(GlobalConcurrencyLimitLayer::new(self.args.concurrency_limit))
+            .layer(GlobalConcurrencyLimitLayer::new(
+                self.args.concurrency_limit.saturating_mul(2),
+            ))
             .layer(DeadlineLayer::new(self.args.request_timeout, self.long_running.clone()))
             .layer(AuthLayer::new(auth))
             .option_layer(
                 (!self.args.rate_limits.is_empty()).then(|| RateLimitLayer::new(self.args.rate_limits.clone())),
             )
+            // Past the rate limit, so a refused call is not counted open. It also holds the
+            // server's own limit of calls, taken after each tenant's share (a tower limit takes
+            // its place when the server asks whether it is ready, before anyone knows whose
+            // call it is): one tenant's calls can take at most their share of it.
+            .layer(crate::tenant_share::TenantShareLayer::new(
+                self.args.tenant_max_calls,
+                self.args.concurrency_limit,
+            ))
             // Inside authentication, which tells it who called.
             .layer(AuditLayer::new(self.audit.clone()))
             .layer(MessageLimitLayer)

@@ -2,6 +2,9 @@
 //! integrations ingesting event batches, managers reading scorecards and leaderboards, coaches
 //! booking sessions. Reports throughput, p50/p99 and errors per operation, and each service's
 //! memory. `--seconds 5` is the soak's short form that CI runs; longer runs are the real one.
+//! With `--noisy-neighbour`, the mix runs twice in one run: alone, then beside a second tenant
+//! that holds 600 idle event streams open and floods reads at its rate limit; the mix's p50/p99
+//! are printed side by side (goal: p99 within 2× of alone).
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +42,10 @@ pub struct LoadBench {
     /// Use this PostgreSQL (superuser URL) instead of a private one.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Run the mix alone, then beside a noisy tenant (600 idle streams, a flood of reads), and
+    /// compare.
+    #[arg(long)]
+    noisy_neighbour: bool,
 }
 
 /// Who is in the demo org: what the workers pick from.
@@ -59,14 +66,19 @@ struct Tally {
 pub async fn run(args: LoadBench) -> anyhow::Result<()> {
     let database = BenchDatabase::start(args.database_url.clone()).await?;
     let (_, key) = database.tenant().await?;
+    let noisy_key = if args.noisy_neighbour {
+        Some(database.tenant().await?.1)
+    } else {
+        None
+    };
     let services = Processes::start(&database, &["scorecard", "metrics", "coaching", "hiring"], &[])?;
-    let result = load(&args, &services, &key).await;
+    let result = load(&args, &services, &key, noisy_key.as_deref()).await;
     services.stop();
     database.finish();
     result
 }
 
-async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Result<()> {
+async fn load(args: &LoadBench, services: &Processes, key: &str, noisy_key: Option<&str>) -> anyhow::Result<()> {
     let org = services.wait("scorecard").await?;
     let metrics = services.wait("metrics").await?;
     let coaching = services.wait("coaching").await?;
@@ -92,7 +104,45 @@ async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Resu
         "running the mix for {} s: {} integrations, {} managers, {} coaches…",
         args.seconds, args.integrations, args.managers, args.coaches
     );
+    let alone = mix(args, [&org, &metrics, &coaching], key, &people).await?;
+    let mut errors = report("load mix", args.seconds, &alone);
+    if let Some(noisy_key) = noisy_key {
+        println!("\nstarting the noisy tenant: 600 idle event streams and a flood of reads…");
+        let noise =
+            super::noisy::Noise::start(&org, &format!("http://{}", services.addr("metrics")), noisy_key).await?;
+        println!("running the mix again, beside it…");
+        let beside = mix(args, [&org, &metrics, &coaching], key, &people).await?;
+        let noisy = noise.stop().await;
+        errors += report("load mix beside the noisy tenant", args.seconds, &beside);
+        println!("\n{noisy}");
+        println!("\nthe mix's p99 beside the noisy tenant over alone (goal: within 2×, printed, not asserted):");
+        for (name, tally) in &beside {
+            let Some((_, before)) = alone.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let (_, p99_alone) = percentiles(before.latencies.clone());
+            let (_, p99_beside) = percentiles(tally.latencies.clone());
+            let ratio = p99_beside / p99_alone.max(f64::EPSILON);
+            let verdict = if ratio <= 2.0 { "met" } else { "NOT met" };
+            println!("  {name:<28}{p99_alone:>10.2} → {p99_beside:>8.2} ms  {ratio:>5.2}×  {verdict}");
+        }
+    }
+    println!("  memory, MiB (now / peak):");
+    for (service, now, peak) in services.memory() {
+        println!("    {service:<10} {now:>8.1} / {peak:.1}");
+    }
+    anyhow::ensure!(errors == 0, "{errors} calls failed under load");
+    Ok(())
+}
 
+/// Runs the mix for `args.seconds` against (scorecard, metrics, coaching); each operation's
+/// outcomes.
+async fn mix(
+    args: &LoadBench,
+    [org, metrics, coaching]: [&Channel; 3],
+    key: &str,
+    people: &Org,
+) -> anyhow::Result<Vec<(&'static str, Tally)>> {
     let until = Instant::now() + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
     for i in 0..args.integrations {
@@ -172,8 +222,7 @@ async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Resu
         }));
     }
 
-    let started = Instant::now();
-    let mut tallies: Vec<(&str, Tally)> = Vec::new();
+    let mut tallies: Vec<(&'static str, Tally)> = Vec::new();
     for worker in workers {
         for (name, tally) in worker.await?? {
             match tallies.iter_mut().find(|(n, _)| *n == name) {
@@ -185,9 +234,14 @@ async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Resu
             }
         }
     }
-    let elapsed = started.elapsed().as_secs_f64().max(args.seconds as f64);
+    Ok(tallies)
+}
+
+/// Prints one run's table; the number of failed calls.
+fn report(title: &str, seconds: u64, tallies: &[(&'static str, Tally)]) -> usize {
+    let elapsed = seconds as f64;
     println!();
-    println!("load mix, {} s:", args.seconds);
+    println!("{title}, {seconds} s:");
     println!(
         "  {:<28}{:>8}{:>10}{:>10}{:>10}{:>8}",
         "operation", "calls", "per s", "p50 ms", "p99 ms", "errors"
@@ -195,7 +249,7 @@ async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Resu
     let mut errors = 0;
     for (name, tally) in tallies {
         let calls = tally.latencies.len() + tally.errors.len();
-        let (p50, p99) = percentiles(tally.latencies);
+        let (p50, p99) = percentiles(tally.latencies.clone());
         println!(
             "  {name:<28}{calls:>8}{:>10.1}{p50:>10.2}{p99:>10.2}{:>8}",
             calls as f64 / elapsed,
@@ -206,12 +260,7 @@ async fn load(args: &LoadBench, services: &Processes, key: &str) -> anyhow::Resu
         }
         errors += tally.errors.len();
     }
-    println!("  memory, MiB (now / peak):");
-    for (service, now, peak) in services.memory() {
-        println!("    {service:<10} {now:>8.1} / {peak:.1}");
-    }
-    anyhow::ensure!(errors == 0, "{errors} calls failed under load");
-    Ok(())
+    errors
 }
 
 async fn time<T>(tally: &mut Tally, call: impl Future<Output = Result<T, tonic::Status>>) {

@@ -4,6 +4,7 @@
 
 mod ingest;
 mod load;
+mod noisy;
 mod platform;
 mod processes;
 mod scorecard;

@@ -173,7 +173,19 @@ pub async fn stream(
     caller.require(INGESTERS, "ingest events")?;
     let mut response = StreamEventsResponse::default();
     let mut seen = 0usize;
-    while let Some(message) = messages.next().await {
+    loop {
+        let next = tokio::time::timeout(api.stream_idle, messages.next()).await;
+        let Ok(next) = next else {
+            return Err(ApiError::Aborted(format!(
+                "no message for {} s, so the stream was ended; the {} events of the messages before were \
+                 ingested (a resend of them is answered duplicate): send the rest on a new stream",
+                api.stream_idle.as_secs_f64(),
+                seen
+            )));
+        };
+        let Some(message) = next else {
+            break;
+        };
         let message = message.map_err(|status| {
             if attain_runtime::limits::is_too_large(&status) {
                 ApiError::ResourceExhausted(format!("a stream message was too large: {}", status.message()))

@@ -25,6 +25,8 @@ pub struct MetricsApi {
     directory: Arc<Directory>,
     /// Each tenant's catalog for queries (see `query_catalog`).
     catalogs: Arc<Cache<Uuid, Arc<Vec<MetricRecord>>>>,
+    /// Longest wait for a stream's next message before the stream is ended.
+    stream_idle: std::time::Duration,
 }
 
 impl MetricsApi {
@@ -33,7 +35,15 @@ impl MetricsApi {
             pool,
             directory,
             catalogs: Arc::new(Cache::new()),
+            stream_idle: std::time::Duration::from_secs(60),
         }
+    }
+
+    /// Ends a client stream that sends nothing for `idle` (ATTAIN_STREAM_IDLE_TIMEOUT), so idle
+    /// streams cannot hold a tenant's share of the server for ever.
+    pub fn with_stream_idle(mut self, idle: std::time::Duration) -> Self {
+        self.stream_idle = idle;
+        self
     }
 
     /// The tenant's catalog for a query naming `keys`. Every scorecard asks for totals, so the

@@ -2,6 +2,7 @@
 //! second real server, both over one real PostgreSQL.
 
 mod catalog;
+mod fairness;
 mod fold;
 mod ingest;
 mod queries;
