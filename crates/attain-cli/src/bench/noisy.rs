@@ -100,8 +100,8 @@ impl Noise {
         }
         let c = &self.counts;
         format!(
-            "the noisy tenant: {} stream opens refused (its share of open calls was taken), {} streams ended \
-             idle; {} reads served, {} refused by its rate limit, {} other errors",
+            "the noisy tenant: {} stream opens refused (its share of open calls, or its ingest rate), {} streams \
+             ended idle; {} reads served, {} refused (its share, or its read rate), {} other errors",
             c.streams_refused.load(Ordering::Relaxed),
             c.streams_ended_idle.load(Ordering::Relaxed),
             c.reads_served.load(Ordering::Relaxed),

@@ -189,6 +189,8 @@ pub async fn stream(
         let message = message.map_err(|status| {
             if attain_runtime::limits::is_too_large(&status) {
                 ApiError::ResourceExhausted(format!("a stream message was too large: {}", status.message()))
+            } else if attain_runtime::limits::is_undecodable(&status) {
+                ApiError::invalid("events", attain_runtime::limits::NOT_A_MESSAGE)
             } else {
                 ApiError::Aborted(format!("the stream broke: {}", status.message()))
             }
