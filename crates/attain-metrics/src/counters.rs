@@ -35,4 +35,13 @@ pub fn register(registry: &mut Registry) {
         "Events sent for ingestion, by outcome: accepted, duplicate or rejected",
         INGESTED.clone(),
     );
+    registry.register(
+        "attain_fold_set_aside_rows",
+        "Pending monthly rows the fold could not apply and set aside (reads still count them; \
+         RebuildRollups repairs their months)",
+        SET_ASIDE.clone(),
+    );
 }
+
+/// Pending monthly rows set aside by the fold.
+pub static SET_ASIDE: LazyLock<Counter> = LazyLock::new(Counter::default);

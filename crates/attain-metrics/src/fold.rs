@@ -42,11 +42,58 @@ pub async fn fold_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
 }
 
 async fn fold_tenant(pool: &PgPool, tenant: uuid::Uuid) -> Result<i64, sqlx::Error> {
+    match fold_month(pool, tenant, None).await {
+        Ok(folded) => Ok(folded),
+        // The whole tenant in one go failed: month by month, so that one month the fold cannot
+        // apply is set aside and the others still fold. A database that is away fails again
+        // at once, and everything stays pending for the next turn.
+        Err(whole) if !is_unavailable(&whole) => {
+            tracing::warn!(%tenant, error = %whole, "monthly fold failed; folding month by month");
+            let mut folded = 0;
+            let months = {
+                let mut tx = begin_tenant(pool, tenant).await?;
+                let months = monthly::pending_months(&mut tx, tenant).await?;
+                tx.commit().await?;
+                months
+            };
+            for month in months {
+                match fold_month(pool, tenant, Some(month)).await {
+                    Ok(n) => folded += n,
+                    Err(e) if is_unavailable(&e) => return Err(e),
+                    Err(e) => {
+                        let mut tx = begin_tenant(pool, tenant).await?;
+                        let rows = monthly::set_aside(&mut tx, tenant, month, &e.to_string()).await?;
+                        tx.commit().await?;
+                        crate::counters::SET_ASIDE.inc_by(rows);
+                        tracing::warn!(
+                            %tenant, %month, rows, error = %e,
+                            "pending monthly rows the fold cannot apply were set aside; reads still count them, \
+                             and RebuildRollups repairs the month"
+                        );
+                    }
+                }
+            }
+            Ok(folded)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Folds `tenant`'s pending rows (of `month` only, when given) in one transaction.
+async fn fold_month(pool: &PgPool, tenant: uuid::Uuid, month: Option<chrono::NaiveDate>) -> Result<i64, sqlx::Error> {
     let mut tx = begin_tenant(pool, tenant).await?;
     monthly::lock(&mut tx, tenant).await?;
-    let folded = monthly::fold(&mut tx, tenant, &crate::store::Recompute::default()).await?;
+    let folded = monthly::fold(&mut tx, tenant, &crate::store::Recompute::default(), month).await?;
     tx.commit().await?;
     Ok(folded)
+}
+
+/// Whether an error is the database being away (nothing to set aside: try again later).
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+    )
 }
 
 /// Folds every `every` until `stop` turns true (or its sender is gone). A fold in progress is

@@ -124,7 +124,7 @@ async fn recompute(c: &mut Conn, tenant: Uuid, people: &[Uuid], days: &[NaiveDat
     // The months of the days just rebuilt are summed again from their daily rows (a month
     // whose events are all gone loses its row); the other pending additions are folded.
     let recompute = super::Recompute { people, days, metrics };
-    monthly::fold(c, tenant, &recompute).await.map(drop)
+    monthly::fold(c, tenant, &recompute, None).await.map(drop)
 }
 
 /// Re-buckets every event of the tenant into local days of `time_zone` and rebuilds all

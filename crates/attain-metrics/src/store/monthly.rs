@@ -8,6 +8,7 @@
 //! folded. Whoever writes the monthly rows (the folder, a retraction, a rebuild) holds the
 //! tenant's [`lock`] first, so they never race one another, and ingestion never waits for it.
 
+use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -24,17 +25,19 @@ pub async fn lock(c: &mut Conn, tenant: Uuid) -> Result<()> {
         .map(drop)
 }
 
-/// Folds every pending row of `tenant` visible now into the monthly rollups, except that the
-/// months of `recompute` are summed again from the daily rollups (after a retraction: a max
-/// cannot be decremented). Returns the pending rows folded. The caller holds [`lock`].
-pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Result<i64> {
+/// Folds every pending row of `tenant` visible now (of `month` only, when given; never one set
+/// aside) into the monthly rollups, except that the months of `recompute` are summed again from
+/// the daily rollups (after a retraction: a max cannot be decremented). Returns the pending
+/// rows folded. The caller holds [`lock`].
+pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>, month: Option<NaiveDate>) -> Result<i64> {
     // One statement, so one snapshot: a batch committed before it is both taken from the
     // pending rows and (for recomputed months) counted in the daily rows; a batch committed
     // after it stays pending. Every part touches its own keys (the recomputed ones, emptied or
     // replaced, and the others, added to), so no row is written twice; rows go in key order.
     let folded: i64 = sqlx::query_scalar(
         "WITH taken AS (
-             DELETE FROM metrics.monthly_pending WHERE tenant_id = $1
+             DELETE FROM metrics.monthly_pending
+             WHERE tenant_id = $1 AND set_aside_at IS NULL AND ($5::date IS NULL OR month = $5)
              RETURNING month, person_ids, metric_ids, sums, counts, maxes
          ), recomputed AS (
              SELECT DISTINCT person_id, date_trunc('month', day::timestamp)::date AS month, metric_id
@@ -85,6 +88,7 @@ pub async fn fold(c: &mut Conn, tenant: Uuid, recompute: &Recompute<'_>) -> Resu
     .bind(recompute.people)
     .bind(recompute.days)
     .bind(recompute.metrics)
+    .bind(month)
     .fetch_one(&mut *c)
     .await?;
     // The windows of recomputed months are summed again from the monthly rows just written,
@@ -118,4 +122,30 @@ pub async fn tenants_with_pending(pool: &PgPool) -> Result<Vec<Uuid>> {
     sqlx::query_scalar("SELECT t FROM metrics.tenants_with_pending_months() AS t")
         .fetch_all(pool)
         .await
+}
+
+/// The months of `tenant` with pending rows not set aside.
+pub async fn pending_months(c: &mut Conn, tenant: Uuid) -> Result<Vec<NaiveDate>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT month FROM metrics.monthly_pending
+         WHERE tenant_id = $1 AND set_aside_at IS NULL ORDER BY month",
+    )
+    .bind(tenant)
+    .fetch_all(c)
+    .await
+}
+
+/// Sets `tenant`'s pending rows of `month` aside, with why: the fold no longer takes them,
+/// reads still add them. Returns how many.
+pub async fn set_aside(c: &mut Conn, tenant: Uuid, month: NaiveDate, reason: &str) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE metrics.monthly_pending SET set_aside_at = now(), set_aside_reason = $3
+         WHERE tenant_id = $1 AND month = $2 AND set_aside_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(month)
+    .bind(reason)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
 }

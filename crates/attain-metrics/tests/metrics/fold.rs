@@ -244,3 +244,63 @@ async fn the_folder_stops_when_the_server_stops_and_what_it_did_not_fold_is_kept
     .unwrap();
     assert_eq!(Some(calls as f64), before[0]);
 }
+
+/// A pending row the fold cannot apply (here February's, against a check added to the monthly
+/// rollups, as a later constraint might be) is set aside: the fold goes on with the tenant's
+/// other months, reads still count it, and RebuildRollups repairs the month.
+#[tokio::test]
+async fn a_month_the_fold_cannot_apply_is_set_aside_and_the_others_still_fold() {
+    let mut w = world().await;
+    let held = hold_the_fold(&w).await;
+    ingest(
+        &mut w.metrics,
+        vec![
+            event(&w.ana, "calls", at(2026, 2, 3, 12, 0), Some(2)),
+            event(&w.ana, "calls", at(2026, 3, 3, 12, 0), Some(5)),
+        ],
+    )
+    .await;
+    drop(held);
+    sqlx::raw_sql(
+        "ALTER TABLE metrics.monthly_rollups ADD CONSTRAINT no_february CHECK (month <> '2026-02-01') NOT VALID",
+    )
+    .execute(&w.app.db.owner)
+    .await
+    .unwrap();
+    attain_metrics::fold_all(&w.app.db.owner)
+        .await
+        .expect("the fold carries on");
+    let mut tx = w.app.db.owner.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL app.tenant_id = '{}'",
+        w.tenant.id
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let pending: Vec<(chrono::NaiveDate, bool)> =
+        sqlx::query_as("SELECT month, set_aside_at IS NOT NULL FROM metrics.monthly_pending ORDER BY month")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    let february = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    assert_eq!(pending, [(february, true)], "February set aside, March folded");
+    let month = |m| calendar(Granularity::Month, (2026, m, 3));
+    assert_eq!(totals(&mut w.metrics, &w.ana, &["calls"], month(2)).await, [Some(2.0)]);
+    assert_eq!(totals(&mut w.metrics, &w.ana, &["calls"], month(3)).await, [Some(5.0)]);
+    attain_metrics::fold_all(&w.app.db.owner)
+        .await
+        .expect("a set-aside row is not retried");
+
+    sqlx::raw_sql("ALTER TABLE metrics.monthly_rollups DROP CONSTRAINT no_february")
+        .execute(&w.app.db.owner)
+        .await
+        .unwrap();
+    w.metrics
+        .rebuild_rollups(RebuildRollupsRequest {})
+        .await
+        .expect("rebuild");
+    assert_eq!(pending_rows(&w).await, 0);
+    assert_eq!(totals(&mut w.metrics, &w.ana, &["calls"], month(2)).await, [Some(2.0)]);
+}
