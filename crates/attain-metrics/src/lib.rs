@@ -51,7 +51,8 @@ pub async fn serve(
     let directory = Arc::new(Directory::new(org_url, identity)?);
     let authenticator = Authenticator::new(directory.clone(), directory.clone());
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
-    let folder = fold::run(pool.clone(), fold::EVERY, folding_stopped);
+    // The fold has connections of its own, so busy calls never starve it.
+    let folder = fold::run(attain_runtime::db::background_pool(&pool), fold::EVERY, folding_stopped);
     let server = async {
         let grpc = GrpcServer::new(server)
             .with_audit(pool.clone(), "metrics", "metrics.audit_events")

@@ -56,6 +56,21 @@ pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<PgPool> {
     Ok(pool)
 }
 
+/// Connections a service's background work (the fold, the webhook dispatcher, the milestone
+/// detector) has to itself, whatever the calls are doing.
+pub const BACKGROUND_CONNECTIONS: u32 = 4;
+
+/// A small pool beside `pool` for background work, with its login and settings: however busy
+/// one tenant keeps the calls' connections, the background work of every tenant still gets its
+/// own. Connects on first use.
+pub fn background_pool(pool: &PgPool) -> PgPool {
+    pool.options()
+        .clone()
+        .min_connections(0)
+        .max_connections(BACKGROUND_CONNECTIONS)
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
 /// Fails unless row-level security binds the login role of `pool`.
 async fn check_guarded_login(pool: &PgPool) -> anyhow::Result<()> {
     let (user, bypass, owns): (String, bool, bool) = sqlx::query_as(

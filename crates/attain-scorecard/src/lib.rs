@@ -61,7 +61,10 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let dispatcher = webhooks::Dispatcher::new(pool.clone(), webhooks)?;
+    // Webhook dispatch and milestone detection have connections of their own, so busy calls
+    // never starve them.
+    let background = attain_runtime::db::background_pool(&pool);
+    let dispatcher = webhooks::Dispatcher::new(background.clone(), webhooks)?;
     // The server and the dispatcher stop on the same signal.
     let shutdown = shutdown.shared();
     let keys = Arc::new(org::OrgKeyStore::new(pool.clone()));
@@ -90,7 +93,7 @@ pub async fn serve(
     let operator = org::OperatorApi::new(pool.clone(), tokens, Arc::new(tenants::BuiltIns));
     let metrics = Arc::new(scorecards::Metrics::new(peers.metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private, directory.clone());
-    let detector = milestones::Detector::new(pool.clone(), metrics.clone(), directory.clone());
+    let detector = milestones::Detector::new(background, metrics.clone(), directory.clone());
     let grpc = GrpcServer::new(server)
         .with_audit(pool.clone(), "scorecard", AUDIT_TABLE)
         .add_service(org::OrgApi::new(pool.clone()).into_server(server.max_message_bytes))
