@@ -26,7 +26,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 use uuid::Uuid;
 
-use crate::Caller;
+use crate::{Caller, tenant_share::PEER_DIRECTORY};
 
 /// Kinds of call with a budget each: bulk ingestion is costly per call, reads are cheap and
 /// frequent, and writes in between.
@@ -61,10 +61,6 @@ impl CallFamily {
         }
     }
 }
-
-/// The path prefix of `attain.org.v1.PeerDirectoryService`, which the services call on behalf of
-/// a caller whose own call was already charged.
-pub(crate) const PEER_DIRECTORY: &str = "/attain.org.v1.PeerDirectoryService/";
 
 /// Calls per second, and how many may come at once after a quiet spell.
 #[derive(Clone, Copy, Debug, PartialEq)]

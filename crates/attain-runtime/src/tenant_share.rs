@@ -19,11 +19,15 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 use uuid::Uuid;
 
-use crate::{Caller, rate_limit::PEER_DIRECTORY};
+use crate::Caller;
 
 /// Calls refused because their tenant had its share open (all tenants: the log line of each
 /// refusal, at most one a minute per tenant, names it).
 pub(crate) static REFUSED: LazyLock<Counter> = LazyLock::new(Counter::default);
+
+/// The path prefix of `attain.org.v1.PeerDirectoryService`, which the services call on behalf of
+/// a caller whose own call was already charged and counted.
+pub(crate) const PEER_DIRECTORY: &str = "/attain.org.v1.PeerDirectoryService/";
 
 /// How soon a refused caller is told to retry: open calls end all the time.
 const RETRY: Duration = Duration::from_millis(100);
