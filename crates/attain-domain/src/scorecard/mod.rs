@@ -239,41 +239,114 @@ pub fn check_thresholds(t: &Thresholds) -> Violations {
 /// Where a line stands in a period in progress, by elapsed working days.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
+    /// Working days of the period done as of the moment asked about: those before the as-of
+    /// day, and the elapsed part of the as-of day when it is a working day.
+    pub elapsed: f64,
+    /// `elapsed`, in whole days (the day in progress counts once it is over).
     pub elapsed_working_days: u32,
     pub total_working_days: u32,
-    /// The share of the target due by today: target × elapsed / total.
+    /// The share of the target due by now: target × elapsed / total.
     pub expected_to_date: f64,
     /// actual / expected_to_date; `None` while nothing is expected yet.
     pub pace: Option<f64>,
     /// actual / elapsed × total: the period's end if the rest goes like so far. The actual
-    /// itself once the period is over or before a working day has elapsed.
+    /// itself once the period is over or before any working time has elapsed.
     pub projection: f64,
 }
 
-/// Pace and projection of `actual` against `target` for `period` as of `today`. Elapsed working
-/// days run from `period.start` up to and including `today`, clipped to the period, so the day
-/// in progress counts as done (dashboards are read at the end of the day as often as during it).
-pub fn pace(actual: f64, target: f64, calendar: &Calendar, period: DateRange, today: NaiveDate) -> Pace {
+/// How much of `as_of` has passed in the tenant's time zone, for [`pace`]: the part of that
+/// local day elapsed at `now` when it is today there, all of it when it is over, none when it
+/// has not begun.
+pub fn day_done(calendar: &Calendar, as_of: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> f64 {
+    let local = now.with_timezone(&calendar.time_zone());
+    match as_of.cmp(&local.date_naive()) {
+        std::cmp::Ordering::Less => 1.0,
+        std::cmp::Ordering::Greater => 0.0,
+        std::cmp::Ordering::Equal => {
+            use chrono::Timelike;
+            f64::from(local.num_seconds_from_midnight()) / 86_400.0
+        }
+    }
+}
+
+/// Pace and projection of `actual` against `target` for `period` as of the day `as_of`, of
+/// which `day_done` (0 to 1, see [`day_done`]) has passed: elapsed working days are those from
+/// `period.start` before `as_of`, plus `day_done` of `as_of` itself when it is a working day in
+/// the period. So at 09:00 on the third working day, with that day's work mostly ahead, a rep
+/// is measured against 2.4 days of target, not 3.
+pub fn pace(actual: f64, target: f64, calendar: &Calendar, period: DateRange, as_of: NaiveDate, day_done: f64) -> Pace {
     let total = calendar.working_days_between(period.start, period.end);
-    let elapsed = calendar.working_days_between(period.start, today.min(period.end));
+    let day_done = day_done.clamp(0.0, 1.0);
+    let elapsed = if as_of < period.start {
+        0.0
+    } else if as_of > period.end {
+        f64::from(total)
+    } else {
+        let before = as_of
+            .pred_opt()
+            .map_or(0, |d| calendar.working_days_between(period.start, d));
+        let today = if calendar.is_working_day(as_of) { day_done } else { 0.0 };
+        f64::from(before) + today
+    };
+    let over = as_of > period.end || (as_of == period.end && day_done >= 1.0);
     let expected_to_date = if total == 0 {
         // No working days to spread over: all of it is due once the period is over.
-        if today >= period.end { target } else { 0.0 }
+        if over { target } else { 0.0 }
     } else {
-        target * f64::from(elapsed) / f64::from(total)
+        target * elapsed / f64::from(total)
     };
     let pace = (expected_to_date != 0.0).then(|| actual / expected_to_date);
-    let projection = if today >= period.end || elapsed == 0 {
+    let projection = if over || elapsed <= 0.0 {
         actual
     } else {
-        actual / f64::from(elapsed) * f64::from(total)
+        actual / elapsed * f64::from(total)
     };
     Pace {
-        elapsed_working_days: elapsed,
+        elapsed,
+        elapsed_working_days: elapsed.floor() as u32,
         total_working_days: total,
         expected_to_date,
         pace,
         projection,
+    }
+}
+
+/// When a line of a period in progress may turn red: once at least `min_days` working days and
+/// `min_share` of the period's working days have passed. Before that, a line behind pace is
+/// amber at worst: two days of a month say little about the month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RedAfter {
+    pub min_days: f64,
+    pub min_share: f64,
+}
+
+/// 2 working days and a fifth of the period.
+pub const DEFAULT_RED_AFTER: RedAfter = RedAfter {
+    min_days: 2.0,
+    min_share: 0.2,
+};
+
+impl RedAfter {
+    /// Whether enough of the period has passed for a line to be red (or a rep behind pace).
+    pub fn passed(&self, pace: &Pace) -> bool {
+        pace.elapsed >= self.min_days && pace.elapsed >= self.min_share * f64::from(pace.total_working_days)
+    }
+}
+
+/// A line's band. A period in progress is banded on pace (the actual against the share of the
+/// target due by now), and not red before `red_after` has passed; a closed period, or a line
+/// without a pace (a level or a ratio, which do not accumulate), on attainment.
+pub fn line_band(attainment: Option<f64>, pace: Option<&Pace>, t: &Thresholds, red_after: &RedAfter) -> Option<Band> {
+    match pace {
+        Some(p) => {
+            let b = band(p.pace?, t);
+            Some(if b == Band::Red && !red_after.passed(p) {
+                Band::Amber
+            } else {
+                b
+            })
+        }
+        None => attainment.map(|a| band(a, t)),
     }
 }
 

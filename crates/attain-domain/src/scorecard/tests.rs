@@ -191,26 +191,92 @@ fn four_weeks() -> DateRange {
 
 #[test]
 fn pace_and_projection_mid_period() {
-    let p = pace(120.0, 300.0, &cal(), four_weeks(), d(2026, 11, 13));
+    let p = pace(120.0, 300.0, &cal(), four_weeks(), d(2026, 11, 13), 1.0);
     assert_eq!((p.elapsed_working_days, p.total_working_days), (10, 20));
     assert_eq!((p.expected_to_date, p.pace, p.projection), (150.0, Some(0.8), 240.0));
     // The weekend after adds no working day.
     assert_eq!(
-        pace(120.0, 300.0, &cal(), four_weeks(), d(2026, 11, 15)).projection,
+        pace(120.0, 300.0, &cal(), four_weeks(), d(2026, 11, 15), 1.0).projection,
         240.0
     );
 }
 
+/// December 2026: Tuesday the 1st to Thursday the 31st, 23 working days.
+fn december() -> DateRange {
+    range(d(2026, 12, 1), d(2026, 12, 31))
+}
+
+#[test]
+fn the_day_in_progress_counts_for_the_part_of_it_that_has_passed() {
+    // 09:00 UTC on Thursday the 3rd: the 1st and 2nd are done, and 9/24 of the 3rd.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    let done = day_done(&cal(), d(2026, 12, 3), now);
+    assert_eq!(done, 0.375);
+    assert_eq!(day_done(&cal(), d(2026, 12, 2), now), 1.0);
+    assert_eq!(day_done(&cal(), d(2026, 12, 4), now), 0.0);
+    // 230 calls in the month is 10 a working day: 23.75 are due by now.
+    let p = pace(23.5, 230.0, &cal(), december(), d(2026, 12, 3), done);
+    assert_eq!(
+        (p.elapsed, p.elapsed_working_days, p.total_working_days),
+        (2.375, 2, 23)
+    );
+    assert_eq!(p.expected_to_date, 23.75);
+    assert_eq!(p.pace, Some(23.5 / 23.75));
+    // Projection: 23.5 over 2.375 days, times 23.
+    assert_eq!(p.projection, 23.5 / 2.375 * 23.0);
+}
+
+#[test]
+fn a_rep_at_99_percent_pace_on_day_3_is_not_red_and_nobody_is_red_that_early() {
+    let t = th(0.7, 1.0);
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    let done = day_done(&cal(), d(2026, 12, 3), now);
+    // 23.5 of 230: 10 % attainment (red on attainment), 99 % pace: amber.
+    let on_pace = pace(23.5, 230.0, &cal(), december(), d(2026, 12, 3), done);
+    assert_eq!(band(23.5 / 230.0, &t), Band::Red);
+    assert_eq!(
+        line_band(Some(23.5 / 230.0), Some(&on_pace), &t, &DEFAULT_RED_AFTER),
+        Some(Band::Amber)
+    );
+    // Ahead of pace is green, even at 11 % of the month.
+    let ahead = pace(25.0, 230.0, &cal(), december(), d(2026, 12, 3), done);
+    assert_eq!(
+        line_band(Some(25.0 / 230.0), Some(&ahead), &t, &DEFAULT_RED_AFTER),
+        Some(Band::Green)
+    );
+    // At half pace on day 3 (2.375 of 23 days, under a fifth of them): amber, not yet red.
+    let behind = pace(11.0, 230.0, &cal(), december(), d(2026, 12, 3), done);
+    assert_eq!(behind.pace, Some(11.0 / 23.75));
+    assert_eq!(
+        line_band(Some(11.0 / 230.0), Some(&behind), &t, &DEFAULT_RED_AFTER),
+        Some(Band::Amber)
+    );
+    // By the end of Tuesday the 8th (6 working days, over a fifth of 23): red.
+    let later = pace(30.0, 230.0, &cal(), december(), d(2026, 12, 8), 1.0);
+    assert_eq!((later.elapsed, later.expected_to_date), (6.0, 60.0));
+    assert_eq!(
+        line_band(Some(30.0 / 230.0), Some(&later), &t, &DEFAULT_RED_AFTER),
+        Some(Band::Red)
+    );
+    // A closed period (no pace) is banded on attainment.
+    assert_eq!(line_band(Some(0.69), None, &t, &DEFAULT_RED_AFTER), Some(Band::Red));
+    assert_eq!(line_band(None, None, &t, &DEFAULT_RED_AFTER), None);
+}
+
 #[test]
 fn pace_before_the_period_and_after_it() {
-    let before = pace(0.0, 300.0, &cal(), four_weeks(), d(2026, 10, 30));
+    let before = pace(0.0, 300.0, &cal(), four_weeks(), d(2026, 10, 30), 1.0);
     assert_eq!((before.elapsed_working_days, before.expected_to_date), (0, 0.0));
     assert_eq!((before.pace, before.projection), (None, 0.0));
-    let after = pace(310.0, 300.0, &cal(), four_weeks(), d(2027, 1, 1));
+    let after = pace(310.0, 300.0, &cal(), four_weeks(), d(2027, 1, 1), 1.0);
     assert_eq!((after.elapsed_working_days, after.expected_to_date), (20, 300.0));
     assert_eq!((after.pace, after.projection), (Some(310.0 / 300.0), 310.0));
     let weekend = range(d(2026, 11, 7), d(2026, 11, 8));
-    let p = pace(5.0, 0.0, &cal(), weekend, d(2026, 11, 7));
+    let p = pace(5.0, 0.0, &cal(), weekend, d(2026, 11, 7), 1.0);
     assert_eq!((p.total_working_days, p.pace, p.projection), (0, None, 5.0));
 }
 
@@ -287,7 +353,7 @@ proptest! {
     ) {
         let start = d(2020, 1, 1) + Days::new(offset);
         let period = range(start, start + Days::new(len));
-        let p = pace(actual, target, &cal(), period, period.end + Days::new(after));
+        let p = pace(actual, target, &cal(), period, period.end + Days::new(after), 1.0);
         prop_assert_eq!(p.projection, actual);
         prop_assert_eq!(p.elapsed_working_days, p.total_working_days);
     }

@@ -57,7 +57,10 @@ async fn pace_projection_band_ratio_and_change_mid_week() {
     assert_eq!(calls.actual, Some(150.0));
     assert_eq!(calls.target, Some(300.0));
     assert_eq!(calls.attainment, Some(0.5));
-    assert_eq!(calls.band, Band::Red as i32);
+    // Half the week's target by Wednesday evening is 83 % of what is due by then (180): amber
+    // on pace, not red on attainment.
+    assert_eq!(calls.band, Band::Amber as i32);
+    assert!(calls.banded_on_pace);
     let pace = calls.pace.expect("pace for a period in progress");
     assert_eq!((pace.elapsed_working_days, pace.total_working_days), (3, 5));
     assert_eq!(pace.expected_to_date, 180.0);
@@ -73,6 +76,7 @@ async fn pace_projection_band_ratio_and_change_mid_week() {
     assert!(close(ratio.attainment.unwrap(), 0.1 / 0.12));
     assert_eq!(ratio.band, Band::Amber as i32);
     assert!(ratio.pace.is_none(), "ratios have no pace");
+    assert!(!ratio.banded_on_pace, "a ratio is banded on attainment");
     // No meetings at all: the set-to-held ratio has no value, not 0.
     assert_eq!(line_of(&card, "set_to_held").actual, None);
     assert_eq!(line_of(&card, "set_to_held").band, Band::Unspecified as i32);
@@ -342,4 +346,53 @@ async fn a_leader_without_a_team_or_template_gets_a_clear_precondition() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     assert!(status.message().contains("AssignTemplate"), "{}", status.message());
+}
+
+/// A month in progress is banded on pace: on Wednesday 3 June (3 of June's 22 working days,
+/// the day over), 178 calls against 60 a day is 178 / 180 = 98.9 % of what is due (amber),
+/// though only 13.5 % of the month's 1,320 (red on attainment before). And nobody is red that
+/// early: at half pace too the line is amber until 2 working days and a fifth of the month
+/// (4.4 days) have passed.
+#[tokio::test]
+async fn a_rep_at_99_percent_pace_on_day_3_is_not_red() {
+    let mut w = world().await;
+    let (ana, bo) = (w.sdrs[0].clone(), w.sdrs[1].clone());
+    let mut evs = Vec::new();
+    for (d, n) in [(1, 60), (2, 60), (3, 58)] {
+        evs.extend(events(&ana, "calls", (2026, 6, d), n, None));
+    }
+    for d in 1..=3 {
+        evs.extend(events(&bo, "calls", (2026, 6, d), 30, None));
+    }
+    ingest(&mut w.metrics, evs).await;
+    let june_3 = |who: String| {
+        let mut sc = w.sc.clone();
+        async move {
+            person_scorecard(
+                &mut sc,
+                &who,
+                calendar(Granularity::Month, (2026, 6, 3)),
+                date(2026, 6, 3),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let card = june_3(ana).await;
+    let calls = line_of(&card, "calls");
+    assert_eq!((calls.actual, calls.target), (Some(178.0), Some(1320.0)));
+    let pace = calls.pace.expect("a month in progress");
+    assert_eq!(
+        (pace.elapsed, pace.elapsed_working_days, pace.total_working_days),
+        (3.0, 3, 22)
+    );
+    assert_eq!(pace.expected_to_date, 180.0);
+    assert!(close(pace.pace.unwrap(), 178.0 / 180.0));
+    assert_eq!(calls.band, Band::Amber as i32);
+    assert!(calls.banded_on_pace);
+    // Half pace on day 3: amber still, since under a fifth of the month has passed.
+    let half = june_3(bo).await;
+    let calls = line_of(&half, "calls");
+    assert!(close(calls.pace.unwrap().pace.unwrap(), 0.5));
+    assert_eq!(calls.band, Band::Amber as i32);
 }

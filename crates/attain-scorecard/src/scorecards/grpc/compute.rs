@@ -47,6 +47,8 @@ pub struct Span {
     pub granularity: Granularity,
     pub previous: DateRange,
     pub as_of: chrono::NaiveDate,
+    /// How much of the as-of day has passed in the tenant's time zone (see `math::day_done`).
+    pub day_done: f64,
 }
 
 impl Span {
@@ -106,6 +108,7 @@ pub fn span(
         granularity: granularity.unwrap_or(Granularity::Day),
         previous,
         as_of,
+        day_done: math::day_done(calendar, as_of, Utc::now()),
     })
 }
 
@@ -155,20 +158,27 @@ fn line(
         (Some(a), Some((t, _))) => math::attainment(a, t, info.direction),
         _ => None,
     };
-    let band = attainment.map(|a| math::band(a, &l.thresholds));
     let pace = match (span.in_progress(), info.shape, target) {
-        (true, Shape::Additive, Some((t, _))) => {
-            let p = math::pace(actual.unwrap_or(0.0), t, calendar, span.range, span.as_of);
-            Some(pb::Pace {
-                elapsed_working_days: p.elapsed_working_days as i32,
-                total_working_days: p.total_working_days as i32,
-                expected_to_date: p.expected_to_date,
-                pace: p.pace,
-                projection: p.projection,
-            })
-        }
+        (true, Shape::Additive, Some((t, _))) => Some(math::pace(
+            actual.unwrap_or(0.0),
+            t,
+            calendar,
+            span.range,
+            span.as_of,
+            span.day_done,
+        )),
         _ => None,
     };
+    let band = math::line_band(attainment, pace.as_ref(), &l.thresholds, &math::DEFAULT_RED_AFTER);
+    let banded_on_pace = pace.is_some() && band.is_some();
+    let pace = pace.map(|p| pb::Pace {
+        elapsed_working_days: p.elapsed_working_days as i32,
+        total_working_days: p.total_working_days as i32,
+        expected_to_date: p.expected_to_date,
+        pace: p.pace,
+        projection: p.projection,
+        elapsed: p.elapsed,
+    });
     let prev = number(previous);
     pb::ScorecardLine {
         metric_key: l.metric_key.clone(),
@@ -188,6 +198,7 @@ fn line(
             _ => None,
         },
         weight: l.weight,
+        banded_on_pace,
     }
 }
 

@@ -219,15 +219,26 @@ pub async fn get(
         }
         let remaining = quota.map_or(0.0, |q| (q - actual).max(0.0));
         let mut behind_keys = Vec::new();
-        if span.in_progress() {
+        // The same rule as a scorecard's red: nobody is behind pace before 2 working days and a
+        // fifth of the period have passed.
+        let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
+        if span.in_progress() && math::DEFAULT_RED_AFTER.passed(&elapsed) {
             let to_date = DateRange {
                 start: span.range.start,
                 end: span.as_of,
             };
+            let as_of_day = DateRange {
+                start: span.as_of,
+                end: span.as_of,
+            };
             for l in leading(&context, &catalog, m, &[Section::Activities, Section::Objectives]) {
-                let expected = context
-                    .target(m, l, Shape::Additive, &calendar, to_date, span.granularity)
-                    .map_or(0.0, |(t, _)| t);
+                let target = |days| {
+                    context
+                        .target(m, l, Shape::Additive, &calendar, days, span.granularity)
+                        .map_or(0.0, |(t, _)| t)
+                };
+                // Due by now: through the as-of day, less the part of it still ahead.
+                let expected = target(to_date) - (1.0 - span.day_done) * target(as_of_day);
                 let done = actual_over(&daily, m.person_id, &l.metric_key, to_date);
                 if expected > 0.0 && done < expected {
                     behind_keys.push(l.metric_key.clone());
@@ -394,6 +405,8 @@ pub(crate) async fn daily_activity_goal(
         granularity: Granularity::Day,
         previous: days,
         as_of: days.end,
+        // Days that are over.
+        day_done: 1.0,
     };
     let k = Kpis {
         context,
