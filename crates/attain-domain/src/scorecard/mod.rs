@@ -167,16 +167,6 @@ pub fn ramp_factor(ramp: &Ramp, start_date: NaiveDate, on: NaiveDate) -> f64 {
     ramp.steps.get(index).copied().unwrap_or(1.0)
 }
 
-/// The quota for `period` of a person on `ramp` whose full quota is `full`.
-///
-/// Uses the ramp factor on the period's first day, so a period's quota is fixed for the whole
-/// period instead of changing on the monthly anniversary mid-period. A person who starts during
-/// the period therefore has no quota for it (factor 0 before the start date): a partial first
-/// period is onboarding, not selling time.
-pub fn ramped_quota(full: f64, ramp: &Ramp, start: NaiveDate, period: DateRange) -> f64 {
-    full * ramp_factor(ramp, start, period.start)
-}
-
 /// Attainment as a fraction of target (1.0 = on target).
 ///
 /// Higher-is-better: actual / target. Lower-is-better (e.g. days to close): target / actual, so

@@ -54,6 +54,43 @@ impl Person<'_> {
             _ => 1.0,
         }
     }
+
+    /// Whether the person's target depends on the day (a ramp and a start date).
+    fn ramps(&self) -> bool {
+        self.start_date.is_some() && self.ramp.is_some()
+    }
+
+    /// The ramp over `range`, as a factor on the range's target: each working day carries the
+    /// factor of its own day (the step of its month since the start date, 0 before it), weighted
+    /// by `weight` (what the day is worth of the target). So a rep who starts on the 10th carries
+    /// the first step for the working days from the 10th and nothing before, and the next month
+    /// blends the first step until the anniversary with the second after it.
+    fn ramp_over(&self, calendar: &Calendar, range: DateRange, weight: impl Fn(NaiveDate) -> f64) -> f64 {
+        if !self.ramps() {
+            return 1.0;
+        }
+        let (mut weighted, mut whole) = (0.0, 0.0);
+        let mut day = Some(range.start);
+        while let Some(d) = day.filter(|d| *d <= range.end) {
+            if calendar.is_working_day(d) {
+                let w = weight(d);
+                weighted += w * self.ramp_factor(d);
+                whole += w;
+            }
+            day = d.succ_opt();
+        }
+        if whole > 0.0 {
+            weighted / whole
+        } else {
+            self.ramp_factor(range.start)
+        }
+    }
+
+    /// The mean ramp factor over the working days of `range` (e.g. a team quota's span), each
+    /// day its own step.
+    pub fn mean_ramp_factor(&self, calendar: &Calendar, range: DateRange) -> f64 {
+        self.ramp_over(calendar, range, |_| 1.0)
+    }
 }
 
 fn overlap(a: DateRange, b: DateRange) -> Option<DateRange> {
@@ -105,8 +142,8 @@ fn share_of(calendar: &Calendar, span: DateRange, amount: f64, part: DateRange) 
 /// Quotas cover the days of their span that fall in `range`, a person's own before their
 /// team's (a team quota overlapping one of the person's own is left out). Days no quota covers
 /// take the override's or template's target. Own quotas and template targets are scaled by
-/// the ramp factor on the first day of the quota's span or of `range`; team shares carry the
-/// ramp already. The total is then pro-rated for days off.
+/// the ramp day by day (see `Person::ramp_over`); team shares carry the ramp already. The total
+/// is then pro-rated for days off.
 pub fn additive_target(
     inputs: &TargetInputs,
     person: &Person,
@@ -119,7 +156,8 @@ pub fn additive_target(
     let mut covered = Vec::new();
     for q in inputs.person_quotas {
         if let Some(part) = overlap(q.range, range) {
-            total += share_of(calendar, q.range, q.amount, part) * person.ramp_factor(q.range.start);
+            // A quota is due evenly over its span's working days.
+            total += share_of(calendar, q.range, q.amount, part) * person.mean_ramp_factor(calendar, part);
             covered.push(part);
             source.get_or_insert(TargetSource::PersonQuota);
         }
@@ -137,10 +175,13 @@ pub fn additive_target(
     }
     if let Some((spec, from)) = inputs.spec {
         let rest = uncovered(range, &mut covered);
-        let factor = person.ramp_factor(range.start);
         for part in rest {
             if let Some(t) = target_for(&spec, calendar, part, granularity) {
-                total += t * factor;
+                // Each working day weighs what the spec makes it worth (months differ in length).
+                let day = |d: NaiveDate| {
+                    target_for(&spec, calendar, DateRange { start: d, end: d }, Granularity::Day).unwrap_or(0.0)
+                };
+                total += t * person.ramp_over(calendar, part, day);
                 source.get_or_insert(from);
             }
         }
@@ -152,7 +193,7 @@ pub fn additive_target(
 /// A team member as a team quota sees them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Member {
-    /// Their ramp factor on the first day of the quota's span.
+    /// Their mean ramp factor over the working days of the quota's span.
     pub factor: f64,
     /// Their own quota for the same metric and span, if any.
     pub own: Option<f64>,
@@ -235,6 +276,54 @@ mod tests {
         );
     }
 
+    /// A rep who starts on Wednesday 10 June 2026 on a 25/50/75/100 % ramp, at 100 calls a day.
+    /// June: the 15 working days from the 10th carry 25 %: 100 × 15 × 0.25 = 375 (the 7 before
+    /// carry nothing). July: 1 to 9 July (7 working days) are still month one at 25 %, 10 to 31
+    /// July (16) month two at 50 %: 100 × (7 × 0.25 + 16 × 0.5) = 975.
+    #[test]
+    fn a_start_on_the_10th_pro_rates_the_first_month_and_blends_the_second() {
+        let cal = calendar();
+        let ramp = Ramp {
+            steps: vec![0.25, 0.5, 0.75, 1.0],
+        };
+        let p = Person {
+            start_date: Some(day(2026, 6, 10)),
+            ramp: Some(&ramp),
+            days_off: &[],
+        };
+        let inputs = TargetInputs {
+            spec: daily(100.0),
+            ..TargetInputs::default()
+        };
+        let june = cal.period_containing(Granularity::Month, day(2026, 6, 10));
+        let july = cal.period_containing(Granularity::Month, day(2026, 7, 10));
+        assert_eq!(cal.working_days_between(day(2026, 6, 10), day(2026, 6, 30)), 15);
+        assert_eq!(cal.working_days_between(day(2026, 7, 1), day(2026, 7, 9)), 7);
+        assert_eq!(cal.working_days_between(day(2026, 7, 10), day(2026, 7, 31)), 16);
+        let near = |a: Option<(f64, TargetSource)>, b: f64| a.is_some_and(|(a, _)| (a - b).abs() < 1e-9);
+        assert!(near(
+            additive_target(&inputs, &p, &cal, june, Granularity::Month),
+            375.0
+        ));
+        assert!(near(
+            additive_target(&inputs, &p, &cal, july, Granularity::Month),
+            975.0
+        ));
+        // A June quota of 2,200 (100 a working day) ramps the same way.
+        let quota = [QuotaSpan {
+            range: june,
+            amount: 2200.0,
+        }];
+        let quota_inputs = TargetInputs {
+            person_quotas: &quota,
+            ..TargetInputs::default()
+        };
+        assert!(near(
+            additive_target(&quota_inputs, &p, &cal, june, Granularity::Month),
+            375.0
+        ));
+    }
+
     #[test]
     fn ramp_month_two_is_half_quota() {
         let cal = calendar();
@@ -256,10 +345,18 @@ mod tests {
             person_quotas: &quota,
             ..TargetInputs::default()
         };
-        assert_eq!(
-            additive_target(&inputs, &p, &cal, q3, Granularity::Quarter),
-            Some((60_000.0, TargetSource::PersonQuota))
-        );
+        // Each working day carries its own month's step: July (23 working days) 50 %, August
+        // (21) 75 %, September (22) 100 %: 120,000 ÷ 66 × (11.5 + 15.75 + 22).
+        let (target, source) = additive_target(&inputs, &p, &cal, q3, Granularity::Quarter).expect("a target");
+        assert_eq!(source, TargetSource::PersonQuota);
+        assert!((target - 120_000.0 / 66.0 * 49.25).abs() < 1e-6, "{target}");
+        // On 1 July alone they are in their second month: half of that day's share.
+        let first = DateRange {
+            start: day(2026, 7, 1),
+            end: day(2026, 7, 1),
+        };
+        let (one_day, _) = additive_target(&inputs, &p, &cal, first, Granularity::Day).expect("a target");
+        assert!((one_day - 120_000.0 / 66.0 * 0.5).abs() < 1e-9, "{one_day}");
     }
 
     #[test]

@@ -197,6 +197,27 @@ async fn a_new_hire_in_month_two_of_a_25_50_75_100_ramp_carries_half_quota() {
         .await
         .unwrap();
     assert_eq!(star_card.ramp_factor, Some(1.0));
+
+    // Someone starting on Wednesday 10 June: June's 15 working days from the 10th carry 25 %
+    // (30 × 15 × 0.25 = 112.5 calls) and the 7 before nothing; July blends 25 % for its 7
+    // working days to the 9th with 50 % for the 16 from the 10th: 30 × (1.75 + 8) = 292.5.
+    let late = person(
+        &mut w.org,
+        "Late Start",
+        org::SalesRole::InsideSalesAe,
+        &ae_team,
+        Some((2026, 6, 10)),
+    )
+    .await;
+    let june = person_scorecard(&mut w.sc, &late, calendar(Granularity::Month, (2026, 6, 1)), None)
+        .await
+        .unwrap();
+    assert!(close(line_of(&june, "calls").target.unwrap(), 112.5));
+    assert!(close(june.ramp_factor.unwrap(), 15.0 * 0.25 / 22.0));
+    let july = person_scorecard(&mut w.sc, &late, calendar(Granularity::Month, (2026, 7, 1)), None)
+        .await
+        .unwrap();
+    assert!(close(line_of(&july, "calls").target.unwrap(), 292.5));
 }
 
 #[tokio::test]

@@ -344,7 +344,7 @@ fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched
         in_progress: span.in_progress(),
         overall_score: overall(&lines),
         lines,
-        ramp_factor: Some(context.person(m).ramp_factor(span.range.start)),
+        ramp_factor: Some(context.person(m).mean_ramp_factor(calendar, span.range)),
         days_off: context.working_days_off(m, calendar, span.range) as i32,
         member_count: 1,
     })

@@ -158,7 +158,15 @@ impl Context {
                 let shares: Vec<Share> = members
                     .iter()
                     .map(|m| Share {
-                        factor: factor(&ramps, m, q.start_date),
+                        factor: factor(
+                            &ramps,
+                            m,
+                            &directory.calendar,
+                            DateRange {
+                                start: q.start_date,
+                                end: q.end_date,
+                            },
+                        ),
                         own: own
                             .iter()
                             .find(|o| {
@@ -275,11 +283,12 @@ impl Context {
     }
 }
 
-fn factor(ramps: &HashMap<Uuid, Ramp>, m: &Member, on: NaiveDate) -> f64 {
+/// A member's ramp over a team quota's span, day by day.
+fn factor(ramps: &HashMap<Uuid, Ramp>, m: &Member, calendar: &Calendar, span: DateRange) -> f64 {
     Person {
         start_date: m.start_date,
         ramp: ramps.get(&m.person_id),
         days_off: &[],
     }
-    .ramp_factor(on)
+    .mean_ramp_factor(calendar, span)
 }
