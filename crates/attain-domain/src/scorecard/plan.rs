@@ -70,19 +70,27 @@ impl Person<'_> {
             return 1.0;
         }
         let (mut weighted, mut whole) = (0.0, 0.0);
+        // The one factor of every day, while they are all the same: returned as it is, so a
+        // period inside one step keeps that step exactly rather than a rounded mean.
+        let mut same: Option<Option<f64>> = None;
         let mut day = Some(range.start);
         while let Some(d) = day.filter(|d| *d <= range.end) {
             if calendar.is_working_day(d) {
-                let w = weight(d);
-                weighted += w * self.ramp_factor(d);
+                let (w, f) = (weight(d), self.ramp_factor(d));
+                weighted += w * f;
                 whole += w;
+                same = match same {
+                    None => Some(Some(f)),
+                    Some(Some(g)) if g == f => Some(Some(g)),
+                    _ => Some(None),
+                };
             }
             day = d.succ_opt();
         }
-        if whole > 0.0 {
-            weighted / whole
-        } else {
-            self.ramp_factor(range.start)
+        match same {
+            Some(Some(f)) => f,
+            _ if whole > 0.0 => weighted / whole,
+            _ => self.ramp_factor(range.start),
         }
     }
 
