@@ -22,11 +22,11 @@ use prometheus_client::{
     metrics::{counter::Counter, family::Family as MetricFamily},
 };
 use tonic::body::Body;
-use tonic_types::{ErrorDetails, StatusExt};
+
 use tower::{Layer, Service};
 use uuid::Uuid;
 
-use crate::{Caller, tenant_share::PEER_DIRECTORY};
+use crate::tenant_share::{charged_tenant, log_refusal, refuse};
 
 /// Kinds of call with a budget each: bulk ingestion is costly per call, reads are cheap and
 /// frequent, and writes in between.
@@ -250,30 +250,20 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        // Calls without a caller (health, reflection, key checks) have no tenant to charge, and
-        // a service's read of the directory on a caller's behalf was charged as that caller's
-        // own call (it answers only peer-signed calls; anyone else is refused at once).
-        let tenant = req
-            .extensions()
-            .get::<Caller>()
-            .map(|c| c.tenant_id)
-            .filter(|_| !req.uri().path().starts_with(PEER_DIRECTORY));
-        if let Some(tenant) = tenant {
+        if let Some(tenant) = charged_tenant(&req) {
             let family = CallFamily::of(req.uri().path());
             if let Err((rate, wait)) = self.layer.admit(tenant, family) {
                 REFUSED.get_or_create(&Refused { family: family.name() }).inc();
-                crate::tenant_share::log_refusal(tenant, family.name());
-                let status = tonic::Status::with_error_details(
-                    tonic::Code::ResourceExhausted,
+                log_refusal(tenant, family.name());
+                return refuse(
                     format!(
                         "this tenant's {} calls are limited to {}/s on this server; retry in {} ms",
                         family.name(),
                         rate.per_second,
                         wait.as_millis().max(1)
                     ),
-                    ErrorDetails::with_retry_info(Some(wait)),
+                    wait,
                 );
-                return Box::pin(async move { Ok(status.into_http()) });
             }
         }
         Box::pin(self.inner.call(req))

@@ -127,14 +127,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        // Calls without a tenant (health, reflection, key checks) and a service's directory
-        // read on behalf of a call already counted are not counted again.
-        let tenant = req
-            .extensions()
-            .get::<Caller>()
-            .map(|c| c.tenant_id)
-            .filter(|_| !req.uri().path().starts_with(PEER_DIRECTORY));
-        let Some(tenant) = tenant else {
+        let Some(tenant) = charged_tenant(&req) else {
             return Box::pin(self.inner.call(req));
         };
         let open = match self.layer.enter(tenant) {
@@ -154,12 +147,7 @@ where
                         self.layer.server_limit
                     ),
                 };
-                let status = tonic::Status::with_error_details(
-                    tonic::Code::ResourceExhausted,
-                    message,
-                    ErrorDetails::with_retry_info(Some(RETRY)),
-                );
-                return Box::pin(async move { Ok(status.into_http()) });
+                return refuse(message, RETRY);
             }
         };
         let call = self.inner.call(req);
@@ -169,6 +157,29 @@ where
             response
         })
     }
+}
+
+/// The tenant a call is charged to (for its rate and its share of open calls): none for calls
+/// without a caller (health, reflection, key checks), nor for a service's directory read on
+/// behalf of a call already charged.
+pub(crate) fn charged_tenant<B>(req: &http::Request<B>) -> Option<Uuid> {
+    req.extensions()
+        .get::<Caller>()
+        .map(|c| c.tenant_id)
+        .filter(|_| !req.uri().path().starts_with(PEER_DIRECTORY))
+}
+
+/// Answers a call at once with RESOURCE_EXHAUSTED, `message`, and a hint to retry after `wait`.
+pub(crate) fn refuse<E: 'static>(
+    message: String,
+    wait: Duration,
+) -> BoxFuture<'static, Result<http::Response<Body>, E>> {
+    let status = tonic::Status::with_error_details(
+        tonic::Code::ResourceExhausted,
+        message,
+        ErrorDetails::with_retry_info(Some(wait)),
+    );
+    Box::pin(async move { Ok(status.into_http()) })
 }
 
 /// When each (tenant, kind of refusal) was last logged: a refusal is counted every time but

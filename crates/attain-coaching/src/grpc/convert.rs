@@ -112,11 +112,6 @@ fn link_kind_to_proto(text: &str) -> i32 {
     }) as i32
 }
 
-/// A request's timestamp, within what a protobuf `Timestamp` may hold (years 1 to 9999).
-pub fn timestamp_from_proto(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    attain_runtime::convert::from_timestamp_opt(t)
-}
-
 pub fn item_to_proto(i: &ActionItemRecord) -> pb::ActionItem {
     pb::ActionItem {
         id: i.action_item_id.to_string(),

@@ -158,7 +158,7 @@ pub async fn create(
             None
         }
         Some(t) => {
-            let parsed = cv::timestamp_from_proto(t);
+            let parsed = attain_runtime::convert::from_timestamp_opt(t);
             if parsed.is_none() {
                 v.add("session.start_time", "is not a valid time");
             }
@@ -339,7 +339,11 @@ pub async fn update(
     let mut people_changed = false;
     for path in &paths {
         match *path {
-            "start_time" => match input.start_time.as_ref().and_then(cv::timestamp_from_proto) {
+            "start_time" => match input
+                .start_time
+                .as_ref()
+                .and_then(attain_runtime::convert::from_timestamp_opt)
+            {
                 Some(t) => s.start_time = t,
                 None => v.add("session.start_time", "is required and must be a valid time"),
             },
@@ -433,7 +437,7 @@ pub async fn complete(
     }
     let follow_up = match req.follow_up_time.as_ref() {
         Some(t) => {
-            let parsed = cv::timestamp_from_proto(t);
+            let parsed = attain_runtime::convert::from_timestamp_opt(t);
             if parsed.is_none() {
                 v.add("follow_up_time", "is not a valid time");
             }

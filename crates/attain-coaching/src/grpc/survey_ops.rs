@@ -17,14 +17,13 @@ use uuid::Uuid;
 
 use super::{
     access::View,
-    convert::timestamp_from_proto,
     survey_api::{MAX_AUDIENCE, MAX_REMINDERS, SurveyApi, answers, invitations, min_responses, template},
     survey_convert::{campaign_to_proto, to_stored},
 };
 use crate::store::surveys::{self as store, CampaignRecord, StoredAudience};
 
 fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    let parsed = t.and_then(timestamp_from_proto);
+    let parsed = t.and_then(attain_runtime::convert::from_timestamp_opt);
     if parsed.is_none() {
         v.add(field, "is required and must be a valid time");
     }
@@ -98,7 +97,7 @@ pub async fn create_campaign(
     let mut reminders = Vec::new();
     for (i, t) in c.reminder_times.iter().enumerate() {
         let field = format!("campaign.reminder_times[{i}]");
-        match timestamp_from_proto(t) {
+        match attain_runtime::convert::from_timestamp_opt(t) {
             Some(r) if open.is_some_and(|o| r < o) || close.is_some_and(|cl| r >= cl) => {
                 v.add(field, "must be between open_time and close_time")
             }

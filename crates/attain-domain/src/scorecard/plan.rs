@@ -69,28 +69,31 @@ impl Person<'_> {
         if !self.ramps() {
             return 1.0;
         }
-        let (mut weighted, mut whole) = (0.0, 0.0);
-        // The one factor of every day, while they are all the same: returned as it is, so a
-        // period inside one step keeps that step exactly rather than a rounded mean.
-        let mut same: Option<Option<f64>> = None;
+        let mut factors = Vec::new();
         let mut day = Some(range.start);
         while let Some(d) = day.filter(|d| *d <= range.end) {
             if calendar.is_working_day(d) {
-                let (w, f) = (weight(d), self.ramp_factor(d));
-                weighted += w * f;
-                whole += w;
-                same = match same {
-                    None => Some(Some(f)),
-                    Some(Some(g)) if g == f => Some(Some(g)),
-                    _ => Some(None),
-                };
+                factors.push((d, self.ramp_factor(d)));
             }
             day = d.succ_opt();
         }
-        match same {
-            Some(Some(f)) => f,
-            _ if whole > 0.0 => weighted / whole,
-            _ => self.ramp_factor(range.start),
+        // Every day on one step (the usual case, a fully ramped rep included): that step, exactly,
+        // without weighing the days.
+        match factors.first() {
+            None => return self.ramp_factor(range.start),
+            Some(&(_, f)) if factors.iter().all(|&(_, g)| g == f) => return f,
+            Some(_) => {}
+        }
+        let (mut weighted, mut whole) = (0.0, 0.0);
+        for (d, f) in factors {
+            let w = weight(d);
+            weighted += w * f;
+            whole += w;
+        }
+        if whole > 0.0 {
+            weighted / whole
+        } else {
+            self.ramp_factor(range.start)
         }
     }
 

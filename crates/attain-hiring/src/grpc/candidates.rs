@@ -30,7 +30,7 @@ pub fn time_or_now(v: &mut Violations, field: &str, t: Option<&prost_types::Time
     let now = Utc::now();
     match t {
         None => now,
-        Some(t) => match cv::timestamp_from_proto(t) {
+        Some(t) => match attain_runtime::convert::from_timestamp_opt(t) {
             Some(at) if at <= now + CLOCK_SKEW => at,
             Some(_) => {
                 v.add(field, "must not be in the future");

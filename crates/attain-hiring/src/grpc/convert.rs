@@ -9,7 +9,6 @@ use attain_domain::{
 };
 use attain_proto::hiring::v1 as pb;
 use attain_runtime::convert;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::store::{
@@ -63,11 +62,6 @@ pub fn to_wire<T: Wire>(value: T) -> i32 {
 /// The protobuf value of a stored name; 0 (UNSPECIFIED) for a name this build does not know.
 pub fn text_to_wire<T: Wire>(text: &str) -> i32 {
     T::parse_text(text).map_or(0, to_wire)
-}
-
-/// A request's timestamp, within what a protobuf `Timestamp` may hold (years 1 to 9999).
-pub fn timestamp_from_proto(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    attain_runtime::convert::from_timestamp_opt(t)
 }
 
 fn id(v: Option<Uuid>) -> String {

@@ -52,7 +52,11 @@ impl PeerDirectoryService for PeerDirectoryApi {
         let token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
         self.identity.verify(token, chrono::Utc::now().timestamp())?;
         let caller = Caller::of(&req)?;
-        respond(get(&self.pool, &caller, req.into_inner().known_version).await)
+        let known = req.into_inner().known_version;
+        if known < 0 {
+            return Err(ApiError::invalid("known_version", "must be 0 (none) or a version this RPC returned").into());
+        }
+        respond(get(&self.pool, &caller, known).await)
     }
 }
 

@@ -162,6 +162,25 @@ async fn every_write_is_audited_with_who_and_compensation_changes_with_before_an
         let seen = trail(channel.clone(), &globex.admin_key, method).await.expect("list");
         assert!(seen.is_empty(), "Globex sees Acme's {method}");
     }
+    // Nor can it page through Acme's trail with Acme's page token.
+    let first = AuditServiceClient::with_interceptor(channel.clone(), Bearer::new(&acme.admin_key))
+        .list_audit_events(ListAuditEventsRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("first page")
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+    let err = AuditServiceClient::with_interceptor(channel.clone(), Bearer::new(&globex.admin_key))
+        .list_audit_events(ListAuditEventsRequest {
+            page_size: 1,
+            page_token: first.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .expect_err("another tenant's token");
+    assert_eq!(attain_testing::violated_fields(&err), ["page_token"]);
     let rep = app
         .api_key(acme.id, AccessRole::Rep, Some(ana.id.parse().expect("id")))
         .await;

@@ -140,3 +140,47 @@ async fn outside_clients_and_forged_peers_are_refused() {
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 }
+
+/// Nothing in the request names a tenant: a caller of another tenant who sends this tenant's
+/// version gets its own tenant's directory, never this one's; bad and extreme versions name
+/// the field or are simply stale.
+#[tokio::test]
+async fn another_tenants_caller_gets_only_its_own_and_bad_versions_name_the_field() {
+    let mut t = two_tenants().await;
+    small_org(&mut t.a).await;
+    let (a_key, b_key) = (
+        t.app.api_key(t.a_id, AccessRole::Admin, None).await,
+        t.app.api_key(t.b_id, AccessRole::Admin, None).await,
+    );
+    let mut client = PeerDirectoryServiceClient::new(t.app.channel().await);
+    let a = client
+        .get_tenant_directory(asked(0, &a_key, Some(PEER_SECRET)))
+        .await
+        .unwrap()
+        .into_inner();
+    let b = client
+        .get_tenant_directory(asked(a.version, &b_key, Some(PEER_SECRET)))
+        .await
+        .unwrap()
+        .into_inner();
+    // Globex's own directory comes back whole or not at all, and never Acme's people.
+    if let Some(directory) = b.directory {
+        assert_eq!(directory.tenant.unwrap().id, t.b_id.to_string());
+        assert!(directory.people.is_empty() && directory.teams.is_empty());
+    }
+    for bad in [-1, i64::MIN] {
+        let err = client
+            .get_tenant_directory(asked(bad, &a_key, Some(PEER_SECRET)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{bad}");
+        assert_eq!(attain_testing::violated_fields(&err), ["known_version"]);
+    }
+    let stale = client
+        .get_tenant_directory(asked(i64::MAX, &a_key, Some(PEER_SECRET)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stale.version, a.version);
+    assert!(stale.directory.is_some(), "an unknown version gets the whole directory");
+}

@@ -204,6 +204,10 @@ pub async fn get(
     let mut rep_rows = Vec::new();
     let mut quota_pairs = Vec::new();
     let mut behind: Vec<(String, Vec<(f64, Uuid)>)> = leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    // The same rule as a scorecard's red: nobody is behind pace before 2 working days and a
+    // fifth of the period have passed.
+    let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
+    let judge_pace = span.in_progress() && math::DEFAULT_RED_AFTER.passed(&elapsed);
     for (i, m) in context.people.iter().enumerate() {
         let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, 0.0));
         let own_line = context
@@ -219,10 +223,7 @@ pub async fn get(
         }
         let remaining = quota.map_or(0.0, |q| (q - actual).max(0.0));
         let mut behind_keys = Vec::new();
-        // The same rule as a scorecard's red: nobody is behind pace before 2 working days and a
-        // fifth of the period have passed.
-        let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
-        if span.in_progress() && math::DEFAULT_RED_AFTER.passed(&elapsed) {
+        if judge_pace {
             let to_date = DateRange {
                 start: span.range.start,
                 end: span.as_of,
