@@ -56,6 +56,12 @@ pub struct SuggestArgs {
     team: String,
     #[command(flatten)]
     period: PeriodArgs,
+    /// Suggest nobody before this many working days of the period (0: the service's default, 5).
+    #[arg(long, default_value_t = 0)]
+    min_working_days: i32,
+    /// Count a rate only on at least this many denominator events (0: the default, 20).
+    #[arg(long, default_value_t = 0)]
+    min_sample: i32,
     #[command(flatten)]
     conn: Connection,
     /// The coaching service.
@@ -190,18 +196,35 @@ async fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
         team_id: team,
         period: args.period.explicit_period(),
         as_of: args.period.as_of.map(proto_date),
+        min_working_days: args.min_working_days,
+        min_sample: args.min_sample,
     })?;
     let out = coaching
         .suggest_coaching(request)
         .await
         .map_err(|s| anyhow::anyhow!("asking for suggestions at {coaching_url}: {}", s.message()))?
         .into_inner();
-    if out.suggestions.is_empty() {
-        println!("Nobody on the team is behind pace or lagging the team on a conversion rate.");
+    if out.working_days < out.min_working_days {
+        println!(
+            "Too early to judge: {} of the {} working days needed have passed.",
+            out.working_days, out.min_working_days
+        );
         return Ok(());
     }
+    if out.suggestions.is_empty() {
+        println!(
+            "Nobody on the team is behind pace or lagging the team on a conversion rate \
+             ({} working days; rates on at least {} events).",
+            out.working_days, out.min_sample
+        );
+        return Ok(());
+    }
+    println!(
+        "Over {} working days; rates on at least {} events; highest score (gap × confidence) first.",
+        out.working_days, out.min_sample
+    );
     for s in &out.suggestions {
-        println!("{} — {}", s.display_name, kind_name(s.kind));
+        println!("{} — {} (score {:.2})", s.display_name, kind_name(s.kind), s.score);
         for r in &s.reasons {
             println!("    {r}");
         }

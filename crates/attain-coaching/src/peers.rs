@@ -8,7 +8,7 @@ use attain_domain::period::DateRange;
 use attain_proto::{
     org::v1::{GetPersonRequest, GetTeamRequest, ListPeopleRequest, Person, org_service_client::OrgServiceClient},
     scorecard::v1::{
-        GetManagerKpisRequest, GetMetricValuesRequest, ManagerKpis, PersonValues,
+        GetManagerKpisRequest, GetMetricValuesRequest, GetMetricValuesResponse, ManagerKpis, PersonValues,
         scorecard_service_client::ScorecardServiceClient,
     },
 };
@@ -191,8 +191,20 @@ impl Peers {
         range: DateRange,
         combined: bool,
     ) -> Result<Vec<PersonValues>, ApiError> {
+        Ok(self.named_values(credential, people, keys, range, combined).await?.rows)
+    }
+
+    /// Like [`Peers::values`], with the catalog's display name of each key.
+    pub async fn named_values(
+        &self,
+        credential: &str,
+        people: &[Uuid],
+        keys: &[String],
+        range: DateRange,
+        combined: bool,
+    ) -> Result<GetMetricValuesResponse, ApiError> {
         if people.is_empty() || keys.is_empty() {
-            return Ok(Vec::new());
+            return Ok(GetMetricValuesResponse::default());
         }
         let request = GetMetricValuesRequest {
             person_ids: people.iter().map(Uuid::to_string).collect(),
@@ -206,8 +218,7 @@ impl Peers {
             .get_metric_values(on_behalf(request, credential)?)
             .await
             .map_err(scorecard_error)?
-            .into_inner()
-            .rows)
+            .into_inner())
     }
 
     /// A manager's KPIs for a team and period, from the scorecard service.

@@ -399,7 +399,7 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
         .suggestions;
     let names: Vec<&str> = out
         .lines()
-        .filter(|l| !l.starts_with(' '))
+        .filter(|l| !l.starts_with(' ') && l.contains(" — "))
         .map(|l| l.split(" — ").next().unwrap_or(""))
         .collect();
     let expected: Vec<&str> = suggestions.iter().map(|s| s.display_name.as_str()).collect();

@@ -39,8 +39,6 @@ const RATES: &[&str] = &[
     "held_to_qualified",
     "win_rate",
 ];
-/// A rate below 80 % of the team median lags.
-const LAG_THRESHOLD: f64 = 0.2;
 
 pub async fn kpis(
     api: &CoachingApi,
@@ -257,6 +255,10 @@ pub async fn suggest(
     let mut v = Violations::new();
     let team = convert::required_id(&mut v, "team_id", &req.team_id);
     let as_of = convert::optional_date(&mut v, "as_of", req.as_of.as_ref());
+    let min_working_days =
+        minimum(&mut v, "min_working_days", req.min_working_days, 366).unwrap_or(kpi::DEFAULT_MIN_WORKING_DAYS);
+    let min_sample =
+        minimum(&mut v, "min_sample", req.min_sample, 1_000_000).map_or(kpi::DEFAULT_MIN_SAMPLE, u64::from);
     let cal = api.peers.directory.calendar(caller, credential).await?;
     let today = as_of.unwrap_or_else(|| cal.local_date(Utc::now()));
     let range = match req.period.as_ref() {
@@ -267,31 +269,43 @@ pub async fn suggest(
         (Some(t), Some(r)) => (t, r),
         _ => return Err(ApiError::invalid("team_id", "is required")),
     };
-    let reps = api.peers.team_reps(credential, team).await?;
-    if reps.is_empty() {
-        return Ok(pb::SuggestCoachingResponse {
-            suggestions: Vec::new(),
-        });
-    }
-    let kpis = api.peers.manager_kpis(credential, team, range, Some(today)).await?;
-    let ids: Vec<Uuid> = reps.iter().filter_map(|p| Uuid::parse_str(&p.id).ok()).collect();
     let to_date = DateRange {
         start: range.start,
         end: today.clamp(range.start, range.end),
     };
+    // Before the period starts nothing has been worked.
+    let working_days = if today < range.start {
+        0
+    } else {
+        cal.working_days_between(to_date.start, to_date.end)
+    };
+    let mut out = pb::SuggestCoachingResponse {
+        suggestions: Vec::new(),
+        working_days: working_days as i32,
+        min_working_days: min_working_days as i32,
+        min_sample: min_sample as i32,
+    };
+    let reps = api.peers.team_reps(credential, team).await?;
+    if reps.is_empty() || working_days < min_working_days {
+        return Ok(out);
+    }
+    let kpis = api.peers.manager_kpis(credential, team, range, Some(today)).await?;
+    let ids: Vec<Uuid> = reps.iter().filter_map(|p| Uuid::parse_str(&p.id).ok()).collect();
     let keys: Vec<String> = RATES.iter().map(|k| k.to_string()).collect();
-    let rows = api.peers.values(credential, &ids, &keys, to_date, false).await?;
+    let answer = api.peers.named_values(credential, &ids, &keys, to_date, false).await?;
+    let name_of = |key: &str| answer.display_names.get(key).cloned().unwrap_or_else(|| key.to_owned());
     let candidates: Vec<Candidate> = reps
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let behind = kpis
-                .reps
+                .behind_pace
                 .iter()
-                .find(|r| r.person_id == p.id)
-                .map(|r| r.behind_pace.clone())
-                .unwrap_or_default();
-            let values = rows
+                .filter(|b| b.person_ids.contains(&p.id))
+                .map(|b| (b.metric_key.clone(), b.display_name.clone()))
+                .collect();
+            let values = answer
+                .rows
                 .iter()
                 .find(|r| r.person_id == p.id)
                 .map(|r| r.values.as_slice())
@@ -301,12 +315,26 @@ pub async fn suggest(
                 behind_pace: behind,
                 rates: keys
                     .iter()
-                    .map(|k| (k.clone(), number(values.iter().find(|v| &v.metric_key == k))))
+                    .map(|k| {
+                        let value = values.iter().find(|v| &v.metric_key == k);
+                        kpi::Rate {
+                            key: k.clone(),
+                            name: name_of(k),
+                            value: number(value),
+                            sample: value.map_or(0, |v| u64::try_from(v.denominator).unwrap_or(0)),
+                        }
+                    })
                     .collect(),
             }
         })
         .collect();
-    let suggestions = kpi::suggest(&candidates, LAG_THRESHOLD)
+    let evidence = kpi::Evidence {
+        working_days,
+        min_working_days,
+        min_sample,
+        lag_threshold: kpi::DEFAULT_LAG_THRESHOLD,
+    };
+    out.suggestions = kpi::suggest(&candidates, evidence)
         .into_iter()
         .filter_map(|s| {
             let person = reps.get(s.person)?;
@@ -316,8 +344,34 @@ pub async fn suggest(
                 kind: cv::kind_to_proto(s.kind),
                 focus_metric_keys: s.focus_metric_keys,
                 reasons: s.reasons,
+                rate_gaps: s
+                    .lags
+                    .into_iter()
+                    .map(|l| pb::RateGap {
+                        metric_key: l.key,
+                        display_name: l.name,
+                        value: l.value,
+                        team_median: l.median,
+                        gap: l.gap,
+                        sample: i64::try_from(l.sample).unwrap_or(i64::MAX),
+                        confidence: l.confidence,
+                    })
+                    .collect(),
+                score: s.score,
             })
         })
         .collect();
-    Ok(pb::SuggestCoachingResponse { suggestions })
+    Ok(out)
+}
+
+/// A request's minimum: 0 for the default (`None`), else 1 to `max`.
+fn minimum(v: &mut Violations, field: &str, value: i32, max: u32) -> Option<u32> {
+    match u32::try_from(value) {
+        Ok(0) => None,
+        Ok(n) if n <= max => Some(n),
+        _ => {
+            v.add(field, format!("must be 0 (the default) to {max}"));
+            None
+        }
+    }
 }

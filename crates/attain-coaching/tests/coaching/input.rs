@@ -320,6 +320,7 @@ async fn every_rpc_names_its_bad_fields() {
             team_id: "x".into(),
             period: None,
             as_of: date(2026, 13, 1),
+            ..Default::default()
         })
         .await
         .map(|_| ()),

@@ -120,29 +120,93 @@ async fn suggestions_pick_the_rep_with_the_weakest_conversation_to_meeting_rate(
         evs.extend(events(rep, "meetings_set", (2026, 6, 3), meetings));
     }
     ingest(&mut w.metrics, evs).await;
+    // June 2026 starts on a Monday: the 1st to the 5th are five working days, the minimum.
     let out =
         w.co.suggest_coaching(SuggestCoachingRequest {
             team_id: w.sdr_team.clone(),
             period: june(),
             as_of: date(2026, 6, 5),
+            ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
+    assert_eq!((out.working_days, out.min_working_days, out.min_sample), (5, 5, 20));
     let first = &out.suggestions[0];
     assert_eq!(first.display_name, "Cy");
     assert_eq!(first.kind, SessionKind::CallReview as i32);
     assert_eq!(first.focus_metric_keys[0], "conversation_to_meeting_set");
-    assert!(
-        first.reasons[0].contains("conversation_to_meeting_set"),
-        "{:?}",
-        first.reasons
+    // Meetings per conversation: 5/20, 5/20, 1/20, 4/20 → median (0.20 + 0.25) / 2 = 0.225.
+    // Cy: gap (0.225 − 0.05) / 0.225 = 7/9 on 20 conversations, confidence 20/(20 + 20) = ½.
+    let gap = &first.rate_gaps[0];
+    assert_eq!(gap.display_name, "Conversation to meeting set");
+    assert_eq!((gap.value, gap.team_median, gap.sample), (0.05, 0.225, 20));
+    assert!((gap.gap - 7.0 / 9.0).abs() < 1e-12, "{gap:?}");
+    assert_eq!(gap.confidence, 0.5);
+    assert!((first.score - 7.0 / 18.0).abs() < 1e-12);
+    assert_eq!(
+        first.reasons[0],
+        "Conversation to meeting set 5.0 % on 20 vs team median 22.5 %"
     );
-    // Nobody else lags on a rate; the others appear only for being behind pace.
+    // Nobody else lags on a rate (0.20 is above 0.8 × 0.225 = 0.18); the others appear only for
+    // being behind pace.
     for s in &out.suggestions[1..] {
-        assert!(
-            !s.focus_metric_keys.contains(&"conversation_to_meeting_set".to_string()),
-            "{s:?}"
-        );
+        assert!(s.rate_gaps.is_empty(), "{s:?}");
+        assert_eq!(s.score, 0.0);
     }
+}
+
+#[tokio::test]
+async fn two_days_of_data_give_no_suggestion_and_a_thin_rate_no_lag() {
+    let mut w = world().await;
+    let sdrs = w.sdrs.clone();
+    let mut evs = Vec::new();
+    // The report that started this: on the 2nd working day one rep has held 0 of 3 meetings
+    // qualified, against everyone else's 3 of 4.
+    for (rep, qualified) in sdrs.iter().zip([0, 3, 3, 3]) {
+        evs.extend(events(
+            rep,
+            "meetings_held",
+            (2026, 6, 1),
+            if qualified == 0 { 3 } else { 4 },
+        ));
+        evs.extend(events(rep, "meetings_qualified", (2026, 6, 2), qualified));
+    }
+    ingest(&mut w.metrics, evs).await;
+    let ask = |as_of, min_sample| SuggestCoachingRequest {
+        team_id: w.sdr_team.clone(),
+        period: june(),
+        as_of: date(2026, 6, as_of),
+        min_sample,
+        ..Default::default()
+    };
+    let early = w.co.suggest_coaching(ask(2, 0)).await.unwrap().into_inner();
+    assert!(early.suggestions.is_empty(), "{early:?}");
+    assert_eq!((early.working_days, early.min_working_days), (2, 5));
+
+    // A week in, with the same data: 3 and 4 held meetings are below the 20 events a rate needs.
+    let week = w.co.suggest_coaching(ask(5, 0)).await.unwrap().into_inner();
+    assert!(week.suggestions.iter().all(|s| s.rate_gaps.is_empty()), "{week:?}");
+    // With the minimum lowered to 3 the rate counts: 0 % against a median of 75 %.
+    let lowered = w.co.suggest_coaching(ask(5, 3)).await.unwrap().into_inner();
+    let gap = &lowered.suggestions[0].rate_gaps[0];
+    assert_eq!(
+        (gap.metric_key.as_str(), gap.value, gap.team_median),
+        ("held_to_qualified", 0.0, 0.75)
+    );
+    assert_eq!(gap.confidence, 0.5, "3 ÷ (3 + 3)");
+
+    let bad =
+        w.co.suggest_coaching(SuggestCoachingRequest {
+            min_working_days: -1,
+            min_sample: 2_000_000,
+            ..ask(5, 0)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    assert!(
+        bad.message().contains("min_working_days") && bad.message().contains("min_sample"),
+        "{bad:?}"
+    );
 }

@@ -44,6 +44,12 @@ pub async fn get(
     } else {
         Grouping::PerPerson
     };
+    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let display_names = req
+        .metric_keys
+        .iter()
+        .filter_map(|k| Some((k.clone(), catalog.get(k)?.display_name.clone())))
+        .collect();
     let totals = api
         .metrics
         .totals(credential, &people, &req.metric_keys, range, grouping)
@@ -58,5 +64,6 @@ pub async fn get(
                 values: r.values,
             })
             .collect(),
+        display_names,
     })
 }
