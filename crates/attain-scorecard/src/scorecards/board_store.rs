@@ -86,25 +86,36 @@ pub struct StoredKeyResult {
 pub struct FocusRecord {
     pub team_id: Uuid,
     pub key_results: Json<Vec<StoredKeyResult>>,
+    /// The warnings the plan was saved with; `None` for plans saved before they were kept.
+    pub warnings: Option<Json<Vec<String>>>,
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn set_focus(c: &mut Conn, tenant: Uuid, team: Uuid, results: &[StoredKeyResult]) -> Result<FocusRecord> {
+pub async fn set_focus(
+    c: &mut Conn,
+    tenant: Uuid,
+    team: Uuid,
+    results: &[StoredKeyResult],
+    warnings: &[String],
+) -> Result<FocusRecord> {
     sqlx::query_as(
-        "INSERT INTO scorecard.focus_plans (tenant_id, team_id, key_results) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id, team_id) DO UPDATE SET key_results = excluded.key_results, updated_at = now()
-         RETURNING team_id, key_results, updated_at",
+        "INSERT INTO scorecard.focus_plans (tenant_id, team_id, key_results, warnings) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, team_id) DO UPDATE
+             SET key_results = excluded.key_results, warnings = excluded.warnings, updated_at = now()
+         RETURNING team_id, key_results, warnings, updated_at",
     )
     .bind(tenant)
     .bind(team)
     .bind(Json(results))
+    .bind(Json(warnings))
     .fetch_one(c)
     .await
 }
 
 pub async fn get_focus(c: &mut Conn, tenant: Uuid, team: Uuid) -> Result<Option<FocusRecord>> {
     sqlx::query_as(
-        "SELECT team_id, key_results, updated_at FROM scorecard.focus_plans WHERE tenant_id = $1 AND team_id = $2",
+        "SELECT team_id, key_results, warnings, updated_at FROM scorecard.focus_plans
+         WHERE tenant_id = $1 AND team_id = $2",
     )
     .bind(tenant)
     .bind(team)

@@ -65,14 +65,19 @@ async fn a_crowded_focus_plan_is_saved_with_a_warning_and_becomes_a_template() {
         .into_inner()
         .focus_plan
         .unwrap();
-    assert_eq!(saved.warnings.len(), 1, "{:?}", saved.warnings);
-    assert!(saved.warnings[0].contains("paralysis by analysis"));
+    // Four results sharing the same nine behaviours: nine distinct, within 8–12; four results
+    // is one too many.
+    let advice = ["4 key results: pick the 3 that matter most (paralysis by analysis)"];
+    assert_eq!(saved.warnings, advice);
     let got =
         w.sc.get_focus_plan(GetFocusPlanRequest { team_id: team.clone() })
             .await
             .unwrap()
-            .into_inner();
-    assert_eq!(got.focus_plan.unwrap().key_results.len(), 4);
+            .into_inner()
+            .focus_plan
+            .unwrap();
+    assert_eq!(got.key_results.len(), 4);
+    assert_eq!(got.warnings, advice, "the warnings survive a read");
     w.sc.set_focus_plan(SetFocusPlanRequest {
         focus_plan: Some(FocusPlan {
             team_id: team.clone(),
@@ -120,7 +125,10 @@ async fn focus_plan_input_and_tenancy() {
         w.sc.set_focus_plan(SetFocusPlanRequest {
             focus_plan: Some(FocusPlan {
                 team_id: "x".into(),
-                key_results: vec![key_result("nope", &["calls", "calls"])],
+                key_results: vec![
+                    key_result("nope", &["calls", "calls"]),
+                    key_result("meetings_held", &["calls", "meetings_held"]),
+                ],
                 ..Default::default()
             }),
         })
@@ -133,9 +141,11 @@ async fn focus_plan_input_and_tenancy() {
         [
             "focus_plan.key_results[0].behaviour_metric_keys[1]",
             "focus_plan.key_results[0].metric_key",
+            "focus_plan.key_results[1].behaviour_metric_keys[1]",
             "focus_plan.team_id"
         ]
     );
+    assert!(bad.message().contains("is the key result itself"), "{bad:?}");
     let bad =
         w.sc.get_focus_plan(GetFocusPlanRequest { team_id: String::new() })
             .await

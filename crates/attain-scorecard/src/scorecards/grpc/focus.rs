@@ -18,6 +18,7 @@ use attain_domain::{
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{
@@ -27,7 +28,7 @@ use super::{
 };
 use crate::scorecards::{
     board_store::{self as boards, FocusRecord, StoredKeyResult},
-    metrics::{Catalog, MetricInfo},
+    metrics::MetricInfo,
     plan_store as plans,
     store::{self, NewTemplate, Subject},
 };
@@ -41,7 +42,7 @@ fn team_id(v: &mut Violations, text: &str) -> Option<Uuid> {
     convert::required_id(v, "team_id", text)
 }
 
-fn to_proto(r: &FocusRecord, catalog: Option<&Catalog>) -> pb::FocusPlan {
+fn to_proto(r: &FocusRecord) -> pb::FocusPlan {
     let results: Vec<KeyResult> = r
         .key_results
         .0
@@ -51,7 +52,12 @@ fn to_proto(r: &FocusRecord, catalog: Option<&Catalog>) -> pb::FocusPlan {
             behaviours: k.behaviours.clone(),
         })
         .collect();
-    let warnings = catalog.map_or_else(Vec::new, |c| check_focus_plan(&results, |k| c.contains_key(k)).1);
+    // The warnings do not depend on the catalog, so a plan saved before they were kept is
+    // checked again as it stands.
+    let warnings = match &r.warnings {
+        Some(Json(stored)) => stored.clone(),
+        None => check_focus_plan(&results, |_| true).1,
+    };
     pb::FocusPlan {
         team_id: r.team_id.to_string(),
         key_results: results
@@ -84,7 +90,7 @@ pub async fn set(
         })
         .collect();
     let catalog = api.metrics.catalog(caller, credential, false).await?;
-    let (found, _) = check_focus_plan(&results, |k| catalog.contains_key(k));
+    let (found, warnings) = check_focus_plan(&results, |k| catalog.contains_key(k));
     // The domain names behaviours "behaviours"; the API calls them behaviour_metric_keys.
     for f in found.iter() {
         v.add(
@@ -109,10 +115,10 @@ pub async fn set(
             behaviours: k.behaviours,
         })
         .collect();
-    let record = boards::set_focus(&mut tx, tenant, team, &stored).await?;
+    let record = boards::set_focus(&mut tx, tenant, team, &stored, &warnings).await?;
     tx.commit().await?;
     Ok(pb::SetFocusPlanResponse {
-        focus_plan: Some(to_proto(&record, Some(&catalog))),
+        focus_plan: Some(to_proto(&record)),
     })
 }
 
@@ -144,7 +150,7 @@ pub async fn get(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("focus plan of team {team}")))?;
     Ok(pb::GetFocusPlanResponse {
-        focus_plan: Some(to_proto(&record, None)),
+        focus_plan: Some(to_proto(&record)),
     })
 }
 
