@@ -84,6 +84,7 @@ pub fn plan_status(value: i32) -> Option<PlanStatus> {
         pb::PlanStatus::Active => PlanStatus::Active,
         pb::PlanStatus::Completed => PlanStatus::Completed,
         pb::PlanStatus::Abandoned => PlanStatus::Abandoned,
+        pb::PlanStatus::Ended => PlanStatus::Ended,
     })
 }
 
@@ -92,6 +93,7 @@ pub fn plan_status_to_proto(text: &str) -> i32 {
         Some(PlanStatus::Active) => pb::PlanStatus::Active,
         Some(PlanStatus::Completed) => pb::PlanStatus::Completed,
         Some(PlanStatus::Abandoned) => pb::PlanStatus::Abandoned,
+        Some(PlanStatus::Ended) => pb::PlanStatus::Ended,
         None => pb::PlanStatus::Unspecified,
     }) as i32
 }

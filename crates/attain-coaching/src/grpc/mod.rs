@@ -5,6 +5,7 @@ mod access;
 mod calendar;
 mod convert;
 mod kpis;
+mod plan_outcome;
 mod plans;
 mod sessions;
 mod survey_api;

@@ -10,13 +10,19 @@ use attain_domain::{
     org::AccessRole,
     period::DateRange,
 };
-use attain_proto::{coaching::v1 as pb, metrics::v1::metric_value::Value};
+use attain_proto::coaching::v1 as pb;
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{CoachingApi, access::View, convert as cv, sessions::check_text};
+use super::{
+    CoachingApi,
+    access::View,
+    convert as cv,
+    plan_outcome::{current, settle, today, values, warnings_for},
+    sessions::check_text,
+};
 use crate::store::plans::{self as store, ActionPlanRecord, CheckInRecord, RatingRecord, StoredGoal, StoredStep};
 
 const MAX_GOALS: usize = 20;
@@ -24,35 +30,18 @@ const MAX_METRIC_GOALS: usize = 10;
 const MAX_STEPS: usize = 50;
 const DEFAULT_BASELINE_DAYS: i32 = 28;
 const UPDATABLE: &[&str] = &["title", "status", "steps", "end_date"];
+const STATUS_RULE: &str = "must be PLAN_STATUS_ACTIVE, _COMPLETED or _ABANDONED (Attain sets _ENDED)";
+
+/// A status a caller may give a plan: ENDED is Attain's, set when an active plan's end passes.
+fn settable_status(value: i32) -> Option<PlanStatus> {
+    cv::plan_status(value).filter(|s| *s != PlanStatus::Ended)
+}
 
 fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, field, text);
     v.into_result(id)?
         .ok_or_else(|| ApiError::invalid(field, "is required"))
-}
-
-fn number(value: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<f64> {
-    match value?.value.as_ref()? {
-        Value::Total(t) => Some(*t as f64),
-        Value::Ratio(r) => Some(*r),
-    }
-}
-
-/// The values of `keys` for one person over `range`, by key.
-async fn values(
-    api: &CoachingApi,
-    credential: &str,
-    person: Uuid,
-    keys: &[String],
-    range: DateRange,
-) -> ApiResult<Vec<(String, Option<f64>)>> {
-    let rows = api.peers.values(credential, &[person], keys, range, false).await?;
-    let row = rows.into_iter().next().map(|r| r.values).unwrap_or_default();
-    Ok(keys
-        .iter()
-        .map(|k| (k.clone(), number(row.iter().find(|v| &v.metric_key == k))))
-        .collect())
 }
 
 fn steps_from_proto(v: &mut Violations, view: &View, steps: &[pb::PlanStep]) -> Vec<StoredStep> {
@@ -93,7 +82,11 @@ fn plan_to_proto(
     check_ins: &[CheckInRecord],
     current: &[(String, Option<f64>)],
 ) -> pb::ActionPlan {
-    let (_, warnings) = check_action_plan_dates(p.start_date, p.end_date);
+    // Plans saved before warnings were kept are checked again for their length.
+    let warnings = match &p.warnings {
+        Some(Json(w)) => w.clone(),
+        None => check_action_plan_dates(p.start_date, p.end_date).1,
+    };
     pb::ActionPlan {
         id: p.action_plan_id.to_string(),
         person_id: p.person_id.to_string(),
@@ -154,40 +147,6 @@ fn plan_to_proto(
     }
 }
 
-/// The plan's metrics from its start to `as_of` (today by default), clipped to its end.
-async fn current(
-    api: &CoachingApi,
-    credential: &str,
-    p: &ActionPlanRecord,
-    as_of: NaiveDate,
-) -> ApiResult<Vec<(String, Option<f64>)>> {
-    let keys: Vec<String> = p.metric_goals.0.iter().map(|g| g.metric_key.clone()).collect();
-    let end = as_of.min(p.end_date);
-    if keys.is_empty() || end < p.start_date {
-        return Ok(Vec::new());
-    }
-    values(
-        api,
-        credential,
-        p.person_id,
-        &keys,
-        DateRange {
-            start: p.start_date,
-            end,
-        },
-    )
-    .await
-}
-
-async fn today(api: &CoachingApi, caller: &Caller, credential: &str) -> ApiResult<NaiveDate> {
-    Ok(api
-        .peers
-        .directory
-        .calendar(caller, credential)
-        .await?
-        .local_date(Utc::now()))
-}
-
 pub async fn set_development(
     api: &CoachingApi,
     caller: &Caller,
@@ -235,6 +194,7 @@ async fn development(
     let check_ins = store::check_ins(&mut tx, tenant, &ids).await?;
     tx.commit().await?;
     let today = today(api, caller, credential).await?;
+    let plans = settle(api, caller, credential, plans, today).await?;
     let mut action_plans = Vec::new();
     for p in &plans {
         let now = current(api, credential, p, today).await?;
@@ -308,10 +268,10 @@ pub async fn create_action_plan(
     };
     let status = match p.status {
         0 => Some(PlanStatus::Active),
-        s => cv::plan_status(s),
+        s => settable_status(s),
     };
     if status.is_none() {
-        v.add("action_plan.status", "is not a PLAN_STATUS_ value");
+        v.add("action_plan.status", STATUS_RULE);
     }
     let (person, start, end) = match v.into_result((person, start, end))? {
         (Some(p), Some(s), Some(e)) => (p, s, e),
@@ -354,7 +314,7 @@ pub async fn create_action_plan(
                 other => other,
             })?
     };
-    let record = ActionPlanRecord {
+    let mut record = ActionPlanRecord {
         action_plan_id: Uuid::now_v7(),
         person_id: person,
         title: p.title.clone(),
@@ -369,13 +329,17 @@ pub async fn create_action_plan(
                     from: g.from,
                     to: g.to,
                     baseline: baseline.iter().find(|(k, _)| *k == g.metric_key).and_then(|(_, v)| *v),
+                    outcome: None,
                 })
                 .collect(),
         ),
         steps: Json(steps),
+        warnings: None,
         revision: 1,
     };
     let mut tx = begin_tenant(&api.pool, tenant).await?;
+    let others = store::action_plans_of(&mut tx, tenant, &[person], Some((start, end))).await?;
+    record.warnings = Some(Json(warnings_for(&record, &others)));
     let saved = store::insert_action_plan(&mut tx, tenant, &record).await?;
     tx.commit().await?;
     let now = current(api, credential, &saved, today(api, caller, credential).await?).await?;
@@ -433,6 +397,11 @@ pub async fn get_action_plan(
         .ok_or_else(|| ApiError::invalid("id", "is required"))?;
     let view = View::of(api, caller, credential).await?;
     let plan = visible_plan(api, &view, caller.tenant_id, id, false).await?;
+    let today = today(api, caller, credential).await?;
+    let plan = settle(api, caller, credential, vec![plan], today)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     Ok(pb::GetActionPlanResponse {
         action_plan: Some(full(api, caller, credential, &plan, as_of).await?),
     })
@@ -465,12 +434,9 @@ pub async fn update_action_plan(
         plan.title = input.title.clone();
     }
     if paths.contains(&"status") {
-        match cv::plan_status(input.status) {
+        match settable_status(input.status) {
             Some(s) => plan.status = s.as_str().to_string(),
-            None => v.add(
-                "action_plan.status",
-                "must be one of the PLAN_STATUS_ values other than UNSPECIFIED",
-            ),
+            None => v.add("action_plan.status", STATUS_RULE),
         }
     }
     if paths.contains(&"steps") {
@@ -480,6 +446,11 @@ pub async fn update_action_plan(
         && let Some(e) = convert::required_date(&mut v, "action_plan.end_date", input.end_date.as_ref())
     {
         v.extend_prefixed("action_plan", check_action_plan_dates(plan.start_date, e).0);
+        // A closed-by-Attain plan given a new end runs again to it (and closes again below if
+        // that end has passed too), its outcome measured anew.
+        if e != plan.end_date && plan.status == PlanStatus::Ended.as_str() && !paths.contains(&"status") {
+            plan.status = PlanStatus::Active.as_str().to_string();
+        }
         plan.end_date = e;
     }
     v.into_result(())?;
@@ -488,8 +459,21 @@ pub async fn update_action_plan(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     convert::check_revision(expected, locked.revision, "action plan")?;
+    let others = store::action_plans_of(
+        &mut tx,
+        tenant,
+        &[plan.person_id],
+        Some((plan.start_date, plan.end_date)),
+    )
+    .await?;
+    plan.warnings = Some(Json(warnings_for(&plan, &others)));
     let saved = store::save_action_plan(&mut tx, tenant, &plan).await?;
     tx.commit().await?;
+    let today = today(api, caller, credential).await?;
+    let saved = settle(api, caller, credential, vec![saved], today)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     Ok(pb::UpdateActionPlanResponse {
         action_plan: Some(full(api, caller, credential, &saved, None).await?),
     })

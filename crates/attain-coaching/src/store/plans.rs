@@ -47,6 +47,9 @@ pub struct StoredGoal {
     pub from: f64,
     pub to: f64,
     pub baseline: Option<f64>,
+    /// The value over the plan's whole span, fixed when an ended plan was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<f64>,
 }
 
 /// A plan step as stored: ids and dates as text (UUID, ISO date) inside the JSON column.
@@ -69,17 +72,19 @@ pub struct ActionPlanRecord {
     pub status: String,
     pub metric_goals: Json<Vec<StoredGoal>>,
     pub steps: Json<Vec<StoredStep>>,
+    /// The warnings of the last save; `None` for plans saved before they were kept.
+    pub warnings: Option<Json<Vec<String>>>,
     pub revision: i64,
 }
 
 const PLAN_COLUMNS: &str =
-    "action_plan_id, person_id, title, start_date, end_date, status, metric_goals, steps, revision";
+    "action_plan_id, person_id, title, start_date, end_date, status, metric_goals, steps, warnings, revision";
 
 pub async fn insert_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord) -> Result<ActionPlanRecord> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO coaching.action_plans (tenant_id, action_plan_id, person_id, title, start_date, end_date, status,
-             metric_goals, steps)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {PLAN_COLUMNS}"
+             metric_goals, steps, warnings)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {PLAN_COLUMNS}"
     )))
     .bind(tenant)
     .bind(p.action_plan_id)
@@ -90,6 +95,7 @@ pub async fn insert_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord
     .bind(&p.status)
     .bind(&p.metric_goals)
     .bind(&p.steps)
+    .bind(&p.warnings)
     .fetch_one(c)
     .await
 }
@@ -129,7 +135,9 @@ pub async fn action_plans_of(
 
 pub async fn save_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord) -> Result<ActionPlanRecord> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE coaching.action_plans SET title = $3, end_date = $4, status = $5, steps = $6, revision = revision + 1
+        "UPDATE coaching.action_plans
+         SET title = $3, end_date = $4, status = $5, steps = $6, warnings = $7, metric_goals = $8,
+             revision = revision + 1
          WHERE tenant_id = $1 AND action_plan_id = $2 RETURNING {PLAN_COLUMNS}"
     )))
     .bind(tenant)
@@ -138,7 +146,30 @@ pub async fn save_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord) 
     .bind(p.end_date)
     .bind(&p.status)
     .bind(&p.steps)
+    .bind(&p.warnings)
+    .bind(&p.metric_goals)
     .fetch_one(c)
+    .await
+}
+
+/// Closes an active plan that ran past its end with its goals' outcomes, unless it changed
+/// since it was read at `revision` (then whoever changed it decided; `None`).
+pub async fn close_action_plan(
+    c: &mut Conn,
+    tenant: Uuid,
+    p: &ActionPlanRecord,
+    goals: &[StoredGoal],
+) -> Result<Option<ActionPlanRecord>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE coaching.action_plans SET status = 'ended', metric_goals = $4, revision = revision + 1
+         WHERE tenant_id = $1 AND action_plan_id = $2 AND revision = $3 AND status = 'active'
+         RETURNING {PLAN_COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(p.action_plan_id)
+    .bind(p.revision)
+    .bind(Json(goals))
+    .fetch_optional(c)
     .await
 }
 

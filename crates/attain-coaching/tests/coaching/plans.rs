@@ -174,3 +174,137 @@ async fn skill_ratings_keep_their_history() {
         .ratings;
     assert_eq!(history.iter().map(|r| r.rating).collect::<Vec<_>>(), [2, 3, 4]);
 }
+
+fn plan(title: &str, start: (i32, i32, i32), end: (i32, i32, i32)) -> ActionPlan {
+    ActionPlan {
+        title: title.into(),
+        start_date: date(start.0, start.1, start.2),
+        end_date: date(end.0, end.1, end.2),
+        metric_goals: vec![MetricGoal {
+            metric_key: "conversation_to_meeting_set".into(),
+            from: 0.12,
+            to: 0.18,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_plan_past_its_end_is_closed_with_its_outcome_and_an_overlap_is_warned() {
+    let mut w = world().await;
+    let ana = w.sdrs[0].clone();
+    w.co.set_development_plan(SetDevelopmentPlanRequest {
+        person_id: ana.clone(),
+        goals: vec!["Book more meetings".into()],
+    })
+    .await
+    .unwrap();
+    // During the plan (1 June to 12 July 2026, long past on any day this runs): 40
+    // conversations, 8 meetings set: 20 %.
+    let mut evs = events(&ana, "conversations", (2026, 6, 10), 40);
+    evs.extend(events(&ana, "meetings_set", (2026, 6, 11), 8));
+    ingest(&mut w.metrics, evs).await;
+    let create = |p: ActionPlan| CreateActionPlanRequest {
+        person_id: ana.clone(),
+        action_plan: Some(p),
+        baseline_days: 0,
+    };
+    let past =
+        w.co.create_action_plan(create(plan("Discovery", (2026, 6, 1), (2026, 7, 12))))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    let got = |id: String| GetActionPlanRequest { id, as_of: None };
+    let closed =
+        w.co.get_action_plan(got(past.id.clone()))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    assert_eq!(closed.status, PlanStatus::Ended as i32);
+    // Progress from 0.12 to 0.18 reached 0.20: (0.20 − 0.12) / 0.06 = 4/3.
+    assert_eq!(closed.metric_goals[0].current, Some(0.2));
+    assert!((closed.metric_goals[0].progress.unwrap() - 4.0 / 3.0).abs() < 1e-9);
+    // Events that arrive later inside its span do not move a closed plan's outcome…
+    ingest(&mut w.metrics, events(&ana, "conversations", (2026, 6, 20), 40)).await;
+    let again =
+        w.co.get_action_plan(got(past.id.clone()))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    assert_eq!(again.metric_goals[0].current, Some(0.2));
+    assert_eq!(again.etag, closed.etag, "closed once");
+    // … while asking as of a day inside the plan still measures live: 8 of 80 by 30 June.
+    let inside =
+        w.co.get_action_plan(GetActionPlanRequest {
+            id: past.id.clone(),
+            as_of: date(2026, 6, 30),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .action_plan
+        .unwrap();
+    assert_eq!(inside.metric_goals[0].current, Some(0.1));
+    // Attain alone sets ENDED.
+    let refused =
+        w.co.create_action_plan(create(ActionPlan {
+            status: PlanStatus::Ended as i32,
+            ..plan("x", (2099, 1, 5), (2099, 2, 15))
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(attain_testing::violated_fields(&refused), ["action_plan.status"]);
+
+    // Two active plans that share days: the second is saved with a warning naming the first,
+    // and the warning comes back on every read. The ended plan overlaps nothing.
+    let first =
+        w.co.create_action_plan(create(plan("Objections", (2099, 1, 5), (2099, 2, 15))))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    let second =
+        w.co.create_action_plan(create(plan("Follow-ups", (2099, 2, 9), (2099, 3, 22))))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    let expected =
+        ["overlaps the active plan \"Objections\" (2099-01-05 to 2099-02-15): one plan at a time keeps a rep's focus"];
+    assert_eq!(second.warnings, expected);
+    let read =
+        w.co.get_action_plan(got(second.id.clone()))
+            .await
+            .unwrap()
+            .into_inner()
+            .action_plan
+            .unwrap();
+    assert_eq!(read.warnings, expected);
+    let dev =
+        w.co.get_development_plan(GetDevelopmentPlanRequest { person_id: ana.clone() })
+            .await
+            .unwrap()
+            .into_inner()
+            .development_plan
+            .unwrap();
+    let statuses: Vec<i32> = dev.action_plans.iter().map(|p| p.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            PlanStatus::Active as i32,
+            PlanStatus::Active as i32,
+            PlanStatus::Ended as i32
+        ],
+        "newest start first"
+    );
+}

@@ -40,6 +40,7 @@ text_enum! {
         Active = "active",
         Completed = "completed",
         Abandoned = "abandoned",
+        Ended = "ended",
     }
 }
 

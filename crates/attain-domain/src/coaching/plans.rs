@@ -41,6 +41,35 @@ fn describe_days(days: i64) -> String {
     }
 }
 
+/// Another action plan of the same rep, as an overlap check sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherPlan<'a> {
+    pub title: &'a str,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// A warning for each other active plan of the rep whose days overlap `[start, end]`: two plans
+/// at once split a rep's attention and blur whose before/after moved. Allowed, but said.
+pub fn overlap_warnings(start: NaiveDate, end: NaiveDate, others: &[OtherPlan]) -> Vec<String> {
+    others
+        .iter()
+        .filter(|o| o.start <= end && start <= o.end)
+        .map(|o| {
+            format!(
+                "overlaps the active plan \"{}\" ({} to {}): one plan at a time keeps a rep's focus",
+                o.title, o.start, o.end
+            )
+        })
+        .collect()
+}
+
+/// Whether an active plan whose last day is `end` has run its course on `today`: from the day
+/// after its end it is closed, with its before/after fixed.
+pub fn has_ended(active: bool, end: NaiveDate, today: NaiveDate) -> bool {
+    active && end < today
+}
+
 /// A goal to move a metric from one value to another, e.g. conversation-to-meeting rate from
 /// 0.12 to 0.20, or days to first meeting from 9 down to 5.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +129,54 @@ pub fn progress(goal: &MetricGoal, baseline: Option<f64>, current: Option<f64>) 
 pub fn check_rating(v: &mut Violations, field: &str, rating: i32) {
     if !(1..=5).contains(&rating) {
         v.add(field, "must be a rating from 1 to 5");
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn plans_sharing_a_day_overlap_and_adjacent_ones_do_not() {
+        let others = [
+            OtherPlan {
+                title: "Discovery",
+                start: d(2026, 3, 2),
+                end: d(2026, 4, 12),
+            },
+            OtherPlan {
+                title: "Later",
+                start: d(2026, 6, 1),
+                end: d(2026, 7, 12),
+            },
+        ];
+        // Starts on the first plan's last day: one shared day.
+        let w = overlap_warnings(d(2026, 4, 12), d(2026, 5, 24), &others);
+        assert_eq!(
+            w,
+            [
+                "overlaps the active plan \"Discovery\" (2026-03-02 to 2026-04-12): one plan at a time keeps a rep's focus"
+            ]
+        );
+        // The day after: none.
+        assert!(overlap_warnings(d(2026, 4, 13), d(2026, 5, 24), &others).is_empty());
+        // Spanning both.
+        assert_eq!(overlap_warnings(d(2026, 1, 1), d(2026, 12, 31), &others).len(), 2);
+    }
+
+    #[test]
+    fn an_active_plan_ends_the_day_after_its_last_day() {
+        let end = d(2026, 4, 12);
+        assert!(!has_ended(true, end, end));
+        assert!(has_ended(true, end, d(2026, 4, 13)));
+        assert!(
+            !has_ended(false, end, d(2026, 4, 13)),
+            "completed or abandoned stays so"
+        );
     }
 }
 
