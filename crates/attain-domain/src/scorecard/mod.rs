@@ -155,6 +155,12 @@ fn whole_months(start: NaiveDate, on: NaiveDate) -> Option<u32> {
     Some(if reached { months } else { months.saturating_sub(1) })
 }
 
+/// The month of a ramp that `on` falls in for someone who started on `start_date`: 1 in the
+/// first month since the start date, 2 from the first anniversary, and so on; 0 before the start.
+pub fn ramp_month(start_date: NaiveDate, on: NaiveDate) -> u32 {
+    whole_months(start_date, on).map_or(0, |m| m + 1)
+}
+
 /// The fraction of full quota a person who started on `start_date` carries on `on`: step *i*
 /// during their (i+1)-th month since start (someone who started 2026-01-15 is in month 1 until
 /// 2026-02-14 and in month 2 from 2026-02-15). 0 before the start date; 1 for a ramp without

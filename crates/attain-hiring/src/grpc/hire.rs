@@ -32,6 +32,35 @@ use crate::store::{
     requisitions::{self as req_store, HireRecord},
 };
 
+/// What a retry asks differently from the hire's first attempt, in words naming the first
+/// attempt's value; `None` when it repeats it. A hire recorded before the email, title and ramp
+/// were kept is compared on its start date only.
+fn differs(
+    first: &HireRecord,
+    start: chrono::NaiveDate,
+    ramp: Option<Uuid>,
+    req: &pb::HireCandidateRequest,
+) -> Option<String> {
+    if first.start_date != start {
+        return Some(format!("start date {}", first.start_date));
+    }
+    let kept = first.email.is_some();
+    if kept && first.ramp_id != ramp {
+        return Some(
+            first
+                .ramp_id
+                .map_or("the tenant's default ramp".into(), |r| format!("ramp {r}")),
+        );
+    }
+    if first.email.as_deref().is_some_and(|e| e != req.email) {
+        return Some(format!("email \"{}\"", first.email.as_deref().unwrap_or_default()));
+    }
+    if first.title.as_deref().is_some_and(|t| t != req.title) {
+        return Some(format!("title \"{}\"", first.title.as_deref().unwrap_or_default()));
+    }
+    None
+}
+
 /// The external-id system under which the directory keeps the candidate a person was hired as.
 pub const EXTERNAL_SYSTEM: &str = "attain-hiring";
 
@@ -107,6 +136,9 @@ pub async fn hire(
             hiring_manager_id: requisition.hiring_manager_id,
             team_id: requisition.team_id,
             start_date: start,
+            ramp_id: ramp,
+            email: Some(req.email.clone()),
+            title: Some(req.title.clone()),
         },
     )
     .await
@@ -117,6 +149,16 @@ pub async fn hire(
         )),
         other => other,
     })?;
+    if let Some(difference) = differs(&record, start, ramp, &req) {
+        let who = record
+            .person_id
+            .or(cand.person_id)
+            .map_or_else(|| "a hire still in progress".to_string(), |p| format!("person {p}"));
+        return Err(ApiError::FailedPrecondition(format!(
+            "candidate {id} was already hired as {who} with {difference}; a retry must repeat the same \
+             arguments (change the person in the directory, or their ramp with AssignRamp)"
+        )));
+    }
     tx.commit().await?;
 
     // 2. The person: an internal candidate is one already; anyone else is created, idempotently.

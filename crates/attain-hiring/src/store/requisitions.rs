@@ -249,18 +249,23 @@ pub struct HireRecord {
     pub hiring_manager_id: Uuid,
     pub team_id: Uuid,
     pub start_date: NaiveDate,
+    /// The ramp named, `None` for the tenant's default.
+    pub ramp_id: Option<Uuid>,
+    /// The email and title asked for ("" for the candidate's and the requisition's); `None` on
+    /// hires recorded before they were kept.
+    pub email: Option<String>,
+    pub title: Option<String>,
 }
 
 /// The hire record of a candidate, created on the first attempt; later attempts get the same
-/// record (and so the same request id for the org directory). Until the person exists, a retry
-/// may correct the start date.
+/// record (and so the same request id for the org directory), which the caller compares with
+/// their own arguments.
 pub async fn begin_hire(c: &mut Conn, tenant: Uuid, h: &HireRecord) -> Result<HireRecord> {
     sqlx::query(
         "INSERT INTO hiring.hires (tenant_id, candidate_id, requisition_id, request_id, hiring_manager_id, team_id,
-             start_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (tenant_id, candidate_id) DO UPDATE SET start_date = excluded.start_date
-             WHERE hiring.hires.person_id IS NULL",
+             start_date, ramp_id, email, title)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (tenant_id, candidate_id) DO NOTHING",
     )
     .bind(tenant)
     .bind(h.candidate_id)
@@ -269,10 +274,14 @@ pub async fn begin_hire(c: &mut Conn, tenant: Uuid, h: &HireRecord) -> Result<Hi
     .bind(h.hiring_manager_id)
     .bind(h.team_id)
     .bind(h.start_date)
+    .bind(h.ramp_id)
+    .bind(&h.email)
+    .bind(&h.title)
     .execute(&mut *c)
     .await?;
     sqlx::query_as(
-        "SELECT candidate_id, requisition_id, request_id, person_id, hiring_manager_id, team_id, start_date
+        "SELECT candidate_id, requisition_id, request_id, person_id, hiring_manager_id, team_id, start_date,
+             ramp_id, email, title
          FROM hiring.hires WHERE tenant_id = $1 AND candidate_id = $2",
     )
     .bind(tenant)
@@ -297,7 +306,8 @@ pub async fn complete_hire(c: &mut Conn, tenant: Uuid, candidate: Uuid, person: 
 /// Completed hires; callers keep those of the requisitions they may see.
 pub async fn hires(c: &mut Conn, tenant: Uuid) -> Result<Vec<HireRecord>> {
     sqlx::query_as(
-        "SELECT candidate_id, requisition_id, request_id, person_id, hiring_manager_id, team_id, start_date
+        "SELECT candidate_id, requisition_id, request_id, person_id, hiring_manager_id, team_id, start_date,
+             ramp_id, email, title
          FROM hiring.hires WHERE tenant_id = $1 AND person_id IS NOT NULL
          ORDER BY start_date, candidate_id",
     )

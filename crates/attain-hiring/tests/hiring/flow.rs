@@ -1,6 +1,9 @@
 //! The path of a hire: stages, interviews, offer, hire; adherence, time to fill, idempotency.
 
-use attain_proto::common::v1::{DateRange, Period, period};
+use attain_proto::{
+    common::v1::{DateRange, Period, period},
+    scorecard::v1::{CreateRampRequest, GetPersonRampRequest, Ramp},
+};
 use tonic::Code;
 
 use crate::*;
@@ -167,6 +170,69 @@ async fn a_retried_hire_creates_exactly_one_person() {
     assert_eq!(person.start_date, date(2026, 3, 2));
     assert_eq!(person.hire_date, date(2026, 2, 20));
     assert_eq!(person.status, org::PersonStatus::Onboarding as i32);
+
+    // No ramp named: the new hire follows the tenant's built-in default ramp, which the person's
+    // ramp shows. Hired on 20 Feb to start 2 March; on 15 April they are in their 2nd month: 50 %.
+    let on_ramp =
+        w.sc.get_person_ramp(GetPersonRampRequest {
+            person_id: first.clone(),
+            as_of: date(2026, 4, 15),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let ramp = on_ramp.ramp.clone().unwrap();
+    assert_eq!((ramp.display_name.as_str(), ramp.is_default), ("Standard ramp", true));
+    assert_eq!(ramp.steps, [0.25, 0.5, 0.75, 1.0]);
+    assert!(!on_ramp.assigned);
+    assert_eq!((on_ramp.month, on_ramp.factor), (2, 0.5));
+    assert_eq!(on_ramp.start_date, date(2026, 3, 2));
+
+    // A retry with other arguments is refused, naming the person, and changes nothing: neither
+    // the start date nor the ramp.
+    let faster =
+        w.sc.create_ramp(CreateRampRequest {
+            ramp: Some(Ramp {
+                display_name: "Fast".into(),
+                steps: vec![0.5, 1.0],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ramp
+        .unwrap();
+    for (start, ramp) in [((2026, 3, 9), ""), ((2026, 3, 2), faster.id.as_str())] {
+        let err = w.h.hire_candidate(hire_of(&c, start, ramp)).await.unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+        assert!(err.message().contains(&format!("person {first}")), "{err:?}");
+    }
+    let unchanged = w
+        .org
+        .get_person(org::GetPersonRequest {
+            person_id: first.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    assert_eq!(unchanged.start_date, date(2026, 3, 2));
+    let still =
+        w.sc.get_person_ramp(GetPersonRampRequest {
+            person_id: first.clone(),
+            as_of: date(2026, 4, 15),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((still.ramp, still.assigned), (on_ramp.ramp, false));
+    assert_eq!(
+        hire(&mut w.h, &c, (2026, 3, 2), "").await,
+        first,
+        "the same arguments still answer"
+    );
 
     // The seat is filled: nobody else joins it.
     let late =

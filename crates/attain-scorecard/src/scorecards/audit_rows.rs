@@ -66,6 +66,15 @@ pub async fn target_override(
     .await
 }
 
+/// A ramp schedule itself (its name, steps and default flag).
+pub async fn ramp_schedule(c: &mut PgConnection, tenant: Uuid, ramp: Uuid) -> Result<Option<Value>> {
+    sqlx::query_scalar("SELECT to_jsonb(r) - 'tenant_id' FROM scorecard.ramps r WHERE tenant_id = $1 AND ramp_id = $2")
+        .bind(tenant)
+        .bind(ramp)
+        .fetch_optional(c)
+        .await
+}
+
 pub async fn ramp(c: &mut PgConnection, tenant: Uuid, person: Uuid) -> Result<Option<Value>> {
     sqlx::query_scalar(
         "SELECT to_jsonb(r) - 'tenant_id' FROM scorecard.person_ramps r WHERE tenant_id = $1 AND person_id = $2",

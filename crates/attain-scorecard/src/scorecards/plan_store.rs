@@ -53,6 +53,66 @@ pub async fn insert_ramp(
     .await
 }
 
+pub async fn get_ramp(c: &mut Conn, tenant: Uuid, ramp: Uuid) -> Result<Option<RampRecord>> {
+    sqlx::query_as(
+        "SELECT ramp_id, display_name, steps, is_default FROM scorecard.ramps
+         WHERE tenant_id = $1 AND ramp_id = $2 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(ramp)
+    .fetch_optional(c)
+    .await
+}
+
+/// Saves a ramp's fields; making it the default clears the flag on the others first.
+pub async fn update_ramp(c: &mut Conn, tenant: Uuid, r: &RampRecord) -> Result<RampRecord> {
+    if r.is_default {
+        sqlx::query(
+            "UPDATE scorecard.ramps SET is_default = false WHERE tenant_id = $1 AND is_default AND ramp_id <> $2",
+        )
+        .bind(tenant)
+        .bind(r.ramp_id)
+        .execute(&mut *c)
+        .await?;
+    }
+    sqlx::query_as(
+        "UPDATE scorecard.ramps SET display_name = $3, steps = $4, is_default = $5
+         WHERE tenant_id = $1 AND ramp_id = $2 RETURNING ramp_id, display_name, steps, is_default",
+    )
+    .bind(tenant)
+    .bind(r.ramp_id)
+    .bind(&r.display_name)
+    .bind(&r.steps)
+    .bind(r.is_default)
+    .fetch_one(c)
+    .await
+}
+
+/// The ramp `person` is on, and whether it is their own assignment (else the default).
+pub async fn person_ramp(c: &mut Conn, tenant: Uuid, person: Uuid) -> Result<Option<(RampRecord, bool)>> {
+    let row: Option<(Uuid, String, Vec<f64>, bool, bool)> = sqlx::query_as(
+        "SELECT r.ramp_id, r.display_name, r.steps, r.is_default, pr.ramp_id IS NOT NULL
+         FROM scorecard.ramps r
+         LEFT JOIN scorecard.person_ramps pr ON pr.tenant_id = $1 AND pr.person_id = $2
+         WHERE r.tenant_id = $1 AND (r.ramp_id = pr.ramp_id OR (pr.ramp_id IS NULL AND r.is_default))",
+    )
+    .bind(tenant)
+    .bind(person)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.map(|(ramp_id, display_name, steps, is_default, assigned)| {
+        (
+            RampRecord {
+                ramp_id,
+                display_name,
+                steps,
+                is_default,
+            },
+            assigned,
+        )
+    }))
+}
+
 pub async fn list_ramps(c: &mut Conn, tenant: Uuid, after_name: Option<&str>, limit: i64) -> Result<Vec<RampRecord>> {
     sqlx::query_as(
         "SELECT ramp_id, display_name, steps, is_default FROM scorecard.ramps

@@ -339,7 +339,10 @@ async fn another_tenant_sees_and_changes_nothing() {
         .unwrap()
         .into_inner()
         .ramps;
-    assert!(ramps.is_empty(), "{ramps:?} / {}", ramp.id);
+    // Only its own built-in default.
+    let names: Vec<&str> = ramps.iter().map(|r| r.display_name.as_str()).collect();
+    assert_eq!(names, ["Standard ramp"]);
+    assert!(ramps.iter().all(|r| r.id != ramp.id), "{ramps:?} / {}", ramp.id);
     // A ramp that exists in another tenant is not found either.
     let other_person = person(
         &mut w.app.org(&other.admin_key).await,

@@ -190,3 +190,104 @@ async fn time_off_is_listed_by_period_and_deleted() {
             .unwrap_err();
     assert_eq!(again.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn every_tenant_starts_with_a_default_ramp_that_an_admin_edits() {
+    let mut w = world().await;
+    let ramps =
+        w.sc.list_ramps(ListRampsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .ramps;
+    assert_eq!(ramps.len(), 1);
+    let builtin = ramps[0].clone();
+    assert_eq!(builtin.display_name, "Standard ramp");
+    assert_eq!(builtin.steps, [0.25, 0.5, 0.75, 1.0]);
+    assert!(builtin.is_default);
+
+    // A rep who starts on 10 June is in month 1 until 9 July, month 2 from 10 July.
+    let ae_team = w.ae_team.clone();
+    let newbie = person(
+        &mut w.org,
+        "Newbie",
+        attain_proto::org::v1::SalesRole::InsideSalesAe,
+        &ae_team,
+        Some((2026, 6, 10)),
+    )
+    .await;
+    let ask = |on: (i32, i32, i32)| GetPersonRampRequest {
+        person_id: newbie.clone(),
+        as_of: date(on.0, on.1, on.2),
+    };
+    let before = w.sc.get_person_ramp(ask((2026, 6, 9))).await.unwrap().into_inner();
+    assert_eq!((before.month, before.factor, before.assigned), (0, 0.0, false));
+    let second = w.sc.get_person_ramp(ask((2026, 7, 10))).await.unwrap().into_inner();
+    assert_eq!((second.month, second.factor), (2, 0.5));
+    assert_eq!(second.ramp.unwrap().id, builtin.id);
+
+    // Edited: the person follows at once.
+    let edited =
+        w.sc.update_ramp(UpdateRampRequest {
+            ramp: Some(Ramp {
+                id: builtin.id.clone(),
+                steps: vec![0.4, 0.8, 1.0],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["steps".into()],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ramp
+        .unwrap();
+    assert_eq!(
+        (edited.display_name.as_str(), edited.is_default),
+        ("Standard ramp", true)
+    );
+    let now = w.sc.get_person_ramp(ask((2026, 7, 10))).await.unwrap().into_inner();
+    assert_eq!(now.factor, 0.8);
+
+    // A tenant always keeps a default; bad steps name the field.
+    let mut unset = UpdateRampRequest {
+        ramp: Some(Ramp {
+            id: builtin.id.clone(),
+            is_default: false,
+            steps: vec![0.9, 0.1],
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["is_default".into()],
+        }),
+    };
+    let err = w.sc.update_ramp(unset.clone()).await.unwrap_err();
+    assert_eq!(attain_testing::violated_fields(&err), ["ramp.is_default"]);
+    unset.update_mask = Some(prost_types::FieldMask {
+        paths: vec!["steps".into()],
+    });
+    let err = w.sc.update_ramp(unset).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("ramp.steps"), "{err:?}");
+
+    // Another tenant finds neither the ramp nor the person.
+    let other = w.app.tenant("Globex").await;
+    let mut theirs = w.app.scorecard(&other.admin_key).await;
+    let err = theirs
+        .update_ramp(UpdateRampRequest {
+            ramp: Some(Ramp {
+                id: builtin.id.clone(),
+                display_name: "Mine".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = theirs.get_person_ramp(ask((2026, 7, 10))).await.unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}

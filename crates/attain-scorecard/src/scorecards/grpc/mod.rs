@@ -12,6 +12,7 @@ mod milestone_bests;
 mod milestone_goals;
 pub(crate) mod milestone_inputs;
 mod plan;
+mod ramps;
 mod template;
 mod values;
 
@@ -118,17 +119,30 @@ impl ScorecardService for ScorecardApi {
 
     async fn create_ramp(&self, req: Request<CreateRampRequest>) -> Result<Response<CreateRampResponse>, Status> {
         let caller = Caller::of(&req)?;
-        respond(plan::create_ramp(self, &caller, req.into_inner()).await)
+        respond(ramps::create_ramp(self, &caller, req.into_inner()).await)
     }
 
     async fn list_ramps(&self, req: Request<ListRampsRequest>) -> Result<Response<ListRampsResponse>, Status> {
         let caller = Caller::of(&req)?;
-        respond(plan::list_ramps(self, &caller, req.into_inner()).await)
+        respond(ramps::list_ramps(self, &caller, req.into_inner()).await)
+    }
+
+    async fn update_ramp(&self, req: Request<UpdateRampRequest>) -> Result<Response<UpdateRampResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(ramps::update_ramp(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_person_ramp(
+        &self,
+        req: Request<GetPersonRampRequest>,
+    ) -> Result<Response<GetPersonRampResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(ramps::get_person_ramp(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn assign_ramp(&self, req: Request<AssignRampRequest>) -> Result<Response<AssignRampResponse>, Status> {
         let (caller, credential) = who(&req)?;
-        respond(plan::assign_ramp(self, &caller, &credential.0, req.into_inner()).await)
+        respond(ramps::assign_ramp(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn set_quota(&self, req: Request<SetQuotaRequest>) -> Result<Response<SetQuotaResponse>, Status> {

@@ -1,112 +1,25 @@
-//! Ramps, quotas, target overrides and time off: what scales and replaces template targets.
+//! Quotas, target overrides and time off: what scales and replaces template targets (ramps are
+//! in `ramps`).
 
 use attain_domain::{
     Violations,
-    org::{AccessRole, check_optional_text},
+    org::check_optional_text,
     org_view::View,
     period::{DateRange, Granularity},
-    scorecard::{check_ramp, template::check_line_target},
+    scorecard::template::check_line_target,
 };
 use attain_proto::{common::v1 as common, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use uuid::Uuid;
 
 use super::{ScorecardApi, access, resolve_period, template::target_from_proto};
 use crate::scorecards::{
     audit_rows,
-    plan_store::{self as plans, NewQuota, OverrideRecord, QuotaRecord, RampRecord, TimeOffRecord},
+    plan_store::{self as plans, NewQuota, OverrideRecord, QuotaRecord, TimeOffRecord},
     store::Subject,
 };
 
 const MAX_TIME_OFF_DAYS: i64 = 366;
-
-fn ramp_to_proto(r: &RampRecord) -> pb::Ramp {
-    pb::Ramp {
-        id: r.ramp_id.to_string(),
-        display_name: r.display_name.clone(),
-        steps: r.steps.clone(),
-        is_default: r.is_default,
-    }
-}
-
-pub async fn create_ramp(
-    api: &ScorecardApi,
-    caller: &Caller,
-    req: pb::CreateRampRequest,
-) -> ApiResult<pb::CreateRampResponse> {
-    caller.require(&[AccessRole::Admin], "create ramps")?;
-    let ramp = req.ramp.unwrap_or_default();
-    let mut v = Violations::new();
-    attain_domain::org::check_name(&mut v, "ramp.display_name", &ramp.display_name);
-    v.extend_prefixed("ramp", check_ramp(&ramp.steps));
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let record = plans::insert_ramp(
-        &mut tx,
-        caller.tenant_id,
-        &ramp.display_name,
-        &ramp.steps,
-        ramp.is_default,
-    )
-    .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::AlreadyExists(_) => {
-            ApiError::AlreadyExists(format!("a ramp named \"{}\" already exists", ramp.display_name))
-        }
-        other => other,
-    })?;
-    tx.commit().await?;
-    Ok(pb::CreateRampResponse {
-        ramp: Some(ramp_to_proto(&record)),
-    })
-}
-
-pub async fn list_ramps(
-    api: &ScorecardApi,
-    caller: &Caller,
-    req: pb::ListRampsRequest,
-) -> ApiResult<pb::ListRampsResponse> {
-    let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut ramps = plans::list_ramps(&mut tx, caller.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
-    tx.commit().await?;
-    let next_page_token = page.finish(&mut ramps, |r| r.display_name.clone());
-    Ok(pb::ListRampsResponse {
-        ramps: ramps.iter().map(ramp_to_proto).collect(),
-        next_page_token,
-    })
-}
-
-pub async fn assign_ramp(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::AssignRampRequest,
-) -> ApiResult<pb::AssignRampResponse> {
-    let mut v = Violations::new();
-    let person = convert::required_id(&mut v, "person_id", &req.person_id);
-    let ramp = convert::optional_id(&mut v, "ramp_id", &req.ramp_id);
-    let person = v
-        .into_result(person)?
-        .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_person(caller, &view, person)?;
-    if let Some(r) = ramp
-        && !plans::ramp_exists(&mut tx, tenant, r).await?
-    {
-        return Err(ApiError::not_found(format!("ramp {r}")));
-    }
-    let before = audit_rows::ramp(&mut tx, tenant, person).await?;
-    plans::assign_ramp(&mut tx, tenant, person, ramp).await?;
-    let after = audit_rows::ramp(&mut tx, tenant, person).await?;
-    audit_rows::record(&mut tx, "person_ramp", person, before, after).await?;
-    tx.commit().await?;
-    Ok(pb::AssignRampResponse {})
-}
 
 fn quota_kind(value: i32) -> Option<&'static str> {
     match pb::QuotaKind::try_from(value).ok()? {
