@@ -256,7 +256,12 @@ async fn print_kpis(k: &HiringKpis, clients: &mut Clients) {
             ("Mean time", render::Align::Right),
         ]);
         for s in &k.time_in_stage {
-            t.row(vec![s.stage.clone(), s.spells.to_string(), days(s.mean_days)]);
+            let name = if s.display_name.is_empty() {
+                &s.stage
+            } else {
+                &s.display_name
+            };
+            t.row(vec![name.clone(), s.spells.to_string(), days(s.mean_days)]);
         }
         println!("\nTime in stage\n{}", t.render(&[]));
     }

@@ -274,9 +274,13 @@ fn render_plan(p: &FunnelPlan, currency: &str) -> String {
     for s in &p.steps {
         steps.row(vec![
             s.name.replace('_', " "),
-            s.metric_key.clone(),
+            if s.display_name.is_empty() {
+                s.metric_key.clone()
+            } else {
+                s.display_name.clone()
+            },
             render::thousands(s.total),
-            render::thousands(s.per_day),
+            render::per_day(s.per_day_exact),
         ]);
     }
     out.push_str(&steps.render(&[]));

@@ -61,6 +61,35 @@ impl Catalog {
             Unit::Count | Unit::Unspecified => number(value),
         }
     }
+
+    /// A target or projection of metric `key`: counts in whole units, or per-day figures
+    /// (`daily`: a one-day period) below 10 with one decimal; other units as `format`.
+    pub fn format_planned(&self, key: &str, value: f64, ratio: bool, daily: bool) -> String {
+        match self.unit(key).unwrap_or(if ratio { Unit::Ratio } else { Unit::Count }) {
+            Unit::Count | Unit::Unspecified if daily => per_day(value),
+            Unit::Count | Unit::Unspecified => whole(value),
+            _ => self.format(key, value, ratio),
+        }
+    }
+}
+
+/// A planned count (a target, a projection) in whole units: nobody holds 33.6 meetings, so the
+/// exact value stays in the API and the screen shows 34.
+pub fn whole(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    thousands(v.round() as i64)
+}
+
+/// A per-day figure: below 10 with one decimal (0.2 deals a day says more than 0 or 1), whole
+/// units from 10 up.
+pub fn per_day(v: f64) -> String {
+    if v.is_finite() && v.abs() < 10.0 {
+        format!("{v:.1}")
+    } else {
+        whole(v)
+    }
 }
 
 /// A count or target: whole numbers as integers, large ones rounded to integers, small
@@ -224,9 +253,10 @@ fn dash() -> String {
     "–".into()
 }
 
-fn line_cells(line: &ScorecardLine, catalog: &Catalog, color: bool) -> Vec<String> {
+fn line_cells(line: &ScorecardLine, catalog: &Catalog, color: bool, daily: bool) -> Vec<String> {
     let ratio = line.numerator != 0 || line.denominator != 0;
     let fmt = |v: f64| catalog.format(&line.metric_key, v, ratio);
+    let planned = |v: f64| catalog.format_planned(&line.metric_key, v, ratio, daily);
     let pace = line.pace.as_ref();
     let name = if line.display_name.is_empty() {
         catalog.name(&line.metric_key).to_string()
@@ -236,11 +266,11 @@ fn line_cells(line: &ScorecardLine, catalog: &Catalog, color: bool) -> Vec<Strin
     vec![
         name,
         line.actual.map_or_else(dash, fmt),
-        line.target.map_or_else(dash, fmt),
+        line.target.map_or_else(dash, planned),
         line.attainment.map_or_else(dash, |a| percent(a, 0)),
         band(line.band(), color),
         pace.and_then(|p| p.pace).map_or_else(dash, |p| percent(p, 0)),
-        pace.map_or_else(dash, |p| fmt(p.projection)),
+        pace.map_or_else(dash, |p| planned(p.projection)),
         line.change.map_or_else(dash, change),
     ]
 }
@@ -278,6 +308,8 @@ pub fn scorecard(sc: &Scorecard, catalog: &Catalog, color: bool) -> String {
         ("Projection", Align::Right),
         ("vs prev", Align::Right),
     ]);
+    // A one-day scorecard's targets are per-day figures.
+    let daily = sc.range.as_ref().is_some_and(|r| r.start_date == r.end_date);
     let mut headings = Vec::new();
     let mut current = None;
     for line in &sc.lines {
@@ -286,7 +318,7 @@ pub fn scorecard(sc: &Scorecard, catalog: &Catalog, color: bool) -> String {
             headings.push(section_name(line.section()).to_string());
             table.heading();
         }
-        table.row(line_cells(line, catalog, color));
+        table.row(line_cells(line, catalog, color, daily));
     }
     out += &table.render(&headings);
     out += &format!(

@@ -155,12 +155,15 @@ pub async fn kpis(
     out.time_to_fill_mean_days = kpi::mean(&fill_days);
     out.process_adherence = kpi::share(out.adherent_hires as u32, out.hires as u32);
 
-    // Time in stage, in the order stages first appear in the processes.
+    // Time in stage, in the order stages first appear in the processes, named as the first
+    // process that has the stage names it.
     let mut order: Vec<String> = Vec::new();
+    let mut names: HashMap<String, String> = HashMap::new();
     for t in templates.values() {
         for s in &t.stages.0 {
             if !order.contains(&s.key) {
                 order.push(s.key.clone());
+                names.insert(s.key.clone(), s.display_name.clone());
             }
         }
     }
@@ -179,6 +182,7 @@ pub async fn kpis(
                 stage: key.clone(),
                 spells: days.len() as i32,
                 mean_days: kpi::mean(days),
+                display_name: names.get(key).cloned().unwrap_or_else(|| key.clone()),
             });
         }
     }

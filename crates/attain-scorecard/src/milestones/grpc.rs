@@ -14,7 +14,7 @@ use attain_runtime::{
     ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant, paging::Page,
     tenant_directory::TenantDirectories,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -147,7 +147,15 @@ impl MilestoneApi {
             v.add("end_time", "must be after start_time");
         }
         let page = Page::of(&mut v, caller.tenant_id, &req);
-        let before = page.after_id(&mut v);
+        let before = page.after.as_deref().and_then(|cursor| {
+            let parsed = cursor
+                .split_once('|')
+                .and_then(|(day, id)| Some((day.parse::<NaiveDate>().ok()?, Uuid::try_parse(id).ok()?)));
+            if parsed.is_none() {
+                v.add("page_token", "is not a token of this list");
+            }
+            parsed
+        });
         v.into_result(())?;
         let tenant = caller.tenant_id;
         let view = self.directory.view(caller, credential).await?;
@@ -176,7 +184,7 @@ impl MilestoneApi {
         };
         let mut records = store::list(&mut tx, tenant, &filter, before, page.fetch_limit()).await?;
         tx.commit().await?;
-        let next_page_token = page.finish(&mut records, |r| r.milestone_id.to_string());
+        let next_page_token = page.finish(&mut records, |r| format!("{}|{}", r.day, r.milestone_id));
         Ok(pb::ListMilestonesResponse {
             milestones: records.iter().map(to_proto).collect(),
             next_page_token,

@@ -155,27 +155,31 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// Milestones newest first (ids are UUIDv7), before the id `before`.
+/// Milestones newest first: by the day achieved, then by detection (ids are UUIDv7), after the
+/// cursor `before` (the last (day, id) of the previous page). The detector may find an older
+/// day's milestone after a newer one (events that arrive late), so the id alone is not the
+/// order a manager reads.
 pub async fn list(
     c: &mut PgConnection,
     tenant: Uuid,
     f: &Filter,
-    before: Option<Uuid>,
+    before: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> Result<Vec<MilestoneRecord>> {
     sqlx::query_as(
         "SELECT milestone_id, kind, person_id, dedup_key, title, day, occurred_at, data FROM scorecard.milestones
          WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR person_id = ANY($2)) AND ($3::text IS NULL OR kind = $3)
            AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
-           AND ($6::uuid IS NULL OR milestone_id < $6)
-         ORDER BY milestone_id DESC LIMIT $7",
+           AND ($6::date IS NULL OR (day, milestone_id) < ($6, $7))
+         ORDER BY day DESC, milestone_id DESC LIMIT $8",
     )
     .bind(tenant)
     .bind(f.people.as_deref())
     .bind(f.kind.as_deref())
     .bind(f.since)
     .bind(f.until)
-    .bind(before)
+    .bind(before.map(|b| b.0))
+    .bind(before.map(|b| b.1))
     .bind(limit)
     .fetch_all(c)
     .await

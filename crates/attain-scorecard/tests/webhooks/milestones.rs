@@ -240,6 +240,19 @@ async fn the_biggest_deal_is_announced_when_it_changes_hands() {
             "Star has the biggest deal of June 2026: $90"
         ]
     );
+    // The payload carries money as whole minor units with the currency code, never a float.
+    let pool = w.app.db.service_pool("attain_scorecard").await;
+    let mut tx = attain_runtime::db::begin_tenant(&pool, w.tenant.id)
+        .await
+        .expect("begin");
+    let data: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT data FROM scorecard.milestones WHERE kind = 'biggest_deal' ORDER BY milestone_id")
+            .fetch_all(&mut *tx)
+            .await
+            .expect("data");
+    assert_eq!(data[1]["value"], serde_json::json!(9000));
+    assert!(data[1]["value"].is_i64(), "{data:?}");
+    assert_eq!(data[1]["currency"], "USD");
 }
 
 #[tokio::test]

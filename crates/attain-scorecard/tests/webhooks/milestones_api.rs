@@ -50,14 +50,33 @@ async fn key_for(w: &World, role: AccessRole, person: &str) -> String {
 
 #[tokio::test]
 async fn milestones_list_newest_first_by_person_kind_time_and_page() {
-    let w = recorded().await;
+    let mut w = recorded().await;
+    // Found last but achieved earliest: a deal of 2 June that the detector sees on a run for
+    // 3 June, after the run for 15 June. Newest first is by the day achieved.
+    ingest(
+        &mut w.metrics,
+        events("late", &w.eve, "largest_deal", (2026, 6, 2), 1, Some(7_000)),
+    )
+    .await;
+    w.detector().await.detect_at(noon((2026, 6, 3))).await.expect("detect");
     let mut c = w.app.milestones(&w.tenant.admin_key).await;
     let all = list(&mut c, ListMilestonesRequest::default()).await.expect("list");
-    assert_eq!(all.milestones.len(), 5, "{:?}", all.milestones);
+    assert_eq!(all.milestones.len(), 6, "{:?}", all.milestones);
     let ids: Vec<&str> = all.milestones.iter().map(|m| m.id.as_str()).collect();
-    let mut sorted = ids.clone();
+    let keys: Vec<((i32, i32, i32), &str)> = all
+        .milestones
+        .iter()
+        .map(|m| {
+            let d = m.day.clone().unwrap_or_default();
+            ((d.year, d.month, d.day), m.id.as_str())
+        })
+        .collect();
+    let mut sorted = keys.clone();
     sorted.sort_by(|a, b| b.cmp(a));
-    assert_eq!(ids, sorted, "newest first");
+    assert_eq!(keys, sorted, "newest day first, then newest found");
+    let last = all.milestones.last().unwrap();
+    assert_eq!(last.kind, MilestoneKind::BiggestDeal as i32);
+    assert!(ids.iter().all(|id| *id <= last.id.as_str()), "found last, listed last");
     let star = list(&mut c, of(&w.star)).await.expect("list");
     let mut steps: Vec<f64> = star.milestones.iter().map(|m| m.amount).collect();
     steps.sort_by(f64::total_cmp);
@@ -92,7 +111,7 @@ async fn milestones_list_newest_first_by_person_kind_time_and_page() {
     .await
     .expect("list");
     assert!(later.milestones.is_empty(), "nothing recorded in the future");
-    // Pages of two: 2 + 2 + 1, each id once.
+    // Pages of two: 2 + 2 + 2, each id once, in the same order.
     let (mut seen, mut token) = (Vec::new(), String::new());
     loop {
         let page = list(

@@ -75,6 +75,26 @@ fn the_metric_unit_picks_the_format() {
 }
 
 #[test]
+fn planned_counts_are_whole_and_per_day_figures_keep_a_decimal_below_ten() {
+    let c = catalog();
+    // A month's pro-rated target of 33.6 meetings shows as 34; the API keeps 33.6.
+    assert_eq!(c.format_planned("meetings_set", 33.6, false, false), "34");
+    assert_eq!(c.format_planned("calls", 1_142.5, false, false), "1,143");
+    // A one-day scorecard: 12.5 calls a day is 13, 2.4 meetings a day stays 2.4.
+    assert_eq!(c.format_planned("calls", 12.5, false, true), "13");
+    assert_eq!(c.format_planned("meetings_set", 2.4, false, true), "2.4");
+    // Money and rates keep their own format.
+    assert_eq!(c.format_planned("revenue_won", 45_000_000.0, false, false), "$450,000");
+    assert_eq!(c.format_planned("call_to_connect", 0.1234, true, false), "12.3%");
+    // 12 deals over a quarter of 63 working days: 0.2 a day, not 1.
+    assert_eq!(
+        [per_day(12.0 / 63.0), per_day(9.95), per_day(10.4)],
+        ["0.2", "9.9", "10"]
+    );
+    assert_eq!(whole(f64::NAN), "–");
+}
+
+#[test]
 fn bands_are_coloured_only_for_a_terminal_without_no_color() {
     use std::ffi::OsStr;
     assert_eq!(band(Band::Green, false), "green");

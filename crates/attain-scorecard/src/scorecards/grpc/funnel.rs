@@ -278,6 +278,12 @@ pub async fn plan(
         conversations: 0,
         dials: 0,
     });
+    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog_name = |key: &str| {
+        catalog
+            .get(key)
+            .map_or_else(|| key.to_string(), |m| m.display_name.clone())
+    };
     let steps: Vec<pb::PlanStep> = funnel
         .steps()
         .iter()
@@ -288,6 +294,12 @@ pub async fn plan(
             metric_key: metric.to_string(),
             total: i64::try_from(*total).unwrap_or(i64::MAX),
             per_day: i64::try_from(day).unwrap_or(i64::MAX),
+            per_day_exact: if working_days == 0 {
+                0.0
+            } else {
+                *total as f64 / f64::from(working_days)
+            },
+            display_name: catalog_name(metric),
         })
         .collect();
     let mut applied_on = None;

@@ -144,6 +144,18 @@ pub async fn gather(
             format!("{value}")
         }
     };
+    // A value in a webhook payload: money as whole minor units (cents) next to the currency
+    // code, so that a consumer never has to guess the unit or round a float; counts as
+    // integers when whole.
+    let payload = |key: &str, value: f64| -> serde_json::Value {
+        let is_money = catalog.get(key).is_some_and(|m| m.is_money);
+        if is_money || value.fract() == 0.0 {
+            json!(value.round() as i64)
+        } else {
+            json!(value)
+        }
+    };
+    let money_of = |key: &str| catalog.get(key).is_some_and(|m| m.is_money).then(|| currency.clone());
     let label = |key: &str| {
         catalog
             .get(key)
@@ -201,7 +213,8 @@ pub async fn gather(
                     what: label(key),
                     amount: format!("{}", found.amount),
                     data: json!({
-                        "metric_key": key, "step_percent": found.amount, "actual": actual, "quota": quota,
+                        "metric_key": key, "step_percent": found.amount, "actual": payload(key, actual),
+                        "quota": payload(key, quota), "currency": money_of(key),
                         "period": {"start": range.start.to_string(), "end": range.end.to_string()},
                     }),
                     found,
@@ -259,8 +272,8 @@ pub async fn gather(
                     out.push(Candidate {
                         what: label(&key),
                         amount: shown(&key, now),
-                        data: json!({"metric_key": key, "value": now, "earlier_days": history.days,
-                                     "previous_best": history.best}),
+                        data: json!({"metric_key": key, "value": payload(&key, now), "earlier_days": history.days,
+                                     "previous_best": payload(&key, history.best), "currency": money_of(&key)}),
                         found,
                     });
                 }
@@ -284,7 +297,8 @@ pub async fn gather(
             out.push(Candidate {
                 what: format!("{}", month.start.format("%B %Y")),
                 amount: shown(BIGGEST_DEAL_METRIC, found.amount),
-                data: json!({"metric_key": BIGGEST_DEAL_METRIC, "value": found.amount,
+                data: json!({"metric_key": BIGGEST_DEAL_METRIC, "value": payload(BIGGEST_DEAL_METRIC, found.amount),
+                             "currency": money_of(BIGGEST_DEAL_METRIC),
                              "period": {"start": month.start.to_string(), "end": month.end.to_string()}}),
                 found,
             });
@@ -334,7 +348,8 @@ pub async fn gather(
                 what: board.display_name.clone(),
                 amount: shown(&board.metric_key, found.amount),
                 data: json!({"leaderboard_id": board.leaderboard_id.to_string(), "metric_key": board.metric_key,
-                             "value": found.amount, "period_start": start.to_string()}),
+                             "value": payload(&board.metric_key, found.amount), "currency": money_of(&board.metric_key),
+                             "period_start": start.to_string()}),
                 found,
             });
         }
