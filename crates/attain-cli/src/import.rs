@@ -5,14 +5,33 @@
 use std::{collections::HashMap, fs::File, io::Write, path::PathBuf};
 
 use anyhow::{Context, bail};
-use attain_import::{ImportEvent, Mapping, PersonRef, Preset, read_events};
+use attain_import::{ImportEvent, Mapping, PersonRef, Preset, SnapshotPreset, read_events};
 use attain_proto::{
     metrics::v1::{Event, EventStatus, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
     org::v1::{ExternalId, GetTenantRequest, org_service_client::OrgServiceClient},
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api;
+use crate::{api, import_snapshots::SnapshotImport};
+
+/// When a report of state was run: a date is the end of that day in the tenant's time zone (a
+/// report exported in the evening describes that day), a time is taken as given.
+fn observed_at(text: Option<&str>, zone: chrono_tz::Tz) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let Some(text) = text else {
+        return Ok(chrono::Utc::now());
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("--as-of {text:?} is neither YYYY-MM-DD nor RFC 3339"))?;
+    let evening = day.and_hms_opt(23, 59, 0).context("--as-of is out of range")?;
+    zone.from_local_datetime(&evening)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .context("--as-of is not a time in the tenant's time zone")
+}
 
 #[derive(clap::Subcommand)]
 pub enum ImportCommand {
@@ -24,10 +43,19 @@ pub enum ImportCommand {
 pub struct ImportArgs {
     /// The CSV file.
     file: PathBuf,
-    /// A built-in column mapping: `salesforce` (activity report export) or `hubspot`
-    /// (engagements export).
+    /// A built-in column mapping: `salesforce` (activity report export), `hubspot`
+    /// (engagements export), or `salesforce-open-opportunities` (a report of open opportunities,
+    /// read as each rep's open pipeline and open opportunities now).
     #[arg(long, conflicts_with = "mapping", required_unless_present = "mapping")]
     preset: Option<String>,
+    /// For a report of state (`salesforce-open-opportunities`): when it was run, as
+    /// YYYY-MM-DD (end of that day in the tenant's time zone) or RFC 3339. Default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// For a report of state: the report covers only some reps, so reps absent from it keep
+    /// their last snapshot instead of getting 0.
+    #[arg(long)]
+    partial: bool,
     /// A custom column mapping (JSON; see docs/import.md).
     #[arg(long)]
     mapping: Option<PathBuf>,
@@ -83,17 +111,7 @@ fn to_event(e: ImportEvent) -> Event {
 
 pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     let ImportCommand::Events(args) = cmd;
-    let mapping = match (&args.preset, &args.mapping) {
-        (Some(name), _) => Mapping::preset(Preset::parse(name).with_context(|| {
-            let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
-            format!("--preset \"{name}\" is not one of {}", names.join(", "))
-        })?),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Mapping::from_json(&text).with_context(|| format!("--mapping {}", path.display()))?
-        }
-        (None, None) => bail!("give --preset or --mapping"),
-    };
+    let state = args.preset.as_deref().and_then(SnapshotPreset::parse);
     let token = args.api_key.as_str();
     let mut org = OrgServiceClient::new(api::channel(&args.org_url)?);
     let mut metrics = MetricsServiceClient::new(api::channel(&args.metrics_url)?);
@@ -105,10 +123,40 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
         .into_inner()
         .tenant
         .context("no tenant in the answer")?;
-    let zone_name = tenant.calendar.map(|c| c.time_zone).unwrap_or_default();
+    let zone_name = tenant
+        .calendar
+        .as_ref()
+        .map(|c| c.time_zone.clone())
+        .unwrap_or_default();
     let zone: chrono_tz::Tz = zone_name
         .parse()
         .map_err(|_| anyhow::anyhow!("tenant time zone \"{zone_name}\" is unknown"))?;
+    if let Some(preset) = state {
+        let import = SnapshotImport {
+            preset,
+            file: &args.file,
+            observed_at: observed_at(args.as_of.as_deref(), zone)?,
+            partial: args.partial,
+            token,
+            metrics_url: &args.metrics_url,
+        };
+        return crate::import_snapshots::run(import, &tenant, &mut org, to_event).await;
+    }
+    let mapping = match (&args.preset, &args.mapping) {
+        (Some(name), _) => Mapping::preset(Preset::parse(name).with_context(|| {
+            let names: Vec<_> = Preset::ALL
+                .iter()
+                .map(|p| p.name())
+                .chain(SnapshotPreset::ALL.iter().map(|p| p.name()))
+                .collect();
+            format!("--preset \"{name}\" is not one of {}", names.join(", "))
+        })?),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Mapping::from_json(&text).with_context(|| format!("--mapping {}", path.display()))?
+        }
+        (None, None) => bail!("give --preset or --mapping"),
+    };
 
     let file = File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);

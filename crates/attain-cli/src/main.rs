@@ -14,6 +14,7 @@ mod dev_idp;
 mod hiring;
 mod identity;
 mod import;
+mod import_snapshots;
 mod milestones;
 mod rollups;
 mod scorecard;

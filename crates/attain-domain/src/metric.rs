@@ -8,8 +8,11 @@ text_enum! {
 }
 
 text_enum! {
-    /// How a metric's events add up over a period.
-    Aggregation { Count = "count", Sum = "sum", Max = "max" }
+    /// How a metric's events add up over a period. COUNT, SUM and MAX are flows (what happened
+    /// in the period); LATEST is a state (a gauge such as open pipeline): each event is a
+    /// snapshot of the person's value when it was observed, and the metric's value for a period
+    /// is each person's latest snapshot on or before the period's last day, added up over people.
+    Aggregation { Count = "count", Sum = "sum", Max = "max", Latest = "latest" }
 }
 
 impl Aggregation {
@@ -20,8 +23,13 @@ impl Aggregation {
     pub fn max_event_value(self) -> i64 {
         match self {
             Aggregation::Count => 1_000_000,
-            Aggregation::Sum | Aggregation::Max => 1_000_000_000_000,
+            Aggregation::Sum | Aggregation::Max | Aggregation::Latest => 1_000_000_000_000,
         }
+    }
+
+    /// A state (gauge): read as of a day, not added up over days.
+    pub fn is_state(self) -> bool {
+        self == Aggregation::Latest
     }
 }
 
@@ -101,7 +109,8 @@ impl Totals {
     /// The value of an event metric with this aggregation.
     pub fn value(self, aggregation: Aggregation) -> i64 {
         match aggregation {
-            Aggregation::Count | Aggregation::Sum => self.sum,
+            // A state's totals carry the snapshots as of the day, already added up over people.
+            Aggregation::Count | Aggregation::Sum | Aggregation::Latest => self.sum,
             Aggregation::Max => self.max,
         }
     }
@@ -124,6 +133,9 @@ pub fn check_def(def: &MetricDef, exists: impl Fn(&str) -> Option<MetricKind>) -
             ("ratio.denominator_key", denominator),
         ] {
             match exists(key) {
+                Some(MetricKind::Events(a)) if a.is_state() => {
+                    v.add(field, "must name a flow metric (COUNT, SUM or MAX), not a state")
+                }
                 Some(MetricKind::Events(_)) => {}
                 Some(MetricKind::Ratio { .. }) => v.add(field, "must name an event metric, not another ratio"),
                 None => v.add(field, "no metric with this key"),
@@ -364,6 +376,25 @@ pub fn built_in_catalog() -> Vec<MetricDef> {
             Unit::Days,
             LowerIsBetter,
             "Days from creation to close of each won deal.",
+        ),
+        event(
+            "open_pipeline",
+            "Open pipeline",
+            Result,
+            Latest,
+            money,
+            HigherIsBetter,
+            "Amount of a rep's opportunities still open, in minor currency units: a snapshot from the CRM, \
+             read as of the period's last day.",
+        ),
+        event(
+            "open_opportunities",
+            "Open opportunities",
+            Objective,
+            Latest,
+            c,
+            HigherIsBetter,
+            "Number of a rep's opportunities still open: a snapshot from the CRM, read as of the period's last day.",
         ),
         ratio(
             "call_to_connect",

@@ -1,4 +1,5 @@
-//! CSV to metric events for `attain import events FILE`.
+//! CSV to metric events for `attain import events FILE`, and reports of state (open
+//! opportunities) to per-rep snapshots.
 //!
 //! Sales-ops engineers import activity exports from their CRM. This crate turns CSV rows into
 //! events for the metrics ingestion API and does nothing else: no network, no database. It reads
@@ -29,6 +30,7 @@ mod plan;
 mod presets;
 mod reader;
 mod row;
+mod snapshots;
 mod timestamp;
 
 pub use error::{ImportError, RowError};
@@ -36,3 +38,7 @@ pub use event::{ImportEvent, PersonRef};
 pub use mapping::{ExtraMetric, Mapping, MetricColumn};
 pub use presets::Preset;
 pub use reader::{EventReader, read_events};
+pub use snapshots::{
+    OpenOpportunities, PERSON_SYSTEM as PERSON_SYSTEM_SALESFORCE, SnapshotPreset, parse_amount,
+    read_open_opportunities, snapshot,
+};

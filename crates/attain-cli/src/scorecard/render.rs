@@ -449,7 +449,11 @@ pub fn kpis(k: &ManagerKpis, team_name: &str, catalog: &Catalog) -> String {
             rep.quota.map_or_else(dash, |q| fmt(q, &k.quota_metric_key)),
             fmt(rep.quota_actual, &k.quota_metric_key),
             rep.quota_attainment.map_or_else(dash, |a| percent(a, 0)),
-            fmt(rep.pipeline, &k.pipeline_metric_key),
+            if rep.pipeline_known {
+                fmt(rep.pipeline, &k.pipeline_metric_key)
+            } else {
+                "no value".into()
+            },
             match rep.quota {
                 Some(_) => fmt(rep.remaining_quota, &k.quota_metric_key),
                 None => dash(),

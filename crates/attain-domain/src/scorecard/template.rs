@@ -45,7 +45,8 @@ impl Shape {
     pub fn of(kind: &MetricKind) -> Shape {
         match kind {
             MetricKind::Events(Aggregation::Count | Aggregation::Sum) => Shape::Additive,
-            MetricKind::Events(Aggregation::Max) | MetricKind::Ratio { .. } => Shape::Level,
+            // A state is as of a day: not pro-rated over the period's days.
+            MetricKind::Events(Aggregation::Max | Aggregation::Latest) | MetricKind::Ratio { .. } => Shape::Level,
         }
     }
 }

@@ -159,7 +159,7 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
         (Some(value), _) => Some(value),
         (None, Some(Aggregation::Count)) => Some(1),
         (None, Some(_)) => {
-            v.add("value", "is required for SUM and MAX metrics");
+            v.add("value", "is required for SUM, MAX and LATEST (state) metrics");
             None
         }
         (None, None) => None,

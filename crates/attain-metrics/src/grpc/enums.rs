@@ -36,7 +36,12 @@ mapping!(
     aggregation,
     aggregation_to_proto,
     Aggregation,
-    Aggregation { Count, Sum, Max }
+    Aggregation {
+        Count,
+        Sum,
+        Max,
+        Latest
+    }
 );
 mapping!(
     unit,

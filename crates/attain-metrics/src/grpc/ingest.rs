@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use attain_domain::{Violations, org::AccessRole};
+use attain_domain::{Violations, metric::Aggregation, org::AccessRole};
 use attain_proto::{common::v1::FieldViolation, metrics::v1::*};
 use attain_runtime::{ApiError, ApiResult, Caller, db::begin_tenant, directory::PersonRef};
 use chrono::Utc;
@@ -75,8 +75,20 @@ async fn ingest_batch(
     let people: Vec<PersonRef> = checked.iter().flatten().map(|c| c.person.clone()).collect();
     let resolved = api.directory.resolve(caller, credential, &people).await?;
 
+    // Snapshots of state metrics are kept apart from the flow events and their rollups.
+    let states: HashSet<i32> = catalog
+        .iter()
+        .filter(|m| {
+            m.aggregation
+                .as_deref()
+                .and_then(Aggregation::parse)
+                .is_some_and(Aggregation::is_state)
+        })
+        .map(|m| m.metric_id)
+        .collect();
     let mut results: Vec<Option<EventResult>> = vec![None; events.len()];
     let mut columns = EventColumns::default();
+    let mut snapshots = EventColumns::default();
     let mut stored_at = Vec::new();
     for (i, outcome) in checked.into_iter().enumerate() {
         let c = match outcome {
@@ -96,30 +108,33 @@ async fn ingest_batch(
             results[i] = Some(rejected(first_index + i, Some(c.event_id), v));
             continue;
         };
-        columns.event_id.push(c.event_id);
-        columns.person_id.push(person_id);
-        columns.metric_id.push(c.metric_id);
-        columns.occurred_at.push(c.occurred_at);
-        columns.local_day.push(calendar.local_date(c.occurred_at));
-        columns.value.push(c.value);
-        columns.source.push(c.source);
-        columns.external_id.push(c.external_id);
-        columns.attributes.push(c.attributes);
-        stored_at.push(i);
+        let into = if states.contains(&c.metric_id) {
+            &mut snapshots
+        } else {
+            &mut columns
+        };
+        into.event_id.push(c.event_id);
+        into.person_id.push(person_id);
+        into.metric_id.push(c.metric_id);
+        into.occurred_at.push(c.occurred_at);
+        into.local_day.push(calendar.local_date(c.occurred_at));
+        into.value.push(c.value);
+        into.source.push(c.source);
+        into.external_id.push(c.external_id);
+        into.attributes.push(c.attributes);
+        stored_at.push((i, c.event_id));
     }
 
-    let mut inserted: HashSet<Uuid> = if columns.event_id.is_empty() {
-        HashSet::new()
-    } else {
-        store::events::insert(&mut tx, tenant, &columns)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let mut inserted: HashSet<Uuid> = HashSet::new();
+    if !columns.event_id.is_empty() {
+        inserted.extend(store::events::insert(&mut tx, tenant, &columns).await?);
+    }
+    if !snapshots.event_id.is_empty() {
+        inserted.extend(store::snapshots::insert(&mut tx, tenant, &snapshots).await?);
+    }
     tx.commit().await?;
 
-    for (slot, i) in stored_at.into_iter().enumerate() {
-        let id = columns.event_id[slot];
+    for (i, id) in stored_at {
         // The first occurrence of an id in the batch is the one stored; repeats are duplicates.
         let status = if inserted.remove(&id) {
             EventStatus::Accepted
@@ -237,6 +252,7 @@ pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsReques
         .await?
         .into_iter()
         .collect();
+    deleted.extend(store::snapshots::retract(&mut tx, caller.tenant_id, &ids).await?);
     tx.commit().await?;
     let results = ids
         .iter()
@@ -258,8 +274,10 @@ pub async fn rebuild(api: &MetricsApi, caller: &Caller, credential: &str) -> Api
     caller.require(&[AccessRole::Admin], "rebuild rollups")?;
     let calendar = api.directory.fresh_calendar(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let (event_count, rollup_row_count) =
+    let (events, rollup_row_count) =
         store::events::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
+    let snapshots = store::snapshots::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
+    let event_count = events + snapshots;
     tx.commit().await?;
     Ok(RebuildRollupsResponse {
         event_count,

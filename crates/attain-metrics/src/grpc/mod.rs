@@ -6,6 +6,7 @@ mod check;
 mod enums;
 mod ingest;
 mod query;
+mod state;
 
 use std::sync::Arc;
 

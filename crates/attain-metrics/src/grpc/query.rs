@@ -16,7 +16,7 @@ use attain_runtime::{
 };
 use uuid::Uuid;
 
-use super::{MetricsApi, catalog::record_kind};
+use super::{MetricsApi, catalog::record_kind, state};
 use crate::store::{
     self, RankedRow,
     catalog::MetricRecord,
@@ -35,6 +35,13 @@ struct Wanted<'a> {
     metric: &'a MetricRecord,
     kind: MetricKind,
     ids: Vec<i32>,
+}
+
+impl Wanted<'_> {
+    /// A state metric (gauge), read from snapshots as of a day.
+    fn is_state(&self) -> bool {
+        matches!(self.kind, MetricKind::Events(a) if a.is_state())
+    }
 }
 
 fn wanted<'a>(v: &mut Violations, field: &str, keys: &[String], catalog: &'a [MetricRecord]) -> Vec<Wanted<'a>> {
@@ -72,6 +79,13 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>) -> MetricValue {
         ..Default::default()
     };
     match &w.kind {
+        // No snapshot by the day: no value, which is not the same as a snapshot of 0.
+        MetricKind::Events(aggregation) if aggregation.is_state() => {
+            if let Some(t) = totals.get(&w.metric.metric_id) {
+                out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
+                out.event_count = t.count;
+            }
+        }
         MetricKind::Events(aggregation) => {
             let t = totals.get(&w.metric.metric_id).copied().unwrap_or_default();
             out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
@@ -154,10 +168,21 @@ pub async fn totals(
         Ok(Grouping::PerPersonDay) => GroupBy::PersonDay,
         _ => GroupBy::Person,
     };
-    let ids: Vec<i32> = wanted.iter().flat_map(|w| w.ids.iter().copied()).collect();
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range, group).await?;
+    let (states, flows): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| w.is_state());
+    let ids: Vec<i32> = flows.iter().flat_map(|w| w.ids.iter().copied()).collect();
+    let state_ids: Vec<i32> = states.iter().map(|w| w.metric.metric_id).collect();
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range, group).await?
+    };
+    let mut by_person = index(&rows);
+    if !state_ids.is_empty() {
+        for (key, values) in state::totals(&mut tx, caller.tenant_id, &people, &state_ids, range, group).await? {
+            by_person.entry(key).or_default().extend(values);
+        }
+    }
     tx.commit().await?;
-    let by_person = index(&rows);
     let empty = HashMap::new();
     let row = |person: Option<Uuid>, day: Option<chrono::NaiveDate>| PersonTotals {
         person_id: person.map(|p| p.to_string()).unwrap_or_default(),
@@ -209,10 +234,25 @@ pub async fn series(
     let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
         return Err(ApiError::invalid("period", "is required"));
     };
+    let buckets = calendar.buckets(bucket, range);
+    if w.is_state() {
+        let values = state::series(&mut tx, caller.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
+        tx.commit().await?;
+        return Ok(GetSeriesResponse {
+            range: Some(range_to_proto(range)),
+            points: buckets
+                .into_iter()
+                .zip(values)
+                .map(|(b, sums)| SeriesPoint {
+                    range: Some(range_to_proto(b)),
+                    value: Some(value_of(w, &sums)),
+                })
+                .collect(),
+        });
+    }
     let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
     tx.commit().await?;
-    let points = calendar
-        .buckets(bucket, range)
+    let points = buckets
         .into_iter()
         .map(|b| {
             let mut sums: HashMap<i32, Totals> = HashMap::new();
@@ -265,6 +305,45 @@ pub async fn top_people(
         return Err(ApiError::invalid("period", "is required"));
     };
     let filter = (!people.is_empty()).then_some(people.as_slice());
+    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
+    if w.is_state() {
+        let ranked = state::ranking(
+            &mut tx,
+            caller.tenant_id,
+            filter,
+            w.metric.metric_id,
+            range,
+            lower_is_better,
+        )
+        .await?;
+        tx.commit().await?;
+        let ranked_count = ranked.len() as i32;
+        let row = |r: &attain_domain::ranking::Ranked<crate::store::snapshots::Latest>| RankedPerson {
+            rank: r.rank as i32,
+            person_id: r.item.person_id.to_string(),
+            value: Some(value_of(
+                w,
+                &HashMap::from([(
+                    w.metric.metric_id,
+                    Totals {
+                        sum: r.item.value,
+                        count: 1,
+                        max: r.item.value,
+                    },
+                )]),
+            )),
+        };
+        return Ok(GetTopPeopleResponse {
+            range: Some(range_to_proto(range)),
+            rows: ranked.iter().filter(|r| r.rank as usize <= limit).map(row).collect(),
+            also: ranked
+                .iter()
+                .filter(|r| also.contains(&r.item.person_id))
+                .map(row)
+                .collect(),
+            ranked_count,
+        });
+    }
     let (ids, score) = match &w.kind {
         MetricKind::Events(Aggregation::Max) => ([w.metric.metric_id; 2], Score::Max),
         MetricKind::Events(_) => ([w.metric.metric_id; 2], Score::Sum),
@@ -276,7 +355,6 @@ pub async fn top_people(
             Score::Ratio { min_denominator },
         ),
     };
-    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
     let ranked = store::totals::ranking(
         &mut tx,
         caller.tenant_id,

@@ -32,7 +32,9 @@ macro_rules! columns {
     };
 }
 
-/// The whole catalog of a tenant, ordered by key; seeds the built-in metrics the first time.
+/// The whole catalog of a tenant, ordered by key; seeds the built-in metrics it lacks (all of
+/// them the first time; later, those added to Attain since, such as `open_pipeline`). A key a
+/// tenant already uses for a metric of its own stays theirs.
 pub async fn all(c: &mut Conn, tenant: Uuid) -> Result<Vec<MetricRecord>> {
     const SQL: &str = concat!(
         "SELECT ",
@@ -40,11 +42,15 @@ pub async fn all(c: &mut Conn, tenant: Uuid) -> Result<Vec<MetricRecord>> {
         " FROM metrics.catalog WHERE tenant_id = $1 ORDER BY key"
     );
     let metrics: Vec<MetricRecord> = sqlx::query_as(SQL).bind(tenant).fetch_all(&mut *c).await?;
-    if metrics.iter().any(|m| m.built_in) {
+    let missing: Vec<_> = built_in_catalog()
+        .into_iter()
+        .filter(|def| !metrics.iter().any(|m| m.key == def.key))
+        .collect();
+    if missing.is_empty() {
         return Ok(metrics);
     }
-    for def in built_in_catalog() {
-        insert(c, tenant, &def, true).await?;
+    for def in &missing {
+        insert(c, tenant, def, true).await?;
     }
     sqlx::query_as(SQL).bind(tenant).fetch_all(c).await
 }

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod events;
 pub mod monthly;
+pub mod snapshots;
 pub mod totals;
 pub mod windows;
 

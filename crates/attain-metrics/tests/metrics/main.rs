@@ -6,6 +6,7 @@ mod fairness;
 mod fold;
 mod ingest;
 mod queries;
+mod state;
 mod tenancy;
 mod windows;
 

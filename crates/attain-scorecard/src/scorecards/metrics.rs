@@ -23,6 +23,8 @@ pub struct MetricInfo {
     pub is_max: bool,
     /// Money in minor units of the tenant's currency.
     pub is_money: bool,
+    /// A state (gauge, AGGREGATION_LATEST) such as open pipeline: a value as of a day.
+    pub is_state: bool,
     pub direction: Direction,
     /// "activity", "objective", "result" or "efficiency".
     pub layer: &'static str,
@@ -90,14 +92,17 @@ impl Metrics {
             for m in page.metrics {
                 let is_ratio = m.ratio.is_some();
                 let is_max = !is_ratio && m.aggregation == Aggregation::Max as i32;
+                // A state (open pipeline) is as of a day: a level, never pro-rated.
+                let is_state = !is_ratio && m.aggregation == Aggregation::Latest as i32;
                 let info = MetricInfo {
                     display_name: m.display_name,
-                    shape: if is_ratio || is_max {
+                    shape: if is_ratio || is_max || is_state {
                         Shape::Level
                     } else {
                         Shape::Additive
                     },
                     is_max,
+                    is_state,
                     is_money: m.unit == Unit::CurrencyMinor as i32,
                     layer: match Layer::try_from(m.layer) {
                         Ok(Layer::Activity) => "activity",

@@ -139,14 +139,24 @@ async fn percent_of_reps_to_quota_differs_from_team_attainment_when_one_star_car
         .unwrap();
     }
     let mut evs = Vec::new();
-    for (ae, won, pipeline) in [
+    for (ae, won, created) in [
         (&aes[0], 250_000, 0),
         (&aes[1], 20_000, 160_000),
         (&aes[2], 10_000, 45_000),
     ] {
         evs.extend(events(ae, "revenue_won", (2026, 5, 12), 1, Some(won)));
-        evs.extend(events(ae, "pipeline_amount", (2026, 5, 12), 1, Some(pipeline)));
+        evs.extend(events(ae, "pipeline_amount", (2026, 5, 12), 1, Some(created)));
     }
+    // Open pipeline snapshots from the CRM: Eve's latest by 30 June is 12 June's 160,000 (the
+    // 2 July one comes after the as-of day); the third rep was never sent one.
+    for (day, open) in [
+        ((2026, 5, 5), 200_000),
+        ((2026, 6, 12), 160_000),
+        ((2026, 7, 2), 400_000),
+    ] {
+        evs.extend(events(&aes[1], "open_pipeline", day, 1, Some(open)));
+    }
+    evs.extend(events(&aes[0], "open_pipeline", (2026, 6, 1), 1, Some(50_000)));
     ingest(&mut w.metrics, evs).await;
     let k = kpis(
         &mut w.sc,
@@ -160,13 +170,35 @@ async fn percent_of_reps_to_quota_differs_from_team_attainment_when_one_star_car
     assert!(close(to_quota.share.unwrap(), 1.0 / 3.0));
     assert!(close(k.team_attainment.unwrap(), 280_000.0 / 300_000.0));
     assert_eq!(k.quota_metric_key, "revenue_won");
+    assert_eq!(k.pipeline_metric_key, "open_pipeline");
+    // Coverage: open pipeline 160,000 over the remaining 100,000 − 20,000 = 80,000: 2.0×.
     let eve = k.reps.iter().find(|r| r.person_id == aes[1]).unwrap();
     assert_eq!(eve.quota, Some(100_000.0));
     assert_eq!(eve.remaining_quota, 80_000.0);
+    assert_eq!((eve.pipeline, eve.pipeline_known), (160_000.0, true));
     assert_eq!(eve.coverage, Some(2.0));
     let star = k.reps.iter().find(|r| r.person_id == aes[0]).unwrap();
     assert_eq!(star.quota_attainment, Some(2.5));
     assert_eq!(star.coverage, None, "quota met: no coverage");
+    // No snapshot: no value, not 0×.
+    let third = k.reps.iter().find(|r| r.person_id == aes[2]).unwrap();
+    assert_eq!((third.pipeline_known, third.coverage), (false, None));
+    // Pipeline created instead, when asked: 45,000 over the remaining 90,000.
+    let created =
+        w.sc.get_manager_kpis(GetManagerKpisRequest {
+            team_id: w.ae_team.clone(),
+            period: calendar(Granularity::Quarter, (2026, 5, 1)),
+            as_of: date(2026, 6, 30),
+            pipeline_metric_key: "pipeline_amount".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .kpis
+        .unwrap();
+    let third = created.reps.iter().find(|r| r.person_id == aes[2]).unwrap();
+    assert_eq!(third.coverage, Some(0.5));
 }
 
 #[tokio::test]

@@ -30,17 +30,29 @@ use crate::scorecards::{
 };
 
 const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
-const DEFAULT_PIPELINE_METRIC: &str = "pipeline_amount";
+/// Coverage is what is still open now over the quota still to reach: the open-pipeline state,
+/// not the pipeline created (a flow), which ran at 11×–45× on the demo data.
+const DEFAULT_PIPELINE_METRIC: &str = "open_pipeline";
 
 /// Per-day actuals: person → metric → day → value. Nested so a lookup borrows the key, and
 /// ordered by day so a week or month is a range read: the KPIs look up every rep's every
 /// leading metric on every working day of the period.
 type Daily = HashMap<Uuid, HashMap<String, BTreeMap<NaiveDate, f64>>>;
 
-fn check_metric(v: &mut Violations, catalog: &Catalog, field: &str, key: &str) {
+/// The quota metric adds up over days (COUNT or SUM); the pipeline metric may also be a state
+/// (open pipeline as of the day).
+fn check_metric(v: &mut Violations, catalog: &Catalog, field: &str, key: &str, state_too: bool) {
     match catalog.get(key) {
         None => v.add(field, format!("no metric \"{}\" in the catalog", key.escape_debug())),
-        Some(m) if m.shape != Shape::Additive => v.add(field, "must be a COUNT or SUM metric"),
+        Some(m) if m.is_state && state_too => {}
+        Some(m) if m.shape != Shape::Additive => v.add(
+            field,
+            if state_too {
+                "must be a COUNT, SUM or LATEST (state) metric"
+            } else {
+                "must be a COUNT or SUM metric"
+            },
+        ),
         Some(_) => {}
     }
 }
@@ -93,8 +105,8 @@ pub async fn get(
     }
     .to_string();
     let catalog = api.metrics.catalog(caller, credential, false).await?;
-    check_metric(&mut v, &catalog, "quota_metric_key", &quota_key);
-    check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key);
+    check_metric(&mut v, &catalog, "quota_metric_key", &quota_key, false);
+    check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key, true);
     let tenant = caller.tenant_id;
     let view = api.view(caller, credential).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -138,10 +150,10 @@ pub async fn get(
                 .filter_map(|r| {
                     let id = Uuid::parse_str(&r.person_id).ok()?;
                     let values = by_key(&r.values);
-                    let get = |k: &str| number(values.get(k).copied()).unwrap_or(0.0);
-                    Some((id, (get(&quota_key), get(&pipeline_key))))
+                    let get = |k: &str| number(values.get(k).copied());
+                    Some((id, (get(&quota_key).unwrap_or(0.0), get(&pipeline_key))))
                 })
-                .collect::<HashMap<Uuid, (f64, f64)>>(),
+                .collect::<HashMap<Uuid, (f64, Option<f64>)>>(),
         )
     };
     let fetch = async {
@@ -209,7 +221,8 @@ pub async fn get(
     let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
     let judge_pace = span.in_progress() && math::DEFAULT_RED_AFTER.passed(&elapsed);
     for (i, m) in context.people.iter().enumerate() {
-        let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, 0.0));
+        // A state with no snapshot by the as-of day has no value: no coverage, not 0×.
+        let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, None));
         let own_line = context
             .template_of(m.person_id)
             .and_then(|t| t.lines.iter().find(|l| l.metric_key == quota_key))
@@ -260,9 +273,10 @@ pub async fn get(
             quota_actual: actual,
             quota_attainment: quota
                 .and_then(|q| math::attainment(actual, q, attain_domain::metric::Direction::HigherIsBetter)),
-            pipeline,
+            pipeline: pipeline.unwrap_or(0.0),
+            pipeline_known: pipeline.is_some(),
             remaining_quota: remaining,
-            coverage: quota.and_then(|_| math::coverage(pipeline, remaining)),
+            coverage: quota.and_then(|_| math::coverage(pipeline?, remaining)),
             behind_pace: behind_keys,
             daily_goal_days_met: days_met as i32,
         });
