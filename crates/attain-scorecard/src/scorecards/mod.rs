@@ -7,6 +7,7 @@ mod board_store;
 mod grpc;
 mod metrics;
 pub(crate) mod plan_store;
+mod settings_store;
 pub(crate) mod store;
 
 pub use grpc::ScorecardApi;

@@ -408,3 +408,104 @@ async fn a_rep_at_99_percent_pace_on_day_3_is_not_red() {
     assert!(close(calls.pace.unwrap().pace.unwrap(), 0.5));
     assert_eq!(calls.band, Band::Amber as i32);
 }
+
+#[tokio::test]
+async fn the_tenant_sets_how_much_of_a_period_passes_before_red() {
+    let mut w = world().await;
+    let bo = w.sdrs[1].clone();
+    let mut evs = Vec::new();
+    for d in 1..=5 {
+        evs.extend(events(&bo, "calls", (2026, 6, d), 30, None));
+    }
+    ingest(&mut w.metrics, evs).await;
+    let card = |sc: &Scorecards| {
+        let (mut sc, bo) = (sc.clone(), bo.clone());
+        async move {
+            let card = person_scorecard(
+                &mut sc,
+                &bo,
+                calendar(Granularity::Month, (2026, 6, 5)),
+                date(2026, 6, 5),
+            )
+            .await
+            .unwrap();
+            line_of(&card, "calls").band
+        }
+    };
+    // Friday 5 June: 5 of 22 working days (22.7 %), 150 of 300 calls due: half pace. Past 2 days
+    // and a fifth of the month, so red by default.
+    assert_eq!(card(&w.sc).await, Band::Red as i32);
+    let settings =
+        w.sc.get_scorecard_settings(GetScorecardSettingsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .settings
+            .unwrap();
+    assert_eq!((settings.red_after_working_days, settings.red_after_share), (2, 0.2));
+    // A quarter of the month (5.5 working days) before red: amber on the 5th.
+    let saved =
+        w.sc.update_scorecard_settings(UpdateScorecardSettingsRequest {
+            settings: Some(ScorecardSettings {
+                red_after_share: 0.25,
+                etag: settings.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["red_after_share".into()],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .settings
+        .unwrap();
+    assert_eq!((saved.red_after_working_days, saved.red_after_share), (2, 0.25));
+    assert_eq!(card(&w.sc).await, Band::Amber as i32);
+    // The KPIs' behind-pace list follows the same rule: nobody yet.
+    let kpis =
+        w.sc.get_manager_kpis(GetManagerKpisRequest {
+            team_id: w.sdr_team.clone(),
+            period: calendar(Granularity::Month, (2026, 6, 5)),
+            as_of: date(2026, 6, 5),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .kpis
+        .unwrap();
+    assert!(kpis.behind_pace.is_empty(), "{:?}", kpis.behind_pace);
+
+    // A stale etag, values out of range, and a rep are refused.
+    let stale =
+        w.sc.update_scorecard_settings(UpdateScorecardSettingsRequest {
+            settings: Some(ScorecardSettings {
+                red_after_share: 0.3,
+                etag: settings.etag,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["red_after_share".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), tonic::Code::Aborted);
+    let bad =
+        w.sc.update_scorecard_settings(UpdateScorecardSettingsRequest {
+            settings: Some(ScorecardSettings {
+                red_after_working_days: -1,
+                red_after_share: f64::NAN,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["red_after_working_days".into(), "red_after_share".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    let mut fields = attain_testing::violated_fields(&bad);
+    fields.sort();
+    assert_eq!(fields, ["settings.red_after_share", "settings.red_after_working_days"]);
+}

@@ -33,7 +33,7 @@ use super::{
 };
 use crate::scorecards::{
     metrics::{Catalog, MetricInfo},
-    plan_store as plans, store,
+    plan_store as plans, settings_store, store,
 };
 
 /// One line's attainment never counts for more than this in the overall score.
@@ -49,6 +49,8 @@ pub struct Span {
     pub as_of: chrono::NaiveDate,
     /// How much of the as-of day has passed in the tenant's time zone (see `math::day_done`).
     pub day_done: f64,
+    /// When a line behind pace may turn red: the tenant's setting.
+    pub red_after: math::RedAfter,
 }
 
 impl Span {
@@ -109,6 +111,8 @@ pub fn span(
         previous,
         as_of,
         day_done: math::day_done(calendar, as_of, Utc::now()),
+        // The handler replaces it with the tenant's setting once its transaction is open.
+        red_after: math::DEFAULT_RED_AFTER,
     })
 }
 
@@ -169,7 +173,7 @@ fn line(
         )),
         _ => None,
     };
-    let band = math::line_band(attainment, pace.as_ref(), &l.thresholds, &math::DEFAULT_RED_AFTER);
+    let band = math::line_band(attainment, pace.as_ref(), &l.thresholds, &span.red_after);
     let banded_on_pace = pace.is_some() && band.is_some();
     let pace = pace.map(|p| pb::Pace {
         elapsed_working_days: p.elapsed_working_days as i32,
@@ -249,10 +253,11 @@ pub async fn get(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
-    let (subject, span) = match v.into_result((subject, span))? {
+    let (subject, mut span) = match v.into_result((subject, span))? {
         (Some(s), Some(p)) => (s, p),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
+    span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
     let scorecard = match subject {
         Whose::Person(id) => {
             let person = view

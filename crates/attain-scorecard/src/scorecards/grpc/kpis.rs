@@ -27,6 +27,7 @@ use super::{
 use crate::scorecards::{
     metrics::Catalog,
     plan_store::{self as plans, Member},
+    settings_store,
 };
 
 const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
@@ -112,10 +113,11 @@ pub async fn get(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
-    let (team, span) = match v.into_result((team, span))? {
+    let (team, mut span) = match v.into_result((team, span))? {
         (Some(t), Some(s)) => (t, s),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
+    span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
     access::see_team_members(&view, team)?;
     let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
     let mut context = Context::templates(&mut tx, &view.directory, reps, &[]).await?;
@@ -216,10 +218,10 @@ pub async fn get(
     let mut rep_rows = Vec::new();
     let mut quota_pairs = Vec::new();
     let mut behind: Vec<(String, Vec<(f64, Uuid)>)> = leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-    // The same rule as a scorecard's red: nobody is behind pace before 2 working days and a
-    // fifth of the period have passed.
+    // The same rule as a scorecard's red: nobody is behind pace before the tenant's minimum of
+    // the period (by default 2 working days and a fifth) has passed.
     let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
-    let judge_pace = span.in_progress() && math::DEFAULT_RED_AFTER.passed(&elapsed);
+    let judge_pace = span.in_progress() && span.red_after.passed(&elapsed);
     for (i, m) in context.people.iter().enumerate() {
         // A state with no snapshot by the as-of day has no value: no coverage, not 0×.
         let (actual, pipeline) = totals.get(&m.person_id).copied().unwrap_or((0.0, None));
@@ -422,6 +424,7 @@ pub(crate) async fn daily_activity_goal(
         as_of: days.end,
         // Days that are over.
         day_done: 1.0,
+        red_after: math::DEFAULT_RED_AFTER,
     };
     let k = Kpis {
         context,

@@ -13,6 +13,7 @@ mod milestone_goals;
 pub(crate) mod milestone_inputs;
 mod plan;
 mod ramps;
+mod settings;
 mod template;
 mod values;
 
@@ -125,6 +126,22 @@ impl ScorecardService for ScorecardApi {
     async fn list_ramps(&self, req: Request<ListRampsRequest>) -> Result<Response<ListRampsResponse>, Status> {
         let caller = Caller::of(&req)?;
         respond(ramps::list_ramps(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_scorecard_settings(
+        &self,
+        req: Request<GetScorecardSettingsRequest>,
+    ) -> Result<Response<GetScorecardSettingsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(settings::get(self, &caller).await)
+    }
+
+    async fn update_scorecard_settings(
+        &self,
+        req: Request<UpdateScorecardSettingsRequest>,
+    ) -> Result<Response<UpdateScorecardSettingsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(settings::update(self, &caller, req.into_inner()).await)
     }
 
     async fn update_ramp(&self, req: Request<UpdateRampRequest>) -> Result<Response<UpdateRampResponse>, Status> {
