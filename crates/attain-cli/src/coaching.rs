@@ -9,12 +9,12 @@ use attain_proto::{
     },
     common::v1::DateRange,
 };
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days};
 use chrono_tz::Tz;
 
 use crate::{
     api,
-    scorecard::{Clients, Connection, PeriodArgs, Subject, proto_date, render},
+    scorecard::{Clients, Connection, DayArg, PeriodArgs, Subject, proto_date, render},
 };
 
 #[derive(clap::Subcommand)]
@@ -34,12 +34,13 @@ pub struct CalendarArgs {
     /// WHO names a team: show the sessions coaching its members.
     #[arg(long)]
     team: bool,
-    /// First day, YYYY-MM-DD. Default: today.
-    #[arg(long, value_parser = parse_date)]
-    from: Option<chrono::NaiveDate>,
-    /// Last day, YYYY-MM-DD, inclusive. Default: two weeks after --from.
-    #[arg(long, value_parser = parse_date)]
-    to: Option<chrono::NaiveDate>,
+    /// First day: YYYY-MM-DD, today, yesterday or today-N. Default: today in the tenant's time
+    /// zone.
+    #[arg(long, value_parser = DayArg::parse)]
+    from: Option<DayArg>,
+    /// Last day, inclusive (as --from). Default: two weeks after --from.
+    #[arg(long, value_parser = DayArg::parse)]
+    to: Option<DayArg>,
     /// The IANA time zone to show times in. Default: the tenant's.
     #[arg(long)]
     time_zone: Option<String>,
@@ -67,10 +68,6 @@ pub struct SuggestArgs {
     /// The coaching service.
     #[arg(long, env = "ATTAIN_COACHING_URL", default_value = "http://127.0.0.1:50053")]
     coaching_url: String,
-}
-
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected a date as YYYY-MM-DD ({e})"))
 }
 
 pub async fn run(cmd: CoachingCommand) -> anyhow::Result<()> {
@@ -118,10 +115,13 @@ async fn calendar(args: CalendarArgs) -> anyhow::Result<()> {
         Subject::Team(id, _) => get_calendar_request::Scope::TeamId(id),
         Subject::Person(..) => bail!("--team needs a team"),
     };
-    let from = args.from.unwrap_or_else(|| Utc::now().date_naive());
-    let to = args
-        .to
-        .unwrap_or_else(|| from.checked_add_days(Days::new(13)).unwrap_or(from));
+    let today = clients.today().await?;
+    let day = |d: DayArg| d.on(today).context("a day out of range");
+    let from = args.from.map(day).transpose()?.unwrap_or(today);
+    let to = match args.to {
+        Some(d) => day(d)?,
+        None => from.checked_add_days(Days::new(13)).unwrap_or(from),
+    };
     let mut coaching = CoachingServiceClient::new(api::channel(&coaching_url)?);
     let request = clients.request(GetCalendarRequest {
         scope: Some(scope),
@@ -192,10 +192,11 @@ async fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
         Subject::Person(..) => bail!("give a team"),
     };
     let mut coaching = CoachingServiceClient::new(api::channel(&coaching_url)?);
+    let when = args.period.resolve(&mut clients).await?;
     let request = clients.request(SuggestCoachingRequest {
         team_id: team,
-        period: args.period.explicit_period(),
-        as_of: args.period.as_of.map(proto_date),
+        period: when.explicit_period(),
+        as_of: when.as_of.map(proto_date),
         min_working_days: args.min_working_days,
         min_sample: args.min_sample,
     })?;

@@ -170,9 +170,10 @@ async fn kpis(args: KpisArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut hiring = HiringServiceClient::new(api::channel(&url)?);
+    let period = args.period.resolve(&mut clients).await?.period();
     let request = clients.request(GetHiringKpisRequest {
         scope,
-        period: Some(args.period.period()),
+        period: Some(period),
         quota_metric_key: String::new(),
     })?;
     let Some(k) = hiring

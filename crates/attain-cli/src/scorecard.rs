@@ -2,14 +2,17 @@
 //! period, from the scorecard service, as a table for the terminal. People and teams are named
 //! by id, name, email or `system:external-id`.
 
+mod period;
 pub mod plan;
 pub mod render;
+
+pub(crate) use period::{DayArg, PeriodArgs};
 
 use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
 use attain_proto::{
-    common::v1::{CalendarPeriod, Date, DateRange, Granularity, Period, period},
+    common::v1::Date,
     metrics::v1::{ListMetricsRequest, Metric, metrics_service_client::MetricsServiceClient},
     org::v1::{
         ExternalId, FindPersonByExternalIdRequest, GetPersonRequest, GetTeamRequest, GetTenantRequest,
@@ -45,41 +48,12 @@ pub struct KpisArgs {
     /// The quota metric; the service's default is revenue_won.
     #[arg(long)]
     quota_metric: Option<String>,
-    /// The pipeline metric for coverage; the service's default is pipeline_amount.
+    /// The pipeline metric for coverage; the service's default is open_pipeline (what is still
+    /// open), pipeline_amount gives pipeline created.
     #[arg(long)]
     pipeline_metric: Option<String>,
     #[command(flatten)]
     conn: Connection,
-}
-
-#[derive(clap::Args)]
-pub(crate) struct PeriodArgs {
-    /// The calendar period containing --date (weeks, quarters and years in the tenant's
-    /// calendar). Default: month.
-    #[arg(long, value_enum, conflicts_with_all = ["from", "to"])]
-    period: Option<PeriodKind>,
-    /// A day inside the period, YYYY-MM-DD. Default: today in the tenant's time zone.
-    #[arg(long, value_parser = parse_date, conflicts_with_all = ["from", "to"])]
-    pub(crate) date: Option<NaiveDate>,
-    /// First day of an explicit period, YYYY-MM-DD (with --to).
-    #[arg(long, value_parser = parse_date, requires = "to")]
-    pub(crate) from: Option<NaiveDate>,
-    /// Last day of an explicit period, YYYY-MM-DD, inclusive (with --from).
-    #[arg(long, value_parser = parse_date, requires = "from")]
-    pub(crate) to: Option<NaiveDate>,
-    /// The day to treat as today for pace and projection, YYYY-MM-DD. Default: today in the
-    /// tenant's time zone.
-    #[arg(long, value_parser = parse_date)]
-    pub(crate) as_of: Option<NaiveDate>,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy)]
-enum PeriodKind {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
 }
 
 #[derive(clap::Args)]
@@ -95,52 +69,11 @@ pub(crate) struct Connection {
     metrics_url: String,
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected a date as YYYY-MM-DD ({e})"))
-}
-
 pub(crate) fn proto_date(d: NaiveDate) -> Date {
     Date {
         year: d.year(),
         month: d.month() as i32,
         day: d.day() as i32,
-    }
-}
-
-impl PeriodArgs {
-    /// The period asked for, or `None` when no period flag was given (the service's default).
-    pub(crate) fn explicit_period(&self) -> Option<Period> {
-        self.explicit().then(|| self.period())
-    }
-
-    /// Whether any period flag was given (else a saved board's own kind of period applies).
-    fn explicit(&self) -> bool {
-        self.period.is_some() || self.date.is_some() || self.from.is_some()
-    }
-
-    /// The kind of calendar period asked for; month when none was.
-    fn granularity(&self) -> Granularity {
-        match self.period.unwrap_or(PeriodKind::Month) {
-            PeriodKind::Day => Granularity::Day,
-            PeriodKind::Week => Granularity::Week,
-            PeriodKind::Month => Granularity::Month,
-            PeriodKind::Quarter => Granularity::Quarter,
-            PeriodKind::Year => Granularity::Year,
-        }
-    }
-
-    pub(crate) fn period(&self) -> Period {
-        let kind = match (self.from, self.to) {
-            (Some(from), Some(to)) => period::Kind::Range(DateRange {
-                start_date: Some(proto_date(from)),
-                end_date: Some(proto_date(to)),
-            }),
-            _ => period::Kind::Calendar(CalendarPeriod {
-                granularity: self.granularity() as i32,
-                date: self.date.map(proto_date),
-            }),
-        };
-        Period { kind: Some(kind) }
     }
 }
 
@@ -174,6 +107,24 @@ impl Clients {
 
     pub(crate) fn request<T>(&self, message: T) -> anyhow::Result<tonic::Request<T>> {
         api::authorized(message, &self.conn.api_key)
+    }
+
+    /// Today in the tenant's time zone, for relative days such as `--as-of today`.
+    pub(crate) async fn today(&mut self) -> anyhow::Result<NaiveDate> {
+        let request = self.request(attain_proto::org::v1::GetTenantRequest {})?;
+        let tenant = self
+            .org
+            .get_tenant(request)
+            .await
+            .map_err(self.fail("reading the tenant's time zone"))?
+            .into_inner()
+            .tenant
+            .context("no tenant in the answer")?;
+        let zone = tenant.calendar.map(|c| c.time_zone).unwrap_or_default();
+        let zone: chrono_tz::Tz = zone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("the tenant's time zone \"{zone}\" is unknown"))?;
+        Ok(chrono::Utc::now().with_timezone(&zone).date_naive())
     }
 
     pub(crate) fn fail(&self, what: &str) -> impl FnOnce(Status) -> anyhow::Error {
@@ -438,9 +389,9 @@ fn color() -> bool {
 }
 
 pub async fn scorecard(args: ScorecardArgs) -> anyhow::Result<()> {
-    let period = args.period.period();
-    let as_of = args.period.as_of.map(proto_date);
     let mut clients = Clients::new(args.conn)?;
+    let when = args.period.resolve(&mut clients).await?;
+    let (period, as_of) = (when.period(), when.as_of.map(proto_date));
     let subject = match clients.resolve(&args.subject, true).await? {
         Subject::Person(id, _) => get_scorecard_request::Subject::PersonId(id),
         Subject::Team(id, _) => get_scorecard_request::Subject::TeamId(id),
@@ -464,9 +415,9 @@ pub async fn scorecard(args: ScorecardArgs) -> anyhow::Result<()> {
 }
 
 pub async fn kpis(args: KpisArgs) -> anyhow::Result<()> {
-    let period = args.period.period();
-    let as_of = args.period.as_of.map(proto_date);
     let mut clients = Clients::new(args.conn)?;
+    let when = args.period.resolve(&mut clients).await?;
+    let (period, as_of) = (when.period(), when.as_of.map(proto_date));
     let (team_id, team_name) = match clients.resolve(&args.team, false).await? {
         Subject::Team(id, name) => (id, name),
         Subject::Person(..) => bail!("\"{}\" is a person; kpis needs a team", args.team),
@@ -557,9 +508,9 @@ mod tests {
     #[test]
     fn dates_must_be_iso() {
         assert_eq!(
-            parse_date("2026-11-23"),
-            Ok(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+            DayArg::parse("2026-11-23"),
+            Ok(DayArg::On(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
         );
-        assert!(parse_date("23/11/2026").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(DayArg::parse("23/11/2026").unwrap_err().contains("YYYY-MM-DD"));
     }
 }

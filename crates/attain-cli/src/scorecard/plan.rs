@@ -99,7 +99,8 @@ fn role(r: Role) -> SalesRole {
 
 pub async fn leaderboard(args: LeaderboardArgs) -> anyhow::Result<()> {
     let mut clients = Clients::new(args.conn)?;
-    let period = args.period.explicit().then(|| args.period.period());
+    let when = args.period.resolve(&mut clients).await?;
+    let period = when.explicit_period();
     let board = if args.board {
         let id = find_board(&mut clients, &args.what).await?;
         get_standings_request::Board::LeaderboardId(id)
@@ -114,7 +115,7 @@ pub async fn leaderboard(args: LeaderboardArgs) -> anyhow::Result<()> {
         };
         get_standings_request::Board::Spec(Leaderboard {
             metric_key: args.what.clone(),
-            granularity: args.period.granularity() as i32,
+            granularity: when.granularity as i32,
             scope: scope.map(|s| BoardScope { scope: Some(s) }),
             min_denominator: args.min_denominator.unwrap_or(0),
             ..Default::default()
@@ -123,7 +124,7 @@ pub async fn leaderboard(args: LeaderboardArgs) -> anyhow::Result<()> {
     let request = clients.request(GetStandingsRequest {
         board: Some(board),
         period,
-        as_of: args.period.as_of.map(proto_date),
+        as_of: when.as_of.map(proto_date),
         limit: args.top.unwrap_or(0),
     })?;
     let standings = clients
@@ -214,6 +215,7 @@ fn minor(major: f64, currency: &str) -> anyhow::Result<i64> {
 pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let mut clients = Clients::new(args.conn)?;
     let currency = clients.currency().await?;
+    let when = args.period.resolve(&mut clients).await?;
     let history = match &args.from_history {
         Some(q) => Some(match clients.resolve(q, true).await? {
             Subject::Person(id, _) => plan_funnel_request::History::HistoryPersonId(id),
@@ -231,7 +233,7 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let request = clients.request(PlanFunnelRequest {
         target_amount: minor(args.target, &currency)?,
         target_metric_key: args.metric.clone(),
-        period: Some(args.period.period()),
+        period: Some(when.period()),
         rates: Some(FunnelRates {
             average_deal_size: args.average_deal.map(|a| minor(a, &currency)).transpose()?,
             win_rate: args.win_rate,
@@ -243,7 +245,7 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
         history,
         lookback_days: args.lookback_days.unwrap_or(0),
         apply_to,
-        as_of: args.period.as_of.map(proto_date),
+        as_of: when.as_of.map(proto_date),
     })?;
     let plan = clients
         .scorecards

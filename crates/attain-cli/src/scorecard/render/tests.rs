@@ -208,6 +208,7 @@ fn kpis_show_goal_shares_reps_and_who_is_behind() {
             coverage: Some(4.0),
             behind_pace: vec!["calls".into()],
             daily_goal_days_met: 7,
+            pipeline_known: true,
         }],
         behind_pace: vec![BehindPace {
             metric_key: "calls".into(),
