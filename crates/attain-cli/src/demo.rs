@@ -238,6 +238,9 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
 
     let first_day = today - Days::new(u64::from(args.days));
     let mut events = Vec::new();
+    // Each AE's open opportunities (amount in cents, count), reported every working day as
+    // snapshots of the open_pipeline and open_opportunities states, as a CRM sync would.
+    let mut open: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
     let mut day = first_day;
     while day < today {
         if calendar.is_working_day(day) {
@@ -248,6 +251,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
                 let ramp = if rep.ramp { 0.25 * (months + 1.0) } else { 1.0 };
                 let level = rep.skill * ramp;
                 let mut counts: Vec<(&str, i64)> = Vec::new();
+                let mut states: Vec<(&str, i64)> = Vec::new();
                 // Around the built-in "sdr" and "ae" templates' targets at skill 1, so the
                 // scorecards spread around target by skill.
                 if rep.sdr {
@@ -277,6 +281,17 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
                     let carried = i64::from(rng.unit() < 0.1);
                     let won = rng.trials(opportunities + carried, 0.25 * rep.skill);
                     let revenue: i64 = (0..won).map(|_| rng.around(2_500_000.0, 0.5)).sum();
+                    let created = opportunities * rng.around(2_400_000.0, 0.4);
+                    // About three months of deals open at the start, then what is created,
+                    // won and lost.
+                    let (amount, count) = open.entry(rep.id.clone()).or_insert((24 * 2_400_000, 24));
+                    *amount += created;
+                    *count += opportunities;
+                    let lost = rng.trials(*count, 0.02);
+                    let average = if *count > 0 { *amount / *count } else { 0 };
+                    *amount = (*amount - revenue - lost * average).max(0);
+                    *count = (*count - won - lost).max(0);
+                    states.extend([("open_pipeline", *amount), ("open_opportunities", *count)]);
                     counts.extend([
                         ("calls", rng.around(30.0 * level, 0.3)),
                         ("emails", rng.around(25.0 * level, 0.3)),
@@ -284,7 +299,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
                         ("meetings_converted", opportunities),
                         ("opportunities_created", opportunities),
                         ("opportunities_advanced", rng.trials(opportunities * 3, 0.55)),
-                        ("pipeline_amount", opportunities * rng.around(2_400_000.0, 0.4)),
+                        ("pipeline_amount", created),
                         ("deals_won", won),
                         ("revenue_won", revenue),
                         ("days_to_close", won * rng.around(45.0, 0.5)),
@@ -295,7 +310,8 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
                     .earliest()
                     .context("local noon")?
                     .with_timezone(&Utc);
-                for (metric, value) in counts.into_iter().filter(|(_, v)| *v > 0) {
+                // A state's snapshot of 0 says something (nothing open); a count of 0 does not.
+                for (metric, value) in counts.into_iter().filter(|(_, v)| *v > 0).chain(states) {
                     events.push(Event {
                         source: "attain-demo".into(),
                         external_id: format!("{}/{}/{day}/{metric}", args.seed, rep.id),

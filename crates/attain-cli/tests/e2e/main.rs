@@ -14,6 +14,7 @@ mod operator;
 mod scorecard;
 mod telemetry;
 mod tls;
+mod tour;
 mod webhooks;
 
 use std::{
