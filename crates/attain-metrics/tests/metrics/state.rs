@@ -1,5 +1,5 @@
 //! State metrics (gauges): snapshots of open pipeline read as of a day, idempotent, summed over
-//! people, with "no value" before the first snapshot.
+//! people, with "no value" before the first snapshot. Amounts are cents: 15_000_000 is $150,000.
 
 use attain_proto::metrics::v1::*;
 use tonic::Code;
@@ -10,17 +10,17 @@ use crate::{at, event, ingest, range, totals, value, world};
 async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_people() {
     let mut w = world().await;
     let (ana, bo) = (w.ana.clone(), w.bo.clone());
-    let mut resent = event(&ana, "open_pipeline", at(2026, 3, 9, 18, 0), Some(150_000_00));
+    let mut resent = event(&ana, "open_pipeline", at(2026, 3, 9, 18, 0), Some(15_000_000));
     resent.event_id = uuid::Uuid::now_v7().to_string();
     let first = ingest(
         &mut w.metrics,
         vec![
-            event(&ana, "open_pipeline", at(2026, 3, 2, 18, 0), Some(120_000_00)),
+            event(&ana, "open_pipeline", at(2026, 3, 2, 18, 0), Some(12_000_000)),
             // Two snapshots of one day: the later one holds.
-            event(&ana, "open_pipeline", at(2026, 3, 9, 9, 0), Some(140_000_00)),
+            event(&ana, "open_pipeline", at(2026, 3, 9, 9, 0), Some(14_000_000)),
             resent.clone(),
-            event(&ana, "open_pipeline", at(2026, 3, 20, 18, 0), Some(90_000_00)),
-            event(&bo, "open_pipeline", at(2026, 3, 5, 18, 0), Some(60_000_00)),
+            event(&ana, "open_pipeline", at(2026, 3, 20, 18, 0), Some(9_000_000)),
+            event(&bo, "open_pipeline", at(2026, 3, 5, 18, 0), Some(6_000_000)),
             event(&ana, "open_opportunities", at(2026, 3, 9, 18, 0), Some(7)),
         ],
     )
@@ -33,14 +33,8 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
     // As of 10 March: Ana's 9 March evening snapshot (150,000.00), not a sum over the month.
     let march_10 = range((2026, 3, 1), (2026, 3, 10));
     assert_eq!(
-        totals(
-            &mut w.metrics,
-            &ana,
-            &["open_pipeline", "open_opportunities"],
-            march_10.clone()
-        )
-        .await,
-        [Some(150_000_00.0), Some(7.0)]
+        totals(&mut w.metrics, &ana, &["open_pipeline", "open_opportunities"], march_10).await,
+        [Some(15_000_000.0), Some(7.0)]
     );
     // As of the month's end: the 20 March snapshot.
     assert_eq!(
@@ -51,7 +45,7 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
             range((2026, 3, 1), (2026, 3, 31))
         )
         .await,
-        [Some(90_000_00.0)]
+        [Some(9_000_000.0)]
     );
     // Before the first snapshot there is no value (not 0).
     assert_eq!(
@@ -73,7 +67,7 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
             range((2026, 4, 1), (2026, 4, 30))
         )
         .await,
-        [Some(60_000_00.0)]
+        [Some(6_000_000.0)]
     );
 
     // Combined: 150,000.00 + 60,000.00 as of 10 March, from two people.
@@ -82,14 +76,14 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
         .get_totals(GetTotalsRequest {
             person_ids: vec![ana.clone(), bo.clone()],
             metric_keys: vec!["open_pipeline".into()],
-            period: march_10.clone(),
+            period: march_10,
             grouping: Grouping::Combined as i32,
         })
         .await
         .unwrap()
         .into_inner();
     let v = &combined.rows[0].values[0];
-    assert_eq!((value(v), v.event_count), (Some(210_000_00.0), 2));
+    assert_eq!((value(v), v.event_count), (Some(21_000_000.0), 2));
 
     // A weekly series: each week's value is as of its last day.
     let series = w
@@ -104,7 +98,7 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
         .unwrap()
         .into_inner();
     let points: Vec<Option<f64>> = series.points.iter().map(|p| p.value.as_ref().and_then(value)).collect();
-    assert_eq!(points, [Some(120_000_00.0), Some(150_000_00.0), Some(90_000_00.0)]);
+    assert_eq!(points, [Some(12_000_000.0), Some(15_000_000.0), Some(9_000_000.0)]);
 
     // A ranking as of the period's end.
     let top = w
@@ -140,7 +134,7 @@ async fn open_pipeline_is_the_latest_snapshot_as_of_the_last_day_summed_over_peo
             range((2026, 3, 1), (2026, 3, 31))
         )
         .await,
-        [Some(150_000_00.0)]
+        [Some(15_000_000.0)]
     );
 }
 

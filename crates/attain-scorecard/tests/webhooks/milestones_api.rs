@@ -67,7 +67,7 @@ async fn milestones_list_newest_first_by_person_kind_time_and_page() {
         .milestones
         .iter()
         .map(|m| {
-            let d = m.day.clone().unwrap_or_default();
+            let d = m.day.unwrap_or_default();
             ((d.year, d.month, d.day), m.id.as_str())
         })
         .collect();
