@@ -32,7 +32,7 @@ fn row<'a>(out: &'a str, first: &str) -> Vec<&'a str> {
 }
 
 /// Checks that a printed cell shows `value` (in the service's units) to the precision shown:
-/// `12.3%` for fractions, `$1,235` for cents, `1,012` or `12.5` for counts.
+/// `12.3%` for fractions, `$1,235` for cents, `1,012` or `37` for counts, `2.4` per day.
 fn shows(cell: &str, value: f64) -> bool {
     let digits: String = cell
         .chars()
@@ -49,7 +49,9 @@ fn shows(cell: &str, value: f64) -> bool {
         // Durations are not parsed back; that they print at all is enough here.
         true
     } else {
-        (printed - value).abs() <= if value.abs() >= 100.0 { 0.51 } else { 0.051 }
+        // Counts are shown whole (targets and projections rounded), per-day figures below 10
+        // with one decimal.
+        (printed - value).abs() <= if cell.contains('.') { 0.051 } else { 0.51 }
     }
 }
 

@@ -171,6 +171,9 @@ pub async fn totals(
     let (states, flows): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| w.is_state());
     let ids: Vec<i32> = flows.iter().flat_map(|w| w.ids.iter().copied()).collect();
     let state_ids: Vec<i32> = states.iter().map(|w| w.metric.metric_id).collect();
+    if !state_ids.is_empty() {
+        state::check_size(state::days_read(group, range), people.len(), state_ids.len())?;
+    }
     let rows = if ids.is_empty() {
         Vec::new()
     } else {
@@ -236,6 +239,7 @@ pub async fn series(
     };
     let buckets = calendar.buckets(bucket, range);
     if w.is_state() {
+        state::check_size(buckets.len(), people.len(), 1)?;
         let values = state::series(&mut tx, caller.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
         tx.commit().await?;
         return Ok(GetSeriesResponse {

@@ -13,7 +13,34 @@ use attain_domain::{
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::store::{self, Conn, Result, snapshots::Latest, totals::GroupBy};
+use attain_runtime::{ApiError, ApiResult};
+
+use crate::store::{self, Conn, Result, snapshots::Latest, snapshots::MAX_PROBES, totals::GroupBy};
+
+/// Refuses a read of states that would look up more than `MAX_PROBES` (day, person, metric)
+/// values: a decade of days for thousands of people, which a state (read as of every day) makes
+/// far more work than a flow (which has rows only where something happened).
+pub fn check_size(days: usize, people: usize, metrics: usize) -> ApiResult<()> {
+    let probes = days.saturating_mul(people).saturating_mul(metrics);
+    if probes > MAX_PROBES {
+        return Err(ApiError::invalid(
+            "period",
+            format!(
+                "a per-day read of state metrics covers at most {MAX_PROBES} (day, person, metric) values, \
+                 this one {probes}: ask fewer days, people or metrics"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// How many as-of days a grouping reads.
+pub fn days_read(group: GroupBy, range: DateRange) -> usize {
+    match group {
+        GroupBy::PersonDay | GroupBy::Day => usize::try_from(range.days()).unwrap_or(usize::MAX),
+        GroupBy::Person | GroupBy::Combined => 1,
+    }
+}
 
 /// A snapshot's value as totals: one person, one value.
 fn one(value: i64) -> Totals {

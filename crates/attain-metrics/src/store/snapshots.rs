@@ -72,8 +72,10 @@ pub struct Latest {
 }
 
 /// Each person's latest snapshot of each metric on or before each day of `as_of`, for `people`
-/// (`None`: everyone). People without a snapshot by a day have no row for it. Later in the day
-/// wins, then the later id, so that two snapshots of one moment give one answer.
+/// (`None`: everyone with a snapshot of one of `metrics`). People without a snapshot by a day
+/// have no row for it. Later in the day wins, then the later id, so that two snapshots of one
+/// moment give one answer. One index probe per (day, person, metric): callers bound that product
+/// (see `MAX_PROBES`).
 pub async fn latest(
     c: &mut Conn,
     tenant: Uuid,
@@ -84,15 +86,25 @@ pub async fn latest(
     if metrics.is_empty() || as_of.is_empty() {
         return Ok(Vec::new());
     }
+    let everyone;
+    let people = match people {
+        Some(p) => p,
+        None => {
+            everyone = holders(&mut *c, tenant, metrics).await?;
+            &everyone
+        }
+    };
     sqlx::query_as(
-        "SELECT d.as_of, s.person_id, s.metric_id, s.value, s.local_day AS observed_on
+        "SELECT d.as_of, p.person_id, m.metric_id, s.value, s.local_day AS observed_on
          FROM unnest($4::date[]) AS d(as_of)
+         CROSS JOIN unnest($2::uuid[]) AS p(person_id)
+         CROSS JOIN unnest($3::int[]) AS m(metric_id)
          CROSS JOIN LATERAL (
-             SELECT DISTINCT ON (person_id, metric_id) person_id, metric_id, value, local_day
-             FROM metrics.snapshots
-             WHERE tenant_id = $1 AND metric_id = ANY($3) AND ($2::uuid[] IS NULL OR person_id = ANY($2))
-               AND local_day <= d.as_of
-             ORDER BY person_id, metric_id, local_day DESC, occurred_at DESC, event_id DESC
+             SELECT value, local_day FROM metrics.snapshots s
+             WHERE s.tenant_id = $1 AND s.metric_id = m.metric_id AND s.person_id = p.person_id
+               AND s.local_day <= d.as_of
+             ORDER BY s.local_day DESC, s.occurred_at DESC, s.event_id DESC
+             LIMIT 1
          ) s",
     )
     .bind(tenant)
@@ -101,4 +113,37 @@ pub async fn latest(
     .bind(as_of)
     .fetch_all(c)
     .await
+}
+
+/// Most (day, person, metric) lookups one read may ask: a month of days for a few thousand
+/// people, not a decade of days for ten thousand (which one tenant could otherwise make the
+/// database work through for everyone).
+pub const MAX_PROBES: usize = 1_000_000;
+
+/// Everyone with a snapshot of one of `metrics`: one index step per person (a loose index scan),
+/// not a read of every snapshot.
+async fn holders(c: &mut Conn, tenant: Uuid, metrics: &[i32]) -> Result<Vec<Uuid>> {
+    let mut out: Vec<Uuid> = Vec::new();
+    for metric in metrics {
+        let found: Vec<Uuid> = sqlx::query_scalar(
+            "WITH RECURSIVE people(person_id) AS (
+                 (SELECT person_id FROM metrics.snapshots
+                  WHERE tenant_id = $1 AND metric_id = $2 ORDER BY person_id LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT s.person_id FROM metrics.snapshots s
+                         WHERE s.tenant_id = $1 AND s.metric_id = $2 AND s.person_id > people.person_id
+                         ORDER BY s.person_id LIMIT 1)
+                 FROM people WHERE people.person_id IS NOT NULL
+             )
+             SELECT person_id FROM people WHERE person_id IS NOT NULL",
+        )
+        .bind(tenant)
+        .bind(metric)
+        .fetch_all(&mut *c)
+        .await?;
+        out.extend(found);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }

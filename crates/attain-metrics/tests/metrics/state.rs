@@ -190,3 +190,36 @@ async fn a_snapshot_needs_a_value_and_a_ratio_cannot_be_built_on_a_state() {
         .unwrap();
     assert_eq!(created.aggregation, Aggregation::Latest as i32);
 }
+
+#[tokio::test]
+async fn a_per_day_read_of_states_too_large_for_everyone_is_refused() {
+    let mut w = world().await;
+    let mut people = vec![w.ana.clone(), w.bo.clone()];
+    for i in 0..135 {
+        people.push(crate::person(&mut w.org, &format!("Rep {i}"), None).await);
+    }
+    // 3,660 days × 137 people × 2 states = 1,002,840 lookups, past the 1,000,000 a read may ask.
+    let decade = range((2020, 1, 1), (2030, 1, 7));
+    let ask = |people: Vec<String>, grouping: Grouping| GetTotalsRequest {
+        person_ids: people,
+        metric_keys: vec!["open_pipeline".into(), "open_opportunities".into()],
+        period: decade,
+        grouping: grouping as i32,
+    };
+    let err = w
+        .metrics
+        .get_totals(ask(people.clone(), Grouping::PerPersonDay))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(
+        err.message().contains("period") && err.message().contains("1002840"),
+        "{err:?}"
+    );
+    // One person fewer fits; so does the same read per person (one day each).
+    w.metrics
+        .get_totals(ask(people[1..].to_vec(), Grouping::PerPersonDay))
+        .await
+        .unwrap();
+    w.metrics.get_totals(ask(people, Grouping::PerPerson)).await.unwrap();
+}
