@@ -37,6 +37,7 @@ pub mod coaching;
 pub mod focus;
 pub mod funnel;
 pub mod hiring;
+pub mod incentive;
 pub mod metric;
 pub mod milestone;
 pub mod money;
