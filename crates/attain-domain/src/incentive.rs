@@ -63,7 +63,10 @@ pub fn check_plan(p: &Plan, milestone_kind: impl Fn(&str) -> bool) -> Violations
             v.add(format!("{f}.from_bp"), "the first tier starts at 0");
         }
         if !(0..=MAX_ATTAINMENT_BP).contains(&t.from_bp) {
-            v.add(format!("{f}.from_bp"), format!("must be from 0 to {MAX_ATTAINMENT_BP} (1,000 %)"));
+            v.add(
+                format!("{f}.from_bp"),
+                format!("must be from 0 to {MAX_ATTAINMENT_BP} (1,000 %)"),
+            );
         } else if i > 0 && t.from_bp <= p.tiers[i - 1].from_bp {
             v.add(
                 format!("{f}.from_bp"),
@@ -71,7 +74,10 @@ pub fn check_plan(p: &Plan, milestone_kind: impl Fn(&str) -> bool) -> Violations
             );
         }
         if !(0..=MAX_RATE_BP).contains(&t.rate_bp) {
-            v.add(format!("{f}.rate_bp"), format!("must be from 0 to {MAX_RATE_BP} (100 %)"));
+            v.add(
+                format!("{f}.rate_bp"),
+                format!("must be from 0 to {MAX_RATE_BP} (100 %)"),
+            );
         }
     }
     if p.quota_bonuses.len() > 10 {
@@ -126,9 +132,17 @@ fn amount(v: &mut Violations, field: &str, a: i64) {
 pub enum Component {
     /// Commission on the part of the result inside tier `index` (attainment from `from_bp` to
     /// `to_bp`, open-ended for the last tier).
-    Tier { index: usize, from_bp: i64, to_bp: Option<i64> },
-    QuotaBonus { at_bp: i64 },
-    MilestoneBonus { kind: String },
+    Tier {
+        index: usize,
+        from_bp: i64,
+        to_bp: Option<i64>,
+    },
+    QuotaBonus {
+        at_bp: i64,
+    },
+    MilestoneBonus {
+        kind: String,
+    },
     /// What the cap takes off (a negative amount).
     Cap,
 }
@@ -199,7 +213,10 @@ pub fn earnings(plan: &Plan, quota: i64, result: i64, milestones: &[&str]) -> Ea
             },
             basis: round_half_up(inside, i128::from(WHOLE_BP)),
             rate_bp: tier.rate_bp,
-            amount: round_half_up(inside * i128::from(tier.rate_bp), i128::from(WHOLE_BP) * i128::from(WHOLE_BP)),
+            amount: round_half_up(
+                inside * i128::from(tier.rate_bp),
+                i128::from(WHOLE_BP) * i128::from(WHOLE_BP),
+            ),
             count: 1,
         });
     }
@@ -330,7 +347,10 @@ mod tests {
         // $11,500 + 2 × $500 = $12,500, capped at $9,000.
         assert_eq!(e.lines[5].amount, 100_000, "two biggest deals");
         assert_eq!(e.lines[5].count, 2);
-        assert_eq!(e.lines.last().map(|l| (&l.component, l.amount)), Some((&Component::Cap, -350_000)));
+        assert_eq!(
+            e.lines.last().map(|l| (&l.component, l.amount)),
+            Some((&Component::Cap, -350_000))
+        );
         assert_eq!(e.total, 900_000);
     }
 

@@ -5,6 +5,7 @@
 mod audit_rows;
 mod board_store;
 mod grpc;
+mod incentive_store;
 mod metrics;
 pub(crate) mod plan_store;
 mod settings_store;

@@ -7,6 +7,7 @@ mod boards;
 mod compute;
 mod focus;
 mod funnel;
+mod incentives;
 mod input;
 mod kpis;
 mod layering;

@@ -6,6 +6,7 @@ mod compute;
 mod context;
 mod focus;
 mod funnel;
+mod incentives;
 mod kpis;
 mod leaderboard;
 mod milestone_bests;
@@ -126,6 +127,27 @@ impl ScorecardService for ScorecardApi {
     async fn list_ramps(&self, req: Request<ListRampsRequest>) -> Result<Response<ListRampsResponse>, Status> {
         let caller = Caller::of(&req)?;
         respond(ramps::list_ramps(self, &caller, req.into_inner()).await)
+    }
+
+    async fn set_incentive_plan(
+        &self,
+        req: Request<SetIncentivePlanRequest>,
+    ) -> Result<Response<SetIncentivePlanResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(incentives::set(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn list_incentive_plans(
+        &self,
+        req: Request<ListIncentivePlansRequest>,
+    ) -> Result<Response<ListIncentivePlansResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(incentives::list(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_earnings(&self, req: Request<GetEarningsRequest>) -> Result<Response<GetEarningsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(incentives::earnings(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn get_scorecard_settings(
