@@ -361,6 +361,7 @@ pub async fn run(cmd: DemoCommand) -> anyhow::Result<()> {
     setup
         .run(&sdr_team, &ae_team, &reps, vacation, first_day, today)
         .await?;
+    crate::demo_incentives::seed(&args.org_url, key, first_day).await?;
     crate::demo_coaching::seed(&args.org_url, &args.coaching_url, key, today - Days::new(56)).await?;
     crate::demo_hiring::seed(&args.org_url, &args.hiring_url, key).await
 }

@@ -9,6 +9,7 @@ mod coaching;
 mod demo;
 mod demo_coaching;
 mod demo_hiring;
+mod demo_incentives;
 mod dev;
 mod dev_idp;
 mod hiring;
@@ -77,6 +78,9 @@ enum Command {
     /// A manager's KPIs for a team subtree and period: percent of the team to goal, reps to
     /// quota, pipeline coverage and who is behind pace.
     Kpis(scorecard::KpisArgs),
+    /// A person's earnings statement for a period: earned to date, projected at pace and
+    /// what-if, line by line (which results, which tier, which bonus); --format csv to export.
+    Earnings(scorecard::earnings::EarningsArgs),
     /// Rank people on a metric or ratio over a period, in the org, a team subtree or a role, or
     /// show a saved leaderboard (--board NAME).
     Leaderboard(scorecard::plan::LeaderboardArgs),
@@ -230,6 +234,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Milestones(cmd) => milestones::run(cmd).await,
         Command::Scorecard(args) => scorecard::scorecard(args).await,
         Command::Kpis(args) => scorecard::kpis(args).await,
+        Command::Earnings(args) => scorecard::earnings::earnings(args).await,
         Command::Leaderboard(args) => scorecard::plan::leaderboard(args).await,
         Command::Plan(args) => scorecard::plan::plan(args).await,
     }

@@ -2,6 +2,7 @@
 //! period, from the scorecard service, as a table for the terminal. People and teams are named
 //! by id, name, email or `system:external-id`.
 
+pub mod earnings;
 mod period;
 pub mod plan;
 pub mod render;
