@@ -396,6 +396,15 @@ pub fn built_in_catalog() -> Vec<MetricDef> {
             HigherIsBetter,
             "Number of a rep's opportunities still open: a snapshot from the CRM, read as of the period's last day.",
         ),
+        event(
+            "praise_received",
+            "Praise received",
+            Result,
+            Count,
+            c,
+            HigherIsBetter,
+            "Praise a rep received from managers and peers (GivePraise), public or private.",
+        ),
         ratio(
             "call_to_connect",
             "Call to connect",

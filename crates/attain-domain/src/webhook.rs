@@ -17,6 +17,7 @@ crate::text_enum! {
         BiggestDeal = "milestone.biggest_deal",
         NewLeader = "milestone.new_leader",
         FirstDeal = "milestone.first_deal",
+        PraiseGiven = "praise.given",
         Test = "webhook.test",
     }
 }

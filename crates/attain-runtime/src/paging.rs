@@ -200,6 +200,7 @@ paged!(
     attain_proto::org::v1::ListTeamsRequest,
     attain_proto::scorecard::v1::ListLeaderboardsRequest,
     attain_proto::scorecard::v1::ListRampsRequest,
+    attain_proto::scorecard::v1::ListPraiseRequest,
     attain_proto::scorecard::v1::ListIncentivePlansRequest,
     attain_proto::scorecard::v1::ListTemplatesRequest,
     attain_proto::webhooks::v1::ListDeliveriesRequest,

@@ -16,8 +16,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::store::{self, NewMilestone};
+use attain_proto::metrics::v1::{Event, EventStatus};
+
 use crate::{
-    scorecards::{Metrics, ScorecardApi, milestone_inputs},
+    scorecards::{Metrics, ScorecardApi, milestone_inputs, praise_store},
     webhooks::{MilestoneEvent, enqueue},
 };
 
@@ -53,6 +55,8 @@ pub const SYSTEM_KEY_NAME: &str = "system: milestone detector";
 pub struct Detector {
     pool: PgPool,
     api: ScorecardApi,
+    /// Where praise is counted as `praise_received`.
+    metrics: Arc<Metrics>,
     keys: Arc<Mutex<HashMap<Uuid, SystemKey>>>,
     bests: Arc<milestone_inputs::BestCache>,
     goals: Arc<milestone_inputs::GoalCache>,
@@ -63,7 +67,8 @@ impl Detector {
     /// metrics service and `directory` the org directory.
     pub fn new(pool: PgPool, metrics: Arc<Metrics>, directory: Arc<TenantDirectories>) -> Detector {
         Detector {
-            api: ScorecardApi::new(pool.clone(), metrics, directory),
+            api: ScorecardApi::new(pool.clone(), metrics.clone(), directory),
+            metrics,
             pool,
             keys: Arc::new(Mutex::new(HashMap::new())),
             bests: Arc::default(),
@@ -227,7 +232,42 @@ impl Detector {
             enqueue(tx, tenant, &event).await?;
             recorded += 1;
         }
+        self.count_praise(tx, tenant, &credential).await?;
         Ok(recorded)
+    }
+
+    /// Counts the praise given since the last run as each recipient's `praise_received` event
+    /// (the praise id is the event id, so a resend after a failure counts nothing twice), and
+    /// marks it counted in `tx`.
+    async fn count_praise(&self, tx: &mut PgConnection, tenant: Uuid, credential: &str) -> anyhow::Result<()> {
+        let pending = praise_store::unsynced(tx, tenant, 1000).await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let events = pending
+            .iter()
+            .map(|p| Event {
+                event_id: p.praise_id.to_string(),
+                person_id: p.recipient_id.to_string(),
+                metric_key: "praise_received".into(),
+                occurred_at: Some(attain_runtime::convert::timestamp(p.created_at)),
+                value: Some(1),
+                ..Default::default()
+            })
+            .collect();
+        let response = self
+            .metrics
+            .ingest(credential, events)
+            .await
+            .map_err(|e| anyhow::anyhow!("counting praise: {e}"))?;
+        let counted: Vec<Uuid> = response
+            .results
+            .iter()
+            .filter(|r| r.status == EventStatus::Accepted as i32 || r.status == EventStatus::Duplicate as i32)
+            .filter_map(|r| Uuid::parse_str(&r.event_id).ok())
+            .collect();
+        praise_store::mark_synced(tx, tenant, &counted).await?;
+        Ok(())
     }
 
     /// The tenant's system key, minted (and the tenant's expired ones deleted) when there is

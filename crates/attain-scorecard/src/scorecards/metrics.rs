@@ -5,8 +5,9 @@ use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::{metric::Direction, period::DateRange, scorecard::template::Shape};
 use attain_proto::metrics::v1::{
-    Aggregation, Direction as PbDirection, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
-    GetTotalsResponse, Grouping, Layer, ListMetricsRequest, Unit, metrics_service_client::MetricsServiceClient,
+    Aggregation, Direction as PbDirection, Event, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
+    GetTotalsResponse, Grouping, IngestEventsRequest, IngestEventsResponse, Layer, ListMetricsRequest, Unit,
+    metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{
     ApiError, Caller, convert,
@@ -66,6 +67,18 @@ impl Metrics {
     pub fn with_values_per_call(mut self, values: usize) -> Metrics {
         self.values_per_call = values.max(1);
         self
+    }
+
+    /// Sends events on `credential` (an INTEGRATION key: the detector's system key), e.g. each
+    /// praise as its recipient's `praise_received`.
+    pub async fn ingest(&self, credential: &str, events: Vec<Event>) -> Result<IngestEventsResponse, ApiError> {
+        Ok(self
+            .client
+            .clone()
+            .ingest_events(on_behalf(IngestEventsRequest { events }, credential)?)
+            .await
+            .map_err(metrics_error)?
+            .into_inner())
     }
 
     /// The tenant's metrics by key; `fresh` skips the cache (to check a template being saved

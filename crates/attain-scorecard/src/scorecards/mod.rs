@@ -8,6 +8,7 @@ mod grpc;
 mod incentive_store;
 mod metrics;
 pub(crate) mod plan_store;
+pub(crate) mod praise_store;
 mod settings_store;
 pub(crate) mod store;
 

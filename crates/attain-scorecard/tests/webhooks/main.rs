@@ -8,6 +8,7 @@ mod milestone_world;
 mod milestones;
 mod milestones_api;
 mod outbox;
+mod praise;
 
 use std::{
     future::Future,

@@ -13,6 +13,7 @@ mod milestone_bests;
 mod milestone_goals;
 pub(crate) mod milestone_inputs;
 mod plan;
+mod praise;
 mod ramps;
 mod settings;
 mod template;
@@ -148,6 +149,16 @@ impl ScorecardService for ScorecardApi {
     async fn get_earnings(&self, req: Request<GetEarningsRequest>) -> Result<Response<GetEarningsResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(incentives::earnings(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn give_praise(&self, req: Request<GivePraiseRequest>) -> Result<Response<GivePraiseResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(praise::give(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn list_praise(&self, req: Request<ListPraiseRequest>) -> Result<Response<ListPraiseResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(praise::list(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn get_scorecard_settings(
