@@ -34,15 +34,23 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, p: &PraiseRecord) -> Result<Prai
     .await
 }
 
-/// Praise newest first, before the id `before`: public praise of `recipients` (`None`:
-/// anyone's), and private praise `me` gave or received (`all_private`: everyone's).
+/// What a caller may read of the praise.
+pub struct Filter<'a> {
+    /// Public praise of these people (`None`: anyone's).
+    pub recipients: Option<&'a [Uuid]>,
+    /// Private praise this person gave or received.
+    pub me: Option<Uuid>,
+    /// Every private praise (ADMIN).
+    pub all_private: bool,
+    /// Only praise received by this person.
+    pub only_recipient: Option<Uuid>,
+}
+
+/// Praise newest first, before the id `before`, as `f` allows.
 pub async fn list(
     c: &mut Conn,
     tenant: Uuid,
-    recipients: Option<&[Uuid]>,
-    me: Option<Uuid>,
-    all_private: bool,
-    only_recipient: Option<Uuid>,
+    f: &Filter<'_>,
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<PraiseRecord>> {
@@ -56,10 +64,10 @@ pub async fn list(
          ORDER BY praise_id DESC LIMIT $7"
     )))
     .bind(tenant)
-    .bind(recipients)
-    .bind(me)
-    .bind(all_private)
-    .bind(only_recipient)
+    .bind(f.recipients)
+    .bind(f.me)
+    .bind(f.all_private)
+    .bind(f.only_recipient)
     .bind(before)
     .bind(limit)
     .fetch_all(c)

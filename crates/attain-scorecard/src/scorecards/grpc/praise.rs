@@ -157,17 +157,13 @@ pub async fn list(
     }
     let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let mut rows = store::list(
-        &mut tx,
-        tenant,
-        recipients.as_deref(),
-        caller.person_id,
-        caller.role == AccessRole::Admin,
-        only,
-        before,
-        page.fetch_limit(),
-    )
-    .await?;
+    let filter = store::Filter {
+        recipients: recipients.as_deref(),
+        me: caller.person_id,
+        all_private: caller.role == AccessRole::Admin,
+        only_recipient: only,
+    };
+    let mut rows = store::list(&mut tx, tenant, &filter, before, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |r| r.praise_id.to_string());
     Ok(pb::ListPraiseResponse {
