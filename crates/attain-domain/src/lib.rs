@@ -34,6 +34,7 @@ macro_rules! text_enum {
 pub mod analysis;
 pub mod calendar;
 pub mod coaching;
+pub mod contest;
 pub mod focus;
 pub mod funnel;
 pub mod hiring;

@@ -18,6 +18,8 @@ crate::text_enum! {
         NewLeader = "milestone.new_leader",
         FirstDeal = "milestone.first_deal",
         PraiseGiven = "praise.given",
+        ContestStarted = "contest.started",
+        ContestWon = "contest.won",
         Test = "webhook.test",
     }
 }

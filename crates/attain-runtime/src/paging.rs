@@ -201,6 +201,7 @@ paged!(
     attain_proto::scorecard::v1::ListLeaderboardsRequest,
     attain_proto::scorecard::v1::ListRampsRequest,
     attain_proto::scorecard::v1::ListPraiseRequest,
+    attain_proto::scorecard::v1::ListContestsRequest,
     attain_proto::scorecard::v1::ListIncentivePlansRequest,
     attain_proto::scorecard::v1::ListTemplatesRequest,
     attain_proto::webhooks::v1::ListDeliveriesRequest,

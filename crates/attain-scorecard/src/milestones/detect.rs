@@ -233,6 +233,17 @@ impl Detector {
             recorded += 1;
         }
         self.count_praise(tx, tenant, &credential).await?;
+        // Contests: announced on their first day, closed with their winners the day after.
+        let today = self
+            .api
+            .view(&caller, &credential)
+            .await
+            .map(|v| v.directory.calendar.local_date(at));
+        let today = today.map_err(|e| anyhow::anyhow!("reading the directory for contests: {e}"))?;
+        self.api
+            .settle_contests(tx, &caller, &credential, today)
+            .await
+            .map_err(|e| anyhow::anyhow!("settling contests: {e}"))?;
         Ok(recorded)
     }
 

@@ -4,6 +4,7 @@
 
 mod audit_rows;
 mod board_store;
+pub(crate) mod contest_store;
 mod grpc;
 mod incentive_store;
 mod metrics;

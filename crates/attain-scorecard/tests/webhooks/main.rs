@@ -3,6 +3,7 @@
 //! verify signatures with their own HMAC).
 
 mod api;
+mod contests;
 mod delivery;
 mod milestone_world;
 mod milestones;

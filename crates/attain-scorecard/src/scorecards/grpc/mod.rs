@@ -3,6 +3,7 @@
 
 mod access;
 mod compute;
+mod contests;
 mod context;
 mod focus;
 mod funnel;
@@ -149,6 +150,27 @@ impl ScorecardService for ScorecardApi {
     async fn get_earnings(&self, req: Request<GetEarningsRequest>) -> Result<Response<GetEarningsResponse>, Status> {
         let (caller, credential) = who(&req)?;
         respond(incentives::earnings(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn create_contest(
+        &self,
+        req: Request<CreateContestRequest>,
+    ) -> Result<Response<CreateContestResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(contests::create(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
+    async fn list_contests(&self, req: Request<ListContestsRequest>) -> Result<Response<ListContestsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        respond(contests::list(self, &caller, req.into_inner()).await)
+    }
+
+    async fn get_contest_standings(
+        &self,
+        req: Request<GetContestStandingsRequest>,
+    ) -> Result<Response<GetContestStandingsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(contests::standings(self, &caller, &credential.0, req.into_inner()).await)
     }
 
     async fn give_praise(&self, req: Request<GivePraiseRequest>) -> Result<Response<GivePraiseResponse>, Status> {
