@@ -33,9 +33,18 @@ pub fn check(v: &mut Violations, start: NaiveDate, end: NaiveDate, kind: Kind, p
     if prizes.is_empty() || prizes.len() > 20 {
         v.add("contest.prizes", "give 1 to 20 prizes");
     }
+    // Rank 0 is the threshold prize of a FIRST_TO contest: everyone who reaches it.
+    let lowest = if matches!(kind, Kind::FirstTo { .. }) { 0 } else { 1 };
     for (i, (rank, description)) in prizes.iter().enumerate() {
-        if !(1..=1000).contains(rank) {
-            v.add(format!("contest.prizes[{i}].rank"), "must be from 1 to 1000");
+        if !(lowest..=1000).contains(rank) {
+            v.add(
+                format!("contest.prizes[{i}].rank"),
+                if lowest == 0 {
+                    "must be from 0 (everyone who reaches the threshold) to 1000"
+                } else {
+                    "must be from 1 to 1000"
+                },
+            );
         } else if prizes[..i].iter().any(|(r, _)| r == rank) {
             v.add(format!("contest.prizes[{i}].rank"), "has a prize already");
         }
@@ -49,12 +58,14 @@ pub fn check(v: &mut Violations, start: NaiveDate, end: NaiveDate, kind: Kind, p
     }
 }
 
-/// The prize a rank wins, if any.
+/// The prize a rank wins, if any: its own, else (for anyone ranked, which in a FIRST_TO contest
+/// means anyone who reached the threshold) the rank-0 threshold prize.
 pub fn prize(rank: u32, prizes: &[(i64, String)]) -> Option<&str> {
-    prizes
-        .iter()
-        .find(|(r, _)| *r == i64::from(rank))
-        .map(|(_, d)| d.as_str())
+    let of = |r: i64| prizes.iter().find(|(x, _)| *x == r).map(|(_, d)| d.as_str());
+    if rank == 0 {
+        return None;
+    }
+    of(i64::from(rank)).or_else(|| of(0))
 }
 
 /// A "first to" race: each person's day values in any order; ranked by the first day their
@@ -118,6 +129,21 @@ mod tests {
         let prizes = vec![(1, "$500".to_string()), (2, "$200".to_string())];
         assert_eq!(prize(1, &prizes), Some("$500"));
         assert_eq!(prize(3, &prizes), None);
+        // A threshold prize: the first gets theirs, everyone else who reached it the rank-0 one.
+        let threshold = vec![(1, "$500".to_string()), (0, "Lunch".to_string())];
+        assert_eq!(
+            [prize(1, &threshold), prize(4, &threshold), prize(0, &threshold)],
+            [Some("$500"), Some("Lunch"), None]
+        );
+        let mut v = Violations::new();
+        check(&mut v, d(1), d(5), Kind::Most, &threshold);
+        assert_eq!(
+            v.iter().map(|x| x.field.as_str()).collect::<Vec<_>>(),
+            ["contest.prizes[1].rank"]
+        );
+        let mut v = Violations::new();
+        check(&mut v, d(1), d(5), Kind::FirstTo { threshold: 10 }, &threshold);
+        assert!(v.is_empty());
         let mut v = Violations::new();
         check(
             &mut v,

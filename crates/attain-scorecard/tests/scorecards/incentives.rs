@@ -150,6 +150,29 @@ async fn earnings_are_tiered_bonused_projected_and_what_if_by_hand() {
         Some(incentive_plan::Subject::PersonId(_))
     ));
 
+    // The team's earnings for the closed month: Eve $9,000, Fay $3,000 (her own plan's cap is
+    // not reached), the other AEs, with a plan but no quota, nothing at the 0 % first tier.
+    let team =
+        w.sc.get_team_earnings(GetTeamEarningsRequest {
+            team_id: w.ae_team.clone(),
+            period: calendar(Granularity::Month, (2026, 6, 1)),
+            as_of: date(2026, 7, 15),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let rows: Vec<(&str, bool, i64)> = team
+        .rows
+        .iter()
+        .filter(|r| r.earned > 0)
+        .map(|r| (r.person_id.as_str(), r.has_plan, r.earned))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.contains(&(eve.as_str(), true, 900_000)) && rows.contains(&(fay.as_str(), true, 300_000)));
+    assert_eq!(team.earned_total, 1_200_000);
+    assert!(team.rows.iter().all(|r| r.has_plan));
+
     // A rep sees their own earnings; another rep's are NOT_FOUND.
     let key = w
         .app

@@ -344,8 +344,33 @@ pub async fn earnings(
         (Some(p), Some(s)) => (p, s),
         _ => return Err(ApiError::invalid("person_id", "is required")),
     };
-    // Whom the caller may see: a rep themself, a manager their subtree. Anyone else's earnings
-    // are NOT_FOUND, like their scorecard.
+    one(
+        api,
+        caller.tenant_id,
+        credential,
+        &view,
+        person,
+        &span,
+        metric,
+        req.what_if_more,
+    )
+    .await
+}
+
+/// One person's earnings, when the caller may see them: a rep themself, a manager their
+/// subtree. Anyone else's are NOT_FOUND, like their scorecard.
+#[allow(clippy::too_many_arguments)]
+async fn one(
+    api: &ScorecardApi,
+    tenant: Uuid,
+    credential: &str,
+    view: &attain_domain::org_view::View,
+    person: Uuid,
+    span: &super::compute::Span,
+    metric: &str,
+    what_if_more: i64,
+) -> ApiResult<pb::GetEarningsResponse> {
+    let calendar = &view.directory.calendar;
     let dir = view
         .visible_person(person)
         .cloned()
@@ -355,7 +380,6 @@ pub async fn earnings(
         .map(|t| view.directory.ancestors(t).into_iter().map(|(id, _)| id).collect())
         .unwrap_or_default();
     let role = dir.sales_role.map(|r| r.as_str());
-    let tenant = caller.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let versions = store::in_force(&mut tx, tenant, metric, span.range.start, person, &teams, role).await?;
     // The person's own plan, else the nearest team's, else the role's.
@@ -400,7 +424,7 @@ pub async fn earnings(
         .and_then(|t| t.lines.iter().find(|l| l.metric_key == metric))
         .unwrap_or(&default_line);
     let quota = context
-        .target(member, line, Shape::Additive, &calendar, span.range, span.granularity)
+        .target(member, line, Shape::Additive, calendar, span.range, span.granularity)
         .map_or(0.0, |(q, _)| q);
     let actual = if span.as_of < span.range.start {
         0.0
@@ -422,7 +446,7 @@ pub async fn earnings(
             .unwrap_or(0.0)
     };
     let projected = if span.in_progress() && quota > 0.0 {
-        math::pace(actual, quota, &calendar, span.range, span.as_of, span.day_done).projection
+        math::pace(actual, quota, calendar, span.range, span.as_of, span.day_done).projection
     } else {
         actual
     };
@@ -447,8 +471,76 @@ pub async fn earnings(
         quota,
         earned: Some(run(actual)),
         projected: Some(run(projected)),
-        what_if: (req.what_if_more > 0).then(|| run(actual.saturating_add(req.what_if_more))),
+        what_if: (what_if_more > 0).then(|| run(actual.saturating_add(what_if_more))),
     })
+}
+
+/// Earnings of every seller of a team's subtree, with the team's totals, for their manager.
+pub async fn team(
+    api: &ScorecardApi,
+    caller: &Caller,
+    credential: &str,
+    req: pb::GetTeamEarningsRequest,
+) -> ApiResult<pb::GetTeamEarningsResponse> {
+    let mut v = Violations::new();
+    let team = convert::required_id(&mut v, "team_id", &req.team_id);
+    let metric = if req.metric_key.is_empty() {
+        "revenue_won"
+    } else {
+        req.metric_key.as_str()
+    };
+    if !METRICS.contains(&metric) {
+        v.add("metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
+    }
+    let view = api.view(caller, credential).await?;
+    let month = attain_proto::common::v1::Period {
+        kind: Some(attain_proto::common::v1::period::Kind::Calendar(
+            attain_proto::common::v1::CalendarPeriod {
+                granularity: attain_proto::common::v1::Granularity::Month as i32,
+                date: req.as_of,
+            },
+        )),
+    };
+    let span = span(
+        &mut v,
+        Some(req.period.as_ref().unwrap_or(&month)),
+        req.as_of.as_ref(),
+        &view.directory.calendar,
+    );
+    let (team, span) = match v.into_result((team, span))? {
+        (Some(t), Some(s)) => (t, s),
+        _ => return Err(ApiError::invalid("team_id", "is required")),
+    };
+    super::access::see_team_members(&view, team)?;
+    let sellers = crate::scorecards::plan_store::sellers_in(&view.directory, &view.directory.subtree(&[team]));
+    let mut out = pb::GetTeamEarningsResponse {
+        range: Some(range_to_proto(span.range)),
+        currency_code: view.directory.currency_code.clone(),
+        ..Default::default()
+    };
+    // One person at a time: a team is a handful to a few dozen reps, each one totals call.
+    for m in &sellers {
+        let row = match one(api, caller.tenant_id, credential, &view, m.person_id, &span, metric, 0).await {
+            Ok(e) => pb::TeamEarningsRow {
+                person_id: m.person_id.to_string(),
+                display_name: m.display_name.clone(),
+                has_plan: true,
+                earned: e.earned.map_or(0, |s| s.total),
+                projected: e.projected.map_or(0, |s| s.total),
+            },
+            Err(ApiError::FailedPrecondition(_)) => pb::TeamEarningsRow {
+                person_id: m.person_id.to_string(),
+                display_name: m.display_name.clone(),
+                has_plan: false,
+                ..Default::default()
+            },
+            Err(e) => return Err(e),
+        };
+        out.earned_total = out.earned_total.saturating_add(row.earned);
+        out.projected_total = out.projected_total.saturating_add(row.projected);
+        out.rows.push(row);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -152,6 +152,14 @@ impl ScorecardService for ScorecardApi {
         respond(incentives::earnings(self, &caller, &credential.0, req.into_inner()).await)
     }
 
+    async fn get_team_earnings(
+        &self,
+        req: Request<GetTeamEarningsRequest>,
+    ) -> Result<Response<GetTeamEarningsResponse>, Status> {
+        let (caller, credential) = who(&req)?;
+        respond(incentives::team(self, &caller, &credential.0, req.into_inner()).await)
+    }
+
     async fn create_contest(
         &self,
         req: Request<CreateContestRequest>,
