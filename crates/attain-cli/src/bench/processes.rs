@@ -19,8 +19,30 @@ pub struct Processes {
     children: Vec<(&'static str, Child)>,
 }
 
+/// A free port for a child to listen on, from 20000–31999: below the kernel's ephemeral range
+/// (32768 and up), so no outgoing connection of a busy machine takes it between this check and
+/// the child's bind, as one did to a port the kernel handed out for port 0.
 fn free() -> anyhow::Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default()
+        ^ std::process::id().wrapping_mul(2_654_435_761);
+    // Ports this process handed out already (the listener is closed once checked).
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    for _ in 0..10_000 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let port = 20_000 + (seed % 12_000) as u16;
+        let mut given = GIVEN.lock().map_err(|_| anyhow::anyhow!("port list poisoned"))?;
+        if given.contains(&port) {
+            continue;
+        }
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            given.push(port);
+            return Ok(listener.local_addr()?);
+        }
+    }
+    anyhow::bail!("no free port between 20000 and 31999")
 }
 
 impl Processes {
