@@ -39,3 +39,31 @@ pub async fn save(c: &mut Conn, tenant: Uuid, r: &RedAfter) -> Result<i64> {
     .fetch_one(c)
     .await
 }
+
+/// Whether the tenant shows earnings on leaderboards; off without a settings row.
+pub async fn earnings_on_boards(c: &mut Conn, tenant: Uuid) -> Result<bool> {
+    let on: Option<bool> =
+        sqlx::query_scalar("SELECT earnings_on_boards FROM scorecard.scorecard_settings WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_optional(c)
+            .await?;
+    Ok(on.unwrap_or(false))
+}
+
+/// Turns earnings on leaderboards on or off; returns the new revision. A tenant without a
+/// settings row gets one with the default red-after rule.
+pub async fn set_earnings_on_boards(c: &mut Conn, tenant: Uuid, on: bool) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO scorecard.scorecard_settings (tenant_id, red_after_days, red_after_share, earnings_on_boards)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE SET earnings_on_boards = $4,
+             revision = scorecard_settings.revision + 1, updated_at = now()
+         RETURNING revision",
+    )
+    .bind(tenant)
+    .bind(DEFAULT_RED_AFTER.min_days as i32)
+    .bind(DEFAULT_RED_AFTER.min_share)
+    .bind(on)
+    .fetch_one(c)
+    .await
+}

@@ -263,3 +263,77 @@ async fn bad_plans_name_their_fields_and_versions_count_up() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn earnings_reach_a_leaderboard_only_when_the_tenant_turns_it_on() {
+    let mut w = world().await;
+    let (eve, fay) = (w.aes[0].clone(), w.aes[1].clone());
+    let role = attain_proto::org::v1::SalesRole::InsideSalesAe as i32;
+    w.sc.set_incentive_plan(SetIncentivePlanRequest {
+        plan: Some(plan(incentive_plan::Subject::SalesRole(role))),
+    })
+    .await
+    .unwrap();
+    for p in [&eve, &fay] {
+        june_quota(&mut w.sc, p).await;
+    }
+    let mut evs = events(&eve, "revenue_won", (2026, 6, 10), 1, Some(12_000_000));
+    evs.extend(events(&fay, "revenue_won", (2026, 6, 11), 1, Some(8_000_000)));
+    ingest(&mut w.metrics, evs).await;
+    let board = || GetStandingsRequest {
+        board: Some(get_standings_request::Board::Spec(Leaderboard {
+            metric_key: "earnings".into(),
+            granularity: Granularity::Month as i32,
+            ..Default::default()
+        })),
+        period: calendar(Granularity::Month, (2026, 6, 1)),
+        as_of: date(2026, 7, 15),
+        limit: 2,
+    };
+    let off = w.sc.get_standings(board()).await.unwrap_err();
+    assert_eq!(off.code(), Code::FailedPrecondition, "pay is private by default");
+
+    let settings =
+        w.sc.get_scorecard_settings(GetScorecardSettingsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .settings
+            .unwrap();
+    assert!(!settings.earnings_on_boards);
+    w.sc.update_scorecard_settings(UpdateScorecardSettingsRequest {
+        settings: Some(ScorecardSettings {
+            earnings_on_boards: true,
+            etag: settings.etag,
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["earnings_on_boards".into()],
+        }),
+    })
+    .await
+    .unwrap();
+    // Eve $9,000.00 (across the 100 % line, with the bonus), Fay $3,000.00.
+    let standings =
+        w.sc.get_standings(board())
+            .await
+            .unwrap()
+            .into_inner()
+            .standings
+            .unwrap();
+    let rows: Vec<(i32, &str, Option<i64>)> = standings
+        .rows
+        .iter()
+        .map(|r| {
+            let total = match r.value.as_ref().and_then(|v| v.value) {
+                Some(attain_proto::metrics::v1::metric_value::Value::Total(t)) => Some(t),
+                _ => None,
+            };
+            (r.rank, r.person_id.as_str(), total)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(1, eve.as_str(), Some(900_000)), (2, fay.as_str(), Some(300_000))]
+    );
+}

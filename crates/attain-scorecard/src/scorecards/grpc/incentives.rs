@@ -353,14 +353,24 @@ pub async fn earnings(
         &span,
         metric,
         req.what_if_more,
+        Reach::Visible,
     )
     .await
 }
 
-/// One person's earnings, when the caller may see them: a rep themself, a manager their
-/// subtree. Anyone else's are NOT_FOUND, like their scorecard.
+/// Whose earnings a read may compute.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Reach {
+    /// Only people the caller may see (a rep themself, a manager their subtree); anyone else's
+    /// are NOT_FOUND, like their scorecard.
+    Visible,
+    /// Anyone of the tenant: a leaderboard of earnings the tenant turned on.
+    Tenant,
+}
+
+/// One person's earnings for the span, by the plan in force on its first day.
 #[allow(clippy::too_many_arguments)]
-async fn one(
+pub(super) async fn one(
     api: &ScorecardApi,
     tenant: Uuid,
     credential: &str,
@@ -369,12 +379,15 @@ async fn one(
     span: &super::compute::Span,
     metric: &str,
     what_if_more: i64,
+    reach: Reach,
 ) -> ApiResult<pb::GetEarningsResponse> {
     let calendar = &view.directory.calendar;
-    let dir = view
-        .visible_person(person)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
+    let dir = match reach {
+        Reach::Visible => view.visible_person(person),
+        Reach::Tenant => view.directory.person(person),
+    }
+    .cloned()
+    .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
     let teams: Vec<Uuid> = dir
         .team_id
         .map(|t| view.directory.ancestors(t).into_iter().map(|(id, _)| id).collect())
@@ -520,7 +533,19 @@ pub async fn team(
     };
     // One person at a time: a team is a handful to a few dozen reps, each one totals call.
     for m in &sellers {
-        let row = match one(api, caller.tenant_id, credential, &view, m.person_id, &span, metric, 0).await {
+        let row = match one(
+            api,
+            caller.tenant_id,
+            credential,
+            &view,
+            m.person_id,
+            &span,
+            metric,
+            0,
+            Reach::Visible,
+        )
+        .await
+        {
             Ok(e) => pb::TeamEarningsRow {
                 person_id: m.person_id.to_string(),
                 display_name: m.display_name.clone(),

@@ -284,6 +284,11 @@ pub async fn standings(
     req: pb::GetStandingsRequest,
 ) -> ApiResult<pb::GetStandingsResponse> {
     use pb::get_standings_request::Board;
+    if let Some(Board::Spec(spec)) = req.board.as_ref()
+        && spec.metric_key == super::earnings_board::EARNINGS
+    {
+        return super::earnings_board::standings(api, caller, credential, spec, &req).await;
+    }
     let catalog = api.metrics.catalog(caller, credential, false).await?;
     let mut v = Violations::new();
     if !(0..=MAX_LIMIT).contains(&req.limit) {

@@ -5,6 +5,7 @@ mod access;
 mod compute;
 mod contests;
 mod context;
+mod earnings_board;
 mod focus;
 mod funnel;
 mod incentives;

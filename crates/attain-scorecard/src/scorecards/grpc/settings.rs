@@ -7,22 +7,24 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 use super::ScorecardApi;
 use crate::scorecards::settings_store as store;
 
-const UPDATABLE: &[&str] = &["red_after_working_days", "red_after_share"];
+const UPDATABLE: &[&str] = &["red_after_working_days", "red_after_share", "earnings_on_boards"];
 
-fn to_proto(r: &RedAfter, revision: i64) -> pb::ScorecardSettings {
+fn to_proto(r: &RedAfter, earnings_on_boards: bool, revision: i64) -> pb::ScorecardSettings {
     pb::ScorecardSettings {
         red_after_working_days: r.min_days as i32,
         red_after_share: r.min_share,
         etag: convert::etag(revision),
+        earnings_on_boards,
     }
 }
 
 pub async fn get(api: &ScorecardApi, caller: &Caller) -> ApiResult<pb::GetScorecardSettingsResponse> {
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let (rule, revision) = store::red_after(&mut tx, caller.tenant_id, false).await?;
+    let earnings = store::earnings_on_boards(&mut tx, caller.tenant_id).await?;
     tx.commit().await?;
     Ok(pb::GetScorecardSettingsResponse {
-        settings: Some(to_proto(&rule, revision)),
+        settings: Some(to_proto(&rule, earnings, revision)),
     })
 }
 
@@ -53,9 +55,13 @@ pub async fn update(
     if paths.contains(&"red_after_share") {
         rule.min_share = input.red_after_share;
     }
-    let revision = store::save(&mut tx, tenant, &rule).await.map_err(ApiError::from)?;
+    let mut revision = store::save(&mut tx, tenant, &rule).await.map_err(ApiError::from)?;
+    if paths.contains(&"earnings_on_boards") {
+        revision = store::set_earnings_on_boards(&mut tx, tenant, input.earnings_on_boards).await?;
+    }
+    let earnings = store::earnings_on_boards(&mut tx, tenant).await?;
     tx.commit().await?;
     Ok(pb::UpdateScorecardSettingsResponse {
-        settings: Some(to_proto(&rule, revision)),
+        settings: Some(to_proto(&rule, earnings, revision)),
     })
 }
