@@ -75,3 +75,51 @@ hiring: [{service: scorecard, env: ATTAIN_ORG_URL}]
 {{- define "attain.securityContext" -}}
 {{- toYaml .Values.securityContext -}}
 {{- end -}}
+
+{{/*
+A duration value ("10s", "2m", "1h", or a number of seconds) in seconds.
+*/}}
+{{- define "attain.seconds" -}}
+{{- $v := toString . -}}
+{{- if hasSuffix "ms" $v -}}0
+{{- else if hasSuffix "s" $v -}}{{ trimSuffix "s" $v | int }}
+{{- else if hasSuffix "m" $v -}}{{ mul (trimSuffix "m" $v | int) 60 }}
+{{- else if hasSuffix "h" $v -}}{{ mul (trimSuffix "h" $v | int) 3600 }}
+{{- else -}}{{ $v | int }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Values the schema cannot judge alone, because they compare two settings: each fails the render
+with the setting to change, rather than installing something that cannot work.
+*/}}
+{{- define "attain.validate" -}}
+{{- range $name, $svc := .Values.services }}
+{{- if $svc.enabled }}
+{{- if eq (int $svc.grpcPort) (int $svc.adminPort) }}
+{{- fail (printf "services.%s.adminPort (%v) must differ from grpcPort" $name $svc.adminPort) }}
+{{- end }}
+{{- $floor := int $svc.replicas }}
+{{- if and $svc.autoscaling $svc.autoscaling.enabled }}
+{{- if gt (int $svc.autoscaling.minReplicas) (int $svc.autoscaling.maxReplicas) }}
+{{- fail (printf "services.%s.autoscaling.minReplicas (%v) is above maxReplicas (%v)" $name $svc.autoscaling.minReplicas $svc.autoscaling.maxReplicas) }}
+{{- end }}
+{{- $floor = int $svc.autoscaling.minReplicas }}
+{{- end }}
+{{- if and $svc.pdb (ne (toString $svc.pdb.minAvailable) "<nil>") (not (kindIs "string" $svc.pdb.minAvailable)) (not $svc.pdb.maxUnavailable) }}
+{{- if ge (int $svc.pdb.minAvailable) $floor }}
+{{- fail (printf "services.%s.pdb.minAvailable (%v) must be below the replicas (%v), or no pod could ever be evicted (a node drain would hang)" $name $svc.pdb.minAvailable $floor) }}
+{{- end }}
+{{- end }}
+{{- if $svc.webhooks }}
+{{- if ge (include "attain.seconds" $svc.webhooks.timeout | int) (include "attain.seconds" $svc.webhooks.lease | int) }}
+{{- fail (printf "services.%s.webhooks.lease (%v) must exceed webhooks.timeout (%v): the binary refuses to start otherwise" $name $svc.webhooks.lease $svc.webhooks.timeout) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $sc := .Values.securityContext | default dict }}
+{{- if or $sc.privileged $sc.allowPrivilegeEscalation (eq (toString $sc.runAsNonRoot) "false") }}
+{{- fail "securityContext: privileged, allowPrivilegeEscalation and runAsNonRoot=false are refused: Attain needs none of them" }}
+{{- end }}
+{{- end -}}
