@@ -11,6 +11,7 @@ mod incentives;
 mod input;
 mod kpis;
 mod layering;
+mod new_rpcs;
 mod plans;
 mod templates;
 mod values;
