@@ -17,6 +17,26 @@ pub fn sellers_in(directory: &TenantDirectory, teams: &[Uuid]) -> Vec<Member> {
     directory.sellers_in(teams).into_iter().cloned().collect()
 }
 
+/// Who a leaderboard or contest of a team or role covers: the sellers of a team's subtree, or
+/// everyone with the role who has not left, in id order. Neither: nobody.
+pub fn covered(directory: &TenantDirectory, team: Option<Uuid>, role: Option<&str>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = match (team, role) {
+        (Some(team), _) => sellers_in(directory, &directory.subtree(&[team]))
+            .iter()
+            .map(|m| m.person_id)
+            .collect(),
+        (None, Some(role)) => directory
+            .people()
+            .iter()
+            .filter(|p| p.sales_role.map(attain_domain::org::SalesRole::as_str) == Some(role) && !p.has_left())
+            .map(|p| p.person_id)
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    ids.sort_unstable();
+    ids
+}
+
 // ---- ramps ----
 
 #[derive(Debug, Clone, sqlx::FromRow)]

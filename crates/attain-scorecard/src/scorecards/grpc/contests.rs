@@ -5,7 +5,7 @@
 use attain_domain::{
     Violations,
     contest::{self, Kind},
-    org::{AccessRole, SalesRole},
+    org::AccessRole,
     org_view::TenantDirectory,
     period::DateRange,
     scorecard::template::Shape,
@@ -243,19 +243,7 @@ async fn compute(
     if last < r.start_date {
         return Ok(Vec::new());
     }
-    let people: Vec<Uuid> = match (&r.team_id, &r.sales_role) {
-        (Some(team), _) => plans::sellers_in(directory, &directory.subtree(&[*team]))
-            .iter()
-            .map(|m| m.person_id)
-            .collect(),
-        (None, Some(role)) => directory
-            .people()
-            .iter()
-            .filter(|p| p.sales_role.map(SalesRole::as_str) == Some(role.as_str()) && !p.has_left())
-            .map(|p| p.person_id)
-            .collect(),
-        (None, None) => Vec::new(),
-    };
+    let people = plans::covered(directory, r.team_id, r.sales_role.as_deref());
     if people.is_empty() {
         return Ok(Vec::new());
     }

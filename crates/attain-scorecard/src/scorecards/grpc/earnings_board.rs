@@ -67,17 +67,14 @@ pub async fn standings(
             if !view.team_exists(team) {
                 return Err(ApiError::not_found(format!("team {team}")));
             }
-            plans::sellers_in(directory, &directory.subtree(&[team]))
-                .iter()
-                .map(|m| m.person_id)
-                .collect()
+            plans::covered(directory, Some(team), None)
         }
-        Some(Scope::SalesRole(role)) => directory
-            .people()
-            .iter()
-            .filter(|p| p.sales_role.map(|r| r as i32) == Some(*role) && !p.has_left())
-            .map(|p| p.person_id)
-            .collect(),
+        Some(Scope::SalesRole(role)) => {
+            let role = attain_runtime::org_enums::sales_role(*role)
+                .ok_or_else(|| ApiError::invalid("spec.scope.sales_role", "is not a SALES_ROLE_ value"))?;
+            plans::covered(directory, None, Some(role.as_str()))
+        }
+        // No scope: every seller of the tenant.
         None => directory
             .people()
             .iter()

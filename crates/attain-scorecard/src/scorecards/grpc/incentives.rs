@@ -232,6 +232,17 @@ pub async fn list(
     })
 }
 
+/// The calendar month containing `as_of` (today when unset): the period when a request gives none.
+fn month_of(as_of: Option<attain_proto::common::v1::Date>) -> attain_proto::common::v1::Period {
+    use attain_proto::common::v1 as common;
+    common::Period {
+        kind: Some(common::period::Kind::Calendar(common::CalendarPeriod {
+            granularity: common::Granularity::Month as i32,
+            date: as_of,
+        })),
+    }
+}
+
 /// `minor` as an amount of `currency` with its decimals: `USD 50,000.00`.
 fn exact(minor: i64, currency: &str) -> String {
     let digits = minor_digits(currency).max(0) as u32;
@@ -326,14 +337,7 @@ pub async fn earnings(
     let view = api.view(caller, credential).await?;
     let calendar = view.directory.calendar.clone();
     // Unset: the month containing the as-of day (today by default).
-    let month = attain_proto::common::v1::Period {
-        kind: Some(attain_proto::common::v1::period::Kind::Calendar(
-            attain_proto::common::v1::CalendarPeriod {
-                granularity: attain_proto::common::v1::Granularity::Month as i32,
-                date: req.as_of,
-            },
-        )),
-    };
+    let month = month_of(req.as_of);
     let span = span(
         &mut v,
         Some(req.period.as_ref().unwrap_or(&month)),
@@ -506,14 +510,7 @@ pub async fn team(
         v.add("metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
     }
     let view = api.view(caller, credential).await?;
-    let month = attain_proto::common::v1::Period {
-        kind: Some(attain_proto::common::v1::period::Kind::Calendar(
-            attain_proto::common::v1::CalendarPeriod {
-                granularity: attain_proto::common::v1::Granularity::Month as i32,
-                date: req.as_of,
-            },
-        )),
-    };
+    let month = month_of(req.as_of);
     let span = span(
         &mut v,
         Some(req.period.as_ref().unwrap_or(&month)),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use attain_domain::{
     Violations,
-    org::{AccessRole, SalesRole, check_name},
+    org::{AccessRole, check_name},
     period::Granularity,
 };
 use attain_proto::{
@@ -337,28 +337,13 @@ pub async fn standings(
         _ => return Err(ApiError::invalid("board", "is required")),
     };
     // Who is ranked: a team subtree's sellers, a role, or everyone with values.
-    let people: Vec<Uuid> = match (&board.team_id, &board.sales_role) {
-        (Some(team), _) => {
-            if !view.team_exists(*team) {
-                return Err(ApiError::not_found(format!("team {team}")));
-            }
-            plans::sellers_in(directory, &directory.subtree(&[*team]))
-                .iter()
-                .map(|m| m.person_id)
-                .collect()
-        }
-        (None, Some(role)) => {
-            let mut ids: Vec<Uuid> = directory
-                .people()
-                .iter()
-                .filter(|p| p.sales_role.map(SalesRole::as_str) == Some(role.as_str()) && !p.has_left())
-                .map(|p| p.person_id)
-                .collect();
-            ids.sort_unstable();
-            ids
-        }
-        (None, None) => Vec::new(),
-    };
+    if let Some(team) = board.team_id
+        && !view.team_exists(team)
+    {
+        return Err(ApiError::not_found(format!("team {team}")));
+    }
+    // Empty for neither: everyone with values.
+    let people = plans::covered(directory, board.team_id, board.sales_role.as_deref());
     let scoped = board.team_id.is_some() || board.sales_role.is_some();
     let mut limit = if req.limit == 0 { board.top_n } else { req.limit };
     let private = board.visibility == "private";
