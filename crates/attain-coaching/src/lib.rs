@@ -4,7 +4,6 @@
 //! metrics from the scorecard service, both over gRPC on the caller's behalf.
 
 mod grpc;
-mod peers;
 mod store;
 
 use std::{future::Future, sync::Arc};
@@ -18,8 +17,8 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use attain_runtime::clients::Peers;
 pub use grpc::{CoachingApi, SurveyApi};
-pub use peers::Peers;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -46,7 +45,7 @@ pub async fn serve(
     let identity = attain_runtime::auth::PeerIdentity::new("coaching", auth.peer_secret.as_deref())?;
     // Page tokens this service hands out are sealed with the deployment's page secret.
     attain_runtime::paging::install(auth)?;
-    let peers = Arc::new(Peers::new(scorecard_url, identity)?);
+    let peers = Arc::new(Peers::connect(scorecard_url, identity)?);
     let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     if survey_secret.len() < 16 {
         anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");

@@ -2,6 +2,7 @@
 //! person's employment record consistent, and who may see what.
 
 use chrono::NaiveDate;
+use uuid::Uuid;
 
 use crate::Violations;
 
@@ -54,6 +55,37 @@ impl SalesRole {
             self,
             SalesRole::Sdr | SalesRole::InsideSalesAe | SalesRole::FieldAe | SalesRole::AccountManager
         )
+    }
+}
+
+/// A team's place in the tree: its parent and its manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamLink {
+    pub id: Uuid,
+    pub parent: Option<Uuid>,
+    pub manager: Option<Uuid>,
+}
+
+/// The teams `manager` manages and every team below them, among `teams`: a team whose parent is
+/// managed is managed too.
+pub fn managed_subtree(teams: &[TeamLink], manager: Uuid) -> Vec<Uuid> {
+    let mut managed: Vec<Uuid> = teams
+        .iter()
+        .filter(|t| t.manager == Some(manager))
+        .map(|t| t.id)
+        .collect();
+    // Walk down, a level a pass: each pass adds at least one team or stops, so a finite list
+    // ends even if its parent links loop.
+    loop {
+        let before = managed.len();
+        for t in teams {
+            if !managed.contains(&t.id) && t.parent.is_some_and(|p| managed.contains(&p)) {
+                managed.push(t.id);
+            }
+        }
+        if managed.len() == before {
+            return managed;
+        }
     }
 }
 
@@ -205,6 +237,30 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    #[test]
+    fn a_manager_manages_every_team_below_theirs_and_no_other() {
+        let id = |n: u128| Uuid::from_u128(n);
+        let link = |t, parent: Option<u128>, manager: Option<u128>| TeamLink {
+            id: id(t),
+            parent: parent.map(id),
+            manager: manager.map(id),
+        };
+        // 1 (managed by 100) > 2 > 3, and 4 beside it; 5 and 6 point at each other.
+        let teams = [
+            link(3, Some(2), Some(101)),
+            link(2, Some(1), None),
+            link(1, None, Some(100)),
+            link(4, None, Some(102)),
+            link(5, Some(6), None),
+            link(6, Some(5), None),
+        ];
+        let mut managed = managed_subtree(&teams, id(100));
+        managed.sort();
+        assert_eq!(managed, vec![id(1), id(2), id(3)]);
+        assert_eq!(managed_subtree(&teams, id(101)), vec![id(3)]);
+        assert!(managed_subtree(&teams, id(999)).is_empty());
     }
 
     fn fields(v: &Violations) -> Vec<&str> {

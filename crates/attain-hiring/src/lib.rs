@@ -5,7 +5,6 @@
 //! behalf; a hire creates its person through the org directory.
 
 mod grpc;
-mod peers;
 mod store;
 
 use std::{future::Future, sync::Arc};
@@ -19,8 +18,8 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use attain_runtime::clients::Peers;
 pub use grpc::HiringApi;
-pub use peers::Peers;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -44,7 +43,7 @@ pub async fn serve(
     let identity = attain_runtime::auth::PeerIdentity::new("hiring", auth.peer_secret.as_deref())?;
     // Page tokens this service hands out are sealed with the deployment's page secret.
     attain_runtime::paging::install(auth)?;
-    let peers = Arc::new(Peers::new(scorecard_url, identity)?);
+    let peers = Arc::new(Peers::connect(scorecard_url, identity)?);
     let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)

@@ -48,7 +48,7 @@ pub async fn serve(
     let identity = attain_runtime::auth::PeerIdentity::new("metrics", auth.peer_secret.as_deref())?;
     // Page tokens this service hands out are sealed with the deployment's page secret.
     attain_runtime::paging::install(auth)?;
-    let directory = Arc::new(Directory::new(org_url, identity)?);
+    let directory = Arc::new(Directory::connect(org_url, identity)?);
     let authenticator = Authenticator::new(directory.clone(), directory.clone());
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     // The fold has connections of its own, so busy calls never starve it.

@@ -12,8 +12,8 @@ use std::{
 
 use attain_domain::{calendar::Calendar, org::ExternalId};
 use attain_proto::org::v1::{
-    ExternalId as PbExternalId, GetTenantRequest, ResolvePeopleRequest, VerifyApiKeyRequest, VerifyTokenRequest,
-    credential_service_client::CredentialServiceClient, org_service_client::OrgServiceClient,
+    ExternalId as PbExternalId, ResolvePeopleRequest, VerifyApiKeyRequest, VerifyTokenRequest,
+    credential_service_client::CredentialServiceClient,
 };
 use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
@@ -21,10 +21,11 @@ use tonic::{Request, Status};
 use uuid::Uuid;
 
 use crate::{
-    ApiError, Caller,
+    ApiError, Caller, Ctx,
     auth::{ApiKey, ApiKeyStore, PeerIdentity, SUSPENDED, TokenStore, peer},
+    clients::org::OrgClient,
     convert,
-    peer::{CALL_TIMEOUT, Cache, PeerChannel, on_behalf, peer_error},
+    peer::{CALL_TIMEOUT, Cache, PeerChannel, peer_error},
 };
 
 /// Who an event or query names: an Attain person id, or an id in another system.
@@ -35,7 +36,7 @@ pub enum PersonRef {
 }
 
 pub struct Directory {
-    org: OrgServiceClient<PeerChannel>,
+    org: OrgClient,
     credentials: CredentialServiceClient<PeerChannel>,
     /// Key checks by (tenant the key names, digest of the key).
     keys: Cache<(Uuid, [u8; 32]), Option<Caller>>,
@@ -70,10 +71,15 @@ fn directory_error(status: Status) -> ApiError {
 impl Directory {
     /// Connects lazily to the scorecard service at `url`, e.g. `http://scorecard:50052`; key
     /// checks are signed as `identity`.
-    pub fn new(url: &str, identity: PeerIdentity) -> anyhow::Result<Directory> {
+    pub fn connect(url: &str, identity: PeerIdentity) -> anyhow::Result<Directory> {
         let channel = PeerChannel::lazy(url, "ATTAIN_ORG_URL")?;
-        Ok(Directory {
-            org: OrgServiceClient::new(channel.clone()),
+        Ok(Directory::new(OrgClient::new(channel.clone()), channel, identity))
+    }
+
+    /// The directory over `org`, checking credentials over `channel` (the same process).
+    pub fn new(org: OrgClient, channel: PeerChannel, identity: PeerIdentity) -> Directory {
+        Directory {
+            org,
             credentials: CredentialServiceClient::new(channel),
             keys: Cache::new(),
             tokens: Cache::new(),
@@ -83,7 +89,7 @@ impl Directory {
             hearing: AtomicBool::new(false),
             changes: AtomicU64::new(0),
             identity,
-        })
+        }
     }
 
     /// Listens for announcements of credential changes on the shared database and drops the
@@ -157,39 +163,31 @@ impl Directory {
     }
 
     /// The tenant's calendar, read with the caller's credential.
-    pub async fn calendar(&self, caller: &Caller, credential: &str) -> Result<Calendar, ApiError> {
-        match self.calendars.get(&caller.tenant_id) {
+    pub async fn calendar(&self, ctx: &Ctx) -> Result<Calendar, ApiError> {
+        match self.calendars.get(&ctx.tenant_id) {
             Some(calendar) => Ok(calendar),
-            None => self.fresh_calendar(caller, credential).await,
+            None => self.fresh_calendar(ctx).await,
         }
     }
 
     /// The tenant's calendar as the directory has it now, bypassing the cache (e.g. to rebuild
     /// rollups right after a time-zone change).
-    pub async fn fresh_calendar(&self, caller: &Caller, credential: &str) -> Result<Calendar, ApiError> {
+    pub async fn fresh_calendar(&self, ctx: &Ctx) -> Result<Calendar, ApiError> {
         let tenant = self
             .org
-            .clone()
-            .get_tenant(on_behalf(GetTenantRequest {}, credential)?)
-            .await
-            .map_err(directory_error)?
-            .into_inner()
-            .tenant
-            .and_then(|t| t.calendar)
+            .tenant(ctx)
+            .await?
+            .calendar
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("tenant without calendar")))?;
         let calendar = convert::calendar_from_proto(&tenant)
             .map_err(|v| ApiError::internal(anyhow::anyhow!("stored calendar is invalid: {v}")))?;
-        self.calendars.put(caller.tenant_id, calendar.clone());
+        self.calendars.put(ctx.tenant_id, calendar.clone());
         Ok(calendar)
     }
 
     /// Resolves people to Attain ids; `None` for unknown (or invisible) ones.
-    pub async fn resolve(
-        &self,
-        caller: &Caller,
-        credential: &str,
-        people: &[PersonRef],
-    ) -> Result<HashMap<PersonRef, Option<Uuid>>, ApiError> {
+    pub async fn resolve(&self, ctx: &Ctx, people: &[PersonRef]) -> Result<HashMap<PersonRef, Option<Uuid>>, ApiError> {
+        let caller = ctx.caller();
         // Answers depend on what the caller may see; only whole-tenant callers share a cache.
         let shared = caller.role.sees_whole_tenant();
         let mut out = HashMap::new();
@@ -219,14 +217,7 @@ impl Directory {
                     }),
                 }
             }
-            let found = self
-                .org
-                .clone()
-                .resolve_people(on_behalf(request, credential)?)
-                .await
-                .map_err(directory_error)?
-                .into_inner()
-                .people;
+            let found = self.org.resolve(ctx, request).await?;
             for p in found {
                 let Ok(id) = Uuid::try_parse(&p.person_id) else {
                     continue;
@@ -254,40 +245,35 @@ impl Directory {
     }
 
     /// Everyone the caller may see, as cached for a few seconds.
-    pub async fn visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
-        self.visible_people_naming(caller, credential, &[]).await
+    pub async fn visible_people(&self, ctx: &Ctx) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        self.visible_people_naming(ctx, &[]).await
     }
 
     /// Everyone the caller may see, asked afresh when the cached answer lacks one of `named`:
     /// a person created (or moved into the caller's teams) a moment ago must be usable at once,
     /// not after the cache expires; a forged id costs one extra directory call.
-    pub async fn visible_people_naming(
-        &self,
-        caller: &Caller,
-        credential: &str,
-        named: &[Uuid],
-    ) -> Result<Arc<Vec<Uuid>>, ApiError> {
-        let key = self.visible_key(caller, credential);
+    pub async fn visible_people_naming(&self, ctx: &Ctx, named: &[Uuid]) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        let key = self.visible_key(ctx);
         if let Some(people) = self.visible.get(&key).filter(|_| self.hearing())
             && named.iter().all(|id| people.contains(id))
         {
             return Ok(people);
         }
-        self.fresh_visible_people(caller, credential).await
+        self.fresh_visible_people(ctx).await
     }
 
-    fn visible_key(&self, caller: &Caller, credential: &str) -> (Uuid, [u8; 32]) {
-        let digest = if caller.role.sees_whole_tenant() {
-            digest(&format!("tenant:{}", caller.tenant_id))
+    fn visible_key(&self, ctx: &Ctx) -> (Uuid, [u8; 32]) {
+        let digest = if ctx.role.sees_whole_tenant() {
+            digest(&format!("tenant:{}", ctx.tenant_id))
         } else {
-            digest(credential)
+            digest(ctx.credential())
         };
-        (caller.tenant_id, digest)
+        (ctx.tenant_id, digest)
     }
 
     /// Everyone the caller may see, asked of the directory now.
-    pub async fn fresh_visible_people(&self, caller: &Caller, credential: &str) -> Result<Arc<Vec<Uuid>>, ApiError> {
-        let key = self.visible_key(caller, credential);
+    pub async fn fresh_visible_people(&self, ctx: &Ctx) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        let key = self.visible_key(ctx);
         let asked_at = self.changes.load(Ordering::SeqCst);
         let request = ResolvePeopleRequest {
             all_visible: true,
@@ -295,12 +281,8 @@ impl Directory {
         };
         let people: Vec<Uuid> = self
             .org
-            .clone()
-            .resolve_people(on_behalf(request, credential)?)
-            .await
-            .map_err(directory_error)?
-            .into_inner()
-            .people
+            .resolve(ctx, request)
+            .await?
             .iter()
             .filter_map(|p| Uuid::try_parse(&p.person_id).ok())
             .collect();

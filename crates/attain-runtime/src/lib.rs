@@ -5,7 +5,9 @@ pub mod admin;
 pub mod audit;
 pub mod audit_api;
 pub mod auth;
+pub mod clients;
 pub mod config;
+pub mod context;
 pub mod convert;
 pub mod db;
 pub mod deadline;
@@ -28,4 +30,5 @@ pub mod tls;
 mod trace_context;
 
 pub use auth::Caller;
+pub use context::Ctx;
 pub use error::{ApiError, ApiResult};

@@ -13,6 +13,7 @@ use tracing::{Instrument, Span};
 
 use crate::{
     ApiError,
+    context::Ctx,
     observe::{CallEnd, record_status, watch_response},
     rpc_metrics::{CLIENT, Method},
     trace_context,
@@ -115,8 +116,18 @@ pub fn peer_error(peer: &str, status: Status) -> ApiError {
 
 /// A request carrying the caller's own credential, with the peer call deadline.
 pub fn on_behalf<T>(message: T, credential: &str) -> Result<Request<T>, ApiError> {
+    credential_request(message, credential, CALL_TIMEOUT)
+}
+
+/// A request on behalf of the context's caller, which gives up at the peer call deadline or when
+/// the caller does, whichever comes first.
+pub fn request<T>(ctx: &Ctx, message: T) -> Result<Request<T>, ApiError> {
+    credential_request(message, ctx.credential(), ctx.peer_timeout(CALL_TIMEOUT))
+}
+
+fn credential_request<T>(message: T, credential: &str, timeout: Duration) -> Result<Request<T>, ApiError> {
     let mut request = Request::new(message);
-    request.set_timeout(CALL_TIMEOUT);
+    request.set_timeout(timeout);
     let value = format!("Bearer {credential}")
         .parse()
         .map_err(|_| ApiError::Unauthenticated("credential is not valid header text".into()))?;

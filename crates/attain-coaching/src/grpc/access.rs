@@ -4,26 +4,27 @@
 use std::sync::Arc;
 
 use attain_domain::org::AccessRole;
-use attain_runtime::{ApiError, ApiResult, Caller};
+use attain_runtime::{ApiError, ApiResult, Ctx};
 use uuid::Uuid;
 
 use super::CoachingApi;
-use crate::{peers::Peers, store::sessions::SessionRecord};
+use crate::store::sessions::SessionRecord;
+use attain_runtime::clients::Peers;
 
 /// The caller with the people they may see.
 pub struct View {
-    pub caller: Caller,
+    /// The caller, and how to ask the directory again on their behalf.
+    pub ctx: Ctx,
     pub visible: Arc<Vec<Uuid>>,
     peers: Arc<Peers>,
-    credential: String,
     /// The directory's answer asked afresh, once, when a person the call names is not in the
     /// cached one: someone created a moment ago must be usable at once.
     fresh: tokio::sync::OnceCell<Arc<Vec<Uuid>>>,
 }
 
 impl View {
-    pub async fn of(api: &CoachingApi, caller: &Caller, credential: &str) -> ApiResult<View> {
-        Self::of_peers(&api.peers, caller, credential).await
+    pub async fn of(api: &CoachingApi, ctx: &Ctx) -> ApiResult<View> {
+        Self::of_peers(&api.peers, ctx).await
     }
 
     /// The view for a call that names people by id (the texts as given; bad ones are left to
@@ -31,30 +32,28 @@ impl View {
     /// created a moment ago can be coached at once.
     pub async fn naming<'a>(
         peers: &Arc<Peers>,
-        caller: &Caller,
-        credential: &str,
+        ctx: &Ctx,
         named: impl IntoIterator<Item = &'a String>,
     ) -> ApiResult<View> {
         let ids: Vec<Uuid> = named.into_iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
-        let mut view = Self::of_peers(peers, caller, credential).await?;
+        let mut view = Self::of_peers(peers, ctx).await?;
         if !ids.iter().all(|id| view.sees(*id)) {
-            view.visible = peers.visible_naming(caller, credential, &ids).await?;
+            view.visible = peers.directory.visible_people_naming(ctx, &ids).await?;
         }
         Ok(view)
     }
 
-    pub async fn of_peers(peers: &Arc<Peers>, caller: &Caller, credential: &str) -> ApiResult<View> {
+    pub async fn of_peers(peers: &Arc<Peers>, ctx: &Ctx) -> ApiResult<View> {
         Ok(View {
-            caller: caller.clone(),
-            visible: peers.visible(caller, credential).await?,
+            ctx: ctx.clone(),
+            visible: peers.directory.visible_people(ctx).await?,
             peers: peers.clone(),
-            credential: credential.to_string(),
             fresh: tokio::sync::OnceCell::new(),
         })
     }
 
     pub fn me(&self) -> Option<Uuid> {
-        self.caller.person_id
+        self.ctx.person_id
     }
 
     /// Whether the caller sees `person`, by the directory's cached answer (for filtering lists).
@@ -69,7 +68,7 @@ impl View {
         }
         let fresh = self
             .fresh
-            .get_or_try_init(|| self.peers.fresh_visible(&self.caller, &self.credential))
+            .get_or_try_init(|| self.peers.directory.fresh_visible_people(&self.ctx))
             .await?;
         if fresh.contains(&person) {
             Ok(())
@@ -81,9 +80,9 @@ impl View {
     /// Ok when the caller may plan and record coaching for `person`: ADMIN for anyone, a MANAGER
     /// for the people they see other than themself.
     pub async fn manage(&self, person: Uuid, action: &str) -> ApiResult<()> {
-        self.caller.require(&[AccessRole::Admin, AccessRole::Manager], action)?;
+        self.ctx.require(&[AccessRole::Admin, AccessRole::Manager], action)?;
         self.see(person).await?;
-        if self.caller.role == AccessRole::Manager && self.me() == Some(person) {
+        if self.ctx.role == AccessRole::Manager && self.me() == Some(person) {
             return Err(ApiError::PermissionDenied(format!(
                 "a manager may not {action} for themself"
             )));
@@ -92,7 +91,7 @@ impl View {
     }
 
     pub fn sees_session(&self, s: &SessionRecord) -> bool {
-        self.caller.role.sees_whole_tenant() || self.sees(s.coach_id) || s.coachee_ids.iter().any(|p| self.sees(*p))
+        self.ctx.role.sees_whole_tenant() || self.sees(s.coach_id) || s.coachee_ids.iter().any(|p| self.sees(*p))
     }
 
     /// Ok when the caller may change `s`: an ADMIN, the coach, or a MANAGER who sees a coachee.
@@ -101,8 +100,8 @@ impl View {
             return Err(ApiError::not_found(format!("session {}", s.session_id)));
         }
         let manager_of_coachee =
-            self.caller.role == AccessRole::Manager && s.coachee_ids.iter().any(|p| self.visible.contains(p));
-        if self.caller.role == AccessRole::Admin || self.me() == Some(s.coach_id) || manager_of_coachee {
+            self.ctx.role == AccessRole::Manager && s.coachee_ids.iter().any(|p| self.visible.contains(p));
+        if self.ctx.role == AccessRole::Admin || self.me() == Some(s.coach_id) || manager_of_coachee {
             Ok(())
         } else {
             Err(ApiError::PermissionDenied(
@@ -114,7 +113,7 @@ impl View {
     /// The people whose sessions and plans a list covers: everyone (`None`) for whole-tenant
     /// callers, else those the caller sees.
     pub fn involving(&self) -> Option<Vec<Uuid>> {
-        if self.caller.role.sees_whole_tenant() {
+        if self.ctx.role.sees_whole_tenant() {
             return None;
         }
         let mut people = self.visible.to_vec();

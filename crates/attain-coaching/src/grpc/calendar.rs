@@ -12,7 +12,7 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
@@ -102,19 +102,12 @@ pub async fn generate(
 
 pub async fn create_cadence(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateCadenceRequest,
 ) -> ApiResult<pb::CreateCadenceResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "create coaching cadences")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create coaching cadences")?;
     let c = req.cadence.unwrap_or_default();
-    let view = View::naming(
-        &api.peers,
-        caller,
-        credential,
-        [&c.coach_id].into_iter().chain(&c.coachee_ids),
-    )
-    .await?;
+    let view = View::naming(&api.peers, ctx, [&c.coach_id].into_iter().chain(&c.coachee_ids)).await?;
     let mut v = Violations::new();
     let kind = cv::kind(c.kind);
     if kind.is_none() {
@@ -183,13 +176,14 @@ pub async fn create_cadence(
         None => {
             let own = api
                 .peers
-                .person(credential, coach)
+                .org
+                .person(ctx, coach)
                 .await?
                 .map(|p| p.time_zone)
                 .unwrap_or_default();
             match own.parse::<Tz>() {
                 Ok(z) if !own.is_empty() => z,
-                _ => api.peers.directory.calendar(caller, credential).await?.time_zone(),
+                _ => api.peers.directory.calendar(ctx).await?.time_zone(),
             }
         }
     };
@@ -207,8 +201,8 @@ pub async fn create_cadence(
         start_date: start,
         end_date: end,
     };
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let saved = store::insert(&mut tx, caller.tenant_id, &record).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
     tx.commit().await?;
     Ok(pb::CreateCadenceResponse {
         cadence: Some(to_proto(&saved)),
@@ -217,17 +211,16 @@ pub async fn create_cadence(
 
 pub async fn list_cadences(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListCadencesRequest,
 ) -> ApiResult<pb::ListCadencesResponse> {
     let mut v = Violations::new();
     let coach = convert::optional_id(&mut v, "coach_id", &req.coach_id);
     v.into_result(())?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let involving = view.involving();
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let cadences = store::list(&mut tx, caller.tenant_id, coach, involving.as_deref()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let cadences = store::list(&mut tx, ctx.tenant_id, coach, involving.as_deref()).await?;
     tx.commit().await?;
     Ok(pb::ListCadencesResponse {
         cadences: cadences.iter().map(to_proto).collect(),
@@ -236,8 +229,7 @@ pub async fn list_cadences(
 
 pub async fn delete_cadence(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::DeleteCadenceRequest,
 ) -> ApiResult<pb::DeleteCadenceResponse> {
     let mut v = Violations::new();
@@ -245,16 +237,16 @@ pub async fn delete_cadence(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
-    let tenant = caller.tenant_id;
+    let view = View::of(api, ctx).await?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cadence = store::get(&mut tx, tenant, id)
         .await?
         .filter(|c| {
-            caller.role.sees_whole_tenant() || view.sees(c.coach_id) || c.coachee_ids.iter().any(|p| view.sees(*p))
+            ctx.role.sees_whole_tenant() || view.sees(c.coach_id) || c.coachee_ids.iter().any(|p| view.sees(*p))
         })
         .ok_or_else(|| ApiError::not_found(format!("cadence {id}")))?;
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "delete coaching cadences")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete coaching cadences")?;
     let removed = sessions::delete_future_of_cadence(&mut tx, tenant, cadence.cadence_id, Utc::now()).await?;
     store::delete(&mut tx, tenant, id).await?;
     tx.commit().await?;
@@ -269,12 +261,7 @@ enum Scope {
     Team(Vec<Uuid>),
 }
 
-pub async fn calendar(
-    api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetCalendarRequest,
-) -> ApiResult<pb::GetCalendarResponse> {
+pub async fn calendar(api: &CoachingApi, ctx: &Ctx, req: pb::GetCalendarRequest) -> ApiResult<pb::GetCalendarResponse> {
     use pb::get_calendar_request::Scope as S;
     let mut v = Violations::new();
     let scope = match req.scope.as_ref() {
@@ -306,9 +293,9 @@ pub async fn calendar(
     };
     let zone = match zone {
         Some(z) => z,
-        None => api.peers.directory.calendar(caller, credential).await?.time_zone(),
+        None => api.peers.directory.calendar(ctx).await?.time_zone(),
     };
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let scope = match scope {
         (true, coach) => {
             view.see(coach).await?;
@@ -317,7 +304,8 @@ pub async fn calendar(
         (false, team) => {
             let reps: Vec<Uuid> = api
                 .peers
-                .team_reps(credential, team)
+                .org
+                .team_sellers(ctx, team)
                 .await?
                 .iter()
                 .filter_map(|p| Uuid::parse_str(&p.id).ok())
@@ -331,7 +319,7 @@ pub async fn calendar(
         Scope::Coach(c) => (Some(*c), None),
         Scope::Team(reps) => (None, Some(reps.clone())),
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cadences = store::list(&mut tx, tenant, coach, involving.as_deref()).await?;
     generate(&mut tx, tenant, &cadences, from, to).await?;
@@ -364,22 +352,22 @@ pub async fn calendar(
 
 pub async fn load(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetCoachingLoadRequest,
 ) -> ApiResult<pb::GetCoachingLoadResponse> {
     let mut v = Violations::new();
     let team = convert::optional_id(&mut v, "team_id", &req.team_id);
-    let cal = api.peers.directory.calendar(caller, credential).await?;
+    let cal = api.peers.directory.calendar(ctx).await?;
     let range = convert::resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let range = v
         .into_result(range)?
         .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let involving = match team {
         Some(t) => Some(
             api.peers
-                .team_reps(credential, t)
+                .org
+                .team_sellers(ctx, t)
                 .await?
                 .iter()
                 .filter_map(|p| Uuid::parse_str(&p.id).ok())
@@ -391,7 +379,7 @@ pub async fn load(
         day_start(&cal, range.start),
         day_start(&cal, range.end.succ_opt().unwrap_or(range.end)),
     );
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cadences = store::list(&mut tx, tenant, None, involving.as_deref()).await?;
     generate(&mut tx, tenant, &cadences, from, to).await?;

@@ -1,5 +1,6 @@
 //! Coaching KPIs for a coach or a team, and metric-based suggestions of whom to coach on what.
 
+use attain_runtime::clients::scorecard::KpiQuery;
 use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
@@ -12,7 +13,7 @@ use attain_domain::{
     period::{DateRange, Granularity},
 };
 use attain_proto::{coaching::v1 as pb, metrics::v1::metric_value::Value};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -42,8 +43,7 @@ const RATES: &[&str] = &[
 
 pub async fn kpis(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetCoachingKpisRequest,
 ) -> ApiResult<pb::GetCoachingKpisResponse> {
     use pb::get_coaching_kpis_request::Scope;
@@ -56,18 +56,18 @@ pub async fn kpis(
             None
         }
     };
-    let cal = api.peers.directory.calendar(caller, credential).await?;
+    let cal = api.peers.directory.calendar(ctx).await?;
     let range = convert::resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let ((is_coach, id), range) = match v.into_result((scope, range))? {
         (Some(s), Some(r)) => (s, r),
         _ => return Err(ApiError::invalid("period", "is required")),
     };
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let (from, to) = (
         day_start(&cal, range.start),
         day_start(&cal, range.end.succ_opt().unwrap_or(range.end)),
     );
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     // The reps in scope: a team subtree's sellers, or the people a coach coaches.
     let team_reps: Option<Vec<Uuid>> = if is_coach {
         view.see(id).await?;
@@ -75,7 +75,8 @@ pub async fn kpis(
     } else {
         Some(
             api.peers
-                .team_reps(credential, id)
+                .org
+                .team_sellers(ctx, id)
                 .await?
                 .iter()
                 .filter_map(|p| Uuid::parse_str(&p.id).ok())
@@ -149,18 +150,27 @@ pub async fn kpis(
     let reps_to_quota = match (&team_reps, is_coach) {
         (Some(_), false) => api
             .peers
-            .manager_kpis(credential, id, range, None)
+            .scorecards
+            .manager_kpis(
+                ctx,
+                KpiQuery {
+                    team: id,
+                    range,
+                    as_of: None,
+                    quota_metric_key: "",
+                },
+            )
             .await?
             .reps_to_quota
             .and_then(|s| s.share),
         _ => None,
     };
-    let focus_improvement = improvement(api, credential, &plans, range).await?;
+    let focus_improvement = improvement(api, ctx, &plans, range).await?;
     // Coaching quality: what the coach's (or the team manager's) reps said in the survey.
     let coach_of_scope = if is_coach {
         Some(id)
     } else {
-        Uuid::parse_str(&api.peers.team(credential, id).await?.manager_id).ok()
+        Uuid::parse_str(&api.peers.org.visible_team(ctx, id).await?.manager_id).ok()
     };
     let (coaching_quality, coaching_quality_responses) = match coach_of_scope {
         Some(c) => super::survey_api::coaching_quality(&api.surveys, tenant, c).await?,
@@ -196,7 +206,7 @@ fn number(v: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<f64> {
 /// the plan's start to the end of `range` against the baseline taken when it was created.
 async fn improvement(
     api: &CoachingApi,
-    credential: &str,
+    ctx: &Ctx,
     plans: &[plan_store::ActionPlanRecord],
     range: DateRange,
 ) -> ApiResult<Vec<pb::FocusImprovement>> {
@@ -209,8 +219,9 @@ async fn improvement(
         }
         let rows = api
             .peers
-            .values(
-                credential,
+            .scorecards
+            .metric_values(
+                ctx,
                 &[p.person_id],
                 &keys,
                 DateRange {
@@ -219,7 +230,8 @@ async fn improvement(
                 },
                 false,
             )
-            .await?;
+            .await?
+            .rows;
         let values = rows.into_iter().next().map(|r| r.values).unwrap_or_default();
         for g in &p.metric_goals.0 {
             let now = number(values.iter().find(|v| v.metric_key == g.metric_key));
@@ -248,8 +260,7 @@ async fn improvement(
 
 pub async fn suggest(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::SuggestCoachingRequest,
 ) -> ApiResult<pb::SuggestCoachingResponse> {
     let mut v = Violations::new();
@@ -259,7 +270,7 @@ pub async fn suggest(
         minimum(&mut v, "min_working_days", req.min_working_days, 366).unwrap_or(kpi::DEFAULT_MIN_WORKING_DAYS);
     let min_sample =
         minimum(&mut v, "min_sample", req.min_sample, 1_000_000).map_or(kpi::DEFAULT_MIN_SAMPLE, u64::from);
-    let cal = api.peers.directory.calendar(caller, credential).await?;
+    let cal = api.peers.directory.calendar(ctx).await?;
     let today = as_of.unwrap_or_else(|| cal.local_date(Utc::now()));
     let range = match req.period.as_ref() {
         Some(p) => convert::resolve_period(&mut v, "period", Some(p), &cal),
@@ -285,14 +296,30 @@ pub async fn suggest(
         min_working_days: min_working_days as i32,
         min_sample: min_sample as i32,
     };
-    let reps = api.peers.team_reps(credential, team).await?;
+    let reps = api.peers.org.team_sellers(ctx, team).await?;
     if reps.is_empty() || working_days < min_working_days {
         return Ok(out);
     }
-    let kpis = api.peers.manager_kpis(credential, team, range, Some(today)).await?;
+    let kpis = api
+        .peers
+        .scorecards
+        .manager_kpis(
+            ctx,
+            KpiQuery {
+                team,
+                range,
+                as_of: Some(today),
+                quota_metric_key: "",
+            },
+        )
+        .await?;
     let ids: Vec<Uuid> = reps.iter().filter_map(|p| Uuid::parse_str(&p.id).ok()).collect();
     let keys: Vec<String> = RATES.iter().map(|k| k.to_string()).collect();
-    let answer = api.peers.named_values(credential, &ids, &keys, to_date, false).await?;
+    let answer = api
+        .peers
+        .scorecards
+        .metric_values(ctx, &ids, &keys, to_date, false)
+        .await?;
     let name_of = |key: &str| answer.display_names.get(key).cloned().unwrap_or_else(|| key.to_owned());
     let candidates: Vec<Candidate> = reps
         .iter()

@@ -18,11 +18,11 @@ pub use survey_api::SurveyApi;
 use std::sync::Arc;
 
 use attain_proto::coaching::v1::{coaching_service_server::CoachingService, *};
-use attain_runtime::{ApiResult, Caller, auth::Credential};
+use attain_runtime::{ApiResult, Ctx};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 
-use crate::peers::Peers;
+use attain_runtime::clients::Peers;
 
 #[derive(Clone)]
 pub struct CoachingApi {
@@ -49,8 +49,8 @@ fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
 }
 
 /// The caller and the credential to call other services with on their behalf.
-fn who<T>(req: &Request<T>) -> Result<(Caller, String), Status> {
-    Ok((Caller::of(req)?, Credential::of(req)?.0))
+fn who<T>(req: &Request<T>) -> Result<Ctx, Status> {
+    Ok(Ctx::of(req)?)
 }
 
 #[tonic::async_trait]
@@ -59,157 +59,157 @@ impl CoachingService for CoachingApi {
         &self,
         req: Request<CreateSessionRequest>,
     ) -> Result<Response<CreateSessionResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::create(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::create(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_session(&self, req: Request<GetSessionRequest>) -> Result<Response<GetSessionResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::get(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_sessions(&self, req: Request<ListSessionsRequest>) -> Result<Response<ListSessionsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::list(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_session(
         &self,
         req: Request<UpdateSessionRequest>,
     ) -> Result<Response<UpdateSessionResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::update(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::update(self, &ctx, req.into_inner()).await)
     }
 
     async fn complete_session(
         &self,
         req: Request<CompleteSessionRequest>,
     ) -> Result<Response<CompleteSessionResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::complete(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::complete(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_action_items(
         &self,
         req: Request<ListActionItemsRequest>,
     ) -> Result<Response<ListActionItemsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::list_items(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::list_items(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_action_item(
         &self,
         req: Request<UpdateActionItemRequest>,
     ) -> Result<Response<UpdateActionItemResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(sessions::update_item(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(sessions::update_item(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_cadence(
         &self,
         req: Request<CreateCadenceRequest>,
     ) -> Result<Response<CreateCadenceResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(calendar::create_cadence(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(calendar::create_cadence(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_cadences(&self, req: Request<ListCadencesRequest>) -> Result<Response<ListCadencesResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(calendar::list_cadences(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(calendar::list_cadences(self, &ctx, req.into_inner()).await)
     }
 
     async fn delete_cadence(
         &self,
         req: Request<DeleteCadenceRequest>,
     ) -> Result<Response<DeleteCadenceResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(calendar::delete_cadence(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(calendar::delete_cadence(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_calendar(&self, req: Request<GetCalendarRequest>) -> Result<Response<GetCalendarResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(calendar::calendar(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(calendar::calendar(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_coaching_load(
         &self,
         req: Request<GetCoachingLoadRequest>,
     ) -> Result<Response<GetCoachingLoadResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(calendar::load(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(calendar::load(self, &ctx, req.into_inner()).await)
     }
 
     async fn set_development_plan(
         &self,
         req: Request<SetDevelopmentPlanRequest>,
     ) -> Result<Response<SetDevelopmentPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::set_development(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::set_development(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_development_plan(
         &self,
         req: Request<GetDevelopmentPlanRequest>,
     ) -> Result<Response<GetDevelopmentPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::get_development(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::get_development(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_action_plan(
         &self,
         req: Request<CreateActionPlanRequest>,
     ) -> Result<Response<CreateActionPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::create_action_plan(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::create_action_plan(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_action_plan(
         &self,
         req: Request<GetActionPlanRequest>,
     ) -> Result<Response<GetActionPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::get_action_plan(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::get_action_plan(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_action_plan(
         &self,
         req: Request<UpdateActionPlanRequest>,
     ) -> Result<Response<UpdateActionPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::update_action_plan(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::update_action_plan(self, &ctx, req.into_inner()).await)
     }
 
     async fn add_check_in(&self, req: Request<AddCheckInRequest>) -> Result<Response<AddCheckInResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::add_check_in(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::add_check_in(self, &ctx, req.into_inner()).await)
     }
 
     async fn rate_skill(&self, req: Request<RateSkillRequest>) -> Result<Response<RateSkillResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::rate_skill(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::rate_skill(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_skill_ratings(
         &self,
         req: Request<ListSkillRatingsRequest>,
     ) -> Result<Response<ListSkillRatingsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plans::list_ratings(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plans::list_ratings(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_coaching_kpis(
         &self,
         req: Request<GetCoachingKpisRequest>,
     ) -> Result<Response<GetCoachingKpisResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(kpis::kpis(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(kpis::kpis(self, &ctx, req.into_inner()).await)
     }
 
     async fn suggest_coaching(
         &self,
         req: Request<SuggestCoachingRequest>,
     ) -> Result<Response<SuggestCoachingResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(kpis::suggest(self, &caller, &credential, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(kpis::suggest(self, &ctx, req.into_inner()).await)
     }
 }

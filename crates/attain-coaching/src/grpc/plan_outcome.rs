@@ -10,7 +10,7 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::metrics::v1::metric_value::Value;
-use attain_runtime::{ApiResult, Caller, db::begin_tenant};
+use attain_runtime::{ApiResult, Ctx, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -27,12 +27,17 @@ pub fn number(value: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<
 /// The values of `keys` for one person over `range`, by key.
 pub async fn values(
     api: &CoachingApi,
-    credential: &str,
+    ctx: &Ctx,
     person: Uuid,
     keys: &[String],
     range: DateRange,
 ) -> ApiResult<Vec<(String, Option<f64>)>> {
-    let rows = api.peers.values(credential, &[person], keys, range, false).await?;
+    let rows = api
+        .peers
+        .scorecards
+        .metric_values(ctx, &[person], keys, range, false)
+        .await?
+        .rows;
     let row = rows.into_iter().next().map(|r| r.values).unwrap_or_default();
     Ok(keys
         .iter()
@@ -44,7 +49,7 @@ pub async fn values(
 /// its end or later answers with the outcomes fixed when it closed.
 pub async fn current(
     api: &CoachingApi,
-    credential: &str,
+    ctx: &Ctx,
     p: &ActionPlanRecord,
     as_of: NaiveDate,
 ) -> ApiResult<Vec<(String, Option<f64>)>> {
@@ -63,7 +68,7 @@ pub async fn current(
     }
     values(
         api,
-        credential,
+        ctx,
         p.person_id,
         &keys,
         DateRange {
@@ -75,13 +80,8 @@ pub async fn current(
 }
 
 /// Today in the tenant's time zone.
-pub async fn today(api: &CoachingApi, caller: &Caller, credential: &str) -> ApiResult<NaiveDate> {
-    Ok(api
-        .peers
-        .directory
-        .calendar(caller, credential)
-        .await?
-        .local_date(Utc::now()))
+pub async fn today(api: &CoachingApi, ctx: &Ctx) -> ApiResult<NaiveDate> {
+    Ok(api.peers.directory.calendar(ctx).await?.local_date(Utc::now()))
 }
 
 /// The warnings a plan is saved with: its length, and each other active plan of the rep that it
@@ -108,8 +108,7 @@ pub fn warnings_for(p: &ActionPlanRecord, others: &[ActionPlanRecord]) -> Vec<St
 /// as they saved it.
 pub async fn settle(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     plans: Vec<ActionPlanRecord>,
     today: NaiveDate,
 ) -> ApiResult<Vec<ActionPlanRecord>> {
@@ -119,7 +118,7 @@ pub async fn settle(
             out.push(p);
             continue;
         }
-        let outcome = current(api, credential, &p, p.end_date).await?;
+        let outcome = current(api, ctx, &p, p.end_date).await?;
         let goals: Vec<StoredGoal> = p
             .metric_goals
             .0
@@ -129,11 +128,11 @@ pub async fn settle(
                 ..g.clone()
             })
             .collect();
-        let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-        let closed = store::close_action_plan(&mut tx, caller.tenant_id, &p, &goals).await?;
+        let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+        let closed = store::close_action_plan(&mut tx, ctx.tenant_id, &p, &goals).await?;
         let now = match closed {
             Some(closed) => closed,
-            None => store::get_action_plan(&mut tx, caller.tenant_id, p.action_plan_id, false)
+            None => store::get_action_plan(&mut tx, ctx.tenant_id, p.action_plan_id, false)
                 .await?
                 .unwrap_or(p),
         };

@@ -11,7 +11,7 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -149,8 +149,7 @@ fn plan_to_proto(
 
 pub async fn set_development(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::SetDevelopmentPlanRequest,
 ) -> ApiResult<pb::SetDevelopmentPlanResponse> {
     let mut v = Violations::new();
@@ -167,24 +166,19 @@ pub async fn set_development(
     let person = v
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     view.manage(person, "set development plans").await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    store::set_development(&mut tx, caller.tenant_id, person, &req.goals).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    store::set_development(&mut tx, ctx.tenant_id, person, &req.goals).await?;
     tx.commit().await?;
     Ok(pb::SetDevelopmentPlanResponse {
-        development_plan: Some(development(api, caller, credential, person).await?),
+        development_plan: Some(development(api, ctx, person).await?),
     })
 }
 
 /// A person's development plan with every action plan and its before/after.
-async fn development(
-    api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
-    person: Uuid,
-) -> ApiResult<pb::DevelopmentPlan> {
-    let tenant = caller.tenant_id;
+async fn development(api: &CoachingApi, ctx: &Ctx, person: Uuid) -> ApiResult<pb::DevelopmentPlan> {
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let dev = store::get_development(&mut tx, tenant, person)
         .await?
@@ -193,11 +187,11 @@ async fn development(
     let ids: Vec<Uuid> = plans.iter().map(|p| p.action_plan_id).collect();
     let check_ins = store::check_ins(&mut tx, tenant, &ids).await?;
     tx.commit().await?;
-    let today = today(api, caller, credential).await?;
-    let plans = settle(api, caller, credential, plans, today).await?;
+    let today = today(api, ctx).await?;
+    let plans = settle(api, ctx, plans, today).await?;
     let mut action_plans = Vec::new();
     for p in &plans {
-        let now = current(api, credential, p, today).await?;
+        let now = current(api, ctx, p, today).await?;
         action_plans.push(plan_to_proto(p, &check_ins, &now));
     }
     Ok(pb::DevelopmentPlan {
@@ -211,26 +205,24 @@ async fn development(
 
 pub async fn get_development(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetDevelopmentPlanRequest,
 ) -> ApiResult<pb::GetDevelopmentPlanResponse> {
     let person = required_id("person_id", &req.person_id)?;
-    View::of(api, caller, credential).await?.see(person).await?;
+    View::of(api, ctx).await?.see(person).await?;
     Ok(pb::GetDevelopmentPlanResponse {
-        development_plan: Some(development(api, caller, credential, person).await?),
+        development_plan: Some(development(api, ctx, person).await?),
     })
 }
 
 pub async fn create_action_plan(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateActionPlanRequest,
 ) -> ApiResult<pb::CreateActionPlanResponse> {
     let p = req.action_plan.unwrap_or_default();
     let named = [&req.person_id].into_iter().chain(p.steps.iter().map(|s| &s.owner_id));
-    let view = View::naming(&api.peers, caller, credential, named).await?;
+    let view = View::naming(&api.peers, ctx, named).await?;
     let mut v = Violations::new();
     let person = convert::required_id(&mut v, "person_id", &req.person_id);
     if p.title.trim().is_empty() {
@@ -278,7 +270,7 @@ pub async fn create_action_plan(
         _ => return Err(ApiError::invalid("action_plan", "is required")),
     };
     view.manage(person, "create action plans").await?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     {
         let mut tx = begin_tenant(&api.pool, tenant).await?;
         let exists = store::get_development(&mut tx, tenant, person).await?.is_some();
@@ -298,21 +290,19 @@ pub async fn create_action_plan(
     let baseline = if keys.is_empty() {
         Vec::new()
     } else {
-        values(api, credential, person, &keys, before)
-            .await
-            .map_err(|e| match e {
-                ApiError::InvalidArgument(found) => {
-                    let mut v = Violations::new();
-                    for f in found.iter() {
-                        let field = f.field.strip_prefix("metric_keys").map_or(f.field.clone(), |rest| {
-                            format!("action_plan.metric_goals{rest}.metric_key")
-                        });
-                        v.add(field, f.description.clone());
-                    }
-                    ApiError::InvalidArgument(v)
+        values(api, ctx, person, &keys, before).await.map_err(|e| match e {
+            ApiError::InvalidArgument(found) => {
+                let mut v = Violations::new();
+                for f in found.iter() {
+                    let field = f.field.strip_prefix("metric_keys").map_or(f.field.clone(), |rest| {
+                        format!("action_plan.metric_goals{rest}.metric_key")
+                    });
+                    v.add(field, f.description.clone());
                 }
-                other => other,
-            })?
+                ApiError::InvalidArgument(v)
+            }
+            other => other,
+        })?
     };
     let mut record = ActionPlanRecord {
         action_plan_id: Uuid::now_v7(),
@@ -342,7 +332,7 @@ pub async fn create_action_plan(
     record.warnings = Some(Json(warnings_for(&record, &others)));
     let saved = store::insert_action_plan(&mut tx, tenant, &record).await?;
     tx.commit().await?;
-    let now = current(api, credential, &saved, today(api, caller, credential).await?).await?;
+    let now = current(api, ctx, &saved, today(api, ctx).await?).await?;
     Ok(pb::CreateActionPlanResponse {
         action_plan: Some(plan_to_proto(&saved, &[], &now)),
     })
@@ -359,7 +349,7 @@ async fn visible_plan(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let plan = store::get_action_plan(&mut tx, tenant, id, lock)
         .await?
-        .filter(|p| view.caller.role.sees_whole_tenant() || view.sees(p.person_id))
+        .filter(|p| view.ctx.role.sees_whole_tenant() || view.sees(p.person_id))
         .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     tx.commit().await?;
     Ok(plan)
@@ -367,26 +357,24 @@ async fn visible_plan(
 
 async fn full(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     p: &ActionPlanRecord,
     as_of: Option<NaiveDate>,
 ) -> ApiResult<pb::ActionPlan> {
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let check_ins = store::check_ins(&mut tx, caller.tenant_id, &[p.action_plan_id]).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let check_ins = store::check_ins(&mut tx, ctx.tenant_id, &[p.action_plan_id]).await?;
     tx.commit().await?;
     let as_of = match as_of {
         Some(d) => d,
-        None => today(api, caller, credential).await?,
+        None => today(api, ctx).await?,
     };
-    let now = current(api, credential, p, as_of).await?;
+    let now = current(api, ctx, p, as_of).await?;
     Ok(plan_to_proto(p, &check_ins, &now))
 }
 
 pub async fn get_action_plan(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetActionPlanRequest,
 ) -> ApiResult<pb::GetActionPlanResponse> {
     let mut v = Violations::new();
@@ -395,22 +383,21 @@ pub async fn get_action_plan(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
-    let plan = visible_plan(api, &view, caller.tenant_id, id, false).await?;
-    let today = today(api, caller, credential).await?;
-    let plan = settle(api, caller, credential, vec![plan], today)
+    let view = View::of(api, ctx).await?;
+    let plan = visible_plan(api, &view, ctx.tenant_id, id, false).await?;
+    let today = today(api, ctx).await?;
+    let plan = settle(api, ctx, vec![plan], today)
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     Ok(pb::GetActionPlanResponse {
-        action_plan: Some(full(api, caller, credential, &plan, as_of).await?),
+        action_plan: Some(full(api, ctx, &plan, as_of).await?),
     })
 }
 
 pub async fn update_action_plan(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::UpdateActionPlanRequest,
 ) -> ApiResult<pb::UpdateActionPlanResponse> {
     let input = req.action_plan.unwrap_or_default();
@@ -418,12 +405,12 @@ pub async fn update_action_plan(
     let id = convert::required_id(&mut v, "action_plan.id", &input.id);
     let expected = convert::parse_etag(&mut v, "action_plan.etag", &input.etag);
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-    let view = View::naming(&api.peers, caller, credential, input.steps.iter().map(|s| &s.owner_id)).await?;
+    let view = View::naming(&api.peers, ctx, input.steps.iter().map(|s| &s.owner_id)).await?;
     let id = v
         .clone()
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("action_plan.id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut plan = visible_plan(api, &view, tenant, id, false).await?;
     view.manage(plan.person_id, "change action plans").await?;
     if paths.contains(&"title") {
@@ -469,20 +456,19 @@ pub async fn update_action_plan(
     plan.warnings = Some(Json(warnings_for(&plan, &others)));
     let saved = store::save_action_plan(&mut tx, tenant, &plan).await?;
     tx.commit().await?;
-    let today = today(api, caller, credential).await?;
-    let saved = settle(api, caller, credential, vec![saved], today)
+    let today = today(api, ctx).await?;
+    let saved = settle(api, ctx, vec![saved], today)
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found(format!("action plan {id}")))?;
     Ok(pb::UpdateActionPlanResponse {
-        action_plan: Some(full(api, caller, credential, &saved, None).await?),
+        action_plan: Some(full(api, ctx, &saved, None).await?),
     })
 }
 
 pub async fn add_check_in(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::AddCheckInRequest,
 ) -> ApiResult<pb::AddCheckInResponse> {
     let mut v = Violations::new();
@@ -494,20 +480,20 @@ pub async fn add_check_in(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("action_plan_id", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
-    let plan = visible_plan(api, &view, caller.tenant_id, id, false).await?;
+    let view = View::of(api, ctx).await?;
+    let plan = visible_plan(api, &view, ctx.tenant_id, id, false).await?;
     // The rep checks in on their own plan; their managers and admins on anyone's they see.
     if view.me() != Some(plan.person_id) {
-        caller.require(
+        ctx.require(
             &[AccessRole::Admin, AccessRole::Manager],
             "check in on others' action plans",
         )?;
     }
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    store::add_check_in(&mut tx, caller.tenant_id, id, caller.person_id, &req.note).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    store::add_check_in(&mut tx, ctx.tenant_id, id, ctx.person_id, &req.note).await?;
     tx.commit().await?;
     Ok(pb::AddCheckInResponse {
-        action_plan: Some(full(api, caller, credential, &plan, None).await?),
+        action_plan: Some(full(api, ctx, &plan, None).await?),
     })
 }
 
@@ -522,12 +508,7 @@ fn rating_to_proto(r: &RatingRecord) -> pb::SkillRating {
     }
 }
 
-pub async fn rate_skill(
-    api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::RateSkillRequest,
-) -> ApiResult<pb::RateSkillResponse> {
+pub async fn rate_skill(api: &CoachingApi, ctx: &Ctx, req: pb::RateSkillRequest) -> ApiResult<pb::RateSkillResponse> {
     let r = req.rating.unwrap_or_default();
     let mut v = Violations::new();
     let person = convert::required_id(&mut v, "rating.person_id", &r.person_id);
@@ -540,18 +521,18 @@ pub async fn rate_skill(
     let person = v
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("rating.person_id", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     view.manage(person, "rate skills").await?;
     let record = RatingRecord {
         person_id: person,
         competency,
         rating: r.rating as i16,
         note: r.note.clone(),
-        rated_by: caller.person_id,
+        rated_by: ctx.person_id,
         rated_at: Utc::now(),
     };
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let saved = store::insert_rating(&mut tx, caller.tenant_id, &record).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let saved = store::insert_rating(&mut tx, ctx.tenant_id, &record).await?;
     tx.commit().await?;
     Ok(pb::RateSkillResponse {
         rating: Some(rating_to_proto(&saved)),
@@ -560,14 +541,13 @@ pub async fn rate_skill(
 
 pub async fn list_ratings(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListSkillRatingsRequest,
 ) -> ApiResult<pb::ListSkillRatingsResponse> {
     let person = required_id("person_id", &req.person_id)?;
-    View::of(api, caller, credential).await?.see(person).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let ratings = store::ratings(&mut tx, caller.tenant_id, person, req.history).await?;
+    View::of(api, ctx).await?.see(person).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let ratings = store::ratings(&mut tx, ctx.tenant_id, person, req.history).await?;
     tx.commit().await?;
     Ok(pb::ListSkillRatingsResponse {
         ratings: ratings.iter().map(rating_to_proto).collect(),

@@ -7,7 +7,7 @@ use attain_domain::{
     org::AccessRole,
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -125,14 +125,13 @@ async fn one(api: &CoachingApi, tenant: Uuid, id: Uuid) -> ApiResult<pb::Session
 
 pub async fn create(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateSessionRequest,
 ) -> ApiResult<pb::CreateSessionResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "schedule coaching sessions")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "schedule coaching sessions")?;
     let s = req.session.unwrap_or_default();
     let named = [&s.coach_id].into_iter().chain(&s.coachee_ids).chain(&s.expert_ids);
-    let view = View::naming(&api.peers, caller, credential, named).await?;
+    let view = View::naming(&api.peers, ctx, named).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let kind = cv::kind(s.kind);
@@ -173,7 +172,7 @@ pub async fn create(
         (Some(k), Some(c), Some(t)) => (k, c, t),
         _ => return Err(ApiError::invalid("session", "is required")),
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let existing = match request_id {
         Some(r) => store::by_request(&mut tx, tenant, r).await?,
@@ -212,20 +211,15 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-pub async fn get(
-    api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetSessionRequest,
-) -> ApiResult<pb::GetSessionResponse> {
+pub async fn get(api: &CoachingApi, ctx: &Ctx, req: pb::GetSessionRequest) -> ApiResult<pb::GetSessionResponse> {
     let id = required_id("id", &req.id)?;
-    let view = View::of(api, caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let s = store::get(&mut tx, caller.tenant_id, id, false)
+    let view = View::of(api, ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let s = store::get(&mut tx, ctx.tenant_id, id, false)
         .await?
         .filter(|s| view.sees_session(s))
         .ok_or_else(|| ApiError::not_found(format!("session {id}")))?;
-    let items = store::items_of_sessions(&mut tx, caller.tenant_id, &[id]).await?;
+    let items = store::items_of_sessions(&mut tx, ctx.tenant_id, &[id]).await?;
     tx.commit().await?;
     Ok(pb::GetSessionResponse {
         session: Some(cv::session_to_proto(&s, &items, Utc::now())),
@@ -240,14 +234,9 @@ fn page_position(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
     ))
 }
 
-pub async fn list(
-    api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::ListSessionsRequest,
-) -> ApiResult<pb::ListSessionsResponse> {
+pub async fn list(api: &CoachingApi, ctx: &Ctx, req: pb::ListSessionsRequest) -> ApiResult<pb::ListSessionsResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let after = page.after.as_deref().and_then(|p| {
         let position = page_position(p);
         if position.is_none() {
@@ -267,13 +256,13 @@ pub async fn list(
             }
         },
     };
-    let calendar = api.peers.directory.calendar(caller, credential).await?;
+    let calendar = api.peers.directory.calendar(ctx).await?;
     let range = match req.period.as_ref() {
         Some(p) => convert::resolve_period(&mut v, "period", Some(p), &calendar),
         None => None,
     };
     v.into_result(())?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let (from, to) = match range {
         Some(r) => (
             Some(cv::day_start(&calendar, r.start)),
@@ -290,7 +279,7 @@ pub async fn list(
         status,
         after,
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut sessions = store::list(&mut tx, tenant, &filter, page.fetch_limit()).await?;
     let next_page_token = page.finish(&mut sessions, |s| {
@@ -308,8 +297,7 @@ pub async fn list(
 
 pub async fn update(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::UpdateSessionRequest,
 ) -> ApiResult<pb::UpdateSessionResponse> {
     let input = req.session.unwrap_or_default();
@@ -317,12 +305,12 @@ pub async fn update(
     let id = convert::required_id(&mut v, "session.id", &input.id);
     let expected = convert::parse_etag(&mut v, "session.etag", &input.etag);
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let id = v
         .clone()
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("session.id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut s: SessionRecord = store::get(&mut tx, tenant, id, true)
         .await?
@@ -412,8 +400,7 @@ pub async fn update(
 
 pub async fn complete(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CompleteSessionRequest,
 ) -> ApiResult<pb::CompleteSessionResponse> {
     let mut v = Violations::new();
@@ -445,12 +432,12 @@ pub async fn complete(
         }
         None => None,
     };
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let id = v
         .clone()
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut s = store::get(&mut tx, tenant, id, true)
         .await?
@@ -519,8 +506,7 @@ pub async fn complete(
 
 pub async fn list_items(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListActionItemsRequest,
 ) -> ApiResult<pb::ListActionItemsResponse> {
     use pb::list_action_items_request::Scope;
@@ -536,11 +522,11 @@ pub async fn list_items(
     let (by_owner, id) = v
         .into_result(scope)?
         .ok_or_else(|| ApiError::invalid("scope", "is required"))?;
-    let view = View::of(api, caller, credential).await?;
-    let tenant = caller.tenant_id;
+    let view = View::of(api, ctx).await?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let items = if by_owner {
-        if !caller.role.sees_whole_tenant() {
+        if !ctx.role.sees_whole_tenant() {
             view.see(id).await?;
         }
         store::items_of_owner(&mut tx, tenant, id, req.include_done).await?
@@ -563,13 +549,12 @@ pub async fn list_items(
 
 pub async fn update_item(
     api: &CoachingApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::UpdateActionItemRequest,
 ) -> ApiResult<pb::UpdateActionItemResponse> {
     let id = required_id("id", &req.id)?;
-    let view = View::of(api, caller, credential).await?;
-    let tenant = caller.tenant_id;
+    let view = View::of(api, ctx).await?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let item = store::get_item(&mut tx, tenant, id)
         .await?

@@ -8,7 +8,7 @@ use attain_domain::{
     survey::{self, Answer, Question, QuestionType},
 };
 use attain_proto::coaching::v1::{self as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Months, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -19,10 +19,8 @@ use super::{
     access::View,
     survey_convert::{StoredAnswer, from_stored, question, question_type},
 };
-use crate::{
-    peers::Peers,
-    store::surveys::{self as store, CampaignRecord, StoredAudience},
-};
+use crate::store::surveys::{self as store, CampaignRecord, StoredAudience};
+use attain_runtime::clients::{Peers, org::has_left};
 
 /// The fixed id of the built-in "Quarterly coaching quality" template, the same in every tenant.
 pub const BUILT_IN_TEMPLATE: Uuid = Uuid::from_u128(0x6f1c0a5e_9b1d_4c3e_8a2b_c0ac41950001);
@@ -114,7 +112,7 @@ pub(super) fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
 /// without a subject (no manager) are left out.
 pub(super) async fn invitations(
     api: &SurveyApi,
-    credential: &str,
+    ctx: &Ctx,
     view: &View,
     v: &mut Violations,
     audience: &StoredAudience,
@@ -123,14 +121,17 @@ pub(super) async fn invitations(
     let people = match audience {
         StoredAudience::Team(t) => {
             let team = Uuid::parse_str(t).map_err(ApiError::internal)?;
-            api.peers.people(credential, Some(team)).await?
+            let mut people = api.peers.org.people(ctx, Some(team)).await?;
+            people.retain(|p| !has_left(p));
+            people
         }
         StoredAudience::Role(r) => api
             .peers
-            .people(credential, None)
+            .org
+            .people(ctx, None)
             .await?
             .into_iter()
-            .filter(|p| p.sales_role == *r)
+            .filter(|p| !has_left(p) && p.sales_role == *r)
             .collect(),
         StoredAudience::People(ids) => {
             let mut out = Vec::new();
@@ -138,7 +139,7 @@ pub(super) async fn invitations(
                 let field = format!("campaign.audience.people.person_ids[{i}]");
                 match convert::required_id(v, &field, id) {
                     Some(p) if view.sees(p) => {
-                        if let Some(person) = api.peers.person(credential, p).await? {
+                        if let Some(person) = api.peers.org.person(ctx, p).await? {
                             out.push(person);
                         }
                     }
@@ -160,7 +161,7 @@ pub(super) async fn invitations(
                 None if !p.team_id.is_empty() => {
                     if !team_managers.contains_key(&p.team_id) {
                         let manager = match Uuid::parse_str(&p.team_id) {
-                            Ok(t) => Uuid::parse_str(&api.peers.team(credential, t).await?.manager_id).ok(),
+                            Ok(t) => Uuid::parse_str(&api.peers.org.visible_team(ctx, t).await?.manager_id).ok(),
                             Err(_) => None,
                         };
                         team_managers.insert(p.team_id.clone(), manager);
@@ -179,20 +180,20 @@ pub(super) async fn invitations(
 }
 
 /// Creates the next occurrence of quarterly campaigns that have closed.
-pub(super) async fn roll_over(api: &SurveyApi, caller: &Caller, credential: &str) -> ApiResult<()> {
-    let tenant = caller.tenant_id;
+pub(super) async fn roll_over(api: &SurveyApi, ctx: &Ctx) -> ApiResult<()> {
+    let tenant = ctx.tenant_id;
     let now = Utc::now();
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let due = store::due_repeats(&mut tx, tenant, now).await?;
     tx.commit().await?;
-    if due.is_empty() || !caller.role.sees_whole_tenant() {
+    if due.is_empty() || !ctx.role.sees_whole_tenant() {
         return Ok(());
     }
-    let view = View::of_peers(&api.peers, caller, credential).await?;
+    let view = View::of_peers(&api.peers, ctx).await?;
     for c in due {
         let shift = |t: DateTime<Utc>| t.checked_add_months(Months::new(3)).unwrap_or(t);
         let mut ignored = Violations::new();
-        let invites = invitations(api, credential, &view, &mut ignored, &c.audience.0, c.subject_person_id).await?;
+        let invites = invitations(api, ctx, &view, &mut ignored, &c.audience.0, c.subject_person_id).await?;
         let next = CampaignRecord {
             campaign_id: Uuid::now_v7(),
             open_time: shift(c.open_time),

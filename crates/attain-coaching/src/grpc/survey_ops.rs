@@ -9,7 +9,7 @@ use attain_domain::{
     survey::{self, Answer, Value},
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use sqlx::types::Json;
@@ -30,14 +30,9 @@ fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> 
     parsed
 }
 
-pub async fn create_campaign(
-    api: &SurveyApi,
-    caller: &Caller,
-    credential: &str,
-    c: pb::Campaign,
-) -> ApiResult<pb::CreateCampaignResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "create survey campaigns")?;
-    let view = View::naming(&api.peers, caller, credential, [&c.subject_person_id]).await?;
+pub async fn create_campaign(api: &SurveyApi, ctx: &Ctx, c: pb::Campaign) -> ApiResult<pb::CreateCampaignResponse> {
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create survey campaigns")?;
+    let view = View::naming(&api.peers, ctx, [&c.subject_person_id]).await?;
     let mut v = Violations::new();
     check_name(&mut v, "campaign.display_name", &c.display_name);
     let template_id = convert::required_id(&mut v, "campaign.template_id", &c.template_id);
@@ -114,7 +109,7 @@ pub async fn create_campaign(
         }
     };
     if let Some(t) = template_id
-        && template(api, caller.tenant_id, t).await?.is_none()
+        && template(api, ctx.tenant_id, t).await?.is_none()
     {
         v.add("campaign.template_id", "no survey template with this id");
     }
@@ -122,7 +117,7 @@ pub async fn create_campaign(
         .clone()
         .into_result(audience)?
         .ok_or_else(|| ApiError::invalid("campaign.audience", "is required"))?;
-    let invites = invitations(api, credential, &view, &mut v, &audience, subject).await?;
+    let invites = invitations(api, ctx, &view, &mut v, &audience, subject).await?;
     let (template_id, open, close) = match v.into_result((template_id, open, close))? {
         (Some(t), Some(o), Some(cl)) => (t, o, cl),
         _ => return Err(ApiError::invalid("campaign", "is required")),
@@ -147,7 +142,7 @@ pub async fn create_campaign(
         invited: 0,
         responded: 0,
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let id = store::insert_campaign(&mut tx, tenant, &record, &invites)
         .await?
@@ -161,15 +156,15 @@ pub async fn create_campaign(
     })
 }
 
-fn me(caller: &Caller) -> ApiResult<Uuid> {
-    caller.person_id.ok_or_else(|| {
+fn me(ctx: &Ctx) -> ApiResult<Uuid> {
+    ctx.person_id.ok_or_else(|| {
         ApiError::FailedPrecondition("this credential is not a person's; surveys are answered by people".into())
     })
 }
 
-pub async fn my_invitations(api: &SurveyApi, caller: &Caller) -> ApiResult<pb::ListMyInvitationsResponse> {
-    let person = me(caller)?;
-    let tenant = caller.tenant_id;
+pub async fn my_invitations(api: &SurveyApi, ctx: &Ctx) -> ApiResult<pb::ListMyInvitationsResponse> {
+    let person = me(ctx)?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mine = store::invitations_of(&mut tx, tenant, person).await?;
     let now = Utc::now();
@@ -223,7 +218,7 @@ fn answers_from_proto(v: &mut Violations, answers: &[pb::Answer]) -> Vec<Answer>
 
 pub async fn submit(
     api: &SurveyApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::SubmitResponseRequest,
 ) -> ApiResult<pb::SubmitResponseResponse> {
     let mut v = Violations::new();
@@ -233,8 +228,8 @@ pub async fn submit(
         .clone()
         .into_result(campaign)?
         .ok_or_else(|| ApiError::invalid("campaign_id", "is required"))?;
-    let person = me(caller)?;
-    let tenant = caller.tenant_id;
+    let person = me(ctx)?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let c = store::campaign(&mut tx, tenant, campaign)
         .await?
@@ -263,7 +258,7 @@ pub async fn submit(
 
 pub async fn pending(
     api: &SurveyApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::ListPendingRespondentsRequest,
 ) -> ApiResult<pb::ListPendingRespondentsResponse> {
     let mut v = Violations::new();
@@ -271,12 +266,12 @@ pub async fn pending(
     let campaign = v
         .into_result(campaign)?
         .ok_or_else(|| ApiError::invalid("campaign_id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     if store::campaign(&mut tx, tenant, campaign).await?.is_none() {
         return Err(ApiError::not_found(format!("campaign {campaign}")));
     }
-    caller.require(&[AccessRole::Admin], "list who has not answered")?;
+    ctx.require(&[AccessRole::Admin], "list who has not answered")?;
     let invited = store::invited(&mut tx, tenant, campaign).await?;
     let tags: Vec<Vec<u8>> = invited.iter().map(|(p, _)| api.tag(tenant, campaign, *p)).collect();
     let answered: HashSet<Vec<u8>> = store::answered(&mut tx, tenant, campaign, &tags)
@@ -296,8 +291,7 @@ pub async fn pending(
 
 pub async fn results(
     api: &SurveyApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetSurveyResultsRequest,
 ) -> ApiResult<pb::GetSurveyResultsResponse> {
     let mut v = Violations::new();
@@ -306,7 +300,7 @@ pub async fn results(
     let campaign = v
         .into_result(campaign)?
         .ok_or_else(|| ApiError::invalid("campaign_id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let c = store::campaign(&mut tx, tenant, campaign)
         .await?
@@ -315,14 +309,14 @@ pub async fn results(
     tx.commit().await?;
     // Who may read: admins everything; a subject's own managers and the subject their results.
     match subject {
-        None => caller.require(&[AccessRole::Admin], "read a whole campaign's results")?,
-        Some(s) if caller.role == AccessRole::Admin || caller.person_id == Some(s) => {}
+        None => ctx.require(&[AccessRole::Admin], "read a whole campaign's results")?,
+        Some(s) if ctx.role == AccessRole::Admin || ctx.person_id == Some(s) => {}
         Some(s) => {
-            let view = View::of_peers(&api.peers, caller, credential).await?;
+            let view = View::of_peers(&api.peers, ctx).await?;
             if !view.sees(s) {
                 return Err(ApiError::not_found(format!("person {s}")));
             }
-            caller.require(&[AccessRole::Manager], "read survey results about others")?;
+            ctx.require(&[AccessRole::Manager], "read survey results about others")?;
         }
     }
     let k = min_responses(api, tenant).await?;

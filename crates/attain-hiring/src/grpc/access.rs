@@ -6,12 +6,33 @@
 
 use std::sync::Arc;
 
-use attain_domain::org::AccessRole;
-use attain_runtime::{ApiError, ApiResult, Caller};
+use attain_domain::org::{AccessRole, TeamLink, managed_subtree};
+use attain_runtime::{ApiError, ApiResult, Caller, Ctx};
 use uuid::Uuid;
 
 use super::HiringApi;
 use crate::store::requisitions::RequisitionRecord;
+
+/// The teams `manager` manages and every team below them: of the teams the caller may read
+/// (which for a manager include their whole managed subtree), those reached from a team they
+/// manage through parent links.
+async fn managed_teams(api: &HiringApi, ctx: &Ctx, manager: Uuid) -> ApiResult<Vec<Uuid>> {
+    let teams: Vec<TeamLink> = api
+        .peers
+        .org
+        .teams(ctx)
+        .await?
+        .iter()
+        .filter_map(|t| {
+            Some(TeamLink {
+                id: Uuid::try_parse(&t.id).ok()?,
+                parent: Uuid::try_parse(&t.parent_team_id).ok(),
+                manager: Uuid::try_parse(&t.manager_id).ok(),
+            })
+        })
+        .collect();
+    Ok(managed_subtree(&teams, manager))
+}
 
 /// The caller with the hiring managers whose requisitions they may see.
 pub struct View {
@@ -24,33 +45,33 @@ pub struct View {
 
 impl View {
     /// The caller's view; PERMISSION_DENIED for a REP, who sees nothing of hiring.
-    pub async fn of(api: &HiringApi, caller: &Caller, credential: &str) -> ApiResult<View> {
-        Self::naming(api, caller, credential, &[]).await
+    pub async fn of(api: &HiringApi, ctx: &Ctx) -> ApiResult<View> {
+        Self::naming(api, ctx, &[]).await
     }
 
     /// The view for a call that names people (ids as given; bad ones are left to the field
     /// checks): the directory is asked afresh if its cached answer lacks any of them.
-    pub async fn naming(api: &HiringApi, caller: &Caller, credential: &str, named: &[&str]) -> ApiResult<View> {
-        caller.require(
+    pub async fn naming(api: &HiringApi, ctx: &Ctx, named: &[&str]) -> ApiResult<View> {
+        ctx.require(
             &[AccessRole::Admin, AccessRole::Integration, AccessRole::Manager],
             "see hiring",
         )?;
-        if caller.role.sees_whole_tenant() {
+        if ctx.role.sees_whole_tenant() {
             return Ok(View {
-                caller: caller.clone(),
+                caller: ctx.caller().clone(),
                 managers: None,
                 teams: Vec::new(),
             });
         }
         let named: Vec<Uuid> = named.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
-        let mut managers = api.peers.visible(caller, credential, &named).await?.to_vec();
-        managers.extend(caller.person_id);
-        let teams = match caller.person_id {
-            Some(me) => api.peers.managed_teams(credential, me).await?,
+        let mut managers = api.peers.directory.visible_people_naming(ctx, &named).await?.to_vec();
+        managers.extend(ctx.person_id);
+        let teams = match ctx.person_id {
+            Some(me) => managed_teams(api, ctx, me).await?,
             None => Vec::new(),
         };
         Ok(View {
-            caller: caller.clone(),
+            caller: ctx.caller().clone(),
             managers: Some(Arc::new(managers)),
             teams,
         })

@@ -6,11 +6,9 @@ use attain_domain::{
     hiring::{BenchKind, Readiness, RequisitionStatus, kpi},
     org::SalesRole,
 };
-use attain_proto::{
-    hiring::v1 as pb,
-    org::v1::{Person, PersonStatus},
-};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_proto::hiring::v1 as pb;
+use attain_runtime::clients::org::{has_left, sells};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -22,38 +20,25 @@ use super::{
 };
 use crate::store::requisitions::{self as store, BenchRecord, ReqFilter};
 
-/// Roles that sell: who leaving opens a seat the bench should cover.
-pub fn sells(role: i32) -> bool {
-    matches!(
-        from_wire::<SalesRole>(role),
-        Some(SalesRole::Sdr | SalesRole::InsideSalesAe | SalesRole::FieldAe | SalesRole::AccountManager)
-    )
-}
-
 pub fn date(d: Option<&attain_proto::common::v1::Date>) -> Option<NaiveDate> {
     let d = d?;
     NaiveDate::from_ymd_opt(d.year, u32::try_from(d.month).ok()?, u32::try_from(d.day).ok()?)
 }
 
-pub fn left(p: &Person) -> bool {
-    p.status == PersonStatus::Left as i32
-}
-
 /// The team subtree's ids; NOT_FOUND for a team the caller cannot see.
-async fn subtree(api: &HiringApi, credential: &str, team: Uuid) -> ApiResult<Vec<Uuid>> {
-    if api.peers.team(credential, team).await?.is_none() {
+async fn subtree(api: &HiringApi, ctx: &Ctx, team: Uuid) -> ApiResult<Vec<Uuid>> {
+    if api.peers.org.team(ctx, team).await?.is_none() {
         return Err(ApiError::not_found(format!("team {team}")));
     }
-    api.peers.subtree(credential, team).await
+    api.peers.org.subtree(ctx, team).await
 }
 
 pub async fn create(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateBenchEntryRequest,
 ) -> ApiResult<pb::CreateBenchEntryResponse> {
-    View::of(api, caller, credential).await?;
+    View::of(api, ctx).await?;
     let mut v = Violations::new();
     let e = req.entry.unwrap_or_default();
     let kind = from_wire::<BenchKind>(e.kind);
@@ -96,7 +81,7 @@ pub async fn create(
             "entry.person_id",
             "must be empty for an EXTERNAL entry; use INTERNAL for people here",
         ),
-        (Some(BenchKind::Internal), Some(p)) => match api.peers.person(credential, p).await? {
+        (Some(BenchKind::Internal), Some(p)) => match api.peers.org.person(ctx, p).await? {
             None => v.add("entry.person_id", "no person with this id that you may see"),
             Some(found) if name.is_empty() => name = found.display_name,
             Some(_) => {}
@@ -107,7 +92,7 @@ pub async fn create(
         v.add("entry.display_name", "is required for an EXTERNAL entry");
     }
     if let Some(t) = team
-        && api.peers.team(credential, t).await?.is_none()
+        && api.peers.org.team(ctx, t).await?.is_none()
     {
         v.add("entry.team_id", "no team with this id that you may see");
     }
@@ -125,8 +110,8 @@ pub async fn create(
         notes: e.notes.clone(),
         created_at: Utc::now(),
     };
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    store::insert_bench(&mut tx, caller.tenant_id, &record).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    store::insert_bench(&mut tx, ctx.tenant_id, &record).await?;
     tx.commit().await?;
     Ok(pb::CreateBenchEntryResponse {
         entry: Some(cv::bench_to_proto(&record)),
@@ -135,8 +120,7 @@ pub async fn create(
 
 pub async fn list(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListBenchEntriesRequest,
 ) -> ApiResult<pb::ListBenchEntriesResponse> {
     let team = requisition_id("team_id", &req.team_id)?;
@@ -147,10 +131,10 @@ pub async fn list(
                 .ok_or_else(|| ApiError::invalid("target_role", "must be one of the SALES_ROLE_ values"))?,
         ),
     };
-    View::of(api, caller, credential).await?;
-    let teams = subtree(api, credential, team).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let rows = store::list_bench(&mut tx, caller.tenant_id, &teams, role.map(SalesRole::as_str)).await?;
+    View::of(api, ctx).await?;
+    let teams = subtree(api, ctx, team).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let rows = store::list_bench(&mut tx, ctx.tenant_id, &teams, role.map(SalesRole::as_str)).await?;
     tx.commit().await?;
     Ok(pb::ListBenchEntriesResponse {
         entries: rows.iter().map(cv::bench_to_proto).collect(),
@@ -159,8 +143,7 @@ pub async fn list(
 
 pub async fn strength(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetBenchStrengthRequest,
 ) -> ApiResult<pb::GetBenchStrengthResponse> {
     let mut v = Violations::new();
@@ -169,23 +152,18 @@ pub async fn strength(
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    View::of(api, caller, credential).await?;
+    View::of(api, ctx).await?;
     let as_of = match as_of {
         Some(d) => d,
-        None => api
-            .peers
-            .directory
-            .calendar(caller, credential)
-            .await?
-            .local_date(Utc::now()),
+        None => api.peers.directory.calendar(ctx).await?.local_date(Utc::now()),
     };
-    let teams = subtree(api, credential, team).await?;
-    let people = api.peers.people(credential, Some(team)).await?;
+    let teams = subtree(api, ctx, team).await?;
+    let people = api.peers.org.people(ctx, Some(team)).await?;
     let attrition = people
         .iter()
-        .filter(|p| sells(p.sales_role) && left(p) && kpi::left_in_last_12_months(date(p.end_date.as_ref()), as_of))
+        .filter(|p| sells(p) && has_left(p) && kpi::left_in_last_12_months(date(p.end_date.as_ref()), as_of))
         .count() as u32;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let bench = store::list_bench(&mut tx, tenant, &teams, None).await?;
     let statuses = vec![

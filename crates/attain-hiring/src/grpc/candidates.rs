@@ -6,7 +6,7 @@ use attain_domain::{
     hiring::{CandidateSource, CandidateStatus},
 };
 use attain_proto::hiring::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -78,11 +78,10 @@ pub fn require_active(c: &CandidateRecord) -> ApiResult<()> {
 
 pub async fn create(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateCandidateRequest,
 ) -> ApiResult<pb::CreateCandidateResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let c = req.candidate.unwrap_or_default();
@@ -100,7 +99,7 @@ pub async fn create(
     }
     let person = convert::optional_id(&mut v, "candidate.person_id", &c.person_id);
     if let Some(p) = person
-        && api.peers.person(credential, p).await?.is_none()
+        && api.peers.org.person(ctx, p).await?.is_none()
     {
         v.add("candidate.person_id", "no person with this id that you may see");
     }
@@ -111,7 +110,7 @@ pub async fn create(
         );
     }
     let apply_time = time_or_now(&mut v, "candidate.apply_time", c.apply_time.as_ref());
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut open = true;
     if let Some(r) = requisition {
@@ -162,33 +161,23 @@ pub async fn create(
     })
 }
 
-pub async fn get(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetCandidateRequest,
-) -> ApiResult<pb::GetCandidateResponse> {
+pub async fn get(api: &HiringApi, ctx: &Ctx, req: pb::GetCandidateRequest) -> ApiResult<pb::GetCandidateResponse> {
     let id = requisition_id("candidate_id", &req.candidate_id)?;
-    let view = View::of(api, caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let view = View::of(api, ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
     load(&mut tx, &view, id, false).await?;
-    let candidate = reply(&mut tx, caller.tenant_id, id).await?;
+    let candidate = reply(&mut tx, ctx.tenant_id, id).await?;
     tx.commit().await?;
     Ok(pb::GetCandidateResponse {
         candidate: Some(candidate),
     })
 }
 
-pub async fn list(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::ListCandidatesRequest,
-) -> ApiResult<pb::ListCandidatesResponse> {
-    let view = View::of(api, caller, credential).await?;
+pub async fn list(api: &HiringApi, ctx: &Ctx, req: pb::ListCandidatesRequest) -> ApiResult<pb::ListCandidatesResponse> {
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let requisition = convert::required_id(&mut v, "requisition_id", &req.requisition_id);
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     // The token carries the last candidate's apply time (RFC 3339) and id.
     let after = page.after.as_deref().and_then(|a| {
         let parsed = a.split_once('|').and_then(|(t, id)| {
@@ -205,7 +194,7 @@ pub async fn list(
     let requisition = v
         .into_result(requisition)?
         .ok_or_else(|| ApiError::invalid("requisition_id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     view.see(
         req_store::get_requisition(&mut tx, tenant, requisition, false).await?,
@@ -226,11 +215,10 @@ pub async fn list(
 
 pub async fn move_to(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::MoveCandidateRequest,
 ) -> ApiResult<pb::MoveCandidateResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
     if req.stage.is_empty() {
@@ -240,7 +228,7 @@ pub async fn move_to(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("candidate_id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (cand, requisition) = load(&mut tx, &view, id, true).await?;
     let template = req_store::get_template(&mut tx, tenant, requisition.template_id)
@@ -279,11 +267,10 @@ pub async fn move_to(
 
 pub async fn close(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CloseCandidateRequest,
 ) -> ApiResult<pb::CloseCandidateResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
     let status = from_wire::<CandidateStatus>(req.status)
@@ -298,7 +285,7 @@ pub async fn close(
     let (Some(id), Some(status)) = v.into_result((id, status))? else {
         return Err(ApiError::invalid("candidate_id", "is required"));
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (cand, _) = load(&mut tx, &view, id, true).await?;
     if at < cand.apply_time {

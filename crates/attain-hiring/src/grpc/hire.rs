@@ -18,7 +18,7 @@ use attain_proto::{
     hiring::v1 as pb,
     org::v1::{ExternalId, Person, PersonStatus},
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use uuid::Uuid;
 
 use super::{
@@ -64,17 +64,12 @@ fn differs(
 /// The external-id system under which the directory keeps the candidate a person was hired as.
 pub const EXTERNAL_SYSTEM: &str = "attain-hiring";
 
-pub async fn hire(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::HireCandidateRequest,
-) -> ApiResult<pb::HireCandidateResponse> {
-    caller.require(
+pub async fn hire(api: &HiringApi, ctx: &Ctx, req: pb::HireCandidateRequest) -> ApiResult<pb::HireCandidateResponse> {
+    ctx.require(
         &[AccessRole::Admin],
         "hire: creating people in the org directory is for admins",
     )?;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
     let start = convert::required_date(&mut v, "start_date", req.start_date.as_ref());
@@ -88,8 +83,8 @@ pub async fn hire(
     let (Some(id), Some(start)) = v.into_result((id, start))? else {
         return Err(ApiError::invalid("candidate_id", "is required"));
     };
-    let calendar = api.peers.directory.calendar(caller, credential).await?;
-    let tenant = caller.tenant_id;
+    let calendar = api.peers.directory.calendar(ctx).await?;
+    let tenant = ctx.tenant_id;
 
     // 1. Check and record the hire (or find the record of an earlier attempt).
     let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -191,7 +186,8 @@ pub async fn hire(
             };
             let created = api
                 .peers
-                .create_person(credential, person, record.request_id, external)
+                .org
+                .create_person(ctx, person, record.request_id, external)
                 .await?;
             Uuid::try_parse(&created.id).map_err(|_| {
                 ApiError::internal(anyhow::anyhow!("the org directory returned person id {}", created.id))
@@ -201,7 +197,7 @@ pub async fn hire(
 
     // 3. The ramp; assigning it again on a retry changes nothing.
     if let Some(r) = ramp {
-        api.peers.assign_ramp(credential, person, r).await?;
+        api.peers.scorecards.assign_ramp(ctx, person, r).await?;
     }
 
     // 4. Fill the requisition and close the candidate as hired, together.

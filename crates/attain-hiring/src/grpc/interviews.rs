@@ -7,7 +7,7 @@ use attain_domain::{
     hiring::{OfferOutcome, Recommendation},
 };
 use attain_proto::hiring::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::Utc;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -26,11 +26,10 @@ use crate::store::{
 
 pub async fn record(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::RecordInterviewRequest,
 ) -> ApiResult<pb::RecordInterviewResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let i = req.interview.unwrap_or_default();
@@ -40,7 +39,7 @@ pub async fn record(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("interview.candidate_id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     // The candidate first: one the caller may not see is NOT_FOUND whatever else is wrong.
     let (cand, requisition) = {
         let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -50,7 +49,7 @@ pub async fn record(
     };
     let mut v = Violations::new();
     if let Some(p) = interviewer
-        && api.peers.person(credential, p).await?.is_none()
+        && api.peers.org.person(ctx, p).await?.is_none()
     {
         v.add("interview.interviewer_id", "no person with this id that you may see");
     }
@@ -139,30 +138,20 @@ pub async fn record(
     })
 }
 
-pub async fn list(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::ListInterviewsRequest,
-) -> ApiResult<pb::ListInterviewsResponse> {
+pub async fn list(api: &HiringApi, ctx: &Ctx, req: pb::ListInterviewsRequest) -> ApiResult<pb::ListInterviewsResponse> {
     let id = requisition_id("candidate_id", &req.candidate_id)?;
-    let view = View::of(api, caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let view = View::of(api, ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
     load(&mut tx, &view, id, false).await?;
-    let rows = store::interviews(&mut tx, caller.tenant_id, &[id]).await?;
+    let rows = store::interviews(&mut tx, ctx.tenant_id, &[id]).await?;
     tx.commit().await?;
     Ok(pb::ListInterviewsResponse {
         interviews: rows.iter().map(cv::interview_to_proto).collect(),
     })
 }
 
-pub async fn offer(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::RecordOfferRequest,
-) -> ApiResult<pb::RecordOfferResponse> {
-    let view = View::of(api, caller, credential).await?;
+pub async fn offer(api: &HiringApi, ctx: &Ctx, req: pb::RecordOfferRequest) -> ApiResult<pb::RecordOfferResponse> {
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "candidate_id", &req.candidate_id);
     let outcome = from_wire::<OfferOutcome>(req.outcome);
@@ -177,7 +166,7 @@ pub async fn offer(
     let (Some(id), Some(outcome)) = v.into_result((id, outcome))? else {
         return Err(ApiError::invalid("candidate_id", "is required"));
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (cand, _) = load(&mut tx, &view, id, true).await?;
     let mut v = Violations::new();

@@ -4,6 +4,8 @@
 //! (the local day the offer was accepted); an interview to the day it took place; an offer to the
 //! day it was answered; a stage spell to the day it ended; a candidate to the day they applied.
 
+use attain_runtime::clients::org::{has_left, sells};
+use attain_runtime::clients::scorecard::KpiQuery;
 use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
@@ -14,14 +16,14 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::{hiring::v1 as pb, org::v1::Person};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
     HiringApi,
     access::View,
-    bench::{date, left, sells},
+    bench::date,
     convert::{from_wire, to_wire},
     requisitions::stages,
 };
@@ -40,14 +42,9 @@ fn in_range(cal: &Calendar, range: DateRange, at: DateTime<Utc>) -> bool {
     range.contains(cal.local_date(at))
 }
 
-pub async fn kpis(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetHiringKpisRequest,
-) -> ApiResult<pb::GetHiringKpisResponse> {
+pub async fn kpis(api: &HiringApi, ctx: &Ctx, req: pb::GetHiringKpisRequest) -> ApiResult<pb::GetHiringKpisResponse> {
     use pb::get_hiring_kpis_request::Scope as PbScope;
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let scope = match req.scope.as_ref() {
         Some(PbScope::HiringManagerId(id)) => convert::required_id(&mut v, "hiring_manager_id", id).map(Scope::Manager),
@@ -59,7 +56,7 @@ pub async fn kpis(
     } else {
         req.quota_metric_key.clone()
     };
-    let cal = api.peers.directory.calendar(caller, credential).await?;
+    let cal = api.peers.directory.calendar(ctx).await?;
     let range = convert::resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let (Some(scope), Some(range)) = v.into_result((scope, range))? else {
         return Err(ApiError::invalid("period", "is required"));
@@ -67,15 +64,15 @@ pub async fn kpis(
     let (manager, teams) = match scope {
         Scope::Manager(m) => (Some(m), None),
         Scope::Team(t) => {
-            if api.peers.team(credential, t).await?.is_none() {
+            if api.peers.org.team(ctx, t).await?.is_none() {
                 return Err(ApiError::not_found(format!("team {t}")));
             }
-            (None, Some(api.peers.subtree(credential, t).await?))
+            (None, Some(api.peers.org.subtree(ctx, t).await?))
         }
         Scope::Everyone => (None, None),
     };
 
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let filter = ReqFilter {
         hiring_manager: manager,
@@ -226,18 +223,18 @@ pub async fn kpis(
     }
 
     // What the org directory and the scorecard service know of the people.
-    let people = api.peers.people(credential, None).await?;
+    let people = api.peers.org.people(ctx, None).await?;
     let by_id: HashMap<String, &Person> = people.iter().map(|p| (p.id.clone(), p)).collect();
     let hired_people: Vec<(&HireRecord, &Person)> = hires
         .iter()
         .filter_map(|h| Some((h, *by_id.get(&h.person_id?.to_string())?)))
         .collect();
-    onboarding(api, credential, range, &quota_metric, &hired_people, &mut out).await?;
+    onboarding(api, ctx, range, &quota_metric, &hired_people, &mut out).await?;
 
     let hired_ids: HashSet<&str> = hired_people.iter().map(|(_, p)| p.id.as_str()).collect();
     let population: Vec<&Person> = people
         .iter()
-        .filter(|p| sells(p.sales_role) || has_sold(p))
+        .filter(|p| sells(p) || has_sold(p))
         .filter(|p| match (&manager, &teams) {
             (Some(m), _) => p.manager_id == m.to_string() || hired_ids.contains(p.id.as_str()),
             (None, Some(t)) => Uuid::try_parse(&p.team_id).is_ok_and(|id| t.contains(&id)),
@@ -256,7 +253,8 @@ pub async fn kpis(
         let Ok(id) = Uuid::try_parse(&p.id) else { continue };
         let history: Vec<(SalesRole, chrono::NaiveDate)> = api
             .peers
-            .role_history(credential, id)
+            .org
+            .role_history(ctx, id)
             .await?
             .iter()
             .filter_map(|r| Some((from_wire::<SalesRole>(r.sales_role)?, date(r.effective_date.as_ref())?)))
@@ -302,7 +300,7 @@ fn has_sold(p: &Person) -> bool {
 }
 
 fn end_of(p: &Person) -> Option<chrono::NaiveDate> {
-    date(p.end_date.as_ref()).or_else(|| left(p).then_some(chrono::NaiveDate::MIN))
+    date(p.end_date.as_ref()).or_else(|| has_left(p).then_some(chrono::NaiveDate::MIN))
 }
 
 /// Percent of onboarding reps to plan: each rep hired through Attain whom the directory still
@@ -310,7 +308,7 @@ fn end_of(p: &Person) -> Option<chrono::NaiveDate> {
 /// scorecard service scales their quota by their ramp) is 1.0 or more.
 async fn onboarding(
     api: &HiringApi,
-    credential: &str,
+    ctx: &Ctx,
     range: DateRange,
     quota_metric: &str,
     hired: &[(&HireRecord, &Person)],
@@ -331,7 +329,13 @@ async fn onboarding(
     let (mut counted, mut to_plan) = (0u32, 0u32);
     for team in teams {
         let Ok(team_id) = Uuid::try_parse(team) else { continue };
-        let kpis = api.peers.manager_kpis(credential, team_id, range, quota_metric).await?;
+        let query = KpiQuery {
+            team: team_id,
+            range,
+            as_of: Some(range.end),
+            quota_metric_key: quota_metric,
+        };
+        let kpis = api.peers.scorecards.manager_kpis(ctx, query).await?;
         for p in onboarding.iter().filter(|p| p.team_id == team) {
             let Some(row) = kpis.reps.iter().find(|r| r.person_id == p.id) else {
                 continue;

@@ -11,7 +11,7 @@ use attain_domain::{
     org::{AccessRole, MAX_NAME_LEN, Motion, SalesRole},
 };
 use attain_proto::hiring::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
 use super::{
@@ -45,11 +45,10 @@ pub fn stages(stored: &[StoredStage]) -> Vec<Stage> {
 
 pub async fn create_template(
     api: &HiringApi,
-    caller: &Caller,
-    _credential: &str,
+    ctx: &Ctx,
     req: pb::CreateProcessTemplateRequest,
 ) -> ApiResult<pb::CreateProcessTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "create interview process templates")?;
+    ctx.require(&[AccessRole::Admin], "create interview process templates")?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let t = req.template.unwrap_or_default();
@@ -66,9 +65,9 @@ pub async fn create_template(
         .collect();
     process::check_stages(&mut v, "template.stages", &stages(&stored));
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let id = store::insert_template(&mut tx, caller.tenant_id, t.display_name.trim(), &stored, request_id).await?;
-    let record = store::get_template(&mut tx, caller.tenant_id, id)
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let id = store::insert_template(&mut tx, ctx.tenant_id, t.display_name.trim(), &stored, request_id).await?;
+    let record = store::get_template(&mut tx, ctx.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("template {id} vanished after insert")))?;
     tx.commit().await?;
@@ -79,17 +78,16 @@ pub async fn create_template(
 
 pub async fn list_templates(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListProcessTemplatesRequest,
 ) -> ApiResult<pb::ListProcessTemplatesResponse> {
-    View::of(api, caller, credential).await?;
+    View::of(api, ctx).await?;
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let after = page.after_id(&mut v);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut rows = store::list_templates(&mut tx, caller.tenant_id, after, page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut rows = store::list_templates(&mut tx, ctx.tenant_id, after, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |t| t.template_id.to_string());
     Ok(pb::ListProcessTemplatesResponse {
@@ -100,12 +98,11 @@ pub async fn list_templates(
 
 pub async fn create(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateRequisitionRequest,
 ) -> ApiResult<pb::CreateRequisitionResponse> {
     let r = req.requisition.unwrap_or_default();
-    let view = View::naming(api, caller, credential, &[&r.hiring_manager_id]).await?;
+    let view = View::naming(api, ctx, &[&r.hiring_manager_id]).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     check_name(&mut v, "requisition.title", &r.title);
@@ -140,7 +137,7 @@ pub async fn create(
     let template = convert::required_id(&mut v, "requisition.process_template_id", &r.process_template_id);
     // References to other services' records: checked only once the ids themselves are valid.
     if let Some(m) = manager
-        && (!view.sees_person(m) || api.peers.person(credential, m).await?.is_none())
+        && (!view.sees_person(m) || api.peers.org.person(ctx, m).await?.is_none())
     {
         v.add(
             "requisition.hiring_manager_id",
@@ -148,11 +145,11 @@ pub async fn create(
         );
     }
     if let Some(t) = team
-        && api.peers.team(credential, t).await?.is_none()
+        && api.peers.org.team(ctx, t).await?.is_none()
     {
         v.add("requisition.team_id", "no team with this id that you may see");
     }
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     if let Some(t) = template
         && store::get_template(&mut tx, tenant, t).await?.is_none()
@@ -198,16 +195,11 @@ pub fn requisition_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-pub async fn get(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetRequisitionRequest,
-) -> ApiResult<pb::GetRequisitionResponse> {
+pub async fn get(api: &HiringApi, ctx: &Ctx, req: pb::GetRequisitionRequest) -> ApiResult<pb::GetRequisitionResponse> {
     let id = requisition_id("requisition_id", &req.requisition_id)?;
-    let view = View::of(api, caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let r = view.see(store::get_requisition(&mut tx, caller.tenant_id, id, false).await?, id)?;
+    let view = View::of(api, ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let r = view.see(store::get_requisition(&mut tx, ctx.tenant_id, id, false).await?, id)?;
     tx.commit().await?;
     Ok(pb::GetRequisitionResponse {
         requisition: Some(cv::requisition_to_proto(&r)),
@@ -216,13 +208,12 @@ pub async fn get(
 
 pub async fn list(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListRequisitionsRequest,
 ) -> ApiResult<pb::ListRequisitionsResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let after = page.after_id(&mut v);
     let manager = convert::optional_id(&mut v, "hiring_manager_id", &req.hiring_manager_id);
     let team = convert::optional_id(&mut v, "team_id", &req.team_id);
@@ -246,8 +237,8 @@ pub async fn list(
         managers: view.managers(),
         visible_teams: view.teams(),
     };
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut rows = store::list_requisitions(&mut tx, caller.tenant_id, &filter, after, page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut rows = store::list_requisitions(&mut tx, ctx.tenant_id, &filter, after, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |r| r.requisition_id.to_string());
     Ok(pb::ListRequisitionsResponse {
@@ -258,11 +249,10 @@ pub async fn list(
 
 pub async fn set_status(
     api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::SetRequisitionStatusRequest,
 ) -> ApiResult<pb::SetRequisitionStatusResponse> {
-    let view = View::of(api, caller, credential).await?;
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "requisition_id", &req.requisition_id);
     let status = from_wire::<RequisitionStatus>(req.status).filter(|s| *s != RequisitionStatus::Filled);
@@ -280,7 +270,7 @@ pub async fn set_status(
     let (Some(id), Some(status)) = v.into_result((id, status))? else {
         return Err(ApiError::invalid("requisition_id", "is required"));
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let r = view.see(store::get_requisition(&mut tx, tenant, id, true).await?, id)?;
     convert::check_revision(etag, r.revision, "requisition")?;
@@ -301,13 +291,8 @@ pub async fn set_status(
     })
 }
 
-pub async fn pipeline(
-    api: &HiringApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetPipelineRequest,
-) -> ApiResult<pb::GetPipelineResponse> {
-    let view = View::of(api, caller, credential).await?;
+pub async fn pipeline(api: &HiringApi, ctx: &Ctx, req: pb::GetPipelineRequest) -> ApiResult<pb::GetPipelineResponse> {
+    let view = View::of(api, ctx).await?;
     let mut v = Violations::new();
     let manager = convert::optional_id(&mut v, "hiring_manager_id", &req.hiring_manager_id);
     let team = convert::optional_id(&mut v, "team_id", &req.team_id);
@@ -324,7 +309,7 @@ pub async fn pipeline(
         managers: view.managers(),
         visible_teams: view.teams(),
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let reqs = store::list_requisitions(&mut tx, tenant, &filter, None, 10_000).await?;
     let ids: Vec<Uuid> = reqs.iter().map(|r| r.requisition_id).collect();

@@ -6,7 +6,7 @@ use attain_domain::{
     org::AccessRole,
 };
 use attain_proto::metrics::v1::*;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 
 use super::{MetricsApi, enums};
 use crate::store::catalog::{self as store, MetricRecord};
@@ -30,8 +30,8 @@ pub fn record_kind(m: &MetricRecord) -> MetricKind {
     }
 }
 
-pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest) -> ApiResult<CreateMetricResponse> {
-    caller.require(&[AccessRole::Admin], "change the metric catalog")?;
+pub async fn create(api: &MetricsApi, ctx: &Ctx, req: CreateMetricRequest) -> ApiResult<CreateMetricResponse> {
+    ctx.require(&[AccessRole::Admin], "change the metric catalog")?;
     let m = req.metric.unwrap_or_default();
     let mut v = Violations::new();
     let layer = enums::layer(m.layer);
@@ -61,7 +61,7 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
             None
         }
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let catalog = store::all(&mut tx, tenant).await?;
     let (Some(layer), Some(unit), Some(direction), Some(kind)) = (layer, unit, direction, kind) else {
@@ -88,12 +88,12 @@ pub async fn create(api: &MetricsApi, caller: &Caller, req: CreateMetricRequest)
     })
 }
 
-pub async fn get(api: &MetricsApi, caller: &Caller, req: GetMetricRequest) -> ApiResult<GetMetricResponse> {
+pub async fn get(api: &MetricsApi, ctx: &Ctx, req: GetMetricRequest) -> ApiResult<GetMetricResponse> {
     if req.key.is_empty() {
         return Err(ApiError::invalid("key", "is required"));
     }
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = store::all(&mut tx, caller.tenant_id).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let catalog = store::all(&mut tx, ctx.tenant_id).await?;
     tx.commit().await?;
     let metric = catalog
         .iter()
@@ -104,12 +104,12 @@ pub async fn get(api: &MetricsApi, caller: &Caller, req: GetMetricRequest) -> Ap
     })
 }
 
-pub async fn list(api: &MetricsApi, caller: &Caller, req: ListMetricsRequest) -> ApiResult<ListMetricsResponse> {
+pub async fn list(api: &MetricsApi, ctx: &Ctx, req: ListMetricsRequest) -> ApiResult<ListMetricsResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = store::all(&mut tx, caller.tenant_id).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let catalog = store::all(&mut tx, ctx.tenant_id).await?;
     tx.commit().await?;
     let mut metrics: Vec<MetricRecord> = catalog
         .into_iter()
@@ -124,8 +124,8 @@ pub async fn list(api: &MetricsApi, caller: &Caller, req: ListMetricsRequest) ->
     })
 }
 
-pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest) -> ApiResult<UpdateMetricResponse> {
-    caller.require(&[AccessRole::Admin], "change the metric catalog")?;
+pub async fn update(api: &MetricsApi, ctx: &Ctx, req: UpdateMetricRequest) -> ApiResult<UpdateMetricResponse> {
+    ctx.require(&[AccessRole::Admin], "change the metric catalog")?;
     let input = req.metric.unwrap_or_default();
     let mut v = Violations::new();
     let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
@@ -134,7 +134,7 @@ pub async fn update(api: &MetricsApi, caller: &Caller, req: UpdateMetricRequest)
         v.add("metric.key", "is required");
     }
     v.into_result(())?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     store::all(&mut tx, tenant).await?;
     let mut record = store::lock(&mut tx, tenant, &input.key)

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use attain_domain::{Violations, metric::Aggregation, org::AccessRole};
 use attain_proto::{common::v1::FieldViolation, metrics::v1::*};
-use attain_runtime::{ApiError, ApiResult, Caller, db::begin_tenant, directory::PersonRef};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, directory::PersonRef};
 use chrono::Utc;
 use futures::StreamExt;
 use uuid::Uuid;
@@ -56,14 +56,13 @@ fn check_batch_size(len: usize) -> ApiResult<()> {
 /// `first_index` (for streams).
 async fn ingest_batch(
     api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     events: &[Event],
     first_index: usize,
 ) -> ApiResult<Vec<EventResult>> {
     check_batch_size(events.len())?;
-    let tenant = caller.tenant_id;
-    let calendar = api.directory.calendar(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let calendar = api.directory.calendar(ctx).await?;
 
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let catalog = store::catalog::all(&mut tx, tenant).await?;
@@ -73,7 +72,7 @@ async fn ingest_batch(
         events.iter().map(|e| check::check(e, &index, now)).collect();
 
     let people: Vec<PersonRef> = checked.iter().flatten().map(|c| c.person.clone()).collect();
-    let resolved = api.directory.resolve(caller, credential, &people).await?;
+    let resolved = api.directory.resolve(ctx, &people).await?;
 
     // Snapshots of state metrics are kept apart from the flow events and their rollups.
     let states: HashSet<i32> = catalog
@@ -163,14 +162,9 @@ fn count(results: &[EventResult], status: EventStatus) -> usize {
     results.iter().filter(|r| r.status == status as i32).count()
 }
 
-pub async fn ingest(
-    api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
-    req: IngestEventsRequest,
-) -> ApiResult<IngestEventsResponse> {
-    caller.require(INGESTERS, "ingest events")?;
-    let results = ingest_batch(api, caller, credential, &req.events, 0).await?;
+pub async fn ingest(api: &MetricsApi, ctx: &Ctx, req: IngestEventsRequest) -> ApiResult<IngestEventsResponse> {
+    ctx.require(INGESTERS, "ingest events")?;
+    let results = ingest_batch(api, ctx, &req.events, 0).await?;
     Ok(IngestEventsResponse {
         accepted_count: count(&results, EventStatus::Accepted) as i32,
         duplicate_count: count(&results, EventStatus::Duplicate) as i32,
@@ -181,11 +175,10 @@ pub async fn ingest(
 
 pub async fn stream(
     api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     mut messages: tonic::Streaming<StreamEventsRequest>,
 ) -> ApiResult<StreamEventsResponse> {
-    caller.require(INGESTERS, "ingest events")?;
+    ctx.require(INGESTERS, "ingest events")?;
     let mut response = StreamEventsResponse::default();
     let mut seen = 0usize;
     loop {
@@ -210,7 +203,7 @@ pub async fn stream(
                 ApiError::Aborted(format!("the stream broke: {}", status.message()))
             }
         })?;
-        let results = ingest_batch(api, caller, credential, &message.events, seen).await?;
+        let results = ingest_batch(api, ctx, &message.events, seen).await?;
         seen += message.events.len();
         for r in results {
             match EventStatus::try_from(r.status) {
@@ -230,8 +223,8 @@ pub async fn stream(
     Ok(response)
 }
 
-pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsRequest) -> ApiResult<RetractEventsResponse> {
-    caller.require(INGESTERS, "retract events")?;
+pub async fn retract(api: &MetricsApi, ctx: &Ctx, req: RetractEventsRequest) -> ApiResult<RetractEventsResponse> {
+    ctx.require(INGESTERS, "retract events")?;
     check_batch_size(req.events.len())?;
     let mut v = Violations::new();
     let ids: Vec<Option<Uuid>> = req
@@ -247,12 +240,12 @@ pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsReques
         .collect();
     v.into_result(())?;
     let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, caller.tenant_id, &ids)
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, ctx.tenant_id, &ids)
         .await?
         .into_iter()
         .collect();
-    deleted.extend(store::snapshots::retract(&mut tx, caller.tenant_id, &ids).await?);
+    deleted.extend(store::snapshots::retract(&mut tx, ctx.tenant_id, &ids).await?);
     tx.commit().await?;
     let results = ids
         .iter()
@@ -270,13 +263,13 @@ pub async fn retract(api: &MetricsApi, caller: &Caller, req: RetractEventsReques
     Ok(RetractEventsResponse { results })
 }
 
-pub async fn rebuild(api: &MetricsApi, caller: &Caller, credential: &str) -> ApiResult<RebuildRollupsResponse> {
-    caller.require(&[AccessRole::Admin], "rebuild rollups")?;
-    let calendar = api.directory.fresh_calendar(caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+pub async fn rebuild(api: &MetricsApi, ctx: &Ctx) -> ApiResult<RebuildRollupsResponse> {
+    ctx.require(&[AccessRole::Admin], "rebuild rollups")?;
+    let calendar = api.directory.fresh_calendar(ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
     let (events, rollup_row_count) =
-        store::events::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
-    let snapshots = store::snapshots::rebuild(&mut tx, caller.tenant_id, calendar.time_zone().name()).await?;
+        store::events::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
+    let snapshots = store::snapshots::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
     let event_count = events + snapshots;
     tx.commit().await?;
     Ok(RebuildRollupsResponse {

@@ -11,7 +11,7 @@ mod state;
 use std::sync::Arc;
 
 use attain_proto::metrics::v1::{metrics_service_server::MetricsService, *};
-use attain_runtime::{ApiResult, Caller, auth::Credential, directory::Directory, peer::Cache};
+use attain_runtime::{ApiResult, Ctx, directory::Directory, peer::Cache};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -85,76 +85,76 @@ fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
 }
 
 /// The caller and the credential to call other services with on their behalf.
-fn who<T>(req: &Request<T>) -> Result<(Caller, Credential), Status> {
-    Ok((Caller::of(req)?, Credential::of(req)?))
+fn who<T>(req: &Request<T>) -> Result<Ctx, Status> {
+    Ok(Ctx::of(req)?)
 }
 
 #[tonic::async_trait]
 impl MetricsService for MetricsApi {
     async fn create_metric(&self, req: Request<CreateMetricRequest>) -> Result<Response<CreateMetricResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(catalog::create(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(catalog::create(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_metric(&self, req: Request<GetMetricRequest>) -> Result<Response<GetMetricResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(catalog::get(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(catalog::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_metrics(&self, req: Request<ListMetricsRequest>) -> Result<Response<ListMetricsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(catalog::list(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(catalog::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_metric(&self, req: Request<UpdateMetricRequest>) -> Result<Response<UpdateMetricResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(catalog::update(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(catalog::update(self, &ctx, req.into_inner()).await)
     }
 
     async fn ingest_events(&self, req: Request<IngestEventsRequest>) -> Result<Response<IngestEventsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(ingest::ingest(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ingest::ingest(self, &ctx, req.into_inner()).await)
     }
 
     async fn stream_events(
         &self,
         req: Request<Streaming<StreamEventsRequest>>,
     ) -> Result<Response<StreamEventsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(ingest::stream(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ingest::stream(self, &ctx, req.into_inner()).await)
     }
 
     async fn retract_events(
         &self,
         req: Request<RetractEventsRequest>,
     ) -> Result<Response<RetractEventsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(ingest::retract(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ingest::retract(self, &ctx, req.into_inner()).await)
     }
 
     async fn rebuild_rollups(
         &self,
         req: Request<RebuildRollupsRequest>,
     ) -> Result<Response<RebuildRollupsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(ingest::rebuild(self, &caller, &credential.0).await)
+        let ctx = who(&req)?;
+        respond(ingest::rebuild(self, &ctx).await)
     }
 
     async fn get_totals(&self, req: Request<GetTotalsRequest>) -> Result<Response<GetTotalsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(query::totals(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(query::totals(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_series(&self, req: Request<GetSeriesRequest>) -> Result<Response<GetSeriesResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(query::series(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(query::series(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_top_people(
         &self,
         req: Request<GetTopPeopleRequest>,
     ) -> Result<Response<GetTopPeopleResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(query::top_people(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(query::top_people(self, &ctx, req.into_inner()).await)
     }
 }

@@ -10,7 +10,7 @@ use attain_domain::{
 };
 use attain_proto::metrics::v1::*;
 use attain_runtime::{
-    ApiError, ApiResult, Caller,
+    ApiError, ApiResult, Ctx,
     convert::{self, granularity, range_to_proto, resolve_period},
     db::begin_tenant,
 };
@@ -104,13 +104,7 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>) -> MetricValue {
 }
 
 /// The people a query covers: the requested ones (each must be visible), or everyone visible.
-async fn people(
-    api: &MetricsApi,
-    v: &mut Violations,
-    caller: &Caller,
-    credential: &str,
-    requested: &[String],
-) -> ApiResult<Vec<Uuid>> {
+async fn people(api: &MetricsApi, v: &mut Violations, ctx: &Ctx, requested: &[String]) -> ApiResult<Vec<Uuid>> {
     if requested.len() > MAX_PEOPLE {
         v.add("person_ids", format!("at most {MAX_PEOPLE}"));
         return Ok(Vec::new());
@@ -123,7 +117,7 @@ async fn people(
     if !v.is_empty() {
         return Ok(Vec::new());
     }
-    let visible = api.directory.visible_people_naming(caller, credential, &ids).await?;
+    let visible = api.directory.visible_people_naming(ctx, &ids).await?;
     if ids.is_empty() {
         return Ok(visible.to_vec());
     }
@@ -143,22 +137,17 @@ fn index(rows: &[TotalsRow]) -> HashMap<(Option<Uuid>, Option<chrono::NaiveDate>
     out
 }
 
-pub async fn totals(
-    api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
-    req: GetTotalsRequest,
-) -> ApiResult<GetTotalsResponse> {
-    let calendar = api.directory.calendar(caller, credential).await?;
+pub async fn totals(api: &MetricsApi, ctx: &Ctx, req: GetTotalsRequest) -> ApiResult<GetTotalsResponse> {
+    let calendar = api.directory.calendar(ctx).await?;
     let mut v = Violations::new();
     if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
         v.add("metric_keys", format!("name 1 to {MAX_METRICS} metrics"));
     }
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
-    let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
+    let people = people(api, &mut v, ctx, &req.person_ids).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
     let keys: Vec<&str> = req.metric_keys.iter().map(String::as_str).collect();
-    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &keys).await?;
+    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &keys).await?;
     let wanted = wanted(&mut v, "metric_keys", &req.metric_keys, &catalog);
     let range = v
         .into_result(range)?
@@ -177,11 +166,11 @@ pub async fn totals(
     let rows = if ids.is_empty() {
         Vec::new()
     } else {
-        store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &ids, range, group).await?
+        store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &ids, range, group).await?
     };
     let mut by_person = index(&rows);
     if !state_ids.is_empty() {
-        for (key, values) in state::totals(&mut tx, caller.tenant_id, &people, &state_ids, range, group).await? {
+        for (key, values) in state::totals(&mut tx, ctx.tenant_id, &people, &state_ids, range, group).await? {
             by_person.entry(key).or_default().extend(values);
         }
     }
@@ -210,13 +199,8 @@ pub async fn totals(
     })
 }
 
-pub async fn series(
-    api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
-    req: GetSeriesRequest,
-) -> ApiResult<GetSeriesResponse> {
-    let calendar = api.directory.calendar(caller, credential).await?;
+pub async fn series(api: &MetricsApi, ctx: &Ctx, req: GetSeriesRequest) -> ApiResult<GetSeriesResponse> {
+    let calendar = api.directory.calendar(ctx).await?;
     let mut v = Violations::new();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
     let bucket = match granularity(req.bucket) {
@@ -229,9 +213,9 @@ pub async fn series(
             None
         }
     };
-    let people = people(api, &mut v, caller, credential, &req.person_ids).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &[&req.metric_key]).await?;
+    let people = people(api, &mut v, ctx, &req.person_ids).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &[&req.metric_key]).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
     v.into_result(())?;
     let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
@@ -240,7 +224,7 @@ pub async fn series(
     let buckets = calendar.buckets(bucket, range);
     if w.is_state() {
         state::check_size(buckets.len(), people.len(), 1)?;
-        let values = state::series(&mut tx, caller.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
+        let values = state::series(&mut tx, ctx.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
         tx.commit().await?;
         return Ok(GetSeriesResponse {
             range: Some(range_to_proto(range)),
@@ -254,7 +238,7 @@ pub async fn series(
                 .collect(),
         });
     }
-    let rows = store::totals::totals(&mut tx, caller.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
+    let rows = store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
     tx.commit().await?;
     let points = buckets
         .into_iter()
@@ -276,13 +260,8 @@ pub async fn series(
     })
 }
 
-pub async fn top_people(
-    api: &MetricsApi,
-    caller: &Caller,
-    credential: &str,
-    req: GetTopPeopleRequest,
-) -> ApiResult<GetTopPeopleResponse> {
-    let calendar = api.directory.calendar(caller, credential).await?;
+pub async fn top_people(api: &MetricsApi, ctx: &Ctx, req: GetTopPeopleRequest) -> ApiResult<GetTopPeopleResponse> {
+    let calendar = api.directory.calendar(ctx).await?;
     let mut v = Violations::new();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
     let limit = match req.limit {
@@ -301,8 +280,8 @@ pub async fn top_people(
     // SQL keeps other tenants' people out.
     let people = ids(&mut v, "person_ids", &req.person_ids, MAX_PEOPLE);
     let also = ids(&mut v, "also_person_ids", &req.also_person_ids, MAX_ALSO);
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let catalog = api.query_catalog(&mut tx, caller.tenant_id, &[&req.metric_key]).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &[&req.metric_key]).await?;
     let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
     v.into_result(())?;
     let (Some(range), Some(w)) = (range, wanted.first()) else {
@@ -313,7 +292,7 @@ pub async fn top_people(
     if w.is_state() {
         let ranked = state::ranking(
             &mut tx,
-            caller.tenant_id,
+            ctx.tenant_id,
             filter,
             w.metric.metric_id,
             range,
@@ -361,7 +340,7 @@ pub async fn top_people(
     };
     let ranked = store::totals::ranking(
         &mut tx,
-        caller.tenant_id,
+        ctx.tenant_id,
         filter,
         ids,
         range,
