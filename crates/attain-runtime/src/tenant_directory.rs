@@ -17,10 +17,10 @@ use attain_proto::org::v1::{
 use uuid::Uuid;
 
 use crate::{
-    ApiError, Caller,
+    ApiError, Ctx,
     auth::{PeerIdentity, peer},
     convert, org_enums,
-    peer::{PeerChannel, on_behalf, peer_error},
+    peer::{PeerChannel, peer_error, request},
 };
 
 /// Tenants whose copies are kept before all are dropped, which bounds memory.
@@ -62,15 +62,16 @@ impl TenantDirectories {
         }
     }
 
-    /// The caller's tenant as of now, and what the caller may see of it. `credential` is the
-    /// caller's own: the directory checks it again and decides the scope.
-    pub async fn view(&self, caller: &Caller, credential: &str) -> Result<View, ApiError> {
+    /// The caller's tenant as of now, and what the caller may see of it. The context's
+    /// credential is the caller's own: the directory checks it again and decides the scope.
+    pub async fn view(&self, ctx: &Ctx) -> Result<View, ApiError> {
+        let caller = ctx.caller();
         let held = self.held(caller.tenant_id);
-        let mut request = on_behalf(
+        let mut request = request(
+            ctx,
             GetTenantDirectoryRequest {
                 known_version: held.as_ref().map_or(0, |d| d.version),
             },
-            credential,
         )?;
         let token = self
             .identity

@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context;
 use attain_domain::{milestone, org::AccessRole};
-use attain_runtime::{Caller, auth::ApiKey, db::begin_tenant, tenant_directory::TenantDirectories};
+use attain_runtime::{Caller, Ctx, auth::ApiKey, db::begin_tenant, tenant_directory::TenantDirectories};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sqlx::{PgConnection, PgPool};
@@ -156,7 +156,7 @@ impl Detector {
     /// Gathers and records the tenant's milestones in `tx`, which holds the tenant's lock.
     async fn record_tenant(&self, tx: &mut PgConnection, tenant: Uuid, at: DateTime<Utc>) -> anyhow::Result<usize> {
         let (settings, _) = store::settings(tx, tenant, false).await?;
-        let credential = self.key_for(tenant).await?;
+        let key = self.key_for(tenant).await?;
         let caller = Caller {
             tenant_id: tenant,
             person_id: None,
@@ -164,23 +164,21 @@ impl Detector {
             // (no webhooks, catalog or directory), unlike ADMIN.
             role: AccessRole::Integration,
         };
-        let gathered =
-            match milestone_inputs::gather(&self.api, &caller, &credential, &settings, at, &self.bests, &self.goals)
-                .await
-            {
-                Ok(gathered) => gathered,
-                Err(e) => {
-                    // The key may have been revoked or deleted: the next run mints a fresh one.
-                    if let Ok(mut keys) = self.keys.lock() {
-                        keys.remove(&tenant);
-                    }
-                    // Keep the cause: this goes to the operator's log, not to a caller.
-                    return Err(match e {
-                        attain_runtime::ApiError::Internal(cause) => cause.context("gathering milestone inputs"),
-                        other => anyhow::anyhow!("gathering milestone inputs: {other}"),
-                    });
+        let ctx = Ctx::background(caller, key);
+        let gathered = match milestone_inputs::gather(&self.api, &ctx, &settings, at, &self.bests, &self.goals).await {
+            Ok(gathered) => gathered,
+            Err(e) => {
+                // The key may have been revoked or deleted: the next run mints a fresh one.
+                if let Ok(mut keys) = self.keys.lock() {
+                    keys.remove(&tenant);
                 }
-            };
+                // Keep the cause: this goes to the operator's log, not to a caller.
+                return Err(match e {
+                    attain_runtime::ApiError::Internal(cause) => cause.context("gathering milestone inputs"),
+                    other => anyhow::anyhow!("gathering milestone inputs: {other}"),
+                });
+            }
+        };
         // Titles and payloads first, each key once; then the new keys are recorded together.
         let mut keys = HashSet::new();
         let mut found = Vec::new();
@@ -232,16 +230,12 @@ impl Detector {
             enqueue(tx, tenant, &event).await?;
             recorded += 1;
         }
-        self.count_praise(tx, tenant, &credential).await?;
+        self.count_praise(tx, tenant, &ctx).await?;
         // Contests: announced on their first day, closed with their winners the day after.
-        let today = self
-            .api
-            .view(&caller, &credential)
-            .await
-            .map(|v| v.directory.calendar.local_date(at));
+        let today = self.api.view(&ctx).await.map(|v| v.directory.calendar.local_date(at));
         let today = today.map_err(|e| anyhow::anyhow!("reading the directory for contests: {e}"))?;
         self.api
-            .settle_contests(tx, &caller, &credential, today)
+            .settle_contests(tx, &ctx, today)
             .await
             .map_err(|e| anyhow::anyhow!("settling contests: {e}"))?;
         Ok(recorded)
@@ -250,7 +244,7 @@ impl Detector {
     /// Counts the praise given since the last run as each recipient's `praise_received` event
     /// (the praise id is the event id, so a resend after a failure counts nothing twice), and
     /// marks it counted in `tx`.
-    async fn count_praise(&self, tx: &mut PgConnection, tenant: Uuid, credential: &str) -> anyhow::Result<()> {
+    async fn count_praise(&self, tx: &mut PgConnection, tenant: Uuid, ctx: &Ctx) -> anyhow::Result<()> {
         let pending = praise_store::unsynced(tx, tenant, 1000).await?;
         if pending.is_empty() {
             return Ok(());
@@ -268,7 +262,7 @@ impl Detector {
             .collect();
         let response = self
             .metrics
-            .ingest(credential, events)
+            .ingest(ctx, events)
             .await
             .map_err(|e| anyhow::anyhow!("counting praise: {e}"))?;
         let counted: Vec<Uuid> = response

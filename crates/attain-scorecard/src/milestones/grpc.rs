@@ -11,8 +11,7 @@ use attain_proto::webhooks::v1::{self as pb, milestone_service_server::Milestone
 use std::sync::Arc;
 
 use attain_runtime::{
-    ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant, paging::Page,
-    tenant_directory::TenantDirectories,
+    ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -130,12 +129,7 @@ fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> 
 }
 
 impl MilestoneApi {
-    async fn list(
-        &self,
-        caller: &Caller,
-        credential: &str,
-        req: pb::ListMilestonesRequest,
-    ) -> ApiResult<pb::ListMilestonesResponse> {
+    async fn list(&self, ctx: &Ctx, req: pb::ListMilestonesRequest) -> ApiResult<pb::ListMilestonesResponse> {
         let mut v = Violations::new();
         let person = convert::optional_id(&mut v, "person_id", &req.person_id);
         let kind = kind_from_proto(&mut v, req.kind);
@@ -146,7 +140,7 @@ impl MilestoneApi {
         {
             v.add("end_time", "must be after start_time");
         }
-        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let page = Page::of(&mut v, ctx.tenant_id, &req);
         let before = page.after.as_deref().and_then(|cursor| {
             let parsed = cursor
                 .split_once('|')
@@ -157,8 +151,8 @@ impl MilestoneApi {
             parsed
         });
         v.into_result(())?;
-        let tenant = caller.tenant_id;
-        let view = self.directory.view(caller, credential).await?;
+        let tenant = ctx.tenant_id;
+        let view = self.directory.view(ctx).await?;
         // Whom the list may show: a named person only if visible (NOT_FOUND otherwise, so
         // other tenants' ids and hidden people look alike); everyone visible otherwise.
         let people = match person {
@@ -191,9 +185,9 @@ impl MilestoneApi {
         })
     }
 
-    async fn get_settings(&self, caller: &Caller) -> ApiResult<pb::GetMilestoneSettingsResponse> {
-        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
-        let (settings, revision) = store::settings(&mut tx, caller.tenant_id, false).await?;
+    async fn get_settings(&self, ctx: &Ctx) -> ApiResult<pb::GetMilestoneSettingsResponse> {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let (settings, revision) = store::settings(&mut tx, ctx.tenant_id, false).await?;
         tx.commit().await?;
         Ok(pb::GetMilestoneSettingsResponse {
             settings: Some(settings_to_proto(&settings, revision)),
@@ -202,16 +196,16 @@ impl MilestoneApi {
 
     async fn update_settings(
         &self,
-        caller: &Caller,
+        ctx: &Ctx,
         req: pb::UpdateMilestoneSettingsRequest,
     ) -> ApiResult<pb::UpdateMilestoneSettingsResponse> {
-        caller.require(&[AccessRole::Admin], "change milestone settings")?;
+        ctx.require(&[AccessRole::Admin], "change milestone settings")?;
         let mut v = Violations::new();
         let input = req.settings.unwrap_or_default();
         let expected = convert::parse_etag(&mut v, "settings.etag", &input.etag);
         let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
         v.clone().into_result(())?;
-        let tenant = caller.tenant_id;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let (mut merged, revision) = store::settings(&mut tx, tenant, true).await?;
         convert::check_revision(expected, revision, "milestone settings")?;
@@ -256,23 +250,23 @@ impl MilestoneService for MilestoneApi {
         &self,
         req: Request<pb::ListMilestonesRequest>,
     ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
-        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
-        respond(self.list(&caller, &credential.0, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.list(&ctx, req.into_inner()).await)
     }
 
     async fn get_milestone_settings(
         &self,
         req: Request<pb::GetMilestoneSettingsRequest>,
     ) -> Result<Response<pb::GetMilestoneSettingsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.get_settings(&caller).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.get_settings(&ctx).await)
     }
 
     async fn update_milestone_settings(
         &self,
         req: Request<pb::UpdateMilestoneSettingsRequest>,
     ) -> Result<Response<pb::UpdateMilestoneSettingsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.update_settings(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.update_settings(&ctx, req.into_inner()).await)
     }
 }

@@ -10,8 +10,10 @@ use attain_proto::metrics::v1::{
     metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{
-    ApiError, Caller, convert,
-    peer::{Cache, PeerChannel, on_behalf, peer_error},
+    ApiError, Ctx,
+    clients::{PAGE_SIZE, every_page},
+    convert,
+    peer::{Cache, PeerChannel, peer_error, request},
 };
 use uuid::Uuid;
 
@@ -71,11 +73,11 @@ impl Metrics {
 
     /// Sends events on `credential` (an INTEGRATION key: the detector's system key), e.g. each
     /// praise as its recipient's `praise_received`.
-    pub async fn ingest(&self, credential: &str, events: Vec<Event>) -> Result<IngestEventsResponse, ApiError> {
+    pub async fn ingest(&self, ctx: &Ctx, events: Vec<Event>) -> Result<IngestEventsResponse, ApiError> {
         Ok(self
             .client
             .clone()
-            .ingest_events(on_behalf(IngestEventsRequest { events }, credential)?)
+            .ingest_events(request(ctx, IngestEventsRequest { events })?)
             .await
             .map_err(metrics_error)?
             .into_inner())
@@ -83,61 +85,58 @@ impl Metrics {
 
     /// The tenant's metrics by key; `fresh` skips the cache (to check a template being saved
     /// against a metric created a moment ago).
-    pub async fn catalog(&self, caller: &Caller, credential: &str, fresh: bool) -> Result<Catalog, ApiError> {
-        if !fresh && let Some(catalog) = self.catalogs.get(&caller.tenant_id) {
+    pub async fn catalog(&self, ctx: &Ctx, fresh: bool) -> Result<Catalog, ApiError> {
+        if !fresh && let Some(catalog) = self.catalogs.get(&ctx.tenant_id) {
             return Ok(catalog);
         }
-        let mut out = HashMap::new();
-        let mut page_token = String::new();
-        loop {
-            let request = ListMetricsRequest {
-                page_size: 1000,
-                page_token: page_token.clone(),
+        let metrics = every_page(|page_token| async move {
+            let message = ListMetricsRequest {
+                page_size: PAGE_SIZE,
+                page_token,
                 include_retired: true,
             };
             let page = self
                 .client
                 .clone()
-                .list_metrics(on_behalf(request, credential)?)
+                .list_metrics(request(ctx, message)?)
                 .await
                 .map_err(metrics_error)?
                 .into_inner();
-            for m in page.metrics {
-                let is_ratio = m.ratio.is_some();
-                let is_max = !is_ratio && m.aggregation == Aggregation::Max as i32;
-                // A state (open pipeline) is as of a day: a level, never pro-rated.
-                let is_state = !is_ratio && m.aggregation == Aggregation::Latest as i32;
-                let info = MetricInfo {
-                    display_name: m.display_name,
-                    shape: if is_ratio || is_max || is_state {
-                        Shape::Level
-                    } else {
-                        Shape::Additive
-                    },
-                    is_max,
-                    is_state,
-                    is_money: m.unit == Unit::CurrencyMinor as i32,
-                    layer: match Layer::try_from(m.layer) {
-                        Ok(Layer::Activity) => "activity",
-                        Ok(Layer::Objective) => "objective",
-                        Ok(Layer::Efficiency) => "efficiency",
-                        _ => "result",
-                    },
-                    direction: if m.direction == PbDirection::LowerIsBetter as i32 {
-                        Direction::LowerIsBetter
-                    } else {
-                        Direction::HigherIsBetter
-                    },
-                };
-                out.insert(m.key, info);
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            page_token = page.next_page_token;
+            Ok((page.metrics, page.next_page_token))
+        })
+        .await?;
+        let mut out = HashMap::new();
+        for m in metrics {
+            let is_ratio = m.ratio.is_some();
+            let is_max = !is_ratio && m.aggregation == Aggregation::Max as i32;
+            // A state (open pipeline) is as of a day: a level, never pro-rated.
+            let is_state = !is_ratio && m.aggregation == Aggregation::Latest as i32;
+            let info = MetricInfo {
+                display_name: m.display_name,
+                shape: if is_ratio || is_max || is_state {
+                    Shape::Level
+                } else {
+                    Shape::Additive
+                },
+                is_max,
+                is_state,
+                is_money: m.unit == Unit::CurrencyMinor as i32,
+                layer: match Layer::try_from(m.layer) {
+                    Ok(Layer::Activity) => "activity",
+                    Ok(Layer::Objective) => "objective",
+                    Ok(Layer::Efficiency) => "efficiency",
+                    _ => "result",
+                },
+                direction: if m.direction == PbDirection::LowerIsBetter as i32 {
+                    Direction::LowerIsBetter
+                } else {
+                    Direction::HigherIsBetter
+                },
+            };
+            out.insert(m.key, info);
         }
         let catalog = Arc::new(out);
-        self.catalogs.put(caller.tenant_id, catalog.clone());
+        self.catalogs.put(ctx.tenant_id, catalog.clone());
         Ok(catalog)
     }
 
@@ -146,7 +145,7 @@ impl Metrics {
     /// millions of values (the milestone detector, the KPIs of a large subtree).
     pub async fn totals(
         &self,
-        credential: &str,
+        ctx: &Ctx,
         people: &[Uuid],
         keys: &[String],
         range: DateRange,
@@ -156,17 +155,17 @@ impl Metrics {
             Grouping::PerPersonDay => keys.len().max(1) * (range.days() as usize).max(1),
             Grouping::PerPerson => keys.len().max(1),
             // Combined answers are one row, or one per day: nothing to slice (or to join).
-            _ => return self.totals_once(credential, people, keys, range, grouping).await,
+            _ => return self.totals_once(ctx, people, keys, range, grouping).await,
         };
         let slice = (self.values_per_call / per_person).clamp(1, PEOPLE_PER_CALL);
         if people.len() <= slice {
-            return self.totals_once(credential, people, keys, range, grouping).await;
+            return self.totals_once(ctx, people, keys, range, grouping).await;
         }
         let mut whole = GetTotalsResponse::default();
         for group in people.chunks(slice * SLICES_AT_ONCE) {
             let mut asks = Vec::with_capacity(SLICES_AT_ONCE);
             for part in group.chunks(slice) {
-                asks.push(self.totals_once(credential, part, keys, range, grouping));
+                asks.push(self.totals_once(ctx, part, keys, range, grouping));
             }
             for answer in futures::future::try_join_all(asks).await? {
                 whole.range = whole.range.or(answer.range);
@@ -178,13 +177,13 @@ impl Metrics {
 
     async fn totals_once(
         &self,
-        credential: &str,
+        ctx: &Ctx,
         people: &[Uuid],
         keys: &[String],
         range: DateRange,
         grouping: Grouping,
     ) -> Result<GetTotalsResponse, ApiError> {
-        let request = GetTotalsRequest {
+        let message = GetTotalsRequest {
             person_ids: people.iter().map(Uuid::to_string).collect(),
             metric_keys: keys.to_vec(),
             period: Some(convert::range_period(range)),
@@ -193,7 +192,7 @@ impl Metrics {
         Ok(self
             .client
             .clone()
-            .get_totals(on_behalf(request, credential)?)
+            .get_totals(request(ctx, message)?)
             .await
             .map_err(metrics_error)?
             .into_inner())
@@ -204,7 +203,7 @@ impl Metrics {
     #[allow(clippy::too_many_arguments)]
     pub async fn top(
         &self,
-        credential: &str,
+        ctx: &Ctx,
         key: &str,
         range: DateRange,
         people: &[Uuid],
@@ -212,7 +211,7 @@ impl Metrics {
         min_denominator: i64,
         also: &[Uuid],
     ) -> Result<GetTopPeopleResponse, ApiError> {
-        let request = GetTopPeopleRequest {
+        let message = GetTopPeopleRequest {
             metric_key: key.to_string(),
             period: Some(convert::range_period(range)),
             limit,
@@ -223,7 +222,7 @@ impl Metrics {
         Ok(self
             .client
             .clone()
-            .get_top_people(on_behalf(request, credential)?)
+            .get_top_people(request(ctx, message)?)
             .await
             .map_err(metrics_error)?
             .into_inner())

@@ -11,8 +11,7 @@ use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookServ
 use std::sync::Arc;
 
 use attain_runtime::{
-    ApiError, ApiResult, Caller, auth::Credential, convert, db::begin_tenant, paging::Page,
-    tenant_directory::TenantDirectories,
+    ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
@@ -45,11 +44,11 @@ impl WebhookApi {
 
     /// NOT_FOUND unless the team exists in the caller's tenant (asked of the org directory
     /// before any transaction begins).
-    async fn check_team(&self, caller: &Caller, credential: &str, team: Option<Uuid>) -> ApiResult<()> {
+    async fn check_team(&self, ctx: &Ctx, team: Option<Uuid>) -> ApiResult<()> {
         let Some(team) = team else {
             return Ok(());
         };
-        if self.directory.view(caller, credential).await?.team_exists(team) {
+        if self.directory.view(ctx).await?.team_exists(team) {
             Ok(())
         } else {
             Err(ApiError::not_found(format!("team {team}")))
@@ -218,24 +217,19 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-fn admin(caller: &Caller) -> ApiResult<()> {
-    caller.require(&[AccessRole::Admin], "manage webhooks")
+fn admin(ctx: &Ctx) -> ApiResult<()> {
+    ctx.require(&[AccessRole::Admin], "manage webhooks")
 }
 
 impl WebhookApi {
-    async fn create(
-        &self,
-        caller: &Caller,
-        credential: &str,
-        req: pb::CreateSubscriptionRequest,
-    ) -> ApiResult<pb::CreateSubscriptionResponse> {
-        admin(caller)?;
+    async fn create(&self, ctx: &Ctx, req: pb::CreateSubscriptionRequest) -> ApiResult<pb::CreateSubscriptionResponse> {
+        admin(ctx)?;
         let mut v = Violations::new();
         let request_id = convert::request_id(&mut v, &req.request_id);
         let fields = check(&mut v, &req.subscription.unwrap_or_default(), self.allow_private);
         v.into_result(())?;
-        self.check_team(caller, credential, fields.team_id).await?;
-        let tenant = caller.tenant_id;
+        self.check_team(ctx, fields.team_id).await?;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let existing = match request_id {
             Some(id) => store::subscription_by_request(&mut tx, tenant, id).await?,
@@ -252,11 +246,11 @@ impl WebhookApi {
         })
     }
 
-    async fn get(&self, caller: &Caller, req: pb::GetSubscriptionRequest) -> ApiResult<pb::GetSubscriptionResponse> {
-        admin(caller)?;
+    async fn get(&self, ctx: &Ctx, req: pb::GetSubscriptionRequest) -> ApiResult<pb::GetSubscriptionResponse> {
+        admin(ctx)?;
         let id = required_id("id", &req.id)?;
-        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
-        let record = store::get_subscription(&mut tx, caller.tenant_id, id, false)
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let record = store::get_subscription(&mut tx, ctx.tenant_id, id, false)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
         tx.commit().await?;
@@ -265,18 +259,14 @@ impl WebhookApi {
         })
     }
 
-    async fn list(
-        &self,
-        caller: &Caller,
-        req: pb::ListSubscriptionsRequest,
-    ) -> ApiResult<pb::ListSubscriptionsResponse> {
-        admin(caller)?;
+    async fn list(&self, ctx: &Ctx, req: pb::ListSubscriptionsRequest) -> ApiResult<pb::ListSubscriptionsResponse> {
+        admin(ctx)?;
         let mut v = Violations::new();
-        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let page = Page::of(&mut v, ctx.tenant_id, &req);
         let after = page.after_id(&mut v);
         v.into_result(())?;
-        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
-        let mut records = store::list_subscriptions(&mut tx, caller.tenant_id, after, page.fetch_limit()).await?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let mut records = store::list_subscriptions(&mut tx, ctx.tenant_id, after, page.fetch_limit()).await?;
         tx.commit().await?;
         let next_page_token = page.finish(&mut records, |r| r.subscription_id.to_string());
         Ok(pb::ListSubscriptionsResponse {
@@ -285,13 +275,8 @@ impl WebhookApi {
         })
     }
 
-    async fn update(
-        &self,
-        caller: &Caller,
-        credential: &str,
-        req: pb::UpdateSubscriptionRequest,
-    ) -> ApiResult<pb::UpdateSubscriptionResponse> {
-        admin(caller)?;
+    async fn update(&self, ctx: &Ctx, req: pb::UpdateSubscriptionRequest) -> ApiResult<pb::UpdateSubscriptionResponse> {
+        admin(ctx)?;
         let mut v = Violations::new();
         let input = req.subscription.unwrap_or_default();
         let id = convert::required_id(&mut v, "subscription.id", &input.id);
@@ -304,10 +289,9 @@ impl WebhookApi {
         // A new team is checked now; a kept one was checked when it was set (teams are never
         // deleted). A malformed id is refused with the rest of the input below.
         if paths.contains(&"team_id") {
-            self.check_team(caller, credential, Uuid::try_parse(&input.team_id).ok())
-                .await?;
+            self.check_team(ctx, Uuid::try_parse(&input.team_id).ok()).await?;
         }
-        let tenant = caller.tenant_id;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let record = store::get_subscription(&mut tx, tenant, id, true)
             .await?
@@ -334,25 +318,21 @@ impl WebhookApi {
         })
     }
 
-    async fn delete(
-        &self,
-        caller: &Caller,
-        req: pb::DeleteSubscriptionRequest,
-    ) -> ApiResult<pb::DeleteSubscriptionResponse> {
-        admin(caller)?;
+    async fn delete(&self, ctx: &Ctx, req: pb::DeleteSubscriptionRequest) -> ApiResult<pb::DeleteSubscriptionResponse> {
+        admin(ctx)?;
         let id = required_id("id", &req.id)?;
-        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
-        if !store::delete_subscription(&mut tx, caller.tenant_id, id).await? {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        if !store::delete_subscription(&mut tx, ctx.tenant_id, id).await? {
             return Err(ApiError::not_found(format!("subscription {id}")));
         }
         tx.commit().await?;
         Ok(pb::DeleteSubscriptionResponse {})
     }
 
-    async fn test(&self, caller: &Caller, req: pb::TestWebhookRequest) -> ApiResult<pb::TestWebhookResponse> {
-        admin(caller)?;
+    async fn test(&self, ctx: &Ctx, req: pb::TestWebhookRequest) -> ApiResult<pb::TestWebhookResponse> {
+        admin(ctx)?;
         let id = required_id("subscription_id", &req.subscription_id)?;
-        let tenant = caller.tenant_id;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let sub = store::get_subscription(&mut tx, tenant, id, false)
             .await?
@@ -373,19 +353,15 @@ impl WebhookApi {
         })
     }
 
-    async fn deliveries(
-        &self,
-        caller: &Caller,
-        req: pb::ListDeliveriesRequest,
-    ) -> ApiResult<pb::ListDeliveriesResponse> {
-        admin(caller)?;
+    async fn deliveries(&self, ctx: &Ctx, req: pb::ListDeliveriesRequest) -> ApiResult<pb::ListDeliveriesResponse> {
+        admin(ctx)?;
         let mut v = Violations::new();
         let subscription = convert::optional_id(&mut v, "subscription_id", &req.subscription_id);
         let state = state_from_proto(&mut v, req.state);
-        let page = Page::of(&mut v, caller.tenant_id, &req);
+        let page = Page::of(&mut v, ctx.tenant_id, &req);
         let before = page.after_id(&mut v);
         v.into_result(())?;
-        let tenant = caller.tenant_id;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         if let Some(s) = subscription
             && store::get_subscription(&mut tx, tenant, s, false).await?.is_none()
@@ -404,12 +380,12 @@ impl WebhookApi {
 
     async fn redeliver(
         &self,
-        caller: &Caller,
+        ctx: &Ctx,
         req: pb::RedeliverDeliveryRequest,
     ) -> ApiResult<pb::RedeliverDeliveryResponse> {
-        admin(caller)?;
+        admin(ctx)?;
         let id = required_id("id", &req.id)?;
-        let tenant = caller.tenant_id;
+        let tenant = ctx.tenant_id;
         let mut tx = begin_tenant(&self.pool, tenant).await?;
         let Some(record) = store::redeliver(&mut tx, tenant, id).await? else {
             return Err(match store::get_delivery(&mut tx, tenant, id).await? {
@@ -436,63 +412,63 @@ impl WebhookService for WebhookApi {
         &self,
         req: Request<pb::CreateSubscriptionRequest>,
     ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
-        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
-        respond(self.create(&caller, &credential.0, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.create(&ctx, req.into_inner()).await)
     }
 
     async fn get_subscription(
         &self,
         req: Request<pb::GetSubscriptionRequest>,
     ) -> Result<Response<pb::GetSubscriptionResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.get(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.get(&ctx, req.into_inner()).await)
     }
 
     async fn list_subscriptions(
         &self,
         req: Request<pb::ListSubscriptionsRequest>,
     ) -> Result<Response<pb::ListSubscriptionsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.list(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.list(&ctx, req.into_inner()).await)
     }
 
     async fn update_subscription(
         &self,
         req: Request<pb::UpdateSubscriptionRequest>,
     ) -> Result<Response<pb::UpdateSubscriptionResponse>, Status> {
-        let (caller, credential) = (Caller::of(&req)?, Credential::of(&req)?);
-        respond(self.update(&caller, &credential.0, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.update(&ctx, req.into_inner()).await)
     }
 
     async fn delete_subscription(
         &self,
         req: Request<pb::DeleteSubscriptionRequest>,
     ) -> Result<Response<pb::DeleteSubscriptionResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.delete(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.delete(&ctx, req.into_inner()).await)
     }
 
     async fn test_webhook(
         &self,
         req: Request<pb::TestWebhookRequest>,
     ) -> Result<Response<pb::TestWebhookResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.test(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.test(&ctx, req.into_inner()).await)
     }
 
     async fn list_deliveries(
         &self,
         req: Request<pb::ListDeliveriesRequest>,
     ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.deliveries(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.deliveries(&ctx, req.into_inner()).await)
     }
 
     async fn redeliver_delivery(
         &self,
         req: Request<pb::RedeliverDeliveryRequest>,
     ) -> Result<Response<pb::RedeliverDeliveryResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(self.redeliver(&caller, req.into_inner()).await)
+        let ctx = Ctx::of(&req)?;
+        respond(self.redeliver(&ctx, req.into_inner()).await)
     }
 }

@@ -104,9 +104,14 @@ async fn per_person_totals_asked_in_slices_equal_the_whole() {
         attain_proto::metrics::v1::Grouping::PerPersonDay,
         attain_proto::metrics::v1::Grouping::PerPerson,
     ] {
-        let key_text = &w.tenant.admin_key;
-        let one = whole.totals(key_text, &ids, &keys, june, grouping).await.unwrap();
-        let many = sliced.totals(key_text, &ids, &keys, june, grouping).await.unwrap();
+        let admin = attain_runtime::Caller {
+            tenant_id: w.tenant.id,
+            person_id: None,
+            role: attain_domain::org::AccessRole::Admin,
+        };
+        let ctx = attain_runtime::Ctx::background(admin, w.tenant.admin_key.clone());
+        let one = whole.totals(&ctx, &ids, &keys, june, grouping).await.unwrap();
+        let many = sliced.totals(&ctx, &ids, &keys, june, grouping).await.unwrap();
         assert!(!one.rows.is_empty());
         let key = |r: &attain_proto::metrics::v1::PersonTotals| format!("{r:?}");
         let mut one_rows: Vec<String> = one.rows.iter().map(key).collect();

@@ -2,7 +2,7 @@
 //! caller see (`View`, fetched over gRPC before any transaction begins).
 
 use attain_domain::{org::AccessRole, org_view::View};
-use attain_runtime::{ApiError, ApiResult, Caller};
+use attain_runtime::{ApiError, ApiResult, Ctx};
 use uuid::Uuid;
 
 /// Ok when `person` exists and the caller may see them; NOT_FOUND otherwise, so that other
@@ -16,13 +16,13 @@ pub fn see_person(view: &View, person: Uuid) -> ApiResult<()> {
 
 /// Ok when the caller may set `person`'s quotas, overrides, ramp and time off: ADMIN and
 /// INTEGRATION for anyone, a MANAGER for the people they see other than themself.
-pub fn manage_person(caller: &Caller, view: &View, person: Uuid) -> ApiResult<()> {
-    caller.require(
+pub fn manage_person(ctx: &Ctx, view: &View, person: Uuid) -> ApiResult<()> {
+    ctx.require(
         &[AccessRole::Admin, AccessRole::Integration, AccessRole::Manager],
         "change quotas, targets or time off",
     )?;
     see_person(view, person)?;
-    if caller.role == AccessRole::Manager && caller.person_id == Some(person) {
+    if ctx.role == AccessRole::Manager && ctx.person_id == Some(person) {
         return Err(ApiError::PermissionDenied(
             "a manager may not change their own quotas, targets or time off".into(),
         ));
@@ -46,8 +46,8 @@ pub fn see_team_members(view: &View, team: Uuid) -> ApiResult<()> {
 
 /// Ok when the caller may change `team`'s quotas: ADMIN, INTEGRATION, or a MANAGER whose
 /// subtree holds it.
-pub fn manage_team(caller: &Caller, view: &View, team: Uuid) -> ApiResult<()> {
-    caller.require(
+pub fn manage_team(ctx: &Ctx, view: &View, team: Uuid) -> ApiResult<()> {
+    ctx.require(
         &[AccessRole::Admin, AccessRole::Integration, AccessRole::Manager],
         "change team quotas",
     )?;

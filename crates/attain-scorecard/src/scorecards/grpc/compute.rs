@@ -19,7 +19,7 @@ use attain_proto::{
     scorecard::v1 as pb,
 };
 use attain_runtime::{
-    ApiError, ApiResult, Caller,
+    ApiError, ApiResult, Ctx,
     convert::{self, resolve_period_granularity},
     db::begin_tenant,
 };
@@ -232,12 +232,7 @@ fn info<'a>(catalog: &'a Catalog, key: &str) -> ApiResult<&'a MetricInfo> {
     })
 }
 
-pub async fn get(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetScorecardRequest,
-) -> ApiResult<pb::GetScorecardResponse> {
+pub async fn get(api: &ScorecardApi, ctx: &Ctx, req: pb::GetScorecardRequest) -> ApiResult<pb::GetScorecardResponse> {
     use pb::get_scorecard_request::Subject as S;
     let mut v = Violations::new();
     let subject = match req.subject.as_ref() {
@@ -248,8 +243,8 @@ pub async fn get(
             None
         }
     };
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
@@ -271,7 +266,7 @@ pub async fn get(
                 .ok_or_else(|| no_template(&person.display_name))?;
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let who = [person.person_id];
-            let fetch = catalog_and_values(api, caller, credential, &who, &keys, &span, Grouping::PerPerson);
+            let fetch = catalog_and_values(api, ctx, &who, &keys, &span, Grouping::PerPerson);
             let fetched = context
                 .load_plans_beside(tx, &view.directory, span.range, fetch)
                 .await?;
@@ -287,7 +282,7 @@ pub async fn get(
             let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
             let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
             let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-            let fetch = catalog_and_values(api, caller, credential, &people, &keys, &span, Grouping::Combined);
+            let fetch = catalog_and_values(api, ctx, &people, &keys, &span, Grouping::Combined);
             let fetched = context
                 .load_plans_beside(tx, &view.directory, span.range, fetch)
                 .await?;
@@ -358,17 +353,16 @@ fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched
 /// The catalog, and the values of `people` for the period to date and the previous period.
 async fn catalog_and_values(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     people: &[Uuid],
     keys: &[String],
     span: &Span,
     grouping: Grouping,
 ) -> ApiResult<Fetched> {
     tokio::try_join!(
-        api.metrics.catalog(caller, credential, false),
-        values(api, credential, people, keys, span.days_to_date(), grouping),
-        values(api, credential, people, keys, Some(span.previous_to_date()), grouping),
+        api.metrics.catalog(ctx, false),
+        values(api, ctx, people, keys, span.days_to_date(), grouping),
+        values(api, ctx, people, keys, Some(span.previous_to_date()), grouping),
     )
 }
 
@@ -376,7 +370,7 @@ async fn catalog_and_values(
 /// (a period that has not begun).
 async fn values(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     people: &[Uuid],
     keys: &[String],
     days: Option<DateRange>,
@@ -385,7 +379,7 @@ async fn values(
     let Some(days) = days.filter(|_| !people.is_empty()) else {
         return Ok(Vec::new());
     };
-    let response = api.metrics.totals(credential, people, keys, days, grouping).await?;
+    let response = api.metrics.totals(ctx, people, keys, days, grouping).await?;
     Ok(response.rows.into_iter().next().map(|r| r.values).unwrap_or_default())
 }
 

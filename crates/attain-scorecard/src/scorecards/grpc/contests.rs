@@ -15,7 +15,7 @@ use attain_proto::{
     metrics::v1::{Grouping, MetricValue, metric_value::Value},
     scorecard::v1 as pb,
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, org_enums, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, org_enums, paging::Page};
 use chrono::{NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
@@ -94,16 +94,15 @@ fn day_of(d: &attain_proto::common::v1::Date) -> Option<NaiveDate> {
 
 pub async fn create(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateContestRequest,
 ) -> ApiResult<pb::CreateContestResponse> {
     use pb::contest::Eligibility as E;
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "start contests")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "start contests")?;
     let c = req.contest.unwrap_or_default();
     let mut v = Violations::new();
     attain_domain::org::check_name(&mut v, "contest.display_name", &c.display_name);
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let info = catalog.get(&c.metric_key);
     if info.is_none() {
         v.add("contest.metric_key", "no metric with this key in the catalog");
@@ -149,11 +148,11 @@ pub async fn create(
         (Some(s), Some(e), Some(k)) => (s, e, k),
         _ => return Err(ApiError::invalid("contest", "is required")),
     };
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     match team {
         // A manager runs contests for the teams they manage; ADMIN for any.
-        Some(t) => access::manage_team(caller, &view, t)?,
-        None => caller.require(&[AccessRole::Admin], "start contests for a whole role")?,
+        Some(t) => access::manage_team(ctx, &view, t)?,
+        None => ctx.require(&[AccessRole::Admin], "start contests for a whole role")?,
     }
     let record = ContestRecord {
         contest_id: Uuid::now_v7(),
@@ -177,25 +176,21 @@ pub async fn create(
         closed_at: None,
         winners: None,
     };
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let saved = store::insert(&mut tx, caller.tenant_id, &record).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
     tx.commit().await?;
     Ok(pb::CreateContestResponse {
         contest: Some(to_proto(&saved)),
     })
 }
 
-pub async fn list(
-    api: &ScorecardApi,
-    caller: &Caller,
-    req: pb::ListContestsRequest,
-) -> ApiResult<pb::ListContestsResponse> {
+pub async fn list(api: &ScorecardApi, ctx: &Ctx, req: pb::ListContestsRequest) -> ApiResult<pb::ListContestsResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let before = page.after_id(&mut v);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut rows = store::list(&mut tx, caller.tenant_id, before, page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |r| r.contest_id.to_string());
     Ok(pb::ListContestsResponse {
@@ -206,8 +201,7 @@ pub async fn list(
 
 pub async fn standings(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetContestStandingsRequest,
 ) -> ApiResult<pb::GetContestStandingsResponse> {
     let mut v = Violations::new();
@@ -216,15 +210,15 @@ pub async fn standings(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("contest_id", "is required"))?;
-    let view = api.view(caller, credential).await?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let record = store::get(&mut tx, caller.tenant_id, id)
+    let view = api.view(ctx).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let record = store::get(&mut tx, ctx.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("contest {id}")))?;
     tx.commit().await?;
     let today = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
     let last = today.min(record.end_date);
-    let rows = compute(api, credential, &view.directory, &record, last).await?;
+    let rows = compute(api, ctx, &view.directory, &record, last).await?;
     Ok(pb::GetContestStandingsResponse {
         contest: Some(to_proto(&record)),
         standings: rows,
@@ -235,7 +229,7 @@ pub async fn standings(
 /// The standings from the contest's first day to `last`, best first, each with its prize.
 async fn compute(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     directory: &TenantDirectory,
     r: &ContestRecord,
     last: NaiveDate,
@@ -269,7 +263,7 @@ async fn compute(
         Kind::Most => {
             let top = api
                 .metrics
-                .top(credential, &r.metric_key, range, &people, 1000, 1, &[])
+                .top(ctx, &r.metric_key, range, &people, 1000, 1, &[])
                 .await?;
             Ok(top
                 .rows
@@ -284,7 +278,7 @@ async fn compute(
             let totals = api
                 .metrics
                 .totals(
-                    credential,
+                    ctx,
                     &people,
                     std::slice::from_ref(&r.metric_key),
                     range,
@@ -329,19 +323,13 @@ async fn compute(
 impl ScorecardApi {
     /// For the milestone detector: announces contests that have started by `today` and closes
     /// those that ended before it, fixing their winners and announcing them, in `tx`.
-    pub(crate) async fn settle_contests(
-        &self,
-        tx: &mut PgConnection,
-        caller: &Caller,
-        credential: &str,
-        today: NaiveDate,
-    ) -> ApiResult<()> {
-        let tenant = caller.tenant_id;
+    pub(crate) async fn settle_contests(&self, tx: &mut PgConnection, ctx: &Ctx, today: NaiveDate) -> ApiResult<()> {
+        let tenant = ctx.tenant_id;
         let due = store::due(tx, tenant, today).await?;
         if due.is_empty() {
             return Ok(());
         }
-        let view = self.view(caller, credential).await?;
+        let view = self.view(ctx).await?;
         let directory = &view.directory;
         for r in due {
             let team_path: Vec<Uuid> = r
@@ -362,7 +350,7 @@ impl ScorecardApi {
                 enqueue(tx, tenant, &event).await?;
             }
             if r.closed_at.is_none() && r.end_date < today {
-                let rows = compute(self, credential, directory, &r, r.end_date).await?;
+                let rows = compute(self, ctx, directory, &r, r.end_date).await?;
                 let winners: Vec<Winner> = rows
                     .iter()
                     .filter(|s| !s.prize.is_empty())

@@ -10,7 +10,7 @@ use attain_proto::{
     metrics::v1::{MetricValue, metric_value::Value},
     scorecard::v1 as pb,
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use uuid::Uuid;
 
 use super::{
@@ -25,12 +25,11 @@ pub const EARNINGS: &str = "earnings";
 
 pub async fn standings(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     spec: &pb::Leaderboard,
     req: &pb::GetStandingsRequest,
 ) -> ApiResult<pb::GetStandingsResponse> {
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let on = settings_store::earnings_on_boards(&mut tx, tenant).await?;
     tx.commit().await?;
@@ -41,7 +40,7 @@ pub async fn standings(
                 .into(),
         ));
     }
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let directory = &view.directory;
     let mut v = attain_domain::Violations::new();
     // The board's kind of period (month when unset), containing the as-of day.
@@ -84,19 +83,7 @@ pub async fn standings(
     };
     let mut scored = Vec::new();
     for person in people {
-        match one(
-            api,
-            tenant,
-            credential,
-            &view,
-            person,
-            &when,
-            "revenue_won",
-            0,
-            Reach::Tenant,
-        )
-        .await
-        {
+        match one(api, tenant, ctx, &view, person, &when, "revenue_won", 0, Reach::Tenant).await {
             Ok(e) => {
                 let total = e.earned.map_or(0, |s| s.total);
                 scored.push((total as f64, (person, total)));

@@ -16,7 +16,7 @@ use attain_domain::{
     },
 };
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -72,12 +72,7 @@ fn to_proto(r: &FocusRecord) -> pb::FocusPlan {
     }
 }
 
-pub async fn set(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::SetFocusPlanRequest,
-) -> ApiResult<pb::SetFocusPlanResponse> {
+pub async fn set(api: &ScorecardApi, ctx: &Ctx, req: pb::SetFocusPlanRequest) -> ApiResult<pb::SetFocusPlanResponse> {
     let plan = req.focus_plan.unwrap_or_default();
     let mut v = Violations::new();
     let team = convert::required_id(&mut v, "focus_plan.team_id", &plan.team_id);
@@ -89,7 +84,7 @@ pub async fn set(
             behaviours: k.behaviour_metric_keys.clone(),
         })
         .collect();
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let (found, warnings) = check_focus_plan(&results, |k| catalog.contains_key(k));
     // The domain names behaviours "behaviours"; the API calls them behaviour_metric_keys.
     for f in found.iter() {
@@ -104,10 +99,10 @@ pub async fn set(
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("focus_plan.team_id", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_team(caller, &view, team)?;
+    access::manage_team(ctx, &view, team)?;
     let stored: Vec<StoredKeyResult> = results
         .into_iter()
         .map(|k| StoredKeyResult {
@@ -134,18 +129,13 @@ async fn load(api: &ScorecardApi, view: &View, team: Uuid) -> ApiResult<Option<F
     Ok(record)
 }
 
-pub async fn get(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GetFocusPlanRequest,
-) -> ApiResult<pb::GetFocusPlanResponse> {
+pub async fn get(api: &ScorecardApi, ctx: &Ctx, req: pb::GetFocusPlanRequest) -> ApiResult<pb::GetFocusPlanResponse> {
     let mut v = Violations::new();
     let team = team_id(&mut v, &req.team_id);
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let record = load(api, &view, team)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("focus plan of team {team}")))?;
@@ -165,21 +155,20 @@ fn section_for(info: &MetricInfo, key_result: bool) -> Section {
 
 pub async fn generate(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GenerateTemplateRequest,
 ) -> ApiResult<pb::GenerateTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "create templates")?;
+    ctx.require(&[AccessRole::Admin], "create templates")?;
     let mut v = Violations::new();
     let team = team_id(&mut v, &req.team_id);
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let plan = load(api, &view, team)
         .await?
         .ok_or_else(|| ApiError::FailedPrecondition(format!("team {team} has no focus plan: set one first")))?;
-    let catalog = api.metrics.catalog(caller, credential, true).await?;
+    let catalog = api.metrics.catalog(ctx, true).await?;
     // Metrics in plan order, each once: key results first, then their behaviours.
     let mut wanted: Vec<(String, bool)> = Vec::new();
     for k in &plan.key_results.0 {
@@ -194,7 +183,7 @@ pub async fn generate(
             }
         }
     }
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = view.directory.calendar.clone();
     let members = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
@@ -232,7 +221,7 @@ pub async fn generate(
     } else {
         let r = api
             .metrics
-            .totals(credential, &reps, &missing, history, Grouping::Combined)
+            .totals(ctx, &reps, &missing, history, Grouping::Combined)
             .await?;
         r.rows.into_iter().next().map(|r| r.values).unwrap_or_default()
     };
@@ -328,8 +317,7 @@ fn today(cal: &attain_domain::calendar::Calendar) -> NaiveDate {
 
 pub async fn analyze(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::AnalyzeLeadingIndicatorsRequest,
 ) -> ApiResult<pb::AnalyzeLeadingIndicatorsResponse> {
     let mut v = Violations::new();
@@ -342,7 +330,7 @@ pub async fn analyze(
             DEFAULT_LOOKBACK_WEEKS
         }
     };
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let additive = |v: &mut Violations, field: &str, key: &str| match catalog.get(key) {
         None => v.add(field, format!("no metric \"{}\" in the catalog", key.escape_debug())),
         Some(m) if m.shape != Shape::Additive => v.add(field, "must be a COUNT or SUM metric"),
@@ -363,8 +351,8 @@ pub async fn analyze(
     let team = v
         .into_result(team)?
         .ok_or_else(|| ApiError::invalid("team_id", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = view.directory.calendar.clone();
     access::see_team_members(&view, team)?;
@@ -413,7 +401,7 @@ pub async fn analyze(
     if !ids.is_empty() {
         let rows = api
             .metrics
-            .totals(credential, &ids, &keys, range, Grouping::PerPersonDay)
+            .totals(ctx, &ids, &keys, range, Grouping::PerPersonDay)
             .await?
             .rows;
         let position: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();

@@ -14,7 +14,7 @@ use attain_proto::{
         plan_funnel_request::{ApplyTo, History},
     },
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::Days;
 
 use super::{
@@ -77,12 +77,7 @@ fn given(v: &mut Violations, r: &pb::FunnelRates) -> [Option<Rate>; 6] {
     ]
 }
 
-pub async fn plan(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::PlanFunnelRequest,
-) -> ApiResult<pb::PlanFunnelResponse> {
+pub async fn plan(api: &ScorecardApi, ctx: &Ctx, req: pb::PlanFunnelRequest) -> ApiResult<pb::PlanFunnelResponse> {
     let mut v = Violations::new();
     if req.target_amount <= 0 {
         v.add("target_amount", "must be above 0 (minor units)");
@@ -133,8 +128,8 @@ pub async fn plan(
         Some(ApplyTo::ApplyToTeamId(id)) => convert::required_id(&mut v, "apply_to_team_id", id).map(Subject::Team),
         None => None,
     };
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let cal = view.directory.calendar.clone();
     let when = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &cal);
     let quota_granularity = when.and_then(|w| match w.granularity {
@@ -164,8 +159,8 @@ pub async fn plan(
         None => Vec::new(),
     };
     match apply_to {
-        Some(Subject::Person(p)) => access::manage_person(caller, &view, p)?,
-        Some(Subject::Team(t)) => access::manage_team(caller, &view, t)?,
+        Some(Subject::Person(p)) => access::manage_person(ctx, &view, p)?,
+        Some(Subject::Team(t)) => access::manage_team(ctx, &view, t)?,
         None => {}
     }
 
@@ -198,7 +193,7 @@ pub async fn plan(
         keys.dedup();
         let totals = api
             .metrics
-            .totals(credential, &history_people, &keys, history_range, Grouping::Combined)
+            .totals(ctx, &history_people, &keys, history_range, Grouping::Combined)
             .await?;
         let values = totals.rows.into_iter().next().map(|r| r.values).unwrap_or_default();
         let by = by_key(&values);
@@ -278,7 +273,7 @@ pub async fn plan(
         conversations: 0,
         dials: 0,
     });
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let catalog_name = |key: &str| {
         catalog
             .get(key)

@@ -15,7 +15,7 @@ use attain_domain::{
     },
 };
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, org_enums, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, org_enums, paging::Page};
 use uuid::Uuid;
 
 use super::{
@@ -101,12 +101,11 @@ fn to_proto(r: &PlanRecord) -> pb::IncentivePlan {
 
 pub async fn set(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::SetIncentivePlanRequest,
 ) -> ApiResult<pb::SetIncentivePlanResponse> {
     use pb::incentive_plan::Subject as S;
-    caller.require(&[AccessRole::Admin], "set incentive plans")?;
+    ctx.require(&[AccessRole::Admin], "set incentive plans")?;
     let p = req.plan.unwrap_or_default();
     let mut v = Violations::new();
     let (person, team, role) = match &p.subject {
@@ -159,7 +158,7 @@ pub async fn set(
     let effective = v
         .into_result(effective)?
         .ok_or_else(|| ApiError::invalid("plan.effective_date", "is required"))?;
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     if let Some(id) = person
         && view.visible_person(id).is_none()
     {
@@ -185,7 +184,7 @@ pub async fn set(
         team,
         role: role.map(|r| r.as_str()),
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let saved = store::insert(&mut tx, tenant, &who, &p.metric_key, effective, &definition)
         .await
@@ -214,16 +213,16 @@ fn to_proto_json(r: &PlanRecord) -> serde_json::Value {
 
 pub async fn list(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::ListIncentivePlansRequest,
 ) -> ApiResult<pb::ListIncentivePlansResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "list incentive plans")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "list incentive plans")?;
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let before = page.after_id(&mut v);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut rows = store::list(&mut tx, caller.tenant_id, before, page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |r| r.plan_id.to_string());
     Ok(pb::ListIncentivePlansResponse {
@@ -317,8 +316,7 @@ fn scenario(e: &Earnings, result: i64, metric: &str, currency: &str) -> pb::Earn
 
 pub async fn earnings(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetEarningsRequest,
 ) -> ApiResult<pb::GetEarningsResponse> {
     let mut v = Violations::new();
@@ -334,7 +332,7 @@ pub async fn earnings(
     if !(0..=incentive::MAX_AMOUNT).contains(&req.what_if_more) {
         v.add("what_if_more", format!("must be from 0 to {}", incentive::MAX_AMOUNT));
     }
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let calendar = view.directory.calendar.clone();
     // Unset: the month containing the as-of day (today by default).
     let month = month_of(req.as_of);
@@ -350,8 +348,8 @@ pub async fn earnings(
     };
     one(
         api,
-        caller.tenant_id,
-        credential,
+        ctx.tenant_id,
+        ctx,
         &view,
         person,
         &span,
@@ -377,7 +375,7 @@ pub(super) enum Reach {
 pub(super) async fn one(
     api: &ScorecardApi,
     tenant: Uuid,
-    credential: &str,
+    ctx: &Ctx,
     view: &attain_domain::org_view::View,
     person: Uuid,
     span: &super::compute::Span,
@@ -448,13 +446,7 @@ pub(super) async fn one(
     } else {
         let totals = api
             .metrics
-            .totals(
-                credential,
-                &[person],
-                &[metric.to_string()],
-                to_date,
-                Grouping::PerPerson,
-            )
+            .totals(ctx, &[person], &[metric.to_string()], to_date, Grouping::PerPerson)
             .await?;
         totals
             .rows
@@ -495,8 +487,7 @@ pub(super) async fn one(
 /// Earnings of every seller of a team's subtree, with the team's totals, for their manager.
 pub async fn team(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetTeamEarningsRequest,
 ) -> ApiResult<pb::GetTeamEarningsResponse> {
     let mut v = Violations::new();
@@ -509,7 +500,7 @@ pub async fn team(
     if !METRICS.contains(&metric) {
         v.add("metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
     }
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let month = month_of(req.as_of);
     let span = span(
         &mut v,
@@ -532,8 +523,8 @@ pub async fn team(
     for m in &sellers {
         let row = match one(
             api,
-            caller.tenant_id,
-            credential,
+            ctx.tenant_id,
+            ctx,
             &view,
             m.person_id,
             &span,

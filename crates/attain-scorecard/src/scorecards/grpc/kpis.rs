@@ -15,7 +15,7 @@ use attain_domain::{
     },
 };
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -87,8 +87,7 @@ fn share_to_proto(range: DateRange, s: GoalShare) -> pb::GoalShare {
 
 pub async fn get(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetManagerKpisRequest,
 ) -> ApiResult<pb::GetManagerKpisResponse> {
     let mut v = Violations::new();
@@ -105,11 +104,11 @@ pub async fn get(
         &req.pipeline_metric_key
     }
     .to_string();
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     check_metric(&mut v, &catalog, "quota_metric_key", &quota_key, false);
     check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key, true);
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let calendar = view.directory.calendar.clone();
     let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
@@ -143,7 +142,7 @@ pub async fn get(
         let keys = [quota_key.clone(), pipeline_key.clone()];
         let response = api
             .metrics
-            .totals(credential, &reps, &keys, to_date, Grouping::PerPerson)
+            .totals(ctx, &reps, &keys, to_date, Grouping::PerPerson)
             .await?;
         Ok::<_, ApiError>(
             response
@@ -158,12 +157,7 @@ pub async fn get(
                 .collect::<HashMap<Uuid, (f64, Option<f64>)>>(),
         )
     };
-    let fetch = async {
-        tokio::try_join!(
-            fetch_daily(api, credential, &reps, &leading_keys, elapsed),
-            quota_totals
-        )
-    };
+    let fetch = async { tokio::try_join!(fetch_daily(api, ctx, &reps, &leading_keys, elapsed), quota_totals) };
     let (daily, totals) = context
         .load_plans_beside(tx, &view.directory, span.range, fetch)
         .await?;
@@ -322,7 +316,7 @@ pub async fn get(
 /// Per person and day totals of the leading metrics over the elapsed days.
 async fn fetch_daily(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     reps: &[Uuid],
     keys: &[String],
     elapsed: Option<DateRange>,
@@ -333,7 +327,7 @@ async fn fetch_daily(
     };
     let response = api
         .metrics
-        .totals(credential, reps, keys, elapsed, Grouping::PerPersonDay)
+        .totals(ctx, reps, keys, elapsed, Grouping::PerPersonDay)
         .await?;
     for row in response.rows {
         let (Ok(person), Some(day)) = (Uuid::parse_str(&row.person_id), row.day.as_ref()) else {
@@ -401,7 +395,7 @@ impl Kpis<'_> {
 /// goal and streaks use the same definition). `None` on a day with no activity goal set.
 pub(crate) async fn daily_activity_goal(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     context: &Context,
     catalog: &Catalog,
     calendar: &Calendar,
@@ -416,7 +410,7 @@ pub(crate) async fn daily_activity_goal(
             }
         }
     }
-    let daily = fetch_daily(api, credential, &reps, &keys, Some(days)).await?;
+    let daily = fetch_daily(api, ctx, &reps, &keys, Some(days)).await?;
     let span = Span {
         range: days,
         granularity: Granularity::Day,

@@ -15,7 +15,7 @@ use attain_proto::{
     org::v1::SalesRole as PbRole,
     scorecard::v1::{self as pb, board_scope::Scope},
 };
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
 use super::{
@@ -203,12 +203,11 @@ fn to_proto(b: &BoardRecord) -> pb::Leaderboard {
 
 pub async fn create(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateLeaderboardRequest,
 ) -> ApiResult<pb::CreateLeaderboardResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "create leaderboards")?;
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create leaderboards")?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let mut v = Violations::new();
     let board = check(
         &mut v,
@@ -220,8 +219,8 @@ pub async fn create(
     let board = v
         .into_result(board)?
         .ok_or_else(|| ApiError::invalid("leaderboard", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     if let Some(team) = board.team_id {
         access::see_team_members(&view, team)?;
@@ -242,14 +241,14 @@ pub async fn create(
 
 pub async fn list(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::ListLeaderboardsRequest,
 ) -> ApiResult<pb::ListLeaderboardsResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut rows = boards::list_boards(&mut tx, caller.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut rows = boards::list_boards(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut rows, |b| b.display_name.clone());
     Ok(pb::ListLeaderboardsResponse {
@@ -260,17 +259,17 @@ pub async fn list(
 
 pub async fn delete(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::DeleteLeaderboardRequest,
 ) -> ApiResult<pb::DeleteLeaderboardResponse> {
-    caller.require(&[AccessRole::Admin, AccessRole::Manager], "delete leaderboards")?;
+    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete leaderboards")?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "id", &req.id);
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    if !boards::delete_board(&mut tx, caller.tenant_id, id).await? {
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    if !boards::delete_board(&mut tx, ctx.tenant_id, id).await? {
         return Err(ApiError::not_found(format!("leaderboard {id}")));
     }
     tx.commit().await?;
@@ -279,23 +278,22 @@ pub async fn delete(
 
 pub async fn standings(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetStandingsRequest,
 ) -> ApiResult<pb::GetStandingsResponse> {
     use pb::get_standings_request::Board;
     if let Some(Board::Spec(spec)) = req.board.as_ref()
         && spec.metric_key == super::earnings_board::EARNINGS
     {
-        return super::earnings_board::standings(api, caller, credential, spec, &req).await;
+        return super::earnings_board::standings(api, ctx, spec, &req).await;
     }
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let mut v = Violations::new();
     if !(0..=MAX_LIMIT).contains(&req.limit) {
         v.add("limit", format!("must be from 0 to {MAX_LIMIT}"));
     }
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let board = match req.board.as_ref() {
         Some(Board::LeaderboardId(id)) => match convert::required_id(&mut v, "leaderboard_id", id) {
@@ -347,10 +345,10 @@ pub async fn standings(
     let scoped = board.team_id.is_some() || board.sales_role.is_some();
     let mut limit = if req.limit == 0 { board.top_n } else { req.limit };
     let private = board.visibility == "private";
-    if private && caller.role == AccessRole::Rep {
+    if private && ctx.role == AccessRole::Rep {
         limit = limit.min(board.top_n);
     }
-    let also: Vec<Uuid> = caller.person_id.into_iter().collect();
+    let also: Vec<Uuid> = ctx.person_id.into_iter().collect();
     let empty = scoped && people.is_empty();
     let top = if empty {
         None
@@ -358,7 +356,7 @@ pub async fn standings(
         Some(
             api.metrics
                 .top(
-                    credential,
+                    ctx,
                     &board.metric_key,
                     when.range,
                     &people,

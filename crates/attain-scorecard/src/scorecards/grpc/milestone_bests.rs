@@ -11,7 +11,7 @@ use std::{
 
 use attain_domain::{Violations, milestone::History, period::DateRange};
 use attain_proto::metrics::v1::Grouping;
-use attain_runtime::{ApiResult, convert};
+use attain_runtime::{ApiResult, Ctx, convert};
 use chrono::{Days, NaiveDate};
 use uuid::Uuid;
 
@@ -60,14 +60,14 @@ impl BestCache {
 /// Per person, metric and day, the positive totals of `keys` over `range`.
 async fn per_day(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     people: &[Uuid],
     keys: &[String],
     range: DateRange,
 ) -> ApiResult<Vec<(Uuid, String, NaiveDate, f64)>> {
     let rows = api
         .metrics
-        .totals(credential, people, keys, range, Grouping::PerPersonDay)
+        .totals(ctx, people, keys, range, Grouping::PerPersonDay)
         .await?
         .rows;
     let mut out = Vec::new();
@@ -92,7 +92,7 @@ async fn per_day(
 /// metric over the year before today.
 pub async fn today_with_history(
     api: &ScorecardApi,
-    credential: &str,
+    ctx: &Ctx,
     tenant: Uuid,
     people: &[Uuid],
     keys: &[String],
@@ -101,7 +101,7 @@ pub async fn today_with_history(
 ) -> ApiResult<Vec<(Uuid, String, f64, History)>> {
     let now = per_day(
         api,
-        credential,
+        ctx,
         people,
         keys,
         DateRange {
@@ -123,9 +123,7 @@ pub async fn today_with_history(
             let start = today.checked_sub_days(Days::new(LOOKBACK_DAYS)).unwrap_or(today);
             let mut histories: Histories = HashMap::new();
             if let Some(end) = today.pred_opt().filter(|end| *end >= start) {
-                for (person, key, _, value) in
-                    per_day(api, credential, &people, &keys, DateRange { start, end }).await?
-                {
+                for (person, key, _, value) in per_day(api, ctx, &people, &keys, DateRange { start, end }).await? {
                     histories.entry((person, key)).or_default().add(value);
                 }
             }

@@ -3,6 +3,7 @@
 //! cost a large tenant a KPI read of two months every few seconds; only the last days change
 //! (late events), so the days before them are read once per tenant and local day and kept.
 
+use attain_runtime::Ctx;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -42,7 +43,7 @@ pub struct GoalCache {
 pub async fn over_window(
     api: &ScorecardApi,
     tenant: Uuid,
-    credential: &str,
+    ctx: &Ctx,
     context: &Context,
     catalog: &Catalog,
     calendar: &Calendar,
@@ -71,8 +72,7 @@ pub async fn over_window(
             let older_met = match hit {
                 Some(met) => met,
                 None => {
-                    let met =
-                        Arc::new(kpis::daily_activity_goal(api, credential, context, catalog, calendar, older).await?);
+                    let met = Arc::new(kpis::daily_activity_goal(api, ctx, context, catalog, calendar, older).await?);
                     if let Ok(mut entries) = cache.entries.lock() {
                         entries.insert(
                             tenant,
@@ -95,7 +95,7 @@ pub async fn over_window(
         start: recent_start,
         end: today,
     };
-    for (person, days) in kpis::daily_activity_goal(api, credential, context, catalog, calendar, recent).await? {
+    for (person, days) in kpis::daily_activity_goal(api, ctx, context, catalog, calendar, recent).await? {
         met.entry(person).or_default().extend(days);
     }
     Ok(met)

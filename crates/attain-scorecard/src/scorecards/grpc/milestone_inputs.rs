@@ -18,7 +18,7 @@ use attain_domain::{
     },
 };
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -70,16 +70,15 @@ struct QuotaSpan {
 /// must see the whole tenant (the detector's system key is an INTEGRATION key).
 pub async fn gather(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     settings: &Settings,
     at: DateTime<Utc>,
     bests: &BestCache,
     goals: &GoalCache,
 ) -> ApiResult<Gathered> {
-    let tenant = caller.tenant_id;
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let catalog = api.metrics.catalog(ctx, false).await?;
+    let view = api.view(ctx).await?;
     let directory = &view.directory;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = directory.calendar.clone();
@@ -172,7 +171,7 @@ pub async fn gather(
         let totals = api
             .metrics
             .totals(
-                credential,
+                ctx,
                 &context.people.iter().map(|m| m.person_id).collect::<Vec<_>>(),
                 std::slice::from_ref(key),
                 to_date,
@@ -225,8 +224,7 @@ pub async fn gather(
 
     // 2 and 3. Daily activity goal today (and the working day before, for events that arrive
     // after midnight) and streaks.
-    let met =
-        milestone_goals::over_window(api, tenant, credential, &window_context, &catalog, &cal, window, goals).await?;
+    let met = milestone_goals::over_window(api, tenant, ctx, &window_context, &catalog, &cal, window, goals).await?;
     for (person, days) in &met {
         for (day, hit) in days.iter().rev().take(2) {
             if let Some(found) = milestone::daily_goal(*person, *day, *hit) {
@@ -263,8 +261,7 @@ pub async fn gather(
             }
         }
         if !keys.is_empty() {
-            let found =
-                milestone_bests::today_with_history(api, credential, tenant, &seller_ids, &keys, today, bests).await?;
+            let found = milestone_bests::today_with_history(api, ctx, tenant, &seller_ids, &keys, today, bests).await?;
             for (person, key, now, history) in found {
                 if let Some(found) =
                     milestone::personal_best(person, &key, today, now, history, settings.personal_best_min_history)
@@ -284,10 +281,7 @@ pub async fn gather(
     // 5. The biggest single deal of the month, across the tenant.
     if catalog.contains_key(BIGGEST_DEAL_METRIC) {
         let month = cal.period_containing(Granularity::Month, today);
-        let top = api
-            .metrics
-            .top(credential, BIGGEST_DEAL_METRIC, month, &[], 2, 0, &[])
-            .await?;
+        let top = api.metrics.top(ctx, BIGGEST_DEAL_METRIC, month, &[], 2, 0, &[]).await?;
         let rows: Vec<(Uuid, f64)> = top
             .rows
             .iter()
@@ -317,7 +311,7 @@ pub async fn gather(
         };
         // One board that cannot be ranked (its metric retired, its team deleted) does not
         // hold back the others.
-        let standings = match leaderboard::standings(api, caller, credential, request).await {
+        let standings = match leaderboard::standings(api, ctx, request).await {
             Ok(response) => response.standings.unwrap_or_default(),
             Err(error) => {
                 tracing::warn!(%tenant, board = %board.leaderboard_id, %error, "milestones: standings failed");
@@ -375,7 +369,7 @@ pub async fn gather(
         let totals = api
             .metrics
             .totals(
-                credential,
+                ctx,
                 &ids,
                 &[DEALS_WON_METRIC.to_string()],
                 DateRange {

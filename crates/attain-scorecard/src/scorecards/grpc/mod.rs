@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use attain_domain::org_view::View;
 use attain_proto::scorecard::v1::{scorecard_service_server::ScorecardService, *};
-use attain_runtime::{ApiResult, Caller, auth::Credential, tenant_directory::TenantDirectories};
+use attain_runtime::{ApiResult, Ctx, tenant_directory::TenantDirectories};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 
@@ -52,8 +52,8 @@ impl ScorecardApi {
     /// The caller's tenant directory and what they may see of it, from the org directory over
     /// gRPC. Asked before a transaction begins, so that no pooled connection is held while
     /// the directory (which shares the pool in this process) answers.
-    pub(crate) async fn view(&self, caller: &Caller, credential: &str) -> ApiResult<View> {
-        self.directory.view(caller, credential).await
+    pub(crate) async fn view(&self, ctx: &Ctx) -> ApiResult<View> {
+        self.directory.view(ctx).await
     }
 
     pub fn into_server(
@@ -71,8 +71,8 @@ fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
 }
 
 /// The caller and the credential to call the metrics service with on their behalf.
-fn who<T>(req: &Request<T>) -> Result<(Caller, Credential), Status> {
-    Ok((Caller::of(req)?, Credential::of(req)?))
+fn who<T>(req: &Request<T>) -> Result<Ctx, Status> {
+    Ok(Ctx::of(req)?)
 }
 
 #[tonic::async_trait]
@@ -81,279 +81,279 @@ impl ScorecardService for ScorecardApi {
         &self,
         req: Request<CreateTemplateRequest>,
     ) -> Result<Response<CreateTemplateResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(template::create(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::create(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_template(&self, req: Request<GetTemplateRequest>) -> Result<Response<GetTemplateResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(template::get(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_templates(
         &self,
         req: Request<ListTemplatesRequest>,
     ) -> Result<Response<ListTemplatesResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(template::list(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_template(
         &self,
         req: Request<UpdateTemplateRequest>,
     ) -> Result<Response<UpdateTemplateResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(template::update(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::update(self, &ctx, req.into_inner()).await)
     }
 
     async fn delete_template(
         &self,
         req: Request<DeleteTemplateRequest>,
     ) -> Result<Response<DeleteTemplateResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(template::delete(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::delete(self, &ctx, req.into_inner()).await)
     }
 
     async fn assign_template(
         &self,
         req: Request<AssignTemplateRequest>,
     ) -> Result<Response<AssignTemplateResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(template::assign(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(template::assign(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_ramp(&self, req: Request<CreateRampRequest>) -> Result<Response<CreateRampResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(ramps::create_ramp(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ramps::create_ramp(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_ramps(&self, req: Request<ListRampsRequest>) -> Result<Response<ListRampsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(ramps::list_ramps(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ramps::list_ramps(self, &ctx, req.into_inner()).await)
     }
 
     async fn set_incentive_plan(
         &self,
         req: Request<SetIncentivePlanRequest>,
     ) -> Result<Response<SetIncentivePlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(incentives::set(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(incentives::set(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_incentive_plans(
         &self,
         req: Request<ListIncentivePlansRequest>,
     ) -> Result<Response<ListIncentivePlansResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(incentives::list(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(incentives::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_earnings(&self, req: Request<GetEarningsRequest>) -> Result<Response<GetEarningsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(incentives::earnings(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(incentives::earnings(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_team_earnings(
         &self,
         req: Request<GetTeamEarningsRequest>,
     ) -> Result<Response<GetTeamEarningsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(incentives::team(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(incentives::team(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_contest(
         &self,
         req: Request<CreateContestRequest>,
     ) -> Result<Response<CreateContestResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(contests::create(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(contests::create(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_contests(&self, req: Request<ListContestsRequest>) -> Result<Response<ListContestsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(contests::list(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(contests::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_contest_standings(
         &self,
         req: Request<GetContestStandingsRequest>,
     ) -> Result<Response<GetContestStandingsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(contests::standings(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(contests::standings(self, &ctx, req.into_inner()).await)
     }
 
     async fn give_praise(&self, req: Request<GivePraiseRequest>) -> Result<Response<GivePraiseResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(praise::give(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(praise::give(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_praise(&self, req: Request<ListPraiseRequest>) -> Result<Response<ListPraiseResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(praise::list(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(praise::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_scorecard_settings(
         &self,
         req: Request<GetScorecardSettingsRequest>,
     ) -> Result<Response<GetScorecardSettingsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(settings::get(self, &caller).await)
+        let ctx = who(&req)?;
+        respond(settings::get(self, &ctx).await)
     }
 
     async fn update_scorecard_settings(
         &self,
         req: Request<UpdateScorecardSettingsRequest>,
     ) -> Result<Response<UpdateScorecardSettingsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(settings::update(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(settings::update(self, &ctx, req.into_inner()).await)
     }
 
     async fn update_ramp(&self, req: Request<UpdateRampRequest>) -> Result<Response<UpdateRampResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(ramps::update_ramp(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ramps::update_ramp(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_person_ramp(
         &self,
         req: Request<GetPersonRampRequest>,
     ) -> Result<Response<GetPersonRampResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(ramps::get_person_ramp(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ramps::get_person_ramp(self, &ctx, req.into_inner()).await)
     }
 
     async fn assign_ramp(&self, req: Request<AssignRampRequest>) -> Result<Response<AssignRampResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(ramps::assign_ramp(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(ramps::assign_ramp(self, &ctx, req.into_inner()).await)
     }
 
     async fn set_quota(&self, req: Request<SetQuotaRequest>) -> Result<Response<SetQuotaResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::set_quota(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::set_quota(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_quotas(&self, req: Request<ListQuotasRequest>) -> Result<Response<ListQuotasResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::list_quotas(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::list_quotas(self, &ctx, req.into_inner()).await)
     }
 
     async fn delete_quota(&self, req: Request<DeleteQuotaRequest>) -> Result<Response<DeleteQuotaResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::delete_quota(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::delete_quota(self, &ctx, req.into_inner()).await)
     }
 
     async fn set_target_override(
         &self,
         req: Request<SetTargetOverrideRequest>,
     ) -> Result<Response<SetTargetOverrideResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::set_override(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::set_override(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_time_off(
         &self,
         req: Request<CreateTimeOffRequest>,
     ) -> Result<Response<CreateTimeOffResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::create_time_off(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::create_time_off(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_time_off(&self, req: Request<ListTimeOffRequest>) -> Result<Response<ListTimeOffResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::list_time_off(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::list_time_off(self, &ctx, req.into_inner()).await)
     }
 
     async fn delete_time_off(
         &self,
         req: Request<DeleteTimeOffRequest>,
     ) -> Result<Response<DeleteTimeOffResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(plan::delete_time_off(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(plan::delete_time_off(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_scorecard(&self, req: Request<GetScorecardRequest>) -> Result<Response<GetScorecardResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(compute::get(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(compute::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_manager_kpis(
         &self,
         req: Request<GetManagerKpisRequest>,
     ) -> Result<Response<GetManagerKpisResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(kpis::get(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(kpis::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn create_leaderboard(
         &self,
         req: Request<CreateLeaderboardRequest>,
     ) -> Result<Response<CreateLeaderboardResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(leaderboard::create(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(leaderboard::create(self, &ctx, req.into_inner()).await)
     }
 
     async fn list_leaderboards(
         &self,
         req: Request<ListLeaderboardsRequest>,
     ) -> Result<Response<ListLeaderboardsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(leaderboard::list(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(leaderboard::list(self, &ctx, req.into_inner()).await)
     }
 
     async fn delete_leaderboard(
         &self,
         req: Request<DeleteLeaderboardRequest>,
     ) -> Result<Response<DeleteLeaderboardResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(leaderboard::delete(self, &caller, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(leaderboard::delete(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_standings(&self, req: Request<GetStandingsRequest>) -> Result<Response<GetStandingsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(leaderboard::standings(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(leaderboard::standings(self, &ctx, req.into_inner()).await)
     }
 
     async fn plan_funnel(&self, req: Request<PlanFunnelRequest>) -> Result<Response<PlanFunnelResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(funnel::plan(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(funnel::plan(self, &ctx, req.into_inner()).await)
     }
 
     async fn set_focus_plan(
         &self,
         req: Request<SetFocusPlanRequest>,
     ) -> Result<Response<SetFocusPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(focus::set(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(focus::set(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_focus_plan(
         &self,
         req: Request<GetFocusPlanRequest>,
     ) -> Result<Response<GetFocusPlanResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(focus::get(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(focus::get(self, &ctx, req.into_inner()).await)
     }
 
     async fn generate_template(
         &self,
         req: Request<GenerateTemplateRequest>,
     ) -> Result<Response<GenerateTemplateResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(focus::generate(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(focus::generate(self, &ctx, req.into_inner()).await)
     }
 
     async fn analyze_leading_indicators(
         &self,
         req: Request<AnalyzeLeadingIndicatorsRequest>,
     ) -> Result<Response<AnalyzeLeadingIndicatorsResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(focus::analyze(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(focus::analyze(self, &ctx, req.into_inner()).await)
     }
 
     async fn get_metric_values(
         &self,
         req: Request<GetMetricValuesRequest>,
     ) -> Result<Response<GetMetricValuesResponse>, Status> {
-        let (caller, credential) = who(&req)?;
-        respond(values::get(self, &caller, &credential.0, req.into_inner()).await)
+        let ctx = who(&req)?;
+        respond(values::get(self, &ctx, req.into_inner()).await)
     }
 }

@@ -9,7 +9,7 @@ use attain_domain::{
     scorecard::template::check_line_target,
 };
 use attain_proto::{common::v1 as common, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use uuid::Uuid;
 
 use super::{ScorecardApi, access, resolve_period, template::target_from_proto};
@@ -88,19 +88,14 @@ fn quota_subject(v: &mut Violations, s: Option<&pb::quota::Subject>) -> Option<S
 }
 
 /// Ok when the caller may change `subject`'s quotas.
-fn manage(caller: &Caller, view: &View, subject: Subject) -> ApiResult<()> {
+fn manage(ctx: &Ctx, view: &View, subject: Subject) -> ApiResult<()> {
     match subject {
-        Subject::Person(p) => access::manage_person(caller, view, p),
-        Subject::Team(t) => access::manage_team(caller, view, t),
+        Subject::Person(p) => access::manage_person(ctx, view, p),
+        Subject::Team(t) => access::manage_team(ctx, view, t),
     }
 }
 
-pub async fn set_quota(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::SetQuotaRequest,
-) -> ApiResult<pb::SetQuotaResponse> {
+pub async fn set_quota(api: &ScorecardApi, ctx: &Ctx, req: pb::SetQuotaRequest) -> ApiResult<pb::SetQuotaResponse> {
     let q = req.quota.unwrap_or_default();
     let mut v = Violations::new();
     let subject = quota_subject(&mut v, q.subject.as_ref());
@@ -114,7 +109,7 @@ pub async fn set_quota(
     if q.amount < 0 {
         v.add("quota.amount", "must not be negative");
     }
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     match catalog.get(&q.metric_key) {
         None => v.add(
             "quota.metric_key",
@@ -142,10 +137,10 @@ pub async fn set_quota(
         (Some(s), Some(k), Some(g), Some(d)) => (s, k, g, d),
         _ => return Err(ApiError::invalid("quota", "is required")),
     };
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    manage(caller, &view, subject)?;
+    manage(ctx, &view, subject)?;
     let range = view.directory.calendar.period_containing(granularity, date);
     let new = NewQuota {
         subject,
@@ -172,8 +167,7 @@ pub async fn set_quota(
 
 pub async fn list_quotas(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListQuotasRequest,
 ) -> ApiResult<pb::ListQuotasResponse> {
     use pb::list_quotas_request::Subject as S;
@@ -186,8 +180,8 @@ pub async fn list_quotas(
             None
         }
     };
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
@@ -214,13 +208,12 @@ pub async fn list_quotas(
 
 pub async fn delete_quota(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::DeleteQuotaRequest,
 ) -> ApiResult<pb::DeleteQuotaResponse> {
     let id = required_id("id", &req.id)?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let quota = plans::get_quota(&mut tx, tenant, id)
         .await?
@@ -230,7 +223,7 @@ pub async fn delete_quota(
         (None, Some(t)) => Subject::Team(t),
         (None, None) => return Err(ApiError::not_found(format!("quota {id}"))),
     };
-    manage(caller, &view, subject)?;
+    manage(ctx, &view, subject)?;
     let before = audit_rows::quota_by_id(&mut tx, tenant, id).await?;
     plans::delete_quota(&mut tx, tenant, id).await?;
     audit_rows::record(&mut tx, "quota", id, before, None).await?;
@@ -247,8 +240,7 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
 
 pub async fn set_override(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::SetTargetOverrideRequest,
 ) -> ApiResult<pb::SetTargetOverrideResponse> {
     let o = req.target_override.unwrap_or_default();
@@ -259,7 +251,7 @@ pub async fn set_override(
     }
     let target = o.target.as_ref().map(target_from_proto);
     if let Some(t) = &target {
-        let catalog = api.metrics.catalog(caller, credential, false).await?;
+        let catalog = api.metrics.catalog(ctx, false).await?;
         match catalog.get(&o.metric_key) {
             None if !o.metric_key.is_empty() => v.add(
                 "target_override.metric_key",
@@ -272,10 +264,10 @@ pub async fn set_override(
     let person = v
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("target_override.person_id", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_person(caller, &view, person)?;
+    access::manage_person(ctx, &view, person)?;
     let before = audit_rows::target_override(&mut tx, tenant, person, &o.metric_key).await?;
     match target {
         Some(t) => {
@@ -310,8 +302,7 @@ fn time_off_to_proto(t: &TimeOffRecord) -> pb::TimeOff {
 
 pub async fn create_time_off(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateTimeOffRequest,
 ) -> ApiResult<pb::CreateTimeOffResponse> {
     let t = req.time_off.unwrap_or_default();
@@ -334,10 +325,10 @@ pub async fn create_time_off(
         (Some(p), Some(r)) => (p, r),
         _ => return Err(ApiError::invalid("time_off", "is required")),
     };
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_person(caller, &view, person)?;
+    access::manage_person(ctx, &view, person)?;
     let record = plans::insert_time_off(&mut tx, tenant, person, range.start, range.end, &t.reason).await?;
     tx.commit().await?;
     Ok(pb::CreateTimeOffResponse {
@@ -347,14 +338,13 @@ pub async fn create_time_off(
 
 pub async fn list_time_off(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::ListTimeOffRequest,
 ) -> ApiResult<pb::ListTimeOffResponse> {
     let mut v = Violations::new();
     let person = convert::required_id(&mut v, "person_id", &req.person_id);
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
@@ -372,18 +362,17 @@ pub async fn list_time_off(
 
 pub async fn delete_time_off(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::DeleteTimeOffRequest,
 ) -> ApiResult<pb::DeleteTimeOffResponse> {
     let id = required_id("id", &req.id)?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let entry = plans::get_time_off(&mut tx, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("time off {id}")))?;
-    access::manage_person(caller, &view, entry.person_id)?;
+    access::manage_person(ctx, &view, entry.person_id)?;
     plans::delete_time_off(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(pb::DeleteTimeOffResponse {})

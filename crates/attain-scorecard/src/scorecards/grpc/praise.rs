@@ -4,7 +4,7 @@
 
 use attain_domain::{Violations, org::AccessRole, webhook::EventType};
 use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
 use super::ScorecardApi;
@@ -38,12 +38,7 @@ fn check_category(v: &mut Violations, category: &str) {
     }
 }
 
-pub async fn give(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::GivePraiseRequest,
-) -> ApiResult<pb::GivePraiseResponse> {
+pub async fn give(api: &ScorecardApi, ctx: &Ctx, req: pb::GivePraiseRequest) -> ApiResult<pb::GivePraiseResponse> {
     let p = req.praise.unwrap_or_default();
     let mut v = Violations::new();
     let recipient = convert::required_id(&mut v, "praise.recipient_id", &p.recipient_id);
@@ -56,7 +51,7 @@ pub async fn give(
         .into_result(recipient)?
         .ok_or_else(|| ApiError::invalid("praise.recipient_id", "is required"))?;
     // Praise comes from a person: a key or token of someone in the directory.
-    let giver = caller.person_id.ok_or_else(|| {
+    let giver = ctx.person_id.ok_or_else(|| {
         ApiError::PermissionDenied("praise is given by a person: use a key or token of someone in the directory".into())
     })?;
     if giver == recipient {
@@ -65,7 +60,7 @@ pub async fn give(
             "is the giver: praise someone else",
         ));
     }
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     // A peer may praise anyone of the tenant, whether or not they may read their numbers; an id
     // of another tenant, or of someone who left, is not found.
     let person = view
@@ -90,7 +85,7 @@ pub async fn give(
         private: p.private,
         created_at: chrono::Utc::now(),
     };
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let saved = store::insert(&mut tx, tenant, &record).await?;
     // Public praise goes out like a milestone, in the same transaction: stored and announced
@@ -120,25 +115,20 @@ pub async fn give(
     })
 }
 
-pub async fn list(
-    api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
-    req: pb::ListPraiseRequest,
-) -> ApiResult<pb::ListPraiseResponse> {
+pub async fn list(api: &ScorecardApi, ctx: &Ctx, req: pb::ListPraiseRequest) -> ApiResult<pb::ListPraiseResponse> {
     let mut v = Violations::new();
     let only = convert::optional_id(&mut v, "recipient_id", &req.recipient_id);
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     let before = page.after_id(&mut v);
     v.into_result(())?;
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let all = view.scope.all;
     // Public praise of whom: everyone for ADMIN and INTEGRATION; else the people the caller
     // sees and the members of their own team (a rep sees their teammates' praise).
     let recipients: Option<Vec<Uuid>> = if all {
         None
     } else {
-        let me = caller.person_id.and_then(|p| view.directory.person(p));
+        let me = ctx.person_id.and_then(|p| view.directory.person(p));
         let own_team = me.and_then(|p| p.team_id);
         let mut ids: Vec<Uuid> = view
             .directory
@@ -155,12 +145,12 @@ pub async fn list(
     {
         return Err(ApiError::not_found(format!("person {id}")));
     }
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let filter = store::Filter {
         recipients: recipients.as_deref(),
-        me: caller.person_id,
-        all_private: caller.role == AccessRole::Admin,
+        me: ctx.person_id,
+        all_private: ctx.role == AccessRole::Admin,
         only_recipient: only,
     };
     let mut rows = store::list(&mut tx, tenant, &filter, before, page.fetch_limit()).await?;

@@ -8,7 +8,7 @@ use attain_domain::{
     scorecard::{Ramp, check_ramp, ramp_factor, ramp_month},
 };
 use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::Utc;
 
 use super::{ScorecardApi, access};
@@ -30,46 +30,36 @@ fn ramp_to_proto(r: &RampRecord) -> pb::Ramp {
 
 pub async fn create_ramp(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::CreateRampRequest,
 ) -> ApiResult<pb::CreateRampResponse> {
-    caller.require(&[AccessRole::Admin], "create ramps")?;
+    ctx.require(&[AccessRole::Admin], "create ramps")?;
     let ramp = req.ramp.unwrap_or_default();
     let mut v = Violations::new();
     attain_domain::org::check_name(&mut v, "ramp.display_name", &ramp.display_name);
     v.extend_prefixed("ramp", check_ramp(&ramp.steps));
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let record = plans::insert_ramp(
-        &mut tx,
-        caller.tenant_id,
-        &ramp.display_name,
-        &ramp.steps,
-        ramp.is_default,
-    )
-    .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::AlreadyExists(_) => {
-            ApiError::AlreadyExists(format!("a ramp named \"{}\" already exists", ramp.display_name))
-        }
-        other => other,
-    })?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let record = plans::insert_ramp(&mut tx, ctx.tenant_id, &ramp.display_name, &ramp.steps, ramp.is_default)
+        .await
+        .map_err(|e| match ApiError::from(e) {
+            ApiError::AlreadyExists(_) => {
+                ApiError::AlreadyExists(format!("a ramp named \"{}\" already exists", ramp.display_name))
+            }
+            other => other,
+        })?;
     tx.commit().await?;
     Ok(pb::CreateRampResponse {
         ramp: Some(ramp_to_proto(&record)),
     })
 }
 
-pub async fn list_ramps(
-    api: &ScorecardApi,
-    caller: &Caller,
-    req: pb::ListRampsRequest,
-) -> ApiResult<pb::ListRampsResponse> {
+pub async fn list_ramps(api: &ScorecardApi, ctx: &Ctx, req: pb::ListRampsRequest) -> ApiResult<pb::ListRampsResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let mut ramps = plans::list_ramps(&mut tx, caller.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let mut ramps = plans::list_ramps(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
     tx.commit().await?;
     let next_page_token = page.finish(&mut ramps, |r| r.display_name.clone());
     Ok(pb::ListRampsResponse {
@@ -80,8 +70,7 @@ pub async fn list_ramps(
 
 pub async fn assign_ramp(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::AssignRampRequest,
 ) -> ApiResult<pb::AssignRampResponse> {
     let mut v = Violations::new();
@@ -90,10 +79,10 @@ pub async fn assign_ramp(
     let person = v
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let tenant = caller.tenant_id;
-    let view = api.view(caller, credential).await?;
+    let tenant = ctx.tenant_id;
+    let view = api.view(ctx).await?;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_person(caller, &view, person)?;
+    access::manage_person(ctx, &view, person)?;
     if let Some(r) = ramp
         && !plans::ramp_exists(&mut tx, tenant, r).await?
     {
@@ -109,10 +98,10 @@ pub async fn assign_ramp(
 
 pub async fn update_ramp(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::UpdateRampRequest,
 ) -> ApiResult<pb::UpdateRampResponse> {
-    caller.require(&[AccessRole::Admin], "change ramps")?;
+    ctx.require(&[AccessRole::Admin], "change ramps")?;
     let input = req.ramp.unwrap_or_default();
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "ramp.id", &input.id);
@@ -126,7 +115,7 @@ pub async fn update_ramp(
     let id = v
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("ramp.id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut ramp = plans::get_ramp(&mut tx, tenant, id)
         .await?
@@ -165,8 +154,7 @@ pub async fn update_ramp(
 
 pub async fn get_person_ramp(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetPersonRampRequest,
 ) -> ApiResult<pb::GetPersonRampResponse> {
     let mut v = Violations::new();
@@ -175,13 +163,13 @@ pub async fn get_person_ramp(
     let person = v
         .into_result(person)?
         .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let dir = view
         .visible_person(person)
         .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
     let start = dir.start_date;
     let on = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let found = plans::person_ramp(&mut tx, tenant, person).await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 
 use attain_domain::{Violations, org::AccessRole, scorecard::RedAfter};
 use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 
 use super::ScorecardApi;
 use crate::scorecards::settings_store as store;
@@ -18,10 +18,10 @@ fn to_proto(r: &RedAfter, earnings_on_boards: bool, revision: i64) -> pb::Scorec
     }
 }
 
-pub async fn get(api: &ScorecardApi, caller: &Caller) -> ApiResult<pb::GetScorecardSettingsResponse> {
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let (rule, revision) = store::red_after(&mut tx, caller.tenant_id, false).await?;
-    let earnings = store::earnings_on_boards(&mut tx, caller.tenant_id).await?;
+pub async fn get(api: &ScorecardApi, ctx: &Ctx) -> ApiResult<pb::GetScorecardSettingsResponse> {
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let (rule, revision) = store::red_after(&mut tx, ctx.tenant_id, false).await?;
+    let earnings = store::earnings_on_boards(&mut tx, ctx.tenant_id).await?;
     tx.commit().await?;
     Ok(pb::GetScorecardSettingsResponse {
         settings: Some(to_proto(&rule, earnings, revision)),
@@ -30,10 +30,10 @@ pub async fn get(api: &ScorecardApi, caller: &Caller) -> ApiResult<pb::GetScorec
 
 pub async fn update(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::UpdateScorecardSettingsRequest,
 ) -> ApiResult<pb::UpdateScorecardSettingsResponse> {
-    caller.require(&[AccessRole::Admin], "change scorecard settings")?;
+    ctx.require(&[AccessRole::Admin], "change scorecard settings")?;
     let input = req.settings.unwrap_or_default();
     let mut v = Violations::new();
     let expected = convert::parse_etag(&mut v, "settings.etag", &input.etag);
@@ -45,7 +45,7 @@ pub async fn update(
         v.add("settings.red_after_share", "must be from 0 to 1");
     }
     v.into_result(())?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (mut rule, revision) = store::red_after(&mut tx, tenant, true).await?;
     convert::check_revision(expected, revision, "scorecard settings")?;

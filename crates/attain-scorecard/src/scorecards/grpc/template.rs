@@ -10,7 +10,7 @@ use attain_domain::{
     },
 };
 use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
 use super::ScorecardApi;
@@ -138,13 +138,12 @@ fn to_proto(t: &TemplateRecord, lines: &[TemplateLine]) -> pb::Template {
 /// Checks lines and names against the tenant's catalog, fetched fresh.
 async fn check(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     mut v: Violations,
     t: &pb::Template,
     lines: &[TemplateLine],
 ) -> ApiResult<()> {
-    let catalog = api.metrics.catalog(caller, credential, true).await?;
+    let catalog = api.metrics.catalog(ctx, true).await?;
     let (found, _) = check_template(&t.key, &t.display_name, &t.description, lines, |key| {
         catalog.get(key).map(|m| m.shape)
     });
@@ -163,17 +162,16 @@ pub(super) async fn with_lines(c: &mut sqlx::PgConnection, tenant: Uuid, t: Temp
 
 pub async fn create(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::CreateTemplateRequest,
 ) -> ApiResult<pb::CreateTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "create templates")?;
+    ctx.require(&[AccessRole::Admin], "create templates")?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
     let t = req.template.unwrap_or_default();
     let lines = lines_from_proto(&mut v, &t.lines);
-    check(api, caller, credential, v, &t, &lines).await?;
-    let tenant = caller.tenant_id;
+    check(api, ctx, v, &t, &lines).await?;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let existing = match request_id {
         Some(id) => store::template_by_request(&mut tx, tenant, id).await?,
@@ -212,17 +210,13 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-pub async fn get(
-    api: &ScorecardApi,
-    caller: &Caller,
-    req: pb::GetTemplateRequest,
-) -> ApiResult<pb::GetTemplateResponse> {
+pub async fn get(api: &ScorecardApi, ctx: &Ctx, req: pb::GetTemplateRequest) -> ApiResult<pb::GetTemplateResponse> {
     let id = required_id("id", &req.id)?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    let record = store::get_template(&mut tx, caller.tenant_id, id, false)
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    let record = store::get_template(&mut tx, ctx.tenant_id, id, false)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("template {id}")))?;
-    let template = with_lines(&mut tx, caller.tenant_id, record).await?;
+    let template = with_lines(&mut tx, ctx.tenant_id, record).await?;
     tx.commit().await?;
     Ok(pb::GetTemplateResponse {
         template: Some(template),
@@ -231,13 +225,13 @@ pub async fn get(
 
 pub async fn list(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::ListTemplatesRequest,
 ) -> ApiResult<pb::ListTemplatesResponse> {
     let mut v = Violations::new();
-    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let page = Page::of(&mut v, ctx.tenant_id, &req);
     v.into_result(())?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut records = store::list_templates(&mut tx, tenant, page.after.as_deref(), page.fetch_limit()).await?;
     let next_page_token = page.finish(&mut records, |t| t.key.clone());
@@ -263,11 +257,10 @@ pub async fn list(
 
 pub async fn update(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::UpdateTemplateRequest,
 ) -> ApiResult<pb::UpdateTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "change templates")?;
+    ctx.require(&[AccessRole::Admin], "change templates")?;
     let mut v = Violations::new();
     let input = req.template.unwrap_or_default();
     let id = convert::required_id(&mut v, "template.id", &input.id);
@@ -278,7 +271,7 @@ pub async fn update(
         .clone()
         .into_result(id)?
         .ok_or_else(|| ApiError::invalid("template.id", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let mut record = store::get_template(&mut tx, tenant, id, true)
         .await?
@@ -302,15 +295,7 @@ pub async fn update(
         description: record.description.clone(),
         ..pb::Template::default()
     };
-    check(
-        api,
-        caller,
-        credential,
-        v,
-        &merged,
-        new_lines.as_deref().unwrap_or(&current),
-    )
-    .await?;
+    check(api, ctx, v, &merged, new_lines.as_deref().unwrap_or(&current)).await?;
     let saved = store::save_template(&mut tx, tenant, &record, new_lines.as_deref()).await?;
     let template = with_lines(&mut tx, tenant, saved).await?;
     tx.commit().await?;
@@ -321,13 +306,13 @@ pub async fn update(
 
 pub async fn delete(
     api: &ScorecardApi,
-    caller: &Caller,
+    ctx: &Ctx,
     req: pb::DeleteTemplateRequest,
 ) -> ApiResult<pb::DeleteTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "delete templates")?;
+    ctx.require(&[AccessRole::Admin], "delete templates")?;
     let id = required_id("id", &req.id)?;
-    let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
-    if !store::delete_template(&mut tx, caller.tenant_id, id).await? {
+    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
+    if !store::delete_template(&mut tx, ctx.tenant_id, id).await? {
         return Err(ApiError::not_found(format!("template {id}")));
     }
     tx.commit().await?;
@@ -336,20 +321,19 @@ pub async fn delete(
 
 pub async fn assign(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::AssignTemplateRequest,
 ) -> ApiResult<pb::AssignTemplateResponse> {
-    caller.require(&[AccessRole::Admin], "assign templates")?;
+    ctx.require(&[AccessRole::Admin], "assign templates")?;
     let mut v = Violations::new();
     let subject = subject(&mut v, req.subject.as_ref());
     let template = convert::optional_id(&mut v, "template_id", &req.template_id);
     let subject = v
         .into_result(subject)?
         .ok_or_else(|| ApiError::invalid("subject", "is required"))?;
-    let tenant = caller.tenant_id;
+    let tenant = ctx.tenant_id;
     // ADMIN only, so everything in the tenant is visible.
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let exists = match subject {
         Subject::Person(id) => view.directory.person(id).is_some(),
         Subject::Team(id) => view.team_exists(id),

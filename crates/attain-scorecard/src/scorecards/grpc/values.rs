@@ -3,7 +3,7 @@
 
 use attain_domain::Violations;
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Caller, convert};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert};
 use uuid::Uuid;
 
 use super::{ScorecardApi, compute::range_to_proto, resolve_period};
@@ -13,8 +13,7 @@ const MAX_METRICS: usize = 100;
 
 pub async fn get(
     api: &ScorecardApi,
-    caller: &Caller,
-    credential: &str,
+    ctx: &Ctx,
     req: pb::GetMetricValuesRequest,
 ) -> ApiResult<pb::GetMetricValuesResponse> {
     let mut v = Violations::new();
@@ -30,7 +29,7 @@ pub async fn get(
         .enumerate()
         .filter_map(|(i, id)| convert::required_id(&mut v, &format!("person_ids[{i}]"), id))
         .collect();
-    let view = api.view(caller, credential).await?;
+    let view = api.view(ctx).await?;
     let cal = view.directory.calendar.clone();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
     let range = v
@@ -44,7 +43,7 @@ pub async fn get(
     } else {
         Grouping::PerPerson
     };
-    let catalog = api.metrics.catalog(caller, credential, false).await?;
+    let catalog = api.metrics.catalog(ctx, false).await?;
     let display_names = req
         .metric_keys
         .iter()
@@ -52,7 +51,7 @@ pub async fn get(
         .collect();
     let totals = api
         .metrics
-        .totals(credential, &people, &req.metric_keys, range, grouping)
+        .totals(ctx, &people, &req.metric_keys, range, grouping)
         .await?;
     Ok(pb::GetMetricValuesResponse {
         range: Some(range_to_proto(range)),

@@ -98,7 +98,7 @@ fn structural(line: &str) -> bool {
 
 #[test]
 fn the_readme_tour_runs_as_written_on_any_day() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let steps = tour(&readme);
     let shown: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
     assert!(shown.len() >= 5, "the tour shows the CLI: {shown:?}");

@@ -517,7 +517,7 @@ fn lines_in_calls_carry_the_trace_id(logs: &str) {
 /// Every metric the Grafana dashboard in deploy/ queries is one a service exposes (a renamed
 /// metric would leave a panel silently empty).
 fn dashboard_shows_only_what_services_expose(scraped: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/grafana/attain-red.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana/attain-red.json");
     let dashboard: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read the dashboard")).expect("dashboard JSON");
     let exprs: Vec<&str> = dashboard["panels"]

@@ -1,10 +1,11 @@
-//! End-to-end tests: the real `attain` binary, a real PostgreSQL, and clients nobody here
+//! End-to-end tests across the services: the real `attain` binary, a real PostgreSQL, and clients nobody here
 //! wrote (`buf curl` over server reflection).
 
 mod credentials;
 mod database_guard;
 mod demo;
 mod dev;
+mod docs;
 mod faults;
 mod hiring;
 mod identity;
@@ -25,8 +26,33 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The `attain` binary of this workspace, built once per run (a no-op when it is up to date):
+/// the suites live outside the CLI's package, so cargo does not build it for them. The binary of
+/// `ATTAIN_BIN` is used instead when set, e.g. a release build under test.
+pub fn attain_binary() -> &'static std::path::Path {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("ATTAIN_BIN") {
+            return PathBuf::from(path);
+        }
+        // This test runs as target/<profile>/deps/e2e-<hash>; the binary goes to target/<profile>.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+        let mut build = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        build
+            .args(["build", "--quiet", "--locked", "-p", "attain-cli", "--bin", "attain"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build for the attain binary");
+        assert!(status.success(), "cargo build -p attain-cli failed");
+        profile_dir.join(format!("attain{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
 pub fn attain() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_attain"));
+    let mut cmd = Command::new(attain_binary());
     cmd.env_remove("DATABASE_URL")
         .env_remove("ATTAIN_DB_ROLE")
         .env("ATTAIN_PEER_SECRET", attain_testing::PEER_SECRET)
@@ -114,7 +140,7 @@ pub fn dev_base_port() -> u16 {
 pub fn buf() -> PathBuf {
     let path = std::env::var_os("BUF")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node_modules/.bin/buf"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/node_modules/.bin/buf"));
     assert!(
         path.exists(),
         "buf not found at {}: run scripts/tools.sh (scripts/test does)",
