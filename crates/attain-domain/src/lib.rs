@@ -23,12 +23,27 @@ macro_rules! text_enum {
             }
         }
 
+        impl $crate::TextEnum for $name {
+            fn parse_text(text: &str) -> Option<Self> {
+                Self::parse(text)
+            }
+            fn text(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
+}
+
+/// An enum with stable lower-case names (see [`text_enum!`]), for code generic over such enums.
+pub trait TextEnum: Copy + 'static {
+    fn parse_text(text: &str) -> Option<Self>;
+    fn text(self) -> &'static str;
 }
 
 pub mod analysis;

@@ -28,6 +28,16 @@ crate::text_enum! {
 pub const DIGEST_EVENT_TYPE: &str = "milestone.digest";
 
 crate::text_enum! {
+    /// Where a delivery is: waiting for its next attempt, delivered, or given up on after the
+    /// last retry (the dead-letter list, from which an admin may redeliver).
+    DeliveryState {
+        Pending = "pending",
+        Delivered = "delivered",
+        DeadLetter = "dead",
+    }
+}
+
+crate::text_enum! {
     /// The body a subscriber receives.
     /// `json`: a CloudEvents-style envelope (specversion, id, source, type, time, subject,
     /// data); `slack`: a Slack incoming-webhook message (`text` and `blocks`); `teams`: a

@@ -6,8 +6,10 @@ use attain_domain::{
     calendar::Calendar,
     period::{DateRange, Granularity},
 };
-use attain_proto::common::v1::{self as common, Date, DayOfWeek, period::Kind};
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use attain_proto::common::v1::{self as common, Date, period::Kind};
+
+use crate::enums::from_wire;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prost_types::{FieldMask, Timestamp};
 use uuid::Uuid;
 
@@ -84,34 +86,17 @@ pub fn from_timestamp_opt(at: &Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
 }
 
-pub fn weekday_from_proto(day: i32) -> Option<Weekday> {
-    match DayOfWeek::try_from(day).ok()? {
-        DayOfWeek::Unspecified => None,
-        DayOfWeek::Monday => Some(Weekday::Mon),
-        DayOfWeek::Tuesday => Some(Weekday::Tue),
-        DayOfWeek::Wednesday => Some(Weekday::Wed),
-        DayOfWeek::Thursday => Some(Weekday::Thu),
-        DayOfWeek::Friday => Some(Weekday::Fri),
-        DayOfWeek::Saturday => Some(Weekday::Sat),
-        DayOfWeek::Sunday => Some(Weekday::Sun),
-    }
-}
-
 /// A tenant's calendar as the org directory sends it.
 pub fn calendar_from_proto(
     c: &attain_proto::org::v1::Calendar,
 ) -> Result<attain_domain::calendar::Calendar, Violations> {
-    let days: Vec<_> = c.working_days.iter().map(|d| weekday_from_proto(*d)).collect();
+    let days: Vec<_> = c.working_days.iter().map(|d| from_wire(*d)).collect();
     attain_domain::calendar::Calendar::new(
         &c.time_zone,
-        weekday_from_proto(c.first_day_of_week),
+        from_wire(c.first_day_of_week),
         c.fiscal_year_start_month,
         &days,
     )
-}
-
-pub fn weekday_to_proto(day: Weekday) -> i32 {
-    day.number_from_monday() as i32
 }
 
 /// The etag of a row at a revision. Opaque to callers; only equality matters.
@@ -185,17 +170,6 @@ pub fn update_paths<'a>(v: &mut Violations, mask: Option<&FieldMask>, allowed: &
     out
 }
 
-pub fn granularity(value: i32) -> Option<Granularity> {
-    match common::Granularity::try_from(value).ok()? {
-        common::Granularity::Unspecified => None,
-        common::Granularity::Day => Some(Granularity::Day),
-        common::Granularity::Week => Some(Granularity::Week),
-        common::Granularity::Month => Some(Granularity::Month),
-        common::Granularity::Quarter => Some(Granularity::Quarter),
-        common::Granularity::Year => Some(Granularity::Year),
-    }
-}
-
 /// Resolves a period in the tenant's calendar; a calendar period without a date means today.
 pub fn resolve_period(
     v: &mut Violations,
@@ -219,7 +193,7 @@ pub fn resolve_period_granularity(
             None
         }
         Some(Kind::Calendar(c)) => {
-            let g = granularity(c.granularity);
+            let g = from_wire(c.granularity);
             if g.is_none() {
                 v.add(format!("{field}.calendar.granularity"), "is required");
             }
@@ -251,31 +225,6 @@ pub fn range_to_proto(r: DateRange) -> common::DateRange {
 pub fn range_period(r: DateRange) -> common::Period {
     common::Period {
         kind: Some(common::period::Kind::Range(range_to_proto(r))),
-    }
-}
-
-/// An access role from its protobuf value; `None` for UNSPECIFIED and unknown values.
-pub fn access_role_from_proto(value: i32) -> Option<attain_domain::org::AccessRole> {
-    use attain_domain::org::AccessRole as Role;
-    use attain_proto::org::v1::AccessRole as Pb;
-    match Pb::try_from(value).ok()? {
-        Pb::Admin => Some(Role::Admin),
-        Pb::Manager => Some(Role::Manager),
-        Pb::Rep => Some(Role::Rep),
-        Pb::Integration => Some(Role::Integration),
-        Pb::Unspecified => None,
-    }
-}
-
-/// An access role as protobuf.
-pub fn access_role_to_proto(role: attain_domain::org::AccessRole) -> attain_proto::org::v1::AccessRole {
-    use attain_domain::org::AccessRole as Role;
-    use attain_proto::org::v1::AccessRole as Pb;
-    match role {
-        Role::Admin => Pb::Admin,
-        Role::Manager => Pb::Manager,
-        Role::Rep => Pb::Rep,
-        Role::Integration => Pb::Integration,
     }
 }
 

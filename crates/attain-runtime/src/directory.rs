@@ -319,7 +319,7 @@ impl ApiKeyStore for Directory {
                 // Not cached: a resumed tenant works again at once.
                 return Err(ApiError::PermissionDenied(SUSPENDED.into()));
             }
-            let role = convert::access_role_from_proto(answer.role);
+            let role = crate::enums::from_wire::<attain_domain::org::AccessRole>(answer.role);
             let caller = match (answer.valid, Uuid::try_parse(&answer.tenant_id), role) {
                 // A key is only ever valid for the tenant it names.
                 (true, Ok(tenant_id), Some(role)) if tenant_id == key.tenant_id => Some(Caller {
@@ -373,7 +373,7 @@ impl TokenStore for Directory {
             }
             let (Ok(tenant_id), Some(role)) = (
                 Uuid::try_parse(&answer.tenant_id),
-                convert::access_role_from_proto(answer.role),
+                crate::enums::from_wire::<attain_domain::org::AccessRole>(answer.role),
             ) else {
                 return Err(ApiError::internal(anyhow::anyhow!(
                     "the org directory verified a token without a tenant or role"

@@ -19,7 +19,8 @@ use uuid::Uuid;
 use crate::{
     ApiError, Ctx,
     auth::{PeerIdentity, peer},
-    convert, org_enums,
+    convert,
+    enums::from_wire,
     peer::{PeerChannel, peer_error, request},
 };
 
@@ -142,8 +143,9 @@ fn decode(tenant_id: Uuid, version: i64, sent: PbDirectory) -> Result<TenantDire
             Ok(DirPerson {
                 person_id: id(&p.person_id)?,
                 team_id: optional_id(&p.team_id)?,
-                sales_role: org_enums::sales_role(p.sales_role),
-                status: org_enums::person_status(p.status).ok_or_else(|| bad_answer("a person without a status"))?,
+                sales_role: from_wire::<attain_domain::org::SalesRole>(p.sales_role),
+                status: from_wire::<attain_domain::org::PersonStatus>(p.status)
+                    .ok_or_else(|| bad_answer("a person without a status"))?,
                 start_date: p
                     .start_date
                     .map(|d| {

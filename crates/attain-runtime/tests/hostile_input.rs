@@ -104,7 +104,9 @@ proptest! {
 
     #[test]
     fn enums_out_of_range_are_none(value in any::<i32>()) {
-        prop_assert_eq!(convert::granularity(value).is_some(), (1..=5).contains(&value));
-        let _ = convert::weekday_from_proto(value);
+        use attain_runtime::enums::from_wire;
+        prop_assert_eq!(from_wire::<attain_domain::period::Granularity>(value).is_some(), (1..=5).contains(&value));
+        prop_assert_eq!(from_wire::<chrono::Weekday>(value).is_some(), (1..=7).contains(&value));
+        prop_assert_eq!(from_wire::<attain_domain::org::SalesRole>(value).is_some(), (1..=7).contains(&value));
     }
 }

@@ -7,11 +7,15 @@ use std::collections::{HashMap, HashSet};
 use attain_domain::{
     Violations,
     calendar::parse_time_zone,
-    coaching::cadence::{self as cadence, Cadence, check_cadence_dates},
+    coaching::{
+        Frequency, SessionKind,
+        cadence::{self as cadence, Cadence, check_cadence_dates},
+    },
     org::AccessRole,
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
+use attain_runtime::enums::{from_wire, text_to_wire};
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -33,11 +37,11 @@ const MAX_CALENDAR_DAYS: i64 = 366;
 fn to_proto(c: &CadenceRecord) -> pb::Cadence {
     pb::Cadence {
         id: c.cadence_id.to_string(),
-        kind: cv::kind_text_to_proto(&c.kind),
+        kind: text_to_wire::<SessionKind>(&c.kind),
         coach_id: c.coach_id.to_string(),
         coachee_ids: c.coachee_ids.iter().map(Uuid::to_string).collect(),
         one_per_coachee: c.one_per_coachee,
-        frequency: cv::frequency_to_proto(&c.frequency),
+        frequency: text_to_wire::<Frequency>(&c.frequency),
         day_of_week: i32::from(c.weekday),
         start_minute: c.start_minute,
         time_zone: c.time_zone.clone(),
@@ -109,7 +113,7 @@ pub async fn create_cadence(
     let c = req.cadence.unwrap_or_default();
     let view = View::naming(&api.peers, ctx, [&c.coach_id].into_iter().chain(&c.coachee_ids)).await?;
     let mut v = Violations::new();
-    let kind = cv::kind(c.kind);
+    let kind = from_wire::<SessionKind>(c.kind);
     if kind.is_none() {
         v.add(
             "cadence.kind",
@@ -138,14 +142,14 @@ pub async fn create_cadence(
     }
     coachees.sort_unstable();
     coachees.dedup();
-    let frequency = cv::frequency(c.frequency);
+    let frequency = from_wire::<Frequency>(c.frequency);
     if frequency.is_none() {
         v.add(
             "cadence.frequency",
             "must be one of the FREQUENCY_ values other than UNSPECIFIED",
         );
     }
-    let weekday = convert::weekday_from_proto(c.day_of_week);
+    let weekday = attain_runtime::enums::from_wire::<chrono::Weekday>(c.day_of_week);
     if weekday.is_none() {
         v.add(
             "cadence.day_of_week",

@@ -1,6 +1,7 @@
 //! Coaching KPIs for a coach or a team, and metric-based suggestions of whom to coach on what.
 
 use attain_runtime::clients::scorecard::KpiQuery;
+use attain_runtime::enums::to_wire;
 use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
@@ -17,7 +18,7 @@ use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{CoachingApi, access::View, calendar::generate, convert as cv, convert::day_start};
+use super::{CoachingApi, access::View, calendar::generate, convert::day_start};
 use crate::store::{
     cadences, plans as plan_store,
     sessions::{self, Filter},
@@ -116,7 +117,7 @@ pub async fn kpis(
         .map(|k| {
             let of_kind: Vec<_> = found.iter().filter(|s| s.kind == k.as_str()).collect();
             pb::KindCount {
-                kind: cv::kind_to_proto(*k),
+                kind: to_wire(*k),
                 completed: of_kind.iter().filter(|s| completed(s)).count() as i32,
                 planned: of_kind.iter().filter(|s| planned(s)).count() as i32,
             }
@@ -368,7 +369,7 @@ pub async fn suggest(
             Some(pb::Suggestion {
                 person_id: person.id.clone(),
                 display_name: person.display_name.clone(),
-                kind: cv::kind_to_proto(s.kind),
+                kind: to_wire(s.kind),
                 focus_metric_keys: s.focus_metric_keys,
                 reasons: s.reasons,
                 rate_gaps: s

@@ -11,6 +11,7 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
+use attain_runtime::enums::{from_wire, text_to_wire};
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::types::Json;
@@ -19,7 +20,6 @@ use uuid::Uuid;
 use super::{
     CoachingApi,
     access::View,
-    convert as cv,
     plan_outcome::{current, settle, today, values, warnings_for},
     sessions::check_text,
 };
@@ -34,7 +34,7 @@ const STATUS_RULE: &str = "must be PLAN_STATUS_ACTIVE, _COMPLETED or _ABANDONED 
 
 /// A status a caller may give a plan: ENDED is Attain's, set when an active plan's end passes.
 fn settable_status(value: i32) -> Option<PlanStatus> {
-    cv::plan_status(value).filter(|s| *s != PlanStatus::Ended)
+    from_wire::<PlanStatus>(value).filter(|s| *s != PlanStatus::Ended)
 }
 
 fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
@@ -132,7 +132,7 @@ fn plan_to_proto(
                 done: s.done,
             })
             .collect(),
-        status: cv::plan_status_to_proto(&p.status),
+        status: text_to_wire::<PlanStatus>(&p.status),
         check_ins: check_ins
             .iter()
             .filter(|c| c.action_plan_id == p.action_plan_id)

@@ -7,6 +7,7 @@ use attain_domain::{
     org::AccessRole,
 };
 use attain_proto::coaching::v1 as pb;
+use attain_runtime::enums::from_wire;
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -134,7 +135,7 @@ pub async fn create(
     let view = View::naming(&api.peers, ctx, named).await?;
     let mut v = Violations::new();
     let request_id = convert::request_id(&mut v, &req.request_id);
-    let kind = cv::kind(s.kind);
+    let kind = from_wire::<SessionKind>(s.kind);
     if kind.is_none() {
         v.add(
             "session.kind",
@@ -248,7 +249,7 @@ pub async fn list(api: &CoachingApi, ctx: &Ctx, req: pb::ListSessionsRequest) ->
     let coachee = convert::optional_id(&mut v, "coachee_id", &req.coachee_id);
     let status = match req.status {
         0 => None,
-        s => match cv::status(s) {
+        s => match from_wire::<SessionStatus>(s) {
             Some(s) => Some(s.as_str().to_string()),
             None => {
                 v.add("status", "is not a SESSION_STATUS_ value");
@@ -352,7 +353,7 @@ pub async fn update(
             }
             "links" => s.links = sqlx::types::Json(links(&mut v, &input.links)),
             "coachee_ids" | "expert_ids" => people_changed = true,
-            "status" => match cv::status(input.status) {
+            "status" => match from_wire::<SessionStatus>(input.status) {
                 Some(SessionStatus::Completed) => v.add("session.status", "complete a session with CompleteSession"),
                 Some(next) => {
                     let current = SessionStatus::parse(&s.status).unwrap_or(SessionStatus::Scheduled);

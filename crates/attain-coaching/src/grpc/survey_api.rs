@@ -8,6 +8,7 @@ use attain_domain::{
     survey::{self, Answer, Question, QuestionType},
 };
 use attain_proto::coaching::v1::{self as pb};
+use attain_runtime::enums::from_wire;
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Months, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     access::View,
-    survey_convert::{StoredAnswer, from_stored, question, question_type},
+    survey_convert::{StoredAnswer, from_stored, question},
 };
 use crate::store::surveys::{self as store, CampaignRecord, StoredAudience};
 use attain_runtime::clients::{Peers, org::has_left};
@@ -81,7 +82,7 @@ pub(super) fn questions_from_proto(v: &mut Violations, qs: &[pb::Question]) -> V
     qs.iter()
         .enumerate()
         .map(|(i, q)| {
-            let kind = question_type(q.r#type);
+            let kind = from_wire::<QuestionType>(q.r#type);
             if kind.is_none() {
                 v.add(
                     format!("template.questions[{i}].type"),

@@ -3,32 +3,12 @@
 use attain_domain::survey::{Answer, Question, QuestionType, Value};
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
+use attain_runtime::enums::to_wire;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::store::surveys::{CampaignRecord, StoredAudience, StoredQuestion};
-
-pub(super) fn question_type(value: i32) -> Option<QuestionType> {
-    Some(match pb::QuestionType::try_from(value).ok()? {
-        pb::QuestionType::Unspecified => return None,
-        pb::QuestionType::Likert5 => QuestionType::Likert5,
-        pb::QuestionType::Scale010 => QuestionType::Scale0To10,
-        pb::QuestionType::SingleChoice => QuestionType::SingleChoice,
-        pb::QuestionType::MultipleChoice => QuestionType::MultipleChoice,
-        pb::QuestionType::FreeText => QuestionType::FreeText,
-    })
-}
-
-pub(super) fn question_type_to_proto(t: QuestionType) -> i32 {
-    (match t {
-        QuestionType::Likert5 => pb::QuestionType::Likert5,
-        QuestionType::Scale0To10 => pb::QuestionType::Scale010,
-        QuestionType::SingleChoice => pb::QuestionType::SingleChoice,
-        QuestionType::MultipleChoice => pb::QuestionType::MultipleChoice,
-        QuestionType::FreeText => pb::QuestionType::FreeText,
-    }) as i32
-}
 
 pub(super) fn stored(q: &Question) -> StoredQuestion {
     StoredQuestion {
@@ -59,7 +39,7 @@ pub(super) fn template_to_proto(id: Uuid, name: &str, questions: &[Question], bu
             .map(|q| pb::Question {
                 id: q.id.clone(),
                 text: q.text.clone(),
-                r#type: question_type_to_proto(q.kind),
+                r#type: to_wire(q.kind),
                 options: q.options.clone(),
                 required: q.required,
             })

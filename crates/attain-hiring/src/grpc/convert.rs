@@ -16,53 +16,8 @@ use crate::store::{
     requisitions::{BenchRecord, RequisitionRecord, StoredStage, TemplateRecord},
 };
 
-/// A domain enum whose protobuf values are its variants' positions plus one (0 is UNSPECIFIED),
-/// which holds for every enum hiring sends: the proto and the domain list them in one order.
-pub trait Wire: Copy + PartialEq + 'static {
-    fn all() -> &'static [Self];
-    fn parse_text(text: &str) -> Option<Self>;
-}
-
-macro_rules! wire {
-    ($($t:ty),+) => {$(
-        impl Wire for $t {
-            fn all() -> &'static [Self] { <$t>::ALL }
-            fn parse_text(text: &str) -> Option<Self> { <$t>::parse(text) }
-        }
-    )+};
-}
-
-wire!(
-    BenchKind,
-    CandidateSource,
-    CandidateStatus,
-    OfferOutcome,
-    Readiness,
-    Recommendation,
-    RequisitionReason,
-    RequisitionStatus,
-    SalesRole,
-    Motion
-);
-
-/// The domain value of a protobuf enum value; `None` for UNSPECIFIED and unknown values.
-pub fn from_wire<T: Wire>(value: i32) -> Option<T> {
-    let index = usize::try_from(value).ok()?.checked_sub(1)?;
-    T::all().get(index).copied()
-}
-
-pub fn to_wire<T: Wire>(value: T) -> i32 {
-    T::all()
-        .iter()
-        .position(|v| *v == value)
-        .and_then(|i| i32::try_from(i + 1).ok())
-        .unwrap_or(0)
-}
-
-/// The protobuf value of a stored name; 0 (UNSPECIFIED) for a name this build does not know.
-pub fn text_to_wire<T: Wire>(text: &str) -> i32 {
-    T::parse_text(text).map_or(0, to_wire)
-}
+/// Enums go to and from the wire the one way every service maps them: by name.
+pub use attain_runtime::enums::{from_wire, text_to_wire, to_wire};
 
 fn id(v: Option<Uuid>) -> String {
     v.map(|u| u.to_string()).unwrap_or_default()

@@ -8,7 +8,7 @@ use attain_domain::{
 use attain_proto::metrics::v1::*;
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 
-use super::{MetricsApi, enums};
+use super::MetricsApi;
 use crate::store::catalog::{self as store, MetricRecord};
 
 const UPDATABLE: &[&str] = &["display_name", "description", "direction", "state"];
@@ -34,9 +34,9 @@ pub async fn create(api: &MetricsApi, ctx: &Ctx, req: CreateMetricRequest) -> Ap
     ctx.require(&[AccessRole::Admin], "change the metric catalog")?;
     let m = req.metric.unwrap_or_default();
     let mut v = Violations::new();
-    let layer = enums::layer(m.layer);
-    let unit = enums::unit(m.unit);
-    let direction = enums::direction(m.direction);
+    let layer = attain_runtime::enums::from_wire::<attain_domain::metric::Layer>(m.layer);
+    let unit = attain_runtime::enums::from_wire::<attain_domain::metric::Unit>(m.unit);
+    let direction = attain_runtime::enums::from_wire::<attain_domain::metric::Direction>(m.direction);
     for (field, missing) in [
         ("metric.layer", layer.is_none()),
         ("metric.unit", unit.is_none()),
@@ -46,7 +46,10 @@ pub async fn create(api: &MetricsApi, ctx: &Ctx, req: CreateMetricRequest) -> Ap
             v.add(field, "is required");
         }
     }
-    let kind = match (&m.ratio, enums::aggregation(m.aggregation)) {
+    let kind = match (
+        &m.ratio,
+        attain_runtime::enums::from_wire::<attain_domain::metric::Aggregation>(m.aggregation),
+    ) {
         (Some(r), None) => Some(MetricKind::Ratio {
             numerator: r.numerator_key.clone(),
             denominator: r.denominator_key.clone(),
@@ -157,11 +160,13 @@ pub async fn update(api: &MetricsApi, ctx: &Ctx, req: UpdateMetricRequest) -> Ap
                 );
                 record.description = input.description.clone();
             }
-            "direction" => match enums::direction(input.direction) {
-                Some(d) => record.direction = d.as_str().into(),
-                None => v.add("metric.direction", "must be HIGHER_IS_BETTER or LOWER_IS_BETTER"),
-            },
-            "state" => match enums::state(input.state) {
+            "direction" => {
+                match attain_runtime::enums::from_wire::<attain_domain::metric::Direction>(input.direction) {
+                    Some(d) => record.direction = d.as_str().into(),
+                    None => v.add("metric.direction", "must be HIGHER_IS_BETTER or LOWER_IS_BETTER"),
+                }
+            }
+            "state" => match attain_runtime::enums::from_wire::<attain_domain::metric::MetricState>(input.state) {
                 Some(s) => record.state = s.as_str().into(),
                 None => v.add("metric.state", "must be ACTIVE or RETIRED"),
             },
@@ -182,14 +187,14 @@ pub fn to_proto(m: &MetricRecord) -> Metric {
         key: m.key.clone(),
         display_name: m.display_name.clone(),
         description: m.description.clone(),
-        layer: enums::layer_to_proto(&m.layer),
+        layer: attain_runtime::enums::text_to_wire::<attain_domain::metric::Layer>(&m.layer),
         aggregation: m
             .aggregation
             .as_deref()
-            .map(enums::aggregation_to_proto)
+            .map(attain_runtime::enums::text_to_wire::<attain_domain::metric::Aggregation>)
             .unwrap_or_default(),
-        unit: enums::unit_to_proto(&m.unit),
-        direction: enums::direction_to_proto(&m.direction),
+        unit: attain_runtime::enums::text_to_wire::<attain_domain::metric::Unit>(&m.unit),
+        direction: attain_runtime::enums::text_to_wire::<attain_domain::metric::Direction>(&m.direction),
         ratio: match (&m.numerator_key, &m.denominator_key) {
             (Some(n), Some(d)) => Some(RatioDefinition {
                 numerator_key: n.clone(),
@@ -197,7 +202,7 @@ pub fn to_proto(m: &MetricRecord) -> Metric {
             }),
             _ => None,
         },
-        state: enums::state_to_proto(&m.state),
+        state: attain_runtime::enums::text_to_wire::<attain_domain::metric::MetricState>(&m.state),
         built_in: m.built_in,
         create_time: Some(convert::timestamp(m.created_at)),
         update_time: Some(convert::timestamp(m.updated_at)),

@@ -3,7 +3,6 @@
 
 mod catalog;
 mod check;
-mod enums;
 mod ingest;
 mod query;
 mod state;

@@ -11,8 +11,9 @@ use attain_domain::{
 use attain_proto::metrics::v1::*;
 use attain_runtime::{
     ApiError, ApiResult, Ctx,
-    convert::{self, granularity, range_to_proto, resolve_period},
+    convert::{self, range_to_proto, resolve_period},
     db::begin_tenant,
+    enums::from_wire,
 };
 use uuid::Uuid;
 
@@ -203,7 +204,7 @@ pub async fn series(api: &MetricsApi, ctx: &Ctx, req: GetSeriesRequest) -> ApiRe
     let calendar = api.directory.calendar(ctx).await?;
     let mut v = Violations::new();
     let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
-    let bucket = match granularity(req.bucket) {
+    let bucket = match from_wire(req.bucket) {
         Some(g @ (Granularity::Day | Granularity::Week | Granularity::Month)) => Some(g),
         _ => {
             v.add(

@@ -100,7 +100,7 @@ impl CredentialService for CredentialApi {
                 valid: true,
                 tenant_id: c.tenant_id.to_string(),
                 person_id: c.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: attain_runtime::convert::access_role_to_proto(c.role) as i32,
+                role: attain_runtime::enums::to_wire(c.role),
                 expire_time: expires_at.map(attain_runtime::convert::timestamp),
                 tenant_suspended: false,
             },
@@ -131,7 +131,7 @@ impl CredentialService for CredentialApi {
                 valid: true,
                 tenant_id: signed_in.caller.tenant_id.to_string(),
                 person_id: signed_in.caller.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: attain_runtime::convert::access_role_to_proto(signed_in.caller.role) as i32,
+                role: attain_runtime::enums::to_wire(signed_in.caller.role),
                 expire_time: Some(attain_runtime::convert::timestamp(signed_in.expires_at)),
                 ..Default::default()
             },

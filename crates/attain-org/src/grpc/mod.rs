@@ -10,7 +10,7 @@ mod tenant;
 
 use attain_domain::org::AccessRole;
 use attain_proto::org::v1::{org_service_server::OrgService, *};
-use attain_runtime::{ApiResult, Caller, org_enums as enums};
+use attain_runtime::{ApiResult, Caller};
 use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 

@@ -103,7 +103,7 @@ fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
     };
     let mut role_map = Vec::new();
     for (i, m) in p.role_mappings.iter().enumerate() {
-        match convert::access_role_from_proto(m.role) {
+        match attain_runtime::enums::from_wire::<attain_domain::org::AccessRole>(m.role) {
             Some(role) => role_map.push((m.claim_value.clone(), role)),
             None => v.add(
                 format!("identity_provider.role_mappings[{i}].role"),
@@ -113,7 +113,7 @@ fn idp_from_proto(p: IdentityProvider) -> ApiResult<Idp> {
     }
     let default_role = match PbRole::try_from(p.default_role) {
         Ok(PbRole::Unspecified) => None,
-        Ok(_) => convert::access_role_from_proto(p.default_role),
+        Ok(_) => attain_runtime::enums::from_wire::<attain_domain::org::AccessRole>(p.default_role),
         Err(_) => {
             v.add("identity_provider.default_role", "is not an AccessRole value");
             None
@@ -175,12 +175,10 @@ fn idp_to_proto(p: &Idp) -> IdentityProvider {
             .iter()
             .map(|(value, role)| RoleMapping {
                 claim_value: value.clone(),
-                role: convert::access_role_to_proto(*role) as i32,
+                role: attain_runtime::enums::to_wire(*role),
             })
             .collect(),
-        default_role: p
-            .default_role
-            .map_or(PbRole::Unspecified, convert::access_role_to_proto) as i32,
+        default_role: p.default_role.map_or(0, attain_runtime::enums::to_wire),
         leeway_seconds: p.leeway_seconds,
         max_lifetime_seconds: p.max_lifetime_seconds,
         create_time: Some(convert::timestamp(p.created_at)),
@@ -207,11 +205,11 @@ impl OperatorApi {
                 let days: Vec<_> = cal
                     .working_days
                     .iter()
-                    .map(|d| convert::weekday_from_proto(*d))
+                    .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
                     .collect();
                 match Calendar::new(
                     &cal.time_zone,
-                    convert::weekday_from_proto(cal.first_day_of_week),
+                    attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
                     cal.fiscal_year_start_month,
                     &days,
                 ) {
@@ -239,7 +237,7 @@ impl OperatorApi {
     async fn new_api_key(&self, req: CreateApiKeyRequest) -> ApiResult<CreateApiKeyResponse> {
         let mut v = Violations::new();
         let tenant = convert::required_id(&mut v, "tenant_id", &req.tenant_id);
-        let role = convert::access_role_from_proto(req.role);
+        let role = attain_runtime::enums::from_wire::<attain_domain::org::AccessRole>(req.role);
         if role.is_none() {
             v.add("role", "must be an ACCESS_ROLE_ value other than UNSPECIFIED");
         }

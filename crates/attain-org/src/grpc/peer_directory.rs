@@ -18,7 +18,7 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::{enums, respond, scope_of, tenant};
+use super::{respond, scope_of, tenant};
 use crate::store;
 
 #[derive(Clone)]
@@ -124,8 +124,8 @@ async fn directory(c: &mut PgConnection, tenant_id: Uuid) -> ApiResult<TenantDir
                 person_id: person_id.to_string(),
                 display_name,
                 team_id: id(team),
-                sales_role: enums::sales_role_to_proto(&role),
-                status: enums::person_status_to_proto(&status),
+                sales_role: attain_runtime::enums::text_to_wire::<attain_domain::org::SalesRole>(&role),
+                status: attain_runtime::enums::text_to_wire::<attain_domain::org::PersonStatus>(&status),
                 start_date: start.map(convert::date_to_proto),
             })
             .collect(),

@@ -16,7 +16,7 @@ use chrono::Utc;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{OrgApi, enums, scope_of};
+use super::{OrgApi, scope_of};
 use crate::{
     model::{PersonRecord, RoleChangeRecord, Scope},
     store,
@@ -41,14 +41,14 @@ fn check(v: &mut Violations, p: &Person, base: PersonRecord) -> PersonRecord {
     check_name(v, "person.display_name", &p.display_name);
     check_email(v, "person.email", &p.email);
     check_optional_text(v, "person.title", &p.title, MAX_NAME_LEN);
-    let sales_role = enums::sales_role(p.sales_role);
+    let sales_role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(p.sales_role);
     if sales_role.is_none() {
         v.add(
             "person.sales_role",
             "must be one of the SALES_ROLE_ values other than UNSPECIFIED",
         );
     }
-    let status = enums::person_status(p.status);
+    let status = attain_runtime::enums::from_wire::<attain_domain::org::PersonStatus>(p.status);
     if status.is_none() {
         v.add(
             "person.status",
@@ -158,7 +158,8 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreatePersonRequest) -> 
     let request_id = convert::request_id(&mut v, &req.request_id);
     let mut input = req.person.unwrap_or_default();
     if input.status == 0 {
-        input.status = enums::person_status_to_proto(PersonStatus::Onboarding.as_str());
+        input.status =
+            attain_runtime::enums::text_to_wire::<attain_domain::org::PersonStatus>(PersonStatus::Onboarding.as_str());
     }
     let record = check(&mut v, &input, blank(Uuid::now_v7()));
     v.into_result(())?;
@@ -215,7 +216,8 @@ pub async fn list(api: &OrgApi, caller: &Caller, req: ListPeopleRequest) -> ApiR
     let status = match req.status {
         0 => None,
         s => {
-            let parsed = enums::person_status(s).map(PersonStatus::as_str);
+            let parsed =
+                attain_runtime::enums::from_wire::<attain_domain::org::PersonStatus>(s).map(PersonStatus::as_str);
             if parsed.is_none() {
                 v.add("status", "must be one of the PERSON_STATUS_ values");
             }
@@ -324,7 +326,7 @@ pub async fn change_role(
     caller.require(&[AccessRole::Admin], "change roles")?;
     let mut v = Violations::new();
     let id = convert::required_id(&mut v, "person_id", &req.person_id);
-    let role = enums::sales_role(req.sales_role);
+    let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(req.sales_role);
     if role.is_none() {
         v.add(
             "sales_role",
@@ -413,14 +415,14 @@ pub fn to_proto(p: &PersonRecord) -> Person {
         id: p.person_id.to_string(),
         display_name: p.display_name.clone(),
         email: p.email.clone(),
-        sales_role: enums::sales_role_to_proto(&p.sales_role),
+        sales_role: attain_runtime::enums::text_to_wire::<attain_domain::org::SalesRole>(&p.sales_role),
         team_id: p.team_id.map(|id| id.to_string()).unwrap_or_default(),
         manager_id: p.manager_person_id.map(|id| id.to_string()).unwrap_or_default(),
         title: p.title.clone(),
         hire_date: p.hire_date.map(convert::date_to_proto),
         start_date: p.start_date.map(convert::date_to_proto),
         end_date: p.end_date.map(convert::date_to_proto),
-        status: enums::person_status_to_proto(&p.status),
+        status: attain_runtime::enums::text_to_wire::<attain_domain::org::PersonStatus>(&p.status),
         time_zone: p.time_zone.clone(),
         external_ids: p
             .external_systems
@@ -440,7 +442,7 @@ pub fn to_proto(p: &PersonRecord) -> Person {
 fn role_change_to_proto(r: &RoleChangeRecord) -> RoleChange {
     RoleChange {
         id: r.role_change_id.to_string(),
-        sales_role: enums::sales_role_to_proto(&r.sales_role),
+        sales_role: attain_runtime::enums::text_to_wire::<attain_domain::org::SalesRole>(&r.sales_role),
         title: r.title.clone(),
         effective_date: Some(convert::date_to_proto(r.effective_date)),
         record_time: Some(convert::timestamp(r.recorded_at)),

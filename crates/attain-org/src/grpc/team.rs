@@ -10,7 +10,7 @@ use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant, pag
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{OrgApi, enums, scope_of};
+use super::{OrgApi, scope_of};
 use crate::{model::TeamRecord, store};
 
 const UPDATABLE: &[&str] = &["display_name", "parent_team_id", "motion", "manager_id"];
@@ -27,7 +27,7 @@ fn check(v: &mut Violations, t: &Team) -> Option<TeamInput> {
     check_name(v, "team.display_name", &t.display_name);
     let parent_team_id = convert::optional_id(v, "team.parent_team_id", &t.parent_team_id);
     let manager_person_id = convert::optional_id(v, "team.manager_id", &t.manager_id);
-    let motion = enums::motion(t.motion);
+    let motion = attain_runtime::enums::from_wire::<attain_domain::org::Motion>(t.motion);
     if motion.is_none() {
         v.add(
             "team.motion",
@@ -223,7 +223,7 @@ pub fn to_proto(t: &TeamRecord) -> Team {
         id: t.team_id.to_string(),
         display_name: t.display_name.clone(),
         parent_team_id: t.parent_team_id.map(|id| id.to_string()).unwrap_or_default(),
-        motion: enums::motion_to_proto(&t.motion),
+        motion: attain_runtime::enums::text_to_wire::<attain_domain::org::Motion>(&t.motion),
         manager_id: t.manager_person_id.map(|id| id.to_string()).unwrap_or_default(),
         create_time: Some(convert::timestamp(t.created_at)),
         update_time: Some(convert::timestamp(t.updated_at)),

@@ -81,11 +81,11 @@ pub fn from_proto(t: &Tenant, base: TenantRecord) -> Result<TenantRecord, Violat
     let days: Vec<_> = cal
         .working_days
         .iter()
-        .map(|d| convert::weekday_from_proto(*d))
+        .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
         .collect();
     let calendar = match Calendar::new(
         &cal.time_zone,
-        convert::weekday_from_proto(cal.first_day_of_week),
+        attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
         cal.fiscal_year_start_month,
         &days,
     ) {

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::{PAGE_SIZE, every_page};
 use crate::{
-    ApiError, Ctx, org_enums,
+    ApiError, Ctx,
+    enums::from_wire,
     peer::{PeerChannel, peer_error, request},
 };
 
@@ -22,12 +23,12 @@ fn org_error(status: tonic::Status) -> ApiError {
 /// Whether a person of the directory sells (carries quotas, is coached as a rep, leaves a seat
 /// the bench covers): the domain's rule, read off the wire.
 pub fn sells(p: &Person) -> bool {
-    org_enums::sales_role(p.sales_role).is_some_and(SalesRole::sells)
+    from_wire::<SalesRole>(p.sales_role).is_some_and(SalesRole::sells)
 }
 
 /// Whether a person of the directory has left.
 pub fn has_left(p: &Person) -> bool {
-    org_enums::person_status(p.status) == Some(PersonStatus::Left)
+    from_wire::<PersonStatus>(p.status) == Some(PersonStatus::Left)
 }
 
 #[derive(Clone)]

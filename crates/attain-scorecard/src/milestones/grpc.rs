@@ -10,6 +10,7 @@ use attain_domain::{
 use attain_proto::webhooks::v1::{self as pb, milestone_service_server::MilestoneService};
 use std::sync::Arc;
 
+use attain_runtime::enums::{from_wire, text_to_wire};
 use attain_runtime::{
     ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
@@ -48,34 +49,14 @@ impl MilestoneApi {
     }
 }
 
+/// A milestone kind to filter by; an unset kind filters nothing, and a value this build does
+/// not know is refused.
 fn kind_from_proto(v: &mut Violations, value: i32) -> Option<Kind> {
-    match pb::MilestoneKind::try_from(value) {
-        Ok(pb::MilestoneKind::Unspecified) => None,
-        Ok(pb::MilestoneKind::QuotaAttained) => Some(Kind::QuotaAttained),
-        Ok(pb::MilestoneKind::DailyGoalHit) => Some(Kind::DailyGoalHit),
-        Ok(pb::MilestoneKind::Streak) => Some(Kind::Streak),
-        Ok(pb::MilestoneKind::PersonalBest) => Some(Kind::PersonalBest),
-        Ok(pb::MilestoneKind::BiggestDeal) => Some(Kind::BiggestDeal),
-        Ok(pb::MilestoneKind::NewLeader) => Some(Kind::NewLeader),
-        Ok(pb::MilestoneKind::FirstDeal) => Some(Kind::FirstDeal),
-        Err(_) => {
-            v.add("kind", "is not a known MILESTONE_KIND_ value");
-            None
-        }
+    let kind = from_wire::<Kind>(value);
+    if kind.is_none() && value != 0 {
+        v.add("kind", "is not a known MILESTONE_KIND_ value");
     }
-}
-
-fn kind_to_proto(text: &str) -> i32 {
-    (match Kind::parse(text) {
-        Some(Kind::QuotaAttained) => pb::MilestoneKind::QuotaAttained,
-        Some(Kind::DailyGoalHit) => pb::MilestoneKind::DailyGoalHit,
-        Some(Kind::Streak) => pb::MilestoneKind::Streak,
-        Some(Kind::PersonalBest) => pb::MilestoneKind::PersonalBest,
-        Some(Kind::BiggestDeal) => pb::MilestoneKind::BiggestDeal,
-        Some(Kind::NewLeader) => pb::MilestoneKind::NewLeader,
-        Some(Kind::FirstDeal) => pb::MilestoneKind::FirstDeal,
-        None => pb::MilestoneKind::Unspecified,
-    }) as i32
+    kind
 }
 
 fn to_proto(r: &MilestoneRecord) -> pb::Milestone {
@@ -87,7 +68,7 @@ fn to_proto(r: &MilestoneRecord) -> pb::Milestone {
         .unwrap_or(0.0);
     pb::Milestone {
         id: r.milestone_id.to_string(),
-        kind: kind_to_proto(&r.kind),
+        kind: text_to_wire::<Kind>(&r.kind),
         person_id: r.person_id.to_string(),
         title: r.title.clone(),
         day: Some(convert::date_to_proto(r.day)),

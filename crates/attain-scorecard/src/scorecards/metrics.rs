@@ -5,14 +5,14 @@ use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::{metric::Direction, period::DateRange, scorecard::template::Shape};
 use attain_proto::metrics::v1::{
-    Aggregation, Direction as PbDirection, Event, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest,
-    GetTotalsResponse, Grouping, IngestEventsRequest, IngestEventsResponse, Layer, ListMetricsRequest, Unit,
-    metrics_service_client::MetricsServiceClient,
+    Aggregation, Event, GetTopPeopleRequest, GetTopPeopleResponse, GetTotalsRequest, GetTotalsResponse, Grouping,
+    IngestEventsRequest, IngestEventsResponse, ListMetricsRequest, Unit, metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{
     ApiError, Ctx,
     clients::{PAGE_SIZE, every_page},
     convert,
+    enums::from_wire,
     peer::{Cache, PeerChannel, peer_error, request},
 };
 use uuid::Uuid;
@@ -121,17 +121,8 @@ impl Metrics {
                 is_max,
                 is_state,
                 is_money: m.unit == Unit::CurrencyMinor as i32,
-                layer: match Layer::try_from(m.layer) {
-                    Ok(Layer::Activity) => "activity",
-                    Ok(Layer::Objective) => "objective",
-                    Ok(Layer::Efficiency) => "efficiency",
-                    _ => "result",
-                },
-                direction: if m.direction == PbDirection::LowerIsBetter as i32 {
-                    Direction::LowerIsBetter
-                } else {
-                    Direction::HigherIsBetter
-                },
+                layer: from_wire::<attain_domain::metric::Layer>(m.layer).map_or("result", |l| l.as_str()),
+                direction: from_wire(m.direction).unwrap_or(Direction::HigherIsBetter),
             };
             out.insert(m.key, info);
         }

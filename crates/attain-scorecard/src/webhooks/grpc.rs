@@ -5,11 +5,12 @@
 use attain_domain::{
     Violations,
     org::{AccessRole, check_name},
-    webhook::{EventType, Format, MAX_DIGEST_SECONDS, MAX_HOURLY_CAP},
+    webhook::{DeliveryState, EventType, Format, MAX_DIGEST_SECONDS, MAX_HOURLY_CAP},
 };
 use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookService};
 use std::sync::Arc;
 
+use attain_runtime::enums::{from_wire, text_to_wire};
 use attain_runtime::{
     ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
@@ -62,44 +63,14 @@ impl WebhookApi {
     }
 }
 
-fn format_from_proto(value: i32) -> Option<Format> {
-    match pb::Format::try_from(value).ok()? {
-        pb::Format::Unspecified => None,
-        pb::Format::Json => Some(Format::Json),
-        pb::Format::Slack => Some(Format::Slack),
-        pb::Format::Teams => Some(Format::Teams),
-    }
-}
-
-fn format_to_proto(text: &str) -> i32 {
-    (match Format::parse(text) {
-        Some(Format::Json) => pb::Format::Json,
-        Some(Format::Slack) => pb::Format::Slack,
-        Some(Format::Teams) => pb::Format::Teams,
-        None => pb::Format::Unspecified,
-    }) as i32
-}
-
+/// A delivery state to filter by; unset filters nothing, and a value this build does not know
+/// is refused.
 fn state_from_proto(v: &mut Violations, value: i32) -> Option<&'static str> {
-    match pb::DeliveryState::try_from(value) {
-        Ok(pb::DeliveryState::Unspecified) => None,
-        Ok(pb::DeliveryState::Pending) => Some("pending"),
-        Ok(pb::DeliveryState::Delivered) => Some("delivered"),
-        Ok(pb::DeliveryState::DeadLetter) => Some("dead"),
-        Err(_) => {
-            v.add("state", "is not a known DELIVERY_STATE_ value");
-            None
-        }
+    let state = from_wire::<DeliveryState>(value);
+    if state.is_none() && value != 0 {
+        v.add("state", "is not a known DELIVERY_STATE_ value");
     }
-}
-
-fn state_to_proto(text: &str) -> i32 {
-    (match text {
-        "pending" => pb::DeliveryState::Pending,
-        "delivered" => pb::DeliveryState::Delivered,
-        "dead" => pb::DeliveryState::DeadLetter,
-        _ => pb::DeliveryState::Unspecified,
-    }) as i32
+    state.map(DeliveryState::as_str)
 }
 
 /// Checks a whole subscription message; field names start with `subscription.`.
@@ -135,7 +106,7 @@ fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> Subsc
         }
     }
     let team_id = convert::optional_id(v, "subscription.team_id", &s.team_id);
-    let format = format_from_proto(s.format);
+    let format = from_wire::<Format>(s.format);
     if format.is_none() {
         v.add(
             "subscription.format",
@@ -173,7 +144,7 @@ fn to_proto(r: &SubscriptionRecord) -> pb::Subscription {
         url: r.url.clone(),
         event_types: r.event_types.clone(),
         team_id: r.team_id.map(|t| t.to_string()).unwrap_or_default(),
-        format: format_to_proto(&r.format),
+        format: text_to_wire::<Format>(&r.format),
         quiet_rules: Some(pb::QuietRules {
             hourly_cap: r.hourly_cap,
             digest_window_seconds: r.digest_seconds,
@@ -198,7 +169,7 @@ fn delivery_to_proto(d: &DeliveryRecord) -> pb::Delivery {
     pb::Delivery {
         id: d.delivery_id.to_string(),
         subscription_id: d.subscription_id.to_string(),
-        state: state_to_proto(&d.state),
+        state: text_to_wire::<DeliveryState>(&d.state),
         event_type: message::event_type(&d.events.0).to_string(),
         events: d.events.0.iter().map(event_to_proto).collect(),
         attempts: d.attempts,

@@ -18,6 +18,7 @@ use attain_proto::{
     metrics::v1::{Grouping, MetricValue, metric_value::Value},
     scorecard::v1 as pb,
 };
+use attain_runtime::enums::to_wire;
 use attain_runtime::{
     ApiError, ApiResult, Ctx,
     convert::{self, resolve_period_granularity},
@@ -29,7 +30,6 @@ use uuid::Uuid;
 use super::{
     ScorecardApi, access,
     context::{Context, Template},
-    template::section_to_proto,
 };
 use crate::scorecards::{
     metrics::{Catalog, MetricInfo},
@@ -187,7 +187,7 @@ fn line(
     pb::ScorecardLine {
         metric_key: l.metric_key.clone(),
         display_name: info.display_name.clone(),
-        section: section_to_proto(l.section),
+        section: to_wire(l.section),
         actual,
         numerator: current.map_or(0, |v| v.numerator),
         denominator: current.map_or(0, |v| v.denominator),

@@ -15,7 +15,7 @@ use attain_proto::{
     metrics::v1::{Grouping, MetricValue, metric_value::Value},
     scorecard::v1 as pb,
 };
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, org_enums, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::{NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
@@ -47,7 +47,9 @@ fn to_proto(r: &ContestRecord) -> pb::Contest {
         end_date: Some(convert::date_to_proto(r.end_date)),
         eligibility: match (r.team_id, &r.sales_role) {
             (Some(t), _) => Some(E::TeamId(t.to_string())),
-            (_, Some(role)) => Some(E::SalesRole(org_enums::sales_role_to_proto(role))),
+            (_, Some(role)) => Some(E::SalesRole(attain_runtime::enums::text_to_wire::<
+                attain_domain::org::SalesRole,
+            >(role))),
             _ => None,
         },
         kind: match kind_of(r) {
@@ -123,7 +125,7 @@ pub async fn create(
     let (team, role) = match &c.eligibility {
         Some(E::TeamId(id)) => (convert::required_id(&mut v, "contest.team_id", id), None),
         Some(E::SalesRole(r)) => {
-            let role = org_enums::sales_role(*r);
+            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
             if role.is_none() {
                 v.add("contest.sales_role", "is not a SALES_ROLE_ value");
             }

@@ -69,7 +69,7 @@ pub async fn standings(
             plans::covered(directory, Some(team), None)
         }
         Some(Scope::SalesRole(role)) => {
-            let role = attain_runtime::org_enums::sales_role(*role)
+            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*role)
                 .ok_or_else(|| ApiError::invalid("spec.scope.sales_role", "is not a SALES_ROLE_ value"))?;
             plans::covered(directory, None, Some(role.as_str()))
         }

@@ -15,7 +15,7 @@ use attain_domain::{
     },
 };
 use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, org_enums, paging::Page};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
 use super::{
@@ -60,7 +60,9 @@ fn to_proto(r: &PlanRecord) -> pb::IncentivePlan {
     let subject = match (r.person_id, r.team_id, &r.sales_role) {
         (Some(p), _, _) => Some(S::PersonId(p.to_string())),
         (_, Some(t), _) => Some(S::TeamId(t.to_string())),
-        (_, _, Some(role)) => Some(S::SalesRole(org_enums::sales_role_to_proto(role))),
+        (_, _, Some(role)) => Some(S::SalesRole(attain_runtime::enums::text_to_wire::<
+            attain_domain::org::SalesRole,
+        >(role))),
         _ => None,
     };
     let d = &r.definition.0;
@@ -112,7 +114,7 @@ pub async fn set(
         Some(S::PersonId(id)) => (convert::required_id(&mut v, "plan.person_id", id), None, None),
         Some(S::TeamId(id)) => (None, convert::required_id(&mut v, "plan.team_id", id), None),
         Some(S::SalesRole(r)) => {
-            let role = org_enums::sales_role(*r);
+            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
             if role.is_none() {
                 v.add("plan.sales_role", "is not a SALES_ROLE_ value");
             }

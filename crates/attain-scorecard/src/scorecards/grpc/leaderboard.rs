@@ -119,7 +119,7 @@ fn check(v: &mut Violations, b: &pb::Leaderboard, catalog: &Catalog, id: Uuid, n
             format!("no metric \"{}\" in the catalog", metric.escape_debug()),
         );
     }
-    let granularity = super::granularity(b.granularity);
+    let granularity = attain_runtime::enums::from_wire(b.granularity);
     if granularity.is_none() {
         v.add(
             "leaderboard.granularity",

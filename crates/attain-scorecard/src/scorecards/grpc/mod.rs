@@ -29,7 +29,7 @@ use attain_runtime::{ApiResult, Ctx, tenant_directory::TenantDirectories};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 
-pub(crate) use attain_runtime::convert::{granularity, resolve_period};
+pub(crate) use attain_runtime::convert::resolve_period;
 
 use super::metrics::Metrics;
 

@@ -122,7 +122,7 @@ pub async fn set_quota(api: &ScorecardApi, ctx: &Ctx, req: pb::SetQuotaRequest) 
         Some(_) => {}
     }
     let period = q.period.unwrap_or_default();
-    let granularity = match super::granularity(period.granularity) {
+    let granularity = match attain_runtime::enums::from_wire(period.granularity) {
         Some(g @ (Granularity::Month | Granularity::Quarter | Granularity::Year)) => Some(g),
         _ => {
             v.add(

@@ -10,6 +10,7 @@ use attain_domain::{
     },
 };
 use attain_proto::scorecard::v1 as pb;
+use attain_runtime::enums::{from_wire, to_wire};
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use uuid::Uuid;
 
@@ -17,25 +18,6 @@ use super::ScorecardApi;
 use crate::scorecards::store::{self, LineRecord, NewTemplate, Subject, TemplateRecord};
 
 const UPDATABLE: &[&str] = &["display_name", "description", "lines"];
-
-pub fn section_from_proto(value: i32) -> Option<Section> {
-    match pb::Section::try_from(value).ok()? {
-        pb::Section::Unspecified => None,
-        pb::Section::Activities => Some(Section::Activities),
-        pb::Section::Objectives => Some(Section::Objectives),
-        pb::Section::Efficiency => Some(Section::Efficiency),
-        pb::Section::Results => Some(Section::Results),
-    }
-}
-
-pub fn section_to_proto(s: Section) -> i32 {
-    (match s {
-        Section::Activities => pb::Section::Activities,
-        Section::Objectives => pb::Section::Objectives,
-        Section::Efficiency => pb::Section::Efficiency,
-        Section::Results => pb::Section::Results,
-    }) as i32
-}
 
 pub fn target_from_proto(t: &pb::Target) -> LineTarget {
     LineTarget {
@@ -63,7 +45,7 @@ pub fn target_to_proto(t: &LineTarget) -> pb::Target {
 fn lines_from_proto(v: &mut Violations, lines: &[pb::TemplateLine]) -> Vec<TemplateLine> {
     let mut out = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        let section = section_from_proto(l.section);
+        let section = from_wire::<Section>(l.section);
         if section.is_none() {
             v.add(
                 format!("template.lines[{i}].section"),
@@ -119,7 +101,7 @@ fn to_proto(t: &TemplateRecord, lines: &[TemplateLine]) -> pb::Template {
             .iter()
             .map(|l| pb::TemplateLine {
                 metric_key: l.metric_key.clone(),
-                section: section_to_proto(l.section),
+                section: to_wire(l.section),
                 target: Some(target_to_proto(&l.target)),
                 weight: Some(l.weight),
                 thresholds: Some(pb::Thresholds {
