@@ -114,6 +114,150 @@ pub fn reverse_funnel(target: u64, rates: &FunnelRates) -> Funnel {
     }
 }
 
+/// The funnel's rates in [`FunnelRates`] order: name, the metric counting its numerator, the metric
+/// counting its denominator. The average deal size's numerator is the target metric itself
+/// (revenue or gross profit won), written `""` here.
+pub const RATE_METRICS: [(&str, &str, &str); 6] = [
+    ("average_deal_size", "", "deals_won"),
+    ("win_rate", "deals_won", "opportunities_created"),
+    ("held_to_qualified", "meetings_qualified", "meetings_held"),
+    ("set_to_held", "meetings_held", "meetings_set"),
+    ("conversation_to_meeting", "meetings_set", "conversations"),
+    ("dial_to_conversation", "conversations", "calls"),
+];
+
+/// The metric each step of [`Funnel::steps`] is measured by, in that order.
+pub const STEP_METRICS: [&str; 6] = [
+    "deals_won",
+    "opportunities_created",
+    "meetings_held",
+    "meetings_set",
+    "conversations",
+    "calls",
+];
+
+/// Where a plan's rate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateSource {
+    /// Given by the caller.
+    Caller,
+    /// Observed in the history: `numerator` of `denominator` over the look-back window.
+    History { numerator: i64, denominator: i64 },
+}
+
+/// A rate of a plan, with where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanRate {
+    pub name: &'static str,
+    pub rate: Rate,
+    pub source: RateSource,
+}
+
+/// Why the history cannot fill in a rate the caller left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateGap {
+    /// Nothing happened in the window: no numerator or no denominator.
+    NoHistory {
+        name: &'static str,
+        numerator_metric: String,
+        denominator_metric: &'static str,
+    },
+    /// A conversion above 100 %: the people counted record the later step for work the earlier
+    /// one did not cover (meetings held that others set), so it is no basis for a plan.
+    AboveOne {
+        name: &'static str,
+        numerator: i64,
+        denominator: i64,
+        numerator_metric: &'static str,
+        denominator_metric: &'static str,
+    },
+}
+
+/// The plan's rates: each the caller's where given, else observed in `total` (the history's
+/// total of a metric) as numerator over denominator per [`RATE_METRICS`].
+pub fn fill_rates(
+    given: [Option<Rate>; 6],
+    target_metric: &str,
+    total: impl Fn(&str) -> i64,
+) -> Result<[PlanRate; 6], RateGap> {
+    let mut out = [PlanRate {
+        name: "",
+        rate: Rate {
+            numerator: 1,
+            denominator: 1,
+        },
+        source: RateSource::Caller,
+    }; 6];
+    for (i, (name, num, den)) in RATE_METRICS.iter().enumerate() {
+        out[i] = match given[i] {
+            Some(rate) => PlanRate {
+                name,
+                rate,
+                source: RateSource::Caller,
+            },
+            None => {
+                let numerator_metric = if num.is_empty() { target_metric } else { num };
+                let (n, d) = (total(numerator_metric), total(den));
+                let rate = Rate::observed(n.max(0) as u64, d.max(0) as u64).ok_or_else(|| RateGap::NoHistory {
+                    name,
+                    numerator_metric: numerator_metric.to_string(),
+                    denominator_metric: den,
+                })?;
+                // The average deal size is money per deal, not a conversion: it may exceed 1.
+                if i > 0 && n > d {
+                    return Err(RateGap::AboveOne {
+                        name,
+                        numerator: n,
+                        denominator: d,
+                        numerator_metric: num,
+                        denominator_metric: den,
+                    });
+                }
+                PlanRate {
+                    name,
+                    rate,
+                    source: RateSource::History {
+                        numerator: n,
+                        denominator: d,
+                    },
+                }
+            }
+        };
+    }
+    Ok(out)
+}
+
+impl FunnelRates {
+    /// The rates of a plan, in [`RATE_METRICS`] order.
+    pub fn of(rates: &[PlanRate; 6]) -> FunnelRates {
+        FunnelRates {
+            average_deal_size: rates[0].rate,
+            win_rate: rates[1].rate,
+            held_to_qualified: rates[2].rate,
+            set_to_held: rates[3].rate,
+            conversation_to_meeting: rates[4].rate,
+            dial_to_conversation: rates[5].rate,
+        }
+    }
+}
+
+/// The quotas that apply a plan: the target as a volume (revenue) or profit quota on its metric,
+/// deals won as a volume quota, and every other step as an activity quota; as (kind, metric,
+/// amount), amounts from `steps` in [`STEP_METRICS`] order.
+pub fn plan_quotas(target_metric: &str, target_amount: i64, steps: &[u64; 6]) -> Vec<(&'static str, String, i64)> {
+    let target_kind = if target_metric == "gross_profit_won" {
+        "profit"
+    } else {
+        "volume"
+    };
+    let mut quotas = vec![(target_kind, target_metric.to_string(), target_amount)];
+    quotas.extend(STEP_METRICS.iter().zip(steps).map(|(metric, total)| {
+        let kind = if *metric == "deals_won" { "volume" } else { "activity" };
+        (kind, metric.to_string(), i64::try_from(*total).unwrap_or(i64::MAX))
+    }));
+    quotas
+}
+
 /// Checks a conversion rate given as a number: above 0 and at most 1.
 pub fn check_conversion(v: &mut Violations, field: &str, value: f64) {
     if !value.is_finite() || value <= 0.0 || value > 1.0 {
@@ -129,6 +273,78 @@ mod tests {
 
     fn rate(x: f64) -> Rate {
         Rate::from_f64(x).expect("rate")
+    }
+
+    fn history<'a>(pairs: &'a [(&'a str, i64)]) -> impl Fn(&str) -> i64 + 'a {
+        |k| pairs.iter().find(|(m, _)| *m == k).map_or(0, |(_, v)| *v)
+    }
+
+    #[test]
+    fn missing_rates_come_from_history_and_given_ones_are_kept() {
+        let totals = [
+            ("revenue_won", 100_000),
+            ("deals_won", 4),
+            ("opportunities_created", 16),
+            ("meetings_qualified", 16),
+            ("meetings_held", 20),
+            ("meetings_set", 25),
+            ("conversations", 100),
+            ("calls", 1000),
+        ];
+        let mut given = [None; 6];
+        given[1] = Some(rate(0.5));
+        let rates = fill_rates(given, "revenue_won", history(&totals)).unwrap();
+        assert_eq!(rates[0].rate, Rate::observed(100_000, 4).unwrap());
+        assert_eq!(
+            rates[0].source,
+            RateSource::History {
+                numerator: 100_000,
+                denominator: 4
+            }
+        );
+        assert_eq!((rates[1].rate, rates[1].source), (rate(0.5), RateSource::Caller));
+        assert_eq!(rates[5].rate, Rate::observed(100, 1000).unwrap());
+        assert_eq!(rates.map(|r| r.name), RATE_METRICS.map(|(n, _, _)| n));
+    }
+
+    #[test]
+    fn a_rate_without_history_or_above_one_is_refused() {
+        let none = fill_rates(
+            [None; 6],
+            "revenue_won",
+            history(&[("revenue_won", 5), ("deals_won", 1)]),
+        );
+        assert!(matches!(none, Err(RateGap::NoHistory { name: "win_rate", .. })));
+        let above = fill_rates(
+            [None, None, Some(rate(0.5)), None, None, None],
+            "gross_profit_won",
+            history(&[
+                ("gross_profit_won", 5),
+                ("deals_won", 1),
+                ("opportunities_created", 2),
+                ("meetings_held", 30),
+                ("meetings_set", 20),
+            ]),
+        );
+        assert!(matches!(
+            above,
+            Err(RateGap::AboveOne {
+                name: "set_to_held",
+                numerator: 30,
+                denominator: 20,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_plan_becomes_one_quota_per_step_and_one_for_the_target() {
+        let quotas = plan_quotas("gross_profit_won", 50_000, &[2, 8, 10, 12, 40, u64::MAX]);
+        assert_eq!(quotas[0], ("profit", "gross_profit_won".to_string(), 50_000));
+        assert_eq!(quotas[1], ("volume", "deals_won".to_string(), 2));
+        assert_eq!(quotas[2], ("activity", "opportunities_created".to_string(), 8));
+        assert_eq!(quotas[6], ("activity", "calls".to_string(), i64::MAX));
+        assert_eq!(plan_quotas("revenue_won", 1, &[0; 6])[0].0, "volume");
     }
 
     #[test]

@@ -92,18 +92,9 @@ pub async fn get(
 ) -> ApiResult<pb::GetManagerKpisResponse> {
     let mut v = Violations::new();
     let team = convert::required_id(&mut v, "team_id", &req.team_id);
-    let quota_key = if req.quota_metric_key.is_empty() {
-        DEFAULT_QUOTA_METRIC
-    } else {
-        &req.quota_metric_key
-    }
-    .to_string();
-    let pipeline_key = if req.pipeline_metric_key.is_empty() {
-        DEFAULT_PIPELINE_METRIC
-    } else {
-        &req.pipeline_metric_key
-    }
-    .to_string();
+    let or_default = |key: &str, default: &str| if key.is_empty() { default } else { key }.to_string();
+    let quota_key = or_default(&req.quota_metric_key, DEFAULT_QUOTA_METRIC);
+    let pipeline_key = or_default(&req.pipeline_metric_key, DEFAULT_PIPELINE_METRIC);
     let catalog = api.metrics.catalog(ctx, false).await?;
     check_metric(&mut v, &catalog, "quota_metric_key", &quota_key, false);
     check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key, true);
@@ -118,46 +109,21 @@ pub async fn get(
     };
     span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
     access::see_team_members(&view, team)?;
+
+    // What the KPIs are computed from: the team's reps with their templates and plans, each
+    // rep's leading metrics per day, and their quota and pipeline totals so far.
     let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
     let mut context = Context::templates(&mut tx, &view.directory, reps, &[]).await?;
-
     let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-    let mut leading_keys: Vec<String> = Vec::new();
-    for m in &context.people {
-        for l in leading(&context, &catalog, m, &[Section::Activities, Section::Objectives]) {
-            if !leading_keys.contains(&l.metric_key) {
-                leading_keys.push(l.metric_key.clone());
-            }
-        }
-    }
-    // Days elapsed so far; nothing when the period has not begun.
-    let elapsed = (span.as_of >= span.range.start).then(|| DateRange {
-        start: span.range.start,
-        end: span.as_of.min(span.range.end),
-    });
-    let quota_totals = async {
-        let Some(to_date) = elapsed.filter(|_| !reps.is_empty()) else {
-            return Ok(HashMap::new());
-        };
-        let keys = [quota_key.clone(), pipeline_key.clone()];
-        let response = api
-            .metrics
-            .totals(ctx, &reps, &keys, to_date, Grouping::PerPerson)
-            .await?;
-        Ok::<_, ApiError>(
-            response
-                .rows
-                .iter()
-                .filter_map(|r| {
-                    let id = Uuid::parse_str(&r.person_id).ok()?;
-                    let values = by_key(&r.values);
-                    let get = |k: &str| number(values.get(k).copied());
-                    Some((id, (get(&quota_key).unwrap_or(0.0), get(&pipeline_key))))
-                })
-                .collect::<HashMap<Uuid, (f64, Option<f64>)>>(),
+    let leading_keys = leading_keys(&context, &catalog, &[Section::Activities, Section::Objectives]);
+    let elapsed = elapsed(&span);
+    let keys = [quota_key.clone(), pipeline_key.clone()];
+    let fetch = async {
+        tokio::try_join!(
+            fetch_daily(api, ctx, &reps, &leading_keys, elapsed),
+            fetch_totals(api, ctx, &reps, &keys, elapsed)
         )
     };
-    let fetch = async { tokio::try_join!(fetch_daily(api, ctx, &reps, &leading_keys, elapsed), quota_totals) };
     let (daily, totals) = context
         .load_plans_beside(tx, &view.directory, span.range, fetch)
         .await?;
@@ -169,52 +135,152 @@ pub async fn get(
         span: &span,
         daily: &daily,
     };
-    // Whether each rep (in `context.people` order) met every activity goal, per working day.
-    let met_by_day: Vec<(DateRange, Vec<Option<bool>>)> = elapsed
-        .map(|e| {
-            e.start
-                .iter_days()
-                .take_while(|d| *d <= e.end)
-                .filter(|d| calendar.is_working_day(*d))
-                .map(|d| {
-                    let day = DateRange { start: d, end: d };
-                    (day, k.met_each(&[Section::Activities], day, Granularity::Day))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let met_by_day = met_by_day(&k, elapsed);
     let daily_activity_goal: Vec<(DateRange, GoalShare)> = met_by_day
         .iter()
         .map(|(day, met)| (*day, GoalShare::of(met.iter().copied())))
         .collect();
     let shares: Vec<GoalShare> = daily_activity_goal.iter().map(|(_, s)| *s).collect();
-    let objective = |g: Granularity| -> Vec<pb::GoalShare> {
-        calendar
-            .buckets(g, span.range)
-            .into_iter()
-            .filter(|b| b.start <= span.as_of)
-            .map(|b| {
-                let so_far = DateRange {
-                    start: b.start,
-                    end: b.end.min(span.as_of),
-                };
-                share_to_proto(b, k.share(&[Section::Objectives], so_far, g))
+    let reps = rep_rows(&k, &totals, &quota_key, &leading_keys, &met_by_day);
+    let reps_to_quota = GoalShare::of(reps.quota_pairs.iter().map(|(a, q)| Some(a >= q)));
+    Ok(pb::GetManagerKpisResponse {
+        kpis: Some(pb::ManagerKpis {
+            team_id: team.to_string(),
+            range: Some(range_to_proto(span.range)),
+            as_of: Some(convert::date_to_proto(span.as_of)),
+            rep_count: i32::try_from(context.people.len()).unwrap_or(i32::MAX),
+            daily_activity_goal_average: kpi::mean_share(&shares),
+            daily_activity_goal: daily_activity_goal
+                .iter()
+                .map(|(d, s)| share_to_proto(*d, *s))
+                .collect(),
+            weekly_objective_goal: objective_shares(&k, Granularity::Week),
+            monthly_objective_goal: objective_shares(&k, Granularity::Month),
+            reps_to_quota: Some(share_to_proto(span.range, reps_to_quota)),
+            team_attainment: math::team_attainment(&reps.quota_pairs),
+            behind_pace: behind_pace(reps.behind, &catalog),
+            reps: reps.rows,
+            quota_metric_key: quota_key,
+            pipeline_metric_key: pipeline_key,
+        }),
+    })
+}
+
+/// The metrics of the rep's lines of `sections` across the team, each once, in first-seen order.
+fn leading_keys(context: &Context, catalog: &Catalog, sections: &[Section]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for m in &context.people {
+        for l in leading(context, catalog, m, sections) {
+            if !keys.contains(&l.metric_key) {
+                keys.push(l.metric_key.clone());
+            }
+        }
+    }
+    keys
+}
+
+/// The days of the period elapsed by the as-of day; `None` when the period has not begun.
+fn elapsed(span: &Span) -> Option<DateRange> {
+    (span.as_of >= span.range.start).then(|| DateRange {
+        start: span.range.start,
+        end: span.as_of.min(span.range.end),
+    })
+}
+
+/// Each rep's total of the quota metric (0 without events) and of the pipeline metric (`None`
+/// for a state with no snapshot by the as-of day: no coverage, not 0×) over the elapsed days.
+async fn fetch_totals(
+    api: &ScorecardApi,
+    ctx: &Ctx,
+    reps: &[Uuid],
+    keys: &[String; 2],
+    elapsed: Option<DateRange>,
+) -> ApiResult<HashMap<Uuid, (f64, Option<f64>)>> {
+    let Some(to_date) = elapsed.filter(|_| !reps.is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    let response = api
+        .metrics
+        .totals(ctx, reps, keys, to_date, Grouping::PerPerson)
+        .await?;
+    let [quota_key, pipeline_key] = keys;
+    Ok(response
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let id = Uuid::parse_str(&r.person_id).ok()?;
+            let values = by_key(&r.values);
+            let get = |k: &str| number(values.get(k).copied());
+            Some((id, (get(quota_key).unwrap_or(0.0), get(pipeline_key))))
+        })
+        .collect())
+}
+
+/// Whether each rep (in `context.people` order) met every activity goal, per working day elapsed.
+fn met_by_day(k: &Kpis, elapsed: Option<DateRange>) -> Vec<(DateRange, Vec<Option<bool>>)> {
+    elapsed.map_or_else(Vec::new, |e| {
+        e.start
+            .iter_days()
+            .take_while(|d| *d <= e.end)
+            .filter(|d| k.calendar.is_working_day(*d))
+            .map(|d| {
+                let day = DateRange { start: d, end: d };
+                (day, k.met_each(&[Section::Activities], day, Granularity::Day))
             })
             .collect()
-    };
+    })
+}
+
+/// The share of reps to every objective goal in each week or month of the period begun by the
+/// as-of day, each counted so far.
+fn objective_shares(k: &Kpis, g: Granularity) -> Vec<pb::GoalShare> {
+    let span = k.span;
+    k.calendar
+        .buckets(g, span.range)
+        .into_iter()
+        .filter(|b| b.start <= span.as_of)
+        .map(|b| {
+            let so_far = DateRange {
+                start: b.start,
+                end: b.end.min(span.as_of),
+            };
+            share_to_proto(b, k.share(&[Section::Objectives], so_far, g))
+        })
+        .collect()
+}
+
+/// The per-rep rows, with what the team figures are made of.
+struct RepRows {
+    rows: Vec<pb::RepKpis>,
+    /// (actual, quota) of each rep with a quota.
+    quota_pairs: Vec<(f64, f64)>,
+    /// Per leading metric, the reps behind pace on it with how far along they are.
+    behind: Vec<(String, Vec<(f64, Uuid)>)>,
+}
+
+fn rep_rows(
+    k: &Kpis,
+    totals: &HashMap<Uuid, (f64, Option<f64>)>,
+    quota_key: &str,
+    leading_keys: &[String],
+    met_by_day: &[(DateRange, Vec<Option<bool>>)],
+) -> RepRows {
+    let (context, calendar, span) = (k.context, k.calendar, k.span);
     let quota_line = TemplateLine {
-        metric_key: quota_key.clone(),
+        metric_key: quota_key.to_string(),
         section: Section::Results,
         target: LineTarget::default(),
         weight: 0.0,
         thresholds: DEFAULT_THRESHOLDS,
     };
-    let mut rep_rows = Vec::new();
-    let mut quota_pairs = Vec::new();
-    let mut behind: Vec<(String, Vec<(f64, Uuid)>)> = leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    let mut out = RepRows {
+        rows: Vec::new(),
+        quota_pairs: Vec::new(),
+        behind: leading_keys.iter().map(|k| (k.clone(), Vec::new())).collect(),
+    };
     // The same rule as a scorecard's red: nobody is behind pace before the tenant's minimum of
     // the period (by default 2 working days and a fifth) has passed.
-    let elapsed = math::pace(0.0, 0.0, &calendar, span.range, span.as_of, span.day_done);
+    let elapsed = math::pace(0.0, 0.0, calendar, span.range, span.as_of, span.day_done);
     let judge_pace = span.in_progress() && span.red_after.passed(&elapsed);
     for (i, m) in context.people.iter().enumerate() {
         // A state with no snapshot by the as-of day has no value: no coverage, not 0×.
@@ -224,45 +290,23 @@ pub async fn get(
             .and_then(|t| t.lines.iter().find(|l| l.metric_key == quota_key))
             .unwrap_or(&quota_line);
         let quota = context
-            .target(m, own_line, Shape::Additive, &calendar, span.range, span.granularity)
+            .target(m, own_line, Shape::Additive, calendar, span.range, span.granularity)
             .map(|(q, _)| q)
             .filter(|q| *q > 0.0);
         if let Some(q) = quota {
-            quota_pairs.push((actual, q));
+            out.quota_pairs.push((actual, q));
         }
         let remaining = quota.map_or(0.0, |q| (q - actual).max(0.0));
-        let mut behind_keys = Vec::new();
-        if judge_pace {
-            let to_date = DateRange {
-                start: span.range.start,
-                end: span.as_of,
-            };
-            let as_of_day = DateRange {
-                start: span.as_of,
-                end: span.as_of,
-            };
-            for l in leading(&context, &catalog, m, &[Section::Activities, Section::Objectives]) {
-                let target = |days| {
-                    context
-                        .target(m, l, Shape::Additive, &calendar, days, span.granularity)
-                        .map_or(0.0, |(t, _)| t)
-                };
-                // Due by now: through the as-of day, less the part of it still ahead.
-                let expected = target(to_date) - (1.0 - span.day_done) * target(as_of_day);
-                let done = actual_over(&daily, m.person_id, &l.metric_key, to_date);
-                if expected > 0.0 && done < expected {
-                    behind_keys.push(l.metric_key.clone());
-                    if let Some((_, list)) = behind.iter_mut().find(|(k, _)| *k == l.metric_key) {
-                        list.push((done / expected, m.person_id));
-                    }
-                }
-            }
-        }
+        let behind_keys = if judge_pace {
+            behind_on(k, m, &mut out.behind)
+        } else {
+            Vec::new()
+        };
         let days_met = met_by_day
             .iter()
             .filter(|(_, met)| met.get(i).copied().flatten() == Some(true))
             .count();
-        rep_rows.push(pb::RepKpis {
+        out.rows.push(pb::RepKpis {
             person_id: m.person_id.to_string(),
             display_name: m.display_name.clone(),
             quota,
@@ -274,11 +318,46 @@ pub async fn get(
             remaining_quota: remaining,
             coverage: quota.and_then(|_| math::coverage(pipeline?, remaining)),
             behind_pace: behind_keys,
-            daily_goal_days_met: days_met as i32,
+            daily_goal_days_met: i32::try_from(days_met).unwrap_or(i32::MAX),
         });
     }
-    let reps_to_quota = GoalShare::of(quota_pairs.iter().map(|(a, q)| Some(a >= q)));
-    let behind_pace = behind
+    out
+}
+
+/// The leading metrics `m` is behind pace on, also noted in `behind` with how far along they are.
+fn behind_on(k: &Kpis, m: &Member, behind: &mut [(String, Vec<(f64, Uuid)>)]) -> Vec<String> {
+    let span = k.span;
+    let to_date = DateRange {
+        start: span.range.start,
+        end: span.as_of,
+    };
+    let as_of_day = DateRange {
+        start: span.as_of,
+        end: span.as_of,
+    };
+    let mut keys = Vec::new();
+    for l in leading(k.context, k.catalog, m, &[Section::Activities, Section::Objectives]) {
+        let target = |days| {
+            k.context
+                .target(m, l, Shape::Additive, k.calendar, days, span.granularity)
+                .map_or(0.0, |(t, _)| t)
+        };
+        // Due by now: through the as-of day, less the part of it still ahead.
+        let expected = target(to_date) - (1.0 - span.day_done) * target(as_of_day);
+        let done = actual_over(k.daily, m.person_id, &l.metric_key, to_date);
+        if expected > 0.0 && done < expected {
+            keys.push(l.metric_key.clone());
+            if let Some((_, list)) = behind.iter_mut().find(|(key, _)| *key == l.metric_key) {
+                list.push((done / expected, m.person_id));
+            }
+        }
+    }
+    keys
+}
+
+/// Per leading metric with anyone behind pace, those reps, furthest behind first.
+fn behind_pace(behind: Vec<(String, Vec<(f64, Uuid)>)>, catalog: &Catalog) -> Vec<pb::BehindPace> {
+    behind
         .into_iter()
         .filter(|(_, list)| !list.is_empty())
         .map(|(key, mut list)| {
@@ -289,28 +368,7 @@ pub async fn get(
                 person_ids: list.into_iter().map(|(_, p)| p.to_string()).collect(),
             }
         })
-        .collect();
-    Ok(pb::GetManagerKpisResponse {
-        kpis: Some(pb::ManagerKpis {
-            team_id: team.to_string(),
-            range: Some(range_to_proto(span.range)),
-            as_of: Some(convert::date_to_proto(span.as_of)),
-            rep_count: context.people.len() as i32,
-            daily_activity_goal_average: kpi::mean_share(&shares),
-            daily_activity_goal: daily_activity_goal
-                .iter()
-                .map(|(d, s)| share_to_proto(*d, *s))
-                .collect(),
-            weekly_objective_goal: objective(Granularity::Week),
-            monthly_objective_goal: objective(Granularity::Month),
-            reps_to_quota: Some(share_to_proto(span.range, reps_to_quota)),
-            team_attainment: math::team_attainment(&quota_pairs),
-            reps: rep_rows,
-            behind_pace,
-            quota_metric_key: quota_key,
-            pipeline_metric_key: pipeline_key,
-        }),
-    })
+        .collect()
 }
 
 /// Per person and day totals of the leading metrics over the elapsed days.
@@ -385,7 +443,6 @@ impl Kpis<'_> {
     }
 
     fn share(&self, sections: &[Section], days: DateRange, g: Granularity) -> GoalShare {
-        let _ = self.span;
         GoalShare::of(self.met_each(sections, days, g))
     }
 }
@@ -402,14 +459,7 @@ pub(crate) async fn daily_activity_goal(
     days: DateRange,
 ) -> ApiResult<HashMap<Uuid, Vec<(NaiveDate, Option<bool>)>>> {
     let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-    let mut keys: Vec<String> = Vec::new();
-    for m in &context.people {
-        for l in leading(context, catalog, m, &[Section::Activities]) {
-            if !keys.contains(&l.metric_key) {
-                keys.push(l.metric_key.clone());
-            }
-        }
-    }
+    let keys = leading_keys(context, catalog, &[Section::Activities]);
     let daily = fetch_daily(api, ctx, &reps, &keys, Some(days)).await?;
     let span = Span {
         range: days,
