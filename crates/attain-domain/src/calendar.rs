@@ -123,6 +123,11 @@ impl Calendar {
     }
 
     /// The local calendar day an instant falls on in the tenant's time zone.
+    /// The first instant of local `day` in the calendar's zone (see [`zone_day_start`]).
+    pub fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
+        zone_day_start(self.time_zone(), day)
+    }
+
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         self.time_zone.from_utc_datetime(&at.naive_utc()).date_naive()
     }
@@ -165,6 +170,19 @@ impl Calendar {
             fiscal_year,
             quarter: months_into_year / 3 + 1,
         }
+    }
+}
+
+/// The first instant of local `day` in `tz`. A day whose midnight a clock change skips starts an
+/// hour later; an ambiguous midnight is the earlier one.
+pub fn zone_day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    match tz.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
     }
 }
 

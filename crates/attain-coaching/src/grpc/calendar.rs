@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
     Violations,
-    calendar::parse_time_zone,
+    calendar::{parse_time_zone, zone_day_start},
     coaching::{
         Frequency, SessionKind,
         cadence::{self as cadence, Cadence, check_cadence_dates},
@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::{
     CoachingApi,
     access::View,
-    convert::{self as cv, day_start, duration, zone_day_start},
+    convert::{self as cv, duration},
 };
 use crate::store::{
     Conn,
@@ -380,8 +380,8 @@ pub async fn load(
         None => view.involving(),
     };
     let (from, to) = (
-        day_start(&cal, range.start),
-        day_start(&cal, range.end.succ_opt().unwrap_or(range.end)),
+        cal.day_start(range.start),
+        cal.day_start(range.end.succ_opt().unwrap_or(range.end)),
     );
     let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;

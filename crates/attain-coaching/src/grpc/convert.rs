@@ -1,12 +1,11 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
 use attain_domain::coaching::{SessionKind, SessionStatus};
-use attain_domain::{Violations, calendar::Calendar};
+use attain_domain::Violations;
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
 use attain_runtime::enums::text_to_wire;
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 
 use crate::store::sessions::{ActionItemRecord, SessionRecord, StoredLink};
 
@@ -76,23 +75,6 @@ pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: Date
         create_time: Some(convert::timestamp(s.created_at)),
         update_time: Some(convert::timestamp(s.updated_at)),
         etag: convert::etag(s.revision),
-    }
-}
-
-/// The first instant of local `day` in the calendar's zone.
-pub fn day_start(calendar: &Calendar, day: NaiveDate) -> DateTime<Utc> {
-    zone_day_start(calendar.time_zone(), day)
-}
-
-pub fn zone_day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    match tz.from_local_datetime(&midnight) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        // Midnight skipped by a clock change: the day starts an hour later.
-        LocalResult::None => tz
-            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
     }
 }
 

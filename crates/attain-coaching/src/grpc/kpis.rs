@@ -18,7 +18,7 @@ use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{CoachingApi, access::View, calendar::generate, convert::day_start};
+use super::{CoachingApi, access::View, calendar::generate};
 use crate::store::{
     cadences, plans as plan_store,
     sessions::{self, Filter},
@@ -65,8 +65,8 @@ pub async fn kpis(
     };
     let view = View::of(api, ctx).await?;
     let (from, to) = (
-        day_start(&cal, range.start),
-        day_start(&cal, range.end.succ_opt().unwrap_or(range.end)),
+        cal.day_start(range.start),
+        cal.day_start(range.end.succ_opt().unwrap_or(range.end)),
     );
     let tenant = ctx.tenant_id;
     // The reps in scope: a team subtree's sellers, or the people a coach coaches.

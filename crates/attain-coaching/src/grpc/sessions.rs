@@ -266,8 +266,8 @@ pub async fn list(api: &CoachingApi, ctx: &Ctx, req: pb::ListSessionsRequest) ->
     let view = View::of(api, ctx).await?;
     let (from, to) = match range {
         Some(r) => (
-            Some(cv::day_start(&calendar, r.start)),
-            Some(cv::day_start(&calendar, r.end.succ_opt().unwrap_or(r.end))),
+            Some(calendar.day_start(r.start)),
+            Some(calendar.day_start(r.end.succ_opt().unwrap_or(r.end))),
         ),
         None => (None, None),
     };
