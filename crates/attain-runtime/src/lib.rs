@@ -12,6 +12,7 @@ pub mod convert;
 pub mod db;
 pub mod deadline;
 pub mod directory;
+pub mod dispatch;
 pub mod enums;
 pub mod error;
 pub mod limits;

@@ -1,7 +1,7 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
-use attain_domain::coaching::{SessionKind, SessionStatus};
 use attain_domain::Violations;
+use attain_domain::coaching::{SessionKind, SessionStatus};
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
 use attain_runtime::enums::text_to_wire;

@@ -30,7 +30,12 @@ fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> 
     parsed
 }
 
-pub async fn create_campaign(api: &SurveyApi, ctx: &Ctx, c: pb::Campaign) -> ApiResult<pb::CreateCampaignResponse> {
+pub async fn create_campaign(
+    api: &SurveyApi,
+    ctx: &Ctx,
+    req: pb::CreateCampaignRequest,
+) -> ApiResult<pb::CreateCampaignResponse> {
+    let c = req.campaign.unwrap_or_default();
     ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create survey campaigns")?;
     let view = View::naming(&api.peers, ctx, [&c.subject_person_id]).await?;
     let mut v = Violations::new();
@@ -162,7 +167,11 @@ fn me(ctx: &Ctx) -> ApiResult<Uuid> {
     })
 }
 
-pub async fn my_invitations(api: &SurveyApi, ctx: &Ctx) -> ApiResult<pb::ListMyInvitationsResponse> {
+pub async fn my_invitations(
+    api: &SurveyApi,
+    ctx: &Ctx,
+    _: pb::ListMyInvitationsRequest,
+) -> ApiResult<pb::ListMyInvitationsResponse> {
     let person = me(ctx)?;
     let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;

@@ -13,9 +13,7 @@ mod requisitions;
 use std::sync::Arc;
 
 use attain_proto::hiring::v1::{hiring_service_server::HiringService, *};
-use attain_runtime::{ApiResult, Ctx};
 use sqlx::PgPool;
-use tonic::{Request, Response, Status};
 
 use attain_runtime::clients::Peers;
 
@@ -37,165 +35,27 @@ impl HiringApi {
     }
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-/// The caller and the credential to call other services with on their behalf.
-fn who<T>(req: &Request<T>) -> Result<Ctx, Status> {
-    Ok(Ctx::of(req)?)
-}
-
-#[tonic::async_trait]
-impl HiringService for HiringApi {
-    async fn create_process_template(
-        &self,
-        req: Request<CreateProcessTemplateRequest>,
-    ) -> Result<Response<CreateProcessTemplateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::create_template(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_process_templates(
-        &self,
-        req: Request<ListProcessTemplatesRequest>,
-    ) -> Result<Response<ListProcessTemplatesResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::list_templates(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn create_requisition(
-        &self,
-        req: Request<CreateRequisitionRequest>,
-    ) -> Result<Response<CreateRequisitionResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::create(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_requisition(
-        &self,
-        req: Request<GetRequisitionRequest>,
-    ) -> Result<Response<GetRequisitionResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::get(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_requisitions(
-        &self,
-        req: Request<ListRequisitionsRequest>,
-    ) -> Result<Response<ListRequisitionsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::list(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn set_requisition_status(
-        &self,
-        req: Request<SetRequisitionStatusRequest>,
-    ) -> Result<Response<SetRequisitionStatusResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::set_status(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn create_candidate(
-        &self,
-        req: Request<CreateCandidateRequest>,
-    ) -> Result<Response<CreateCandidateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(candidates::create(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_candidate(&self, req: Request<GetCandidateRequest>) -> Result<Response<GetCandidateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(candidates::get(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_candidates(
-        &self,
-        req: Request<ListCandidatesRequest>,
-    ) -> Result<Response<ListCandidatesResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(candidates::list(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn move_candidate(
-        &self,
-        req: Request<MoveCandidateRequest>,
-    ) -> Result<Response<MoveCandidateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(candidates::move_to(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn record_interview(
-        &self,
-        req: Request<RecordInterviewRequest>,
-    ) -> Result<Response<RecordInterviewResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(interviews::record(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_interviews(
-        &self,
-        req: Request<ListInterviewsRequest>,
-    ) -> Result<Response<ListInterviewsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(interviews::list(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn close_candidate(
-        &self,
-        req: Request<CloseCandidateRequest>,
-    ) -> Result<Response<CloseCandidateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(candidates::close(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn record_offer(&self, req: Request<RecordOfferRequest>) -> Result<Response<RecordOfferResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(interviews::offer(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn hire_candidate(
-        &self,
-        req: Request<HireCandidateRequest>,
-    ) -> Result<Response<HireCandidateResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(hire::hire(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn create_bench_entry(
-        &self,
-        req: Request<CreateBenchEntryRequest>,
-    ) -> Result<Response<CreateBenchEntryResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(bench::create(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_bench_entries(
-        &self,
-        req: Request<ListBenchEntriesRequest>,
-    ) -> Result<Response<ListBenchEntriesResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(bench::list(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_bench_strength(
-        &self,
-        req: Request<GetBenchStrengthRequest>,
-    ) -> Result<Response<GetBenchStrengthResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(bench::strength(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_pipeline(&self, req: Request<GetPipelineRequest>) -> Result<Response<GetPipelineResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(requisitions::pipeline(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_hiring_kpis(
-        &self,
-        req: Request<GetHiringKpisRequest>,
-    ) -> Result<Response<GetHiringKpisResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(kpis::kpis(self, &ctx, req.into_inner()).await)
+attain_runtime::rpcs! {
+    HiringService for HiringApi {
+        create_process_template(CreateProcessTemplateRequest) -> CreateProcessTemplateResponse => requisitions::create_template;
+        list_process_templates(ListProcessTemplatesRequest) -> ListProcessTemplatesResponse => requisitions::list_templates;
+        create_requisition(CreateRequisitionRequest) -> CreateRequisitionResponse => requisitions::create;
+        get_requisition(GetRequisitionRequest) -> GetRequisitionResponse => requisitions::get;
+        list_requisitions(ListRequisitionsRequest) -> ListRequisitionsResponse => requisitions::list;
+        set_requisition_status(SetRequisitionStatusRequest) -> SetRequisitionStatusResponse => requisitions::set_status;
+        create_candidate(CreateCandidateRequest) -> CreateCandidateResponse => candidates::create;
+        get_candidate(GetCandidateRequest) -> GetCandidateResponse => candidates::get;
+        list_candidates(ListCandidatesRequest) -> ListCandidatesResponse => candidates::list;
+        move_candidate(MoveCandidateRequest) -> MoveCandidateResponse => candidates::move_to;
+        record_interview(RecordInterviewRequest) -> RecordInterviewResponse => interviews::record;
+        list_interviews(ListInterviewsRequest) -> ListInterviewsResponse => interviews::list;
+        close_candidate(CloseCandidateRequest) -> CloseCandidateResponse => candidates::close;
+        record_offer(RecordOfferRequest) -> RecordOfferResponse => interviews::offer;
+        hire_candidate(HireCandidateRequest) -> HireCandidateResponse => hire::hire;
+        create_bench_entry(CreateBenchEntryRequest) -> CreateBenchEntryResponse => bench::create;
+        list_bench_entries(ListBenchEntriesRequest) -> ListBenchEntriesResponse => bench::list;
+        get_bench_strength(GetBenchStrengthRequest) -> GetBenchStrengthResponse => bench::strength;
+        get_pipeline(GetPipelineRequest) -> GetPipelineResponse => requisitions::pipeline;
+        get_hiring_kpis(GetHiringKpisRequest) -> GetHiringKpisResponse => kpis::kpis;
     }
 }

@@ -263,7 +263,8 @@ pub async fn retract(api: &MetricsApi, ctx: &Ctx, req: RetractEventsRequest) -> 
     Ok(RetractEventsResponse { results })
 }
 
-pub async fn rebuild(api: &MetricsApi, ctx: &Ctx) -> ApiResult<RebuildRollupsResponse> {
+/// Rebuilds the tenant's rollups from its events (the request has no fields).
+pub async fn rebuild(api: &MetricsApi, ctx: &Ctx, _: RebuildRollupsRequest) -> ApiResult<RebuildRollupsResponse> {
     ctx.require(&[AccessRole::Admin], "rebuild rollups")?;
     let calendar = api.directory.fresh_calendar(ctx).await?;
     let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;

@@ -10,12 +10,12 @@ mod state;
 use std::sync::Arc;
 
 use attain_proto::metrics::v1::{metrics_service_server::MetricsService, *};
-use attain_runtime::{ApiResult, Ctx, directory::Directory, peer::Cache};
+use attain_runtime::{directory::Directory, peer::Cache};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::store::{self, catalog::MetricRecord};
-use tonic::{Request, Response, Status, Streaming};
+use tonic::Streaming;
 
 pub use ingest::MAX_BATCH;
 
@@ -79,81 +79,18 @@ impl MetricsApi {
     }
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-/// The caller and the credential to call other services with on their behalf.
-fn who<T>(req: &Request<T>) -> Result<Ctx, Status> {
-    Ok(Ctx::of(req)?)
-}
-
-#[tonic::async_trait]
-impl MetricsService for MetricsApi {
-    async fn create_metric(&self, req: Request<CreateMetricRequest>) -> Result<Response<CreateMetricResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(catalog::create(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_metric(&self, req: Request<GetMetricRequest>) -> Result<Response<GetMetricResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(catalog::get(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn list_metrics(&self, req: Request<ListMetricsRequest>) -> Result<Response<ListMetricsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(catalog::list(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn update_metric(&self, req: Request<UpdateMetricRequest>) -> Result<Response<UpdateMetricResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(catalog::update(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn ingest_events(&self, req: Request<IngestEventsRequest>) -> Result<Response<IngestEventsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(ingest::ingest(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn stream_events(
-        &self,
-        req: Request<Streaming<StreamEventsRequest>>,
-    ) -> Result<Response<StreamEventsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(ingest::stream(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn retract_events(
-        &self,
-        req: Request<RetractEventsRequest>,
-    ) -> Result<Response<RetractEventsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(ingest::retract(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn rebuild_rollups(
-        &self,
-        req: Request<RebuildRollupsRequest>,
-    ) -> Result<Response<RebuildRollupsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(ingest::rebuild(self, &ctx).await)
-    }
-
-    async fn get_totals(&self, req: Request<GetTotalsRequest>) -> Result<Response<GetTotalsResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(query::totals(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_series(&self, req: Request<GetSeriesRequest>) -> Result<Response<GetSeriesResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(query::series(self, &ctx, req.into_inner()).await)
-    }
-
-    async fn get_top_people(
-        &self,
-        req: Request<GetTopPeopleRequest>,
-    ) -> Result<Response<GetTopPeopleResponse>, Status> {
-        let ctx = who(&req)?;
-        respond(query::top_people(self, &ctx, req.into_inner()).await)
+attain_runtime::rpcs! {
+    MetricsService for MetricsApi {
+        create_metric(CreateMetricRequest) -> CreateMetricResponse => catalog::create;
+        get_metric(GetMetricRequest) -> GetMetricResponse => catalog::get;
+        list_metrics(ListMetricsRequest) -> ListMetricsResponse => catalog::list;
+        update_metric(UpdateMetricRequest) -> UpdateMetricResponse => catalog::update;
+        ingest_events(IngestEventsRequest) -> IngestEventsResponse => ingest::ingest;
+        stream_events(Streaming<StreamEventsRequest>) -> StreamEventsResponse => ingest::stream;
+        retract_events(RetractEventsRequest) -> RetractEventsResponse => ingest::retract;
+        rebuild_rollups(RebuildRollupsRequest) -> RebuildRollupsResponse => ingest::rebuild;
+        get_totals(GetTotalsRequest) -> GetTotalsResponse => query::totals;
+        get_series(GetSeriesRequest) -> GetSeriesResponse => query::series;
+        get_top_people(GetTopPeopleRequest) -> GetTopPeopleResponse => query::top_people;
     }
 }

@@ -18,7 +18,11 @@ fn to_proto(r: &RedAfter, earnings_on_boards: bool, revision: i64) -> pb::Scorec
     }
 }
 
-pub async fn get(api: &ScorecardApi, ctx: &Ctx) -> ApiResult<pb::GetScorecardSettingsResponse> {
+pub async fn get(
+    api: &ScorecardApi,
+    ctx: &Ctx,
+    _: pb::GetScorecardSettingsRequest,
+) -> ApiResult<pb::GetScorecardSettingsResponse> {
     let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
     let (rule, revision) = store::red_after(&mut tx, ctx.tenant_id, false).await?;
     let earnings = store::earnings_on_boards(&mut tx, ctx.tenant_id).await?;
