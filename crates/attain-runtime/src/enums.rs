@@ -301,7 +301,10 @@ mod tests {
             let stored = v.text().to_uppercase();
             let variant = screaming_snake(&format!("{v:?}"));
             let sent = name(wire);
-            assert!(sent.ends_with(&stored) || sent.ends_with(&variant), "{v:?} is sent as {sent}");
+            assert!(
+                sent.ends_with(&stored) || sent.ends_with(&variant),
+                "{v:?} is sent as {sent}"
+            );
         }
         assert_eq!(from_wire::<T>(0), None);
         assert_eq!(from_wire::<T>(i32::MAX), None);
