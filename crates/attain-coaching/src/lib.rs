@@ -3,6 +3,7 @@
 //! in the `coaching` schema. People, teams and calendars come from the org directory, and
 //! metrics from the scorecard service, both over gRPC on the caller's behalf.
 
+mod app;
 mod grpc;
 mod store;
 
@@ -17,8 +18,8 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use app::{CoachingApi, SurveyApi};
 pub use attain_runtime::clients::Peers;
-pub use grpc::{CoachingApi, SurveyApi};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 

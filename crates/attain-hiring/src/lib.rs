@@ -4,6 +4,7 @@
 //! directory and ramped attainment from the scorecard service, both over gRPC on the caller's
 //! behalf; a hire creates its person through the org directory.
 
+mod app;
 mod grpc;
 mod store;
 
@@ -18,8 +19,8 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use app::HiringApi;
 pub use attain_runtime::clients::Peers;
-pub use grpc::HiringApi;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 

@@ -4,6 +4,7 @@
 //! aggregate queries other services build on. It knows people and calendars only through the
 //! org directory's gRPC API.
 
+mod app;
 pub mod counters;
 mod fold;
 mod grpc;
@@ -21,8 +22,8 @@ use attain_runtime::{
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
+pub use app::{MAX_BATCH, MetricsApi};
 pub use fold::{fold_all, run as run_folder};
-pub use grpc::{MAX_BATCH, MetricsApi};
 pub use store::monthly::lock as lock_monthly_rollups;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -1,5 +1,6 @@
 //! Cadences: recurring coaching that generates sessions.
 
+use attain_domain::coaching::{Frequency, SessionKind};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -8,11 +9,11 @@ use super::{Conn, Result};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CadenceRecord {
     pub cadence_id: Uuid,
-    pub kind: String,
+    pub kind: SessionKind,
     pub coach_id: Uuid,
     pub coachee_ids: Vec<Uuid>,
     pub one_per_coachee: bool,
-    pub frequency: String,
+    pub frequency: Frequency,
     /// ISO weekday, 1 = Monday.
     pub weekday: i16,
     pub start_minute: i32,
@@ -33,11 +34,11 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, r: &CadenceRecord) -> Result<Cad
     )))
     .bind(tenant)
     .bind(r.cadence_id)
-    .bind(&r.kind)
+    .bind(r.kind)
     .bind(r.coach_id)
     .bind(&r.coachee_ids)
     .bind(r.one_per_coachee)
-    .bind(&r.frequency)
+    .bind(r.frequency)
     .bind(r.weekday)
     .bind(r.start_minute)
     .bind(&r.time_zone)

@@ -1,5 +1,6 @@
 //! Development plans, action plans with their check-ins, and skill ratings.
 
+use attain_domain::coaching::PlanStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -69,7 +70,7 @@ pub struct ActionPlanRecord {
     pub title: String,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
-    pub status: String,
+    pub status: PlanStatus,
     pub metric_goals: Json<Vec<StoredGoal>>,
     pub steps: Json<Vec<StoredStep>>,
     /// The warnings of the last save; `None` for plans saved before they were kept.
@@ -92,7 +93,7 @@ pub async fn insert_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord
     .bind(&p.title)
     .bind(p.start_date)
     .bind(p.end_date)
-    .bind(&p.status)
+    .bind(p.status)
     .bind(&p.metric_goals)
     .bind(&p.steps)
     .bind(&p.warnings)
@@ -144,7 +145,7 @@ pub async fn save_action_plan(c: &mut Conn, tenant: Uuid, p: &ActionPlanRecord) 
     .bind(p.action_plan_id)
     .bind(&p.title)
     .bind(p.end_date)
-    .bind(&p.status)
+    .bind(p.status)
     .bind(&p.steps)
     .bind(&p.warnings)
     .bind(&p.metric_goals)

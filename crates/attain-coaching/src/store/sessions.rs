@@ -1,5 +1,6 @@
 //! Sessions, the people in them, and their action items.
 
+use attain_domain::coaching::{SessionKind, SessionStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -18,11 +19,11 @@ pub struct StoredLink {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
     pub session_id: Uuid,
-    pub kind: String,
+    pub kind: SessionKind,
     pub coach_id: Uuid,
     pub start_time: DateTime<Utc>,
     pub duration_minutes: i32,
-    pub status: String,
+    pub status: SessionStatus,
     pub agenda: String,
     pub notes: String,
     pub went_well: Vec<String>,
@@ -51,7 +52,7 @@ const SELECT: &str = "SELECT s.session_id, s.kind, s.coach_id, s.start_time, s.d
 
 /// A session to store.
 pub struct NewSession<'a> {
-    pub kind: &'a str,
+    pub kind: SessionKind,
     pub coach_id: Uuid,
     pub coachee_ids: &'a [Uuid],
     pub expert_ids: &'a [Uuid],
@@ -147,7 +148,7 @@ pub struct Filter {
     pub involving: Option<Vec<Uuid>>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    pub status: Option<String>,
+    pub status: Option<SessionStatus>,
     /// Position to continue after: (start time, id).
     pub after: Option<(DateTime<Utc>, Uuid)>,
 }
@@ -175,7 +176,7 @@ pub async fn list(c: &mut Conn, tenant: Uuid, f: &Filter, limit: i64) -> Result<
     .bind(f.involving.as_deref())
     .bind(f.from)
     .bind(f.to)
-    .bind(f.status.as_deref())
+    .bind(f.status)
     .bind(after_time)
     .bind(after_id)
     .bind(limit)
@@ -195,7 +196,7 @@ pub async fn save(c: &mut Conn, tenant: Uuid, s: &SessionRecord) -> Result<()> {
     .bind(s.session_id)
     .bind(s.start_time)
     .bind(s.duration_minutes)
-    .bind(&s.status)
+    .bind(s.status)
     .bind(&s.agenda)
     .bind(&s.notes)
     .bind(&s.went_well)

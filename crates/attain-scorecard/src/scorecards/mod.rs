@@ -2,6 +2,7 @@
 //! time off in the `scorecard` schema, and scorecards and manager KPIs computed from the
 //! metrics service's totals.
 
+mod app;
 mod audit_rows;
 mod board_store;
 pub(crate) mod contest_store;
@@ -13,6 +14,6 @@ pub(crate) mod praise_store;
 mod settings_store;
 pub(crate) mod store;
 
-pub use grpc::ScorecardApi;
-pub(crate) use grpc::milestone_inputs;
+pub use app::ScorecardApi;
+pub(crate) use app::milestone_inputs;
 pub use metrics::Metrics;

@@ -1,10 +1,10 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
 use attain_domain::Violations;
-use attain_domain::coaching::{SessionKind, SessionStatus};
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
-use attain_runtime::enums::text_to_wire;
+use attain_domain::coaching::SessionStatus;
+use attain_runtime::enums::to_wire;
 use chrono::{DateTime, Utc};
 
 use crate::store::sessions::{ActionItemRecord, SessionRecord, StoredLink};
@@ -42,13 +42,13 @@ pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: Date
     let end = s.start_time + chrono::Duration::minutes(i64::from(s.duration_minutes));
     pb::Session {
         id: s.session_id.to_string(),
-        kind: text_to_wire::<SessionKind>(&s.kind),
+        kind: to_wire(s.kind),
         coach_id: s.coach_id.to_string(),
         coachee_ids: s.coachee_ids.iter().map(|p| p.to_string()).collect(),
         expert_ids: s.expert_ids.iter().map(|p| p.to_string()).collect(),
         start_time: Some(convert::timestamp(s.start_time)),
         duration_minutes: s.duration_minutes,
-        status: text_to_wire::<SessionStatus>(&s.status),
+        status: to_wire(s.status),
         agenda: s.agenda.clone(),
         notes: s.notes.clone(),
         went_well: s.went_well.clone(),
@@ -71,7 +71,7 @@ pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: Date
             .collect(),
         follow_up_session_id: s.follow_up_session_id.map(|id| id.to_string()).unwrap_or_default(),
         cadence_id: s.cadence_id.map(|id| id.to_string()).unwrap_or_default(),
-        overdue: s.status == SessionStatus::Scheduled.as_str() && end < now,
+        overdue: s.status == SessionStatus::Scheduled && end < now,
         create_time: Some(convert::timestamp(s.created_at)),
         update_time: Some(convert::timestamp(s.updated_at)),
         etag: convert::etag(s.revision),

@@ -44,12 +44,6 @@ impl SurveyApi {
         }
     }
 
-    pub fn into_server(self, max: usize) -> pb::survey_service_server::SurveyServiceServer<SurveyApi> {
-        pb::survey_service_server::SurveyServiceServer::new(self)
-            .max_decoding_message_size(max)
-            .max_encoding_message_size(max)
-    }
-
     /// The respondent tag: a keyed hash of (tenant, campaign, person) under the survey secret.
     pub(super) fn tag(&self, tenant: Uuid, campaign: Uuid, person: Uuid) -> Vec<u8> {
         let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
@@ -67,7 +61,7 @@ impl SurveyApi {
 // ---- templates ----
 
 /// A template's name and questions: the built-in one, or the tenant's.
-pub(super) async fn template(api: &SurveyApi, tenant: Uuid, id: Uuid) -> ApiResult<Option<(String, Vec<Question>)>> {
+pub(crate) async fn template(api: &SurveyApi, tenant: Uuid, id: Uuid) -> ApiResult<Option<(String, Vec<Question>)>> {
     if id == BUILT_IN_TEMPLATE {
         let (name, questions) = survey::coaching_quality_template();
         return Ok(Some((name.to_string(), questions)));
@@ -111,7 +105,7 @@ pub(super) fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
 
 /// The invitations of a campaign: each person of the audience with their subject. People
 /// without a subject (no manager) are left out.
-pub(super) async fn invitations(
+pub(crate) async fn invitations(
     api: &SurveyApi,
     ctx: &Ctx,
     view: &View,
@@ -181,7 +175,7 @@ pub(super) async fn invitations(
 }
 
 /// Creates the next occurrence of quarterly campaigns that have closed.
-pub(super) async fn roll_over(api: &SurveyApi, ctx: &Ctx) -> ApiResult<()> {
+pub(crate) async fn roll_over(api: &SurveyApi, ctx: &Ctx) -> ApiResult<()> {
     let tenant = ctx.tenant_id;
     let now = Utc::now();
     let mut tx = begin_tenant(&api.pool, tenant).await?;
@@ -210,7 +204,7 @@ pub(super) async fn roll_over(api: &SurveyApi, ctx: &Ctx) -> ApiResult<()> {
     Ok(())
 }
 
-pub(super) async fn min_responses(api: &SurveyApi, tenant: Uuid) -> ApiResult<u32> {
+pub(crate) async fn min_responses(api: &SurveyApi, tenant: Uuid) -> ApiResult<u32> {
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let k = store::min_responses(&mut tx, tenant).await?;
     tx.commit().await?;
@@ -218,7 +212,7 @@ pub(super) async fn min_responses(api: &SurveyApi, tenant: Uuid) -> ApiResult<u3
 }
 
 /// The answers of responses about `subject` (or anyone).
-pub(super) async fn answers(
+pub(crate) async fn answers(
     api: &SurveyApi,
     tenant: Uuid,
     campaign: Uuid,

@@ -11,7 +11,7 @@ use attain_domain::{
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::enums::{from_wire, text_to_wire};
+use attain_runtime::enums::{from_wire, to_wire};
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::types::Json;
@@ -132,7 +132,7 @@ fn plan_to_proto(
                 done: s.done,
             })
             .collect(),
-        status: text_to_wire::<PlanStatus>(&p.status),
+        status: to_wire(p.status),
         check_ins: check_ins
             .iter()
             .filter(|c| c.action_plan_id == p.action_plan_id)
@@ -310,7 +310,7 @@ pub async fn create_action_plan(
         title: p.title.clone(),
         start_date: start,
         end_date: end,
-        status: status.unwrap_or(PlanStatus::Active).as_str().to_string(),
+        status: status.unwrap_or(PlanStatus::Active),
         metric_goals: Json(
             goals
                 .iter()
@@ -422,7 +422,7 @@ pub async fn update_action_plan(
     }
     if paths.contains(&"status") {
         match settable_status(input.status) {
-            Some(s) => plan.status = s.as_str().to_string(),
+            Some(s) => plan.status = s,
             None => v.add("action_plan.status", STATUS_RULE),
         }
     }
@@ -435,8 +435,8 @@ pub async fn update_action_plan(
         v.extend_prefixed("action_plan", check_action_plan_dates(plan.start_date, e).0);
         // A closed-by-Attain plan given a new end runs again to it (and closes again below if
         // that end has passed too), its outcome measured anew.
-        if e != plan.end_date && plan.status == PlanStatus::Ended.as_str() && !paths.contains(&"status") {
-            plan.status = PlanStatus::Active.as_str().to_string();
+        if e != plan.end_date && plan.status == PlanStatus::Ended && !paths.contains(&"status") {
+            plan.status = PlanStatus::Active;
         }
         plan.end_date = e;
     }

@@ -53,7 +53,7 @@ pub async fn current(
     p: &ActionPlanRecord,
     as_of: NaiveDate,
 ) -> ApiResult<Vec<(String, Option<f64>)>> {
-    if p.status == PlanStatus::Ended.as_str() && as_of >= p.end_date {
+    if p.status == PlanStatus::Ended && as_of >= p.end_date {
         return Ok(p
             .metric_goals
             .0
@@ -88,10 +88,10 @@ pub async fn today(api: &CoachingApi, ctx: &Ctx) -> ApiResult<NaiveDate> {
 /// overlaps while it is active itself.
 pub fn warnings_for(p: &ActionPlanRecord, others: &[ActionPlanRecord]) -> Vec<String> {
     let mut warnings = check_action_plan_dates(p.start_date, p.end_date).1;
-    if p.status == PlanStatus::Active.as_str() {
+    if p.status == PlanStatus::Active {
         let active: Vec<OtherPlan> = others
             .iter()
-            .filter(|o| o.action_plan_id != p.action_plan_id && o.status == PlanStatus::Active.as_str())
+            .filter(|o| o.action_plan_id != p.action_plan_id && o.status == PlanStatus::Active)
             .map(|o| OtherPlan {
                 title: &o.title,
                 start: o.start_date,
@@ -114,7 +114,7 @@ pub async fn settle(
 ) -> ApiResult<Vec<ActionPlanRecord>> {
     let mut out = Vec::with_capacity(plans.len());
     for p in plans {
-        if !has_ended(p.status == PlanStatus::Active.as_str(), p.end_date, today) {
+        if !has_ended(p.status == PlanStatus::Active, p.end_date, today) {
             out.push(p);
             continue;
         }

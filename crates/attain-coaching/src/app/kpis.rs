@@ -25,12 +25,12 @@ use crate::store::{
 };
 
 fn completed(s: &sessions::SessionRecord) -> bool {
-    s.status == SessionStatus::Completed.as_str()
+    s.status == SessionStatus::Completed
 }
 
 /// Planned: anything not called off.
 fn planned(s: &sessions::SessionRecord) -> bool {
-    s.status != SessionStatus::Cancelled.as_str()
+    s.status != SessionStatus::Cancelled
 }
 
 /// Conversion rates compared with the team median for suggestions.
@@ -115,7 +115,7 @@ pub async fn kpis(
     let by_kind = SessionKind::ALL
         .iter()
         .map(|k| {
-            let of_kind: Vec<_> = found.iter().filter(|s| s.kind == k.as_str()).collect();
+            let of_kind: Vec<_> = found.iter().filter(|s| s.kind == *k).collect();
             pb::KindCount {
                 kind: to_wire(*k),
                 completed: of_kind.iter().filter(|s| completed(s)).count() as i32,
@@ -141,7 +141,7 @@ pub async fn kpis(
     for s in found
         .iter()
         .filter(|s| completed(s))
-        .filter(|s| s.kind == SessionKind::OneOnOne.as_str())
+        .filter(|s| s.kind == SessionKind::OneOnOne)
     {
         for p in &s.coachee_ids {
             one_on_ones.entry(*p).or_default().push(cal.local_date(s.start_time));

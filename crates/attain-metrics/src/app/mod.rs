@@ -1,21 +1,19 @@
-//! `attain.metrics.v1.MetricsService`: protobuf in, checks and access rules, store calls,
-//! protobuf out.
+//! What each `attain.metrics.v1.MetricsService` RPC does, one function each (`grpc.rs` names
+//! which): protobuf in, checks and access rules, store and store calls, protobuf out.
 
-mod catalog;
-mod check;
-mod ingest;
-mod query;
-mod state;
+pub(crate) mod catalog;
+pub(crate) mod check;
+pub(crate) mod ingest;
+pub(crate) mod query;
+pub(crate) mod state;
 
 use std::sync::Arc;
 
-use attain_proto::metrics::v1::{metrics_service_server::MetricsService, *};
 use attain_runtime::{directory::Directory, peer::Cache};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::store::{self, catalog::MetricRecord};
-use tonic::Streaming;
 
 pub use ingest::MAX_BATCH;
 
@@ -70,27 +68,5 @@ impl MetricsApi {
     /// Drops the cached catalog of `tenant` after a change to it.
     fn catalog_changed(&self, tenant: Uuid) {
         self.catalogs.remove(&tenant);
-    }
-
-    pub fn into_server(self, max_message_bytes: usize) -> metrics_service_server::MetricsServiceServer<MetricsApi> {
-        metrics_service_server::MetricsServiceServer::new(self)
-            .max_decoding_message_size(max_message_bytes)
-            .max_encoding_message_size(max_message_bytes)
-    }
-}
-
-attain_runtime::rpcs! {
-    MetricsService for MetricsApi {
-        create_metric(CreateMetricRequest) -> CreateMetricResponse => catalog::create;
-        get_metric(GetMetricRequest) -> GetMetricResponse => catalog::get;
-        list_metrics(ListMetricsRequest) -> ListMetricsResponse => catalog::list;
-        update_metric(UpdateMetricRequest) -> UpdateMetricResponse => catalog::update;
-        ingest_events(IngestEventsRequest) -> IngestEventsResponse => ingest::ingest;
-        stream_events(Streaming<StreamEventsRequest>) -> StreamEventsResponse => ingest::stream;
-        retract_events(RetractEventsRequest) -> RetractEventsResponse => ingest::retract;
-        rebuild_rollups(RebuildRollupsRequest) -> RebuildRollupsResponse => ingest::rebuild;
-        get_totals(GetTotalsRequest) -> GetTotalsResponse => query::totals;
-        get_series(GetSeriesRequest) -> GetSeriesResponse => query::series;
-        get_top_people(GetTopPeopleRequest) -> GetTopPeopleResponse => query::top_people;
     }
 }

@@ -8,14 +8,14 @@ use attain_domain::{
     Violations,
     calendar::{parse_time_zone, zone_day_start},
     coaching::{
-        Frequency, SessionKind,
+        Frequency, SessionKind, SessionStatus,
         cadence::{self as cadence, Cadence, check_cadence_dates},
     },
     org::AccessRole,
     period::DateRange,
 };
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::enums::{from_wire, text_to_wire};
+use attain_runtime::enums::{from_wire, to_wire};
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -37,11 +37,11 @@ const MAX_CALENDAR_DAYS: i64 = 366;
 fn to_proto(c: &CadenceRecord) -> pb::Cadence {
     pb::Cadence {
         id: c.cadence_id.to_string(),
-        kind: text_to_wire::<SessionKind>(&c.kind),
+        kind: to_wire(c.kind),
         coach_id: c.coach_id.to_string(),
         coachee_ids: c.coachee_ids.iter().map(Uuid::to_string).collect(),
         one_per_coachee: c.one_per_coachee,
-        frequency: text_to_wire::<Frequency>(&c.frequency),
+        frequency: to_wire(c.frequency),
         day_of_week: i32::from(c.weekday),
         start_minute: c.start_minute,
         time_zone: c.time_zone.clone(),
@@ -53,7 +53,7 @@ fn to_proto(c: &CadenceRecord) -> pb::Cadence {
 
 fn domain(c: &CadenceRecord) -> Option<Cadence> {
     Some(Cadence {
-        frequency: attain_domain::coaching::Frequency::parse(&c.frequency)?,
+        frequency: c.frequency,
         weekday: chrono::Weekday::try_from(u8::try_from(c.weekday - 1).ok()?).ok()?,
         local_time: NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(c.start_minute).ok()? * 60, 0)?,
         time_zone: c.time_zone.parse().ok()?,
@@ -86,7 +86,7 @@ pub async fn generate(
             };
             for (slot, coachees) in groups {
                 let new = NewSession {
-                    kind: &cad.kind,
+                    kind: cad.kind,
                     coach_id: cad.coach_id,
                     coachee_ids: &coachees,
                     expert_ids: &[],
@@ -193,11 +193,11 @@ pub async fn create_cadence(
     };
     let record = CadenceRecord {
         cadence_id: Uuid::now_v7(),
-        kind: kind.as_str().to_string(),
+        kind,
         coach_id: coach,
         coachee_ids: coachees,
         one_per_coachee: c.one_per_coachee,
-        frequency: frequency.as_str().to_string(),
+        frequency,
         weekday: weekday.number_from_monday() as i16,
         start_minute: c.start_minute,
         time_zone: zone.name().to_string(),
@@ -396,7 +396,7 @@ pub async fn load(
     let found = sessions::list(&mut tx, tenant, &filter, 100_000).await?;
     tx.commit().await?;
     let mut by_coach: HashMap<Uuid, (i32, i32, HashSet<Uuid>)> = HashMap::new();
-    for s in found.iter().filter(|s| s.status != "cancelled" && view.sees_session(s)) {
+    for s in found.iter().filter(|s| s.status != SessionStatus::Cancelled && view.sees_session(s)) {
         let entry = by_coach.entry(s.coach_id).or_default();
         entry.0 += 1;
         entry.1 += s.duration_minutes;

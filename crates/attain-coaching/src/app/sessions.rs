@@ -183,7 +183,7 @@ pub async fn create(
         Some(id) => id,
         None => {
             let new = NewSession {
-                kind: kind.as_str(),
+                kind,
                 coach_id: coach,
                 coachee_ids: &coachees,
                 expert_ids: &experts,
@@ -250,7 +250,7 @@ pub async fn list(api: &CoachingApi, ctx: &Ctx, req: pb::ListSessionsRequest) ->
     let status = match req.status {
         0 => None,
         s => match from_wire::<SessionStatus>(s) {
-            Some(s) => Some(s.as_str().to_string()),
+            Some(s) => Some(s),
             None => {
                 v.add("status", "is not a SESSION_STATUS_ value");
                 None
@@ -319,7 +319,7 @@ pub async fn update(
         .ok_or_else(|| ApiError::not_found(format!("session {id}")))?;
     view.change_session(&s)?;
     convert::check_revision(expected, s.revision, "session")?;
-    if s.status != SessionStatus::Scheduled.as_str() {
+    if s.status != SessionStatus::Scheduled {
         return Err(ApiError::FailedPrecondition(format!(
             "the session is {}; only scheduled sessions change",
             s.status
@@ -356,14 +356,14 @@ pub async fn update(
             "status" => match from_wire::<SessionStatus>(input.status) {
                 Some(SessionStatus::Completed) => v.add("session.status", "complete a session with CompleteSession"),
                 Some(next) => {
-                    let current = SessionStatus::parse(&s.status).unwrap_or(SessionStatus::Scheduled);
+                    let current = s.status;
                     if !current.can_become(next) {
                         v.add(
                             "session.status",
                             format!("a {} session cannot become {}", s.status, next),
                         );
                     }
-                    s.status = next.as_str().to_string();
+                    s.status = next;
                 }
                 None => v.add(
                     "session.status",
@@ -462,7 +462,7 @@ pub async fn complete(
         v.add("follow_up_time", "must be after the session's start");
     }
     v.into_result(())?;
-    if s.status != SessionStatus::Scheduled.as_str() {
+    if s.status != SessionStatus::Scheduled {
         return Err(ApiError::FailedPrecondition(format!(
             "the session is {}; only a scheduled session can be completed",
             s.status
@@ -474,9 +474,9 @@ pub async fn complete(
         }
     }
     if let Some(t) = follow_up {
-        let kind = s.kind.clone();
+        let kind = s.kind;
         let new = NewSession {
-            kind: &kind,
+            kind,
             coach_id: s.coach_id,
             coachee_ids: &s.coachee_ids,
             expert_ids: &s.expert_ids,
@@ -489,7 +489,7 @@ pub async fn complete(
         };
         s.follow_up_session_id = store::insert(&mut tx, tenant, &new, None).await?;
     }
-    s.status = SessionStatus::Completed.as_str().to_string();
+    s.status = SessionStatus::Completed;
     s.notes = req.notes.clone();
     s.went_well = req.went_well.clone();
     s.to_improve = req.to_improve.clone();

@@ -6,7 +6,7 @@ use attain_domain::{
     org::{AccessRole, check_name},
     survey::{self, Question},
 };
-use attain_proto::coaching::v1::{self as pb, survey_service_server::SurveyService};
+use attain_proto::coaching::v1::{self as pb};
 use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant};
 use chrono::Utc;
 use sqlx::types::Json;
@@ -21,25 +21,7 @@ use super::survey_api::{
 };
 use super::survey_convert::campaign_to_proto;
 
-attain_runtime::rpcs! {
-    SurveyService for SurveyApi {
-        list_survey_templates(pb::ListSurveyTemplatesRequest) -> pb::ListSurveyTemplatesResponse => list_survey_templates;
-        create_survey_template(pb::CreateSurveyTemplateRequest) -> pb::CreateSurveyTemplateResponse => create_survey_template;
-        get_survey_template(pb::GetSurveyTemplateRequest) -> pb::GetSurveyTemplateResponse => get_survey_template;
-        create_campaign(pb::CreateCampaignRequest) -> pb::CreateCampaignResponse => super::survey_ops::create_campaign;
-        get_campaign(pb::GetCampaignRequest) -> pb::GetCampaignResponse => get_campaign;
-        list_campaigns(pb::ListCampaignsRequest) -> pb::ListCampaignsResponse => list_campaigns;
-        close_campaign(pb::CloseCampaignRequest) -> pb::CloseCampaignResponse => close_campaign;
-        list_my_invitations(pb::ListMyInvitationsRequest) -> pb::ListMyInvitationsResponse => super::survey_ops::my_invitations;
-        submit_response(pb::SubmitResponseRequest) -> pb::SubmitResponseResponse => super::survey_ops::submit;
-        list_pending_respondents(pb::ListPendingRespondentsRequest) -> pb::ListPendingRespondentsResponse => super::survey_ops::pending;
-        get_survey_results(pb::GetSurveyResultsRequest) -> pb::GetSurveyResultsResponse => super::survey_ops::results;
-        get_survey_settings(pb::GetSurveySettingsRequest) -> pb::GetSurveySettingsResponse => get_survey_settings;
-        update_survey_settings(pb::UpdateSurveySettingsRequest) -> pb::UpdateSurveySettingsResponse => update_survey_settings;
-    }
-}
-
-pub(super) async fn list_survey_templates(
+pub(crate) async fn list_survey_templates(
     api: &SurveyApi,
     ctx: &Ctx,
     _: pb::ListSurveyTemplatesRequest,
@@ -56,7 +38,7 @@ pub(super) async fn list_survey_templates(
     Ok(pb::ListSurveyTemplatesResponse { templates: out })
 }
 
-pub(super) async fn create_survey_template(
+pub(crate) async fn create_survey_template(
     api: &SurveyApi,
     ctx: &Ctx,
     req: pb::CreateSurveyTemplateRequest,
@@ -86,7 +68,7 @@ pub(super) async fn create_survey_template(
     })
 }
 
-pub(super) async fn get_survey_template(
+pub(crate) async fn get_survey_template(
     api: &SurveyApi,
     ctx: &Ctx,
     req: pb::GetSurveyTemplateRequest,
@@ -101,7 +83,7 @@ pub(super) async fn get_survey_template(
     })
 }
 
-pub(super) async fn get_campaign(
+pub(crate) async fn get_campaign(
     api: &SurveyApi,
     ctx: &Ctx,
     req: pb::GetCampaignRequest,
@@ -119,7 +101,7 @@ pub(super) async fn get_campaign(
     })
 }
 
-pub(super) async fn list_campaigns(
+pub(crate) async fn list_campaigns(
     api: &SurveyApi,
     ctx: &Ctx,
     _: pb::ListCampaignsRequest,
@@ -138,7 +120,7 @@ pub(super) async fn list_campaigns(
     })
 }
 
-pub(super) async fn close_campaign(
+pub(crate) async fn close_campaign(
     api: &SurveyApi,
     ctx: &Ctx,
     req: pb::CloseCampaignRequest,
@@ -161,7 +143,7 @@ pub(super) async fn close_campaign(
     })
 }
 
-pub(super) async fn get_survey_settings(
+pub(crate) async fn get_survey_settings(
     api: &SurveyApi,
     ctx: &Ctx,
     _: pb::GetSurveySettingsRequest,
@@ -173,7 +155,7 @@ pub(super) async fn get_survey_settings(
     })
 }
 
-pub(super) async fn update_survey_settings(
+pub(crate) async fn update_survey_settings(
     api: &SurveyApi,
     ctx: &Ctx,
     req: pb::UpdateSurveySettingsRequest,
