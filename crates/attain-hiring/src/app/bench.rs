@@ -101,11 +101,11 @@ pub async fn create(
     };
     let record = BenchRecord {
         entry_id: Uuid::now_v7(),
-        kind: kind.as_str().into(),
+        kind,
         team_id: team,
         display_name: name,
         person_id: person,
-        readiness: readiness.as_str().into(),
+        readiness,
         target_roles: roles,
         notes: e.notes.clone(),
         created_at: Utc::now(),
@@ -179,7 +179,7 @@ pub async fn strength(
         .await?
         .len() as u32;
     tx.commit().await?;
-    let count = |r: Readiness| bench.iter().filter(|b| b.readiness == r.as_str()).count() as u32;
+    let count = |r: Readiness| bench.iter().filter(|b| b.readiness == r).count() as u32;
     let s = kpi::bench_strength(
         [
             count(Readiness::ReadyNow),

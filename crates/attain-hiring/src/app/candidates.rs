@@ -66,7 +66,7 @@ pub async fn reply(c: &mut Conn, tenant: Uuid, id: Uuid) -> ApiResult<pb::Candid
 }
 
 pub fn require_active(c: &CandidateRecord) -> ApiResult<()> {
-    if c.status == CandidateStatus::Active.as_str() {
+    if c.status == CandidateStatus::Active {
         Ok(())
     } else {
         Err(ApiError::FailedPrecondition(format!(
@@ -122,7 +122,7 @@ pub async fn create(
                 "candidate.requisition_id",
                 "no requisition with this id that you may see",
             ),
-            Some(x) => open = x.status == "open",
+            Some(x) => open = x.status == attain_domain::hiring::RequisitionStatus::Open,
         }
     }
     let (Some(requisition), Some(source)) = v.into_result((requisition, source))? else {
@@ -138,9 +138,9 @@ pub async fn create(
         requisition_id: requisition,
         display_name: c.display_name.trim().to_string(),
         email: c.email.clone(),
-        source: source.as_str().into(),
+        source,
         person_id: person,
-        status: CandidateStatus::Active.as_str().into(),
+        status: CandidateStatus::Active,
         stage: None,
         apply_time,
         close_reason: String::new(),

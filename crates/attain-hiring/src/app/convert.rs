@@ -1,11 +1,8 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
 use attain_domain::{
-    hiring::{
-        BenchKind, CandidateSource, CandidateStatus, OfferOutcome, Readiness, Recommendation, RequisitionReason,
-        RequisitionStatus,
-    },
-    org::{Motion, SalesRole},
+    hiring::Recommendation,
+    org::SalesRole,
 };
 use attain_proto::hiring::v1 as pb;
 use attain_runtime::convert;
@@ -46,13 +43,13 @@ pub fn requisition_to_proto(r: &RequisitionRecord) -> pb::Requisition {
         id: r.requisition_id.to_string(),
         title: r.title.clone(),
         team_id: r.team_id.to_string(),
-        sales_role: text_to_wire::<SalesRole>(&r.sales_role),
-        motion: text_to_wire::<Motion>(&r.motion),
+        sales_role: to_wire(r.sales_role),
+        motion: to_wire(r.motion),
         hiring_manager_id: r.hiring_manager_id.to_string(),
-        reason: text_to_wire::<RequisitionReason>(&r.reason),
+        reason: to_wire(r.reason),
         opened_date: Some(convert::date_to_proto(r.opened_date)),
         target_start_date: r.target_start_date.map(convert::date_to_proto),
-        status: text_to_wire::<RequisitionStatus>(&r.status),
+        status: to_wire(r.status),
         process_template_id: r.template_id.to_string(),
         filled_date: r.filled_date.map(convert::date_to_proto),
         hired_person_id: id(r.hired_person_id),
@@ -63,10 +60,10 @@ pub fn requisition_to_proto(r: &RequisitionRecord) -> pb::Requisition {
 
 /// A candidate with their moves (any candidates' moves may be passed; only theirs are used).
 pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Candidate {
-    let offer = match (c.offer_make_time, c.offer_outcome.as_deref()) {
+    let offer = match (c.offer_make_time, c.offer_outcome) {
         (Some(made), Some(outcome)) => Some(pb::Offer {
             make_time: Some(convert::timestamp(made)),
-            outcome: text_to_wire::<OfferOutcome>(outcome),
+            outcome: to_wire(outcome),
             outcome_time: c.offer_outcome_time.map(convert::timestamp),
         }),
         _ => None,
@@ -76,9 +73,9 @@ pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Cand
         requisition_id: c.requisition_id.to_string(),
         display_name: c.display_name.clone(),
         email: c.email.clone(),
-        source: text_to_wire::<CandidateSource>(&c.source),
+        source: to_wire(c.source),
         person_id: id(c.person_id),
-        status: text_to_wire::<CandidateStatus>(&c.status),
+        status: to_wire(c.status),
         stage: c.stage.clone().unwrap_or_default(),
         stage_history: moves
             .iter()
@@ -131,42 +128,14 @@ pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
 pub fn bench_to_proto(b: &BenchRecord) -> pb::BenchEntry {
     pb::BenchEntry {
         id: b.entry_id.to_string(),
-        kind: text_to_wire::<BenchKind>(&b.kind),
+        kind: to_wire(b.kind),
         team_id: b.team_id.to_string(),
         display_name: b.display_name.clone(),
         person_id: id(b.person_id),
-        readiness: text_to_wire::<Readiness>(&b.readiness),
+        readiness: to_wire(b.readiness),
         target_roles: b.target_roles.iter().map(|r| text_to_wire::<SalesRole>(r)).collect(),
         notes: b.notes.clone(),
         create_time: Some(convert::timestamp(b.created_at)),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enums_map_by_position_like_the_proto() {
-        assert_eq!(
-            from_wire::<RequisitionStatus>(pb::RequisitionStatus::OnHold as i32),
-            Some(RequisitionStatus::OnHold)
-        );
-        assert_eq!(from_wire::<Readiness>(0), None);
-        assert_eq!(from_wire::<Readiness>(99), None);
-        assert_eq!(to_wire(Recommendation::StrongYes), pb::Recommendation::StrongYes as i32);
-        assert_eq!(to_wire(CandidateSource::Internal), pb::CandidateSource::Internal as i32);
-        assert_eq!(to_wire(BenchKind::Internal), pb::BenchKind::Internal as i32);
-        assert_eq!(
-            to_wire(SalesRole::Other),
-            attain_proto::org::v1::SalesRole::Other as i32
-        );
-        assert_eq!(
-            to_wire(Motion::AccountManagement),
-            attain_proto::org::v1::Motion::AccountManagement as i32
-        );
-        assert_eq!(to_wire(OfferOutcome::Declined), pb::OfferOutcome::Declined as i32);
-        assert_eq!(to_wire(CandidateStatus::Hired), pb::CandidateStatus::Hired as i32);
-        assert_eq!(to_wire(RequisitionReason::Growth), pb::RequisitionReason::Growth as i32);
-    }
-}

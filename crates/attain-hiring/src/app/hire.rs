@@ -12,7 +12,7 @@
 use attain_domain::{
     Violations,
     hiring::{CandidateStatus, OfferOutcome, RequisitionStatus},
-    org::{AccessRole, SalesRole},
+    org::AccessRole,
 };
 use attain_proto::{
     hiring::v1 as pb,
@@ -91,7 +91,7 @@ pub async fn hire(api: &HiringApi, ctx: &Ctx, req: pb::HireCandidateRequest) -> 
     let (cand, requisition) = load(&mut tx, &view, id, true).await?;
     let accepted = cand
         .offer_outcome_time
-        .filter(|_| cand.offer_outcome.as_deref() == Some(OfferOutcome::Accepted.as_str()));
+        .filter(|_| cand.offer_outcome == Some(OfferOutcome::Accepted));
     let Some(accepted) = accepted else {
         return Err(ApiError::FailedPrecondition(format!(
             "candidate {id} has no accepted offer; record it with RecordOffer first"
@@ -104,16 +104,15 @@ pub async fn hire(api: &HiringApi, ctx: &Ctx, req: pb::HireCandidateRequest) -> 
             format!("must not be before the day the offer was accepted ({filled})"),
         ));
     }
-    let retry = cand.status == CandidateStatus::Hired.as_str();
+    let retry = cand.status == CandidateStatus::Hired;
     if !retry {
-        if cand.status != CandidateStatus::Active.as_str() {
+        if cand.status != CandidateStatus::Active {
             return Err(ApiError::FailedPrecondition(format!(
                 "candidate {id} is {}",
                 cand.status
             )));
         }
-        let status = RequisitionStatus::parse(&requisition.status);
-        if !status.is_some_and(RequisitionStatus::is_opening) {
+        if !requisition.status.is_opening() {
             return Err(ApiError::FailedPrecondition(format!(
                 "requisition {} is {}; only open or on-hold requisitions are filled",
                 requisition.requisition_id, requisition.status
@@ -167,7 +166,7 @@ pub async fn hire(api: &HiringApi, ctx: &Ctx, req: pb::HireCandidateRequest) -> 
                 } else {
                     req.email.clone()
                 },
-                sales_role: SalesRole::parse(&requisition.sales_role).map_or(0, to_wire),
+                sales_role: to_wire(requisition.sales_role),
                 team_id: requisition.team_id.to_string(),
                 manager_id: requisition.hiring_manager_id.to_string(),
                 title: if req.title.is_empty() {
@@ -204,10 +203,10 @@ pub async fn hire(api: &HiringApi, ctx: &Ctx, req: pb::HireCandidateRequest) -> 
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let (cand, requisition) = load(&mut tx, &view, id, true).await?;
     req_store::complete_hire(&mut tx, tenant, id, person).await?;
-    if cand.status != CandidateStatus::Hired.as_str() {
+    if cand.status != CandidateStatus::Hired {
         store::set_hired(&mut tx, tenant, id, person, accepted).await?;
     }
-    if requisition.status != RequisitionStatus::Filled.as_str() {
+    if requisition.status != RequisitionStatus::Filled {
         req_store::fill(&mut tx, tenant, requisition.requisition_id, filled, person).await?;
     }
     let candidate = reply(&mut tx, tenant, id).await?;

@@ -178,7 +178,7 @@ pub async fn offer(api: &HiringApi, ctx: &Ctx, req: pb::RecordOfferRequest) -> A
     }
     let made = match (made, cand.offer_make_time) {
         (Some(m), _) => Some(m),
-        (None, Some(m)) if cand.offer_outcome.as_deref() == Some(OfferOutcome::Pending.as_str()) => Some(m),
+        (None, Some(m)) if cand.offer_outcome == Some(OfferOutcome::Pending) => Some(m),
         _ => {
             v.add("make_time", "is required: no pending offer was made before");
             None
@@ -196,7 +196,7 @@ pub async fn offer(api: &HiringApi, ctx: &Ctx, req: pb::RecordOfferRequest) -> A
         .into_result(made)?
         .ok_or_else(|| ApiError::invalid("make_time", "is required"))?;
     require_active(&cand)?;
-    if cand.offer_outcome.as_deref() == Some(OfferOutcome::Accepted.as_str()) {
+    if cand.offer_outcome == Some(OfferOutcome::Accepted) {
         return Err(ApiError::FailedPrecondition(
             "the candidate accepted an offer already; hire them with HireCandidate".into(),
         ));

@@ -120,7 +120,7 @@ pub async fn kpis(api: &HiringApi, ctx: &Ctx, req: pb::GetHiringKpisRequest) -> 
     let hired_candidate = |r: &RequisitionRecord| {
         candidates
             .iter()
-            .find(|c| c.requisition_id == r.requisition_id && c.status == CandidateStatus::Hired.as_str())
+            .find(|c| c.requisition_id == r.requisition_id && c.status == CandidateStatus::Hired)
     };
 
     // Hires of the period: time to fill and process adherence.
@@ -194,7 +194,7 @@ pub async fn kpis(api: &HiringApi, ctx: &Ctx, req: pb::GetHiringKpisRequest) -> 
     out.scorecard_submission_rate = kpi::share(out.scorecards_submitted as u32, out.interviews as u32);
     for c in &candidates {
         if c.offer_outcome_time.is_some_and(|t| in_range(&cal, range, t)) {
-            match c.offer_outcome.as_deref().and_then(OfferOutcome::parse) {
+            match c.offer_outcome {
                 Some(OfferOutcome::Accepted) => out.offers_accepted += 1,
                 Some(OfferOutcome::Declined) => out.offers_declined += 1,
                 _ => {}
@@ -210,7 +210,7 @@ pub async fn kpis(api: &HiringApi, ctx: &Ctx, req: pb::GetHiringKpisRequest) -> 
     for source in CandidateSource::ALL {
         let applied = candidates
             .iter()
-            .filter(|c| c.source == source.as_str() && in_range(&cal, range, c.apply_time))
+            .filter(|c| c.source == *source && in_range(&cal, range, c.apply_time))
             .count() as u32;
         let fills = source_fill.get(source.as_str()).cloned().unwrap_or_default();
         out.sources.push(pb::SourceEffectiveness {

@@ -165,13 +165,13 @@ pub async fn create(
         requisition_id: Uuid::now_v7(),
         title: r.title.trim().to_string(),
         team_id: team,
-        sales_role: role.as_str().into(),
-        motion: motion.as_str().into(),
+        sales_role: role,
+        motion,
         hiring_manager_id: manager,
-        reason: reason.as_str().into(),
+        reason,
         opened_date: opened,
         target_start_date: target,
-        status: status.as_str().into(),
+        status,
         template_id: template,
         filled_date: None,
         hired_person_id: None,
@@ -274,7 +274,7 @@ pub async fn set_status(
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let r = view.see(store::get_requisition(&mut tx, tenant, id, true).await?, id)?;
     convert::check_revision(etag, r.revision, "requisition")?;
-    let current = RequisitionStatus::parse(&r.status)
+    let current = Some(r.status)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("requisition {id} has status {}", r.status)))?;
     if current != status {
         if !current.may_become(status) {
@@ -316,7 +316,7 @@ pub async fn pipeline(api: &HiringApi, ctx: &Ctx, req: pb::GetPipelineRequest) -
     let candidates: Vec<_> = cand_store::list(&mut tx, tenant, &ids, None, 100_000)
         .await?
         .into_iter()
-        .filter(|c| c.status == CandidateStatus::Active.as_str())
+        .filter(|c| c.status == CandidateStatus::Active)
         .collect();
     let cand_ids: Vec<Uuid> = candidates.iter().map(|c| c.candidate_id).collect();
     let moves = cand_store::moves(&mut tx, tenant, &cand_ids).await?;

@@ -1,5 +1,6 @@
 //! Candidates, their stage moves and their interviews.
 
+use attain_domain::hiring::{CandidateSource, CandidateStatus, OfferOutcome};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -13,15 +14,15 @@ pub struct CandidateRecord {
     pub requisition_id: Uuid,
     pub display_name: String,
     pub email: String,
-    pub source: String,
+    pub source: CandidateSource,
     pub person_id: Option<Uuid>,
-    pub status: String,
+    pub status: CandidateStatus,
     pub stage: Option<String>,
     pub apply_time: DateTime<Utc>,
     pub close_reason: String,
     pub close_time: Option<DateTime<Utc>>,
     pub offer_make_time: Option<DateTime<Utc>>,
-    pub offer_outcome: Option<String>,
+    pub offer_outcome: Option<OfferOutcome>,
     pub offer_outcome_time: Option<DateTime<Utc>>,
     pub hired_person_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -47,7 +48,7 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, r: &CandidateRecord, request_id:
     .bind(r.requisition_id)
     .bind(&r.display_name)
     .bind(&r.email)
-    .bind(&r.source)
+    .bind(r.source)
     .bind(r.person_id)
     .bind(r.apply_time)
     .bind(request_id)

@@ -1,5 +1,9 @@
 //! Process templates, requisitions, hires (the idempotency record of a hire) and the bench.
 
+use attain_domain::{
+    hiring::{BenchKind, Readiness, RequisitionReason, RequisitionStatus},
+    org::{Motion, SalesRole},
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -91,13 +95,13 @@ pub struct RequisitionRecord {
     pub requisition_id: Uuid,
     pub title: String,
     pub team_id: Uuid,
-    pub sales_role: String,
-    pub motion: String,
+    pub sales_role: SalesRole,
+    pub motion: Motion,
     pub hiring_manager_id: Uuid,
-    pub reason: String,
+    pub reason: RequisitionReason,
     pub opened_date: NaiveDate,
     pub target_start_date: Option<NaiveDate>,
-    pub status: String,
+    pub status: RequisitionStatus,
     pub template_id: Uuid,
     pub filled_date: Option<NaiveDate>,
     pub hired_person_id: Option<Uuid>,
@@ -129,13 +133,13 @@ pub async fn insert_requisition(
     .bind(r.requisition_id)
     .bind(&r.title)
     .bind(r.team_id)
-    .bind(&r.sales_role)
-    .bind(&r.motion)
+    .bind(r.sales_role)
+    .bind(r.motion)
     .bind(r.hiring_manager_id)
-    .bind(&r.reason)
+    .bind(r.reason)
     .bind(r.opened_date)
     .bind(r.target_start_date)
-    .bind(&r.status)
+    .bind(r.status)
     .bind(r.template_id)
     .bind(request_id)
     .fetch_optional(&mut *c)
@@ -319,11 +323,11 @@ pub async fn hires(c: &mut Conn, tenant: Uuid) -> Result<Vec<HireRecord>> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BenchRecord {
     pub entry_id: Uuid,
-    pub kind: String,
+    pub kind: BenchKind,
     pub team_id: Uuid,
     pub display_name: String,
     pub person_id: Option<Uuid>,
-    pub readiness: String,
+    pub readiness: Readiness,
     pub target_roles: Vec<String>,
     pub notes: String,
     pub created_at: DateTime<Utc>,
@@ -337,11 +341,11 @@ pub async fn insert_bench(c: &mut Conn, tenant: Uuid, b: &BenchRecord) -> Result
     )
     .bind(tenant)
     .bind(b.entry_id)
-    .bind(&b.kind)
+    .bind(b.kind)
     .bind(b.team_id)
     .bind(&b.display_name)
     .bind(b.person_id)
-    .bind(&b.readiness)
+    .bind(b.readiness)
     .bind(&b.target_roles)
     .bind(&b.notes)
     .execute(c)
