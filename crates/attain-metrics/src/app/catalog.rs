@@ -19,9 +19,7 @@ fn kind_of(catalog: &[MetricRecord], key: &str) -> Option<MetricKind> {
 
 pub fn record_kind(m: &MetricRecord) -> MetricKind {
     match (&m.aggregation, &m.numerator_key, &m.denominator_key) {
-        (Some(a), _, _) => MetricKind::Events(
-            attain_domain::metric::Aggregation::parse(a).unwrap_or(attain_domain::metric::Aggregation::Count),
-        ),
+        (Some(a), _, _) => MetricKind::Events(*a),
         (None, Some(n), Some(d)) => MetricKind::Ratio {
             numerator: n.clone(),
             denominator: d.clone(),
@@ -116,7 +114,7 @@ pub async fn list(api: &MetricsApi, ctx: &Ctx, req: ListMetricsRequest) -> ApiRe
     tx.commit().await?;
     let mut metrics: Vec<MetricRecord> = catalog
         .into_iter()
-        .filter(|m| req.include_retired || m.state == MetricState::Active.as_str())
+        .filter(|m| req.include_retired || m.state == MetricState::Active)
         .filter(|m| page.after.as_ref().is_none_or(|after| m.key.as_str() > after.as_str()))
         .take(page.fetch_limit() as usize)
         .collect();
@@ -162,12 +160,12 @@ pub async fn update(api: &MetricsApi, ctx: &Ctx, req: UpdateMetricRequest) -> Ap
             }
             "direction" => {
                 match attain_runtime::enums::from_wire::<attain_domain::metric::Direction>(input.direction) {
-                    Some(d) => record.direction = d.as_str().into(),
+                    Some(d) => record.direction = d,
                     None => v.add("metric.direction", "must be HIGHER_IS_BETTER or LOWER_IS_BETTER"),
                 }
             }
             "state" => match attain_runtime::enums::from_wire::<attain_domain::metric::MetricState>(input.state) {
-                Some(s) => record.state = s.as_str().into(),
+                Some(s) => record.state = s,
                 None => v.add("metric.state", "must be ACTIVE or RETIRED"),
             },
             _ => {} // update_paths returns only the paths listed in UPDATABLE
@@ -187,14 +185,10 @@ pub fn to_proto(m: &MetricRecord) -> Metric {
         key: m.key.clone(),
         display_name: m.display_name.clone(),
         description: m.description.clone(),
-        layer: attain_runtime::enums::text_to_wire::<attain_domain::metric::Layer>(&m.layer),
-        aggregation: m
-            .aggregation
-            .as_deref()
-            .map(attain_runtime::enums::text_to_wire::<attain_domain::metric::Aggregation>)
-            .unwrap_or_default(),
-        unit: attain_runtime::enums::text_to_wire::<attain_domain::metric::Unit>(&m.unit),
-        direction: attain_runtime::enums::text_to_wire::<attain_domain::metric::Direction>(&m.direction),
+        layer: attain_runtime::enums::to_wire(m.layer),
+        aggregation: m.aggregation.map_or(0, attain_runtime::enums::to_wire),
+        unit: attain_runtime::enums::to_wire(m.unit),
+        direction: attain_runtime::enums::to_wire(m.direction),
         ratio: match (&m.numerator_key, &m.denominator_key) {
             (Some(n), Some(d)) => Some(RatioDefinition {
                 numerator_key: n.clone(),
@@ -202,7 +196,7 @@ pub fn to_proto(m: &MetricRecord) -> Metric {
             }),
             _ => None,
         },
-        state: attain_runtime::enums::text_to_wire::<attain_domain::metric::MetricState>(&m.state),
+        state: attain_runtime::enums::to_wire(m.state),
         built_in: m.built_in,
         create_time: Some(convert::timestamp(m.created_at)),
         update_time: Some(convert::timestamp(m.updated_at)),

@@ -96,7 +96,7 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             );
             None
         }
-        Some(m) if m.state == MetricState::Retired.as_str() => {
+        Some(m) if m.state == MetricState::Retired => {
             v.add(
                 "metric_key",
                 format!("metric \"{}\" is retired and accepts no new events", m.key),
@@ -218,18 +218,19 @@ mod hostile_input {
     use super::*;
 
     fn record(metric_id: i32, key: &str, aggregation: Option<&str>, state: &str) -> MetricRecord {
+        use attain_domain::metric::{Aggregation, Direction, Layer, MetricState, Unit};
         MetricRecord {
             metric_id,
             key: key.into(),
             display_name: key.into(),
             description: String::new(),
-            layer: "activity".into(),
-            aggregation: aggregation.map(String::from),
-            unit: "count".into(),
-            direction: "up".into(),
+            layer: Layer::Activity,
+            aggregation: aggregation.and_then(Aggregation::parse),
+            unit: Unit::Count,
+            direction: Direction::HigherIsBetter,
             numerator_key: aggregation.is_none().then(|| "calls".into()),
             denominator_key: aggregation.is_none().then(|| "connects".into()),
-            state: state.into(),
+            state: MetricState::parse(state).unwrap_or(MetricState::Active),
             built_in: true,
             revision: 1,
             created_at: Utc::now(),

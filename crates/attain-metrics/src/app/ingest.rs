@@ -77,12 +77,7 @@ async fn ingest_batch(
     // Snapshots of state metrics are kept apart from the flow events and their rollups.
     let states: HashSet<i32> = catalog
         .iter()
-        .filter(|m| {
-            m.aggregation
-                .as_deref()
-                .and_then(Aggregation::parse)
-                .is_some_and(Aggregation::is_state)
-        })
+        .filter(|m| m.aggregation.is_some_and(Aggregation::is_state))
         .map(|m| m.metric_id)
         .collect();
     let mut results: Vec<Option<EventResult>> = vec![None; events.len()];

@@ -289,7 +289,7 @@ pub async fn top_people(api: &MetricsApi, ctx: &Ctx, req: GetTopPeopleRequest) -
         return Err(ApiError::invalid("period", "is required"));
     };
     let filter = (!people.is_empty()).then_some(people.as_slice());
-    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter.as_str();
+    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter;
     if w.is_state() {
         let ranked = state::ranking(
             &mut tx,

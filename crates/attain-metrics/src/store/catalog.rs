@@ -1,6 +1,8 @@
 //! The per-tenant metric catalog, seeded with the built-in catalog on first use.
 
-use attain_domain::metric::{MetricDef, MetricKind, built_in_catalog};
+use attain_domain::metric::{
+    Aggregation, Direction, Layer, MetricDef, MetricKind, MetricState, Unit, built_in_catalog,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -12,13 +14,13 @@ pub struct MetricRecord {
     pub key: String,
     pub display_name: String,
     pub description: String,
-    pub layer: String,
-    pub aggregation: Option<String>,
-    pub unit: String,
-    pub direction: String,
+    pub layer: Layer,
+    pub aggregation: Option<Aggregation>,
+    pub unit: Unit,
+    pub direction: Direction,
     pub numerator_key: Option<String>,
     pub denominator_key: Option<String>,
-    pub state: String,
+    pub state: MetricState,
     pub built_in: bool,
     pub revision: i64,
     pub created_at: DateTime<Utc>,
@@ -107,8 +109,8 @@ pub async fn save(c: &mut Conn, tenant: Uuid, m: &MetricRecord) -> Result<Metric
     .bind(m.metric_id)
     .bind(&m.display_name)
     .bind(&m.description)
-    .bind(&m.direction)
-    .bind(&m.state)
+    .bind(m.direction)
+    .bind(m.state)
     .fetch_one(c)
     .await
 }
