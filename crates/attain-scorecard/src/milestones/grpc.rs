@@ -10,7 +10,7 @@ use attain_domain::{
 use attain_proto::webhooks::v1::{self as pb, milestone_service_server::MilestoneService};
 use std::sync::Arc;
 
-use attain_runtime::enums::{from_wire, text_to_wire};
+use attain_runtime::enums::{from_wire, to_wire};
 use attain_runtime::{
     ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
@@ -68,7 +68,7 @@ fn to_proto(r: &MilestoneRecord) -> pb::Milestone {
         .unwrap_or(0.0);
     pb::Milestone {
         id: r.milestone_id.to_string(),
-        kind: text_to_wire::<Kind>(&r.kind),
+        kind: to_wire(r.kind),
         person_id: r.person_id.to_string(),
         title: r.title.clone(),
         day: Some(convert::date_to_proto(r.day)),

@@ -1,6 +1,7 @@
 //! SQL of milestones and milestone settings (`scorecard.milestones`,
 //! `scorecard.milestone_settings`).
 
+use attain_domain::milestone::Kind;
 use std::collections::HashMap;
 
 use attain_domain::milestone::Settings;
@@ -136,7 +137,7 @@ pub async fn record_new(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MilestoneRecord {
     pub milestone_id: Uuid,
-    pub kind: String,
+    pub kind: Kind,
     pub person_id: Uuid,
     pub dedup_key: String,
     pub title: String,

@@ -4,7 +4,7 @@
 use attain_domain::{
     org::SalesRole,
     org_view::TenantDirectory,
-    scorecard::template::{BuiltInTemplate, TemplateLine},
+    scorecard::template::{BuiltInTemplate, Section, TemplateLine},
 };
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -28,7 +28,7 @@ pub struct TemplateRecord {
 pub struct LineRecord {
     pub template_id: Uuid,
     pub metric_key: String,
-    pub section: String,
+    pub section: Section,
     pub daily: Option<f64>,
     pub weekly: Option<f64>,
     pub monthly: Option<f64>,
@@ -313,7 +313,7 @@ pub struct TemplateLineRow {
     #[sqlx(flatten)]
     pub template: TemplateRecord,
     pub metric_key: Option<String>,
-    pub section: Option<String>,
+    pub section: Option<Section>,
     pub daily: Option<f64>,
     pub weekly: Option<f64>,
     pub monthly: Option<f64>,
@@ -330,7 +330,7 @@ impl TemplateLineRow {
         Some(LineRecord {
             template_id: self.template.template_id,
             metric_key: self.metric_key.clone()?,
-            section: self.section.clone()?,
+            section: self.section?,
             daily: self.daily,
             weekly: self.weekly,
             monthly: self.monthly,

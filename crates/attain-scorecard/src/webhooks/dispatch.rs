@@ -7,7 +7,7 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use attain_domain::webhook::{AfterFailure, Backoff, Format};
+use attain_domain::webhook::{AfterFailure, Backoff};
 use attain_runtime::config::WebhookArgs;
 use chrono::Utc;
 use futures::FutureExt;
@@ -135,7 +135,7 @@ impl Dispatcher {
         let uri = target::check_url(&c.url, self.args.allow_private)
             .map_err(|_| target::NOT_ALLOWED.to_string())?
             .uri;
-        let format = Format::parse(&c.format).unwrap_or(Format::Json);
+        let format = c.format;
         let body = serde_json::to_vec(&message::body(format, c.tenant_id, c.delivery_id, &c.events))
             .map_err(|e| format!("encoding the body: {e}"))?;
         let timestamp = Utc::now().timestamp();

@@ -10,7 +10,7 @@ use attain_domain::{
 use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookService};
 use std::sync::Arc;
 
-use attain_runtime::enums::{from_wire, text_to_wire};
+use attain_runtime::enums::{from_wire, to_wire};
 use attain_runtime::{
     ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
@@ -131,7 +131,7 @@ fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> Subsc
         url,
         event_types,
         team_id,
-        format: format.unwrap_or(Format::Json).as_str().to_string(),
+        format: format.unwrap_or(Format::Json),
         hourly_cap: rules.hourly_cap,
         digest_seconds: rules.digest_window_seconds,
     }
@@ -144,7 +144,7 @@ fn to_proto(r: &SubscriptionRecord) -> pb::Subscription {
         url: r.url.clone(),
         event_types: r.event_types.clone(),
         team_id: r.team_id.map(|t| t.to_string()).unwrap_or_default(),
-        format: text_to_wire::<Format>(&r.format),
+        format: to_wire(r.format),
         quiet_rules: Some(pb::QuietRules {
             hourly_cap: r.hourly_cap,
             digest_window_seconds: r.digest_seconds,
@@ -169,13 +169,13 @@ fn delivery_to_proto(d: &DeliveryRecord) -> pb::Delivery {
     pb::Delivery {
         id: d.delivery_id.to_string(),
         subscription_id: d.subscription_id.to_string(),
-        state: text_to_wire::<DeliveryState>(&d.state),
+        state: to_wire(d.state),
         event_type: message::event_type(&d.events.0).to_string(),
         events: d.events.0.iter().map(event_to_proto).collect(),
         attempts: d.attempts,
         last_error: d.last_error.clone(),
         last_status_code: d.last_status,
-        next_attempt_time: (d.state == "pending").then(|| convert::timestamp(d.due_at)),
+        next_attempt_time: (d.state == DeliveryState::Pending).then(|| convert::timestamp(d.due_at)),
         deliver_time: d.delivered_at.map(convert::timestamp),
         create_time: Some(convert::timestamp(d.created_at)),
     }

@@ -1,5 +1,6 @@
 //! SQL of webhook subscriptions and the delivery outbox (`scorecard.webhook_*`).
 
+use attain_domain::webhook::{DeliveryState, Format};
 use attain_domain::webhook::{self, EventType, QuietRules};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ pub struct SubscriptionRecord {
     pub event_types: Vec<String>,
     pub secret: String,
     pub team_id: Option<Uuid>,
-    pub format: String,
+    pub format: Format,
     pub hourly_cap: i32,
     pub digest_seconds: i32,
     pub revision: i64,
@@ -43,7 +44,7 @@ pub struct SubscriptionFields {
     pub url: String,
     pub event_types: Vec<String>,
     pub team_id: Option<Uuid>,
-    pub format: String,
+    pub format: Format,
     pub hourly_cap: i32,
     pub digest_seconds: i32,
 }
@@ -67,7 +68,7 @@ pub async fn insert_subscription(
     .bind(&f.event_types)
     .bind(secret)
     .bind(f.team_id)
-    .bind(&f.format)
+    .bind(f.format)
     .bind(f.hourly_cap)
     .bind(f.digest_seconds)
     .bind(request_id)
@@ -142,7 +143,7 @@ pub async fn save_subscription(
     .bind(&f.url)
     .bind(&f.event_types)
     .bind(f.team_id)
-    .bind(&f.format)
+    .bind(f.format)
     .bind(f.hourly_cap)
     .bind(f.digest_seconds)
     .fetch_one(c)
@@ -343,7 +344,7 @@ pub struct DeliveryRecord {
     pub delivery_id: Uuid,
     pub subscription_id: Uuid,
     pub events: Json<Vec<MilestoneEvent>>,
-    pub state: String,
+    pub state: DeliveryState,
     pub due_at: DateTime<Utc>,
     pub attempts: i32,
     pub last_error: String,
@@ -414,11 +415,11 @@ pub struct Claimed {
     pub events: Vec<MilestoneEvent>,
     pub url: String,
     pub secret: String,
-    pub format: String,
+    pub format: Format,
 }
 
 /// attempts, events, url, secret, format of a claimed delivery.
-type ClaimedRow = (i32, Json<Vec<MilestoneEvent>>, String, String, String);
+type ClaimedRow = (i32, Json<Vec<MilestoneEvent>>, String, String, Format);
 
 /// Claims up to `batch` due deliveries of any tenant for `lease` (see the migration's
 /// `claim_webhook_deliveries`), then reads each in its tenant's transaction.

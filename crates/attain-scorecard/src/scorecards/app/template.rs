@@ -73,7 +73,7 @@ fn lines_from_proto(v: &mut Violations, lines: &[pb::TemplateLine]) -> Vec<Templ
 pub fn line_from_record(r: &LineRecord) -> TemplateLine {
     TemplateLine {
         metric_key: r.metric_key.clone(),
-        section: Section::parse(&r.section).unwrap_or(Section::Activities),
+        section: r.section,
         target: LineTarget {
             spec: TargetSpec {
                 daily: r.daily,
