@@ -3,9 +3,8 @@
 
 use anyhow::Context;
 use attain_proto::audit::v1::{AuditEvent, ListAuditEventsRequest, audit_service_client::AuditServiceClient};
+use attain_server::api::{authorized, channel};
 use chrono::{DateTime, Utc};
-
-use crate::api::{authorized, channel};
 
 #[derive(clap::Subcommand)]
 pub enum AuditCommand {
@@ -44,7 +43,7 @@ pub struct ListArgs {
     format: Format,
     /// The services whose trails to read (repeat); all four by default.
     #[arg(long = "service", value_enum)]
-    services: Vec<crate::services::Service>,
+    services: Vec<attain_server::Service>,
     #[arg(long, env = "ATTAIN_METRICS_URL", default_value = "http://127.0.0.1:50051")]
     metrics_url: String,
     #[arg(long, env = "ATTAIN_ORG_URL", default_value = "http://127.0.0.1:50052")]
@@ -91,7 +90,7 @@ fn csv_field(text: &str) -> String {
 
 pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::List(args) = cmd;
-    use crate::services::Service;
+    use attain_server::Service;
     let services = if args.services.is_empty() {
         vec![Service::Scorecard, Service::Metrics, Service::Coaching, Service::Hiring]
     } else {

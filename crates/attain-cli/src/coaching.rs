@@ -9,13 +9,11 @@ use attain_proto::{
     },
     common::v1::DateRange,
 };
+use attain_server::api;
 use chrono::{DateTime, Days};
 use chrono_tz::Tz;
 
-use crate::{
-    api,
-    scorecard::{Clients, Connection, DayArg, PeriodArgs, Subject, proto_date, render},
-};
+use crate::scorecard::{Clients, Connection, DayArg, PeriodArgs, Subject, proto_date, render};
 
 #[derive(clap::Subcommand)]
 pub enum CoachingCommand {

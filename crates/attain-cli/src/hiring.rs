@@ -9,12 +9,10 @@ use attain_proto::hiring::v1::{
     CandidateSource, GetHiringKpisRequest, GetPipelineRequest, HiringKpis, RequisitionStatus, get_hiring_kpis_request,
     hiring_service_client::HiringServiceClient,
 };
+use attain_server::api;
 use chrono::Utc;
 
-use crate::{
-    api,
-    scorecard::{Clients, Connection, PeriodArgs, Subject, render},
-};
+use crate::scorecard::{Clients, Connection, PeriodArgs, Subject, render};
 
 #[derive(clap::Subcommand)]
 pub enum HiringCommand {

@@ -10,9 +10,10 @@ use attain_proto::{
     metrics::v1::{Event, EventStatus, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
     org::v1::{ExternalId, GetTenantRequest, org_service_client::OrgServiceClient},
 };
+use attain_server::api;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::{api, import_snapshots::SnapshotImport};
+use crate::import_snapshots::SnapshotImport;
 
 /// When a report of state was run: a date is the end of that day in the tenant's time zone (a
 /// report exported in the evening describes that day), a time is taken as given.

@@ -15,10 +15,9 @@ use attain_proto::{
     metrics::v1::{Event, EventStatus, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
     org::v1::{ListPeopleRequest, PersonStatus, Tenant, org_service_client::OrgServiceClient},
 };
+use attain_server::api;
 use chrono::{DateTime, Utc};
 use tonic::transport::Channel;
-
-use crate::api;
 
 /// What `import events` needs to read a report of state.
 pub struct SnapshotImport<'a> {

@@ -1,17 +1,11 @@
 //! `attain`: one binary that runs any Attain service, all of them for a laptop, the database
-//! migrations, and the operator commands.
+//! migrations, and the operator and user commands. This crate parses the command line and
+//! dispatches: running services is `attain-server`'s, demo data and benchmarks are
+//! `attain-devtools`'s, and the client and operator commands are the modules below.
 
 mod admin;
-mod api;
 mod audit;
-mod bench;
 mod coaching;
-mod demo;
-mod demo_coaching;
-mod demo_hiring;
-mod demo_incentives;
-mod dev;
-mod dev_idp;
 mod hiring;
 mod identity;
 mod import;
@@ -19,13 +13,11 @@ mod import_snapshots;
 mod milestones;
 mod rollups;
 mod scorecard;
-mod services;
-mod synthetic;
 mod webhooks;
 
-use std::net::SocketAddr;
-
-use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, LogArgs, ServerArgs, WebhookArgs};
+use attain_devtools::{bench, demo};
+use attain_runtime::config::{DatabaseArgs, LogArgs};
+use attain_server::{ServeArgs, Settings, dev, dev_idp};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -110,31 +102,6 @@ enum Command {
 }
 
 #[derive(clap::Args)]
-struct ServeArgs {
-    /// The service to run.
-    #[arg(value_enum)]
-    service: services::Service,
-    /// Address to listen on for gRPC; defaults to 0.0.0.0 on the service's port.
-    #[arg(long, env = "ATTAIN_LISTEN")]
-    listen: Option<SocketAddr>,
-    #[command(flatten)]
-    admin: AdminArgs,
-    #[command(flatten)]
-    db: DatabaseArgs,
-    #[command(flatten)]
-    server: ServerArgs,
-    #[command(flatten)]
-    auth: AuthArgs,
-    #[command(flatten)]
-    peers: services::Peers,
-    #[command(flatten)]
-    secrets: services::Secrets,
-    /// The scorecard service's webhook dispatcher.
-    #[command(flatten)]
-    webhooks: WebhookArgs,
-}
-
-#[derive(clap::Args)]
 struct MigrateArgs {
     #[command(flatten)]
     db: DatabaseArgs,
@@ -193,32 +160,14 @@ impl Command {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
-            args.server.validate()?;
-            args.webhooks.validate()?;
-            attain_runtime::auth::PeerIdentity::new(args.service.name(), args.auth.peer_secret.as_deref())?;
-            let listen = args
-                .listen
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], args.service.default_port())));
-            let admin_listen = args.admin.address(listen)?;
-            services::serve(
-                args.service,
-                &args.db,
-                &args.server,
-                &args.auth,
-                &args.webhooks,
-                &args.peers,
-                &args.secrets,
-                listen,
-                admin_listen,
-                attain_runtime::server::shutdown_signal(),
-            )
-            .await
+            let settings = Settings::from_args(args)?;
+            attain_server::serve(&settings, attain_runtime::server::shutdown_signal()).await
         }
         Command::Dev(args) => dev::run(args).await,
         Command::DevToken(args) => dev_idp::token(args),
         Command::Migrate(args) => {
             let pool = attain_runtime::db::connect_owner(args.db.require_url()?).await?;
-            services::migrate_all(&pool, args.create_roles).await
+            attain_server::migrate_all(&pool, args.create_roles).await
         }
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::Apikey(cmd) => admin::api_key(cmd).await,

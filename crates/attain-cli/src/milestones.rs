@@ -7,11 +7,9 @@ use attain_proto::webhooks::v1::{
     GetMilestoneSettingsRequest, ListMilestonesRequest, MilestoneKind, MilestoneSettings,
     UpdateMilestoneSettingsRequest, milestone_service_client::MilestoneServiceClient,
 };
+use attain_server::api;
 
-use crate::{
-    api,
-    scorecard::{Clients, Connection, Subject},
-};
+use crate::scorecard::{Clients, Connection, Subject};
 
 #[derive(clap::Subcommand)]
 pub enum MilestonesCommand {

@@ -3,8 +3,7 @@
 
 use anyhow::Context;
 use attain_proto::metrics::v1::{RebuildRollupsRequest, metrics_service_client::MetricsServiceClient};
-
-use crate::api;
+use attain_server::api;
 
 #[derive(clap::Subcommand)]
 pub enum RollupsCommand {

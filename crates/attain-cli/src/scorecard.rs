@@ -24,10 +24,9 @@ use attain_proto::{
         scorecard_service_client::ScorecardServiceClient,
     },
 };
+use attain_server::api;
 use chrono::{Datelike, NaiveDate};
 use tonic::{Code, Status, transport::Channel};
-
-use crate::api;
 
 #[derive(clap::Args)]
 pub struct ScorecardArgs {

@@ -8,12 +8,10 @@ use attain_proto::webhooks::v1::{
     CreateSubscriptionRequest, Delivery, DeliveryState, Format, ListDeliveriesRequest, ListSubscriptionsRequest,
     QuietRules, Subscription, TestWebhookRequest, webhook_service_client::WebhookServiceClient,
 };
+use attain_server::api;
 use tonic::transport::Channel;
 
-use crate::{
-    api,
-    scorecard::{Clients, Connection, Subject},
-};
+use crate::scorecard::{Clients, Connection, Subject};
 
 #[derive(clap::Subcommand)]
 pub enum WebhooksCommand {

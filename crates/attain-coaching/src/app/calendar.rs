@@ -396,7 +396,10 @@ pub async fn load(
     let found = sessions::list(&mut tx, tenant, &filter, 100_000).await?;
     tx.commit().await?;
     let mut by_coach: HashMap<Uuid, (i32, i32, HashSet<Uuid>)> = HashMap::new();
-    for s in found.iter().filter(|s| s.status != SessionStatus::Cancelled && view.sees_session(s)) {
+    for s in found
+        .iter()
+        .filter(|s| s.status != SessionStatus::Cancelled && view.sees_session(s))
+    {
         let entry = by_coach.entry(s.coach_id).or_default();
         entry.0 += 1;
         entry.1 += s.duration_minutes;

@@ -1,9 +1,9 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
 use attain_domain::Violations;
+use attain_domain::coaching::SessionStatus;
 use attain_proto::coaching::v1 as pb;
 use attain_runtime::convert;
-use attain_domain::coaching::SessionStatus;
 use attain_runtime::enums::to_wire;
 use chrono::{DateTime, Utc};
 

@@ -1,9 +1,6 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
-use attain_domain::{
-    hiring::Recommendation,
-    org::SalesRole,
-};
+use attain_domain::{hiring::Recommendation, org::SalesRole};
 use attain_proto::hiring::v1 as pb;
 use attain_runtime::convert;
 use uuid::Uuid;
@@ -138,4 +135,3 @@ pub fn bench_to_proto(b: &BenchRecord) -> pb::BenchEntry {
         create_time: Some(convert::timestamp(b.created_at)),
     }
 }
-

@@ -1,7 +1,7 @@
 //! SQL of webhook subscriptions and the delivery outbox (`scorecard.webhook_*`).
 
-use attain_domain::webhook::{DeliveryState, Format};
 use attain_domain::webhook::{self, EventType, QuietRules};
+use attain_domain::webhook::{DeliveryState, Format};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool, types::Json};
