@@ -7,10 +7,9 @@ mod app;
 mod grpc;
 mod store;
 
-use std::{future::Future, sync::Arc};
+use std::future::Future;
 
 use attain_runtime::{
-    auth::Authenticator,
     config::{AuthArgs, ServerArgs},
     db::SchemaSet,
     server::GrpcServer,
@@ -43,11 +42,7 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let identity = attain_runtime::auth::PeerIdentity::new("coaching", auth.peer_secret.as_deref())?;
-    // Page tokens this service hands out are sealed with the deployment's page secret.
-    attain_runtime::paging::install(auth)?;
-    let peers = Arc::new(Peers::connect(scorecard_url, identity)?);
-    let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
+    let (peers, authenticator) = Peers::start("coaching", scorecard_url, auth)?;
     if survey_secret.len() < 16 {
         anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");
     }

@@ -8,10 +8,9 @@ mod app;
 mod grpc;
 mod store;
 
-use std::{future::Future, sync::Arc};
+use std::future::Future;
 
 use attain_runtime::{
-    auth::Authenticator,
     config::{AuthArgs, ServerArgs},
     db::SchemaSet,
     server::GrpcServer,
@@ -41,11 +40,7 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let identity = attain_runtime::auth::PeerIdentity::new("hiring", auth.peer_secret.as_deref())?;
-    // Page tokens this service hands out are sealed with the deployment's page secret.
-    attain_runtime::paging::install(auth)?;
-    let peers = Arc::new(Peers::connect(scorecard_url, identity)?);
-    let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
+    let (peers, authenticator) = Peers::start("hiring", scorecard_url, auth)?;
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)
         .with_audit(pool.clone(), "hiring", "hiring.audit_events")

@@ -10,13 +10,12 @@ mod fold;
 mod grpc;
 mod store;
 
-use std::{future::Future, sync::Arc};
+use std::future::Future;
 
 use attain_runtime::{
-    auth::Authenticator,
+    clients::Peers,
     config::{AuthArgs, ServerArgs},
     db::SchemaSet,
-    directory::Directory,
     server::GrpcServer,
 };
 use sqlx::{PgPool, migrate::Migrator};
@@ -46,11 +45,8 @@ pub async fn serve(
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let identity = attain_runtime::auth::PeerIdentity::new("metrics", auth.peer_secret.as_deref())?;
-    // Page tokens this service hands out are sealed with the deployment's page secret.
-    attain_runtime::paging::install(auth)?;
-    let directory = Arc::new(Directory::connect(org_url, identity)?);
-    let authenticator = Authenticator::new(directory.clone(), directory.clone());
+    let (peers, authenticator) = Peers::start("metrics", org_url, auth)?;
+    let directory = peers.directory.clone();
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     // The fold has connections of its own, so busy calls never starve it.
     let folder = fold::run(attain_runtime::db::background_pool(&pool), fold::EVERY, folding_stopped);

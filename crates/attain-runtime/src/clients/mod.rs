@@ -9,7 +9,13 @@ pub mod scorecard;
 
 use std::{future::Future, sync::Arc};
 
-use crate::{ApiError, auth::PeerIdentity, directory::Directory, peer::PeerChannel};
+use crate::{
+    ApiError,
+    auth::{Authenticator, PeerIdentity},
+    config::AuthArgs,
+    directory::Directory,
+    peer::PeerChannel,
+};
 
 /// Items one list call asks for per page.
 pub const PAGE_SIZE: i32 = 1000;
@@ -51,6 +57,18 @@ pub struct Peers {
 }
 
 impl Peers {
+    /// What metrics, coaching and hiring start with: this process's peer identity (`service`
+    /// signs its key checks), the deployment's page secret installed for the page tokens it
+    /// hands out, the peers at `org_url` (`ATTAIN_ORG_URL`), and an authenticator that checks
+    /// credentials with the org directory through the directory's caches.
+    pub fn start(service: &str, org_url: &str, auth: &AuthArgs) -> anyhow::Result<(Arc<Peers>, Authenticator)> {
+        let identity = PeerIdentity::new(service, auth.peer_secret.as_deref())?;
+        crate::paging::install(auth)?;
+        let peers = Arc::new(Peers::connect(org_url, identity)?);
+        let authenticator = Authenticator::new(peers.directory.clone(), peers.directory.clone());
+        Ok((peers, authenticator))
+    }
+
     /// Connects lazily to the scorecard process at `url` (`ATTAIN_ORG_URL`); key checks are
     /// signed as `identity`.
     pub fn connect(url: &str, identity: PeerIdentity) -> anyhow::Result<Peers> {

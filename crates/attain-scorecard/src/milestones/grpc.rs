@@ -16,7 +16,6 @@ use attain_runtime::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
-use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::store::{self, Filter, MilestoneRecord};
@@ -166,7 +165,11 @@ impl MilestoneApi {
         })
     }
 
-    async fn get_settings(&self, ctx: &Ctx) -> ApiResult<pb::GetMilestoneSettingsResponse> {
+    async fn get_settings(
+        &self,
+        ctx: &Ctx,
+        _: pb::GetMilestoneSettingsRequest,
+    ) -> ApiResult<pb::GetMilestoneSettingsResponse> {
         let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
         let (settings, revision) = store::settings(&mut tx, ctx.tenant_id, false).await?;
         tx.commit().await?;
@@ -221,33 +224,10 @@ impl MilestoneApi {
     }
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-#[tonic::async_trait]
-impl MilestoneService for MilestoneApi {
-    async fn list_milestones(
-        &self,
-        req: Request<pb::ListMilestonesRequest>,
-    ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.list(&ctx, req.into_inner()).await)
-    }
-
-    async fn get_milestone_settings(
-        &self,
-        req: Request<pb::GetMilestoneSettingsRequest>,
-    ) -> Result<Response<pb::GetMilestoneSettingsResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.get_settings(&ctx).await)
-    }
-
-    async fn update_milestone_settings(
-        &self,
-        req: Request<pb::UpdateMilestoneSettingsRequest>,
-    ) -> Result<Response<pb::UpdateMilestoneSettingsResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.update_settings(&ctx, req.into_inner()).await)
+attain_runtime::rpcs! {
+    MilestoneService for MilestoneApi {
+        list_milestones(pb::ListMilestonesRequest) -> pb::ListMilestonesResponse => MilestoneApi::list;
+        get_milestone_settings(pb::GetMilestoneSettingsRequest) -> pb::GetMilestoneSettingsResponse => MilestoneApi::get_settings;
+        update_milestone_settings(pb::UpdateMilestoneSettingsRequest) -> pb::UpdateMilestoneSettingsResponse => MilestoneApi::update_settings;
     }
 }

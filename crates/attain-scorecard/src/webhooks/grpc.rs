@@ -15,7 +15,6 @@ use attain_runtime::{
     ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
 };
 use sqlx::PgPool;
-use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
@@ -373,73 +372,15 @@ impl WebhookApi {
     }
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-#[tonic::async_trait]
-impl WebhookService for WebhookApi {
-    async fn create_subscription(
-        &self,
-        req: Request<pb::CreateSubscriptionRequest>,
-    ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.create(&ctx, req.into_inner()).await)
-    }
-
-    async fn get_subscription(
-        &self,
-        req: Request<pb::GetSubscriptionRequest>,
-    ) -> Result<Response<pb::GetSubscriptionResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.get(&ctx, req.into_inner()).await)
-    }
-
-    async fn list_subscriptions(
-        &self,
-        req: Request<pb::ListSubscriptionsRequest>,
-    ) -> Result<Response<pb::ListSubscriptionsResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.list(&ctx, req.into_inner()).await)
-    }
-
-    async fn update_subscription(
-        &self,
-        req: Request<pb::UpdateSubscriptionRequest>,
-    ) -> Result<Response<pb::UpdateSubscriptionResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.update(&ctx, req.into_inner()).await)
-    }
-
-    async fn delete_subscription(
-        &self,
-        req: Request<pb::DeleteSubscriptionRequest>,
-    ) -> Result<Response<pb::DeleteSubscriptionResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.delete(&ctx, req.into_inner()).await)
-    }
-
-    async fn test_webhook(
-        &self,
-        req: Request<pb::TestWebhookRequest>,
-    ) -> Result<Response<pb::TestWebhookResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.test(&ctx, req.into_inner()).await)
-    }
-
-    async fn list_deliveries(
-        &self,
-        req: Request<pb::ListDeliveriesRequest>,
-    ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.deliveries(&ctx, req.into_inner()).await)
-    }
-
-    async fn redeliver_delivery(
-        &self,
-        req: Request<pb::RedeliverDeliveryRequest>,
-    ) -> Result<Response<pb::RedeliverDeliveryResponse>, Status> {
-        let ctx = Ctx::of(&req)?;
-        respond(self.redeliver(&ctx, req.into_inner()).await)
+attain_runtime::rpcs! {
+    WebhookService for WebhookApi {
+        create_subscription(pb::CreateSubscriptionRequest) -> pb::CreateSubscriptionResponse => WebhookApi::create;
+        get_subscription(pb::GetSubscriptionRequest) -> pb::GetSubscriptionResponse => WebhookApi::get;
+        list_subscriptions(pb::ListSubscriptionsRequest) -> pb::ListSubscriptionsResponse => WebhookApi::list;
+        update_subscription(pb::UpdateSubscriptionRequest) -> pb::UpdateSubscriptionResponse => WebhookApi::update;
+        delete_subscription(pb::DeleteSubscriptionRequest) -> pb::DeleteSubscriptionResponse => WebhookApi::delete;
+        test_webhook(pb::TestWebhookRequest) -> pb::TestWebhookResponse => WebhookApi::test;
+        list_deliveries(pb::ListDeliveriesRequest) -> pb::ListDeliveriesResponse => WebhookApi::deliveries;
+        redeliver_delivery(pb::RedeliverDeliveryRequest) -> pb::RedeliverDeliveryResponse => WebhookApi::redeliver;
     }
 }
