@@ -12,7 +12,6 @@ use attain_domain::org::AccessRole;
 use attain_proto::org::v1::{org_service_server::OrgService, *};
 use attain_runtime::{ApiResult, Caller};
 use sqlx::{PgConnection, PgPool};
-use tonic::{Request, Response, Status};
 
 pub use credential::CredentialApi;
 pub use operator::OperatorApi;
@@ -63,99 +62,26 @@ pub async fn scope_of(c: &mut PgConnection, caller: &Caller) -> ApiResult<Scope>
     })
 }
 
-fn respond<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
+fn respond<T>(result: ApiResult<T>) -> Result<tonic::Response<T>, tonic::Status> {
+    result.map(tonic::Response::new).map_err(tonic::Status::from)
 }
 
-#[tonic::async_trait]
-impl OrgService for OrgApi {
-    async fn get_tenant(&self, req: Request<GetTenantRequest>) -> Result<Response<GetTenantResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(tenant::get(self, &caller).await)
-    }
-
-    async fn update_tenant(&self, req: Request<UpdateTenantRequest>) -> Result<Response<UpdateTenantResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(tenant::update(self, &caller, req.into_inner()).await)
-    }
-
-    async fn create_team(&self, req: Request<CreateTeamRequest>) -> Result<Response<CreateTeamResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(team::create(self, &caller, req.into_inner()).await)
-    }
-
-    async fn get_team(&self, req: Request<GetTeamRequest>) -> Result<Response<GetTeamResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(team::get(self, &caller, req.into_inner()).await)
-    }
-
-    async fn list_teams(&self, req: Request<ListTeamsRequest>) -> Result<Response<ListTeamsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(team::list(self, &caller, req.into_inner()).await)
-    }
-
-    async fn update_team(&self, req: Request<UpdateTeamRequest>) -> Result<Response<UpdateTeamResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(team::update(self, &caller, req.into_inner()).await)
-    }
-
-    async fn list_team_subtree(
-        &self,
-        req: Request<ListTeamSubtreeRequest>,
-    ) -> Result<Response<ListTeamSubtreeResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(team::subtree(self, &caller, req.into_inner()).await)
-    }
-
-    async fn create_person(&self, req: Request<CreatePersonRequest>) -> Result<Response<CreatePersonResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::create(self, &caller, req.into_inner()).await)
-    }
-
-    async fn get_person(&self, req: Request<GetPersonRequest>) -> Result<Response<GetPersonResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::get(self, &caller, req.into_inner()).await)
-    }
-
-    async fn list_people(&self, req: Request<ListPeopleRequest>) -> Result<Response<ListPeopleResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::list(self, &caller, req.into_inner()).await)
-    }
-
-    async fn update_person(&self, req: Request<UpdatePersonRequest>) -> Result<Response<UpdatePersonResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::update(self, &caller, req.into_inner()).await)
-    }
-
-    async fn find_person_by_external_id(
-        &self,
-        req: Request<FindPersonByExternalIdRequest>,
-    ) -> Result<Response<FindPersonByExternalIdResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::find_by_external_id(self, &caller, req.into_inner()).await)
-    }
-
-    async fn change_person_role(
-        &self,
-        req: Request<ChangePersonRoleRequest>,
-    ) -> Result<Response<ChangePersonRoleResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::change_role(self, &caller, req.into_inner()).await)
-    }
-
-    async fn list_role_history(
-        &self,
-        req: Request<ListRoleHistoryRequest>,
-    ) -> Result<Response<ListRoleHistoryResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(person::role_history(self, &caller, req.into_inner()).await)
-    }
-
-    async fn resolve_people(
-        &self,
-        req: Request<ResolvePeopleRequest>,
-    ) -> Result<Response<ResolvePeopleResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        respond(resolve::resolve(self, &caller, req.into_inner()).await)
+attain_runtime::rpcs! {
+    OrgService for OrgApi {
+        get_tenant(GetTenantRequest) -> GetTenantResponse => tenant::get;
+        update_tenant(UpdateTenantRequest) -> UpdateTenantResponse => tenant::update;
+        create_team(CreateTeamRequest) -> CreateTeamResponse => team::create;
+        get_team(GetTeamRequest) -> GetTeamResponse => team::get;
+        list_teams(ListTeamsRequest) -> ListTeamsResponse => team::list;
+        update_team(UpdateTeamRequest) -> UpdateTeamResponse => team::update;
+        list_team_subtree(ListTeamSubtreeRequest) -> ListTeamSubtreeResponse => team::subtree;
+        create_person(CreatePersonRequest) -> CreatePersonResponse => person::create;
+        get_person(GetPersonRequest) -> GetPersonResponse => person::get;
+        list_people(ListPeopleRequest) -> ListPeopleResponse => person::list;
+        update_person(UpdatePersonRequest) -> UpdatePersonResponse => person::update;
+        find_person_by_external_id(FindPersonByExternalIdRequest) -> FindPersonByExternalIdResponse => person::find_by_external_id;
+        change_person_role(ChangePersonRoleRequest) -> ChangePersonRoleResponse => person::change_role;
+        list_role_history(ListRoleHistoryRequest) -> ListRoleHistoryResponse => person::role_history;
+        resolve_people(ResolvePeopleRequest) -> ResolvePeopleResponse => resolve::resolve;
     }
 }

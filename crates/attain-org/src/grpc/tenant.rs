@@ -6,7 +6,7 @@ use attain_domain::{
     org::{AccessRole, check_name},
 };
 use attain_proto::org::v1::{
-    Calendar as PbCalendar, GetTenantResponse, Tenant, UpdateTenantRequest, UpdateTenantResponse,
+    Calendar as PbCalendar, GetTenantRequest, GetTenantResponse, Tenant, UpdateTenantRequest, UpdateTenantResponse,
 };
 use attain_runtime::{ApiError, ApiResult, Caller, convert, db::begin_tenant};
 
@@ -23,7 +23,7 @@ const UPDATABLE: &[&str] = &[
     "calendar.working_days",
 ];
 
-pub async fn get(api: &OrgApi, caller: &Caller) -> ApiResult<GetTenantResponse> {
+pub async fn get(api: &OrgApi, caller: &Caller, _: GetTenantRequest) -> ApiResult<GetTenantResponse> {
     let mut tx = begin_tenant(&api.pool, caller.tenant_id).await?;
     let tenant = store::get_tenant(&mut tx, caller.tenant_id, false)
         .await?
