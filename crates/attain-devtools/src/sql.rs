@@ -39,10 +39,11 @@ pub mod baseline {
     pub const TOP_DAILY_ROLLUPS: &str = sql_file!("baseline/top_daily_rollups");
     pub const TOP_MONTHLY_ROLLUPS: &str = sql_file!("baseline/top_monthly_rollups");
     pub const TOP_EVENTS: &str = sql_file!("baseline/top_events");
-    /// Templates; see [`super::fill`].
-    pub const KPIS_DAILY_ROLLUPS: &str = sql_file!("baseline/kpis_daily_rollups");
-    pub const KPIS_EVENTS: &str = sql_file!("baseline/kpis_events");
-    /// Fragments of the KPI templates.
+    /// A template; see [`super::fill`].
+    pub const KPIS: &str = sql_file!("baseline/kpis");
+    /// Fragments of the KPI template: the per-day rows from either source, and their parts.
+    pub const KPIS_DAYS_DAILY_ROLLUPS: &str = sql_file!("baseline/kpis_days_daily_rollups");
+    pub const KPIS_DAYS_EVENTS: &str = sql_file!("baseline/kpis_days_events");
     pub const KPIS_COLUMN_DAILY_ROLLUPS: &str = sql_file!("baseline/kpis_column_daily_rollups");
     pub const KPIS_COLUMN_EVENTS: &str = sql_file!("baseline/kpis_column_events");
     pub const KPIS_OBJECTIVE_SUM: &str = sql_file!("baseline/kpis_objective_sum");
@@ -113,9 +114,17 @@ mod tests {
 
     #[test]
     fn the_kpi_templates_have_exactly_the_slots_the_baseline_fills() {
-        let slots = ["columns", "objective_sums", "day_met", "week_met", "month_met"].map(|name| (name, ""));
-        for template in [baseline::KPIS_DAILY_ROLLUPS, baseline::KPIS_EVENTS] {
-            let statement = fill(template, &slots).unwrap();
+        for days in [baseline::KPIS_DAYS_DAILY_ROLLUPS, baseline::KPIS_DAYS_EVENTS] {
+            let days = fill(days, &[("columns", "")]).unwrap();
+            assert!(days.trim_start().starts_with("SELECT"), "{days}");
+            let slots = [
+                ("days", days.as_str()),
+                ("objective_sums", ""),
+                ("day_met", ""),
+                ("week_met", ""),
+                ("month_met", ""),
+            ];
+            let statement = fill(baseline::KPIS, &slots).unwrap();
             assert!(statement.starts_with("WITH RECURSIVE"), "{statement}");
         }
     }

@@ -245,9 +245,9 @@ pub struct KpiRow {
 /// and month against the targets at `$targets[k * (i - 1) + j]`. The pivot's width follows the
 /// template, so the statement is a template whose slots are filled with fragments.
 fn kpi_sql(source: Source, goals: &KpiGoals) -> anyhow::Result<String> {
-    let (template, column) = match source {
-        Source::Rollups => (sql::KPIS_DAILY_ROLLUPS, sql::KPIS_COLUMN_DAILY_ROLLUPS),
-        Source::Events => (sql::KPIS_EVENTS, sql::KPIS_COLUMN_EVENTS),
+    let (days, column) = match source {
+        Source::Rollups => (sql::KPIS_DAYS_DAILY_ROLLUPS, sql::KPIS_COLUMN_DAILY_ROLLUPS),
+        Source::Events => (sql::KPIS_DAYS_EVENTS, sql::KPIS_COLUMN_EVENTS),
     };
     let activity = goals.activity.iter().enumerate().map(|(j, id)| (*id, format!("a{j}")));
     let objective = goals.objective.iter().enumerate().map(|(j, id)| (*id, format!("o{j}")));
@@ -282,9 +282,9 @@ fn kpi_sql(source: Source, goals: &KpiGoals) -> anyhow::Result<String> {
         .join(" ");
     let (na, no) = (goals.activity.len(), goals.objective.len());
     fill(
-        template,
+        sql::KPIS,
         &[
-            ("columns", &columns),
+            ("days", &fill(days, &[("columns", &columns)])?),
             ("objective_sums", &objective_sums),
             ("day_met", &met("d", "a", na, "$7")?),
             ("week_met", &met("w", "o", no, "$9")?),

@@ -1,13 +1,15 @@
--- Baseline (a), a manager's KPIs: for team $2's subtree (tenant $1) over $3..=$4, the share of
--- reps who met every activity goal each working day ($6 the days, $7 their targets) and every
--- objective goal each week ($8, $9) and month ($10, $11), and each rep's quota ($13/$14 reps
--- with their own; $12 the team's, split over its direct reps without one), quota-metric actual
--- and pipeline, from raw metrics.events (metrics $5), with the helper index dropped.
+-- Baseline (a) over raw events and (b) over the daily rollups, a manager's KPIs: for team $2's
+-- subtree (tenant $1) over $3..=$4, the share of reps who met every activity goal each working
+-- day ($6 the days, $7 their targets) and every objective goal each week ($8, $9) and month ($10,
+-- $11), and each rep's quota ($13/$14 reps with their own; $12 the team's, split over its direct
+-- reps without one), quota-metric actual and pipeline (metrics $5).
 --
--- A template, as the pivot has a column per metric of the scorecard template: its slots are
--- filled per run with fragments, `columns` with kpis_column_events.sql (a0… activities,
--- o0… objectives, q quota, p pipeline), `objective_sums` with kpis_objective_sum.sql, and the
--- goal checks `day_met`, `week_met` and `month_met` with kpis_goal_met.sql.
+-- A template, as the pivot has a column per metric of the scorecard template and the per-day
+-- rows come from either source: `days` is filled with kpis_days_events.sql or
+-- kpis_days_daily_rollups.sql, their `columns` with kpis_column_events.sql or
+-- kpis_column_daily_rollups.sql (a0… activities, o0… objectives, q quota, p pipeline),
+-- `objective_sums` with kpis_objective_sum.sql, and the goal checks `day_met`, `week_met` and
+-- `month_met` with kpis_goal_met.sql.
 WITH RECURSIVE subtree AS (
     SELECT team_id FROM org.teams WHERE tenant_id = $1 AND team_id = $2
     UNION ALL
@@ -20,9 +22,7 @@ reps AS (
                 AND p.sales_role IN ('sdr', 'inside_sales_ae', 'field_ae', 'account_manager') OFFSET 0) p) m
     LEFT JOIN unnest($13::uuid[], $14::float8[]) AS q(person_id, amount) USING (person_id)),
 days AS MATERIALIZED (
-    SELECT r.person_id, r.local_day AS day {columns} FROM metrics.events r JOIN reps USING (person_id)
-    WHERE r.tenant_id = $1 AND r.local_day BETWEEN $3 AND $4 AND r.metric_id = ANY($5)
-    GROUP BY 1, 2),
+{days}),
 weeks AS (SELECT w.person_id, greatest(date_trunc('week', w.day)::date, $3) AS span {objective_sums} FROM days w GROUP BY 1, 2),
 months AS (SELECT w.person_id, greatest(date_trunc('month', w.day)::date, $3) AS span {objective_sums} FROM days w GROUP BY 1, 2),
 -- A team quota is split evenly over the team's direct reps without their own quota.
