@@ -64,9 +64,7 @@ pub async fn kpis(api: &HiringApi, ctx: &Ctx, req: pb::GetHiringKpisRequest) -> 
     let (manager, teams) = match scope {
         Scope::Manager(m) => (Some(m), None),
         Scope::Team(t) => {
-            if api.peers.org.team(ctx, t).await?.is_none() {
-                return Err(ApiError::not_found(format!("team {t}")));
-            }
+            api.peers.org.visible_team(ctx, t).await?;
             (None, Some(api.peers.org.subtree(ctx, t).await?))
         }
         Scope::Everyone => (None, None),

@@ -158,8 +158,7 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreatePersonRequest) -> 
     let request_id = convert::request_id(&mut v, &req.request_id);
     let mut input = req.person.unwrap_or_default();
     if input.status == 0 {
-        input.status =
-            attain_runtime::enums::text_to_wire::<attain_domain::org::PersonStatus>(PersonStatus::Onboarding.as_str());
+        input.status = attain_runtime::enums::to_wire(PersonStatus::Onboarding);
     }
     let record = check(&mut v, &input, blank(Uuid::now_v7()));
     v.into_result(())?;
