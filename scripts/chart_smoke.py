@@ -145,6 +145,27 @@ def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def selects(selector, labels):
+    """A LabelSelector (matchLabels and matchExpressions) against labels."""
+    if not matches(selector.get("matchLabels") or {}, labels):
+        return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e["key"], e["operator"], e.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def headless(service):
+    return service["spec"].get("clusterIP") == "None"
+
+
 def static_checks(m):
     """What a cluster would only show at run time: selectors, named ports, references."""
     deployments = m.of("Deployment")
@@ -157,18 +178,32 @@ def static_checks(m):
         check(pod["securityContext"].get("runAsNonRoot") is True, f"{name}: pods may run as root")
         check(pod["securityContext"].get("seccompProfile", {}).get("type") == "RuntimeDefault",
               f"{name}: no RuntimeDefault seccomp profile")
+        sidecars = {c["name"] for c in pod["containers"][1:]}
         for c in pod["containers"]:
-            sc = c["securityContext"]
+            sc = c.get("securityContext") or {}
             check(sc.get("readOnlyRootFilesystem") and sc.get("allowPrivilegeEscalation") is False
-                  and sc.get("capabilities", {}).get("drop") == ["ALL"], f"{name}: weak container securityContext")
-            check(c.get("resources", {}).get("requests"), f"{name}: no resource requests")
+                  and sc.get("capabilities", {}).get("drop") == ["ALL"], f"{name}/{c['name']}: weak container securityContext")
+            check(c.get("resources", {}).get("requests"), f"{name}/{c['name']}: no resource requests")
+            if c["name"] in sidecars:
+                continue
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 check(probe in c, f"{name}: no {probe}")
                 container_port(c, probe_port(c[probe]))
+        drain_fits_grace(name, pod)
+        spread = pod.get("topologySpreadConstraints") or []
+        check(spread, f"{name}: no topologySpreadConstraints")
+        for t in spread:
+            check(selects(t["labelSelector"], pod_labels), f"{name}: a topology spread constraint does not count its own pods")
         services = [s for s in m.of("Service") if matches(s["spec"]["selector"], pod_labels)]
-        check(len(services) == 1, f"{name}: {len(services)} Services select its pods, expected 1")
-        for port in services[0]["spec"]["ports"]:
-            container_port(pod["containers"][0], port["targetPort"])
+        plain = [s for s in services if not headless(s)]
+        peers = [s for s in services if headless(s)]
+        check(len(plain) == 1 and len(peers) == 1,
+              f"{name}: expected one ClusterIP and one headless Service selecting its pods, found {len(plain)} and {len(peers)}")
+        check(peers[0]["spec"].get("publishNotReadyAddresses") is False,
+              f"{name}: its headless Service would publish unready (draining) pods")
+        for svc in services:
+            for port in svc["spec"]["ports"]:
+                container_port(pod["containers"][0], port["targetPort"])
         for kind in ("PodDisruptionBudget",):
             check(any(matches(p["spec"]["selector"]["matchLabels"], pod_labels) for p in m.of(kind)),
                   f"{name}: no {kind}")
@@ -176,7 +211,7 @@ def static_checks(m):
         target = m.by_name("Deployment", hpa["spec"]["scaleTargetRef"]["name"])
         check("replicas" not in target["spec"], f"{target['metadata']['name']}: replicas fight the HPA")
     for sm in m.of("ServiceMonitor"):
-        svc = [s for s in m.of("Service") if matches(sm["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])]
+        svc = [s for s in m.of("Service") if selects(sm["spec"]["selector"], s["metadata"]["labels"])]
         check(len(svc) == 1, f"ServiceMonitor {sm['metadata']['name']} selects {len(svc)} Services")
         names = {p["name"] for p in svc[0]["spec"]["ports"]}
         for ep in sm["spec"]["endpoints"]:
@@ -186,10 +221,36 @@ def static_checks(m):
                     if matches(np["spec"]["podSelector"]["matchLabels"], d["spec"]["template"]["metadata"]["labels"])]
         check(len(selected) == 1, f"NetworkPolicy {np['metadata']['name']} selects {len(selected)} Deployments")
     network_policies_follow_calls(m)
+    for t in m.of("Pod"):
+        check(t["metadata"].get("annotations", {}).get("helm.sh/hook") == "test",
+              f"Pod {t['metadata']['name']} is not a helm test hook")
+        addr = next(a for a in t["spec"]["containers"][0]["args"] if a.startswith("-addr="))
+        host, port = addr[len("-addr="):].rsplit(":", 1)
+        svc = m.by_name("Service", host)
+        check(any(p["port"] == int(port) and p["name"] == "grpc" for p in svc["spec"]["ports"]),
+              f"test {t['metadata']['name']} asks {addr}, which is no gRPC port")
     unknown = {d["kind"] for d in m.docs} - {
         "Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler",
-        "ServiceMonitor", "NetworkPolicy", "Job"}
+        "ServiceMonitor", "NetworkPolicy", "Job", "PrometheusRule", "Pod", "ConfigMap"}
     check(not unknown, f"kinds this test does not know: {unknown}")
+
+
+def duration_ms(value):
+    """A humantime-style duration ("5s", "1m30s", "500ms") in milliseconds."""
+    units = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000}
+    parts = re.findall(r"(\d+)(ms|s|m|h)", value)
+    check(parts and "".join(n + u for n, u in parts) == value, f"cannot read the duration {value!r}")
+    return sum(int(n) * units[u] for n, u in parts)
+
+
+def drain_fits_grace(name, pod):
+    """The kubelet must wait longer than the process drains: delay, then the in-flight grace."""
+    env = {e["name"]: e.get("value") for e in pod["containers"][0].get("env", [])}
+    for var in ("ATTAIN_DRAIN_DELAY", "ATTAIN_SHUTDOWN_GRACE"):
+        check(env.get(var), f"{name}: no {var}")
+    drain = duration_ms(env["ATTAIN_DRAIN_DELAY"]) + duration_ms(env["ATTAIN_SHUTDOWN_GRACE"])
+    grace = pod.get("terminationGracePeriodSeconds", 30) * 1000
+    check(grace > drain, f"{name}: terminationGracePeriodSeconds {grace // 1000}s does not exceed the drain ({drain} ms)")
 
 
 def network_policies_follow_calls(m):
@@ -204,6 +265,8 @@ def network_policies_follow_calls(m):
             target = re.match(r"^https?://([a-z0-9-]+):(\d+)$", str(e.get("value", "")))
             if target:
                 svc = m.by_name("Service", target.group(1))
+                check(headless(svc), f"{name}: {e['name']} names {target.group(1)}, not a headless Service: "
+                      "its calls would stick to one pod")
                 (peer,) = [p for p in deployments if matches(svc["spec"]["selector"], p["spec"]["template"]["metadata"]["labels"])]
                 (port,) = [p["targetPort"] for p in svc["spec"]["ports"] if p["port"] == int(target.group(2))]
                 calls.add((peer["metadata"]["name"], container_port(peer["spec"]["template"]["spec"]["containers"][0], port)))

@@ -22,6 +22,54 @@
 {{- printf "%s-%s" (include "attain.fullname" .root | trunc 52 | trimSuffix "-") .service -}}
 {{- end -}}
 
+{{/*
+Name of one service's headless Service, which the other services call: its DNS name answers with
+every ready pod's IP, so callers balance over them. 63 characters at most, like every Service.
+*/}}
+{{- define "attain.headlessName" -}}
+{{- printf "%s-headless" (include "attain.serviceName" . | trunc 54 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* The services of this release that call `service` (the inverse of attain.calls). */}}
+{{- define "attain.callers" -}}
+{{- $callers := list -}}
+{{- range $caller, $calls := include "attain.calls" .root | fromYaml -}}
+{{- range $calls -}}
+{{- if and (eq .service $.service) (get $.root.Values.services $caller).enabled -}}
+{{- $callers = append $callers $caller -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $callers -}}
+{{- end -}}
+
+{{/*
+Spread of one service's pods when neither the service nor the chart sets its own: zones with
+ScheduleAnyway (a node without a zone label would otherwise take no pod), nodes with
+DoNotSchedule (two replicas on one node would both go with it). See values.yaml.
+*/}}
+{{- define "attain.topologySpread" -}}
+{{- $svc := get .root.Values.services .service -}}
+{{- if $svc.topologySpreadConstraints -}}
+{{- toYaml $svc.topologySpreadConstraints -}}
+{{- else if .root.Values.topologySpreadConstraints -}}
+{{- toYaml .root.Values.topologySpreadConstraints -}}
+{{- else -}}
+- maxSkew: 1
+  topologyKey: topology.kubernetes.io/zone
+  whenUnsatisfiable: ScheduleAnyway
+  labelSelector:
+    matchLabels:
+      {{- include "attain.selectorLabels" . | nindent 6 }}
+- maxSkew: 1
+  topologyKey: kubernetes.io/hostname
+  whenUnsatisfiable: DoNotSchedule
+  labelSelector:
+    matchLabels:
+      {{- include "attain.selectorLabels" . | nindent 6 }}
+{{- end -}}
+{{- end -}}
+
 {{- define "attain.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 app.kubernetes.io/name: {{ include "attain.name" . }}
@@ -77,15 +125,20 @@ hiring: [{service: scorecard, env: ATTAIN_ORG_URL}]
 {{- end -}}
 
 {{/*
-A duration value ("10s", "2m", "1h", or a number of seconds) in seconds.
+A duration value as the binary reads it ("500ms", "10s", "1m30s", "1h", or a number of
+seconds) in milliseconds.
 */}}
-{{- define "attain.seconds" -}}
+{{- define "attain.millis" -}}
 {{- $v := toString . -}}
-{{- if hasSuffix "ms" $v -}}0
-{{- else if hasSuffix "s" $v -}}{{ trimSuffix "s" $v | int }}
-{{- else if hasSuffix "m" $v -}}{{ mul (trimSuffix "m" $v | int) 60 }}
-{{- else if hasSuffix "h" $v -}}{{ mul (trimSuffix "h" $v | int) 3600 }}
-{{- else -}}{{ $v | int }}
+{{- if regexMatch "^[0-9]+$" $v -}}{{ mul ($v | int64) 1000 }}
+{{- else -}}
+{{- $total := 0 -}}
+{{- range regexFindAll "[0-9]+(ms|s|m|h)" $v -1 -}}
+{{- $n := regexFind "^[0-9]+" . | int64 -}}
+{{- $unit := trimPrefix (toString $n) . -}}
+{{- $total = add $total (mul $n (get (dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000) $unit)) -}}
+{{- end -}}
+{{- $total -}}
 {{- end -}}
 {{- end -}}
 
@@ -112,11 +165,15 @@ with the setting to change, rather than installing something that cannot work.
 {{- end }}
 {{- end }}
 {{- if $svc.webhooks }}
-{{- if ge (include "attain.seconds" $svc.webhooks.timeout | int) (include "attain.seconds" $svc.webhooks.lease | int) }}
+{{- if ge (include "attain.millis" $svc.webhooks.timeout | int64) (include "attain.millis" $svc.webhooks.lease | int64) }}
 {{- fail (printf "services.%s.webhooks.lease (%v) must exceed webhooks.timeout (%v): the binary refuses to start otherwise" $name $svc.webhooks.lease $svc.webhooks.timeout) }}
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- $drain := add (include "attain.millis" .Values.drainDelay | int64) (include "attain.millis" .Values.shutdownGrace | int64) }}
+{{- if le (mul (int64 .Values.terminationGracePeriodSeconds) 1000) $drain }}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must exceed drainDelay (%v) + shutdownGrace (%v), or the kubelet kills calls the drain still allows" .Values.terminationGracePeriodSeconds .Values.drainDelay .Values.shutdownGrace) }}
 {{- end }}
 {{- $sc := .Values.securityContext | default dict }}
 {{- if or $sc.privileged $sc.allowPrivilegeEscalation (eq (toString $sc.runAsNonRoot) "false") }}
