@@ -4,9 +4,16 @@
 From the rendered manifests it takes the migration Job and every Deployment, and runs each
 container's command, args and env against a private PostgreSQL, changing only what cannot be
 the same outside a cluster: the image's `attain` becomes the built binary, secret references
-become local values, Service DNS names and container ports become loopback ports (each pod gets
-its own, as it would get its own network namespace). Then it asks every probe exactly as the
-manifest defines it, makes calls that cross services, and stops the pods as Kubernetes would.
+become local values, container ports become loopback ports (each pod gets its own, as it would
+get its own network namespace), and each Service, headless or not, becomes a local TCP proxy
+that hands every new connection to one of the ready pods it selects, as kube-proxy does. (A
+headless Service's DNS name would resolve to every pod; the peers' own balancing over those
+addresses is tested by the binary's tests, not here: here both names reach every ready pod.)
+
+It runs two pods of every Deployment, asks every probe exactly as the manifest defines it, makes
+calls that cross services, then restarts every Deployment pod by pod as a rollout does (new pod
+ready, then SIGTERM to an old one, whose endpoints go a moment later) under continuous load,
+and fails on any failed unary call; finally it stops the pods as Kubernetes would.
 
 Usage: chart_smoke.py --binary PATH --manifests RENDERED.yaml --setup SQL
                       --secret NAME/KEY=VALUE ...   ({db} in a value: the database host:port)
@@ -21,16 +28,22 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 
-import grpc
-import yaml
-from concurrent import futures
+# The test forks pods while its own gRPC clients run; gRPC's fork handlers would only log that
+# they are skipped (the children exec at once and use no gRPC state).
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
+import grpc  # noqa: E402
+import yaml  # noqa: E402
+from concurrent import futures  # noqa: E402
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
@@ -319,31 +332,124 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         self.server.stop(grace=None)
 
 
+class Proxy:
+    """A Service's virtual address: each new TCP connection goes to one ready endpoint (pod) in
+    turn, as kube-proxy does. Connections already made stay with their pod until either side
+    closes them; a connection to an endpoint that no longer listens is reset, as a pod that
+    went away would reset it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.endpoints = []  # "127.0.0.1:port" of the ready pods
+        self.turn = 0
+        self.lock = threading.Lock()
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def add(self, address):
+        with self.lock:
+            self.endpoints.append(address)
+
+    def remove(self, address):
+        with self.lock:
+            if address in self.endpoints:
+                self.endpoints.remove(address)
+
+    def accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                target = self.endpoints[self.turn % len(self.endpoints)] if self.endpoints else None
+                self.turn += 1
+            threading.Thread(target=self.forward, args=(client, target), daemon=True).start()
+
+    def forward(self, client, target):
+        try:
+            check(target, "no ready endpoint")
+            host, port = target.rsplit(":", 1)
+            upstream = socket.create_connection((host, int(port)), timeout=5)
+            upstream.settimeout(None)
+        except (OSError, Failure):
+            # Refused: the caller sees a reset, as from a pod that is gone.
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+            return
+        finished, lock = [], threading.Lock()
+
+        def pump(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    dst.sendall(data)
+                dst.shutdown(socket.SHUT_WR)  # a half-close passes on as a half-close
+            except OSError:
+                for sock in (src, dst):  # an abrupt end ends both sides
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+            with lock:
+                finished.append(src)
+                last = len(finished) == 2
+            if last:
+                client.close()
+                upstream.close()
+
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
+
+    def close(self):
+        self.closed = True
+        self.listener.close()
+
+
+class Pod:
+    """One replica of a Deployment: a process with loopback ports of its own."""
+
+    def __init__(self, deployment, name, ports):
+        self.deployment, self.name, self.ports = deployment, name, ports
+        self.spec = deployment["spec"]["template"]["spec"]
+        self.container = self.spec["containers"][0]
+        self.proc = None
+
+    def local(self, port):
+        return self.ports[container_port(self.container, port)]
+
+
 class Pods:
-    """Runs containers as local processes, each with loopback ports of its own."""
+    """Runs containers as local processes, each pod with loopback ports of its own, and each
+    Service as a Proxy over the ready pods it selects."""
 
     def __init__(self, m, binary, secrets, workdir, collector=None):
         self.m, self.binary, self.secrets, self.workdir = m, binary, secrets, workdir
         self.collector = collector
-        self.ports = {}  # (deployment, containerPort) -> local port
-        self.dns = {}  # "service-name:port" -> "127.0.0.1:local"
-        self.procs = []
+        self.proxies = {}  # (deployment name, containerPort) -> Proxy
+        self.dns = {}  # "service-name:port" -> "127.0.0.1:proxy port"
+        self.pods = []  # every Pod started, running or not
+        self.serial = 0
         for d in m.of("Deployment"):
             c = d["spec"]["template"]["spec"]["containers"][0]
             for p in c["ports"]:
-                self.ports[(d["metadata"]["name"], p["containerPort"])] = free_port()
+                self.proxies[(d["metadata"]["name"], p["containerPort"])] = Proxy(d["metadata"]["name"])
         for s in m.of("Service"):
-            pod_labels = None
             for d in m.of("Deployment"):
                 if matches(s["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"]):
-                    pod_labels, c = d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]
-            if pod_labels is None:
-                continue
-            for p in s["spec"]["ports"]:
-                local = self.ports[(pod_labels, container_port(c, p["targetPort"]))]
-                self.dns[f"{s['metadata']['name']}:{p['port']}"] = f"127.0.0.1:{local}"
+                    c = d["spec"]["template"]["spec"]["containers"][0]
+                    for p in s["spec"]["ports"]:
+                        proxy = self.proxies[(d["metadata"]["name"], container_port(c, p["targetPort"]))]
+                        self.dns[f"{s['metadata']['name']}:{p['port']}"] = f"127.0.0.1:{proxy.port}"
 
-    def env(self, owner, container):
+    def env(self, owner, container, pod=None):
         env = {}
         for e in container.get("env", []):
             if "value" in e:
@@ -353,7 +459,7 @@ class Pods:
                 key = f"{ref['name']}/{ref['key']}"
                 check(key in self.secrets, f"{owner}: env {e['name']} needs secret {key}, which is not given")
                 value = self.secrets[key]
-            env[e["name"]] = self.localize(owner, value)
+            env[e["name"]] = self.localize(owner, value, pod)
         if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
             check(self.collector is not None, f"{owner}: exports traces, but the smoke test has no collector")
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{self.collector.port}"
@@ -363,12 +469,12 @@ class Pods:
             env.pop("OTEL_TRACES_SAMPLER_ARG", None)
         return env
 
-    def localize(self, owner, value):
+    def localize(self, owner, value, pod=None):
         """Cluster addresses in a value → the loopback ports that stand for them."""
         def listen(match):
             port = int(match.group(1))
-            check((owner, port) in self.ports, f"{owner} listens on {port}, which is not a container port")
-            return f"127.0.0.1:{self.ports[(owner, port)]}"
+            check(pod is not None and port in pod.ports, f"{owner} listens on {port}, which is not a container port")
+            return f"127.0.0.1:{pod.ports[port]}"
         value = re.sub(r"^0\.0\.0\.0:(\d+)$", listen, value)
         def peer(match):
             check(match.group(2) in self.dns, f"{owner}: {match.group(2)} is no Service port of this release")
@@ -396,34 +502,67 @@ class Pods:
         return {}
 
     def start(self, d):
-        name = d["metadata"]["name"]
-        pod = d["spec"]["template"]["spec"]
-        c = pod["containers"][0]
-        log = open(os.path.join(self.workdir, f"{name}.log"), "w")
+        """A new pod of Deployment d, with new ports (a new pod IP); not yet an endpoint."""
+        self.serial += 1
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        pod = Pod(d, f"{d['metadata']['name']}-{self.serial}", {p["containerPort"]: free_port() for p in c["ports"]})
+        log = open(os.path.join(self.workdir, f"{pod.name}.log"), "w")
         # The container's environment only: what the manifest does not say, the pod lacks.
-        proc = subprocess.Popen(self.command(c), env=self.env(name, c), stdout=log, stderr=subprocess.STDOUT,
-                                cwd="/", **self.user(pod))
-        self.procs.append((name, proc, pod))
-        return proc
+        pod.proc = subprocess.Popen(self.command(c), env=self.env(pod.name, c, pod), stdout=log,
+                                    stderr=subprocess.STDOUT, cwd="/", **self.user(pod.spec))
+        self.pods.append(pod)
+        return pod
 
-    def local(self, deployment, container, port):
-        return self.ports[(deployment, container_port(container, port))]
+    def ready(self, pod):
+        """The pod passed its readiness probe: the endpoints controller adds it to its Services."""
+        for container_port_number, local in pod.ports.items():
+            self.proxies[(pod.deployment["metadata"]["name"], container_port_number)].add(f"127.0.0.1:{local}")
+
+    def terminate(self, pod, endpoint_lag):
+        """Deletes a pod as the API server does: the kubelet sends SIGTERM at once, while the
+        endpoints controller and kube-proxy take endpoint_lag seconds to stop sending it new
+        connections."""
+        pod.proc.send_signal(signal.SIGTERM)
+        pod.terminated_at = time.time()
+
+        def unlist():
+            for container_port_number, local in pod.ports.items():
+                self.proxies[(pod.deployment["metadata"]["name"], container_port_number)].remove(f"127.0.0.1:{local}")
+        threading.Timer(endpoint_lag, unlist).start()
+
+    def running(self, d):
+        return [p for p in self.pods if p.deployment is d and p.proc.poll() is None
+                and not hasattr(p, "terminated_at")]
+
+    def service_port(self, d, port):
+        """The Service address (proxy) of Deployment d's container port."""
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        return self.proxies[(d["metadata"]["name"], container_port(c, port))].port
+
+    def wait_stopped(self, pods):
+        """Each pod must exit 0 within terminationGracePeriodSeconds of its SIGTERM."""
+        errors = []
+        for pod in pods:
+            grace = pod.spec.get("terminationGracePeriodSeconds", 30)
+            left = max(0.1, getattr(pod, "terminated_at", time.time()) + grace - time.time())
+            try:
+                code = pod.proc.wait(timeout=left)
+                if code != 0:
+                    errors.append(f"{pod.name} exited {code} on SIGTERM")
+            except subprocess.TimeoutExpired:
+                pod.proc.kill()
+                errors.append(f"{pod.name} did not stop within terminationGracePeriodSeconds={grace}")
+        return errors
 
     def stop_all(self):
         """SIGTERM, then the grace period, as the kubelet does; a pod must stop cleanly in it."""
-        errors = []
-        for name, proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for name, proc, pod in self.procs:
-            grace = pod.get("terminationGracePeriodSeconds", 30)
-            try:
-                code = proc.wait(timeout=grace)
-                if code != 0:
-                    errors.append(f"{name} exited {code} on SIGTERM")
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                errors.append(f"{name} did not stop within terminationGracePeriodSeconds={grace}")
+        for pod in self.pods:
+            if pod.proc.poll() is None and not hasattr(pod, "terminated_at"):
+                pod.proc.send_signal(signal.SIGTERM)
+                pod.terminated_at = time.time()
+        errors = self.wait_stopped(self.pods)
+        for proxy in self.proxies.values():
+            proxy.close()
         return errors
 
 
@@ -446,20 +585,29 @@ def ask_probe(probe, port):
         return False
 
 
-def wait_probe(pods, d, proc, kind):
-    name = d["metadata"]["name"]
-    c = d["spec"]["template"]["spec"]["containers"][0]
-    probe = c[kind]
-    port = pods.local(name, c, probe_port(probe))
+def wait_probe(pod, kind, quiet=False):
+    probe = pod.container[kind]
+    port = pod.local(probe_port(probe))
     attempts = probe.get("failureThreshold", 3) if kind == "startupProbe" else 30
     for _ in range(attempts):
-        check(proc.poll() is None, f"{name} exited with {proc.returncode} (see its log)")
+        check(pod.proc.poll() is None, f"{pod.name} exited with {pod.proc.returncode} (see its log)")
         if ask_probe(probe, port):
             what = probe.get("grpc") or probe.get("httpGet")
-            print(f"  {name}: {kind} {'grpc' if 'grpc' in probe else 'httpGet'} {what} ok")
+            if not quiet:
+                print(f"  {pod.name}: {kind} {'grpc' if 'grpc' in probe else 'httpGet'} {what} ok")
             return
         time.sleep(probe.get("periodSeconds", 10) if kind == "startupProbe" else 0.5)
-    raise Failure(f"{name}: {kind} {probe} never succeeded")
+    raise Failure(f"{pod.name}: {kind} {probe} never succeeded")
+
+
+def start_ready(pods, d, quiet=False):
+    """A new pod of d that has passed its startup, liveness and readiness probes, and is an
+    endpoint of its Services from then on."""
+    pod = pods.start(d)
+    for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+        wait_probe(pod, kind, quiet)
+    pods.ready(pod)
+    return pod
 
 
 def call(port, method, key, request=b""):
@@ -472,6 +620,17 @@ def call(port, method, key, request=b""):
 def scrape(port):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
         return r.read().decode()
+
+
+def scrape_all(pods, d):
+    """/metrics of every running pod of d, each series summed over the pods (as sum() would)."""
+    totals = {}
+    for pod in pods.running(d):
+        for line in scrape(pod.local("admin")).splitlines():
+            if line and not line.startswith("#"):
+                series, value = line.rsplit(" ", 1)
+                totals[series] = totals.get(series, 0.0) + float(value)
+    return "".join(f"{k} {int(v) if v == int(v) else v}\n" for k, v in totals.items())
 
 
 def first_tenant(pods, notes_path):
@@ -497,10 +656,8 @@ def cross_service_calls(m, pods, notes_path):
     """A tenant and key made as NOTES.txt says, then calls that need a second service."""
     key = first_tenant(pods, notes_path)
     deployments = {d["metadata"]["name"].rsplit("-", 1)[1]: d for d in m.of("Deployment")}
-    grpc_port = lambda svc: pods.local(deployments[svc]["metadata"]["name"],
-                                       deployments[svc]["spec"]["template"]["spec"]["containers"][0], "grpc")
-    admin_port = lambda svc: pods.local(deployments[svc]["metadata"]["name"],
-                                        deployments[svc]["spec"]["template"]["spec"]["containers"][0], "admin")
+    # Through the Services, as a client in the cluster calls them: any replica answers.
+    grpc_port = lambda svc: pods.service_port(deployments[svc], "grpc")
 
     reply = call(grpc_port("scorecard"), "/attain.org.v1.OrgService/GetTenant", key)
     check(b"Acme Sales" in reply, "scorecard GetTenant did not return the tenant NOTES.txt created")
@@ -537,7 +694,7 @@ def cross_service_calls(m, pods, notes_path):
               f"no hiring pipeline after the demo:\n{seeded}\n{pipeline}")
         print("  hiring → scorecard: the demo's hiring pipeline, then attain hiring pipeline: ok")
 
-    text = scrape(admin_port("metrics"))
+    text = scrape_all(pods, deployments["metrics"])
     handled = r'grpc_server_handled_total\{grpc_service="attain.metrics.v1.MetricsService",grpc_method="ListMetrics",'
     check(re.search(handled + r'grpc_code="OK"\} [1-9]', text)
           and re.search(handled + r'grpc_code="UNAUTHENTICATED"\} 1\n', text),
@@ -545,11 +702,91 @@ def cross_service_calls(m, pods, notes_path):
     check(re.search(r'grpc_server_handled_total\{grpc_service="attain.metrics.v1.MetricsService",'
                     r'grpc_method="GetTotals",grpc_code="OK"\} [1-9]', text),
           "the metrics service's /metrics shows no GetTotals call from the scorecard service")
-    text = scrape(admin_port("scorecard"))
+    text = scrape_all(pods, deployments["scorecard"])
     check(re.search(r'grpc_server_handled_total\{grpc_service="attain.org.v1.CredentialService",'
                     r'grpc_method="VerifyApiKey",grpc_code="OK"\} [1-9]', text),
           "the scorecard service's /metrics shows no VerifyApiKey call from the metrics service")
-    print("  /metrics on both admin ports counted the calls")
+    print("  /metrics of the metrics and scorecard pods (summed over replicas) counted the calls")
+    return key
+
+
+# A unary call per service that needs only a tenant's key (empty request), for the load.
+LOAD = {
+    "scorecard": "/attain.org.v1.OrgService/GetTenant",
+    "metrics": "/attain.metrics.v1.MetricsService/ListMetrics",
+    "coaching": "/attain.coaching.v1.CoachingService/ListSessions",
+    "hiring": "/attain.hiring.v1.HiringService/ListRequisitions",
+}
+
+
+class Load:
+    """Clients calling every service through its Service without pause, each on one long-lived
+    channel (as a real client keeps one), counting the calls that fail."""
+
+    def __init__(self, pods, deployments, key, workers=2):
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.ok, self.failures = 0, []
+        self.threads = []
+        for component, d in deployments.items():
+            for _ in range(workers):
+                t = threading.Thread(target=self.worker, daemon=True,
+                                     args=(component, pods.service_port(d, "grpc"), LOAD[component], key))
+                t.start()
+                self.threads.append(t)
+
+    def worker(self, component, port, method, key):
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
+            while not self.stopping.is_set():
+                try:
+                    stub(b"", metadata=[("authorization", f"Bearer {key}")], timeout=10)
+                    with self.lock:
+                        self.ok += 1
+                except grpc.RpcError as e:
+                    with self.lock:
+                        self.failures.append((time.time(), component, e.code().name, e.details()))
+                time.sleep(0.02)
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout=15)
+
+
+def rolling_restart(m, pods, key, endpoint_lag):
+    """`kubectl rollout restart` of every Deployment, under load: as the manifests' strategy
+    says (maxSurge 1, maxUnavailable 0), a new pod starts and becomes ready, then an old one
+    is deleted (SIGTERM now, out of the endpoints endpoint_lag seconds later), one at a time.
+    Every unary call made meanwhile must succeed, and every old pod must exit 0 in its grace."""
+    deployments = {d["metadata"]["name"].rsplit("-", 1)[1]: d for d in m.of("Deployment")}
+    for d in deployments.values():
+        strategy = d["spec"]["strategy"]["rollingUpdate"]
+        check(strategy == {"maxUnavailable": 0, "maxSurge": 1}, f"{d['metadata']['name']}: rollout strategy {strategy}")
+    load = Load(pods, deployments, key)
+    time.sleep(1)
+    started, replaced = time.time(), []
+    for component, d in sorted(deployments.items()):
+        for old in pods.running(d):
+            start_ready(pods, d, quiet=True)
+            pods.terminate(old, endpoint_lag)
+            replaced.append(old)
+    errors = pods.wait_stopped(replaced)
+    time.sleep(1)
+    load.stop()
+    took = time.time() - started
+    print(f"  rolling restart of {len(replaced)} pods ({len(deployments)} Deployments, endpoints updated "
+          f"{endpoint_lag} s after SIGTERM) in {took:.0f} s under load: {load.ok + len(load.failures)} unary calls, "
+          f"{len(load.failures)} failed")
+    kinds = {}
+    for t, component, code, details in load.failures:
+        kinds.setdefault((component, code, details), []).append(t - started)
+    for (component, code, details), times in sorted(kinds.items()):
+        print(f"    {len(times)} × {component} {code}: {details} (at {', '.join(f'{x:.1f}' for x in times[:5])} s"
+              f"{' …' if len(times) > 5 else ''})")
+    check(not errors, "; ".join(errors))
+    check(load.ok > 0, "no call succeeded during the rolling restart")
+    check(not load.failures, f"{len(load.failures)} unary calls failed during the rolling restart")
 
 
 def traces_arrived(m, collector):
@@ -579,6 +816,9 @@ def main():
     ap.add_argument("--secret", action="append", default=[], help="NAME/KEY=VALUE")
     ap.add_argument("--notes", help="the release's NOTES.txt, as helm install prints it")
     ap.add_argument("--static-only", action="store_true", help="only the checks that need no process")
+    ap.add_argument("--replicas", type=int, default=2, help="pods per Deployment")
+    ap.add_argument("--endpoint-lag", type=float, default=1.0,
+                    help="seconds from a pod's SIGTERM until its Services stop sending it new connections")
     args = ap.parse_args()
 
     m = Manifests(args.manifests)
@@ -616,23 +856,30 @@ def main():
         pods.run_job(jobs[0])
         if args.after_migrate:
             pg.sql(args.after_migrate, database="attain")
-        started = [(d, pods.start(d)) for d in m.of("Deployment")]
-        for d, proc in started:
+        # Two replicas of every Deployment, whatever its replicas say: enough to restart one
+        # while the other serves. All start at once, as on an install.
+        started = [pods.start(d) for d in m.of("Deployment") for _ in range(args.replicas)]
+        for i, pod in enumerate(started):
+            # Each probe is printed for the first pod of a Deployment; the others pass it too.
+            quiet = any(p.deployment is pod.deployment for p in started[:i])
             for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
-                wait_probe(pods, d, proc, kind)
-        cross_service_calls(m, pods, args.notes)
+                wait_probe(pod, kind, quiet)
+            pods.ready(pod)
+        print(f"  {len(started)} pods ready ({args.replicas} per Deployment), every probe as the manifests define it")
+        key = cross_service_calls(m, pods, args.notes)
+        rolling_restart(m, pods, key, args.endpoint_lag)
         errors = pods.stop_all()
         check(not errors, "; ".join(errors))
-        print(f"  {len(started)} Deployments stopped cleanly on SIGTERM")
+        print(f"  {len(pods.pods)} pods stopped cleanly on SIGTERM within terminationGracePeriodSeconds")
         if collector:
             traces_arrived(m, collector)
         ok = True
     finally:
         if pods and not ok:
             pods.stop_all()
-            for name, _, _ in pods.procs:
-                with open(os.path.join(workdir, f"{name}.log")) as f:
-                    print(f"---- {name} log ----\n{f.read()[-4000:]}", file=sys.stderr)
+            for pod in pods.pods:
+                with open(os.path.join(workdir, f"{pod.name}.log")) as f:
+                    print(f"---- {pod.name} log ----\n{f.read()[-4000:]}", file=sys.stderr)
         pg.stop()
         if collector:
             collector.stop()
