@@ -727,7 +727,9 @@ class Load:
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.ok, self.failures = 0, []
-        self.threads = []
+        self.peer_failures = {}  # pod name -> {series: count} of failed calls it made to peers
+        self.threads = [threading.Thread(target=self.watch_peers, args=(pods,), daemon=True)]
+        self.threads[0].start()
         for component, d in deployments.items():
             for _ in range(workers):
                 t = threading.Thread(target=self.worker, daemon=True,
@@ -747,6 +749,26 @@ class Load:
                     with self.lock:
                         self.failures.append((time.time(), component, e.code().name, e.details()))
                 time.sleep(0.02)
+
+    def watch_peers(self, pods):
+        """The failed calls each pod made to other services (grpc_client_handled_total, not OK),
+        as last scraped before it exited: these include calls no load client sees (background
+        work such as milestone detection), so they are reported, not asserted."""
+        while not self.stopping.is_set():
+            for pod in list(pods.pods):
+                if pod.proc.poll() is not None:
+                    continue
+                try:
+                    text = scrape(pod.local("admin"))
+                except (urllib.error.URLError, OSError):
+                    continue
+                failed = {}
+                for line in text.splitlines():
+                    if line.startswith("grpc_client_handled_total{") and 'grpc_code="OK"' not in line:
+                        series, value = line.rsplit(" ", 1)
+                        failed[series] = float(value)
+                self.peer_failures[pod.name] = failed
+            time.sleep(0.5)
 
     def stop(self):
         self.stopping.set()
@@ -784,6 +806,14 @@ def rolling_restart(m, pods, key, endpoint_lag):
     for (component, code, details), times in sorted(kinds.items()):
         print(f"    {len(times)} × {component} {code}: {details} (at {', '.join(f'{x:.1f}' for x in times[:5])} s"
               f"{' …' if len(times) > 5 else ''})")
+    peer = {}
+    for failed in load.peer_failures.values():
+        for series, value in failed.items():
+            peer[series] = peer.get(series, 0) + value
+    print(f"  calls between the services that failed meanwhile (last scrape of each pod, reported only): "
+          f"{int(sum(peer.values()))}")
+    for series, value in sorted(peer.items()):
+        print(f"    {int(value)} × {series}")
     check(not errors, "; ".join(errors))
     check(load.ok > 0, "no call succeeded during the rolling restart")
     check(not load.failures, f"{len(load.failures)} unary calls failed during the rolling restart")
