@@ -56,7 +56,16 @@ pub struct ServerArgs {
     #[arg(long, env = "ATTAIN_CONCURRENCY_LIMIT", default_value_t = 512)]
     pub concurrency_limit: usize,
 
-    /// On SIGTERM, how long in-flight calls may take to finish before the server stops anyway.
+    /// On SIGTERM, how long the server keeps serving while it reports itself not ready (/readyz
+    /// 503, gRPC health NOT_SERVING), so that load balancers and peers re-resolving DNS stop
+    /// sending it calls before it stops accepting them. Kubernetes needs a few seconds to update
+    /// endpoints (the chart sets 10s); 0 outside a cluster.
+    #[arg(long, env = "ATTAIN_DRAIN_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub drain_delay: Duration,
+
+    /// After the drain delay, how long in-flight calls may take to finish once the server stops
+    /// accepting new ones, before it stops anyway. Streams are ended at once with UNAVAILABLE
+    /// (what they sent so far is kept; clients resume on another replica).
     #[arg(long, env = "ATTAIN_SHUTDOWN_GRACE", default_value = "25s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
 
@@ -92,6 +101,7 @@ impl Default for ServerArgs {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 512,
+            drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(25),
             // Tests set their own limits; the binary's default is DEFAULT_RATE_LIMITS.
             rate_limits: crate::rate_limit::RateLimits::default(),

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{ApiError, Caller, auth::Credential};
+use crate::{ApiError, Caller, auth::Credential, drain::Stopping};
 
 #[derive(Clone)]
 pub struct Ctx {
@@ -16,6 +16,8 @@ pub struct Ctx {
     credential: Credential,
     /// When the caller stops waiting, from its `grpc-timeout`; `None` when it set none.
     deadline: Option<Instant>,
+    /// Completes when the server stops accepting calls, so that a stream can end in time.
+    stopping: Stopping,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -51,6 +53,7 @@ impl Ctx {
             caller: Caller::of(request)?,
             credential: Credential::of(request)?,
             deadline,
+            stopping: Stopping::of(request),
         })
     }
 
@@ -61,11 +64,18 @@ impl Ctx {
             caller,
             credential: Credential(credential.into()),
             deadline: None,
+            stopping: Stopping::never(),
         }
     }
 
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// Completes when the server stops accepting calls: a stream ends then, with a status its
+    /// client retries on another replica.
+    pub fn stopping(&self) -> &Stopping {
+        &self.stopping
     }
 
     /// The credential to call other services with, on the caller's behalf.

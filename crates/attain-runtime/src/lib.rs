@@ -13,6 +13,7 @@ pub mod db;
 pub mod deadline;
 pub mod directory;
 pub mod dispatch;
+pub mod drain;
 pub mod enums;
 pub mod error;
 pub mod limits;

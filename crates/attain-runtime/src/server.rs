@@ -80,8 +80,9 @@ impl GrpcServer {
         self
     }
 
-    /// Serves on `incoming` until `shutdown` completes, then stops accepting calls, reports
-    /// NOT_SERVING to health checks, and lets in-flight calls finish within the grace period.
+    /// Serves on `incoming` until `shutdown` completes; then reports NOT_SERVING to health checks
+    /// and keeps serving for the drain delay, then stops accepting calls (HTTP/2 GOAWAY), ends
+    /// streams with UNAVAILABLE and lets unary calls finish within the grace period.
     pub async fn serve(
         mut self,
         incoming: TcpIncoming,
@@ -112,9 +113,14 @@ impl GrpcServer {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
 
+        let (stop_accepting, stopping) = crate::drain::channel();
         // Outermost, so that shed, timed-out and refused calls are counted and traced too.
         let layers = ServiceBuilder::new()
             .layer(ObserveLayer::new(self.args.metrics.clone()))
+            .map_request(move |mut request: http::Request<Body>| {
+                request.extensions_mut().insert(stopping.clone());
+                request
+            })
             // Calls not yet known to be a tenant's (still being authenticated) are bounded too,
             // at twice the server's limit, so that a flood of new calls cannot pile up here.
             .load_shed()
@@ -141,12 +147,21 @@ impl GrpcServer {
 
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let names = self.names.clone();
+        let delay = self.args.drain_delay;
         let signal = async move {
             shutdown.await;
-            tracing::info!("shutting down: draining in-flight calls");
+            // Not ready first (the admin port's /readyz already says so), while calls are still
+            // served: endpoints and peers' DNS answers need a moment to drop this replica, and a
+            // call sent in that moment must not find the port closed.
             for name in names {
                 health.set_service_status(name, ServingStatus::NotServing).await;
             }
+            if !delay.is_zero() {
+                tracing::info!(?delay, "draining: reported not ready, still serving while endpoints update");
+                tokio::time::sleep(delay).await;
+            }
+            tracing::info!("shutting down: no new calls; in-flight calls finish, streams end with UNAVAILABLE");
+            let _ = stop_accepting.send(true);
             let _ = drain_tx.send(());
         };
         let tls = crate::tls::ServerTls::from_args(&self.args.tls)?;

@@ -177,7 +177,18 @@ pub async fn stream(
     let mut response = StreamEventsResponse::default();
     let mut seen = 0usize;
     loop {
-        let next = tokio::time::timeout(api.stream_idle, messages.next()).await;
+        // Between messages only: a batch being stored is finished, so what was acknowledged
+        // is exactly what a resend is answered duplicate for.
+        let next = tokio::select! {
+            next = tokio::time::timeout(api.stream_idle, messages.next()) => next,
+            () = ctx.stopping().wait() => {
+                return Err(ApiError::Unavailable(format!(
+                    "this server is shutting down, so the stream was ended; the {seen} events of the \
+                     messages before were ingested (a resend of them is answered duplicate): send the \
+                     rest on a new stream, which reaches another replica"
+                )));
+            }
+        };
         let Ok(next) = next else {
             return Err(ApiError::Aborted(format!(
                 "no message for {} s, so the stream was ended; the {} events of the messages before were \
