@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
-    metrics::{counter::Counter, family::Family},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
     registry::Registry,
 };
 
@@ -36,6 +36,21 @@ pub fn register(registry: &mut Registry) {
         INGESTED.clone(),
     );
     registry.register(
+        "attain_fold_backlog",
+        "Monthly rows waiting to be folded, all tenants (as of the last fold)",
+        FOLD_BACKLOG.clone(),
+    );
+    registry.register(
+        "attain_fold_oldest_pending_seconds",
+        "Age of the oldest monthly row waiting to be folded (as of the last fold)",
+        FOLD_OLDEST.clone(),
+    );
+    registry.register(
+        "attain_fold_failures",
+        "Fold turns that failed (their rows stay pending for the next turn)",
+        FOLD_FAILURES.clone(),
+    );
+    registry.register(
         "attain_fold_set_aside_rows",
         "Pending monthly rows the fold could not apply and set aside (reads still count them; \
          RebuildRollups repairs their months)",
@@ -45,3 +60,8 @@ pub fn register(registry: &mut Registry) {
 
 /// Pending monthly rows set aside by the fold.
 pub static SET_ASIDE: LazyLock<Counter> = LazyLock::new(Counter::default);
+
+/// The fold's backlog and failures, set by each fold turn.
+pub static FOLD_BACKLOG: LazyLock<Gauge> = LazyLock::new(Gauge::default);
+pub static FOLD_OLDEST: LazyLock<Gauge<f64, std::sync::atomic::AtomicU64>> = LazyLock::new(Gauge::default);
+pub static FOLD_FAILURES: LazyLock<Counter> = LazyLock::new(Counter::default);

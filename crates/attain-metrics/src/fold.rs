@@ -113,9 +113,22 @@ pub async fn run(pool: PgPool, every: Duration, mut stop: watch::Receiver<bool>)
             () = &mut stopped => return,
             folded = fold_all(&pool) => {
                 if let Err(e) = folded {
+                    crate::counters::FOLD_FAILURES.inc();
                     tracing::warn!(error = %e, "folding the monthly rollups failed; retrying at the next turn");
                 }
+                report_backlog(&pool).await;
             }
         }
+    }
+}
+
+/// What is left to fold after a turn, for /metrics (an alert fires when it keeps growing old).
+async fn report_backlog(pool: &PgPool) {
+    match monthly::backlog(pool).await {
+        Ok((rows, oldest)) => {
+            crate::counters::FOLD_BACKLOG.set(rows);
+            crate::counters::FOLD_OLDEST.set(oldest);
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the fold backlog failed"),
     }
 }

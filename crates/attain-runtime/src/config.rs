@@ -87,6 +87,12 @@ pub struct ServerArgs {
     #[arg(long, env = "ATTAIN_STREAM_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
     pub stream_idle_timeout: Duration,
 
+    /// How often the names of other services (ATTAIN_ORG_URL, ATTAIN_METRICS_URL) are resolved
+    /// again, so that calls to them reach the replicas that joined and leave those that left
+    /// (point them at a headless Service). Also at once after a connection to one fails.
+    #[arg(long, env = "ATTAIN_PEER_RESOLVE_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub peer_resolve_interval: Duration,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
@@ -107,6 +113,7 @@ impl Default for ServerArgs {
             rate_limits: crate::rate_limit::RateLimits::default(),
             tenant_max_calls: 128,
             stream_idle_timeout: Duration::from_secs(60),
+            peer_resolve_interval: Duration::from_secs(5),
             tls: TlsArgs::default(),
             metrics: None,
         }
@@ -129,6 +136,9 @@ impl ServerArgs {
         }
         if self.stream_idle_timeout.is_zero() {
             bail!("ATTAIN_STREAM_IDLE_TIMEOUT must be more than zero");
+        }
+        if !(Duration::from_millis(100)..=Duration::from_secs(3600)).contains(&self.peer_resolve_interval) {
+            bail!("ATTAIN_PEER_RESOLVE_INTERVAL must be from 100ms to 1h");
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod audit_api;
 pub mod auth;
+pub mod balance;
 pub mod clients;
 pub mod config;
 pub mod context;

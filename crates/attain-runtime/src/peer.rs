@@ -7,12 +7,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tonic::{Code, Request, Status, body::Body, transport::Channel};
+use tonic::{Code, Request, Status, body::Body};
 use tower::Service;
 use tracing::{Instrument, Span};
 
 use crate::{
     ApiError,
+    balance::{Balanced, Resolver},
     context::Ctx,
     observe::{CallEnd, record_status, watch_response},
     rpc_metrics::{CLIENT, Method},
@@ -137,38 +138,45 @@ fn credential_request<T>(message: T, credential: &str, timeout: Duration) -> Res
 
 /// A connection to another Attain service that every call goes through observed: a client span
 /// (when traces are exported), the trace context in `traceparent`, and the
-/// `grpc_client_*` metrics. Connects on first use, so a peer that starts later is fine.
+/// `grpc_client_*` metrics. Calls are spread over every replica the peer's name resolves to
+/// ([`crate::balance`]). Connects on first use, so a peer that starts later is fine.
 #[derive(Clone, Debug)]
 pub struct PeerChannel {
-    inner: Channel,
+    inner: Balanced,
 }
 
 impl PeerChannel {
     /// A lazily connected channel to `url` (`http://host:port`); `setting` names where the URL
     /// came from, for the error.
     pub fn lazy(url: &str, setting: &str) -> anyhow::Result<Self> {
-        let inner = match crate::tls::peer_connector(url, setting)? {
-            // Our connector speaks TLS itself, with settings that follow their files; tonic is
-            // given the same address as http:// so that it does not add TLS of its own.
-            Some(connector) => {
-                let plain = format!("http://{}", url.trim_start_matches("https://"));
-                endpoint(&plain, url, setting)?.connect_with_connector_lazy(connector)
-            }
-            None => endpoint(url, url, setting)?.connect_lazy(),
-        };
-        Ok(Self { inner })
+        Self::resolved_by(url, setting, Resolver::Dns)
     }
-}
 
-fn endpoint(address: &str, url: &str, setting: &str) -> anyhow::Result<tonic::transport::Endpoint> {
-    Ok(Channel::from_shared(address.to_string())
-        .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?
-        .connect_timeout(CALL_TIMEOUT))
+    /// The same, with the peer's addresses from `resolver`.
+    pub fn resolved_by(url: &str, setting: &str, resolver: Resolver) -> anyhow::Result<Self> {
+        // Our connector speaks TLS itself, with settings that follow their files.
+        let connector = crate::tls::peer_connector(url, setting)?;
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{setting} \"{url}\" is not a valid URL: {e}"))?;
+        let (Some(host), Some(scheme)) = (uri.host(), uri.scheme_str()) else {
+            anyhow::bail!("{setting} \"{url}\" is not a valid URL: it needs http:// or https:// and a host");
+        };
+        let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+        Ok(Self {
+            inner: Balanced::new(host, port, connector, resolver)?,
+        })
+    }
+
+    /// The replica addresses calls go to now (empty before the first call).
+    pub fn addresses(&self) -> Vec<std::net::SocketAddr> {
+        self.inner.addresses()
+    }
 }
 
 impl Service<http::Request<Body>> for PeerChannel {
     type Response = http::Response<Body>;
-    type Error = tonic::transport::Error;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {

@@ -23,6 +23,7 @@ pub async fn serve(settings: &Settings, shutdown: impl Future<Output = ()> + Sen
         );
     };
     attain_runtime::tls::set_peer_tls(&settings.server.tls)?;
+    attain_runtime::balance::set_resolve_interval(settings.server.peer_resolve_interval);
     attain_runtime::tls::peer_connector(&settings.org_url, "ATTAIN_ORG_URL")?;
     attain_runtime::tls::peer_connector(&settings.metrics_url, "ATTAIN_METRICS_URL")?;
     // Checked before anything starts, so a bad file fails the start with its setting's name.
@@ -34,7 +35,10 @@ pub async fn serve(settings: &Settings, shutdown: impl Future<Output = ()> + Sen
     match service {
         Service::Metrics => attain_metrics::counters::register(metrics.registry_mut()),
         // The org directory (served here) verifies tokens against each tenant's issuers.
-        Service::Scorecard => attain_idp::register_metrics(metrics.registry_mut()),
+        Service::Scorecard => {
+            attain_idp::register_metrics(metrics.registry_mut());
+            attain_scorecard::counters::register(metrics.registry_mut());
+        }
         Service::Coaching | Service::Hiring => {}
     }
     let metrics = Arc::new(metrics);

@@ -124,6 +124,13 @@ pub async fn tenants_with_pending(pool: &PgPool) -> Result<Vec<Uuid>> {
         .await
 }
 
+/// Pending rows not set aside, all tenants, and the age of the oldest in seconds.
+pub async fn backlog(pool: &PgPool) -> Result<(i64, f64)> {
+    sqlx::query_as("SELECT pending, oldest_seconds FROM metrics.fold_backlog()")
+        .fetch_one(pool)
+        .await
+}
+
 /// The months of `tenant` with pending rows not set aside.
 pub async fn pending_months(c: &mut Conn, tenant: Uuid) -> Result<Vec<NaiveDate>> {
     sqlx::query_scalar(

@@ -84,6 +84,8 @@ fn build(files: &Files) -> anyhow::Result<ClientConfig> {
 pub struct PeerConnector {
     tls: Arc<PeerTls>,
     host: String,
+    /// The one address of `host` to connect to, when calls are balanced over its addresses.
+    addr: Option<std::net::SocketAddr>,
 }
 
 impl PeerConnector {
@@ -92,6 +94,15 @@ impl PeerConnector {
         PeerConnector {
             tls,
             host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            addr: None,
+        }
+    }
+
+    /// The same peer name (which its certificate must carry), reached at one of its addresses.
+    pub fn at(&self, addr: std::net::SocketAddr) -> PeerConnector {
+        PeerConnector {
+            addr: Some(addr),
+            ..self.clone()
         }
     }
 }
@@ -108,11 +119,15 @@ impl tower::Service<Uri> for PeerConnector {
     fn call(&mut self, uri: Uri) -> Self::Future {
         let config = self.tls.config.current();
         let host = self.host.clone();
+        let addr = self.addr;
         Box::pin(async move {
             let port = uri.port_u16().unwrap_or(443);
             let name = ServerName::try_from(host.clone())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("peer host {host}: {e}")))?;
-            let tcp = TcpStream::connect((host.as_str(), port)).await?;
+            let tcp = match addr {
+                Some(addr) => TcpStream::connect(addr).await?,
+                None => TcpStream::connect((host.as_str(), port)).await?,
+            };
             // Small request/response calls must not wait on delayed ACKs.
             tcp.set_nodelay(true)?;
             let stream = TlsConnector::from(config).connect(name, tcp).await?;

@@ -82,12 +82,21 @@ impl Detector {
         tokio::pin!(shutdown);
         tracing::info!(interval_seconds = interval.as_secs(), "milestone detector started");
         loop {
-            match self.detect_once().await {
-                Ok(report) if report.recorded > 0 || report.failed > 0 => {
-                    tracing::info!(?report, "milestone detection");
+            let started = std::time::Instant::now();
+            let run = self.detect_once().await;
+            crate::counters::DETECTION_SECONDS.observe(started.elapsed().as_secs_f64());
+            match run {
+                Ok(report) => {
+                    crate::counters::DETECTION_LAST_SUCCESS.set(crate::counters::now_unix());
+                    crate::counters::DETECTION_FAILURES.inc_by(report.failed as u64);
+                    if report.recorded > 0 || report.failed > 0 {
+                        tracing::info!(?report, "milestone detection");
+                    }
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(error = %format!("{error:#}"), "milestone detection failed; retrying"),
+                Err(error) => {
+                    crate::counters::DETECTION_FAILURES.inc();
+                    tracing::warn!(error = %format!("{error:#}"), "milestone detection failed; retrying");
+                }
             }
             tokio::select! {
                 () = &mut shutdown => break,

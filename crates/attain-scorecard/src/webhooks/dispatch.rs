@@ -74,6 +74,10 @@ impl Dispatcher {
                 }
             };
             let full = claimed.len() >= self.args.batch as usize;
+            if !full {
+                // Between bursts: a queue that keeps up is read once a poll, not once a batch.
+                self.report_backlog().await;
+            }
             futures::future::join_all(claimed.into_iter().map(|c| self.deliver(c))).await;
             if full {
                 // More may be due at once: go on unless asked to stop.
@@ -88,6 +92,17 @@ impl Dispatcher {
             }
         }
         tracing::info!("webhook dispatcher stopped");
+    }
+
+    /// What waits to be sent, for /metrics (an alert fires when the oldest keeps ageing).
+    async fn report_backlog(&self) {
+        match store::backlog(&self.pool).await {
+            Ok((pending, oldest)) => {
+                crate::counters::WEBHOOK_BACKLOG.set(pending);
+                crate::counters::WEBHOOK_OLDEST.set(oldest);
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the webhook backlog failed"),
+        }
     }
 
     async fn deliver(&self, claimed: Claimed) {
@@ -108,7 +123,10 @@ impl Dispatcher {
                 let attempt = u32::try_from(claimed.attempts).unwrap_or(1);
                 match backoff.after_failure(attempt, rand::random::<f64>()) {
                     AfterFailure::Retry(after) => Outcome::Retry { status, error, after },
-                    AfterFailure::DeadLetter => Outcome::Dead { status, error },
+                    AfterFailure::DeadLetter => {
+                        crate::counters::WEBHOOK_DEAD.inc();
+                        Outcome::Dead { status, error }
+                    }
                 }
             }
         };

@@ -390,6 +390,13 @@ pub async fn list_deliveries(
     .await
 }
 
+/// Deliveries waiting to be sent, all tenants, and the age of the oldest in seconds.
+pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, f64)> {
+    sqlx::query_as("SELECT pending, oldest_seconds FROM scorecard.webhook_backlog()")
+        .fetch_one(pool)
+        .await
+}
+
 /// Puts a delivered or dead-lettered delivery back in the queue, due now. `None` when it is
 /// still pending.
 pub async fn redeliver(c: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Option<DeliveryRecord>> {
