@@ -67,7 +67,9 @@ pub struct Balanced {
 
 impl std::fmt::Debug for Balanced {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Balanced").field("host", &self.shared.host).finish_non_exhaustive()
+        f.debug_struct("Balanced")
+            .field("host", &self.shared.host)
+            .finish_non_exhaustive()
     }
 }
 
@@ -88,7 +90,12 @@ struct Shared {
 
 impl Balanced {
     /// Calls to `host:port`, over TLS through `connector` when given.
-    pub fn new(host: &str, port: u16, connector: Option<PeerConnector>, resolver: Resolver) -> anyhow::Result<Balanced> {
+    pub fn new(
+        host: &str,
+        port: u16,
+        connector: Option<PeerConnector>,
+        resolver: Resolver,
+    ) -> anyhow::Result<Balanced> {
         let origin = format!("http://{host}:{port}")
             .parse()
             .map_err(|e| anyhow::anyhow!("peer address {host}:{port}: {e}"))?;
@@ -126,8 +133,12 @@ impl Shared {
         let _one_at_a_time = self.refreshing.lock().await;
         let mut addrs = match self.resolver.resolve(&self.host, self.port).await {
             Ok(addrs) if !addrs.is_empty() => addrs,
-            Ok(_) => return tracing::warn!(peer = %self.host, "the peer name resolved to no address; keeping the last ones"),
-            Err(e) => return tracing::warn!(peer = %self.host, error = %e, "cannot resolve the peer name; keeping the last ones"),
+            Ok(_) => {
+                return tracing::warn!(peer = %self.host, "the peer name resolved to no address; keeping the last ones");
+            }
+            Err(e) => {
+                return tracing::warn!(peer = %self.host, error = %e, "cannot resolve the peer name; keeping the last ones");
+            }
         };
         addrs.sort();
         addrs.dedup();
@@ -286,7 +297,10 @@ mod tests {
     #[tokio::test]
     async fn the_system_resolver_answers_for_localhost() {
         let addrs = Resolver::Dns.resolve("localhost", 50051).await.unwrap();
-        assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 50051), "{addrs:?}");
+        assert!(
+            addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 50051),
+            "{addrs:?}"
+        );
         assert!(!addrs.is_empty());
     }
 

@@ -31,7 +31,11 @@ impl Stopping {
 
     /// The one the server put into `request`, or [`Stopping::never`] outside a server.
     pub fn of<T>(request: &tonic::Request<T>) -> Stopping {
-        request.extensions().get::<Stopping>().cloned().unwrap_or_else(Stopping::never)
+        request
+            .extensions()
+            .get::<Stopping>()
+            .cloned()
+            .unwrap_or_else(Stopping::never)
     }
 }
 
@@ -56,7 +60,10 @@ mod tests {
             async move { stopping.wait().await }
         });
         tx.send(true).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), waiting).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(stopping.is_stopping());
     }
 

@@ -157,7 +157,10 @@ impl GrpcServer {
                 health.set_service_status(name, ServingStatus::NotServing).await;
             }
             if !delay.is_zero() {
-                tracing::info!(?delay, "draining: reported not ready, still serving while endpoints update");
+                tracing::info!(
+                    ?delay,
+                    "draining: reported not ready, still serving while endpoints update"
+                );
                 tokio::time::sleep(delay).await;
             }
             tracing::info!("shutting down: no new calls; in-flight calls finish, streams end with UNAVAILABLE");

@@ -7,6 +7,7 @@ mod load;
 mod noisy;
 mod platform;
 mod processes;
+mod rollout;
 mod scorecard;
 mod tracing;
 
@@ -25,6 +26,9 @@ pub enum BenchCommand {
     /// integrations ingesting, managers reading scorecards and leaderboards, coaches booking
     /// sessions; throughput, p50/p99 and errors per operation, and each service's memory.
     Load(load::LoadBench),
+    /// A rolling restart of the metrics service's replicas under continuous load, behind the
+    /// peer client's balancing: calls failed and events lost, and how calls spread over replicas.
+    Rollout(rollout::RolloutBench),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -33,6 +37,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Scorecard(args) => scorecard::run(args).await,
         BenchCommand::Tracing(args) => tracing::run(args).await,
         BenchCommand::Load(args) => load::run(args).await,
+        BenchCommand::Rollout(args) => rollout::run(args).await,
     }
 }
 

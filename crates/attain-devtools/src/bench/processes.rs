@@ -23,7 +23,7 @@ pub struct Processes {
 /// A free port for a child to listen on, from 20000–31999: below the kernel's ephemeral range
 /// (32768 and up), so no outgoing connection of a busy machine takes it between this check and
 /// the child's bind, as one did to a port the kernel handed out for port 0.
-fn free() -> anyhow::Result<SocketAddr> {
+pub(super) fn free() -> anyhow::Result<SocketAddr> {
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
