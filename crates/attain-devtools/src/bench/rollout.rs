@@ -394,17 +394,17 @@ async fn rollout(
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut unclean = 0;
-    for i in 0..replicas.len() {
-        let old = replicas[i].grpc;
+    for slot in &mut replicas {
+        let old = slot.grpc;
         // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-        unsafe { libc::kill(replicas[i].child.id() as i32, libc::SIGTERM) };
+        unsafe { libc::kill(slot.child.id() as i32, libc::SIGTERM) };
         let replacement = fleet.start()?;
         addrs
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .push((replacement.grpc, replacement.admin));
         wait_in_table(&table, replacement.grpc).await?;
-        let mut gone = std::mem::replace(&mut replicas[i], replacement);
+        let mut gone = std::mem::replace(slot, replacement);
         let status = tokio::task::spawn_blocking(move || gone.child.wait()).await??;
         if !status.success() {
             unclean += 1;
