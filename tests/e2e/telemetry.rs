@@ -149,6 +149,7 @@ struct Services {
     scorecard_addr: String,
     metrics_addr: String,
     metrics_admin: String,
+    scorecard_admin: String,
     logs: [PathBuf; 2],
 }
 
@@ -156,6 +157,7 @@ fn serve(org: &Org, otlp: Option<&str>) -> Services {
     let scorecard_addr = format!("127.0.0.1:{}", free_port());
     let metrics_addr = format!("127.0.0.1:{}", free_port());
     let metrics_admin = format!("127.0.0.1:{}", free_port());
+    let scorecard_admin = format!("127.0.0.1:{}", free_port());
     let logs = [org.dir.join("scorecard.log"), org.dir.join("metrics.log")];
     let start = |service: &str, listen: &str, log: &Path, role: &str| {
         let mut cmd = attain();
@@ -163,7 +165,7 @@ fn serve(org: &Org, otlp: Option<&str>) -> Services {
             .arg(if service == "metrics" {
                 metrics_admin.clone()
             } else {
-                format!("127.0.0.1:{}", free_port())
+                scorecard_admin.clone()
             })
             .env("DATABASE_URL", &org.url)
             .env("ATTAIN_DB_ROLE", role)
@@ -196,6 +198,7 @@ fn serve(org: &Org, otlp: Option<&str>) -> Services {
         scorecard_addr,
         metrics_addr,
         metrics_admin,
+        scorecard_admin,
         logs,
     }
 }
@@ -470,7 +473,9 @@ async fn metrics_count_ingested_events_outgoing_calls_and_pool_waits_and_logs_ho
     // Each ingest call begins one tenant transaction.
     assert!(delta("attain_db_pool_acquire_seconds_count") >= 2.0, "{after}");
 
-    dashboard_shows_only_what_services_expose(&after);
+    // The webhook and milestone panels read the scorecard service's metrics.
+    let both = format!("{after}\n{}", scrape(&services.scorecard_admin));
+    dashboard_shows_only_what_services_expose(&both);
 
     let logs = services.stop().await;
     let spans = format!("{:?}", receiver.0.lock().expect("lock"));

@@ -147,6 +147,10 @@ impl ServiceMetrics {
             "Time from sending a call to another Attain service to the end of its response",
             CLIENT.seconds.clone(),
         );
+        // Zero rows up front, so dashboards and alerts see the series before the first refusal.
+        for family in ["ingest", "read", "write"] {
+            let _ = crate::rate_limit::REFUSED.get_or_create(&crate::rate_limit::Refused { family });
+        }
         registry.register(
             "attain_rate_limited",
             "Calls refused because their tenant reached its rate limit (ATTAIN_RATE_LIMITS), by family",
