@@ -80,6 +80,7 @@ struct Shared {
     origin: http::Uri,
     connector: Option<PeerConnector>,
     resolver: Resolver,
+    connect_timeout: Duration,
     members: RwLock<Vec<(SocketAddr, Channel)>>,
     set_aside: RwLock<HashMap<SocketAddr, Instant>>,
     next: AtomicUsize,
@@ -89,12 +90,14 @@ struct Shared {
 }
 
 impl Balanced {
-    /// Calls to `host:port`, over TLS through `connector` when given.
+    /// Calls to `host:port`, over TLS through `connector` when given; a connection that takes
+    /// longer than `connect_timeout` to open fails.
     pub fn new(
         host: &str,
         port: u16,
         connector: Option<PeerConnector>,
         resolver: Resolver,
+        connect_timeout: Duration,
     ) -> anyhow::Result<Balanced> {
         let origin = format!("http://{host}:{port}")
             .parse()
@@ -106,6 +109,7 @@ impl Balanced {
                 origin,
                 connector,
                 resolver,
+                connect_timeout,
                 members: RwLock::new(Vec::new()),
                 set_aside: RwLock::new(HashMap::new()),
                 next: AtomicUsize::new(0),
@@ -164,7 +168,7 @@ impl Shared {
     fn connect(&self, addr: SocketAddr) -> anyhow::Result<Channel> {
         let endpoint = Channel::from_shared(format!("http://{addr}"))?
             .origin(self.origin.clone())
-            .connect_timeout(crate::peer::CALL_TIMEOUT);
+            .connect_timeout(self.connect_timeout);
         Ok(match &self.connector {
             Some(connector) => endpoint.connect_with_connector_lazy(connector.at(addr)),
             None => endpoint.connect_lazy(),
@@ -311,7 +315,7 @@ mod tests {
             "127.0.0.2:1".parse().unwrap(),
             "127.0.0.3:1".parse().unwrap(),
         ]));
-        let peer = Balanced::new("peer", 1, None, Resolver::Table(table.clone())).unwrap();
+        let peer = Balanced::new("peer", 1, None, Resolver::Table(table.clone()), Duration::from_secs(1)).unwrap();
         peer.shared.refresh().await;
         let picks: Vec<_> = (0..6).map(|_| peer.shared.pick(&[]).unwrap().0).collect();
         assert_eq!(picks[0..3], picks[3..6]);

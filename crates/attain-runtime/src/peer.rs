@@ -164,7 +164,7 @@ impl PeerChannel {
         };
         let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
         Ok(Self {
-            inner: Balanced::new(host, port, connector, resolver)?,
+            inner: Balanced::new(host, port, connector, resolver, CALL_TIMEOUT)?,
         })
     }
 

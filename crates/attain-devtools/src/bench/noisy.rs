@@ -12,7 +12,6 @@ use attain_proto::{
     metrics::v1::{
         Event, GetTotalsRequest, Grouping, StreamEventsRequest, metrics_service_client::MetricsServiceClient,
     },
-    org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient},
 };
 use attain_server::api;
 use futures::StreamExt;
@@ -42,23 +41,7 @@ pub struct Noise {
 
 impl Noise {
     pub async fn start(org: &Channel, metrics_url: &str, key: &str) -> anyhow::Result<Noise> {
-        let person = OrgServiceClient::new(org.clone())
-            .create_person(api::authorized(
-                CreatePersonRequest {
-                    person: Some(Person {
-                        display_name: "Noisy Rep".into(),
-                        sales_role: SalesRole::Sdr as i32,
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
-                key,
-            )?)
-            .await?
-            .into_inner()
-            .person
-            .map(|p| p.id)
-            .unwrap_or_default();
+        let person = super::platform::create_rep(org, key, "Noisy Rep").await?;
         let counts = Arc::new(Counts::default());
         let mut tasks = Vec::new();
         let endpoint = tonic::transport::Endpoint::from_shared(metrics_url.to_string())?;

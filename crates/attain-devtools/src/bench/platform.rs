@@ -181,3 +181,23 @@ fn bench_auth() -> AuthArgs {
         ..AuthArgs::default()
     }
 }
+
+/// Creates an SDR named `name` through the org directory at `org`; their person id.
+pub async fn create_rep(org: &tonic::transport::Channel, key: &str, name: &str) -> anyhow::Result<String> {
+    use attain_proto::org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient};
+    let request = CreatePersonRequest {
+        person: Some(Person {
+            display_name: name.into(),
+            sales_role: SalesRole::Sdr as i32,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    Ok(OrgServiceClient::new(org.clone())
+        .create_person(attain_server::api::authorized(request, key)?)
+        .await?
+        .into_inner()
+        .person
+        .context("the org directory returned no person")?
+        .id)
+}

@@ -19,9 +19,8 @@ use std::{
 };
 
 use anyhow::Context;
-use attain_proto::{
-    metrics::v1::{Event, IngestEventsRequest, StreamEventsRequest, metrics_service_client::MetricsServiceClient},
-    org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient},
+use attain_proto::metrics::v1::{
+    Event, IngestEventsRequest, StreamEventsRequest, metrics_service_client::MetricsServiceClient,
 };
 use attain_runtime::{balance::Resolver, peer::PeerChannel};
 use attain_server::api;
@@ -230,23 +229,7 @@ async fn rollout(
     key: &str,
 ) -> anyhow::Result<()> {
     let org = org_processes.wait("scorecard").await?;
-    let person = OrgServiceClient::new(org)
-        .create_person(api::authorized(
-            CreatePersonRequest {
-                person: Some(Person {
-                    display_name: "Rollout Rep".into(),
-                    sales_role: SalesRole::Sdr as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-            key,
-        )?)
-        .await?
-        .into_inner()
-        .person
-        .context("no person")?
-        .id;
+    let person = super::platform::create_rep(&org, key, "Rollout Rep").await?;
     let mut fleet = Fleet {
         exe: std::env::current_exe()?,
         database_url: database.url.clone(),

@@ -15,7 +15,6 @@ use anyhow::Context;
 use attain_proto::{
     common::v1::Granularity,
     metrics::v1::{Event, StreamEventsRequest, metrics_service_client::MetricsServiceClient},
-    org::v1::{CreatePersonRequest, Person, SalesRole, org_service_client::OrgServiceClient},
     scorecard::v1::{
         GetScorecardRequest, get_scorecard_request::Subject, scorecard_service_client::ScorecardServiceClient,
     },
@@ -161,23 +160,7 @@ async fn measure(
     let person = match person {
         Some(p) => p.clone(),
         None => {
-            let made = OrgServiceClient::new(org_channel.clone())
-                .create_person(api::authorized(
-                    CreatePersonRequest {
-                        person: Some(Person {
-                            display_name: "Bench Rep".into(),
-                            sales_role: SalesRole::Sdr as i32,
-                            ..Default::default()
-                        }),
-                        request_id: String::new(),
-                    },
-                    key,
-                )?)
-                .await?
-                .into_inner()
-                .person
-                .context("person")?
-                .id;
+            let made = super::platform::create_rep(&org_channel, key, "Bench Rep").await?;
             *person = Some(made.clone());
             made
         }
