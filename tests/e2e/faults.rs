@@ -280,19 +280,26 @@ async fn postgres_restarted_mid_stream_leads_to_unavailable_and_resent_streams_t
         format!("127.0.0.1:{}", free_port()),
         format!("127.0.0.1:{}", free_port()),
     );
-    let serve = |service: &str, listen: &str, role: &str| {
+    let metrics_admin = format!("127.0.0.1:{}", free_port());
+    let serve = |service: &str, listen: &str, admin: &str, role: &str| {
         spawn(
             attain()
-                .args(["serve", service, "--listen", listen, "--admin-listen"])
-                .arg(format!("127.0.0.1:{}", free_port()))
+                .args(["serve", service, "--listen", listen, "--admin-listen", admin])
                 .env("DATABASE_URL", &url)
                 .env("ATTAIN_DB_ROLE", role)
-                .env("ATTAIN_DB_ACQUIRE_TIMEOUT", "2s")
+                // Longer than the deadline of the calls made while the database is down: they
+                // must fail without waiting for it.
+                .env("ATTAIN_DB_ACQUIRE_TIMEOUT", "60s")
                 .env("ATTAIN_ORG_URL", format!("http://{scorecard_addr}")),
         )
     };
-    let mut scorecard = serve("scorecard", &scorecard_addr, "attain_scorecard");
-    let mut metrics = serve("metrics", &metrics_addr, "attain_metrics");
+    let mut scorecard = serve(
+        "scorecard",
+        &scorecard_addr,
+        &format!("127.0.0.1:{}", free_port()),
+        "attain_scorecard",
+    );
+    let mut metrics = serve("metrics", &metrics_addr, &metrics_admin, "attain_metrics");
     let org = wait_serving_service(&scorecard_addr, "attain.org.v1.OrgService").await;
     let person = OrgServiceClient::with_interceptor(org, Bearer::new(&key))
         .create_person(CreatePersonRequest {
@@ -354,6 +361,26 @@ async fn postgres_restarted_mid_stream_leads_to_unavailable_and_resent_streams_t
         .expect_err("the stream fails while the database is down");
     assert_eq!(failed.code(), Code::Unavailable, "{failed:?}");
     assert!(sent >= 20, "the database stopped mid-stream");
+
+    // While it is down, calls fail at once with UNAVAILABLE rather than each waiting the pool's
+    // acquire timeout: given a deadline shorter than that timeout, a call that waited would end
+    // DEADLINE_EXCEEDED. Readiness says why, also without waiting.
+    for _ in 0..3 {
+        let mut request = tonic::Request::new(batch(&person, &[Uuid::now_v7()]));
+        request.set_timeout(std::time::Duration::from_secs(20));
+        let status = client.ingest_events(request).await.expect_err("the database is down");
+        // The key is checked first, by the org directory, whose database is down too.
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        assert!(status.message().contains("retry"), "{status:?}");
+    }
+    let ready = tokio::task::spawn_blocking({
+        let admin = metrics_admin.clone();
+        move || crate::http_get(&admin, "/readyz")
+    })
+    .await
+    .expect("join");
+    assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+    assert!(ready.contains("not ready: the database"), "{ready}");
 
     // PostgreSQL comes back where the services expect it; the integration resends everything
     // with the same ids until the stream is acknowledged.

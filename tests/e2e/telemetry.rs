@@ -5,8 +5,6 @@
 
 use std::{
     fs::File,
-    io::{Read, Write},
-    net::TcpStream,
     path::{Path, PathBuf},
     process::Stdio,
     sync::{Arc, Mutex},
@@ -336,15 +334,7 @@ async fn one_call_across_two_services_is_one_trace_with_parent_links_names_and_s
 
 /// `/metrics` of the metrics service, as Prometheus text.
 fn scrape(admin: &str) -> String {
-    let mut stream = TcpStream::connect(admin).expect("connect to the admin port");
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response
+    crate::http_get(admin, "/metrics")
 }
 
 /// The value of one sample line (`name{labels} value`), 0 when absent.
@@ -561,4 +551,115 @@ fn leaked<'a>(text: &str, secret: &'a str) -> Option<&'a str> {
     (0..=secret.len() - PIECE)
         .filter_map(|i| secret.get(i..i + PIECE))
         .find(|piece| text.contains(piece))
+}
+
+/// `attain dev` runs every service in one process; its spans still say which service made them,
+/// as separate processes' would, and each call gets one access line naming its method, status,
+/// duration, tenant and trace.
+#[tokio::test]
+async fn under_attain_dev_each_service_exports_under_its_own_name_and_logs_one_access_line_per_call() {
+    let (endpoint, receiver) = start_receiver().await;
+    let db = TestDb::empty().await;
+    let dir = std::env::temp_dir().join(format!("attain-dev-otel-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("data folder");
+    let log = dir.join("dev.log");
+    let base = crate::dev_base_port();
+    let mut dev = Running(
+        attain()
+            .args(["dev", "--base-port", &base.to_string(), "--data-dir"])
+            .arg(&dir)
+            .env("DATABASE_URL", &db.owner_url)
+            .env("ATTAIN_LOG", "info")
+            .env("ATTAIN_LOG_FORMAT", "json")
+            .env_remove("OTEL_SERVICE_NAME")
+            .env_remove("OTEL_RESOURCE_ATTRIBUTES")
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "3600000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(File::create(&log).expect("log file")))
+            .spawn()
+            .expect("start attain dev"),
+    );
+    let banner = crate::read_until(&mut dev, "Press Ctrl-C");
+    let key = banner
+        .lines()
+        .find_map(|l| l.strip_prefix("Admin API key: "))
+        .expect("the banner shows an admin API key")
+        .trim()
+        .to_string();
+    let metrics_channel =
+        crate::operator::wait_serving_service(&format!("127.0.0.1:{base}"), "attain.metrics.v1.MetricsService").await;
+    let mut metrics = MetricsServiceClient::with_interceptor(metrics_channel, Bearer::new(&key));
+    let mut request = Request::new(ListMetricsRequest::default());
+    request.metadata_mut().insert(
+        "traceparent",
+        MetadataValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    );
+    metrics.list_metrics(request).await.expect("list metrics");
+    let refused = MetricsServiceClient::with_interceptor(
+        crate::operator::wait_serving_service(&format!("127.0.0.1:{base}"), "attain.metrics.v1.MetricsService").await,
+        Bearer::new(&format!(
+            "attain_0123456789abcdef0123456789abcdef_0123456789abcdef0123456789abcdef_{}",
+            "ab".repeat(32)
+        )),
+    )
+    .list_metrics(ListMetricsRequest::default())
+    .await
+    .expect_err("a forged key");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    drop(metrics);
+    tokio::task::spawn_blocking(move || dev.terminate())
+        .await
+        .expect("stop");
+
+    let spans = receiver.0.lock().expect("lock").clone();
+    let server = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.span.kind == SpanKind::Server as i32 && s.span.name == name)
+            .unwrap_or_else(|| panic!("no server span {name}; got {spans:#?}"))
+    };
+    assert_eq!(
+        server("attain.metrics.v1.MetricsService/ListMetrics").service,
+        "attain-metrics"
+    );
+    assert_eq!(
+        server("attain.org.v1.CredentialService/VerifyApiKey").service,
+        "attain-scorecard"
+    );
+    let sql_services: std::collections::HashSet<&str> = spans
+        .iter()
+        .filter(|s| s.span.name.starts_with("db "))
+        .map(|s| s.service.as_str())
+        .collect();
+    assert!(sql_services.contains("attain-scorecard"), "{sql_services:?}");
+
+    // One JSON line per call under the target `attain::access`, inside the call's span.
+    let logs = std::fs::read_to_string(&log).expect("read log");
+    let access: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["target"] == "attain::access")
+        .collect();
+    let listed = access
+        .iter()
+        .find(|l| l["span"]["rpc"] == "/attain.metrics.v1.MetricsService/ListMetrics" && l["fields"]["code"] == "OK")
+        .unwrap_or_else(|| panic!("no access line for ListMetrics in {access:#?}"));
+    assert_eq!(listed["level"], "INFO");
+    assert_eq!(listed["span"]["trace_id"], ROOT_TRACE, "{listed}");
+    assert!(
+        listed["span"]["tenant"].as_str().is_some_and(|t| !t.is_empty()),
+        "{listed}"
+    );
+    assert!(listed["fields"]["duration_ms"].as_f64().is_some(), "{listed}");
+    // The forged key's line names the tenant the key claimed, and its refusal.
+    let forged = access
+        .iter()
+        .find(|l| l["fields"]["code"] == "UNAUTHENTICATED")
+        .unwrap_or_else(|| panic!("no access line for the refused call in {access:#?}"));
+    assert_eq!(
+        forged["span"]["tenant"], "01234567-89ab-cdef-0123-456789abcdef",
+        "{forged}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

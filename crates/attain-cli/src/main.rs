@@ -123,7 +123,7 @@ fn main() -> std::process::ExitCode {
     // The trace exporter is a tonic client: it is built, and later flushed, inside the runtime.
     let telemetry = {
         let _runtime = runtime.enter();
-        match attain_runtime::telemetry::init(&cli.log, &cli.command.service_name()) {
+        match attain_runtime::telemetry::init(&cli.log, &cli.command.service_name(), &cli.command.parts()) {
             Ok(telemetry) => telemetry,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -150,9 +150,18 @@ impl Command {
     fn service_name(&self) -> String {
         match self {
             Command::Serve(args) => format!("attain-{}", args.service.name()),
-            // Every service in one process: spans tell them apart by `rpc.service`.
+            // Every service in one process: each one's spans go under its own name (`parts`);
+            // this one names the rest (start-up).
             Command::Dev(_) => "attain-dev".into(),
             _ => "attain-cli".into(),
+        }
+    }
+
+    /// The services this process runs when it runs several, each exported under its own name.
+    fn parts(&self) -> Vec<&'static str> {
+        match self {
+            Command::Dev(_) => attain_server::BUILT.iter().map(|s| s.process_name()).collect(),
+            _ => Vec::new(),
         }
     }
 }

@@ -345,11 +345,14 @@ impl IdentityProviders {
     pub async fn route(&self, token: &str) -> Result<(String, Uuid), Refusal> {
         let refused = |why: &str| Refusal::Refused(why.to_string());
         let issuer = peek_issuer(token).ok_or_else(|| refused("not a JWT with an issuer"))?;
+        let mut connection = attain_runtime::reachability::acquire(&self.pool).await?;
         let tenant: Option<Uuid> = sqlx::query_scalar("SELECT org.issuer_tenant($1)")
             .bind(&issuer)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *connection)
             .await?;
         let tenant = tenant.ok_or_else(|| refused("issuer not registered"))?;
+        // The lines written from here while the token is checked name the tenant it claims.
+        tracing::Span::current().record("tenant", tracing::field::display(tenant));
         Ok((issuer, tenant))
     }
 

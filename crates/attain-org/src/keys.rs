@@ -53,8 +53,11 @@ impl OrgKeyStore {
             key = key.key_id.hyphenated(),
         );
         type Row = (String, Option<Uuid>, Vec<u8>, Option<DateTime<Utc>>, bool);
+        // Every call with a key not in a peer's cache comes here: fail at once while the
+        // database does not answer.
+        let mut connection = attain_runtime::reachability::acquire(&self.pool).await?;
         let row: Option<Row> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *connection)
             .await?
             .map(|row| {
                 Ok::<_, sqlx::Error>((

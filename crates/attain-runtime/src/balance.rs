@@ -261,6 +261,7 @@ impl tower::Service<http::Request<Body>> for Balanced {
                         tried.push(addr);
                     }
                     Err(e) => {
+                        tracing::warn!(peer = %shared.host, %addr, error = ?e, "a call to a replica failed after it may have been sent");
                         shared.resolve_now.notify_one();
                         return Err(e.into());
                     }
@@ -271,8 +272,11 @@ impl tower::Service<http::Request<Body>> for Balanced {
 }
 
 /// Whether the call certainly did not reach the service: the connection was refused (nothing
-/// listens there any more), or the server refused the stream (it is going away). Anything else,
-/// e.g. a reset after sending, may have run the call, which is not sent twice.
+/// listens there any more); the server refused the stream, or said GOAWAY before taking it (a
+/// stream above the GOAWAY's last stream id, or one opened after it, was not processed, as
+/// HTTP/2 promises); or the client dropped the call before it was dispatched to a connection
+/// (the connection closed first). Anything else, e.g. a reset after sending, may have run the
+/// call, which is not sent twice.
 fn never_sent(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut source = Some(e);
     while let Some(e) = source {
@@ -285,7 +289,12 @@ fn never_sent(e: &(dyn std::error::Error + 'static)) -> bool {
             return true;
         }
         if let Some(h2) = e.downcast_ref::<h2::Error>()
-            && h2.reason() == Some(h2::Reason::REFUSED_STREAM)
+            && (h2.reason() == Some(h2::Reason::REFUSED_STREAM) || (h2.is_go_away() && h2.is_remote()))
+        {
+            return true;
+        }
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>()
+            && hyper.is_canceled()
         {
             return true;
         }

@@ -93,12 +93,39 @@ pub struct ServerArgs {
     #[arg(long, env = "ATTAIN_PEER_RESOLVE_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub peer_resolve_interval: Duration,
 
+    /// Which calls get an access log line at info (target `attain::access`, with the method,
+    /// status, duration, tenant and trace id): `all`, `errors` (every status but OK) or `off`.
+    #[arg(long, env = "ATTAIN_ACCESS_LOG", value_enum, default_value_t = AccessLog::All)]
+    pub access_log: AccessLog,
+
+    /// With ATTAIN_ACCESS_LOG=all, the share of successful calls that get a line, from 0 to 1
+    /// (0.01: one in a hundred), for busy installs. Failed calls always get one.
+    #[arg(long, env = "ATTAIN_ACCESS_LOG_SAMPLE", default_value_t = 1.0)]
+    pub access_log_sample: f64,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
     /// Where the server records its RPC metrics; none when the process has no admin port.
     #[arg(skip)]
     pub metrics: Option<std::sync::Arc<crate::rpc_metrics::ServiceMetrics>>,
+
+    /// The service this server is (e.g. `attain-metrics`), when a process runs several
+    /// (`attain dev`): its spans are exported under that `service.name`.
+    #[arg(skip)]
+    pub service: Option<&'static str>,
+}
+
+/// Which calls get an access log line.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AccessLog {
+    /// Every call (failed ones always; successful ones as ATTAIN_ACCESS_LOG_SAMPLE says).
+    #[default]
+    All,
+    /// Only calls that end with a status other than OK.
+    Errors,
+    /// None.
+    Off,
 }
 
 impl Default for ServerArgs {
@@ -114,8 +141,11 @@ impl Default for ServerArgs {
             tenant_max_calls: 128,
             stream_idle_timeout: Duration::from_secs(60),
             peer_resolve_interval: Duration::from_secs(5),
+            access_log: AccessLog::All,
+            access_log_sample: 1.0,
             tls: TlsArgs::default(),
             metrics: None,
+            service: None,
         }
     }
 }
@@ -139,6 +169,9 @@ impl ServerArgs {
         }
         if !(Duration::from_millis(100)..=Duration::from_secs(3600)).contains(&self.peer_resolve_interval) {
             bail!("ATTAIN_PEER_RESOLVE_INTERVAL must be from 100ms to 1h");
+        }
+        if !(0.0..=1.0).contains(&self.access_log_sample) {
+            bail!("ATTAIN_ACCESS_LOG_SAMPLE must be from 0 to 1");
         }
         Ok(())
     }

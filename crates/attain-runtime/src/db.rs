@@ -311,7 +311,8 @@ async fn ensure_bypass_role(pool: &PgPool) -> anyhow::Result<()> {
 /// Starts an operator transaction that reads across tenants, as [`BYPASS_ROLE`]: the one explicit
 /// way past row-level security, for `attain tenant list` and the like.
 pub async fn begin_bypass(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let connection = pool.acquire().await?;
+    // Fails at once while the database does not answer, instead of after the acquire timeout.
+    let connection = crate::reachability::acquire(pool).await?;
     Transaction::begin(
         connection,
         Some(AssertSqlSafe(format!("BEGIN; SET LOCAL ROLE {BYPASS_ROLE}")).into_sql_str()),
@@ -325,7 +326,8 @@ pub async fn begin_tenant(pool: &PgPool, tenant: Uuid) -> Result<Transaction<'st
     // BEGIN and the setting go to the server as one simple query: one round trip instead of
     // two on every call. A UUID prints as hex digits and dashes only, so splicing it is safe.
     let waiting = std::time::Instant::now();
-    let connection = pool.acquire().await?;
+    // Fails at once while the database does not answer, instead of after the acquire timeout.
+    let connection = crate::reachability::acquire(pool).await?;
     crate::rpc_metrics::DB_ACQUIRE.observe(waiting.elapsed().as_secs_f64());
     // What `Pool::begin_with` does, with the wait for a connection measured on its own.
     Transaction::begin(

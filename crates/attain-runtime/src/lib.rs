@@ -1,6 +1,7 @@
 //! What every Attain service shares: configuration, logging, the gRPC server, authentication,
 //! errors and the database.
 
+mod access_log;
 pub mod admin;
 pub mod audit;
 pub mod audit_api;
@@ -23,6 +24,7 @@ pub mod observe;
 pub mod paging;
 pub mod peer;
 pub mod rate_limit;
+pub mod reachability;
 pub mod rpc_metrics;
 pub mod server;
 mod sql_spans;

@@ -21,8 +21,10 @@ use tower::{Layer, Service};
 use tracing::{Instrument, Span};
 
 use crate::{
+    access_log::AccessLogger,
+    config::ServerArgs,
     rpc_metrics::{Method, ServiceMetrics, code_name, grpc_code},
-    trace_context,
+    telemetry, trace_context,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -70,15 +72,29 @@ pub(crate) fn record_status(span: &Span, code: &'static str, client: bool) {
 }
 
 /// Watches every call of the service it wraps. Metrics are optional (a process without an
-/// admin port has nowhere to show them); the span is not.
+/// admin port has nowhere to show them); the span and the access log line are not.
 #[derive(Clone)]
 pub struct ObserveLayer {
+    watch: Watch,
+}
+
+/// What every call of one server is watched with.
+#[derive(Clone)]
+struct Watch {
     metrics: Option<Arc<ServiceMetrics>>,
+    access: Arc<AccessLogger>,
+    service: Option<&'static str>,
 }
 
 impl ObserveLayer {
-    pub fn new(metrics: Option<Arc<ServiceMetrics>>) -> Self {
-        Self { metrics }
+    pub fn new(args: &ServerArgs) -> Self {
+        Self {
+            watch: Watch {
+                metrics: args.metrics.clone(),
+                access: Arc::new(AccessLogger::new(args.access_log, args.access_log_sample)),
+                service: args.service,
+            },
+        }
     }
 }
 
@@ -87,7 +103,7 @@ impl<S> Layer<S> for ObserveLayer {
     fn layer(&self, inner: S) -> Self::Service {
         ObserveService {
             inner,
-            metrics: self.metrics.clone(),
+            watch: self.watch.clone(),
         }
     }
 }
@@ -95,7 +111,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 pub struct ObserveService<S> {
     inner: S,
-    metrics: Option<Arc<ServiceMetrics>>,
+    watch: Watch,
 }
 
 impl<S, ReqBody> Service<http::Request<ReqBody>> for ObserveService<S>
@@ -113,14 +129,15 @@ where
     }
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        let (span, otel_cx) = trace_context::server_span(&req);
-        let call = ServerCall::start(self.metrics.clone(), req.uri().path(), span.clone());
+        let service = self.watch.service;
+        let (span, otel_cx) = trace_context::server_span(&req, service);
+        let call = ServerCall::start(&self.watch, req.uri().path(), span.clone());
         let response = {
             // Inner layers (authentication) may record on the span before their future runs.
             let _entered = span.enter();
             self.inner.call(req)
         };
-        let handled = async move {
+        let handled = telemetry::in_service(service, async move {
             match response.await {
                 Ok(response) => Ok(watch_response(response, call)),
                 Err(e) => {
@@ -139,7 +156,7 @@ where
                     }
                 }
             }
-        };
+        });
         match otel_cx {
             // Not exporting: the trace is carried as a bare OpenTelemetry context, so that calls
             // to other services pass it on and their logs share the trace id.
@@ -152,6 +169,10 @@ where
 /// One call being served.
 struct ServerCall {
     metrics: Option<Arc<ServiceMetrics>>,
+    access: Arc<AccessLogger>,
+    /// Health checks and reflection: their successful calls are probes, not traffic, and get no
+    /// access line.
+    probe: bool,
     method: Option<Method>,
     span: Span,
     start: Instant,
@@ -159,7 +180,8 @@ struct ServerCall {
 }
 
 impl ServerCall {
-    fn start(metrics: Option<Arc<ServiceMetrics>>, path: &str, span: Span) -> Self {
+    fn start(watch: &Watch, path: &str, span: Span) -> Self {
+        let metrics = watch.metrics.clone();
         let method = metrics.as_ref().map(|m| {
             let method = m.method(path);
             m.started.get_or_create(&method).inc();
@@ -168,6 +190,8 @@ impl ServerCall {
         });
         Self {
             metrics,
+            access: watch.access.clone(),
+            probe: path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection."),
             method,
             span,
             start: Instant::now(),
@@ -182,11 +206,13 @@ impl CallEnd for ServerCall {
             return;
         }
         record_status(&self.span, code, false);
+        let elapsed = self.start.elapsed();
+        if !(self.probe && code == "OK") {
+            self.access.log(&self.span, code, elapsed);
+        }
         if let (Some(m), Some(method)) = (&self.metrics, &self.method) {
             m.in_flight.get_or_create(method).dec();
-            m.seconds
-                .get_or_create(method)
-                .observe(self.start.elapsed().as_secs_f64());
+            m.seconds.get_or_create(method).observe(elapsed.as_secs_f64());
             m.handled.get_or_create(&method.handled(code)).inc();
         }
     }

@@ -116,7 +116,7 @@ impl GrpcServer {
         let (stop_accepting, stopping) = crate::drain::channel();
         // Outermost, so that shed, timed-out and refused calls are counted and traced too.
         let layers = ServiceBuilder::new()
-            .layer(ObserveLayer::new(self.args.metrics.clone()))
+            .layer(ObserveLayer::new(&self.args))
             .map_request(move |mut request: http::Request<Body>| {
                 request.extensions_mut().insert(stopping.clone());
                 request

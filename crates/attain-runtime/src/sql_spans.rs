@@ -46,17 +46,21 @@ impl<S: Subscriber> Layer<S> for SqlSpans {
         } else {
             fields.statement.trim().to_string()
         };
+        let mut attributes = vec![
+            KeyValue::new("db.system.name", "postgresql"),
+            KeyValue::new("db.query.text", truncate(text, MAX_STATEMENT)),
+            KeyValue::new("db.response.returned_rows", fields.rows_returned),
+            KeyValue::new("db.rows_affected", fields.rows_affected),
+        ];
+        if let Some(service) = crate::telemetry::current_service() {
+            attributes.push(KeyValue::new(crate::telemetry::SERVICE_ATTRIBUTE, service));
+        }
         let mut span = self
             .tracer
             .span_builder(span_name(&fields.summary))
             .with_kind(SpanKind::Client)
             .with_start_time(start)
-            .with_attributes([
-                KeyValue::new("db.system.name", "postgresql"),
-                KeyValue::new("db.query.text", truncate(text, MAX_STATEMENT)),
-                KeyValue::new("db.response.returned_rows", fields.rows_returned),
-                KeyValue::new("db.rows_affected", fields.rows_affected),
-            ])
+            .with_attributes(attributes)
             .start_with_context(&self.tracer, &parent);
         span.end_with_timestamp(end);
     }

@@ -8,8 +8,13 @@
 //! the OpenTelemetry SDK itself: `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_*`, `OTEL_EXPORTER_OTLP_HEADERS`/`_TIMEOUT`. Without an
 //! endpoint no OpenTelemetry layer is installed at all: spans cost what logging costs.
+//!
+//! A process that runs several services (`attain dev`) exports each one's spans under its own
+//! `service.name` ([`by_service`]), as separate processes would.
 
-use std::{io::IsTerminal, sync::OnceLock, time::Duration};
+mod by_service;
+
+use std::{future::Future, io::IsTerminal, sync::OnceLock, time::Duration};
 
 use opentelemetry::{KeyValue, trace::TracerProvider as _};
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
@@ -22,6 +27,29 @@ use crate::{
 };
 
 static EXPORTING: OnceLock<bool> = OnceLock::new();
+
+/// The span attribute that names the service (e.g. `attain-metrics`) a span was made for, in a
+/// process that runs several.
+pub const SERVICE_ATTRIBUTE: &str = "attain.service";
+
+tokio::task_local! {
+    /// The service whose call the current task serves, when the server was given one.
+    static SERVICE: &'static str;
+}
+
+/// The service whose call is being served here, if the server named one.
+pub(crate) fn current_service() -> Option<&'static str> {
+    SERVICE.try_with(|service| *service).ok()
+}
+
+/// Runs `call` as a call of `service`: the spans made inside it (SQL statements, calls to other
+/// services) name it too.
+pub(crate) async fn in_service<F: Future>(service: Option<&'static str>, call: F) -> F::Output {
+    match service {
+        Some(service) => SERVICE.scope(service, call).await,
+        None => call.await,
+    }
+}
 
 /// Whether spans go to an OTLP endpoint. Decides whether outgoing calls get a span of their own
 /// (only worth building when exported) or just pass the trace on.
@@ -49,8 +77,10 @@ impl Telemetry {
 
 /// Installs the global subscriber, and the OTLP exporter when an endpoint is configured. Call
 /// once, at start, inside the Tokio runtime. `service` is the default `service.name`, e.g.
-/// `attain-scorecard`; `OTEL_SERVICE_NAME` wins over it.
-pub fn init(args: &LogArgs, service: &str) -> anyhow::Result<Telemetry> {
+/// `attain-scorecard`; `OTEL_SERVICE_NAME` wins over it. `parts` are the services a process
+/// runs when it runs several (`attain dev`), each exported under its own name unless
+/// `OTEL_SERVICE_NAME` names them all.
+pub fn init(args: &LogArgs, service: &str, parts: &[&'static str]) -> anyhow::Result<Telemetry> {
     // PostgreSQL NOTICEs (e.g. "schema already exists, skipping") are not worth an info line.
     let filter = EnvFilter::try_new(format!("sqlx::postgres::notice=warn,{}", args.log))
         .map_err(|e| anyhow::anyhow!("ATTAIN_LOG \"{}\" is not a valid log filter: {e}", args.log))?;
@@ -68,7 +98,7 @@ pub fn init(args: &LogArgs, service: &str) -> anyhow::Result<Telemetry> {
             .boxed(),
     };
 
-    let provider = otlp_provider(service)?;
+    let provider = otlp_provider(service, parts)?;
     let _ = EXPORTING.set(provider.is_some());
     let traces = provider.as_ref().map(|provider| {
         let tracer = provider.tracer("attain");
@@ -90,19 +120,32 @@ pub fn init(args: &LogArgs, service: &str) -> anyhow::Result<Telemetry> {
 }
 
 /// The tracer provider with a batching OTLP/gRPC exporter, or `None` when no endpoint is set.
-fn otlp_provider(service: &str) -> anyhow::Result<Option<SdkTracerProvider>> {
+fn otlp_provider(service: &str, parts: &[&'static str]) -> anyhow::Result<Option<SdkTracerProvider>> {
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
     if !set("OTEL_EXPORTER_OTLP_ENDPOINT") && !set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         return Ok(None);
     }
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .build()
-        .map_err(|e| anyhow::anyhow!("OTEL_EXPORTER_OTLP_ENDPOINT: cannot build the OTLP exporter: {e}"))?;
-    let provider = SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource(service))
-        .build();
+    let exporter = || {
+        opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()
+            .map_err(|e| anyhow::anyhow!("OTEL_EXPORTER_OTLP_ENDPOINT: cannot build the OTLP exporter: {e}"))
+    };
+    let resource = resource(service);
+    let named = resource
+        .get(&opentelemetry::Key::from_static_str("service.name"))
+        .is_some_and(|name| name.as_str() != service);
+    let builder = SdkTracerProvider::builder().with_resource(resource);
+    let builder = if parts.is_empty() || named {
+        builder.with_batch_exporter(exporter()?)
+    } else {
+        let services = parts
+            .iter()
+            .map(|part| Ok((*part, exporter()?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        builder.with_batch_exporter(by_service::ByService::new(exporter()?, services))
+    };
+    let provider = builder.build();
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     Ok(Some(provider))
 }

@@ -17,7 +17,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use crate::telemetry;
 
 /// The span of a call being served, and, when not exporting, the context to run it in.
-pub(crate) fn server_span<B>(req: &http::Request<B>) -> (Span, Option<Context>) {
+/// `serving` names the service serving it where a process runs several (see
+/// [`telemetry::SERVICE_ATTRIBUTE`]).
+pub(crate) fn server_span<B>(req: &http::Request<B>, serving: Option<&'static str>) -> (Span, Option<Context>) {
     let path = req.uri().path();
     let parent = TraceContextPropagator::new().extract(&Headers(req.headers()));
     if telemetry::exporting() {
@@ -35,7 +37,11 @@ pub(crate) fn server_span<B>(req: &http::Request<B>) -> (Span, Option<Context>) 
             rpc.grpc.status_code = Empty,
             otel.status_code = Empty,
             otel.status_description = Empty,
+            attain.service = Empty,
         );
+        if let Some(serving) = serving {
+            span.record(telemetry::SERVICE_ATTRIBUTE, serving);
+        }
         // Fails only when the span is disabled by the filter, and then there is nothing to link.
         let _ = span.set_parent(parent);
         let trace_id = span.context().span().span_context().trace_id();
@@ -60,7 +66,7 @@ pub(crate) fn client_span(path: &str) -> Span {
         return Span::none();
     }
     let (service, method) = split(path);
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "rpc client",
         otel.name = path.trim_start_matches('/'),
         otel.kind = "client",
@@ -70,7 +76,12 @@ pub(crate) fn client_span(path: &str) -> Span {
         rpc.grpc.status_code = Empty,
         otel.status_code = Empty,
         otel.status_description = Empty,
-    )
+        attain.service = Empty,
+    );
+    if let Some(caller) = telemetry::current_service() {
+        span.record(telemetry::SERVICE_ATTRIBUTE, caller);
+    }
+    span
 }
 
 /// Writes the current trace context (the client span's when exporting) into `headers`.
@@ -138,7 +149,7 @@ mod tests {
             "traceparent",
             http::HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         );
-        let (_span, cx) = server_span(&req);
+        let (_span, cx) = server_span(&req, None);
         let cx = cx.expect("not exporting in unit tests");
         assert_eq!(
             cx.span().span_context().trace_id().to_string(),
@@ -153,8 +164,8 @@ mod tests {
 
     #[test]
     fn a_call_without_a_trace_starts_one() {
-        let (_a, a) = server_span(&http::Request::new(()));
-        let (_b, b) = server_span(&http::Request::new(()));
+        let (_a, a) = server_span(&http::Request::new(()), None);
+        let (_b, b) = server_span(&http::Request::new(()), None);
         let id = |cx: Option<Context>| cx.map(|cx| cx.span().span_context().trace_id());
         let (a, b) = (id(a), id(b));
         assert!(a.is_some_and(|a| a != TraceId::INVALID));
@@ -166,7 +177,7 @@ mod tests {
         let mut req = http::Request::new(());
         req.headers_mut()
             .insert("traceparent", http::HeaderValue::from_static("00-zz-yy-01"));
-        let (_span, cx) = server_span(&req);
+        let (_span, cx) = server_span(&req, None);
         assert!(cx.is_some_and(|cx| cx.span().span_context().is_valid()));
     }
 }

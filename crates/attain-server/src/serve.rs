@@ -46,6 +46,7 @@ pub async fn serve(settings: &Settings, shutdown: impl Future<Output = ()> + Sen
     let settings = Settings {
         server: ServerArgs {
             metrics: Some(metrics.clone()),
+            service: Some(service.process_name()),
             ..settings.server.clone()
         },
         ..settings.clone()

@@ -40,6 +40,16 @@ impl Service {
         }
     }
 
+    /// The service's name in traces and logs, e.g. `attain-metrics`.
+    pub fn process_name(self) -> &'static str {
+        match self {
+            Service::Metrics => "attain-metrics",
+            Service::Scorecard => "attain-scorecard",
+            Service::Coaching => "attain-coaching",
+            Service::Hiring => "attain-hiring",
+        }
+    }
+
     /// The schemas of the service, or `None` while it is not built.
     pub(crate) fn schemas(self) -> Option<&'static SchemaSet> {
         match self {

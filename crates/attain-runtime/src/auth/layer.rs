@@ -74,6 +74,16 @@ where
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
+            // An API key names its tenant in the clear: the lines written while it is checked
+            // (a directory that does not answer, say) carry that tenant too. A key refused by the
+            // check still names the tenant it claimed; its access line says UNAUTHENTICATED.
+            let claimed = header
+                .as_deref()
+                .and_then(|h| h.split_once(' '))
+                .and_then(|(_, token)| super::ApiKey::parse(token.trim()));
+            if let Some(key) = claimed {
+                tracing::Span::current().record("tenant", tracing::field::display(key.tenant_id));
+            }
             match auth.authenticate(header.as_deref()).await {
                 Ok(caller) => {
                     tracing::Span::current().record("tenant", tracing::field::display(caller.tenant_id));
