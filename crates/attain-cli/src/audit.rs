@@ -3,8 +3,10 @@
 
 use anyhow::Context;
 use attain_proto::audit::v1::{AuditEvent, ListAuditEventsRequest, audit_service_client::AuditServiceClient};
+use attain_runtime::clients::pages;
 use attain_server::api::{authorized, channel};
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 
 #[derive(clap::Subcommand)]
 pub enum AuditCommand {
@@ -56,10 +58,8 @@ pub struct ListArgs {
 
 /// Up to `limit` of one service's events, newest first.
 async fn events_of(url: &str, args: &ListArgs) -> anyhow::Result<Vec<AuditEvent>> {
-    let mut client = AuditServiceClient::new(channel(url)?);
-    let mut events = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let client = AuditServiceClient::new(channel(url)?);
+    let listed = pages(|page_token| {
         let request = ListAuditEventsRequest {
             start_time: args.since.map(attain_runtime::convert::timestamp),
             end_time: args.until.map(attain_runtime::convert::timestamp),
@@ -67,17 +67,26 @@ async fn events_of(url: &str, args: &ListArgs) -> anyhow::Result<Vec<AuditEvent>
             page_size: 1000.min(args.limit.max(1)) as i32,
             page_token,
         };
-        let page = client
-            .list_audit_events(authorized(request, &args.api_key)?)
-            .await
-            .with_context(|| format!("listing the audit trail at {url}"))?
-            .into_inner();
-        events.extend(page.events);
-        if page.next_page_token.is_empty() || events.len() >= args.limit {
-            return Ok(events);
+        let request = authorized(request, &args.api_key);
+        let mut client = client.clone();
+        async move {
+            let page = client
+                .list_audit_events(request?)
+                .await
+                .with_context(|| format!("listing the audit trail at {url}"))?
+                .into_inner();
+            Ok::<_, anyhow::Error>((page.events, page.next_page_token))
         }
-        page_token = page.next_page_token;
+    });
+    // Pages stop being asked for once the limit is reached.
+    let mut listed = std::pin::pin!(listed);
+    let mut events = Vec::new();
+    while events.len() < args.limit
+        && let Some(page) = listed.try_next().await?
+    {
+        events.extend(page);
     }
+    Ok(events)
 }
 
 fn csv_field(text: &str) -> String {

@@ -15,6 +15,7 @@ use attain_proto::{
     metrics::v1::{Event, EventStatus, IngestEventsRequest, metrics_service_client::MetricsServiceClient},
     org::v1::{ListPeopleRequest, PersonStatus, Tenant, org_service_client::OrgServiceClient},
 };
+use attain_runtime::clients::{PAGE_SIZE, every_page};
 use attain_server::api;
 use chrono::{DateTime, Utc};
 use tonic::transport::Channel;
@@ -101,30 +102,31 @@ pub async fn run(
 
 /// The Salesforce user ids of the tenant's people who have not left.
 async fn salesforce_ids(org: &mut OrgServiceClient<Channel>, token: &str) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let request = ListPeopleRequest {
-            page_size: 1000,
-            page_token,
-            ..Default::default()
-        };
-        let page = org
-            .list_people(api::authorized(request, token)?)
-            .await
-            .context("listing people for the reps absent from the report")?
-            .into_inner();
-        for p in page.people.iter().filter(|p| p.status != PersonStatus::Left as i32) {
-            ids.extend(
-                p.external_ids
-                    .iter()
-                    .filter(|e| e.system == attain_import::PERSON_SYSTEM_SALESFORCE)
-                    .map(|e| e.id.clone()),
-            );
+    let people = every_page(|page_token| {
+        let request = api::authorized(
+            ListPeopleRequest {
+                page_size: PAGE_SIZE,
+                page_token,
+                ..Default::default()
+            },
+            token,
+        );
+        let mut org = org.clone();
+        async move {
+            let page = org
+                .list_people(request?)
+                .await
+                .context("listing people for the reps absent from the report")?
+                .into_inner();
+            Ok::<_, anyhow::Error>((page.people, page.next_page_token))
         }
-        if page.next_page_token.is_empty() {
-            return Ok(ids);
-        }
-        page_token = page.next_page_token;
-    }
+    })
+    .await?;
+    Ok(people
+        .iter()
+        .filter(|p| p.status != PersonStatus::Left as i32)
+        .flat_map(|p| &p.external_ids)
+        .filter(|e| e.system == attain_import::PERSON_SYSTEM_SALESFORCE)
+        .map(|e| e.id.clone())
+        .collect())
 }

@@ -24,6 +24,7 @@ use attain_proto::{
         scorecard_service_client::ScorecardServiceClient,
     },
 };
+use attain_runtime::clients::{PAGE_SIZE, every_page};
 use attain_server::api;
 use chrono::{Datelike, NaiveDate};
 use tonic::{Code, Status, transport::Channel};
@@ -134,49 +135,35 @@ impl Clients {
     }
 
     async fn people(&mut self) -> anyhow::Result<Vec<Person>> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        loop {
+        every_page(|page_token| {
             let request = self.request(ListPeopleRequest {
-                page_size: 1000,
+                page_size: PAGE_SIZE,
                 page_token,
                 ..Default::default()
-            })?;
-            let page = self
-                .org
-                .list_people(request)
-                .await
-                .map_err(self.fail("listing people"))?
-                .into_inner();
-            all.extend(page.people);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
+            });
+            let (mut org, fail) = (self.org.clone(), self.fail("listing people"));
+            async move {
+                let page = org.list_people(request?).await.map_err(fail)?.into_inner();
+                Ok((page.people, page.next_page_token))
             }
-            page_token = page.next_page_token;
-        }
+        })
+        .await
     }
 
     async fn teams(&mut self) -> anyhow::Result<Vec<Team>> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        loop {
+        every_page(|page_token| {
             let request = self.request(ListTeamsRequest {
-                page_size: 1000,
+                page_size: PAGE_SIZE,
                 page_token,
                 ..Default::default()
-            })?;
-            let page = self
-                .org
-                .list_teams(request)
-                .await
-                .map_err(self.fail("listing teams"))?
-                .into_inner();
-            all.extend(page.teams);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
+            });
+            let (mut org, fail) = (self.org.clone(), self.fail("listing teams"));
+            async move {
+                let page = org.list_teams(request?).await.map_err(fail)?.into_inner();
+                Ok((page.teams, page.next_page_token))
             }
-            page_token = page.next_page_token;
-        }
+        })
+        .await
     }
 
     /// The tenant's currency code.
@@ -349,29 +336,27 @@ async fn catalog(clients: &mut Clients) -> render::Catalog {
 }
 
 async fn list_metrics(conn: &Connection) -> anyhow::Result<Vec<Metric>> {
-    let mut client = MetricsServiceClient::new(api::channel(&conn.metrics_url)?);
-    let mut all = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let client = MetricsServiceClient::new(api::channel(&conn.metrics_url)?);
+    every_page(|page_token| {
         let request = api::authorized(
             ListMetricsRequest {
-                page_size: 1000,
+                page_size: PAGE_SIZE,
                 page_token,
                 include_retired: true,
             },
             &conn.api_key,
-        )?;
-        let page = client
-            .list_metrics(request)
-            .await
-            .map_err(|s| rpc_error("reading the metric catalog", &conn.metrics_url, s))?
-            .into_inner();
-        all.extend(page.metrics);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
+        );
+        let mut client = client.clone();
+        async move {
+            let page = client
+                .list_metrics(request?)
+                .await
+                .map_err(|s| rpc_error("reading the metric catalog", &conn.metrics_url, s))?
+                .into_inner();
+            Ok((page.metrics, page.next_page_token))
         }
-        page_token = page.next_page_token;
-    }
+    })
+    .await
 }
 
 /// A metric value in the metric's unit; "–" when it has none.

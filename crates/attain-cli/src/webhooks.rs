@@ -8,6 +8,7 @@ use attain_proto::webhooks::v1::{
     CreateSubscriptionRequest, Delivery, DeliveryState, Format, ListDeliveriesRequest, ListSubscriptionsRequest,
     QuietRules, Subscription, TestWebhookRequest, webhook_service_client::WebhookServiceClient,
 };
+use attain_runtime::clients::{PAGE_SIZE, every_page};
 use attain_server::api;
 use tonic::transport::Channel;
 
@@ -125,25 +126,18 @@ impl Hooks {
     }
 
     async fn subscriptions(&mut self) -> anyhow::Result<Vec<Subscription>> {
-        let mut all = Vec::new();
-        let mut page_token = String::new();
-        loop {
+        every_page(|page_token| {
             let request = self.clients.request(ListSubscriptionsRequest {
-                page_size: 1000,
+                page_size: PAGE_SIZE,
                 page_token,
-            })?;
-            let page = self
-                .client
-                .list_subscriptions(request)
-                .await
-                .map_err(self.clients.fail("listing webhook subscriptions"))?
-                .into_inner();
-            all.extend(page.subscriptions);
-            if page.next_page_token.is_empty() {
-                return Ok(all);
+            });
+            let (mut client, fail) = (self.client.clone(), self.clients.fail("listing webhook subscriptions"));
+            async move {
+                let page = client.list_subscriptions(request?).await.map_err(fail)?.into_inner();
+                Ok((page.subscriptions, page.next_page_token))
             }
-            page_token = page.next_page_token;
-        }
+        })
+        .await
     }
 
     /// A subscription's id from its id or name.

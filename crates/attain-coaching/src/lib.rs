@@ -9,11 +9,7 @@ mod store;
 
 use std::future::Future;
 
-use attain_runtime::{
-    config::{AuthArgs, ServerArgs},
-    db::SchemaSet,
-    server::GrpcServer,
-};
+use attain_runtime::{config::ServiceSettings, db::SchemaSet, server::GrpcServer};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -29,20 +25,25 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
+/// What the coaching service is assembled from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub service: ServiceSettings,
+    /// Keys the respondent tags that keep survey answers anonymous: the same across restarts and
+    /// replicas, never stored in the database.
+    pub survey_secret: Vec<u8>,
+}
+
 /// Serves the coaching and survey APIs on `incoming` until `shutdown` completes. `pool` must run
-/// as the service role; `scorecard_url` is the scorecard service, which holds the org directory;
-/// `survey_secret` keys the respondent tags that keep survey answers anonymous (it must stay the
-/// same across restarts and is never stored in the database).
+/// as the service role.
 pub async fn serve(
+    settings: &Settings,
     pool: PgPool,
-    scorecard_url: &str,
-    survey_secret: &[u8],
-    server: &ServerArgs,
-    auth: &AuthArgs,
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let (peers, authenticator) = Peers::start("coaching", scorecard_url, auth)?;
+    let (server, survey_secret) = (&settings.service.server, settings.survey_secret.as_slice());
+    let (peers, authenticator) = Peers::start("coaching", &settings.service.org_url, &settings.service.auth)?;
     if survey_secret.len() < 16 {
         anyhow::bail!("ATTAIN_SURVEY_SECRET must be at least 16 bytes: it keeps survey answers anonymous");
     }

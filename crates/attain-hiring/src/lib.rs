@@ -10,11 +10,7 @@ mod store;
 
 use std::future::Future;
 
-use attain_runtime::{
-    config::{AuthArgs, ServerArgs},
-    db::SchemaSet,
-    server::GrpcServer,
-};
+use attain_runtime::{config::ServiceSettings, db::SchemaSet, server::GrpcServer};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -31,16 +27,15 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
 };
 
 /// Serves the hiring API on `incoming` until `shutdown` completes. `pool` must run as the
-/// service role; `scorecard_url` is the scorecard service, which holds the org directory.
+/// service role.
 pub async fn serve(
+    settings: &ServiceSettings,
     pool: PgPool,
-    scorecard_url: &str,
-    server: &ServerArgs,
-    auth: &AuthArgs,
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let (peers, authenticator) = Peers::start("hiring", scorecard_url, auth)?;
+    let server = &settings.server;
+    let (peers, authenticator) = Peers::start("hiring", &settings.org_url, &settings.auth)?;
     let directory = peers.directory.clone();
     let grpc = GrpcServer::new(server)
         .with_audit(pool.clone(), "hiring", "hiring.audit_events")

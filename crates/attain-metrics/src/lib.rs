@@ -12,12 +12,7 @@ mod store;
 
 use std::future::Future;
 
-use attain_runtime::{
-    clients::Peers,
-    config::{AuthArgs, ServerArgs},
-    db::SchemaSet,
-    server::GrpcServer,
-};
+use attain_runtime::{clients::Peers, config::ServiceSettings, db::SchemaSet, server::GrpcServer};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -36,16 +31,15 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
 
 /// Serves the metrics API on `incoming` until `shutdown` completes, and folds the monthly
 /// rollups in the background until the server has stopped. `pool` must run as the service
-/// role; `org_url` is the scorecard service that holds the org directory.
+/// role.
 pub async fn serve(
+    settings: &ServiceSettings,
     pool: PgPool,
-    org_url: &str,
-    server: &ServerArgs,
-    auth: &AuthArgs,
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let (peers, authenticator) = Peers::start("metrics", org_url, auth)?;
+    let server = &settings.server;
+    let (peers, authenticator) = Peers::start("metrics", &settings.org_url, &settings.auth)?;
     let directory = peers.directory.clone();
     let (stop_folding, folding_stopped) = tokio::sync::watch::channel(false);
     // The fold has connections of its own, so busy calls never starve it.

@@ -12,7 +12,7 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc, RwLock, Weak,
-        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -86,7 +86,8 @@ struct Shared {
     next: AtomicUsize,
     refreshing: tokio::sync::Mutex<()>,
     resolve_now: tokio::sync::Notify,
-    started: AtomicBool,
+    /// Set once the name was first resolved: calls that arrive meanwhile wait for it.
+    started: tokio::sync::OnceCell<()>,
 }
 
 impl Balanced {
@@ -115,7 +116,7 @@ impl Balanced {
                 next: AtomicUsize::new(0),
                 refreshing: tokio::sync::Mutex::new(()),
                 resolve_now: tokio::sync::Notify::new(),
-                started: AtomicBool::new(false),
+                started: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -229,17 +230,32 @@ impl tower::Service<http::Request<Body>> for Balanced {
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let shared = self.shared.clone();
         Box::pin(async move {
-            if !shared.started.swap(true, Ordering::Relaxed) {
-                shared.refresh().await;
-                tokio::spawn(keep_resolving(Arc::downgrade(&shared)));
-            }
+            // The first calls of a new process arrive together: all wait for the one first
+            // resolution rather than finding no replica yet.
+            shared
+                .started
+                .get_or_init(|| async {
+                    shared.refresh().await;
+                    tokio::spawn(keep_resolving(Arc::downgrade(&shared)));
+                })
+                .await;
             // Peer calls are unary (or server streaming): one small request message, kept so that
             // it can be sent again to another replica.
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
             let mut tried = Vec::new();
+            let mut resolved_again = false;
             loop {
                 let Some((addr, channel)) = shared.pick(&tried) else {
+                    // Every known replica refused: the set is stale (a rollout replaced them
+                    // faster than the interval). Once per call, ask the name again and try the
+                    // replicas that answer now.
+                    if !resolved_again {
+                        resolved_again = true;
+                        shared.refresh().await;
+                        continue;
+                    }
+                    tracing::warn!(peer = %shared.host, tried = ?tried, "no replica accepted the call");
                     shared.resolve_now.notify_one();
                     return Err(Status::unavailable(format!(
                         "no replica of {}:{} accepted the call; retry",

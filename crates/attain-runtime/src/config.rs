@@ -177,6 +177,17 @@ impl ServerArgs {
     }
 }
 
+/// What every service is assembled from, built once from configuration (flags and environment)
+/// by `attain serve`, `attain dev`, the tests and the benches; each service adds its own.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub server: ServerArgs,
+    pub auth: AuthArgs,
+    /// The org directory, served by the scorecard service: every service reads people and
+    /// teams there, the scorecard service included (its own address, or another replica's).
+    pub org_url: String,
+}
+
 /// TLS for the gRPC server and for calls to other services. Plaintext when unset (as `attain dev`
 /// runs); the admin HTTP port stays plaintext for probes and scrapes.
 #[derive(clap::Args, Debug, Clone, Default)]

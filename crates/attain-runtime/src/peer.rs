@@ -88,6 +88,8 @@ impl<K: std::hash::Hash + Eq, V: Clone> Cache<K, V> {
 pub fn peer_error(peer: &str, status: Status) -> ApiError {
     match status.code() {
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+            // The caller hears only "retry"; the reason is for the operator.
+            tracing::warn!(peer, code = ?status.code(), reason = status.message(), "a call to another service failed");
             ApiError::Unavailable(format!("{peer} is unavailable; retry"))
         }
         Code::Unauthenticated => ApiError::Unauthenticated(status.message().into()),

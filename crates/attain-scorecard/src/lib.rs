@@ -20,7 +20,7 @@ use futures::FutureExt;
 
 use attain_runtime::{
     auth::Authenticator,
-    config::{AuthArgs, ServerArgs, WebhookArgs},
+    config::{ServiceSettings, WebhookArgs},
     db::SchemaSet,
     server::GrpcServer,
     tenant_directory::TenantDirectories,
@@ -41,27 +41,27 @@ pub const SCHEMAS: SchemaSet = SchemaSet {
     migrator: &MIGRATOR,
 };
 
-/// Where the scorecard service finds the services it calls.
-#[derive(Debug, Clone, Copy)]
-pub struct Peers<'a> {
-    /// The org directory (this process's, or any replica's behind a Service).
-    pub org_url: &'a str,
+/// What the scorecard service is assembled from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Its `org_url` is this process's own directory, or any replica's behind a Service.
+    pub service: ServiceSettings,
     /// The metrics service.
-    pub metrics_url: &'a str,
+    pub metrics_url: String,
+    /// The webhook dispatcher and the milestone detector.
+    pub webhooks: WebhookArgs,
 }
 
 /// Serves the scorecard service's APIs on `incoming`, and runs the webhook dispatcher unless
 /// `webhooks.dispatch` is off and the milestone detector unless its interval is 0, until
 /// `shutdown` completes. `pool` must run as the service role, so row-level security applies.
 pub async fn serve(
+    settings: &Settings,
     pool: PgPool,
-    peers: Peers<'_>,
-    server: &ServerArgs,
-    auth: &AuthArgs,
-    webhooks: &WebhookArgs,
     incoming: TcpIncoming,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    let (server, auth, webhooks) = (&settings.service.server, &settings.service.auth, &settings.webhooks);
     // Webhook dispatch and milestone detection have connections of their own, so busy calls
     // never starve them.
     let background = attain_runtime::db::background_pool(&pool);
@@ -87,12 +87,12 @@ pub async fn serve(
     // The scorecard code reads the org directory like every other service: over gRPC, at
     // `org_url` (this process's own directory, or another replica's).
     let directory = Arc::new(TenantDirectories::new(
-        peers.org_url,
+        &settings.service.org_url,
         identity,
         server.max_message_bytes,
     )?);
     let operator = org::OperatorApi::new(pool.clone(), tokens, Arc::new(tenants::BuiltIns));
-    let metrics = Arc::new(scorecards::Metrics::new(peers.metrics_url)?);
+    let metrics = Arc::new(scorecards::Metrics::new(&settings.metrics_url)?);
     let webhook_api = webhooks::WebhookApi::new(pool.clone(), webhooks.allow_private, directory.clone());
     let detector = milestones::Detector::new(background, metrics.clone(), directory.clone());
     let grpc = GrpcServer::new(server)

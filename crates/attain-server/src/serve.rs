@@ -54,30 +54,25 @@ pub async fn serve(settings: &Settings, shutdown: impl Future<Output = ()> + Sen
     let admin = admin::Admin::new(metrics, pool.clone(), schemas);
     tracing::info!(service = service.name(), listen = %settings.listen, admin = %settings.admin_listen, "serving gRPC");
     admin::serve_with_grpc(admin_listener, admin, shutdown, move |shutdown| async move {
-        let s = &settings;
+        let common = settings.service_settings();
         match service {
             Service::Scorecard => {
-                let peers = attain_scorecard::Peers {
-                    org_url: &s.org_url,
-                    metrics_url: &s.metrics_url,
+                let scorecard = attain_scorecard::Settings {
+                    service: common,
+                    metrics_url: settings.metrics_url.clone(),
+                    webhooks: settings.webhooks.clone(),
                 };
-                attain_scorecard::serve(pool, peers, &s.server, &s.auth, &s.webhooks, incoming, shutdown).await
+                attain_scorecard::serve(&scorecard, pool, incoming, shutdown).await
             }
-            Service::Metrics => attain_metrics::serve(pool, &s.org_url, &s.server, &s.auth, incoming, shutdown).await,
+            Service::Metrics => attain_metrics::serve(&common, pool, incoming, shutdown).await,
             Service::Coaching => {
-                let secret = s.required_survey_secret()?;
-                attain_coaching::serve(
-                    pool,
-                    &s.org_url,
-                    secret.as_bytes(),
-                    &s.server,
-                    &s.auth,
-                    incoming,
-                    shutdown,
-                )
-                .await
+                let coaching = attain_coaching::Settings {
+                    service: common,
+                    survey_secret: settings.required_survey_secret()?.as_bytes().to_vec(),
+                };
+                attain_coaching::serve(&coaching, pool, incoming, shutdown).await
             }
-            Service::Hiring => attain_hiring::serve(pool, &s.org_url, &s.server, &s.auth, incoming, shutdown).await,
+            Service::Hiring => attain_hiring::serve(&common, pool, incoming, shutdown).await,
         }
     })
     .await

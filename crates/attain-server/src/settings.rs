@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs};
+use attain_runtime::config::{AdminArgs, AuthArgs, DatabaseArgs, ServerArgs, ServiceSettings, WebhookArgs};
 
 use crate::service::Service;
 
@@ -135,6 +135,15 @@ impl Settings {
 
     /// The survey secret, required by the coaching service: without it answers could not be
     /// kept anonymous, so the service refuses to start rather than run without.
+    /// What every service is assembled from.
+    pub(crate) fn service_settings(&self) -> ServiceSettings {
+        ServiceSettings {
+            server: self.server.clone(),
+            auth: self.auth.clone(),
+            org_url: self.org_url.clone(),
+        }
+    }
+
     pub(crate) fn required_survey_secret(&self) -> anyhow::Result<&str> {
         self.survey_secret.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
             anyhow::anyhow!(

@@ -107,6 +107,16 @@ pub fn auth_args() -> AuthArgs {
 
 /// Webhook settings for tests: loopback receivers allowed, and retries, polls and leases in
 /// milliseconds so tests wait for state changes, not for wall-clock thresholds.
+/// What a test's service is assembled from: `server`, the test deployment's auth settings, and
+/// the org directory at `org_url`.
+pub fn service_settings(server: &ServerArgs, org_url: String) -> attain_runtime::config::ServiceSettings {
+    attain_runtime::config::ServiceSettings {
+        server: server.clone(),
+        auth: auth_args(),
+        org_url,
+    }
+}
+
 pub fn webhook_args() -> WebhookArgs {
     WebhookArgs {
         dispatch: true,
@@ -183,19 +193,12 @@ impl TestApp {
         // The scorecard code reads the directory this same server serves, over gRPC.
         let own_url = format!("http://{addr}");
         let server = tokio::spawn(async move {
-            attain_scorecard::serve(
-                pool,
-                attain_scorecard::Peers {
-                    org_url: &own_url,
-                    metrics_url: &metrics_url,
-                },
-                &args,
-                &auth_args(),
-                &webhooks,
-                incoming,
-                until_stopped(stop_rx),
-            )
-            .await
+            let settings = attain_scorecard::Settings {
+                service: service_settings(&args, own_url),
+                metrics_url,
+                webhooks,
+            };
+            attain_scorecard::serve(&settings, pool, incoming, until_stopped(stop_rx)).await
         });
 
         let pool = db.service_pool("attain_metrics").await;
@@ -203,7 +206,7 @@ impl TestApp {
         let org_url = format!("http://{addr}");
         let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
         let metrics_server = tokio::spawn(async move {
-            attain_metrics::serve(pool, &url, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
+            attain_metrics::serve(&service_settings(&args, url), pool, incoming, until_stopped(stop_rx)).await
         });
 
         let pool = db.service_pool("attain_hiring").await;
@@ -211,23 +214,18 @@ impl TestApp {
         let hiring_addr = incoming.local_addr().expect("local address");
         let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
         let hiring_server = tokio::spawn(async move {
-            attain_hiring::serve(pool, &url, &args, &auth_args(), incoming, until_stopped(stop_rx)).await
+            attain_hiring::serve(&service_settings(&args, url), pool, incoming, until_stopped(stop_rx)).await
         });
 
         let pool = db.service_pool("attain_coaching").await;
         let incoming = loopback();
         let coaching_addr = incoming.local_addr().expect("local address");
         let coaching_server = tokio::spawn(async move {
-            attain_coaching::serve(
-                pool,
-                &org_url,
-                b"test survey secret, 32 bytes long",
-                &server_args,
-                &auth_args(),
-                incoming,
-                until_stopped(stopped),
-            )
-            .await
+            let settings = attain_coaching::Settings {
+                service: service_settings(&server_args, org_url),
+                survey_secret: b"test survey secret, 32 bytes long".to_vec(),
+            };
+            attain_coaching::serve(&settings, pool, incoming, until_stopped(stopped)).await
         });
         TestApp {
             db,

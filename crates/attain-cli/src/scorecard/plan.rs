@@ -9,6 +9,8 @@ use attain_proto::{
         PlanFunnelRequest, RateSource, Standings, board_scope, get_standings_request, plan_funnel_request,
     },
 };
+use attain_runtime::clients::{PAGE_SIZE, pages};
+use futures::TryStreamExt;
 
 use super::{Clients, Connection, PeriodArgs, Subject, catalog, proto_date, render};
 
@@ -141,30 +143,24 @@ pub async fn leaderboard(args: LeaderboardArgs) -> anyhow::Result<()> {
 }
 
 async fn find_board(clients: &mut Clients, name: &str) -> anyhow::Result<String> {
-    let mut page_token = String::new();
-    loop {
+    let boards = pages(|page_token| {
         let request = clients.request(ListLeaderboardsRequest {
-            page_size: 1000,
+            page_size: PAGE_SIZE,
             page_token,
-        })?;
-        let page = clients
-            .scorecards
-            .list_leaderboards(request)
-            .await
-            .map_err(clients.fail("listing leaderboards"))?
-            .into_inner();
-        if let Some(b) = page
-            .leaderboards
-            .iter()
-            .find(|b| b.display_name.eq_ignore_ascii_case(name))
-        {
+        });
+        let (mut scorecards, fail) = (clients.scorecards.clone(), clients.fail("listing leaderboards"));
+        async move {
+            let page = scorecards.list_leaderboards(request?).await.map_err(fail)?.into_inner();
+            Ok::<_, anyhow::Error>((page.leaderboards, page.next_page_token))
+        }
+    });
+    let mut boards = std::pin::pin!(boards);
+    while let Some(page) = boards.try_next().await? {
+        if let Some(b) = page.iter().find(|b| b.display_name.eq_ignore_ascii_case(name)) {
             return Ok(b.id.clone());
         }
-        if page.next_page_token.is_empty() {
-            bail!("no saved leaderboard named \"{name}\"");
-        }
-        page_token = page.next_page_token;
     }
+    bail!("no saved leaderboard named \"{name}\"")
 }
 
 fn render_standings(s: &Standings, catalog: &render::Catalog) -> String {

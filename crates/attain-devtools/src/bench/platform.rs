@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use attain_domain::{calendar::Calendar, org::AccessRole};
 use attain_runtime::{
-    config::{AuthArgs, DatabaseArgs, ServerArgs, WebhookArgs},
+    config::{AuthArgs, DatabaseArgs, ServerArgs, ServiceSettings, WebhookArgs},
     db,
     local_pg::{LocalPostgres, LocalPostgresOptions},
 };
@@ -124,29 +124,31 @@ impl Platform {
         let (r1, r2) = (stopped.clone(), stopped);
         let own_url = format!("http://{org_addr}");
         tokio::spawn(async move {
-            attain_scorecard::serve(
-                org_pool,
-                attain_scorecard::Peers {
-                    org_url: &own_url,
-                    metrics_url: &metrics_url,
+            let settings = attain_scorecard::Settings {
+                service: ServiceSettings {
+                    server: s1,
+                    auth: bench_auth(),
+                    org_url: own_url,
                 },
-                &s1,
-                &bench_auth(),
+                metrics_url,
                 // Nothing to send in a benchmark: no dispatcher polling and no milestone detection
                 // beside the measured load.
-                &WebhookArgs {
+                webhooks: WebhookArgs {
                     dispatch: false,
                     milestones: attain_runtime::config::MilestoneArgs { interval_seconds: 0 },
                     ..WebhookArgs::default()
                 },
-                org_incoming,
-                until(r1),
-            )
-            .await
+            };
+            attain_scorecard::serve(&settings, org_pool, org_incoming, until(r1)).await
         });
         let org_url = format!("http://{org_addr}");
         tokio::spawn(async move {
-            attain_metrics::serve(metrics_pool, &org_url, &s2, &bench_auth(), metrics_incoming, until(r2)).await
+            let settings = ServiceSettings {
+                server: s2,
+                auth: bench_auth(),
+                org_url,
+            };
+            attain_metrics::serve(&settings, metrics_pool, metrics_incoming, until(r2)).await
         });
 
         let (tenant, key) = database.tenant().await?;

@@ -23,6 +23,7 @@ use attain_proto::{
         scorecard_service_client::ScorecardServiceClient,
     },
 };
+use attain_runtime::clients::{PAGE_SIZE, every_page};
 use attain_server::api;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
 use tonic::transport::Channel;
@@ -463,50 +464,51 @@ impl Scorecards<'_> {
 
     /// The id of the tenant's template with this key; every tenant starts with "sdr" and "ae".
     async fn template(&mut self, key: &str) -> anyhow::Result<String> {
-        let mut page_token = String::new();
-        loop {
-            let request = ListTemplatesRequest {
-                page_size: 1000,
-                page_token,
-            };
-            let page = self
-                .client
-                .list_templates(api::authorized(request, self.key)?)
-                .await
-                .context("listing scorecard templates")?
-                .into_inner();
-            if let Some(t) = page.templates.into_iter().find(|t| t.key == key) {
-                return Ok(t.id);
-            }
-            anyhow::ensure!(
-                !page.next_page_token.is_empty(),
-                "the tenant has no \"{key}\" scorecard template"
+        let templates = every_page(|page_token| {
+            let request = api::authorized(
+                ListTemplatesRequest {
+                    page_size: PAGE_SIZE,
+                    page_token,
+                },
+                self.key,
             );
-            page_token = page.next_page_token;
-        }
+            let mut client = self.client.clone();
+            async move {
+                let page = client
+                    .list_templates(request?)
+                    .await
+                    .context("listing scorecard templates")?
+                    .into_inner();
+                Ok::<_, anyhow::Error>((page.templates, page.next_page_token))
+            }
+        })
+        .await?;
+        templates
+            .into_iter()
+            .find(|t| t.key == key)
+            .map(|t| t.id)
+            .with_context(|| format!("the tenant has no \"{key}\" scorecard template"))
     }
 
     /// Makes sure the demo ramp exists as the default: "created" or "already there".
     async fn ramp(&mut self) -> anyhow::Result<&'static str> {
-        let mut page_token = String::new();
-        loop {
-            let request = ListRampsRequest {
-                page_size: 1000,
-                page_token,
-            };
-            let page = self
-                .client
-                .list_ramps(api::authorized(request, self.key)?)
-                .await
-                .context("listing ramps")?
-                .into_inner();
-            if page.ramps.iter().any(|r| r.display_name == RAMP_NAME) {
-                return Ok("already there");
+        let ramps = every_page(|page_token| {
+            let request = api::authorized(
+                ListRampsRequest {
+                    page_size: PAGE_SIZE,
+                    page_token,
+                },
+                self.key,
+            );
+            let mut client = self.client.clone();
+            async move {
+                let page = client.list_ramps(request?).await.context("listing ramps")?.into_inner();
+                Ok::<_, anyhow::Error>((page.ramps, page.next_page_token))
             }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            page_token = page.next_page_token;
+        })
+        .await?;
+        if ramps.iter().any(|r| r.display_name == RAMP_NAME) {
+            return Ok("already there");
         }
         let request = CreateRampRequest {
             ramp: Some(Ramp {

@@ -9,6 +9,8 @@ pub mod scorecard;
 
 use std::{future::Future, sync::Arc};
 
+use futures::{Stream, TryStreamExt};
+
 use crate::{
     ApiError,
     auth::{Authenticator, PeerIdentity},
@@ -23,29 +25,42 @@ pub const PAGE_SIZE: i32 = 1000;
 /// items at [`PAGE_SIZE`]).
 const MAX_PAGES: usize = 10_000;
 
-/// Every page of a list call: `page(token)` asks for one page (the first with an empty token) and
-/// returns its items and the next page's token, empty after the last page.
-pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
+/// The pages of a list call, one at a time: `page(token)` asks for one page (the first with an
+/// empty token) and returns its items and the next page's token, empty after the last page. A
+/// peer that repeats a token or runs past [`MAX_PAGES`] ends the stream with an error. For lists
+/// read to the end, [`every_page`]; for a search or a limit, stop pulling pages.
+pub fn pages<T, E, F, Fut>(page: F) -> impl Stream<Item = Result<Vec<T>, E>>
 where
     F: FnMut(String) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, String), ApiError>>,
+    Fut: Future<Output = Result<(Vec<T>, String), E>>,
+    E: From<ApiError>,
 {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MAX_PAGES {
+    futures::stream::try_unfold((page, Some(String::new()), 0), |(mut page, token, asked)| async move {
+        let Some(token) = token else { return Ok(None) };
+        if asked >= MAX_PAGES {
+            return Err(E::from(ApiError::internal(anyhow::anyhow!(
+                "a peer list ran past {MAX_PAGES} pages"
+            ))));
+        }
         let (items, next) = page(token.clone()).await?;
-        out.extend(items);
-        if next.is_empty() {
-            return Ok(out);
+        if !next.is_empty() && next == token {
+            return Err(E::from(ApiError::internal(anyhow::anyhow!(
+                "a peer repeated its page token"
+            ))));
         }
-        if next == token {
-            return Err(ApiError::internal(anyhow::anyhow!("a peer repeated its page token")));
-        }
-        token = next;
-    }
-    Err(ApiError::internal(anyhow::anyhow!(
-        "a peer list ran past {MAX_PAGES} pages"
-    )))
+        let next = (!next.is_empty()).then_some(next);
+        Ok(Some((items, (page, next, asked + 1))))
+    })
+}
+
+/// Every item of a list call, all pages read (see [`pages`]).
+pub async fn every_page<T, E, F, Fut>(page: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), E>>,
+    E: From<ApiError>,
+{
+    pages(page).try_concat().await
 }
 
 /// The peers a service that reads the org and the scorecards calls (coaching, hiring), over one
@@ -91,7 +106,7 @@ mod tests {
         let pages = every_page(|token: String| async move {
             let n: usize = if token.is_empty() { 0 } else { token.parse().unwrap() };
             let next = if n < 4 { (n + 1).to_string() } else { String::new() };
-            Ok((vec![n * 10, n * 10 + 1], next))
+            Ok::<_, ApiError>((vec![n * 10, n * 10 + 1], next))
         })
         .await
         .unwrap();
@@ -100,8 +115,34 @@ mod tests {
 
     #[tokio::test]
     async fn a_peer_repeating_its_token_is_given_up_on() {
-        let out = every_page(|_| async { Ok((vec![1], "same".to_string())) }).await;
+        let out = every_page(|_| async { Ok::<_, ApiError>((vec![1], "same".to_string())) }).await;
         assert!(out.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_search_stops_asking_once_it_has_found() {
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let listed = pages(|token: String| {
+            asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async move {
+                let n: usize = if token.is_empty() {
+                    0
+                } else {
+                    token.parse().unwrap_or(0)
+                };
+                Ok::<_, ApiError>((vec![n], (n + 1).to_string()))
+            }
+        });
+        let mut listed = std::pin::pin!(listed);
+        let mut found = None;
+        while let Some(page) = listed.try_next().await.expect("a page") {
+            if page.contains(&2) {
+                found = Some(2);
+                break;
+            }
+        }
+        assert_eq!(found, Some(2));
+        assert_eq!(asked.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 
     #[tokio::test]

@@ -102,7 +102,7 @@ impl Metrics {
                 .await
                 .map_err(metrics_error)?
                 .into_inner();
-            Ok((page.metrics, page.next_page_token))
+            Ok::<_, ApiError>((page.metrics, page.next_page_token))
         })
         .await?;
         let mut out = HashMap::new();
