@@ -101,6 +101,9 @@ impl Platform {
         let (stop, stopped) = watch::channel(false);
         let server = ServerArgs {
             max_message_bytes: 64 * 1024 * 1024,
+            // Thousands of calls a second: a line each would bury the figures the bench prints
+            // (and measure the terminal). A deployment samples it with ATTAIN_ACCESS_LOG_SAMPLE.
+            access_log: attain_runtime::config::AccessLog::Off,
             ..ServerArgs::default()
         };
         let service_db = |role: &str| DatabaseArgs {
