@@ -20,12 +20,7 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
             .arg((scorecard_port - 1).to_string()),
     );
     let banner = read_until(&mut dev, "Press Ctrl-C");
-    let key = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("Admin API key: "))
-        .expect("the banner shows an admin API key")
-        .trim()
-        .to_string();
+    let key = crate::admin_key(&banner);
     let addr = format!("127.0.0.1:{scorecard_port}");
     assert!(banner.contains(&format!("grpc://{addr}")), "{banner}");
 
@@ -149,15 +144,7 @@ fn a_newcomer_creates_a_team_and_a_person_with_buf_curl_against_attain_dev() {
 
 /// GET over HTTP/1.1: the status code and the body.
 fn http_get(addr: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the admin port");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
+    let response = crate::http_get(addr, path);
     let status = response
         .split(' ')
         .nth(1)

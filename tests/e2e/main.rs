@@ -114,6 +114,16 @@ pub fn run_err(cmd: &mut Command) -> Output {
     out
 }
 
+/// The admin API key `attain dev` prints in its banner.
+pub fn admin_key(banner: &str) -> String {
+    banner
+        .lines()
+        .find_map(|l| l.strip_prefix("Admin API key: "))
+        .expect("the banner shows an admin API key")
+        .trim()
+        .to_string()
+}
+
 /// The whole HTTP/1.1 response (status line, headers, body) to a GET of `path` on `addr`.
 pub fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};

@@ -79,12 +79,7 @@ async fn attain_dev_detects_a_quota_milestone_and_delivers_it_signed() {
             .env("ATTAIN_WEBHOOKS_POLL", "100ms"),
     );
     let banner = read_until(&mut dev, "Press Ctrl-C");
-    let key = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("Admin API key: "))
-        .expect("the banner shows an admin API key")
-        .trim()
-        .to_string();
+    let key = crate::admin_key(&banner);
     let (metrics_port, scorecard_port) = (base, base + 1);
     let org_url = format!("http://127.0.0.1:{scorecard_port}");
 

@@ -213,12 +213,7 @@ fn scorecard_and_kpis_print_the_numbers_the_service_computes_for_the_demo_org() 
             .arg((port - 1).to_string()),
     );
     let banner = read_until(&mut dev, "Press Ctrl-C");
-    let key = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("Admin API key: "))
-        .expect("the banner shows an admin API key")
-        .trim()
-        .to_string();
+    let key = crate::admin_key(&banner);
     let (org_url, metrics_url) = (
         format!("http://127.0.0.1:{port}"),
         format!("http://127.0.0.1:{}", port - 1),

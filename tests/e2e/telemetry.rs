@@ -581,12 +581,7 @@ async fn under_attain_dev_each_service_exports_under_its_own_name_and_logs_one_a
             .expect("start attain dev"),
     );
     let banner = crate::read_until(&mut dev, "Press Ctrl-C");
-    let key = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("Admin API key: "))
-        .expect("the banner shows an admin API key")
-        .trim()
-        .to_string();
+    let key = crate::admin_key(&banner);
     let metrics_channel =
         crate::operator::wait_serving_service(&format!("127.0.0.1:{base}"), "attain.metrics.v1.MetricsService").await;
     let mut metrics = MetricsServiceClient::with_interceptor(metrics_channel, Bearer::new(&key));

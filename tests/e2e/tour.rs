@@ -124,12 +124,7 @@ fn the_readme_tour_runs_as_written_on_any_day() {
             .arg((port - 1).to_string()),
     );
     let banner = read_until(&mut dev, "Press Ctrl-C");
-    let key = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("Admin API key: "))
-        .expect("the banner shows an admin API key")
-        .trim()
-        .to_string();
+    let key = crate::admin_key(&banner);
     let cli = |args: &[String]| {
         let mut cmd = attain();
         cmd.args(args)

@@ -27,6 +27,7 @@ pub mod rate_limit;
 pub mod reachability;
 pub mod rpc_metrics;
 pub mod server;
+mod serving;
 mod sql_spans;
 pub mod telemetry;
 pub mod tenant_directory;

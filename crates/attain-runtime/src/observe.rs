@@ -24,7 +24,7 @@ use crate::{
     access_log::AccessLogger,
     config::ServerArgs,
     rpc_metrics::{Method, ServiceMetrics, code_name, grpc_code},
-    telemetry, trace_context,
+    trace_context,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -137,7 +137,7 @@ where
             let _entered = span.enter();
             self.inner.call(req)
         };
-        let handled = telemetry::in_service(service, async move {
+        let handled = crate::serving::in_service(service, async move {
             match response.await {
                 Ok(response) => Ok(watch_response(response, call)),
                 Err(e) => {

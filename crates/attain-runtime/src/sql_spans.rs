@@ -52,8 +52,8 @@ impl<S: Subscriber> Layer<S> for SqlSpans {
             KeyValue::new("db.response.returned_rows", fields.rows_returned),
             KeyValue::new("db.rows_affected", fields.rows_affected),
         ];
-        if let Some(service) = crate::telemetry::current_service() {
-            attributes.push(KeyValue::new(crate::telemetry::SERVICE_ATTRIBUTE, service));
+        if let Some(service) = crate::serving::current_service() {
+            attributes.push(KeyValue::new(crate::serving::SERVICE_ATTRIBUTE, service));
         }
         let mut span = self
             .tracer

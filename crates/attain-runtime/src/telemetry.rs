@@ -14,7 +14,7 @@
 
 mod by_service;
 
-use std::{future::Future, io::IsTerminal, sync::OnceLock, time::Duration};
+use std::{io::IsTerminal, sync::OnceLock, time::Duration};
 
 use opentelemetry::{KeyValue, trace::TracerProvider as _};
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
@@ -27,29 +27,6 @@ use crate::{
 };
 
 static EXPORTING: OnceLock<bool> = OnceLock::new();
-
-/// The span attribute that names the service (e.g. `attain-metrics`) a span was made for, in a
-/// process that runs several.
-pub const SERVICE_ATTRIBUTE: &str = "attain.service";
-
-tokio::task_local! {
-    /// The service whose call the current task serves, when the server was given one.
-    static SERVICE: &'static str;
-}
-
-/// The service whose call is being served here, if the server named one.
-pub(crate) fn current_service() -> Option<&'static str> {
-    SERVICE.try_with(|service| *service).ok()
-}
-
-/// Runs `call` as a call of `service`: the spans made inside it (SQL statements, calls to other
-/// services) name it too.
-pub(crate) async fn in_service<F: Future>(service: Option<&'static str>, call: F) -> F::Output {
-    match service {
-        Some(service) => SERVICE.scope(service, call).await,
-        None => call.await,
-    }
-}
 
 /// Whether spans go to an OTLP endpoint. Decides whether outgoing calls get a span of their own
 /// (only worth building when exported) or just pass the trace on.

@@ -18,7 +18,7 @@ use crate::telemetry;
 
 /// The span of a call being served, and, when not exporting, the context to run it in.
 /// `serving` names the service serving it where a process runs several (see
-/// [`telemetry::SERVICE_ATTRIBUTE`]).
+/// [`crate::serving::SERVICE_ATTRIBUTE`]).
 pub(crate) fn server_span<B>(req: &http::Request<B>, serving: Option<&'static str>) -> (Span, Option<Context>) {
     let path = req.uri().path();
     let parent = TraceContextPropagator::new().extract(&Headers(req.headers()));
@@ -40,7 +40,7 @@ pub(crate) fn server_span<B>(req: &http::Request<B>, serving: Option<&'static st
             attain.service = Empty,
         );
         if let Some(serving) = serving {
-            span.record(telemetry::SERVICE_ATTRIBUTE, serving);
+            span.record(crate::serving::SERVICE_ATTRIBUTE, serving);
         }
         // Fails only when the span is disabled by the filter, and then there is nothing to link.
         let _ = span.set_parent(parent);
@@ -78,8 +78,8 @@ pub(crate) fn client_span(path: &str) -> Span {
         otel.status_description = Empty,
         attain.service = Empty,
     );
-    if let Some(caller) = telemetry::current_service() {
-        span.record(telemetry::SERVICE_ATTRIBUTE, caller);
+    if let Some(caller) = crate::serving::current_service() {
+        span.record(crate::serving::SERVICE_ATTRIBUTE, caller);
     }
     span
 }

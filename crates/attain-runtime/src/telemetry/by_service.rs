@@ -10,7 +10,7 @@ use opentelemetry::{KeyValue, Value};
 use opentelemetry_otlp::SpanExporter;
 use opentelemetry_sdk::{Resource, error::OTelSdkResult, trace::SpanData};
 
-use super::SERVICE_ATTRIBUTE;
+use crate::serving::SERVICE_ATTRIBUTE;
 
 #[derive(Debug)]
 pub(super) struct ByService {
