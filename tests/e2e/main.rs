@@ -12,6 +12,7 @@ mod identity;
 mod import;
 mod milestones;
 mod operator;
+mod otlp;
 mod rollout;
 mod scorecard;
 mod telemetry;

@@ -7,7 +7,6 @@ use std::{
     fs::File,
     path::{Path, PathBuf},
     process::Stdio,
-    sync::{Arc, Mutex},
 };
 
 use attain_proto::{
@@ -15,96 +14,13 @@ use attain_proto::{
     org::v1::{CreatePersonRequest, GetTenantRequest, Person, SalesRole, org_service_client::OrgServiceClient},
 };
 use attain_testing::{Bearer, Jwt, PEER_SECRET, TestDb};
-use opentelemetry_proto::tonic::{
-    collector::trace::v1::{
-        ExportTraceServiceRequest, ExportTraceServiceResponse,
-        trace_service_server::{TraceService, TraceServiceServer},
-    },
-    common::v1::{AnyValue, any_value},
-    trace::v1::{Span, span::SpanKind, status::StatusCode},
+use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode};
+use tonic::{Request, metadata::MetadataValue, transport::Channel};
+
+use crate::{
+    Running, attain, free_port,
+    otlp::{Received, start_receiver},
 };
-use tonic::{Request, Response, Status, metadata::MetadataValue, transport::Channel};
-
-use crate::{Running, attain, free_port};
-
-/// A span as received, with the `service.name` of the process that sent it.
-#[derive(Clone, Debug)]
-struct Received {
-    service: String,
-    span: Span,
-}
-
-impl Received {
-    fn attr(&self, key: &str) -> Option<String> {
-        self.span
-            .attributes
-            .iter()
-            .find(|kv| kv.key == key)
-            .and_then(|kv| kv.value.as_ref())
-            .map(text)
-    }
-
-    fn status(&self) -> i32 {
-        self.span.status.as_ref().map_or(0, |s| s.code)
-    }
-}
-
-fn text(value: &AnyValue) -> String {
-    match &value.value {
-        Some(any_value::Value::StringValue(s)) => s.clone(),
-        Some(any_value::Value::IntValue(i)) => i.to_string(),
-        Some(any_value::Value::BoolValue(b)) => b.to_string(),
-        Some(any_value::Value::DoubleValue(d)) => d.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-#[derive(Clone, Default)]
-struct Receiver(Arc<Mutex<Vec<Received>>>);
-
-#[tonic::async_trait]
-impl TraceService for Receiver {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let mut spans = self.0.lock().expect("receiver lock");
-        for resource in request.into_inner().resource_spans {
-            let service = resource
-                .resource
-                .iter()
-                .flat_map(|r| &r.attributes)
-                .find(|kv| kv.key == "service.name")
-                .and_then(|kv| kv.value.as_ref())
-                .map(text)
-                .unwrap_or_default();
-            for scope in resource.scope_spans {
-                for span in scope.spans {
-                    spans.push(Received {
-                        service: service.clone(),
-                        span,
-                    });
-                }
-            }
-        }
-        Ok(Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
-/// An OTLP/gRPC trace receiver on a loopback port: its endpoint URL and what it has received.
-async fn start_receiver() -> (String, Receiver) {
-    let receiver = Receiver::default();
-    let port = free_port();
-    let incoming =
-        tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], port).into()).expect("bind the OTLP receiver");
-    let service = TraceServiceServer::new(receiver.clone());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(service)
-            .serve_with_incoming(incoming),
-    );
-    (format!("http://127.0.0.1:{port}"), receiver)
-}
 
 const DB_PASSWORD: &str = "pg-password-0f3b9c27d1e84a56";
 

@@ -12,7 +12,10 @@
 use std::{
     collections::HashMap,
     io,
-    sync::{Arc, LazyLock, Mutex},
+    sync::{
+        Arc, LazyLock, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -43,6 +46,10 @@ struct Known {
 
 static SERVERS: LazyLock<Mutex<HashMap<String, Arc<Server>>>> = LazyLock::new(Default::default);
 
+/// How many servers are known down. While none is, a call that gets its connection in time never
+/// looks its server up (no lock, no key built): the healthy path costs one atomic read.
+static DOWN: AtomicUsize = AtomicUsize::new(0);
+
 fn server_of(pool: &PgPool) -> Arc<Server> {
     let options = pool.connect_options();
     let key = match options.get_socket() {
@@ -60,7 +67,14 @@ impl Server {
     }
 
     fn set(&self, up: bool) {
-        *self.known.lock().unwrap_or_else(|e| e.into_inner()) = Some(Known { up, at: Instant::now() });
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let was_down = known.is_some_and(|k| !k.up);
+        if was_down && up {
+            DOWN.fetch_sub(1, Ordering::Relaxed);
+        } else if !was_down && !up {
+            DOWN.fetch_add(1, Ordering::Relaxed);
+        }
+        *known = Some(Known { up, at: Instant::now() });
     }
 
     /// Whether the database answers, from a fresh probe or one made less than [`RECHECK`] ago.
@@ -115,8 +129,7 @@ fn unreachable() -> sqlx::Error {
 
 /// A connection from `pool`, or at once an error if the database is known not to answer.
 pub async fn acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Error> {
-    let server = server_of(pool);
-    if server.fresh() == Some(false) {
+    if known_down(pool) {
         return Err(unreachable());
     }
     let acquire = pool.acquire();
@@ -127,7 +140,7 @@ pub async fn acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Er
         // A connection failed outright: ask below whether the database is gone.
         Ok(Err(_)) | Err(_) => {}
     }
-    if !server.answers(pool).await {
+    if !server_of(pool).answers(pool).await {
         return Err(unreachable());
     }
     acquire.await
@@ -136,7 +149,7 @@ pub async fn acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Er
 /// Whether the database was found not to answer less than a second ago: readiness says so at
 /// once instead of waiting the pool's acquire timeout.
 pub fn known_down(pool: &PgPool) -> bool {
-    server_of(pool).fresh() == Some(false)
+    DOWN.load(Ordering::Relaxed) > 0 && server_of(pool).fresh() == Some(false)
 }
 
 #[cfg(test)]
