@@ -146,9 +146,9 @@ pub async fn acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Er
     acquire.await
 }
 
-/// Whether the database was found not to answer less than a second ago: readiness says so at
-/// once instead of waiting the pool's acquire timeout.
-pub fn known_down(pool: &PgPool) -> bool {
+/// Whether the database was found not to answer less than a second ago: calls (readiness
+/// among them) then fail without waiting.
+fn known_down(pool: &PgPool) -> bool {
     DOWN.load(Ordering::Relaxed) > 0 && server_of(pool).fresh() == Some(false)
 }
 
