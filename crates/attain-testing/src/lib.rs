@@ -166,6 +166,53 @@ fn loopback() -> TcpIncoming {
         .with_nodelay(Some(true))
 }
 
+/// Resolves once `stop` says so: the servers' shutdown signal.
+async fn until_stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+// Each server is spawned from a plain function, not inside `start_with_webhooks`'s async body.
+// A server's future then never becomes part of the type of the future a test awaits, so a test
+// crate does not have to generate drop glue for the whole server stack (which made rustc's
+// monomorphization walk take minutes for every test binary).
+type Server = JoinHandle<anyhow::Result<()>>;
+
+fn spawn_scorecard(
+    settings: attain_scorecard::Settings,
+    pool: PgPool,
+    incoming: TcpIncoming,
+    stop: watch::Receiver<bool>,
+) -> Server {
+    tokio::spawn(async move { attain_scorecard::serve(&settings, pool, incoming, until_stopped(stop)).await })
+}
+
+fn spawn_metrics(
+    settings: attain_runtime::config::ServiceSettings,
+    pool: PgPool,
+    incoming: TcpIncoming,
+    stop: watch::Receiver<bool>,
+) -> Server {
+    tokio::spawn(async move { attain_metrics::serve(&settings, pool, incoming, until_stopped(stop)).await })
+}
+
+fn spawn_hiring(
+    settings: attain_runtime::config::ServiceSettings,
+    pool: PgPool,
+    incoming: TcpIncoming,
+    stop: watch::Receiver<bool>,
+) -> Server {
+    tokio::spawn(async move { attain_hiring::serve(&settings, pool, incoming, until_stopped(stop)).await })
+}
+
+fn spawn_coaching(
+    settings: attain_coaching::Settings,
+    pool: PgPool,
+    incoming: TcpIncoming,
+    stop: watch::Receiver<bool>,
+) -> Server {
+    tokio::spawn(async move { attain_coaching::serve(&settings, pool, incoming, until_stopped(stop)).await })
+}
+
 impl TestApp {
     pub async fn start() -> TestApp {
         Self::start_with(ServerArgs::default()).await
@@ -179,54 +226,35 @@ impl TestApp {
     pub async fn start_with_webhooks(server_args: ServerArgs, webhooks: WebhookArgs) -> TestApp {
         let db = TestDb::new().await;
         let (stop, stopped) = watch::channel(false);
-        let until_stopped = |mut rx: watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-
-        let pool = db.service_pool("attain_scorecard").await;
-        let incoming = loopback();
-        let addr = incoming.local_addr().expect("local address");
-        let metrics_incoming = loopback();
-        let metrics_addr = metrics_incoming.local_addr().expect("local address");
-        let metrics_url = format!("http://{metrics_addr}");
-        let (args, stop_rx) = (server_args.clone(), stopped.clone());
-        // The scorecard code reads the directory this same server serves, over gRPC.
-        let own_url = format!("http://{addr}");
-        let server = tokio::spawn(async move {
-            let settings = attain_scorecard::Settings {
-                service: service_settings(&args, own_url),
-                metrics_url,
-                webhooks,
-            };
-            attain_scorecard::serve(&settings, pool, incoming, until_stopped(stop_rx)).await
-        });
-
-        let pool = db.service_pool("attain_metrics").await;
-        let incoming = metrics_incoming;
+        let pools = [
+            db.service_pool("attain_scorecard").await,
+            db.service_pool("attain_metrics").await,
+            db.service_pool("attain_hiring").await,
+            db.service_pool("attain_coaching").await,
+        ];
+        let [scorecard_pool, metrics_pool, hiring_pool, coaching_pool] = pools;
+        let incoming = [loopback(), loopback(), loopback(), loopback()];
+        let [addr, metrics_addr, hiring_addr, coaching_addr] =
+            incoming.each_ref().map(|i| i.local_addr().expect("local address"));
+        let [scorecard_in, metrics_in, hiring_in, coaching_in] = incoming;
+        // The scorecard server also serves the org directory, which every service (itself
+        // included) reads over gRPC.
         let org_url = format!("http://{addr}");
-        let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
-        let metrics_server = tokio::spawn(async move {
-            attain_metrics::serve(&service_settings(&args, url), pool, incoming, until_stopped(stop_rx)).await
-        });
-
-        let pool = db.service_pool("attain_hiring").await;
-        let incoming = loopback();
-        let hiring_addr = incoming.local_addr().expect("local address");
-        let (args, stop_rx, url) = (server_args.clone(), stopped.clone(), org_url.clone());
-        let hiring_server = tokio::spawn(async move {
-            attain_hiring::serve(&service_settings(&args, url), pool, incoming, until_stopped(stop_rx)).await
-        });
-
-        let pool = db.service_pool("attain_coaching").await;
-        let incoming = loopback();
-        let coaching_addr = incoming.local_addr().expect("local address");
-        let coaching_server = tokio::spawn(async move {
-            let settings = attain_coaching::Settings {
-                service: service_settings(&server_args, org_url),
-                survey_secret: b"test survey secret, 32 bytes long".to_vec(),
-            };
-            attain_coaching::serve(&settings, pool, incoming, until_stopped(stopped)).await
-        });
+        let metrics_url = format!("http://{metrics_addr}");
+        let settings = |args: &ServerArgs| service_settings(args, org_url.clone());
+        let scorecard = attain_scorecard::Settings {
+            service: settings(&server_args),
+            metrics_url,
+            webhooks,
+        };
+        let coaching = attain_coaching::Settings {
+            service: settings(&server_args),
+            survey_secret: b"test survey secret, 32 bytes long".to_vec(),
+        };
+        let server = spawn_scorecard(scorecard, scorecard_pool, scorecard_in, stopped.clone());
+        let metrics_server = spawn_metrics(settings(&server_args), metrics_pool, metrics_in, stopped.clone());
+        let hiring_server = spawn_hiring(settings(&server_args), hiring_pool, hiring_in, stopped.clone());
+        let coaching_server = spawn_coaching(coaching, coaching_pool, coaching_in, stopped);
         TestApp {
             db,
             addr,
