@@ -154,10 +154,10 @@ pub struct TestApp {
     /// The hiring service.
     pub hiring_addr: SocketAddr,
     stop: Option<watch::Sender<bool>>,
-    server: Option<JoinHandle<anyhow::Result<()>>>,
-    metrics_server: Option<JoinHandle<anyhow::Result<()>>>,
-    coaching_server: Option<JoinHandle<anyhow::Result<()>>>,
-    hiring_server: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<Server>,
+    metrics_server: Option<Server>,
+    coaching_server: Option<Server>,
+    hiring_server: Option<Server>,
 }
 
 fn loopback() -> TcpIncoming {
