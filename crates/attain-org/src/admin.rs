@@ -87,7 +87,7 @@ const BYPASS_HINT: &str = "operator commands that read across tenants take the a
 pub struct ApiKeyInfo {
     pub key_id: Uuid,
     pub name: String,
-    pub role: String,
+    pub role: AccessRole,
     pub person_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -175,7 +175,7 @@ async fn insert_api_key(
     .bind(tenant_id)
     .bind(made.key.key_id)
     .bind(name)
-    .bind(role.as_str())
+    .bind(role)
     .bind(person_id)
     .bind(&made.hash)
     .bind(expires_at)
@@ -206,7 +206,7 @@ pub async fn rotate_api_key(
         .filter(|d| *d <= chrono::Duration::days(30))
         .ok_or_else(|| anyhow::anyhow!("--overlap must be at most 30 days"))?;
     let mut tx = begin_tenant(pool, tenant_id).await?;
-    type KeyRow = (String, String, Option<Uuid>, Option<DateTime<Utc>>);
+    type KeyRow = (String, AccessRole, Option<Uuid>, Option<DateTime<Utc>>);
     let old: Option<KeyRow> = sqlx::query_as(
         "SELECT name, role, person_id, expires_at FROM org.api_keys
          WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL AND NOT system
@@ -220,7 +220,6 @@ pub async fn rotate_api_key(
     let Some((name, role, person_id, expires_at)) = old else {
         bail!("no active key {key_id} in tenant {tenant_id}");
     };
-    let role = AccessRole::parse(&role).ok_or_else(|| anyhow::anyhow!("stored key has an unknown role {role}"))?;
     let (new_id, text) = insert_api_key(&mut tx, tenant_id, role, person_id, &name, expires_at).await?;
     let now = Utc::now();
     let old_ends_at = if overlap.is_zero() {

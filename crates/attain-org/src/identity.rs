@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
-use attain_domain::{Violations, org::AccessRole};
+use attain_domain::{
+    Violations,
+    org::{AccessRole, PersonStatus},
+};
 use attain_idp::{IssuerConfig, KeySource, TokenError, Verifier, peek_issuer};
 use attain_runtime::{ApiError, Caller, db::begin_tenant};
 use chrono::{DateTime, Utc};
@@ -409,7 +412,7 @@ impl IdentityProviders {
     /// have left.
     async fn person(&self, idp: &IdentityProvider, value: &str) -> Result<Uuid, Refusal> {
         let mut tx = begin_tenant(&self.pool, idp.tenant_id).await?;
-        let found: Option<(Uuid, String)> = match idp.person_match {
+        let found: Option<(Uuid, PersonStatus)> = match idp.person_match {
             PersonMatch::Email => {
                 sqlx::query_as(
                     "SELECT person_id, status FROM org.people
@@ -450,7 +453,7 @@ impl IdentityProviders {
                 "claim `{}` names no person of this org's directory",
                 idp.person_claim
             ))),
-            Some((_, status)) if status == "left" => Err(Refusal::Refused("the person has left".into())),
+            Some((_, PersonStatus::Left)) => Err(Refusal::Refused("the person has left".into())),
             Some((person, _)) => Ok(person),
         }
     }

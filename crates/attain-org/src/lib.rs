@@ -2,12 +2,13 @@
 //! people, API keys, per-tenant sign-in (identity providers), the platform operator's API and
 //! the credential checks every other service asks for. It calls no other service.
 //!
-//! `grpc` adapts the protobuf APIs, `store` holds the directory's SQL, `admin` serves the
+//! `app` holds the use cases (one function per RPC), `grpc` puts them on the wire, `store` holds the directory's SQL, `admin` serves the
 //! operator commands, `keys` and `identity` check credentials for the authentication layer.
 //! It is served by the scorecard service's process (see `docs/decisions.md`), whose scorecard
 //! code still reads the directory's tables in its own transactions through `store`.
 
 pub mod admin;
+mod app;
 mod grpc;
 pub mod identity;
 pub mod keys;
@@ -15,8 +16,8 @@ pub mod model;
 pub mod operator;
 pub mod store;
 
-pub use grpc::scope_of;
-pub use grpc::{CredentialApi, OperatorApi, OrgApi, PeerDirectoryApi};
+pub use app::scope_of;
+pub use app::{CredentialApi, OperatorApi, OrgApi, PeerDirectoryApi};
 pub use keys::OrgKeyStore;
 pub use model::{PersonRecord, TeamRecord, TenantRecord};
 

@@ -1,5 +1,6 @@
 //! Rows of the org directory as the store reads and writes them.
 
+use attain_domain::org::{Motion, PersonStatus, SalesRole};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -23,7 +24,7 @@ pub struct TeamRecord {
     pub team_id: Uuid,
     pub display_name: String,
     pub parent_team_id: Option<Uuid>,
-    pub motion: String,
+    pub motion: Motion,
     pub manager_person_id: Option<Uuid>,
     pub revision: i64,
     pub created_at: DateTime<Utc>,
@@ -35,14 +36,14 @@ pub struct PersonRecord {
     pub person_id: Uuid,
     pub display_name: String,
     pub email: String,
-    pub sales_role: String,
+    pub sales_role: SalesRole,
     pub team_id: Option<Uuid>,
     pub manager_person_id: Option<Uuid>,
     pub title: String,
     pub hire_date: Option<NaiveDate>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-    pub status: String,
+    pub status: PersonStatus,
     pub time_zone: String,
     /// External ids as parallel arrays, ordered by system.
     pub external_systems: Vec<String>,
@@ -55,7 +56,7 @@ pub struct PersonRecord {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RoleChangeRecord {
     pub role_change_id: Uuid,
-    pub sales_role: String,
+    pub sales_role: SalesRole,
     pub title: String,
     pub effective_date: NaiveDate,
     pub recorded_at: DateTime<Utc>,

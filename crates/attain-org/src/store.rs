@@ -5,6 +5,8 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use attain_domain::org::{Motion, PersonStatus, SalesRole};
+
 use super::model::{PersonRecord, RoleChangeRecord, Scope, TeamRecord, TenantRecord};
 
 type Conn = PgConnection;
@@ -79,7 +81,7 @@ pub async fn team_of(c: &mut Conn, tenant: Uuid, person: Uuid) -> Result<Option<
 pub struct NewTeam<'a> {
     pub display_name: &'a str,
     pub parent_team_id: Option<Uuid>,
-    pub motion: &'a str,
+    pub motion: Motion,
     pub manager_person_id: Option<Uuid>,
 }
 
@@ -131,7 +133,7 @@ pub async fn save_team(c: &mut Conn, tenant: Uuid, t: &TeamRecord) -> Result<Tea
     .bind(t.team_id)
     .bind(&t.display_name)
     .bind(t.parent_team_id)
-    .bind(&t.motion)
+    .bind(t.motion)
     .bind(t.manager_person_id)
     .fetch_one(c)
     .await
@@ -311,7 +313,7 @@ pub async fn team_exists(c: &mut Conn, tenant: Uuid, team: Uuid) -> Result<bool>
 pub struct PeopleFilter {
     /// Only members of these teams, when set.
     pub teams: Option<Vec<Uuid>>,
-    pub status: Option<&'static str>,
+    pub status: Option<PersonStatus>,
 }
 
 pub async fn list_people(
@@ -408,14 +410,14 @@ pub async fn insert_person(
     .bind(p.person_id)
     .bind(&p.display_name)
     .bind(&p.email)
-    .bind(&p.sales_role)
+    .bind(p.sales_role)
     .bind(p.team_id)
     .bind(p.manager_person_id)
     .bind(&p.title)
     .bind(p.hire_date)
     .bind(p.start_date)
     .bind(p.end_date)
-    .bind(&p.status)
+    .bind(p.status)
     .bind(&p.time_zone)
     .bind(request_id)
     .fetch_optional(&mut *c)
@@ -443,14 +445,14 @@ pub async fn save_person(c: &mut Conn, tenant: Uuid, p: &PersonRecord) -> Result
     .bind(p.person_id)
     .bind(&p.display_name)
     .bind(&p.email)
-    .bind(&p.sales_role)
+    .bind(p.sales_role)
     .bind(p.team_id)
     .bind(p.manager_person_id)
     .bind(&p.title)
     .bind(p.hire_date)
     .bind(p.start_date)
     .bind(p.end_date)
-    .bind(&p.status)
+    .bind(p.status)
     .bind(&p.time_zone)
     .execute(c)
     .await
@@ -481,7 +483,7 @@ pub async fn insert_role_change(
     c: &mut Conn,
     tenant: Uuid,
     person: Uuid,
-    sales_role: &str,
+    sales_role: SalesRole,
     title: &str,
     effective_date: chrono::NaiveDate,
 ) -> Result<RoleChangeRecord> {

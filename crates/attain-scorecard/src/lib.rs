@@ -80,9 +80,7 @@ pub async fn serve(
     let identity = attain_runtime::auth::PeerIdentity::new("scorecard", auth.peer_secret.as_deref())?;
     // Page tokens this service hands out are sealed with the deployment's page secret.
     attain_runtime::paging::install(auth)?;
-    let credentials = attain_proto::org::v1::credential_service_server::CredentialServiceServer::new(
-        org::CredentialApi::new(keys, tokens.clone(), identity.clone()),
-    );
+    let credentials = org::CredentialApi::new(keys, tokens.clone(), identity.clone());
     let peer_directory = org::PeerDirectoryApi::new(pool.clone(), identity.clone());
     // The scorecard code reads the org directory like every other service: over gRPC, at
     // `org_url` (this process's own directory, or another replica's).
@@ -105,7 +103,7 @@ pub async fn serve(
         .add_service(webhook_api.into_server(server.max_message_bytes))
         .add_service(milestones::MilestoneApi::new(pool.clone(), directory).into_server(server.max_message_bytes))
         .add_service(peer_directory.into_server(server.max_message_bytes))
-        .add_service(credentials)
+        .add_service(credentials.into_server(server.max_message_bytes))
         .add_service(operator.into_server(server.max_message_bytes))
         .serve(incoming, authenticator, shutdown.clone());
     let interval = webhooks.milestones.interval();

@@ -58,7 +58,7 @@ pub async fn create(
     let mut roles = Vec::new();
     for (i, r) in e.target_roles.iter().enumerate() {
         match from_wire::<SalesRole>(*r) {
-            Some(role) if !roles.contains(&role.as_str().to_string()) => roles.push(role.as_str().to_string()),
+            Some(role) if !roles.contains(&role) => roles.push(role),
             Some(_) => v.add(format!("entry.target_roles[{i}]"), "appears twice"),
             None => v.add(
                 format!("entry.target_roles[{i}]"),
@@ -132,7 +132,7 @@ pub async fn list(
     View::of(api, ctx).await?;
     let teams = subtree(api, ctx, team).await?;
     let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let rows = store::list_bench(&mut tx, ctx.tenant_id, &teams, role.map(SalesRole::as_str)).await?;
+    let rows = store::list_bench(&mut tx, ctx.tenant_id, &teams, role).await?;
     tx.commit().await?;
     Ok(pb::ListBenchEntriesResponse {
         entries: rows.iter().map(cv::bench_to_proto).collect(),

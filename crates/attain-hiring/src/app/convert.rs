@@ -1,6 +1,5 @@
 //! Protobuf enums and messages to and from the domain and store types.
 
-use attain_domain::{hiring::Recommendation, org::SalesRole};
 use attain_proto::hiring::v1 as pb;
 use attain_runtime::convert;
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use crate::store::{
 };
 
 /// Enums go to and from the wire the one way every service maps them: by name.
-pub use attain_runtime::enums::{from_wire, text_to_wire, to_wire};
+pub use attain_runtime::enums::{from_wire, to_wire};
 
 fn id(v: Option<Uuid>) -> String {
     v.map(|u| u.to_string()).unwrap_or_default()
@@ -92,7 +91,7 @@ pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Cand
 }
 
 pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
-    let scorecard = match (&i.recommendation, i.submit_time) {
+    let scorecard = match (i.recommendation, i.submit_time) {
         (Some(rec), Some(at)) => Some(pb::InterviewScorecard {
             ratings: i
                 .ratings
@@ -106,7 +105,7 @@ pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
                         .collect()
                 })
                 .unwrap_or_default(),
-            recommendation: text_to_wire::<Recommendation>(rec),
+            recommendation: to_wire(rec),
             notes: i.notes.clone(),
             submit_time: Some(convert::timestamp(at)),
         }),
@@ -130,7 +129,7 @@ pub fn bench_to_proto(b: &BenchRecord) -> pb::BenchEntry {
         display_name: b.display_name.clone(),
         person_id: id(b.person_id),
         readiness: to_wire(b.readiness),
-        target_roles: b.target_roles.iter().map(|r| text_to_wire::<SalesRole>(r)).collect(),
+        target_roles: b.target_roles.iter().map(|r| to_wire(*r)).collect(),
         notes: b.notes.clone(),
         create_time: Some(convert::timestamp(b.created_at)),
     }

@@ -122,7 +122,7 @@ pub async fn record(
         stage: i.stage.clone(),
         interviewer_id: interviewer.ok_or_else(|| ApiError::invalid("interview.interviewer_id", "is required"))?,
         interview_time: at,
-        recommendation: recommendation.flatten().map(|r| r.as_str().to_string()),
+        recommendation: recommendation.flatten(),
         ratings: scorecard.map(|_| Json(ratings)),
         notes: scorecard.map(|s| s.notes.clone()).unwrap_or_default(),
         submit_time: scorecard.map(|_| Utc::now()),

@@ -214,7 +214,7 @@ pub struct InterviewRecord {
     pub stage: String,
     pub interviewer_id: Uuid,
     pub interview_time: DateTime<Utc>,
-    pub recommendation: Option<String>,
+    pub recommendation: Option<attain_domain::hiring::Recommendation>,
     pub ratings: Option<Json<Vec<StoredRating>>>,
     pub notes: String,
     pub submit_time: Option<DateTime<Utc>>,
@@ -242,7 +242,7 @@ pub async fn insert_interview(
     .bind(&r.stage)
     .bind(r.interviewer_id)
     .bind(r.interview_time)
-    .bind(&r.recommendation)
+    .bind(r.recommendation)
     .bind(&r.ratings)
     .bind(&r.notes)
     .bind(r.submit_time)

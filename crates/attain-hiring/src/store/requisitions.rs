@@ -328,7 +328,7 @@ pub struct BenchRecord {
     pub display_name: String,
     pub person_id: Option<Uuid>,
     pub readiness: Readiness,
-    pub target_roles: Vec<String>,
+    pub target_roles: Vec<attain_domain::org::SalesRole>,
     pub notes: String,
     pub created_at: DateTime<Utc>,
 }
@@ -354,7 +354,12 @@ pub async fn insert_bench(c: &mut Conn, tenant: Uuid, b: &BenchRecord) -> Result
 }
 
 /// Bench entries of `teams`, readiest first, then by name.
-pub async fn list_bench(c: &mut Conn, tenant: Uuid, teams: &[Uuid], role: Option<&str>) -> Result<Vec<BenchRecord>> {
+pub async fn list_bench(
+    c: &mut Conn,
+    tenant: Uuid,
+    teams: &[Uuid],
+    role: Option<attain_domain::org::SalesRole>,
+) -> Result<Vec<BenchRecord>> {
     sqlx::query_as(
         "SELECT entry_id, kind, team_id, display_name, person_id, readiness, target_roles, notes, created_at
          FROM hiring.bench_entries WHERE tenant_id = $1 AND team_id = ANY($2)

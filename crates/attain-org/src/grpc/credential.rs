@@ -1,78 +1,31 @@
-//! `attain.org.v1.CredentialService`: lets the other services check API keys without reading
-//! the org schema. It answers Attain services only (a peer token signed with the deployment's
-//! peer secret, see `attain_runtime::auth::peer`), and at a bounded rate per calling service and
-//! tenant, so neither an outside client nor a flood of guessed keys can use it as an oracle.
-
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+//! `attain.org.v1.CredentialService` on the wire: the peer token every call must carry, then
+//! one credential check of [`CredentialApi`] and its answer as protobuf.
 
 use attain_proto::org::v1::{
     VerifyApiKeyRequest, VerifyApiKeyResponse, VerifyTokenRequest, VerifyTokenResponse,
-    credential_service_server::CredentialService,
+    credential_service_server::{CredentialService, CredentialServiceServer},
 };
 use attain_runtime::{
     ApiError,
-    auth::{ApiKey, PeerIdentity, peer},
-    rate_limit::{Bucket, Rate},
+    auth::{ApiKey, peer},
+    convert, enums,
 };
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
-use crate::{
-    OrgKeyStore,
-    identity::{IdentityProviders, Refusal},
-    keys::VerifiedKey,
-};
-
-/// Key checks a calling service may ask for one tenant: peers cache the answers, so a service's
-/// steady traffic asks far less; past it (a flood of guessed keys naming the tenant) checks wait.
-const CHECKS: Rate = Rate {
-    per_second: 200.0,
-    burst: 1_000.0,
-};
-/// Buckets kept before the map is emptied, which bounds memory under many forged tenant ids.
-const MAX_BUCKETS: usize = 100_000;
-
-#[derive(Clone)]
-pub struct CredentialApi {
-    keys: Arc<OrgKeyStore>,
-    tokens: Arc<IdentityProviders>,
-    identity: PeerIdentity,
-    buckets: Arc<Mutex<HashMap<(String, Uuid), Bucket>>>,
-}
+use crate::{app::CredentialApi, identity::Refusal, keys::VerifiedKey};
 
 impl CredentialApi {
-    pub fn new(keys: Arc<OrgKeyStore>, tokens: Arc<IdentityProviders>, identity: PeerIdentity) -> Self {
-        Self {
-            keys,
-            tokens,
-            identity,
-            buckets: Arc::default(),
-        }
+    /// The generated tonic server, with message size limits applied.
+    pub fn into_server(self, max_message_bytes: usize) -> CredentialServiceServer<Self> {
+        CredentialServiceServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
     }
 
-    fn take(&self, peer: &str, tenant: Uuid) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("credential rate buckets poisoned")))?;
-        if buckets.len() >= MAX_BUCKETS {
-            buckets.clear();
-        }
-        buckets
-            .entry((peer.to_string(), tenant))
-            .or_insert_with(|| Bucket::new(CHECKS, now))
-            .take(CHECKS, now)
-            .map_err(|wait| {
-                ApiError::ResourceExhausted(format!(
-                    "too many key checks for this tenant; retry in {} ms",
-                    wait.as_millis().max(1)
-                ))
-            })
+    /// The asking service's name, from its peer token.
+    fn peer<T>(&self, req: &Request<T>) -> Result<String, ApiError> {
+        let token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
+        self.identity.verify(token, chrono::Utc::now().timestamp())
     }
 }
 
@@ -82,26 +35,22 @@ impl CredentialService for CredentialApi {
         &self,
         req: Request<VerifyApiKeyRequest>,
     ) -> Result<Response<VerifyApiKeyResponse>, Status> {
-        let token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
-        let caller = self.identity.verify(token, chrono::Utc::now().timestamp())?;
+        let peer = self.peer(&req)?;
+        // A string that is not an API key at all is answered like a wrong key.
         let Some(key) = ApiKey::parse(&req.into_inner().api_key) else {
             return Ok(Response::new(VerifyApiKeyResponse::default()));
         };
-        self.take(&caller, key.tenant_id)?;
-        let verified = self.keys.verify_key(&key).await.map_err(Status::from)?;
-        Ok(Response::new(match verified {
+        Ok(Response::new(match self.verify_api_key(&peer, &key).await? {
             Some(VerifiedKey { suspended: true, .. }) => VerifyApiKeyResponse {
                 tenant_suspended: true,
                 ..Default::default()
             },
-            Some(VerifiedKey {
-                caller: c, expires_at, ..
-            }) => VerifyApiKeyResponse {
+            Some(VerifiedKey { caller, expires_at, .. }) => VerifyApiKeyResponse {
                 valid: true,
-                tenant_id: c.tenant_id.to_string(),
-                person_id: c.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: attain_runtime::enums::to_wire(c.role),
-                expire_time: expires_at.map(attain_runtime::convert::timestamp),
+                tenant_id: caller.tenant_id.to_string(),
+                person_id: caller.person_id.map(|p| p.to_string()).unwrap_or_default(),
+                role: enums::to_wire(caller.role),
+                expire_time: expires_at.map(convert::timestamp),
                 tenant_suspended: false,
             },
             None => VerifyApiKeyResponse::default(),
@@ -109,30 +58,20 @@ impl CredentialService for CredentialApi {
     }
 
     async fn verify_token(&self, req: Request<VerifyTokenRequest>) -> Result<Response<VerifyTokenResponse>, Status> {
-        let peer_token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
-        let caller = self.identity.verify(peer_token, chrono::Utc::now().timestamp())?;
+        let peer = self.peer(&req)?;
         let token = req.into_inner().token;
-        // Budgeted per calling service and the tenant the issuer routes to; tokens of no
-        // registered issuer share one budget, so garbage cannot spend a real tenant's.
-        let routed = self.tokens.route(&token).await;
-        let tenant = routed.as_ref().map_or(Uuid::nil(), |(_, tenant)| *tenant);
-        self.take(&caller, tenant)?;
         let refused = |refusal: String, retryable: bool| VerifyTokenResponse {
             refusal,
             retryable,
             ..Default::default()
         };
-        let verified = match routed {
-            Ok((issuer, tenant)) => self.tokens.verify_routed(&token, &issuer, tenant).await,
-            Err(refusal) => Err(refusal),
-        };
-        Ok(Response::new(match verified {
+        Ok(Response::new(match self.verify_token(&peer, &token).await? {
             Ok(signed_in) => VerifyTokenResponse {
                 valid: true,
                 tenant_id: signed_in.caller.tenant_id.to_string(),
                 person_id: signed_in.caller.person_id.map(|p| p.to_string()).unwrap_or_default(),
-                role: attain_runtime::enums::to_wire(signed_in.caller.role),
-                expire_time: Some(attain_runtime::convert::timestamp(signed_in.expires_at)),
+                role: enums::to_wire(signed_in.caller.role),
+                expire_time: Some(convert::timestamp(signed_in.expires_at)),
                 ..Default::default()
             },
             Err(Refusal::Refused(why)) => refused(why, false),
@@ -141,6 +80,7 @@ impl CredentialService for CredentialApi {
                 tenant_suspended: true,
                 ..Default::default()
             },
+            // verify_token answers a database failure as its error, never as a refusal.
             Err(Refusal::Failed(err)) => return Err(err.into()),
         }))
     }

@@ -1,63 +1,39 @@
-//! `attain.operator.v1.OperatorService`: the platform operator's API. Every call is
-//! authenticated by a platform-operator key here (the tenant authentication layer lets this
-//! path through untouched, and no tenant credential is accepted).
-
-use std::sync::Arc;
+//! `attain.operator.v1.OperatorService` on the wire: the operator key every call must carry,
+//! then the request checked and decoded, one use case of [`OperatorApi`], and the answer
+//! encoded.
 
 use attain_domain::{Violations, calendar::Calendar};
 use attain_idp::KeySource;
 use attain_proto::{
-    operator::v1::{operator_service_server::OperatorService, *},
+    operator::v1::{
+        operator_service_server::{OperatorService, OperatorServiceServer},
+        *,
+    },
     org::v1::AccessRole as PbRole,
 };
 use attain_runtime::{ApiError, ApiResult, convert};
-use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::tenant;
 use crate::{
-    admin,
-    identity::{IdentityProvider as Idp, IdentityProviders},
-    operator::{self, OperatorTenant},
+    app::{
+        OperatorApi,
+        operator::{NewApiKey, NewTenant},
+        tenant,
+    },
+    identity::IdentityProvider as Idp,
 };
 
-#[derive(Clone)]
-pub struct OperatorApi {
-    pool: PgPool,
-    idps: Arc<IdentityProviders>,
-    setup: Arc<dyn crate::TenantSetup>,
-}
-
 impl OperatorApi {
-    /// `setup` prepares each new tenant for the rest of the process (see [`crate::TenantSetup`]).
-    pub fn new(pool: PgPool, idps: Arc<IdentityProviders>, setup: Arc<dyn crate::TenantSetup>) -> Self {
-        Self { pool, idps, setup }
-    }
-
-    pub fn into_server(self, max_message_bytes: usize) -> operator_service_server::OperatorServiceServer<OperatorApi> {
-        operator_service_server::OperatorServiceServer::new(self)
+    pub fn into_server(self, max_message_bytes: usize) -> OperatorServiceServer<OperatorApi> {
+        OperatorServiceServer::new(self)
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes)
     }
 
-    /// Records an operator's write on `tenant` in its audit trail; a failure is logged and
-    /// counted, the write itself stands.
-    async fn audited(&self, key: Uuid, tenant: Uuid, method: &str, resource: String, after: Option<serde_json::Value>) {
-        if let Err(e) =
-            attain_runtime::audit::write_operator(&self.pool, crate::AUDIT_TABLE, tenant, key, method, &resource, after)
-                .await
-        {
-            attain_runtime::audit::WRITE_FAILURES.inc();
-            tracing::error!(method, %tenant, "could not write the audit row of an operator's write: {e}");
-        }
-    }
-
     async fn operator<T>(&self, req: &Request<T>) -> ApiResult<Uuid> {
-        let header = req.metadata().get("authorization").and_then(|v| v.to_str().ok());
-        let key = operator::authenticate(&self.pool, header).await?;
-        tracing::Span::current().record("operator", tracing::field::display(key));
-        Ok(key)
+        self.authenticate(req.metadata().get("authorization").and_then(|v| v.to_str().ok()))
+            .await
     }
 }
 
@@ -69,12 +45,98 @@ fn tenant_id(text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid("tenant_id", "is required"))
 }
 
-fn operator_tenant(t: &OperatorTenant) -> attain_proto::operator::v1::OperatorTenant {
+fn operator_tenant(t: &crate::operator::OperatorTenant) -> attain_proto::operator::v1::OperatorTenant {
     attain_proto::operator::v1::OperatorTenant {
         tenant: Some(tenant::to_proto(&t.tenant)),
         suspend_time: t.suspended_at.map(convert::timestamp),
         suspend_reason: t.suspend_reason.clone(),
     }
+}
+
+/// The tenant a CreateTenant request asks for, checked; the currency defaults to USD and the
+/// calendar to a Monday-to-Friday one in UTC.
+fn new_tenant(req: CreateTenantRequest) -> ApiResult<NewTenant> {
+    let t = req.tenant.unwrap_or_default();
+    let mut v = Violations::new();
+    attain_domain::org::check_name(&mut v, "tenant.display_name", &t.display_name);
+    let currency = if t.currency_code.is_empty() {
+        "USD".to_string()
+    } else {
+        t.currency_code.clone()
+    };
+    v.check(
+        "tenant.currency_code",
+        attain_domain::calendar::check_currency_code(&currency),
+    );
+    let calendar = match &t.calendar {
+        None => Some(Calendar::default()),
+        Some(cal) => {
+            let days: Vec<_> = cal
+                .working_days
+                .iter()
+                .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
+                .collect();
+            match Calendar::new(
+                &cal.time_zone,
+                attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
+                cal.fiscal_year_start_month,
+                &days,
+            ) {
+                Ok(c) => Some(c),
+                Err(errors) => {
+                    v.extend_prefixed("tenant.calendar", errors);
+                    None
+                }
+            }
+        }
+    };
+    let calendar = v.into_result(calendar)?.unwrap_or_default();
+    Ok(NewTenant {
+        display_name: t.display_name,
+        calendar,
+        currency_code: currency,
+    })
+}
+
+/// The key a CreateApiKey request asks for, checked: expiry in the future and at most ten
+/// years ahead, a person for MANAGER and REP keys.
+fn new_api_key(req: CreateApiKeyRequest) -> ApiResult<NewApiKey> {
+    let mut v = Violations::new();
+    let tenant = convert::required_id(&mut v, "tenant_id", &req.tenant_id);
+    let role = attain_runtime::enums::from_wire::<attain_domain::org::AccessRole>(req.role);
+    if role.is_none() {
+        v.add("role", "must be an ACCESS_ROLE_ value other than UNSPECIFIED");
+    }
+    let person = convert::optional_id(&mut v, "person_id", &req.person_id);
+    if role.is_some_and(|r| r.needs_person()) && req.person_id.is_empty() {
+        v.add("person_id", "is required for MANAGER and REP keys");
+    }
+    attain_domain::org::check_name(&mut v, "name", &req.name);
+    let expires_at = match req.expire_time.as_ref() {
+        None => None,
+        // At most ten years ahead, as `attain apikey create --expires-in` allows; a key meant to
+        // outlive that is one without an expiry.
+        Some(at) => match convert::from_timestamp_opt(at)
+            .filter(|at| *at > chrono::Utc::now() && *at <= chrono::Utc::now() + chrono::Duration::days(3653))
+        {
+            Some(at) => Some(at),
+            None => {
+                v.add("expire_time", "must be in the future and at most 10 years ahead");
+                None
+            }
+        },
+    };
+    let (Some(tenant), Some(role)) = (tenant, role) else {
+        return Err(v.into());
+    };
+    v.into_result(())?;
+    Ok(NewApiKey {
+        tenant,
+        role,
+        person,
+        name: req.name,
+        expires_at,
+    })
 }
 
 /// Checks an issuer message and turns it into the stored form (defaults applied).
@@ -185,116 +247,19 @@ fn idp_to_proto(p: &Idp) -> IdentityProvider {
     }
 }
 
-impl OperatorApi {
-    async fn new_tenant(&self, req: CreateTenantRequest) -> ApiResult<CreateTenantResponse> {
-        let t = req.tenant.unwrap_or_default();
-        let mut v = Violations::new();
-        attain_domain::org::check_name(&mut v, "tenant.display_name", &t.display_name);
-        let currency = if t.currency_code.is_empty() {
-            "USD".to_string()
-        } else {
-            t.currency_code.clone()
-        };
-        v.check(
-            "tenant.currency_code",
-            attain_domain::calendar::check_currency_code(&currency),
-        );
-        let calendar = match &t.calendar {
-            None => Some(Calendar::default()),
-            Some(cal) => {
-                let days: Vec<_> = cal
-                    .working_days
-                    .iter()
-                    .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
-                    .collect();
-                match Calendar::new(
-                    &cal.time_zone,
-                    attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
-                    cal.fiscal_year_start_month,
-                    &days,
-                ) {
-                    Ok(c) => Some(c),
-                    Err(errors) => {
-                        v.extend_prefixed("tenant.calendar", errors);
-                        None
-                    }
-                }
-            }
-        };
-        let calendar = v.into_result(calendar)?.unwrap_or_default();
-        let record = admin::create_tenant(&self.pool, &t.display_name, &calendar, &currency, self.setup.as_ref())
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(CreateTenantResponse {
-            tenant: Some(operator_tenant(&OperatorTenant {
-                tenant: record,
-                suspended_at: None,
-                suspend_reason: String::new(),
-            })),
-        })
-    }
-
-    async fn new_api_key(&self, req: CreateApiKeyRequest) -> ApiResult<CreateApiKeyResponse> {
-        let mut v = Violations::new();
-        let tenant = convert::required_id(&mut v, "tenant_id", &req.tenant_id);
-        let role = attain_runtime::enums::from_wire::<attain_domain::org::AccessRole>(req.role);
-        if role.is_none() {
-            v.add("role", "must be an ACCESS_ROLE_ value other than UNSPECIFIED");
-        }
-        let person = convert::optional_id(&mut v, "person_id", &req.person_id);
-        if role.is_some_and(|r| r.needs_person()) && req.person_id.is_empty() {
-            v.add("person_id", "is required for MANAGER and REP keys");
-        }
-        attain_domain::org::check_name(&mut v, "name", &req.name);
-        let expires_at = match req.expire_time.as_ref() {
-            None => None,
-            // At most ten years ahead, as `attain apikey create --expires-in` allows; a key meant to
-            // outlive that is one without an expiry.
-            Some(at) => match convert::from_timestamp_opt(at)
-                .filter(|at| *at > chrono::Utc::now() && *at <= chrono::Utc::now() + chrono::Duration::days(3653))
-            {
-                Some(at) => Some(at),
-                None => {
-                    v.add("expire_time", "must be in the future and at most 10 years ahead");
-                    None
-                }
-            },
-        };
-        let (Some(tenant), Some(role)) = (tenant, role) else {
-            return Err(v.into());
-        };
-        v.into_result(())?;
-        let (key_id, api_key) = admin::create_api_key_until(&self.pool, tenant, role, person, &req.name, expires_at)
-            .await
-            // The store's refusals are of the request's ids: no such tenant or person.
-            .map_err(|e| ApiError::not_found(e.to_string()))?;
-        Ok(CreateApiKeyResponse {
-            key_id: key_id.to_string(),
-            api_key,
-        })
-    }
-}
-
 #[tonic::async_trait]
 impl OperatorService for OperatorApi {
     async fn create_tenant(&self, req: Request<CreateTenantRequest>) -> Result<Response<CreateTenantResponse>, Status> {
         let key = self.operator(&req).await?;
-        let created = self.new_tenant(req.into_inner()).await?;
-        if let Some(id) = created
-            .tenant
-            .as_ref()
-            .and_then(|t| t.tenant.as_ref())
-            .and_then(|t| Uuid::try_parse(&t.id).ok())
-        {
-            self.audited(key, id, "CreateTenant", format!("tenant/{id}"), None)
-                .await;
-        }
-        Ok(Response::new(created))
+        let created = self.create_tenant(key, &new_tenant(req.into_inner())?).await?;
+        Ok(Response::new(CreateTenantResponse {
+            tenant: Some(operator_tenant(&created)),
+        }))
     }
 
     async fn list_tenants(&self, req: Request<ListTenantsRequest>) -> Result<Response<ListTenantsResponse>, Status> {
         self.operator(&req).await?;
-        let tenants = operator::list_tenants(&self.pool).await?;
+        let tenants = self.list_tenants().await?;
         Ok(Response::new(ListTenantsResponse {
             tenants: tenants.iter().map(operator_tenant).collect(),
         }))
@@ -312,10 +277,7 @@ impl OperatorService for OperatorApi {
         } else {
             &req.reason
         };
-        let t = operator::set_suspended(&self.pool, tenant, Some(reason)).await?;
-        let after = serde_json::json!({"suspended": true, "reason": reason});
-        self.audited(key, tenant, "SuspendTenant", format!("tenant/{tenant}"), Some(after))
-            .await;
+        let t = self.suspend_tenant(key, tenant, reason).await?;
         Ok(Response::new(SuspendTenantResponse {
             tenant: Some(operator_tenant(&t)),
         }))
@@ -324,10 +286,7 @@ impl OperatorService for OperatorApi {
     async fn resume_tenant(&self, req: Request<ResumeTenantRequest>) -> Result<Response<ResumeTenantResponse>, Status> {
         let key = self.operator(&req).await?;
         let tenant = tenant_id(&req.into_inner().tenant_id)?;
-        let t = operator::set_suspended(&self.pool, tenant, None).await?;
-        let after = serde_json::json!({"suspended": false});
-        self.audited(key, tenant, "ResumeTenant", format!("tenant/{tenant}"), Some(after))
-            .await;
+        let t = self.resume_tenant(key, tenant).await?;
         Ok(Response::new(ResumeTenantResponse {
             tenant: Some(operator_tenant(&t)),
         }))
@@ -339,7 +298,7 @@ impl OperatorService for OperatorApi {
     ) -> Result<Response<AddIdentityProviderResponse>, Status> {
         let key = self.operator(&req).await?;
         let idp = idp_from_proto(req.into_inner().identity_provider.unwrap_or_default())?;
-        let stored = self.idps.add(&idp).await.map_err(|e| match e {
+        let stored = self.add_identity_provider(key, &idp).await.map_err(|e| match e {
             // The store names fields as `issuer`; the request nests them.
             ApiError::InvalidArgument(v) => {
                 let mut nested = Violations::new();
@@ -348,9 +307,6 @@ impl OperatorService for OperatorApi {
             }
             other => other,
         })?;
-        let resource = format!("identity_provider/{}", stored.issuer);
-        self.audited(key, stored.tenant_id, "AddIdentityProvider", resource, None)
-            .await;
         Ok(Response::new(AddIdentityProviderResponse {
             identity_provider: Some(idp_to_proto(&stored)),
         }))
@@ -362,7 +318,7 @@ impl OperatorService for OperatorApi {
     ) -> Result<Response<ListIdentityProvidersResponse>, Status> {
         self.operator(&req).await?;
         let tenant = tenant_id(&req.into_inner().tenant_id)?;
-        let idps = self.idps.list(tenant).await?;
+        let idps = self.list_identity_providers(tenant).await?;
         Ok(Response::new(ListIdentityProvidersResponse {
             identity_providers: idps.iter().map(idp_to_proto).collect(),
         }))
@@ -375,10 +331,7 @@ impl OperatorService for OperatorApi {
         let key = self.operator(&req).await?;
         let req = req.into_inner();
         let tenant = tenant_id(&req.tenant_id)?;
-        self.idps.remove(tenant, &req.issuer).await?;
-        let resource = format!("identity_provider/{}", req.issuer);
-        self.audited(key, tenant, "RemoveIdentityProvider", resource, None)
-            .await;
+        self.remove_identity_provider(key, tenant, &req.issuer).await?;
         Ok(Response::new(RemoveIdentityProviderResponse {}))
     }
 
@@ -387,14 +340,11 @@ impl OperatorService for OperatorApi {
         req: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
         let key = self.operator(&req).await?;
-        let req = req.into_inner();
-        let tenant = Uuid::try_parse(&req.tenant_id).ok();
-        let created = self.new_api_key(req).await?;
-        if let Some(tenant) = tenant {
-            self.audited(key, tenant, "CreateApiKey", format!("api_key/{}", created.key_id), None)
-                .await;
-        }
-        Ok(Response::new(created))
+        let (key_id, api_key) = self.create_api_key(key, &new_api_key(req.into_inner())?).await?;
+        Ok(Response::new(CreateApiKeyResponse {
+            key_id: key_id.to_string(),
+            api_key,
+        }))
     }
 
     async fn revoke_api_key(
@@ -409,11 +359,7 @@ impl OperatorService for OperatorApi {
         let (Some(tenant), Some(key)) = (tenant, key) else {
             return Err(ApiError::from(v).into());
         };
-        admin::revoke_api_key(&self.pool, tenant, key)
-            .await
-            .map_err(|_| ApiError::not_found(format!("active key {key} of tenant {tenant}")))?;
-        self.audited(operator_key, tenant, "RevokeApiKey", format!("api_key/{key}"), None)
-            .await;
+        self.revoke_api_key(operator_key, tenant, key).await?;
         Ok(Response::new(RevokeApiKeyResponse {}))
     }
 }

@@ -15,7 +15,7 @@ pub struct BoardRecord {
     pub category: String,
     pub granularity: String,
     pub team_id: Option<Uuid>,
-    pub sales_role: Option<String>,
+    pub sales_role: Option<attain_domain::org::SalesRole>,
     pub visibility: String,
     pub top_n: i32,
     pub min_denominator: i64,
@@ -36,7 +36,7 @@ pub async fn insert_board(c: &mut Conn, tenant: Uuid, b: &BoardRecord) -> Result
     .bind(&b.category)
     .bind(&b.granularity)
     .bind(b.team_id)
-    .bind(&b.sales_role)
+    .bind(b.sales_role)
     .bind(&b.visibility)
     .bind(b.top_n)
     .bind(b.min_denominator)

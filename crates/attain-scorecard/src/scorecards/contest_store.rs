@@ -29,7 +29,7 @@ pub struct ContestRecord {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub team_id: Option<Uuid>,
-    pub sales_role: Option<String>,
+    pub sales_role: Option<attain_domain::org::SalesRole>,
     pub kind: String,
     pub threshold: i64,
     pub prizes: Json<Vec<(i64, String)>>,
@@ -54,7 +54,7 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, r: &ContestRecord) -> Result<Con
     .bind(r.start_date)
     .bind(r.end_date)
     .bind(r.team_id)
-    .bind(&r.sales_role)
+    .bind(r.sales_role)
     .bind(&r.kind)
     .bind(r.threshold)
     .bind(&r.prizes)

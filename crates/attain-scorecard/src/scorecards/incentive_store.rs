@@ -22,7 +22,7 @@ pub struct PlanRecord {
     pub plan_id: Uuid,
     pub person_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
-    pub sales_role: Option<String>,
+    pub sales_role: Option<attain_domain::org::SalesRole>,
     pub metric_key: String,
     pub effective_date: NaiveDate,
     pub version: i32,
@@ -34,17 +34,17 @@ const COLUMNS: &str =
     "plan_id, person_id, team_id, sales_role, metric_key, effective_date, version, definition, created_at";
 
 /// Whose plan: exactly one of the three.
-pub struct Subject<'a> {
+pub struct Subject {
     pub person: Option<Uuid>,
     pub team: Option<Uuid>,
-    pub role: Option<&'a str>,
+    pub role: Option<attain_domain::org::SalesRole>,
 }
 
 /// Saves a new version: one more than the subject's latest for the metric.
 pub async fn insert(
     c: &mut Conn,
     tenant: Uuid,
-    who: &Subject<'_>,
+    who: &Subject,
     metric: &str,
     effective: NaiveDate,
     definition: &Definition,
@@ -93,7 +93,7 @@ pub async fn in_force(
     day: NaiveDate,
     person: Uuid,
     teams: &[Uuid],
-    role: Option<&str>,
+    role: Option<attain_domain::org::SalesRole>,
 ) -> Result<Vec<PlanRecord>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT ON (coalesce(person_id::text, team_id::text, sales_role)) {COLUMNS}

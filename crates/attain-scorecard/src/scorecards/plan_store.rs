@@ -19,7 +19,11 @@ pub fn sellers_in(directory: &TenantDirectory, teams: &[Uuid]) -> Vec<Member> {
 
 /// Who a leaderboard or contest of a team or role covers: the sellers of a team's subtree, or
 /// everyone with the role who has not left, in id order. Neither: nobody.
-pub fn covered(directory: &TenantDirectory, team: Option<Uuid>, role: Option<&str>) -> Vec<Uuid> {
+pub fn covered(
+    directory: &TenantDirectory,
+    team: Option<Uuid>,
+    role: Option<attain_domain::org::SalesRole>,
+) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = match (team, role) {
         (Some(team), _) => sellers_in(directory, &directory.subtree(&[team]))
             .iter()
@@ -28,7 +32,7 @@ pub fn covered(directory: &TenantDirectory, team: Option<Uuid>, role: Option<&st
         (None, Some(role)) => directory
             .people()
             .iter()
-            .filter(|p| p.sales_role.map(attain_domain::org::SalesRole::as_str) == Some(role) && !p.has_left())
+            .filter(|p| p.sales_role == Some(role) && !p.has_left())
             .map(|p| p.person_id)
             .collect(),
         (None, None) => Vec::new(),

@@ -214,7 +214,10 @@ async fn credentials_verify_only_while_valid() {
     let keys = attain_scorecard::org::admin::list_api_keys(&t.app.db.owner, t.a_id)
         .await
         .unwrap();
-    let integration = keys.iter().find(|k| k.role == "integration").unwrap();
+    let integration = keys
+        .iter()
+        .find(|k| k.role == attain_domain::org::AccessRole::Integration)
+        .unwrap();
     attain_scorecard::org::admin::revoke_api_key(&t.app.db.owner, t.a_id, integration.key_id)
         .await
         .unwrap();

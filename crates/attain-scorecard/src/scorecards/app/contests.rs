@@ -45,11 +45,9 @@ fn to_proto(r: &ContestRecord) -> pb::Contest {
         metric_key: r.metric_key.clone(),
         start_date: Some(convert::date_to_proto(r.start_date)),
         end_date: Some(convert::date_to_proto(r.end_date)),
-        eligibility: match (r.team_id, &r.sales_role) {
+        eligibility: match (r.team_id, r.sales_role) {
             (Some(t), _) => Some(E::TeamId(t.to_string())),
-            (_, Some(role)) => Some(E::SalesRole(attain_runtime::enums::text_to_wire::<
-                attain_domain::org::SalesRole,
-            >(role))),
+            (_, Some(role)) => Some(E::SalesRole(attain_runtime::enums::to_wire(role))),
             _ => None,
         },
         kind: match kind_of(r) {
@@ -163,7 +161,7 @@ pub async fn create(
         start_date: start,
         end_date: end,
         team_id: team,
-        sales_role: role.map(|r| r.as_str().to_string()),
+        sales_role: role,
         kind: match kind {
             Kind::Most => "most",
             Kind::FirstTo { .. } => "first_to",
@@ -239,7 +237,7 @@ async fn compute(
     if last < r.start_date {
         return Ok(Vec::new());
     }
-    let people = plans::covered(directory, r.team_id, r.sales_role.as_deref());
+    let people = plans::covered(directory, r.team_id, r.sales_role);
     if people.is_empty() {
         return Ok(Vec::new());
     }

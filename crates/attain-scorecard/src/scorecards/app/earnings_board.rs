@@ -71,7 +71,7 @@ pub async fn standings(
         Some(Scope::SalesRole(role)) => {
             let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*role)
                 .ok_or_else(|| ApiError::invalid("spec.scope.sales_role", "is not a SALES_ROLE_ value"))?;
-            plans::covered(directory, None, Some(role.as_str()))
+            plans::covered(directory, None, Some(role))
         }
         // No scope: every seller of the tenant.
         None => directory

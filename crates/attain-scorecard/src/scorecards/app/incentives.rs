@@ -57,12 +57,10 @@ fn plan_of(d: &Definition) -> Plan {
 
 fn to_proto(r: &PlanRecord) -> pb::IncentivePlan {
     use pb::incentive_plan::Subject as S;
-    let subject = match (r.person_id, r.team_id, &r.sales_role) {
+    let subject = match (r.person_id, r.team_id, r.sales_role) {
         (Some(p), _, _) => Some(S::PersonId(p.to_string())),
         (_, Some(t), _) => Some(S::TeamId(t.to_string())),
-        (_, _, Some(role)) => Some(S::SalesRole(attain_runtime::enums::text_to_wire::<
-            attain_domain::org::SalesRole,
-        >(role))),
+        (_, _, Some(role)) => Some(S::SalesRole(attain_runtime::enums::to_wire(role))),
         _ => None,
     };
     let d = &r.definition.0;
@@ -181,11 +179,7 @@ pub async fn set(
             .collect(),
         cap: plan.cap,
     };
-    let who = Subject {
-        person,
-        team,
-        role: role.map(|r| r.as_str()),
-    };
+    let who = Subject { person, team, role };
     let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let saved = store::insert(&mut tx, tenant, &who, &p.metric_key, effective, &definition)
@@ -207,7 +201,7 @@ pub async fn set(
 fn to_proto_json(r: &PlanRecord) -> serde_json::Value {
     serde_json::json!({
         "person_id": r.person_id.map(|p| p.to_string()), "team_id": r.team_id.map(|t| t.to_string()),
-        "sales_role": r.sales_role,
+        "sales_role": r.sales_role.map(|r| r.as_str()),
         "metric_key": r.metric_key, "effective_date": r.effective_date.to_string(),
         "version": r.version, "definition": r.definition.0,
     })
@@ -396,7 +390,7 @@ pub(super) async fn one(
         .team_id
         .map(|t| view.directory.ancestors(t).into_iter().map(|(id, _)| id).collect())
         .unwrap_or_default();
-    let role = dir.sales_role.map(|r| r.as_str());
+    let role = dir.sales_role;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let versions = store::in_force(&mut tx, tenant, metric, span.range.start, person, &teams, role).await?;
     // The person's own plan, else the nearest team's, else the role's.

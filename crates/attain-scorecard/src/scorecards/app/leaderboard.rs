@@ -12,7 +12,6 @@ use attain_domain::{
 use attain_proto::{
     common::v1 as common,
     metrics::v1::RankedPerson,
-    org::v1::SalesRole as PbRole,
     scorecard::v1::{self as pb, board_scope::Scope},
 };
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
@@ -130,17 +129,14 @@ fn check(v: &mut Violations, b: &pb::Leaderboard, catalog: &Catalog, id: Uuid, n
         None => (None, None),
         Some(Scope::TeamId(t)) => (convert::required_id(v, "leaderboard.scope.team_id", t), None),
         Some(Scope::SalesRole(r)) => {
-            let role = PbRole::try_from(*r).ok().filter(|r| *r != PbRole::Unspecified);
+            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
             if role.is_none() {
                 v.add(
                     "leaderboard.scope.sales_role",
                     "must be one of the SALES_ROLE_ values other than UNSPECIFIED",
                 );
             }
-            (
-                None,
-                role.map(|r| r.as_str_name().trim_start_matches("SALES_ROLE_").to_lowercase()),
-            )
+            (None, role)
         }
     };
     let top_n = match b.top_n {
@@ -177,11 +173,9 @@ fn check(v: &mut Violations, b: &pb::Leaderboard, catalog: &Catalog, id: Uuid, n
 }
 
 fn to_proto(b: &BoardRecord) -> pb::Leaderboard {
-    let scope = match (&b.team_id, &b.sales_role) {
+    let scope = match (&b.team_id, b.sales_role) {
         (Some(t), _) => Some(Scope::TeamId(t.to_string())),
-        (None, Some(r)) => {
-            PbRole::from_str_name(&format!("SALES_ROLE_{}", r.to_uppercase())).map(|r| Scope::SalesRole(r as i32))
-        }
+        (None, Some(r)) => Some(Scope::SalesRole(attain_runtime::enums::to_wire(r))),
         (None, None) => None,
     };
     pb::Leaderboard {
@@ -341,7 +335,7 @@ pub async fn standings(
         return Err(ApiError::not_found(format!("team {team}")));
     }
     // Empty for neither: everyone with values.
-    let people = plans::covered(directory, board.team_id, board.sales_role.as_deref());
+    let people = plans::covered(directory, board.team_id, board.sales_role);
     let scoped = board.team_id.is_some() || board.sales_role.is_some();
     let mut limit = if req.limit == 0 { board.top_n } else { req.limit };
     let private = board.visibility == "private";

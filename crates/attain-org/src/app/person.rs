@@ -89,14 +89,15 @@ fn check(v: &mut Violations, p: &Person, base: PersonRecord) -> PersonRecord {
     PersonRecord {
         display_name: p.display_name.clone(),
         email: p.email.clone(),
-        sales_role: sales_role.map(|r| r.as_str().to_string()).unwrap_or_default(),
+        // Either is checked above; an unknown one leaves the record unsaved.
+        sales_role: sales_role.unwrap_or(base.sales_role),
         team_id,
         manager_person_id,
         title: p.title.clone(),
         hire_date,
         start_date,
         end_date,
-        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        status: status.unwrap_or(base.status),
         time_zone: p.time_zone.clone(),
         external_systems: external.iter().map(|e| e.system.clone()).collect(),
         external_ids: external.iter().map(|e| e.id.clone()).collect(),
@@ -135,14 +136,14 @@ fn blank(person_id: Uuid) -> PersonRecord {
         person_id,
         display_name: String::new(),
         email: String::new(),
-        sales_role: String::new(),
+        sales_role: attain_domain::org::SalesRole::Other,
         team_id: None,
         manager_person_id: None,
         title: String::new(),
         hire_date: None,
         start_date: None,
         end_date: None,
-        status: String::new(),
+        status: PersonStatus::Onboarding,
         time_zone: String::new(),
         external_systems: Vec::new(),
         external_ids: Vec::new(),
@@ -173,7 +174,7 @@ pub async fn create(api: &OrgApi, caller: &Caller, req: CreatePersonRequest) -> 
             .start_date
             .or(record.hire_date)
             .unwrap_or_else(|| Utc::now().date_naive());
-        store::insert_role_change(&mut tx, tenant, id, &record.sales_role, &record.title, effective).await?;
+        store::insert_role_change(&mut tx, tenant, id, record.sales_role, &record.title, effective).await?;
     }
     let person = store::get_person(&mut tx, tenant, &Scope::tenant(), id)
         .await?
@@ -215,8 +216,7 @@ pub async fn list(api: &OrgApi, caller: &Caller, req: ListPeopleRequest) -> ApiR
     let status = match req.status {
         0 => None,
         s => {
-            let parsed =
-                attain_runtime::enums::from_wire::<attain_domain::org::PersonStatus>(s).map(PersonStatus::as_str);
+            let parsed = attain_runtime::enums::from_wire::<PersonStatus>(s);
             if parsed.is_none() {
                 v.add("status", "must be one of the PERSON_STATUS_ values");
             }
@@ -346,18 +346,18 @@ pub async fn change_role(
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     convert::check_revision(expected, person.revision, "person")?;
-    let before = serde_json::json!({"sales_role": person.sales_role, "title": person.title});
+    let before = serde_json::json!({"sales_role": person.sales_role.as_str(), "title": person.title});
     let title = if req.title.is_empty() {
         person.title.clone()
     } else {
         req.title.clone()
     };
-    let change = store::insert_role_change(&mut tx, tenant, id, role.as_str(), &title, effective).await?;
+    let change = store::insert_role_change(&mut tx, tenant, id, role, &title, effective).await?;
     // The current role is the one with the latest effective date, which a back-dated change
     // recorded today need not be.
     let history = store::role_history(&mut tx, tenant, id).await?;
     if let Some(latest) = history.last() {
-        person.sales_role = latest.sales_role.clone();
+        person.sales_role = latest.sales_role;
         person.title = latest.title.clone();
     }
     store::save_person(&mut tx, tenant, &person).await?;
@@ -365,7 +365,7 @@ pub async fn change_role(
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
     let after = serde_json::json!({
-        "sales_role": saved.sales_role, "title": saved.title,
+        "sales_role": saved.sales_role.as_str(), "title": saved.title,
         "change": {"sales_role": role.as_str(), "title": title, "effective_date": effective.to_string()},
     });
     attain_runtime::audit::write_in(
@@ -414,14 +414,14 @@ pub fn to_proto(p: &PersonRecord) -> Person {
         id: p.person_id.to_string(),
         display_name: p.display_name.clone(),
         email: p.email.clone(),
-        sales_role: attain_runtime::enums::text_to_wire::<attain_domain::org::SalesRole>(&p.sales_role),
+        sales_role: attain_runtime::enums::to_wire(p.sales_role),
         team_id: p.team_id.map(|id| id.to_string()).unwrap_or_default(),
         manager_id: p.manager_person_id.map(|id| id.to_string()).unwrap_or_default(),
         title: p.title.clone(),
         hire_date: p.hire_date.map(convert::date_to_proto),
         start_date: p.start_date.map(convert::date_to_proto),
         end_date: p.end_date.map(convert::date_to_proto),
-        status: attain_runtime::enums::text_to_wire::<attain_domain::org::PersonStatus>(&p.status),
+        status: attain_runtime::enums::to_wire(p.status),
         time_zone: p.time_zone.clone(),
         external_ids: p
             .external_systems
@@ -441,7 +441,7 @@ pub fn to_proto(p: &PersonRecord) -> Person {
 fn role_change_to_proto(r: &RoleChangeRecord) -> RoleChange {
     RoleChange {
         id: r.role_change_id.to_string(),
-        sales_role: attain_runtime::enums::text_to_wire::<attain_domain::org::SalesRole>(&r.sales_role),
+        sales_role: attain_runtime::enums::to_wire(r.sales_role),
         title: r.title.clone(),
         effective_date: Some(convert::date_to_proto(r.effective_date)),
         record_time: Some(convert::timestamp(r.recorded_at)),

@@ -19,7 +19,7 @@ const UPDATABLE: &[&str] = &["display_name", "parent_team_id", "motion", "manage
 struct TeamInput {
     display_name: String,
     parent_team_id: Option<Uuid>,
-    motion: &'static str,
+    motion: attain_domain::org::Motion,
     manager_person_id: Option<Uuid>,
 }
 
@@ -37,7 +37,7 @@ fn check(v: &mut Violations, t: &Team) -> Option<TeamInput> {
     Some(TeamInput {
         display_name: t.display_name.clone(),
         parent_team_id,
-        motion: motion?.as_str(),
+        motion: motion?,
         manager_person_id,
     })
 }
@@ -170,7 +170,7 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTeamRequest) -> Ap
     let record = TeamRecord {
         display_name: checked.display_name,
         parent_team_id: checked.parent_team_id,
-        motion: checked.motion.to_string(),
+        motion: checked.motion,
         manager_person_id: checked.manager_person_id,
         ..current
     };
@@ -223,7 +223,7 @@ pub fn to_proto(t: &TeamRecord) -> Team {
         id: t.team_id.to_string(),
         display_name: t.display_name.clone(),
         parent_team_id: t.parent_team_id.map(|id| id.to_string()).unwrap_or_default(),
-        motion: attain_runtime::enums::text_to_wire::<attain_domain::org::Motion>(&t.motion),
+        motion: attain_runtime::enums::to_wire(t.motion),
         manager_id: t.manager_person_id.map(|id| id.to_string()).unwrap_or_default(),
         create_time: Some(convert::timestamp(t.created_at)),
         update_time: Some(convert::timestamp(t.updated_at)),
