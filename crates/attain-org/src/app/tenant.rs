@@ -72,29 +72,29 @@ pub async fn update(api: &OrgApi, caller: &Caller, req: UpdateTenantRequest) -> 
     })
 }
 
-/// Checks a tenant message and applies it to `base` (which supplies id and timestamps).
-pub fn from_proto(t: &Tenant, base: TenantRecord) -> Result<TenantRecord, Violations> {
-    let mut v = Violations::new();
-    check_name(&mut v, "tenant.display_name", &t.display_name);
-    v.check("tenant.currency_code", check_currency_code(&t.currency_code));
-    let cal = t.calendar.clone().unwrap_or_default();
+/// A calendar message, checked; its faults are recorded under `field`.
+pub fn calendar_from_proto(v: &mut Violations, field: &str, cal: &PbCalendar) -> Option<Calendar> {
     let days: Vec<_> = cal
         .working_days
         .iter()
         .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
         .collect();
-    let calendar = match Calendar::new(
-        &cal.time_zone,
-        attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
-        cal.fiscal_year_start_month,
-        &days,
-    ) {
+    let weekday = attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week);
+    match Calendar::new(&cal.time_zone, weekday, cal.fiscal_year_start_month, &days) {
         Ok(c) => Some(c),
         Err(errors) => {
-            v.extend_prefixed("tenant.calendar", errors);
+            v.extend_prefixed(field, errors);
             None
         }
-    };
+    }
+}
+
+/// Checks a tenant message and applies it to `base` (which supplies id and timestamps).
+pub fn from_proto(t: &Tenant, base: TenantRecord) -> Result<TenantRecord, Violations> {
+    let mut v = Violations::new();
+    check_name(&mut v, "tenant.display_name", &t.display_name);
+    v.check("tenant.currency_code", check_currency_code(&t.currency_code));
+    let calendar = calendar_from_proto(&mut v, "tenant.calendar", &t.calendar.clone().unwrap_or_default());
     let calendar = v.into_result(calendar)?.unwrap_or_default();
     Ok(TenantRecord {
         display_name: t.display_name.clone(),

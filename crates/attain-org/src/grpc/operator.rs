@@ -70,25 +70,7 @@ fn new_tenant(req: CreateTenantRequest) -> ApiResult<NewTenant> {
     );
     let calendar = match &t.calendar {
         None => Some(Calendar::default()),
-        Some(cal) => {
-            let days: Vec<_> = cal
-                .working_days
-                .iter()
-                .map(|d| attain_runtime::enums::from_wire::<chrono::Weekday>(*d))
-                .collect();
-            match Calendar::new(
-                &cal.time_zone,
-                attain_runtime::enums::from_wire::<chrono::Weekday>(cal.first_day_of_week),
-                cal.fiscal_year_start_month,
-                &days,
-            ) {
-                Ok(c) => Some(c),
-                Err(errors) => {
-                    v.extend_prefixed("tenant.calendar", errors);
-                    None
-                }
-            }
-        }
+        Some(cal) => tenant::calendar_from_proto(&mut v, "tenant.calendar", cal),
     };
     let calendar = v.into_result(calendar)?.unwrap_or_default();
     Ok(NewTenant {
