@@ -170,7 +170,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
             let settings = Settings::from_args(args)?;
-            attain_server::serve(&settings, attain_runtime::server::shutdown_signal()).await
+            attain_server::serve(&settings, Box::pin(attain_runtime::server::shutdown_signal())).await
         }
         Command::Dev(args) => dev::run(args).await,
         Command::DevToken(args) => dev_idp::token(args),

@@ -7,9 +7,11 @@ mod app;
 mod grpc;
 mod store;
 
-use std::future::Future;
-
-use attain_runtime::{config::ServiceSettings, db::SchemaSet, server::GrpcServer};
+use attain_runtime::{
+    config::ServiceSettings,
+    db::SchemaSet,
+    server::{GrpcServer, Shutdown},
+};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -36,12 +38,7 @@ pub struct Settings {
 
 /// Serves the coaching and survey APIs on `incoming` until `shutdown` completes. `pool` must run
 /// as the service role.
-pub async fn serve(
-    settings: &Settings,
-    pool: PgPool,
-    incoming: TcpIncoming,
-    shutdown: impl Future<Output = ()> + Send,
-) -> anyhow::Result<()> {
+pub async fn serve(settings: &Settings, pool: PgPool, incoming: TcpIncoming, shutdown: Shutdown) -> anyhow::Result<()> {
     let (server, survey_secret) = (&settings.service.server, settings.survey_secret.as_slice());
     let (peers, authenticator) = Peers::start("coaching", &settings.service.org_url, &settings.service.auth)?;
     if survey_secret.len() < 16 {

@@ -8,9 +8,11 @@ mod app;
 mod grpc;
 mod store;
 
-use std::future::Future;
-
-use attain_runtime::{config::ServiceSettings, db::SchemaSet, server::GrpcServer};
+use attain_runtime::{
+    config::ServiceSettings,
+    db::SchemaSet,
+    server::{GrpcServer, Shutdown},
+};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -32,7 +34,7 @@ pub async fn serve(
     settings: &ServiceSettings,
     pool: PgPool,
     incoming: TcpIncoming,
-    shutdown: impl Future<Output = ()> + Send,
+    shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let server = &settings.server;
     let (peers, authenticator) = Peers::start("hiring", &settings.org_url, &settings.auth)?;

@@ -10,9 +10,12 @@ mod fold;
 mod grpc;
 mod store;
 
-use std::future::Future;
-
-use attain_runtime::{clients::Peers, config::ServiceSettings, db::SchemaSet, server::GrpcServer};
+use attain_runtime::{
+    clients::Peers,
+    config::ServiceSettings,
+    db::SchemaSet,
+    server::{GrpcServer, Shutdown},
+};
 use sqlx::{PgPool, migrate::Migrator};
 use tonic::transport::server::TcpIncoming;
 
@@ -36,7 +39,7 @@ pub async fn serve(
     settings: &ServiceSettings,
     pool: PgPool,
     incoming: TcpIncoming,
-    shutdown: impl Future<Output = ()> + Send,
+    shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let server = &settings.server;
     let (peers, authenticator) = Peers::start("metrics", &settings.org_url, &settings.auth)?;

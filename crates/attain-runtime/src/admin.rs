@@ -96,7 +96,7 @@ pub async fn serve_with_grpc<F, G>(
     grpc: G,
 ) -> anyhow::Result<()>
 where
-    G: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> F,
+    G: FnOnce(crate::server::Shutdown) -> F,
     F: Future<Output = anyhow::Result<()>>,
 {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

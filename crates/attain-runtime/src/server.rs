@@ -215,6 +215,11 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// The signal a service's `serve` stops on. Boxed so that each service's whole server is
+/// compiled once, in its own crate, instead of again in every crate that starts it with a
+/// signal of its own type.
+pub type Shutdown = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Binds a listener with TCP_NODELAY, which small request/response RPCs need to avoid
 /// waiting on delayed ACKs.
 pub fn bind(addr: std::net::SocketAddr) -> anyhow::Result<TcpIncoming> {

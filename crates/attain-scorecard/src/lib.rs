@@ -14,7 +14,7 @@ pub mod webhooks;
 /// The org directory, its own crate; this process serves it (see `attain_org`).
 pub use attain_org as org;
 
-use std::{future::Future, sync::Arc};
+use std::sync::Arc;
 
 use futures::FutureExt;
 
@@ -22,7 +22,7 @@ use attain_runtime::{
     auth::Authenticator,
     config::{ServiceSettings, WebhookArgs},
     db::SchemaSet,
-    server::GrpcServer,
+    server::{GrpcServer, Shutdown},
     tenant_directory::TenantDirectories,
 };
 use sqlx::{PgPool, migrate::Migrator};
@@ -55,12 +55,7 @@ pub struct Settings {
 /// Serves the scorecard service's APIs on `incoming`, and runs the webhook dispatcher unless
 /// `webhooks.dispatch` is off and the milestone detector unless its interval is 0, until
 /// `shutdown` completes. `pool` must run as the service role, so row-level security applies.
-pub async fn serve(
-    settings: &Settings,
-    pool: PgPool,
-    incoming: TcpIncoming,
-    shutdown: impl Future<Output = ()> + Send,
-) -> anyhow::Result<()> {
+pub async fn serve(settings: &Settings, pool: PgPool, incoming: TcpIncoming, shutdown: Shutdown) -> anyhow::Result<()> {
     let (server, auth, webhooks) = (&settings.service.server, &settings.service.auth, &settings.webhooks);
     // Webhook dispatch and milestone detection have connections of their own, so busy calls
     // never starve them.

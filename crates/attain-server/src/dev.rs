@@ -118,9 +118,12 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             settings.admin_listen
         ));
         servers.push(tokio::spawn(async move {
-            serve(&settings, async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
+            serve(
+                &settings,
+                Box::pin(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                }),
+            )
             .await
         }));
         addresses.push(listen);

@@ -1,10 +1,10 @@
 //! Running one service from its [`Settings`]: the database pool, the gRPC listener, the admin
 //! HTTP server (/healthz, /readyz, /metrics) beside it, and the service's own `serve`.
 
-use std::{future::Future, sync::Arc};
+use std::sync::Arc;
 
 use anyhow::bail;
-use attain_runtime::{admin, config::ServerArgs, db, rpc_metrics::ServiceMetrics};
+use attain_runtime::{admin, config::ServerArgs, db, rpc_metrics::ServiceMetrics, server::Shutdown};
 
 use crate::{
     service::{BUILT, Service},
@@ -13,7 +13,7 @@ use crate::{
 
 /// Serves `settings.service` on `settings.listen` (gRPC) and `settings.admin_listen` (/healthz,
 /// /readyz, /metrics) until `shutdown` completes.
-pub async fn serve(settings: &Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<()> {
     let service = settings.service;
     let Some(schemas) = service.schemas().filter(|_| BUILT.contains(&service)) else {
         bail!(

@@ -183,7 +183,7 @@ fn spawn_scorecard(
     incoming: TcpIncoming,
     stop: watch::Receiver<bool>,
 ) -> Server {
-    tokio::spawn(async move { attain_scorecard::serve(&settings, pool, incoming, until_stopped(stop)).await })
+    tokio::spawn(async move { attain_scorecard::serve(&settings, pool, incoming, Box::pin(until_stopped(stop))).await })
 }
 
 fn spawn_metrics(
@@ -192,7 +192,7 @@ fn spawn_metrics(
     incoming: TcpIncoming,
     stop: watch::Receiver<bool>,
 ) -> Server {
-    tokio::spawn(async move { attain_metrics::serve(&settings, pool, incoming, until_stopped(stop)).await })
+    tokio::spawn(async move { attain_metrics::serve(&settings, pool, incoming, Box::pin(until_stopped(stop))).await })
 }
 
 fn spawn_hiring(
@@ -201,7 +201,7 @@ fn spawn_hiring(
     incoming: TcpIncoming,
     stop: watch::Receiver<bool>,
 ) -> Server {
-    tokio::spawn(async move { attain_hiring::serve(&settings, pool, incoming, until_stopped(stop)).await })
+    tokio::spawn(async move { attain_hiring::serve(&settings, pool, incoming, Box::pin(until_stopped(stop))).await })
 }
 
 fn spawn_coaching(
@@ -210,7 +210,7 @@ fn spawn_coaching(
     incoming: TcpIncoming,
     stop: watch::Receiver<bool>,
 ) -> Server {
-    tokio::spawn(async move { attain_coaching::serve(&settings, pool, incoming, until_stopped(stop)).await })
+    tokio::spawn(async move { attain_coaching::serve(&settings, pool, incoming, Box::pin(until_stopped(stop))).await })
 }
 
 impl TestApp {

@@ -142,7 +142,7 @@ impl Platform {
                     ..WebhookArgs::default()
                 },
             };
-            attain_scorecard::serve(&settings, org_pool, org_incoming, until(r1)).await
+            attain_scorecard::serve(&settings, org_pool, org_incoming, Box::pin(until(r1))).await
         });
         let org_url = format!("http://{org_addr}");
         tokio::spawn(async move {
@@ -151,7 +151,7 @@ impl Platform {
                 auth: bench_auth(),
                 org_url,
             };
-            attain_metrics::serve(&settings, metrics_pool, metrics_incoming, until(r2)).await
+            attain_metrics::serve(&settings, metrics_pool, metrics_incoming, Box::pin(until(r2))).await
         });
 
         let (tenant, key) = database.tenant().await?;
