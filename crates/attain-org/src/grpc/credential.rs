@@ -5,11 +5,7 @@ use attain_proto::org::v1::{
     VerifyApiKeyRequest, VerifyApiKeyResponse, VerifyTokenRequest, VerifyTokenResponse,
     credential_service_server::{CredentialService, CredentialServiceServer},
 };
-use attain_runtime::{
-    ApiError,
-    auth::{ApiKey, peer},
-    convert, enums,
-};
+use attain_runtime::{auth::ApiKey, convert, enums};
 use tonic::{Request, Response, Status};
 
 use crate::{app::CredentialApi, identity::Refusal, keys::VerifiedKey};
@@ -21,12 +17,6 @@ impl CredentialApi {
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes)
     }
-
-    /// The asking service's name, from its peer token.
-    fn peer<T>(&self, req: &Request<T>) -> Result<String, ApiError> {
-        let token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
-        self.identity.verify(token, chrono::Utc::now().timestamp())
-    }
 }
 
 #[tonic::async_trait]
@@ -35,7 +25,7 @@ impl CredentialService for CredentialApi {
         &self,
         req: Request<VerifyApiKeyRequest>,
     ) -> Result<Response<VerifyApiKeyResponse>, Status> {
-        let peer = self.peer(&req)?;
+        let peer = self.identity.verify_request(&req)?;
         // A string that is not an API key at all is answered like a wrong key.
         let Some(key) = ApiKey::parse(&req.into_inner().api_key) else {
             return Ok(Response::new(VerifyApiKeyResponse::default()));
@@ -58,7 +48,7 @@ impl CredentialService for CredentialApi {
     }
 
     async fn verify_token(&self, req: Request<VerifyTokenRequest>) -> Result<Response<VerifyTokenResponse>, Status> {
-        let peer = self.peer(&req)?;
+        let peer = self.identity.verify_request(&req)?;
         let token = req.into_inner().token;
         let refused = |refusal: String, retryable: bool| VerifyTokenResponse {
             refusal,

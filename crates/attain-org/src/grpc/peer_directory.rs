@@ -4,7 +4,7 @@ use attain_proto::org::v1::{
     GetTenantDirectoryRequest, GetTenantDirectoryResponse,
     peer_directory_service_server::{PeerDirectoryService, PeerDirectoryServiceServer},
 };
-use attain_runtime::{ApiError, Caller, auth::peer};
+use attain_runtime::{ApiError, Caller};
 use tonic::{Request, Response, Status};
 
 use crate::app::PeerDirectoryApi;
@@ -24,8 +24,7 @@ impl PeerDirectoryService for PeerDirectoryApi {
         &self,
         req: Request<GetTenantDirectoryRequest>,
     ) -> Result<Response<GetTenantDirectoryResponse>, Status> {
-        let token = req.metadata().get(peer::HEADER).and_then(|v| v.to_str().ok());
-        self.identity.verify(token, chrono::Utc::now().timestamp())?;
+        self.identity.verify_request(&req)?;
         let caller = Caller::of(&req)?;
         let known = req.into_inner().known_version;
         if known < 0 {

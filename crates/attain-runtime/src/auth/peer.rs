@@ -80,6 +80,12 @@ impl PeerIdentity {
         self.mint(chrono::Utc::now().timestamp())
     }
 
+    /// The calling service an incoming call's peer token names, checked now (see [`Self::verify`]).
+    pub fn verify_request<T>(&self, request: &tonic::Request<T>) -> Result<String, ApiError> {
+        let token = request.metadata().get(HEADER).and_then(|v| v.to_str().ok());
+        self.verify(token, chrono::Utc::now().timestamp())
+    }
+
     /// The calling service a token names, when it was signed with this deployment's secret and
     /// has not expired at `now`; otherwise UNAUTHENTICATED, without saying which check failed.
     pub fn verify(&self, token: Option<&str>, now: i64) -> Result<String, ApiError> {
