@@ -17,6 +17,37 @@ pub enum Granularity {
     Year,
 }
 
+/// A reporting period as a request names it: the calendar period of a granularity containing a
+/// day (today, in the tenant's calendar, when none is named), or an explicit range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodSpec {
+    Calendar {
+        granularity: Granularity,
+        date: Option<NaiveDate>,
+    },
+    Range(DateRange),
+}
+
+impl PeriodSpec {
+    /// The days the period covers in `calendar`, where it is `today`.
+    pub fn resolve(&self, calendar: &Calendar, today: NaiveDate) -> DateRange {
+        match *self {
+            PeriodSpec::Calendar { granularity, date } => {
+                calendar.period_containing(granularity, date.unwrap_or(today))
+            }
+            PeriodSpec::Range(range) => range,
+        }
+    }
+
+    /// The granularity of a calendar period; `None` for a range.
+    pub fn granularity(&self) -> Option<Granularity> {
+        match self {
+            PeriodSpec::Calendar { granularity, .. } => Some(*granularity),
+            PeriodSpec::Range(_) => None,
+        }
+    }
+}
+
 /// An inclusive range of local days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateRange {

@@ -4,7 +4,7 @@
 use attain_domain::{
     Violations,
     calendar::Calendar,
-    period::{DateRange, Granularity},
+    period::{DateRange, Granularity, PeriodSpec},
 };
 use attain_proto::common::v1::{self as common, Date, period::Kind};
 
@@ -187,6 +187,16 @@ pub fn resolve_period_granularity(
     period: Option<&common::Period>,
     calendar: &Calendar,
 ) -> Option<(DateRange, Option<Granularity>)> {
+    let spec = period_spec(v, field, period)?;
+    Some((
+        spec.resolve(calendar, calendar.local_date(Utc::now())),
+        spec.granularity(),
+    ))
+}
+
+/// A request's period, checked, to be resolved in the tenant's calendar by the use case; a
+/// calendar period without a date means the one containing today.
+pub fn period_spec(v: &mut Violations, field: &str, period: Option<&common::Period>) -> Option<PeriodSpec> {
     match period.and_then(|p| p.kind.as_ref()) {
         None => {
             v.add(field, "is required: a calendar period or a date range");
@@ -198,17 +208,16 @@ pub fn resolve_period_granularity(
                 v.add(format!("{field}.calendar.granularity"), "is required");
             }
             let date = match c.date.as_ref().filter(|d| (d.year, d.month, d.day) != (0, 0, 0)) {
-                Some(d) => optional_date(v, &format!("{field}.calendar.date"), Some(d)),
-                None => Some(calendar.local_date(Utc::now())),
+                Some(d) => Some(optional_date(v, &format!("{field}.calendar.date"), Some(d))?),
+                None => None,
             };
-            let g = g?;
-            Some((calendar.period_containing(g, date?), Some(g)))
+            Some(PeriodSpec::Calendar { granularity: g?, date })
         }
         Some(Kind::Range(r)) => {
             let start = required_date(v, &format!("{field}.range.start_date"), r.start_date.as_ref());
             let end = required_date(v, &format!("{field}.range.end_date"), r.end_date.as_ref());
             let range = DateRange::new(start?, end?);
-            v.check(&format!("{field}.range"), range).map(|r| (r, None))
+            v.check(&format!("{field}.range"), range).map(PeriodSpec::Range)
         }
     }
 }

@@ -33,3 +33,29 @@ macro_rules! rpcs {
         }
     };
 }
+
+/// A request decoded on the wire side for a use case that checks its caller first. The
+/// decoder's refusal (INVALID_ARGUMENT naming the fields) is raised by the use case only after
+/// its access check, so a caller who may not make the call at all hears PERMISSION_DENIED
+/// whatever their fields say (docs/decisions.md, "typed use cases keep the order of refusals").
+/// A use case whose decoding comes first takes its input plainly instead.
+pub struct Decoded<T>(crate::ApiResult<T>);
+
+impl<T> Decoded<T> {
+    /// The typed input, or the decoder's refusal; call after the access check.
+    pub fn get(self) -> crate::ApiResult<T> {
+        self.0
+    }
+
+    /// The input if it decoded, for what the access check itself needs to know (say, the people
+    /// a request names) before the refusal is raised.
+    pub fn peek(&self) -> Option<&T> {
+        self.0.as_ref().ok()
+    }
+}
+
+impl<T, E: Into<crate::ApiError>> From<Result<T, E>> for Decoded<T> {
+    fn from(decoded: Result<T, E>) -> Self {
+        Decoded(decoded.map_err(Into::into))
+    }
+}

@@ -218,6 +218,14 @@ impl PageScope {
     }
 }
 
+/// One page of a list as a use case returns it: the items and the token of the next page
+/// (empty after the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next_page_token: String,
+}
+
 /// A checked page request: how many items, and after which position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
@@ -272,6 +280,15 @@ impl Page {
     /// Trims the extra row fetched by `fetch_limit` and returns the token for the next page.
     pub fn finish<T>(&self, items: &mut Vec<T>, position: impl Fn(&T) -> String) -> String {
         self.finish_with(keys(), items, position)
+    }
+
+    /// The page of `rows` (fetched with `fetch_limit`) with the token for the next.
+    pub fn list<T>(&self, mut rows: Vec<T>, position: impl Fn(&T) -> String) -> Listed<T> {
+        let next_page_token = self.finish(&mut rows, position);
+        Listed {
+            items: rows,
+            next_page_token,
+        }
     }
 
     fn finish_with<T>(&self, keys: &PageKeys, items: &mut Vec<T>, position: impl Fn(&T) -> String) -> String {

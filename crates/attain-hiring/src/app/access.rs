@@ -49,9 +49,9 @@ impl View {
         Self::naming(api, ctx, &[]).await
     }
 
-    /// The view for a call that names people (ids as given; bad ones are left to the field
-    /// checks): the directory is asked afresh if its cached answer lacks any of them.
-    pub async fn naming(api: &HiringApi, ctx: &Ctx, named: &[&str]) -> ApiResult<View> {
+    /// The view for a call that names people: the directory is asked afresh if its cached
+    /// answer lacks any of them.
+    pub async fn naming(api: &HiringApi, ctx: &Ctx, named: &[Uuid]) -> ApiResult<View> {
         ctx.require(
             &[AccessRole::Admin, AccessRole::Integration, AccessRole::Manager],
             "see hiring",
@@ -63,8 +63,7 @@ impl View {
                 teams: Vec::new(),
             });
         }
-        let named: Vec<Uuid> = named.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
-        let mut managers = api.peers.directory.visible_people_naming(ctx, &named).await?.to_vec();
+        let mut managers = api.peers.directory.visible_people_naming(ctx, named).await?.to_vec();
         managers.extend(ctx.person_id);
         let teams = match ctx.person_id {
             Some(me) => managed_teams(api, ctx, me).await?,

@@ -1,14 +1,16 @@
-//! What each `attain.hiring.v1.HiringService` RPC does, one function each (`grpc.rs` names
-//! which): protobuf in, checks and access rules, store and peer calls, domain math, protobuf out.
+//! What each `attain.hiring.v1.HiringService` RPC does: one use case each, a method of
+//! [`HiringApi`] taking the request context and typed input (decoded by `grpc/`) and returning
+//! store records or domain values. The access rules, the checks against the directory and the
+//! store, and the domain math live here; this service's protobuf does not (what the directory
+//! answers comes as its messages, through the peer client).
 
-pub(crate) mod access;
-pub(crate) mod bench;
-pub(crate) mod candidates;
-pub(crate) mod convert;
-pub(crate) mod hire;
-pub(crate) mod interviews;
-pub(crate) mod kpis;
-pub(crate) mod requisitions;
+pub mod access;
+pub mod bench;
+pub mod candidates;
+pub mod hire;
+pub mod interviews;
+pub mod kpis;
+pub mod requisitions;
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Protobuf enums and messages to and from the domain and store types.
+//! The hiring service's records as protobuf messages.
 
 use attain_proto::hiring::v1 as pb;
 use attain_runtime::convert;
@@ -9,23 +9,22 @@ use crate::store::{
     requisitions::{BenchRecord, RequisitionRecord, StoredStage, TemplateRecord},
 };
 
-/// Enums go to and from the wire the one way every service maps them: by name.
-pub use attain_runtime::enums::{from_wire, to_wire};
+use attain_runtime::enums::to_wire;
 
 fn id(v: Option<Uuid>) -> String {
     v.map(|u| u.to_string()).unwrap_or_default()
 }
 
-pub fn template_to_proto(t: &TemplateRecord) -> pb::ProcessTemplate {
+pub fn template(t: &TemplateRecord) -> pb::ProcessTemplate {
     pb::ProcessTemplate {
         id: t.template_id.to_string(),
         display_name: t.display_name.clone(),
-        stages: t.stages.0.iter().map(stage_to_proto).collect(),
+        stages: t.stages.0.iter().map(stage).collect(),
         create_time: Some(convert::timestamp(t.created_at)),
     }
 }
 
-fn stage_to_proto(s: &StoredStage) -> pb::ProcessStage {
+fn stage(s: &StoredStage) -> pb::ProcessStage {
     pb::ProcessStage {
         key: s.key.clone(),
         display_name: s.display_name.clone(),
@@ -34,7 +33,7 @@ fn stage_to_proto(s: &StoredStage) -> pb::ProcessStage {
     }
 }
 
-pub fn requisition_to_proto(r: &RequisitionRecord) -> pb::Requisition {
+pub fn requisition(r: &RequisitionRecord) -> pb::Requisition {
     pb::Requisition {
         id: r.requisition_id.to_string(),
         title: r.title.clone(),
@@ -55,7 +54,7 @@ pub fn requisition_to_proto(r: &RequisitionRecord) -> pb::Requisition {
 }
 
 /// A candidate with their moves (any candidates' moves may be passed; only theirs are used).
-pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Candidate {
+pub fn candidate(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Candidate {
     let offer = match (c.offer_make_time, c.offer_outcome) {
         (Some(made), Some(outcome)) => Some(pb::Offer {
             make_time: Some(convert::timestamp(made)),
@@ -90,7 +89,7 @@ pub fn candidate_to_proto(c: &CandidateRecord, moves: &[MoveRecord]) -> pb::Cand
     }
 }
 
-pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
+pub fn interview(i: &InterviewRecord) -> pb::Interview {
     let scorecard = match (i.recommendation, i.submit_time) {
         (Some(rec), Some(at)) => Some(pb::InterviewScorecard {
             ratings: i
@@ -121,7 +120,7 @@ pub fn interview_to_proto(i: &InterviewRecord) -> pb::Interview {
     }
 }
 
-pub fn bench_to_proto(b: &BenchRecord) -> pb::BenchEntry {
+pub fn bench(b: &BenchRecord) -> pb::BenchEntry {
     pb::BenchEntry {
         id: b.entry_id.to_string(),
         kind: to_wire(b.kind),
