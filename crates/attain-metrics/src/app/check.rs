@@ -8,7 +8,6 @@ use attain_domain::{
     metric::{Aggregation, MetricKind, MetricState, derive_event_id},
     org::ExternalId,
 };
-use attain_proto::metrics::v1::Event;
 use attain_runtime::directory::PersonRef;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
@@ -29,6 +28,22 @@ pub struct Checked {
     pub source: Option<String>,
     pub external_id: Option<String>,
     pub attributes: Option<String>,
+}
+
+/// An event as a client sent it, before any check: the text as given, an unset field empty,
+/// the time as Unix seconds and nanoseconds.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub event_id: String,
+    pub source: String,
+    pub external_id: String,
+    pub person_id: String,
+    /// The person's id in another system: (system, id).
+    pub person_external_id: Option<(String, String)>,
+    pub metric_key: String,
+    pub occurred_at: Option<(i64, i32)>,
+    pub value: Option<i64>,
+    pub attributes: HashMap<String, String>,
 }
 
 /// The catalog by key, for checking a batch.
@@ -56,7 +71,11 @@ pub fn event_id(v: &mut Violations, event_id: &str, source: &str, external_id: &
     Some(derive_event_id(source, external_id))
 }
 
-pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Checked, (Option<Uuid>, Violations)> {
+pub fn check(
+    e: &EventInput,
+    catalog: &CatalogIndex,
+    now: DateTime<Utc>,
+) -> Result<Checked, (Option<Uuid>, Violations)> {
     let mut v = Violations::new();
     let event_id = event_id(&mut v, &e.event_id, &e.source, &e.external_id);
 
@@ -64,10 +83,10 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
         (false, None) => v
             .check("person_id", Uuid::try_parse(&e.person_id).map_err(|_| "must be a UUID"))
             .map(PersonRef::Id),
-        (true, Some(x)) => {
+        (true, Some((system, id))) => {
             let external = ExternalId {
-                system: x.system.clone(),
-                id: x.id.clone(),
+                system: system.clone(),
+                id: id.clone(),
             };
             let problems = external.check();
             let ok = problems.is_empty();
@@ -120,8 +139,8 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
             v.add("occurred_at", "is required");
             None
         }
-        Some(ts) => match Utc
-            .timestamp_opt(ts.seconds, ts.nanos.try_into().unwrap_or(u32::MAX))
+        Some((seconds, nanos)) => match Utc
+            .timestamp_opt(*seconds, (*nanos).try_into().unwrap_or(u32::MAX))
             .single()
         {
             Some(at) if at > now + Duration::days(1) => {
@@ -212,7 +231,6 @@ pub fn check(e: &Event, catalog: &CatalogIndex, now: DateTime<Utc>) -> Result<Ch
 
 #[cfg(test)]
 mod hostile_input {
-    use attain_proto::org::v1::ExternalId as ProtoExternalId;
     use proptest::prelude::*;
 
     use super::*;
@@ -251,7 +269,7 @@ mod hostile_input {
         ]
     }
 
-    fn event() -> impl Strategy<Value = Event> {
+    fn event() -> impl Strategy<Value = EventInput> {
         (
             (text(), text(), text(), text()),
             proptest::option::of((text(), text())),
@@ -261,29 +279,31 @@ mod hostile_input {
             proptest::collection::hash_map(text(), text(), 0..3),
         )
             .prop_map(
-                |((event_id, source, external_id, person_id), external, metric_key, at, value, attributes)| Event {
-                    event_id,
-                    source,
-                    external_id,
-                    person_id,
-                    person_external_id: external.map(|(system, id)| ProtoExternalId { system, id }),
-                    metric_key,
-                    occurred_at: at.map(|(seconds, nanos)| prost_types::Timestamp { seconds, nanos }),
-                    value,
-                    attributes,
+                |((event_id, source, external_id, person_id), external, metric_key, at, value, attributes)| {
+                    EventInput {
+                        event_id,
+                        source,
+                        external_id,
+                        person_id,
+                        person_external_id: external,
+                        metric_key,
+                        occurred_at: at,
+                        value,
+                        attributes,
+                    }
                 },
             )
     }
 
     /// A valid event with hostile text in the fields that reach the database as text.
-    fn nearly_valid_event() -> impl Strategy<Value = Event> {
+    fn nearly_valid_event() -> impl Strategy<Value = EventInput> {
         (
             text(),
             text(),
             proptest::option::of((text(), text())),
             proptest::collection::hash_map(text(), text(), 0..3),
         )
-            .prop_map(|(source, external_id, external, attributes)| Event {
+            .prop_map(|(source, external_id, external, attributes)| EventInput {
                 event_id: if source.is_empty() || external_id.is_empty() {
                     Uuid::now_v7().to_string()
                 } else {
@@ -296,12 +316,9 @@ mod hostile_input {
                 } else {
                     Uuid::now_v7().to_string()
                 },
-                person_external_id: external.map(|(system, id)| ProtoExternalId { system, id }),
+                person_external_id: external,
                 metric_key: "calls".into(),
-                occurred_at: Some(prost_types::Timestamp {
-                    seconds: Utc::now().timestamp() - 3_600,
-                    nanos: 0,
-                }),
+                occurred_at: Some((Utc::now().timestamp() - 3_600, 0)),
                 value: None,
                 attributes,
             })

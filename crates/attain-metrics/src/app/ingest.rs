@@ -4,15 +4,14 @@
 use std::collections::HashSet;
 
 use attain_domain::{Violations, metric::Aggregation, org::AccessRole};
-use attain_proto::{common::v1::FieldViolation, metrics::v1::*};
-use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, directory::PersonRef};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, directory::PersonRef, dispatch::Decoded};
 use chrono::Utc;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
 use super::{
     MetricsApi,
-    check::{self, CatalogIndex, Checked},
+    check::{self, CatalogIndex, Checked, EventInput},
 };
 use crate::store::{self, events::EventColumns};
 
@@ -25,22 +24,53 @@ const MAX_STREAM_RESULTS: usize = 10_000;
 
 const INGESTERS: &[AccessRole] = &[AccessRole::Admin, AccessRole::Integration];
 
-fn rejected(index: usize, event_id: Option<Uuid>, violations: Violations) -> EventResult {
-    EventResult {
-        index: index as i32,
-        event_id: event_id.map(|id| id.to_string()).unwrap_or_default(),
-        status: EventStatus::Rejected as i32,
-        violations: violations
-            .into_iter()
-            .map(|v| FieldViolation {
-                field: v.field,
-                description: v.description,
-            })
-            .collect(),
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted,
+    /// An event with its id was stored before (or earlier in the same batch).
+    Duplicate,
+    Rejected,
+}
+
+/// One event's answer: its position in the request (or stream), its id if it has one, what
+/// became of it and, when rejected, why.
+#[derive(Debug)]
+pub struct EventOutcome {
+    pub index: usize,
+    pub event_id: Option<Uuid>,
+    pub outcome: Outcome,
+    pub violations: Violations,
+}
+
+/// The answer to a whole stream: counts of every outcome, and the rejections (at most
+/// `MAX_STREAM_RESULTS`; `truncated` when there were more).
+#[derive(Debug, Default)]
+pub struct StreamSummary {
+    pub accepted: usize,
+    pub duplicate: usize,
+    pub rejected: usize,
+    pub rejections: Vec<EventOutcome>,
+    pub truncated: bool,
+}
+
+/// A retracted event's answer, in request order.
+pub struct Retraction {
+    pub event_id: Uuid,
+    /// `false`: no event with this id was stored.
+    pub retracted: bool,
+}
+
+fn rejected(index: usize, event_id: Option<Uuid>, violations: Violations) -> EventOutcome {
+    EventOutcome {
+        index,
+        event_id,
+        outcome: Outcome::Rejected,
+        violations,
     }
 }
 
-fn check_batch_size(len: usize) -> ApiResult<()> {
+pub fn check_batch_size(len: usize) -> ApiResult<()> {
     if len == 0 {
         return Err(ApiError::invalid("events", "must hold at least one event"));
     }
@@ -57,9 +87,9 @@ fn check_batch_size(len: usize) -> ApiResult<()> {
 async fn ingest_batch(
     api: &MetricsApi,
     ctx: &Ctx,
-    events: &[Event],
+    events: &[EventInput],
     first_index: usize,
-) -> ApiResult<Vec<EventResult>> {
+) -> ApiResult<Vec<EventOutcome>> {
     check_batch_size(events.len())?;
     let tenant = ctx.tenant_id;
     let calendar = api.directory.calendar(ctx).await?;
@@ -80,7 +110,7 @@ async fn ingest_batch(
         .filter(|m| m.aggregation.is_some_and(Aggregation::is_state))
         .map(|m| m.metric_id)
         .collect();
-    let mut results: Vec<Option<EventResult>> = vec![None; events.len()];
+    let mut results: Vec<Option<EventOutcome>> = (0..events.len()).map(|_| None).collect();
     let mut columns = EventColumns::default();
     let mut snapshots = EventColumns::default();
     let mut stored_at = Vec::new();
@@ -130,157 +160,125 @@ async fn ingest_batch(
 
     for (i, id) in stored_at {
         // The first occurrence of an id in the batch is the one stored; repeats are duplicates.
-        let status = if inserted.remove(&id) {
-            EventStatus::Accepted
+        let outcome = if inserted.remove(&id) {
+            Outcome::Accepted
         } else {
-            EventStatus::Duplicate
+            Outcome::Duplicate
         };
-        results[i] = Some(EventResult {
-            index: (first_index + i) as i32,
-            event_id: id.to_string(),
-            status: status as i32,
-            violations: Vec::new(),
+        results[i] = Some(EventOutcome {
+            index: first_index + i,
+            event_id: Some(id),
+            outcome,
+            violations: Violations::new(),
         });
     }
-    let results: Vec<EventResult> = results.into_iter().flatten().collect();
-    for (status, outcome) in [
-        (EventStatus::Accepted, "accepted"),
-        (EventStatus::Duplicate, "duplicate"),
-        (EventStatus::Rejected, "rejected"),
+    let results: Vec<EventOutcome> = results.into_iter().flatten().collect();
+    for (outcome, name) in [
+        (Outcome::Accepted, "accepted"),
+        (Outcome::Duplicate, "duplicate"),
+        (Outcome::Rejected, "rejected"),
     ] {
-        crate::counters::count(outcome, count(&results, status));
+        crate::counters::count(name, count(&results, outcome));
     }
     Ok(results)
 }
 
-fn count(results: &[EventResult], status: EventStatus) -> usize {
-    results.iter().filter(|r| r.status == status as i32).count()
+/// How many of `results` had `outcome`.
+pub fn count(results: &[EventOutcome], outcome: Outcome) -> usize {
+    results.iter().filter(|r| r.outcome == outcome).count()
 }
 
-pub async fn ingest(api: &MetricsApi, ctx: &Ctx, req: IngestEventsRequest) -> ApiResult<IngestEventsResponse> {
-    ctx.require(INGESTERS, "ingest events")?;
-    let results = ingest_batch(api, ctx, &req.events, 0).await?;
-    Ok(IngestEventsResponse {
-        accepted_count: count(&results, EventStatus::Accepted) as i32,
-        duplicate_count: count(&results, EventStatus::Duplicate) as i32,
-        rejected_count: count(&results, EventStatus::Rejected) as i32,
-        results,
-    })
-}
+impl MetricsApi {
+    /// Ingests one batch: each event accepted, a duplicate, or rejected with its reasons.
+    pub async fn ingest_events(&self, ctx: &Ctx, events: Vec<EventInput>) -> ApiResult<Vec<EventOutcome>> {
+        ctx.require(INGESTERS, "ingest events")?;
+        ingest_batch(self, ctx, &events, 0).await
+    }
 
-pub async fn stream(
-    api: &MetricsApi,
-    ctx: &Ctx,
-    mut messages: tonic::Streaming<StreamEventsRequest>,
-) -> ApiResult<StreamEventsResponse> {
-    ctx.require(INGESTERS, "ingest events")?;
-    let mut response = StreamEventsResponse::default();
-    let mut seen = 0usize;
-    loop {
-        // Between messages only: a batch being stored is finished, so what was acknowledged
-        // is exactly what a resend is answered duplicate for.
-        let next = tokio::select! {
-            next = tokio::time::timeout(api.stream_idle, messages.next()) => next,
-            () = ctx.stopping().wait() => {
-                return Err(ApiError::Unavailable(format!(
-                    "this server is shutting down, so the stream was ended; the {seen} events of the \
-                     messages before were ingested (a resend of them is answered duplicate): send the \
-                     rest on a new stream, which reaches another replica"
+    /// Ingests a stream of batches, each stored as it arrives; the stream yields a batch, or
+    /// the refusal of a message that could not be read.
+    pub async fn stream_events(
+        &self,
+        ctx: &Ctx,
+        mut batches: impl Stream<Item = ApiResult<Vec<EventInput>>> + Unpin + Send,
+    ) -> ApiResult<StreamSummary> {
+        ctx.require(INGESTERS, "ingest events")?;
+        let mut summary = StreamSummary::default();
+        let mut seen = 0usize;
+        loop {
+            // Between messages only: a batch being stored is finished, so what was acknowledged
+            // is exactly what a resend is answered duplicate for.
+            let next = tokio::select! {
+                next = tokio::time::timeout(self.stream_idle, batches.next()) => next,
+                () = ctx.stopping().wait() => {
+                    return Err(ApiError::Unavailable(format!(
+                        "this server is shutting down, so the stream was ended; the {seen} events of the \
+                         messages before were ingested (a resend of them is answered duplicate): send the \
+                         rest on a new stream, which reaches another replica"
+                    )));
+                }
+            };
+            let Ok(next) = next else {
+                return Err(ApiError::Aborted(format!(
+                    "no message for {} s, so the stream was ended; the {} events of the messages before were \
+                     ingested (a resend of them is answered duplicate): send the rest on a new stream",
+                    self.stream_idle.as_secs_f64(),
+                    seen
                 )));
-            }
-        };
-        let Ok(next) = next else {
-            return Err(ApiError::Aborted(format!(
-                "no message for {} s, so the stream was ended; the {} events of the messages before were \
-                 ingested (a resend of them is answered duplicate): send the rest on a new stream",
-                api.stream_idle.as_secs_f64(),
-                seen
-            )));
-        };
-        let Some(message) = next else {
-            break;
-        };
-        let message = message.map_err(|status| {
-            if attain_runtime::limits::is_too_large(&status) {
-                ApiError::ResourceExhausted(format!("a stream message was too large: {}", status.message()))
-            } else if attain_runtime::limits::is_undecodable(&status) {
-                ApiError::invalid("events", attain_runtime::limits::NOT_A_MESSAGE)
-            } else {
-                ApiError::Aborted(format!("the stream broke: {}", status.message()))
-            }
-        })?;
-        let results = ingest_batch(api, ctx, &message.events, seen).await?;
-        seen += message.events.len();
-        for r in results {
-            match EventStatus::try_from(r.status) {
-                Ok(EventStatus::Accepted) => response.accepted_count += 1,
-                Ok(EventStatus::Duplicate) => response.duplicate_count += 1,
-                _ => {
-                    response.rejected_count += 1;
-                    if response.results.len() < MAX_STREAM_RESULTS {
-                        response.results.push(r);
-                    } else {
-                        response.results_truncated = true;
+            };
+            let Some(events) = next else {
+                break;
+            };
+            let events = events?;
+            let results = ingest_batch(self, ctx, &events, seen).await?;
+            seen += events.len();
+            for r in results {
+                match r.outcome {
+                    Outcome::Accepted => summary.accepted += 1,
+                    Outcome::Duplicate => summary.duplicate += 1,
+                    Outcome::Rejected => {
+                        summary.rejected += 1;
+                        if summary.rejections.len() < MAX_STREAM_RESULTS {
+                            summary.rejections.push(r);
+                        } else {
+                            summary.truncated = true;
+                        }
                     }
                 }
             }
         }
+        Ok(summary)
     }
-    Ok(response)
-}
 
-pub async fn retract(api: &MetricsApi, ctx: &Ctx, req: RetractEventsRequest) -> ApiResult<RetractEventsResponse> {
-    ctx.require(INGESTERS, "retract events")?;
-    check_batch_size(req.events.len())?;
-    let mut v = Violations::new();
-    let ids: Vec<Option<Uuid>> = req
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut own = Violations::new();
-            let id = check::event_id(&mut own, &r.event_id, &r.source, &r.external_id);
-            v.extend_prefixed(&format!("events[{i}]"), own);
-            id
-        })
-        .collect();
-    v.into_result(())?;
-    let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, ctx.tenant_id, &ids)
-        .await?
-        .into_iter()
-        .collect();
-    deleted.extend(store::snapshots::retract(&mut tx, ctx.tenant_id, &ids).await?);
-    tx.commit().await?;
-    let results = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| RetractResult {
-            index: i as i32,
-            event_id: id.to_string(),
-            status: if deleted.remove(id) {
-                RetractStatus::Retracted
-            } else {
-                RetractStatus::NotFound
-            } as i32,
-        })
-        .collect();
-    Ok(RetractEventsResponse { results })
-}
+    /// Retracts events by id (checked by the wire side: at most a batch, each id valid).
+    pub async fn retract_events(&self, ctx: &Ctx, ids: Decoded<Vec<Uuid>>) -> ApiResult<Vec<Retraction>> {
+        ctx.require(INGESTERS, "retract events")?;
+        let ids = ids.get()?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let mut deleted: HashSet<Uuid> = store::events::retract(&mut tx, ctx.tenant_id, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        deleted.extend(store::snapshots::retract(&mut tx, ctx.tenant_id, &ids).await?);
+        tx.commit().await?;
+        Ok(ids
+            .into_iter()
+            .map(|event_id| Retraction {
+                event_id,
+                retracted: deleted.remove(&event_id),
+            })
+            .collect())
+    }
 
-/// Rebuilds the tenant's rollups from its events (the request has no fields).
-pub async fn rebuild(api: &MetricsApi, ctx: &Ctx, _: RebuildRollupsRequest) -> ApiResult<RebuildRollupsResponse> {
-    ctx.require(&[AccessRole::Admin], "rebuild rollups")?;
-    let calendar = api.directory.fresh_calendar(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let (events, rollup_row_count) =
-        store::events::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
-    let snapshots = store::snapshots::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
-    let event_count = events + snapshots;
-    tx.commit().await?;
-    Ok(RebuildRollupsResponse {
-        event_count,
-        rollup_row_count,
-    })
+    /// Rebuilds the tenant's rollups from its events: (events read, rollup rows written).
+    pub async fn rebuild_rollups(&self, ctx: &Ctx) -> ApiResult<(i64, i64)> {
+        ctx.require(&[AccessRole::Admin], "rebuild rollups")?;
+        let calendar = self.directory.fresh_calendar(ctx).await?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let (events, rollup_row_count) =
+            store::events::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
+        let snapshots = store::snapshots::rebuild(&mut tx, ctx.tenant_id, calendar.time_zone().name()).await?;
+        tx.commit().await?;
+        Ok((events + snapshots, rollup_row_count))
+    }
 }

@@ -1,11 +1,13 @@
-//! What each `attain.metrics.v1.MetricsService` RPC does, one function each (`grpc.rs` names
-//! which): protobuf in, checks and access rules, store and store calls, protobuf out.
+//! What each `attain.metrics.v1.MetricsService` RPC does: one use case each, a method of
+//! [`MetricsApi`] taking the request context and typed input (decoded by `grpc/`) and returning
+//! store records or domain values. The access rules, the checks against the catalog and the
+//! directory, and the store calls live here; protobuf does not.
 
-pub(crate) mod catalog;
-pub(crate) mod check;
-pub(crate) mod ingest;
-pub(crate) mod query;
-pub(crate) mod state;
+pub mod catalog;
+pub mod check;
+pub mod ingest;
+pub mod query;
+pub mod state;
 
 use std::sync::Arc;
 

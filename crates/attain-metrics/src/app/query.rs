@@ -6,15 +6,10 @@ use std::collections::HashMap;
 use attain_domain::{
     Violations,
     metric::{Aggregation, MetricKind, Totals, ratio},
-    period::Granularity,
+    period::{DateRange, Granularity, PeriodSpec},
 };
-use attain_proto::metrics::v1::*;
-use attain_runtime::{
-    ApiError, ApiResult, Ctx,
-    convert::{self, range_to_proto, resolve_period},
-    db::begin_tenant,
-    enums::from_wire,
-};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant};
+use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{MetricsApi, catalog::record_kind, state};
@@ -24,12 +19,94 @@ use crate::store::{
     totals::{GroupBy, Score, TotalsRow},
 };
 
-const MAX_PEOPLE: usize = 10_000;
-const MAX_METRICS: usize = 100;
-const MAX_TOP: i32 = 1000;
-const MAX_ALSO: usize = 100;
+/// Most people one query names.
+pub const MAX_PEOPLE: usize = 10_000;
+/// Most metrics one GetTotals names.
+pub const MAX_METRICS: usize = 100;
+/// Most rows of a ranking.
+pub const MAX_TOP: i32 = 1000;
+/// Most people a ranking is asked to place besides its top rows.
+pub const MAX_ALSO: usize = 100;
 /// Metric ids are identity values from 1; no row has 0.
 const NO_METRIC: i32 = 0;
+
+/// A metric's figure: the total (or largest value, or state) of an event metric, or a ratio.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    Total(i64),
+    Ratio(f64),
+}
+
+/// A metric's value over a period for one person, one person's day, or everyone asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricValue {
+    pub metric_key: String,
+    /// `None`: no value (a ratio over nothing, or no snapshot of a state metric by then).
+    pub value: Option<Figure>,
+    pub event_count: i64,
+    /// A ratio's parts.
+    pub numerator: i64,
+    pub denominator: i64,
+}
+
+/// A GetTotals request, decoded. A query names every fault of its fields at once, those found
+/// on decoding (`faults`, with the fields they spoil left `None` or empty) and the metric keys
+/// the catalog does not know, so its fields are checked in two places but refused in one.
+pub struct TotalsQuery {
+    pub metric_keys: Vec<String>,
+    pub period: Option<PeriodSpec>,
+    pub faults: Violations,
+    /// Empty: everyone the caller sees.
+    pub person_ids: Vec<Uuid>,
+    pub group: GroupBy,
+}
+
+/// One row of totals: a person (or everyone), a day (or the whole period), the values in the
+/// order the metrics were asked for.
+pub struct TotalsRowOut {
+    pub person_id: Option<Uuid>,
+    pub day: Option<NaiveDate>,
+    pub values: Vec<MetricValue>,
+}
+
+/// A GetSeries request, decoded (see [`TotalsQuery`] on `faults`).
+pub struct SeriesQuery {
+    pub metric_key: String,
+    pub period: Option<PeriodSpec>,
+    /// DAY, WEEK or MONTH.
+    pub bucket: Option<Granularity>,
+    pub faults: Violations,
+    pub person_ids: Vec<Uuid>,
+}
+
+/// A GetTopPeople request, decoded (see [`TotalsQuery`] on `faults`).
+pub struct TopQuery {
+    pub metric_key: String,
+    pub period: Option<PeriodSpec>,
+    pub faults: Violations,
+    pub limit: usize,
+    /// A ratio ranks only people whose denominator reaches this (at least 1).
+    pub min_denominator: i64,
+    /// Empty: everyone of the tenant.
+    pub person_ids: Vec<Uuid>,
+    pub also_person_ids: Vec<Uuid>,
+}
+
+/// A person's place in a ranking.
+pub struct RankedOut {
+    pub rank: i64,
+    pub person_id: Uuid,
+    pub value: MetricValue,
+}
+
+/// A ranking: the top rows, the rows of the people asked for besides, and how many people
+/// were ranked.
+pub struct Ranking {
+    pub range: DateRange,
+    pub rows: Vec<RankedOut>,
+    pub also: Vec<RankedOut>,
+    pub ranked_count: i64,
+}
 
 /// A requested metric with the catalog rows its value needs.
 struct Wanted<'a> {
@@ -83,13 +160,13 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>) -> MetricValue {
         // No snapshot by the day: no value, which is not the same as a snapshot of 0.
         MetricKind::Events(aggregation) if aggregation.is_state() => {
             if let Some(t) = totals.get(&w.metric.metric_id) {
-                out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
+                out.value = Some(Figure::Total(t.value(*aggregation)));
                 out.event_count = t.count;
             }
         }
         MetricKind::Events(aggregation) => {
             let t = totals.get(&w.metric.metric_id).copied().unwrap_or_default();
-            out.value = Some(metric_value::Value::Total(t.value(*aggregation)));
+            out.value = Some(Figure::Total(t.value(*aggregation)));
             out.event_count = t.count;
         }
         MetricKind::Ratio { .. } => {
@@ -98,26 +175,14 @@ fn value_of(w: &Wanted, totals: &HashMap<i32, Totals>) -> MetricValue {
             out.numerator = n.sum;
             out.denominator = d.sum;
             out.event_count = d.count;
-            out.value = ratio(n.sum, d.sum).map(metric_value::Value::Ratio);
+            out.value = ratio(n.sum, d.sum).map(Figure::Ratio);
         }
     }
     out
 }
 
 /// The people a query covers: the requested ones (each must be visible), or everyone visible.
-async fn people(api: &MetricsApi, v: &mut Violations, ctx: &Ctx, requested: &[String]) -> ApiResult<Vec<Uuid>> {
-    if requested.len() > MAX_PEOPLE {
-        v.add("person_ids", format!("at most {MAX_PEOPLE}"));
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Uuid> = requested
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| convert::required_id(v, &format!("person_ids[{i}]"), id))
-        .collect();
-    if !v.is_empty() {
-        return Ok(Vec::new());
-    }
+async fn people(api: &MetricsApi, ctx: &Ctx, ids: Vec<Uuid>) -> ApiResult<Vec<Uuid>> {
     let visible = api.directory.visible_people_naming(ctx, &ids).await?;
     if ids.is_empty() {
         return Ok(visible.to_vec());
@@ -138,264 +203,228 @@ fn index(rows: &[TotalsRow]) -> HashMap<(Option<Uuid>, Option<chrono::NaiveDate>
     out
 }
 
-pub async fn totals(api: &MetricsApi, ctx: &Ctx, req: GetTotalsRequest) -> ApiResult<GetTotalsResponse> {
+/// The caller's tenant calendar, and the period's days in it if the period decoded.
+async fn resolve(
+    api: &MetricsApi,
+    ctx: &Ctx,
+    period: Option<PeriodSpec>,
+) -> ApiResult<(attain_domain::calendar::Calendar, Option<DateRange>)> {
     let calendar = api.directory.calendar(ctx).await?;
-    let mut v = Violations::new();
-    if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
-        v.add("metric_keys", format!("name 1 to {MAX_METRICS} metrics"));
-    }
-    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
-    let people = people(api, &mut v, ctx, &req.person_ids).await?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let keys: Vec<&str> = req.metric_keys.iter().map(String::as_str).collect();
-    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &keys).await?;
-    let wanted = wanted(&mut v, "metric_keys", &req.metric_keys, &catalog);
-    let range = v
-        .into_result(range)?
-        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let group = match Grouping::try_from(req.grouping) {
-        Ok(Grouping::Combined) => GroupBy::Combined,
-        Ok(Grouping::PerPersonDay) => GroupBy::PersonDay,
-        _ => GroupBy::Person,
-    };
-    let (states, flows): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| w.is_state());
-    let ids: Vec<i32> = flows.iter().flat_map(|w| w.ids.iter().copied()).collect();
-    let state_ids: Vec<i32> = states.iter().map(|w| w.metric.metric_id).collect();
-    if !state_ids.is_empty() {
-        state::check_size(state::days_read(group, range), people.len(), state_ids.len())?;
-    }
-    let rows = if ids.is_empty() {
-        Vec::new()
-    } else {
-        store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &ids, range, group).await?
-    };
-    let mut by_person = index(&rows);
-    if !state_ids.is_empty() {
-        for (key, values) in state::totals(&mut tx, ctx.tenant_id, &people, &state_ids, range, group).await? {
-            by_person.entry(key).or_default().extend(values);
-        }
-    }
-    tx.commit().await?;
-    let empty = HashMap::new();
-    let row = |person: Option<Uuid>, day: Option<chrono::NaiveDate>| PersonTotals {
-        person_id: person.map(|p| p.to_string()).unwrap_or_default(),
-        values: wanted
-            .iter()
-            .map(|w| value_of(w, by_person.get(&(person, day)).unwrap_or(&empty)))
-            .collect(),
-        day: day.map(convert::date_to_proto),
-    };
-    let rows = match group {
-        GroupBy::Combined => vec![row(None, None)],
-        GroupBy::PersonDay => {
-            let mut keys: Vec<_> = by_person.keys().copied().collect();
-            keys.sort_unstable();
-            keys.into_iter().map(|(person, day)| row(person, day)).collect()
-        }
-        _ => people.iter().map(|p| row(Some(*p), None)).collect(),
-    };
-    Ok(GetTotalsResponse {
-        range: Some(range_to_proto(range)),
-        rows,
-    })
+    let range = period.map(|p| p.resolve(&calendar, calendar.local_date(Utc::now())));
+    Ok((calendar, range))
 }
 
-pub async fn series(api: &MetricsApi, ctx: &Ctx, req: GetSeriesRequest) -> ApiResult<GetSeriesResponse> {
-    let calendar = api.directory.calendar(ctx).await?;
-    let mut v = Violations::new();
-    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
-    let bucket = match from_wire(req.bucket) {
-        Some(g @ (Granularity::Day | Granularity::Week | Granularity::Month)) => Some(g),
-        _ => {
-            v.add(
-                "bucket",
-                "must be GRANULARITY_DAY, GRANULARITY_WEEK or GRANULARITY_MONTH",
-            );
-            None
+/// The people a query covers, once its fields are sound: a caller whose fields are at fault
+/// hears of them, not of a person they may not see.
+async fn people_if_sound(api: &MetricsApi, ctx: &Ctx, faults: &Violations, ids: Vec<Uuid>) -> ApiResult<Vec<Uuid>> {
+    if faults.is_empty() {
+        people(api, ctx, ids).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+impl MetricsApi {
+    /// Totals of metrics over a period, per person, per person and day, or combined.
+    pub async fn totals(&self, ctx: &Ctx, q: TotalsQuery) -> ApiResult<(DateRange, Vec<TotalsRowOut>)> {
+        let (_, range) = resolve(self, ctx, q.period).await?;
+        let mut v = q.faults;
+        let people = people_if_sound(self, ctx, &v, q.person_ids).await?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let keys: Vec<&str> = q.metric_keys.iter().map(String::as_str).collect();
+        let catalog = self.query_catalog(&mut tx, ctx.tenant_id, &keys).await?;
+        let wanted = wanted(&mut v, "metric_keys", &q.metric_keys, &catalog);
+        let range = v
+            .into_result(range)?
+            .ok_or_else(|| ApiError::invalid("period", "is required"))?;
+        let group = q.group;
+        let (states, flows): (Vec<&Wanted>, Vec<&Wanted>) = wanted.iter().partition(|w| w.is_state());
+        let ids: Vec<i32> = flows.iter().flat_map(|w| w.ids.iter().copied()).collect();
+        let state_ids: Vec<i32> = states.iter().map(|w| w.metric.metric_id).collect();
+        if !state_ids.is_empty() {
+            state::check_size(state::days_read(group, range), people.len(), state_ids.len())?;
         }
-    };
-    let people = people(api, &mut v, ctx, &req.person_ids).await?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &[&req.metric_key]).await?;
-    let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
-    v.into_result(())?;
-    let (Some(range), Some(bucket), Some(w)) = (range, bucket, wanted.first()) else {
-        return Err(ApiError::invalid("period", "is required"));
-    };
-    let buckets = calendar.buckets(bucket, range);
-    if w.is_state() {
-        state::check_size(buckets.len(), people.len(), 1)?;
-        let values = state::series(&mut tx, ctx.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
+        let rows = if ids.is_empty() {
+            Vec::new()
+        } else {
+            store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &ids, range, group).await?
+        };
+        let mut by_person = index(&rows);
+        if !state_ids.is_empty() {
+            for (key, values) in state::totals(&mut tx, ctx.tenant_id, &people, &state_ids, range, group).await? {
+                by_person.entry(key).or_default().extend(values);
+            }
+        }
         tx.commit().await?;
-        return Ok(GetSeriesResponse {
-            range: Some(range_to_proto(range)),
-            points: buckets
+        let empty = HashMap::new();
+        let row = |person: Option<Uuid>, day: Option<NaiveDate>| TotalsRowOut {
+            person_id: person,
+            values: wanted
+                .iter()
+                .map(|w| value_of(w, by_person.get(&(person, day)).unwrap_or(&empty)))
+                .collect(),
+            day,
+        };
+        let rows = match group {
+            GroupBy::Combined => vec![row(None, None)],
+            GroupBy::PersonDay => {
+                let mut keys: Vec<_> = by_person.keys().copied().collect();
+                keys.sort_unstable();
+                keys.into_iter().map(|(person, day)| row(person, day)).collect()
+            }
+            _ => people.iter().map(|p| row(Some(*p), None)).collect(),
+        };
+        Ok((range, rows))
+    }
+
+    /// A metric's value in each day, week or month of a period.
+    pub async fn series(&self, ctx: &Ctx, q: SeriesQuery) -> ApiResult<(DateRange, Vec<(DateRange, MetricValue)>)> {
+        let (calendar, range) = resolve(self, ctx, q.period).await?;
+        let mut v = q.faults;
+        let people = people_if_sound(self, ctx, &v, q.person_ids).await?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let catalog = self.query_catalog(&mut tx, ctx.tenant_id, &[&q.metric_key]).await?;
+        let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&q.metric_key), &catalog);
+        v.into_result(())?;
+        let (Some(range), Some(bucket), Some(w)) = (range, q.bucket, wanted.first()) else {
+            return Err(ApiError::invalid("period", "is required"));
+        };
+        let buckets = calendar.buckets(bucket, range);
+        if w.is_state() {
+            state::check_size(buckets.len(), people.len(), 1)?;
+            let values = state::series(&mut tx, ctx.tenant_id, &people, w.metric.metric_id, range, &buckets).await?;
+            tx.commit().await?;
+            let points = buckets
                 .into_iter()
                 .zip(values)
-                .map(|(b, sums)| SeriesPoint {
-                    range: Some(range_to_proto(b)),
-                    value: Some(value_of(w, &sums)),
-                })
-                .collect(),
-        });
-    }
-    let rows = store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
-    tx.commit().await?;
-    let points = buckets
-        .into_iter()
-        .map(|b| {
-            let mut sums: HashMap<i32, Totals> = HashMap::new();
-            for r in rows.iter().filter(|r| r.day.is_some_and(|d| b.contains(d))) {
-                let entry = sums.entry(r.metric_id).or_default();
-                *entry = entry.merge(r.totals());
-            }
-            SeriesPoint {
-                range: Some(range_to_proto(b)),
-                value: Some(value_of(w, &sums)),
-            }
-        })
-        .collect();
-    Ok(GetSeriesResponse {
-        range: Some(range_to_proto(range)),
-        points,
-    })
-}
-
-pub async fn top_people(api: &MetricsApi, ctx: &Ctx, req: GetTopPeopleRequest) -> ApiResult<GetTopPeopleResponse> {
-    let calendar = api.directory.calendar(ctx).await?;
-    let mut v = Violations::new();
-    let range = resolve_period(&mut v, "period", req.period.as_ref(), &calendar);
-    let limit = match req.limit {
-        0 => 10,
-        n @ 1..=MAX_TOP => n as usize,
-        _ => {
-            v.add("limit", format!("must be between 0 and {MAX_TOP}"));
-            10
+                .map(|(b, sums)| (b, value_of(w, &sums)))
+                .collect();
+            return Ok((range, points));
         }
-    };
-    if req.min_denominator < 0 {
-        v.add("min_denominator", "must not be negative");
+        let rows = store::totals::totals(&mut tx, ctx.tenant_id, Some(&people), &w.ids, range, GroupBy::Day).await?;
+        tx.commit().await?;
+        let points = buckets
+            .into_iter()
+            .map(|b| {
+                let mut sums: HashMap<i32, Totals> = HashMap::new();
+                for r in rows.iter().filter(|r| r.day.is_some_and(|d| b.contains(d))) {
+                    let entry = sums.entry(r.metric_id).or_default();
+                    *entry = entry.merge(r.totals());
+                }
+                (b, value_of(w, &sums))
+            })
+            .collect();
+        Ok((range, points))
     }
-    let min_denominator = req.min_denominator.max(1);
-    // Rankings are leaderboards, open to every credential of the tenant; the tenant filter in
-    // SQL keeps other tenants' people out.
-    let people = ids(&mut v, "person_ids", &req.person_ids, MAX_PEOPLE);
-    let also = ids(&mut v, "also_person_ids", &req.also_person_ids, MAX_ALSO);
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let catalog = api.query_catalog(&mut tx, ctx.tenant_id, &[&req.metric_key]).await?;
-    let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&req.metric_key), &catalog);
-    v.into_result(())?;
-    let (Some(range), Some(w)) = (range, wanted.first()) else {
-        return Err(ApiError::invalid("period", "is required"));
-    };
-    let filter = (!people.is_empty()).then_some(people.as_slice());
-    let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter;
-    if w.is_state() {
-        let ranked = state::ranking(
+
+    /// The people ranked by a metric over a period. Rankings are leaderboards, open to every
+    /// credential of the tenant; the tenant filter in SQL keeps other tenants' people out.
+    pub async fn top_people(&self, ctx: &Ctx, q: TopQuery) -> ApiResult<Ranking> {
+        let (_, range) = resolve(self, ctx, q.period).await?;
+        let (limit, also) = (q.limit, &q.also_person_ids);
+        let mut v = q.faults;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let catalog = self.query_catalog(&mut tx, ctx.tenant_id, &[&q.metric_key]).await?;
+        let wanted = wanted(&mut v, "metric_key", std::slice::from_ref(&q.metric_key), &catalog);
+        v.into_result(())?;
+        let (Some(range), Some(w)) = (range, wanted.first()) else {
+            return Err(ApiError::invalid("period", "is required"));
+        };
+        let filter = (!q.person_ids.is_empty()).then_some(q.person_ids.as_slice());
+        let lower_is_better = w.metric.direction == attain_domain::metric::Direction::LowerIsBetter;
+        if w.is_state() {
+            let ranked = state::ranking(
+                &mut tx,
+                ctx.tenant_id,
+                filter,
+                w.metric.metric_id,
+                range,
+                lower_is_better,
+            )
+            .await?;
+            tx.commit().await?;
+            let row = |r: &attain_domain::ranking::Ranked<crate::store::snapshots::Latest>| RankedOut {
+                rank: r.rank as i64,
+                person_id: r.item.person_id,
+                value: value_of(
+                    w,
+                    &HashMap::from([(
+                        w.metric.metric_id,
+                        Totals {
+                            sum: r.item.value,
+                            count: 1,
+                            max: r.item.value,
+                        },
+                    )]),
+                ),
+            };
+            return Ok(Ranking {
+                range,
+                rows: ranked.iter().filter(|r| r.rank as usize <= limit).map(row).collect(),
+                also: ranked
+                    .iter()
+                    .filter(|r| also.contains(&r.item.person_id))
+                    .map(row)
+                    .collect(),
+                ranked_count: ranked.len() as i64,
+            });
+        }
+        let (ids, score) = match &w.kind {
+            MetricKind::Events(Aggregation::Max) => ([w.metric.metric_id; 2], Score::Max),
+            MetricKind::Events(_) => ([w.metric.metric_id; 2], Score::Sum),
+            MetricKind::Ratio { .. } => (
+                [
+                    w.ids.first().copied().unwrap_or(NO_METRIC),
+                    w.ids.get(1).copied().unwrap_or(NO_METRIC),
+                ],
+                Score::Ratio {
+                    min_denominator: q.min_denominator,
+                },
+            ),
+        };
+        let ranked = store::totals::ranking(
             &mut tx,
             ctx.tenant_id,
             filter,
-            w.metric.metric_id,
+            ids,
             range,
+            score,
             lower_is_better,
+            limit as i64,
+            also,
         )
         .await?;
         tx.commit().await?;
-        let ranked_count = ranked.len() as i32;
-        let row = |r: &attain_domain::ranking::Ranked<crate::store::snapshots::Latest>| RankedPerson {
-            rank: r.rank as i32,
-            person_id: r.item.person_id.to_string(),
-            value: Some(value_of(
-                w,
-                &HashMap::from([(
-                    w.metric.metric_id,
-                    Totals {
-                        sum: r.item.value,
-                        count: 1,
-                        max: r.item.value,
-                    },
-                )]),
-            )),
+        let ranked_count = ranked.first().map_or(0, |r| r.ranked_count);
+        let row = |r: &RankedRow| {
+            // For an event metric both ids are the metric's own, and only `a` carries its totals.
+            let mut totals = HashMap::from([(
+                ids[1],
+                Totals {
+                    sum: r.b_sum,
+                    count: r.b_count,
+                    max: r.b_max,
+                },
+            )]);
+            totals.insert(
+                ids[0],
+                Totals {
+                    sum: r.a_sum,
+                    count: r.a_count,
+                    max: r.a_max,
+                },
+            );
+            RankedOut {
+                rank: r.rank,
+                person_id: r.person_id,
+                value: value_of(w, &totals),
+            }
         };
-        return Ok(GetTopPeopleResponse {
-            range: Some(range_to_proto(range)),
-            rows: ranked.iter().filter(|r| r.rank as usize <= limit).map(row).collect(),
-            also: ranked
-                .iter()
-                .filter(|r| also.contains(&r.item.person_id))
-                .map(row)
-                .collect(),
+        Ok(Ranking {
+            range,
+            also: ranked.iter().filter(|r| also.contains(&r.person_id)).map(row).collect(),
+            rows: ranked.iter().filter(|r| r.rank <= limit as i64).map(row).collect(),
             ranked_count,
-        });
+        })
     }
-    let (ids, score) = match &w.kind {
-        MetricKind::Events(Aggregation::Max) => ([w.metric.metric_id; 2], Score::Max),
-        MetricKind::Events(_) => ([w.metric.metric_id; 2], Score::Sum),
-        MetricKind::Ratio { .. } => (
-            [
-                w.ids.first().copied().unwrap_or(NO_METRIC),
-                w.ids.get(1).copied().unwrap_or(NO_METRIC),
-            ],
-            Score::Ratio { min_denominator },
-        ),
-    };
-    let ranked = store::totals::ranking(
-        &mut tx,
-        ctx.tenant_id,
-        filter,
-        ids,
-        range,
-        score,
-        lower_is_better,
-        limit as i64,
-        &also,
-    )
-    .await?;
-    tx.commit().await?;
-    let ranked_count = ranked.first().map_or(0, |r| r.ranked_count as i32);
-    let row = |r: &RankedRow| {
-        // For an event metric both ids are the metric's own, and only `a` carries its totals.
-        let mut totals = HashMap::from([(
-            ids[1],
-            Totals {
-                sum: r.b_sum,
-                count: r.b_count,
-                max: r.b_max,
-            },
-        )]);
-        totals.insert(
-            ids[0],
-            Totals {
-                sum: r.a_sum,
-                count: r.a_count,
-                max: r.a_max,
-            },
-        );
-        RankedPerson {
-            rank: r.rank as i32,
-            person_id: r.person_id.to_string(),
-            value: Some(value_of(w, &totals)),
-        }
-    };
-    let also_rows = ranked.iter().filter(|r| also.contains(&r.person_id)).map(row).collect();
-    let top_rows = ranked.iter().filter(|r| r.rank <= limit as i64).map(row).collect();
-    Ok(GetTopPeopleResponse {
-        range: Some(range_to_proto(range)),
-        rows: top_rows,
-        also: also_rows,
-        ranked_count,
-    })
-}
-
-/// Parses up to `max` ids of a list field.
-fn ids(v: &mut Violations, field: &str, texts: &[String], max: usize) -> Vec<Uuid> {
-    if texts.len() > max {
-        v.add(field, format!("at most {max}"));
-        return Vec::new();
-    }
-    texts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| convert::required_id(v, &format!("{field}[{i}]"), id))
-        .collect()
 }
