@@ -1,16 +1,17 @@
-//! The org directory's use cases, one function per RPC (`crate::grpc` says which answers
-//! which): the checks and access rules, store calls, and the answer. `credential`,
-//! `operator` and `peer_directory` hold the other three services' use cases.
+//! The org directory's use cases, one method of [`OrgApi`] per RPC, taking the caller and
+//! typed input (decoded by `crate::grpc`) and returning records: the access rules, the checks
+//! against the tenant's data, the store calls. `credential`, `operator` and `peer_directory`
+//! hold the other three services' use cases.
 
 mod credential;
-pub(crate) mod operator;
-mod peer_directory;
-pub(crate) mod person;
-pub(crate) mod resolve;
-pub(crate) mod team;
-pub(crate) mod tenant;
+pub mod operator;
+pub mod peer_directory;
+pub mod person;
+pub mod resolve;
+pub mod team;
+pub mod tenant;
 
-use attain_domain::org::AccessRole;
+use attain_domain::{Violations, org::AccessRole};
 use attain_runtime::{ApiResult, Caller};
 use sqlx::{PgConnection, PgPool};
 
@@ -30,6 +31,15 @@ impl OrgApi {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+}
+
+/// An update decided by a request's field mask: the revision the caller read (`None`: any),
+/// and the change itself as a function of the stored record, which gives the new record or the
+/// faults of the fields it set. It is applied once the record is found and locked, so a caller
+/// hears NOT_FOUND or of a stale etag before what is wrong with their fields.
+pub struct Patch<R> {
+    pub revision: Option<i64>,
+    pub apply: Box<dyn FnOnce(R) -> Result<R, Violations> + Send>,
 }
 
 /// What `caller` may see: the whole tenant, a manager's team subtrees, or a rep's own record.

@@ -4,14 +4,43 @@
 //! the authentication layer has already checked; the tenant is that caller's.
 
 use attain_domain::org::{PersonStatus, SalesRole};
-use attain_proto::org::v1::{CallerScope, DirectoryPerson, DirectoryTeam, GetTenantDirectoryResponse, TenantDirectory};
-use attain_runtime::{ApiError, ApiResult, Caller, auth::PeerIdentity, convert, db::begin_tenant};
+use attain_runtime::{ApiError, ApiResult, Caller, auth::PeerIdentity, db::begin_tenant};
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{scope_of, tenant};
-use crate::store;
+use super::scope_of;
+use crate::{model::TenantRecord, store};
+
+/// A team of the directory: id, parent, name.
+pub type DirectoryTeam = (Uuid, Option<Uuid>, String);
+
+/// A person of the directory: id, name, team, sales role, status, start date.
+pub type DirectoryPerson = (Uuid, String, Option<Uuid>, SalesRole, PersonStatus, Option<NaiveDate>);
+
+/// A tenant's whole directory.
+pub struct TenantDirectory {
+    pub tenant: TenantRecord,
+    pub teams: Vec<DirectoryTeam>,
+    pub people: Vec<DirectoryPerson>,
+}
+
+/// What the calling person may see of the directory.
+#[derive(Default)]
+pub struct CallerScope {
+    pub whole_tenant: bool,
+    pub team_ids: Vec<Uuid>,
+    pub member_team_ids: Vec<Uuid>,
+    pub person_ids: Vec<Uuid>,
+}
+
+/// The directory's version, the directory itself unless the asking service holds that
+/// version already, and the caller's scope.
+pub struct DirectoryAnswer {
+    pub version: i64,
+    pub directory: Option<TenantDirectory>,
+    pub scope: CallerScope,
+}
 
 #[derive(Clone)]
 pub struct PeerDirectoryApi {
@@ -27,12 +56,12 @@ impl PeerDirectoryApi {
 
     /// The caller's tenant directory, unless the asking service already holds `known_version`
     /// (then only the version and the caller's scope), with what the caller may see of it.
-    pub async fn get(&self, caller: &Caller, known_version: i64) -> ApiResult<GetTenantDirectoryResponse> {
+    pub async fn get(&self, caller: &Caller, known_version: i64) -> ApiResult<DirectoryAnswer> {
         get(&self.pool, caller, known_version).await
     }
 }
 
-async fn get(pool: &PgPool, caller: &Caller, known_version: i64) -> ApiResult<GetTenantDirectoryResponse> {
+async fn get(pool: &PgPool, caller: &Caller, known_version: i64) -> ApiResult<DirectoryAnswer> {
     let tenant_id = caller.tenant_id;
     let mut tx = begin_tenant(pool, tenant_id).await?;
     // The version first: a change committed between this and the reads below makes the copy
@@ -45,10 +74,10 @@ async fn get(pool: &PgPool, caller: &Caller, known_version: i64) -> ApiResult<Ge
     };
     let scope = caller_scope(&mut tx, caller).await?;
     tx.commit().await?;
-    Ok(GetTenantDirectoryResponse {
+    Ok(DirectoryAnswer {
         version,
         directory,
-        scope: Some(scope),
+        scope,
     })
 }
 
@@ -66,41 +95,22 @@ async fn directory(c: &mut PgConnection, tenant_id: Uuid) -> ApiResult<TenantDir
     let record = store::get_tenant(c, tenant_id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
-    let teams: Vec<(Uuid, Option<Uuid>, String)> =
+    let teams: Vec<DirectoryTeam> =
         sqlx::query_as("SELECT team_id, parent_team_id, display_name FROM org.teams WHERE tenant_id = $1")
             .bind(tenant_id)
             .fetch_all(&mut *c)
             .await?;
-    type PersonRow = (Uuid, String, Option<Uuid>, SalesRole, PersonStatus, Option<NaiveDate>);
-    let people: Vec<PersonRow> = sqlx::query_as(
+    let people: Vec<DirectoryPerson> = sqlx::query_as(
         "SELECT person_id, display_name, team_id, sales_role, status, start_date FROM org.people
          WHERE tenant_id = $1",
     )
     .bind(tenant_id)
     .fetch_all(&mut *c)
     .await?;
-    let id = |team: Option<Uuid>| team.map(|t| t.to_string()).unwrap_or_default();
     Ok(TenantDirectory {
-        tenant: Some(tenant::to_proto(&record)),
-        teams: teams
-            .into_iter()
-            .map(|(team_id, parent, display_name)| DirectoryTeam {
-                team_id: team_id.to_string(),
-                parent_team_id: id(parent),
-                display_name,
-            })
-            .collect(),
-        people: people
-            .into_iter()
-            .map(|(person_id, display_name, team, role, status, start)| DirectoryPerson {
-                person_id: person_id.to_string(),
-                display_name,
-                team_id: id(team),
-                sales_role: attain_runtime::enums::to_wire(role),
-                status: attain_runtime::enums::to_wire(status),
-                start_date: start.map(convert::date_to_proto),
-            })
-            .collect(),
+        tenant: record,
+        teams,
+        people,
     })
 }
 
@@ -114,11 +124,10 @@ async fn caller_scope(c: &mut PgConnection, caller: &Caller) -> ApiResult<Caller
         });
     }
     let people = store::visible_person_ids(c, caller.tenant_id, &scope, None).await?;
-    let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect();
     Ok(CallerScope {
         whole_tenant: false,
-        team_ids: ids(&scope.teams),
-        member_team_ids: ids(&scope.member_teams),
-        person_ids: ids(&people),
+        team_ids: scope.teams,
+        member_team_ids: scope.member_teams,
+        person_ids: people,
     })
 }

@@ -15,11 +15,11 @@ use attain_runtime::{ApiError, ApiResult, convert};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::tenant;
 use crate::{
     app::{
         OperatorApi,
         operator::{NewApiKey, NewTenant},
-        tenant,
     },
     identity::IdentityProvider as Idp,
 };

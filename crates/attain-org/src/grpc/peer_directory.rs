@@ -1,13 +1,54 @@
 //! `attain.org.v1.PeerDirectoryService` on the wire: a peer token, then the caller's directory.
 
 use attain_proto::org::v1::{
-    GetTenantDirectoryRequest, GetTenantDirectoryResponse,
+    CallerScope, DirectoryPerson, DirectoryTeam, GetTenantDirectoryRequest, GetTenantDirectoryResponse,
+    TenantDirectory,
     peer_directory_service_server::{PeerDirectoryService, PeerDirectoryServiceServer},
 };
-use attain_runtime::{ApiError, Caller};
+use attain_runtime::{ApiError, Caller, convert, enums::to_wire};
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
 
-use crate::app::PeerDirectoryApi;
+use super::tenant;
+use crate::app::{PeerDirectoryApi, peer_directory::DirectoryAnswer};
+
+fn answer(a: DirectoryAnswer) -> GetTenantDirectoryResponse {
+    let id = |team: Option<Uuid>| team.map(|t| t.to_string()).unwrap_or_default();
+    let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect();
+    GetTenantDirectoryResponse {
+        version: a.version,
+        directory: a.directory.map(|d| TenantDirectory {
+            tenant: Some(tenant::to_proto(&d.tenant)),
+            teams: d
+                .teams
+                .into_iter()
+                .map(|(team_id, parent, display_name)| DirectoryTeam {
+                    team_id: team_id.to_string(),
+                    parent_team_id: id(parent),
+                    display_name,
+                })
+                .collect(),
+            people: d
+                .people
+                .into_iter()
+                .map(|(person_id, display_name, team, role, status, start)| DirectoryPerson {
+                    person_id: person_id.to_string(),
+                    display_name,
+                    team_id: id(team),
+                    sales_role: to_wire(role),
+                    status: to_wire(status),
+                    start_date: start.map(convert::date_to_proto),
+                })
+                .collect(),
+        }),
+        scope: Some(CallerScope {
+            whole_tenant: a.scope.whole_tenant,
+            team_ids: ids(&a.scope.team_ids),
+            member_team_ids: ids(&a.scope.member_team_ids),
+            person_ids: ids(&a.scope.person_ids),
+        }),
+    }
+}
 
 impl PeerDirectoryApi {
     /// The generated tonic server, with message size limits applied.
@@ -30,6 +71,6 @@ impl PeerDirectoryService for PeerDirectoryApi {
         if known < 0 {
             return Err(ApiError::invalid("known_version", "must be 0 (none) or a version this RPC returned").into());
         }
-        Ok(Response::new(self.get(&caller, known).await?))
+        Ok(Response::new(answer(self.get(&caller, known).await?)))
     }
 }
