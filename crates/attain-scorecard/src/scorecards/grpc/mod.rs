@@ -21,7 +21,7 @@ use attain_proto::scorecard::v1::{
     *,
 };
 
-use super::app::{self, ScorecardApi};
+use super::app::ScorecardApi;
 
 impl ScorecardApi {
     pub fn into_server(
@@ -44,10 +44,10 @@ attain_runtime::rpcs! {
         assign_template(AssignTemplateRequest) -> AssignTemplateResponse => templates::assign_template;
         create_ramp(CreateRampRequest) -> CreateRampResponse => ramps::create_ramp;
         list_ramps(ListRampsRequest) -> ListRampsResponse => ramps::list_ramps;
-        set_incentive_plan(SetIncentivePlanRequest) -> SetIncentivePlanResponse => app::incentives::set;
-        list_incentive_plans(ListIncentivePlansRequest) -> ListIncentivePlansResponse => app::incentives::list;
-        get_earnings(GetEarningsRequest) -> GetEarningsResponse => app::incentives::earnings;
-        get_team_earnings(GetTeamEarningsRequest) -> GetTeamEarningsResponse => app::incentives::team;
+        set_incentive_plan(SetIncentivePlanRequest) -> SetIncentivePlanResponse => super::app::incentives::set;
+        list_incentive_plans(ListIncentivePlansRequest) -> ListIncentivePlansResponse => super::app::incentives::list;
+        get_earnings(GetEarningsRequest) -> GetEarningsResponse => super::app::incentives::earnings;
+        get_team_earnings(GetTeamEarningsRequest) -> GetTeamEarningsResponse => super::app::incentives::team;
         create_contest(CreateContestRequest) -> CreateContestResponse => contests::create_contest;
         list_contests(ListContestsRequest) -> ListContestsResponse => contests::list_contests;
         get_contest_standings(GetContestStandingsRequest) -> GetContestStandingsResponse => contests::get_contest_standings;
@@ -67,10 +67,10 @@ attain_runtime::rpcs! {
         delete_time_off(DeleteTimeOffRequest) -> DeleteTimeOffResponse => plans::delete_time_off;
         get_scorecard(GetScorecardRequest) -> GetScorecardResponse => scorecard::get_scorecard;
         get_manager_kpis(GetManagerKpisRequest) -> GetManagerKpisResponse => kpis::get_manager_kpis;
-        create_leaderboard(CreateLeaderboardRequest) -> CreateLeaderboardResponse => app::leaderboard::create;
-        list_leaderboards(ListLeaderboardsRequest) -> ListLeaderboardsResponse => app::leaderboard::list;
-        delete_leaderboard(DeleteLeaderboardRequest) -> DeleteLeaderboardResponse => app::leaderboard::delete;
-        get_standings(GetStandingsRequest) -> GetStandingsResponse => app::leaderboard::standings;
+        create_leaderboard(CreateLeaderboardRequest) -> CreateLeaderboardResponse => super::app::leaderboard::create;
+        list_leaderboards(ListLeaderboardsRequest) -> ListLeaderboardsResponse => super::app::leaderboard::list;
+        delete_leaderboard(DeleteLeaderboardRequest) -> DeleteLeaderboardResponse => super::app::leaderboard::delete;
+        get_standings(GetStandingsRequest) -> GetStandingsResponse => super::app::leaderboard::standings;
         plan_funnel(PlanFunnelRequest) -> PlanFunnelResponse => funnel::plan_funnel;
         set_focus_plan(SetFocusPlanRequest) -> SetFocusPlanResponse => focus::set_focus_plan;
         get_focus_plan(GetFocusPlanRequest) -> GetFocusPlanResponse => focus::get_focus_plan;
