@@ -6,25 +6,24 @@ use std::collections::HashMap;
 use attain_domain::{
     Violations,
     calendar::Calendar,
-    period::{DateRange, Granularity},
+    period::{DateRange, Granularity, PeriodSpec},
     scorecard::{
         self as math, Band, Line,
         plan::TargetSource,
-        template::{Shape, TemplateLine},
+        template::{Section, Shape, TemplateLine},
     },
 };
 use attain_proto::{
     common::v1 as common,
     metrics::v1::{Grouping, MetricValue, metric_value::Value},
-    scorecard::v1 as pb,
 };
-use attain_runtime::enums::to_wire;
 use attain_runtime::{
     ApiError, ApiResult, Ctx,
     convert::{self, resolve_period_granularity},
     db::begin_tenant,
+    dispatch::Decoded,
 };
-use chrono::{Days, Utc};
+use chrono::{Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -33,7 +32,8 @@ use super::{
 };
 use crate::scorecards::{
     metrics::{Catalog, MetricInfo},
-    plan_store as plans, settings_store, store,
+    plan_store as plans, settings_store,
+    store::{self, TemplateRecord},
 };
 
 /// One line's attainment never counts for more than this in the overall score.
@@ -84,6 +84,54 @@ impl Span {
     }
 }
 
+impl Span {
+    /// The span of `period` as of `as_of` (today when `None`) in `calendar`; `None` when the
+    /// previous period would fall before the first representable day. Its `red_after` is the
+    /// default until the use case reads the tenant's setting.
+    pub fn resolve(period: &PeriodSpec, as_of: Option<NaiveDate>, calendar: &Calendar) -> Option<Span> {
+        let today = calendar.local_date(Utc::now());
+        let as_of = as_of.unwrap_or(today);
+        let range = period.resolve(calendar, today);
+        let granularity = period.granularity();
+        let previous = match granularity {
+            Some(g) => calendar.previous_period(g, range.start),
+            None => {
+                // The same number of days just before.
+                let days = range.days() as u64;
+                let end = range.start.checked_sub_days(Days::new(1))?;
+                DateRange {
+                    start: end.checked_sub_days(Days::new(days - 1))?,
+                    end,
+                }
+            }
+        };
+        Some(Span {
+            range,
+            granularity: granularity.unwrap_or(Granularity::Day),
+            previous,
+            as_of,
+            day_done: math::day_done(calendar, as_of, Utc::now()),
+            red_after: math::DEFAULT_RED_AFTER,
+        })
+    }
+}
+
+/// A request's period and as-of day, checked; the use case resolves them in the tenant's
+/// calendar ([`Span::resolve`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SpanSpec {
+    pub period: PeriodSpec,
+    /// The day the period is seen from; today in the tenant's calendar when `None`.
+    pub as_of: Option<NaiveDate>,
+}
+
+impl SpanSpec {
+    /// The span in `calendar`; INVALID_ARGUMENT `period` when it cannot be resolved.
+    pub fn resolve(&self, calendar: &Calendar) -> ApiResult<Span> {
+        Span::resolve(&self.period, self.as_of, calendar).ok_or_else(|| ApiError::invalid("period", "is required"))
+    }
+}
+
 /// Resolves `period` and `as_of`, adding violations to `v`.
 pub fn span(
     v: &mut Violations,
@@ -129,22 +177,56 @@ pub fn by_key(values: &[MetricValue]) -> HashMap<&str, &MetricValue> {
     values.iter().map(|v| (v.metric_key.as_str(), v)).collect()
 }
 
-fn band_to_proto(b: Option<Band>) -> i32 {
-    (match b {
-        None => pb::Band::Unspecified,
-        Some(Band::Red) => pb::Band::Red,
-        Some(Band::Amber) => pb::Band::Amber,
-        Some(Band::Green) => pb::Band::Green,
-    }) as i32
+/// Where a line's target came from: a person's plan, or (a team's additive line) the sum of its
+/// members' targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineSource {
+    Plan(TargetSource),
+    Members,
 }
 
-fn source_to_proto(s: TargetSource) -> i32 {
-    (match s {
-        TargetSource::PersonQuota => pb::TargetSource::PersonQuota,
-        TargetSource::TeamQuota => pb::TargetSource::TeamQuota,
-        TargetSource::Override => pb::TargetSource::Override,
-        TargetSource::Template => pb::TargetSource::Template,
-    }) as i32
+/// One computed line of a scorecard.
+pub struct ScorecardLine {
+    pub metric_key: String,
+    pub display_name: String,
+    pub section: Section,
+    pub actual: Option<f64>,
+    pub numerator: i64,
+    pub denominator: i64,
+    pub target: Option<(f64, LineSource)>,
+    pub attainment: Option<f64>,
+    pub band: Option<Band>,
+    pub pace: Option<math::Pace>,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    pub weight: f64,
+    /// The band was judged on pace (the period is in progress) rather than attainment.
+    pub banded_on_pace: bool,
+}
+
+/// A person's or a team's scorecard for a span.
+pub struct Scorecard {
+    pub subject: Whose,
+    pub display_name: String,
+    pub template: TemplateRecord,
+    pub range: DateRange,
+    /// The previous period's days compared with.
+    pub previous_range: DateRange,
+    pub as_of: NaiveDate,
+    pub in_progress: bool,
+    pub overall_score: Option<f64>,
+    pub lines: Vec<ScorecardLine>,
+    /// A person's mean ramp factor over the period; `None` for a team.
+    pub ramp_factor: Option<f64>,
+    /// A person's working days off in the period; 0 for a team.
+    pub days_off: usize,
+    pub member_count: usize,
+}
+
+/// Whose scorecard, over which span.
+pub struct ScorecardQuery {
+    pub subject: Whose,
+    pub span: SpanSpec,
 }
 
 /// One computed line.
@@ -153,10 +235,10 @@ fn line(
     l: &TemplateLine,
     current: Option<&MetricValue>,
     previous: Option<&MetricValue>,
-    target: Option<(f64, i32)>,
+    target: Option<(f64, LineSource)>,
     calendar: &Calendar,
     span: &Span,
-) -> pb::ScorecardLine {
+) -> ScorecardLine {
     let actual = number(current);
     let attainment = match (actual, target) {
         (Some(a), Some((t, _))) => math::attainment(a, t, info.direction),
@@ -175,26 +257,17 @@ fn line(
     };
     let band = math::line_band(attainment, pace.as_ref(), &l.thresholds, &span.red_after);
     let banded_on_pace = pace.is_some() && band.is_some();
-    let pace = pace.map(|p| pb::Pace {
-        elapsed_working_days: p.elapsed_working_days as i32,
-        total_working_days: p.total_working_days as i32,
-        expected_to_date: p.expected_to_date,
-        pace: p.pace,
-        projection: p.projection,
-        elapsed: p.elapsed,
-    });
     let prev = number(previous);
-    pb::ScorecardLine {
+    ScorecardLine {
         metric_key: l.metric_key.clone(),
         display_name: info.display_name.clone(),
-        section: to_wire(l.section),
+        section: l.section,
         actual,
         numerator: current.map_or(0, |v| v.numerator),
         denominator: current.map_or(0, |v| v.denominator),
-        target: target.map(|(t, _)| t),
-        target_source: target.map_or(0, |(_, s)| s),
+        target,
         attainment,
-        band: band_to_proto(band),
+        band,
         pace,
         previous: prev,
         change: match (actual, prev) {
@@ -213,7 +286,7 @@ fn ordered(template: &Template) -> Vec<&TemplateLine> {
     lines
 }
 
-fn overall(lines: &[pb::ScorecardLine]) -> Option<f64> {
+fn overall(lines: &[ScorecardLine]) -> Option<f64> {
     let parts: Vec<Line> = lines
         .iter()
         .map(|l| Line {
@@ -232,69 +305,59 @@ fn info<'a>(catalog: &'a Catalog, key: &str) -> ApiResult<&'a MetricInfo> {
     })
 }
 
-pub async fn get(api: &ScorecardApi, ctx: &Ctx, req: pb::GetScorecardRequest) -> ApiResult<pb::GetScorecardResponse> {
-    use pb::get_scorecard_request::Subject as S;
-    let mut v = Violations::new();
-    let subject = match req.subject.as_ref() {
-        Some(S::PersonId(id)) => convert::required_id(&mut v, "person_id", id).map(Whose::Person),
-        Some(S::TeamId(id)) => convert::required_id(&mut v, "team_id", id).map(Whose::Team),
-        None => {
-            v.add("subject", "give person_id or team_id");
-            None
+impl ScorecardApi {
+    /// The caller's view is loaded before their fields are answered.
+    pub async fn scorecard(&self, ctx: &Ctx, query: Decoded<ScorecardQuery>) -> ApiResult<Scorecard> {
+        let api = self;
+        let tenant = ctx.tenant_id;
+        let view = api.view(ctx).await?;
+        let mut tx = begin_tenant(&api.pool, tenant).await?;
+        let calendar = view.directory.calendar.clone();
+        let ScorecardQuery { subject, span } = query.get()?;
+        let mut span = span.resolve(&calendar)?;
+        span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
+        match subject {
+            Whose::Person(id) => {
+                let person = view
+                    .visible_person(id)
+                    .cloned()
+                    .ok_or_else(|| ApiError::not_found(format!("person {id}")))?;
+                let mut context = Context::templates(&mut tx, &view.directory, vec![person], &[]).await?;
+                let person = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
+                let template = context
+                    .template_of(person.person_id)
+                    .ok_or_else(|| no_template(&person.display_name))?;
+                let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+                let who = [person.person_id];
+                let fetch = catalog_and_values(api, ctx, &who, &keys, &span, Grouping::PerPerson);
+                let fetched = context
+                    .load_plans_beside(tx, &view.directory, span.range, fetch)
+                    .await?;
+                person_scorecard(&calendar, &context, &span, fetched)
+            }
+            Whose::Team(id) => {
+                access::see_team_members(&view, id)?;
+                let directory = &view.directory;
+                let name = directory.team(id).map(|t| t.display_name.clone()).unwrap_or_default();
+                let members = plans::sellers_in(directory, &directory.subtree(&[id]));
+                let own = store::template_of_team(&mut tx, tenant, &directory.ancestors(id)).await?;
+                let mut context = Context::templates(&mut tx, directory, members, own.as_slice()).await?;
+                let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
+                let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
+                let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+                let fetch = catalog_and_values(api, ctx, &people, &keys, &span, Grouping::Combined);
+                let fetched = context
+                    .load_plans_beside(tx, &view.directory, span.range, fetch)
+                    .await?;
+                team_scorecard(&calendar, &context, &span, id, name, own, fetched)
+            }
         }
-    };
-    let tenant = ctx.tenant_id;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let calendar = view.directory.calendar.clone();
-    let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
-    let (subject, mut span) = match v.into_result((subject, span))? {
-        (Some(s), Some(p)) => (s, p),
-        _ => return Err(ApiError::invalid("period", "is required")),
-    };
-    span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
-    let scorecard = match subject {
-        Whose::Person(id) => {
-            let person = view
-                .visible_person(id)
-                .cloned()
-                .ok_or_else(|| ApiError::not_found(format!("person {id}")))?;
-            let mut context = Context::templates(&mut tx, &view.directory, vec![person], &[]).await?;
-            let person = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
-            let template = context
-                .template_of(person.person_id)
-                .ok_or_else(|| no_template(&person.display_name))?;
-            let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
-            let who = [person.person_id];
-            let fetch = catalog_and_values(api, ctx, &who, &keys, &span, Grouping::PerPerson);
-            let fetched = context
-                .load_plans_beside(tx, &view.directory, span.range, fetch)
-                .await?;
-            person_scorecard(&calendar, &context, &span, fetched)?
-        }
-        Whose::Team(id) => {
-            access::see_team_members(&view, id)?;
-            let directory = &view.directory;
-            let name = directory.team(id).map(|t| t.display_name.clone()).unwrap_or_default();
-            let members = plans::sellers_in(directory, &directory.subtree(&[id]));
-            let own = store::template_of_team(&mut tx, tenant, &directory.ancestors(id)).await?;
-            let mut context = Context::templates(&mut tx, directory, members, own.as_slice()).await?;
-            let template = team_template(&context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
-            let keys: Vec<String> = template.lines.iter().map(|l| l.metric_key.clone()).collect();
-            let people: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-            let fetch = catalog_and_values(api, ctx, &people, &keys, &span, Grouping::Combined);
-            let fetched = context
-                .load_plans_beside(tx, &view.directory, span.range, fetch)
-                .await?;
-            team_scorecard(&calendar, &context, &span, id, name, own, fetched)?
-        }
-    };
-    Ok(pb::GetScorecardResponse {
-        scorecard: Some(scorecard),
-    })
+    }
 }
 
-enum Whose {
+/// A person's or a team's.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
     Person(Uuid),
     Team(Uuid),
 }
@@ -309,7 +372,7 @@ fn no_template(whom: &str) -> ApiError {
 /// previous period.
 type Fetched = (Catalog, Vec<MetricValue>, Vec<MetricValue>);
 
-fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched: Fetched) -> ApiResult<pb::Scorecard> {
+fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched: Fetched) -> ApiResult<Scorecard> {
     let (catalog, current, previous) = fetched;
     let m = context.people.first().ok_or_else(|| ApiError::not_found("person"))?;
     let template = context
@@ -321,7 +384,7 @@ fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched
         let info = info(&catalog, &l.metric_key)?;
         let target = context
             .target(m, l, info.shape, calendar, span.range, span.granularity)
-            .map(|(t, s)| (t, source_to_proto(s)));
+            .map(|(t, s)| (t, LineSource::Plan(s)));
         let key = l.metric_key.as_str();
         lines.push(line(
             info,
@@ -333,19 +396,18 @@ fn person_scorecard(calendar: &Calendar, context: &Context, span: &Span, fetched
             span,
         ));
     }
-    Ok(pb::Scorecard {
-        subject: Some(pb::scorecard::Subject::PersonId(m.person_id.to_string())),
+    Ok(Scorecard {
+        subject: Whose::Person(m.person_id),
         display_name: m.display_name.clone(),
-        template_id: template.record.template_id.to_string(),
-        template_name: template.record.display_name.clone(),
-        range: Some(range_to_proto(span.range)),
-        previous_range: Some(range_to_proto(span.previous_to_date())),
-        as_of: Some(convert::date_to_proto(span.as_of)),
+        template: template.record.clone(),
+        range: span.range,
+        previous_range: span.previous_to_date(),
+        as_of: span.as_of,
         in_progress: span.in_progress(),
         overall_score: overall(&lines),
         lines,
         ramp_factor: Some(context.person(m).mean_ramp_factor(calendar, span.range)),
-        days_off: context.working_days_off(m, calendar, span.range) as i32,
+        days_off: context.working_days_off(m, calendar, span.range),
         member_count: 1,
     })
 }
@@ -431,7 +493,7 @@ fn team_scorecard(
     name: String,
     own: Option<Uuid>,
     fetched: Fetched,
-) -> ApiResult<pb::Scorecard> {
+) -> ApiResult<Scorecard> {
     let template = team_template(context, own).ok_or_else(|| no_template(&format!("team \"{name}\"")))?;
     let (catalog, current, previous) = fetched;
     let (now, before) = (by_key(&current), by_key(&previous));
@@ -443,9 +505,9 @@ fn team_scorecard(
             Shape::Additive => members_target(context, l, info.shape, calendar, span.range, span.granularity),
         };
         let source = match info.shape {
-            Shape::Level => pb::TargetSource::Template,
-            Shape::Additive => pb::TargetSource::Members,
-        } as i32;
+            Shape::Level => LineSource::Plan(TargetSource::Template),
+            Shape::Additive => LineSource::Members,
+        };
         let key = l.metric_key.as_str();
         let target = target.map(|t| (t, source));
         lines.push(line(
@@ -458,19 +520,18 @@ fn team_scorecard(
             span,
         ));
     }
-    Ok(pb::Scorecard {
-        subject: Some(pb::scorecard::Subject::TeamId(team.to_string())),
+    Ok(Scorecard {
+        subject: Whose::Team(team),
         display_name: name,
-        template_id: template.record.template_id.to_string(),
-        template_name: template.record.display_name.clone(),
-        range: Some(range_to_proto(span.range)),
-        previous_range: Some(range_to_proto(span.previous_to_date())),
-        as_of: Some(convert::date_to_proto(span.as_of)),
+        template: template.record.clone(),
+        range: span.range,
+        previous_range: span.previous_to_date(),
+        as_of: span.as_of,
         in_progress: span.in_progress(),
         overall_score: overall(&lines),
         lines,
         ramp_factor: None,
         days_off: 0,
-        member_count: context.people.len() as i32,
+        member_count: context.people.len(),
     })
 }

@@ -5,22 +5,23 @@
 use attain_domain::{
     Violations,
     contest::{self, Kind},
-    org::AccessRole,
+    org::{AccessRole, SalesRole},
     org_view::TenantDirectory,
     period::DateRange,
     scorecard::template::Shape,
     webhook::EventType,
 };
-use attain_proto::{
-    metrics::v1::{Grouping, MetricValue, metric_value::Value},
-    scorecard::v1 as pb,
+use attain_proto::metrics::v1::{Grouping, MetricValue, metric_value::Value};
+use attain_runtime::{
+    ApiError, ApiResult, Ctx,
+    db::begin_tenant,
+    paging::{Listed, Page},
 };
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
 use chrono::{NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use super::{ScorecardApi, access, compute::number};
+use super::{Partial, ScorecardApi, access, compute::number};
 use crate::{
     scorecards::{
         contest_store::{self as store, ContestRecord, Winner},
@@ -29,201 +30,149 @@ use crate::{
     webhooks::{MilestoneEvent, enqueue},
 };
 
-fn kind_of(r: &ContestRecord) -> Kind {
+/// A contest to start: its metric and kind (checked against the catalog by the use case) and
+/// the fields the decoder checked.
+pub struct ContestDraft {
+    pub metric_key: String,
+    /// `None` only with a violation among `fields`.
+    pub kind: Option<Kind>,
+    pub fields: Partial<ContestFields>,
+}
+
+pub struct ContestFields {
+    pub display_name: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// A team's sellers, or (without a team) a role's.
+    pub team_id: Option<Uuid>,
+    pub sales_role: Option<SalesRole>,
+    /// Prize descriptions by rank.
+    pub prizes: Vec<(i64, String)>,
+}
+
+/// One row of a contest's standings.
+pub struct Standing {
+    /// 0 for a person not ranked (a FIRST_TO contest they have not reached).
+    pub rank: u32,
+    pub person_id: Uuid,
+    pub display_name: String,
+    /// Their value as the metrics service gives it.
+    pub value: Option<MetricValue>,
+    /// The day they reached the threshold, in a FIRST_TO contest.
+    pub reached_on: Option<NaiveDate>,
+    /// The prize of their rank; empty for none.
+    pub prize: String,
+}
+
+/// A contest with its standings as of a day.
+pub struct ContestStandings {
+    pub contest: ContestRecord,
+    pub standings: Vec<Standing>,
+    pub as_of: NaiveDate,
+}
+
+impl ScorecardApi {
+    /// ADMIN or MANAGER: the caller is checked before their fields, which are answered at once
+    /// with what the catalog says of the metric.
+    pub async fn create_contest(&self, ctx: &Ctx, draft: ContestDraft) -> ApiResult<ContestRecord> {
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "start contests")?;
+        let ContestDraft {
+            metric_key,
+            kind,
+            fields,
+        } = draft;
+        let mut found = Violations::new();
+        let catalog = self.metrics.catalog(ctx, false).await?;
+        let info = catalog.get(&metric_key);
+        if info.is_none() {
+            found.add("contest.metric_key", "no metric with this key in the catalog");
+        }
+        if matches!(kind, Some(Kind::FirstTo { .. })) && info.is_some_and(|i| i.shape != Shape::Additive) {
+            found.add("contest.metric_key", "a FIRST_TO contest counts a COUNT or SUM metric");
+        }
+        let c = fields.check(found)?;
+        let Some(kind) = kind else {
+            return Err(ApiError::invalid("contest", "is required"));
+        };
+        let view = self.view(ctx).await?;
+        match c.team_id {
+            // A manager runs contests for the teams they manage; ADMIN for any.
+            Some(t) => access::manage_team(ctx, &view, t)?,
+            None => ctx.require(&[AccessRole::Admin], "start contests for a whole role")?,
+        }
+        let record = ContestRecord {
+            contest_id: Uuid::now_v7(),
+            display_name: c.display_name,
+            metric_key,
+            start_date: c.start_date,
+            end_date: c.end_date,
+            team_id: c.team_id,
+            sales_role: c.sales_role,
+            kind: match kind {
+                Kind::Most => "most",
+                Kind::FirstTo { .. } => "first_to",
+            }
+            .into(),
+            threshold: match kind {
+                Kind::FirstTo { threshold } => threshold,
+                Kind::Most => 0,
+            },
+            prizes: Json(c.prizes),
+            started_at: None,
+            closed_at: None,
+            winners: None,
+        };
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// The tenant's contests, newest first; every credential of the tenant reads them.
+    pub async fn list_contests(&self, ctx: &Ctx, page: Page, before: Option<Uuid>) -> ApiResult<Listed<ContestRecord>> {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
+        tx.commit().await?;
+        Ok(page.list(rows, |r| r.contest_id.to_string()))
+    }
+
+    /// The standings up to `as_of` (today in the tenant's calendar when `None`) or the end.
+    /// The fields are checked before the caller.
+    pub async fn contest_standings(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+        as_of: Option<NaiveDate>,
+    ) -> ApiResult<ContestStandings> {
+        let view = self.view(ctx).await?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let record = store::get(&mut tx, ctx.tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("contest {id}")))?;
+        tx.commit().await?;
+        let today = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
+        let last = today.min(record.end_date);
+        let standings = compute(self, ctx, &view.directory, &record, last).await?;
+        Ok(ContestStandings {
+            contest: record,
+            standings,
+            as_of: last,
+        })
+    }
+}
+
+/// A day the metrics service names, if it is one.
+fn day_of(year: i32, month: i32, day: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// The kind of a stored contest.
+pub fn kind_of(r: &ContestRecord) -> Kind {
     if r.kind == "first_to" {
         Kind::FirstTo { threshold: r.threshold }
     } else {
         Kind::Most
     }
-}
-
-fn to_proto(r: &ContestRecord) -> pb::Contest {
-    use pb::contest::Eligibility as E;
-    pb::Contest {
-        id: r.contest_id.to_string(),
-        display_name: r.display_name.clone(),
-        metric_key: r.metric_key.clone(),
-        start_date: Some(convert::date_to_proto(r.start_date)),
-        end_date: Some(convert::date_to_proto(r.end_date)),
-        eligibility: match (r.team_id, r.sales_role) {
-            (Some(t), _) => Some(E::TeamId(t.to_string())),
-            (_, Some(role)) => Some(E::SalesRole(attain_runtime::enums::to_wire(role))),
-            _ => None,
-        },
-        kind: match kind_of(r) {
-            Kind::Most => pb::ContestKind::Most,
-            Kind::FirstTo { .. } => pb::ContestKind::FirstTo,
-        } as i32,
-        threshold: r.threshold,
-        prizes: r
-            .prizes
-            .0
-            .iter()
-            .map(|(rank, description)| pb::ContestPrize {
-                rank: *rank as i32,
-                description: description.clone(),
-            })
-            .collect(),
-        closed: r.closed_at.is_some(),
-        winners: r
-            .winners
-            .as_ref()
-            .map(|w| w.0.iter().map(winner_to_proto).collect())
-            .unwrap_or_default(),
-    }
-}
-
-fn winner_to_proto(w: &Winner) -> pb::ContestStanding {
-    pb::ContestStanding {
-        rank: w.rank as i32,
-        person_id: w.person_id.clone(),
-        display_name: w.display_name.clone(),
-        value: None,
-        reached_on: w
-            .reached_on
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .map(convert::date_to_proto),
-        prize: w.prize.clone(),
-    }
-}
-
-fn day_of(d: &attain_proto::common::v1::Date) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(d.year, u32::try_from(d.month).ok()?, u32::try_from(d.day).ok()?)
-}
-
-pub async fn create(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::CreateContestRequest,
-) -> ApiResult<pb::CreateContestResponse> {
-    use pb::contest::Eligibility as E;
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "start contests")?;
-    let c = req.contest.unwrap_or_default();
-    let mut v = Violations::new();
-    attain_domain::org::check_name(&mut v, "contest.display_name", &c.display_name);
-    let catalog = api.metrics.catalog(ctx, false).await?;
-    let info = catalog.get(&c.metric_key);
-    if info.is_none() {
-        v.add("contest.metric_key", "no metric with this key in the catalog");
-    }
-    let kind = match pb::ContestKind::try_from(c.kind) {
-        Ok(pb::ContestKind::Most) => Some(Kind::Most),
-        Ok(pb::ContestKind::FirstTo) => {
-            if info.is_some_and(|i| i.shape != Shape::Additive) {
-                v.add("contest.metric_key", "a FIRST_TO contest counts a COUNT or SUM metric");
-            }
-            Some(Kind::FirstTo { threshold: c.threshold })
-        }
-        _ => {
-            v.add("contest.kind", "must be CONTEST_KIND_MOST or CONTEST_KIND_FIRST_TO");
-            None
-        }
-    };
-    let (team, role) = match &c.eligibility {
-        Some(E::TeamId(id)) => (convert::required_id(&mut v, "contest.team_id", id), None),
-        Some(E::SalesRole(r)) => {
-            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
-            if role.is_none() {
-                v.add("contest.sales_role", "is not a SALES_ROLE_ value");
-            }
-            (None, role)
-        }
-        None => {
-            v.add("contest.eligibility", "give team_id or sales_role");
-            (None, None)
-        }
-    };
-    let start = convert::required_date(&mut v, "contest.start_date", c.start_date.as_ref());
-    let end = convert::required_date(&mut v, "contest.end_date", c.end_date.as_ref());
-    let prizes: Vec<(i64, String)> = c
-        .prizes
-        .iter()
-        .map(|p| (i64::from(p.rank), p.description.clone()))
-        .collect();
-    if let (Some(s), Some(e), Some(k)) = (start, end, kind) {
-        contest::check(&mut v, s, e, k, &prizes);
-    }
-    let (start, end, kind) = match v.into_result((start, end, kind))? {
-        (Some(s), Some(e), Some(k)) => (s, e, k),
-        _ => return Err(ApiError::invalid("contest", "is required")),
-    };
-    let view = api.view(ctx).await?;
-    match team {
-        // A manager runs contests for the teams they manage; ADMIN for any.
-        Some(t) => access::manage_team(ctx, &view, t)?,
-        None => ctx.require(&[AccessRole::Admin], "start contests for a whole role")?,
-    }
-    let record = ContestRecord {
-        contest_id: Uuid::now_v7(),
-        display_name: c.display_name.clone(),
-        metric_key: c.metric_key.clone(),
-        start_date: start,
-        end_date: end,
-        team_id: team,
-        sales_role: role,
-        kind: match kind {
-            Kind::Most => "most",
-            Kind::FirstTo { .. } => "first_to",
-        }
-        .into(),
-        threshold: match kind {
-            Kind::FirstTo { threshold } => threshold,
-            Kind::Most => 0,
-        },
-        prizes: Json(prizes),
-        started_at: None,
-        closed_at: None,
-        winners: None,
-    };
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
-    tx.commit().await?;
-    Ok(pb::CreateContestResponse {
-        contest: Some(to_proto(&saved)),
-    })
-}
-
-pub async fn list(api: &ScorecardApi, ctx: &Ctx, req: pb::ListContestsRequest) -> ApiResult<pb::ListContestsResponse> {
-    let mut v = Violations::new();
-    let page = Page::of(&mut v, ctx.tenant_id, &req);
-    let before = page.after_id(&mut v);
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let mut rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
-    tx.commit().await?;
-    let next_page_token = page.finish(&mut rows, |r| r.contest_id.to_string());
-    Ok(pb::ListContestsResponse {
-        contests: rows.iter().map(to_proto).collect(),
-        next_page_token,
-    })
-}
-
-pub async fn standings(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetContestStandingsRequest,
-) -> ApiResult<pb::GetContestStandingsResponse> {
-    let mut v = Violations::new();
-    let id = convert::required_id(&mut v, "contest_id", &req.contest_id);
-    let as_of = convert::optional_date(&mut v, "as_of", req.as_of.as_ref());
-    let id = v
-        .into_result(id)?
-        .ok_or_else(|| ApiError::invalid("contest_id", "is required"))?;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let record = store::get(&mut tx, ctx.tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("contest {id}")))?;
-    tx.commit().await?;
-    let today = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
-    let last = today.min(record.end_date);
-    let rows = compute(api, ctx, &view.directory, &record, last).await?;
-    Ok(pb::GetContestStandingsResponse {
-        contest: Some(to_proto(&record)),
-        standings: rows,
-        as_of: Some(convert::date_to_proto(last)),
-    })
 }
 
 /// The standings from the contest's first day to `last`, best first, each with its prize.
@@ -233,7 +182,7 @@ async fn compute(
     directory: &TenantDirectory,
     r: &ContestRecord,
     last: NaiveDate,
-) -> ApiResult<Vec<pb::ContestStanding>> {
+) -> ApiResult<Vec<Standing>> {
     if last < r.start_date {
         return Ok(Vec::new());
     }
@@ -247,12 +196,12 @@ async fn compute(
     };
     let name = |id: Uuid| directory.person(id).map(|p| p.display_name.clone()).unwrap_or_default();
     let prizes = &r.prizes.0;
-    let standing = |rank: u32, id: Uuid, value: Option<MetricValue>, reached: Option<NaiveDate>| pb::ContestStanding {
-        rank: rank as i32,
-        person_id: id.to_string(),
+    let standing = |rank: u32, id: Uuid, value: Option<MetricValue>, reached: Option<NaiveDate>| Standing {
+        rank,
+        person_id: id,
         display_name: name(id),
         value,
-        reached_on: reached.map(convert::date_to_proto),
+        reached_on: reached,
         prize: (rank > 0)
             .then(|| contest::prize(rank, prizes))
             .flatten()
@@ -290,7 +239,7 @@ async fn compute(
                 let (Ok(id), Some(day)) = (Uuid::parse_str(&row.person_id), row.day.as_ref()) else {
                     continue;
                 };
-                let Some(day) = day_of(day) else {
+                let Some(day) = day_of(day.year, day.month, day.day) else {
                     continue;
                 };
                 let value = number(row.values.first()).unwrap_or(0.0) as i64;
@@ -303,7 +252,7 @@ async fn compute(
                 ..Default::default()
             };
             let ranked = contest::first_to(&days, threshold);
-            let mut out: Vec<pb::ContestStanding> = ranked
+            let mut out: Vec<Standing> = ranked
                 .iter()
                 .map(|x| standing(x.rank, x.item.0, Some(value(x.item.0)), Some(x.item.1)))
                 .collect();
@@ -354,15 +303,13 @@ impl ScorecardApi {
                 let winners: Vec<Winner> = rows
                     .iter()
                     .filter(|s| !s.prize.is_empty())
-                    .filter_map(|s| {
-                        Some(Winner {
-                            person_id: Uuid::parse_str(&s.person_id).ok()?.to_string(),
-                            display_name: s.display_name.clone(),
-                            rank: u32::try_from(s.rank).ok()?,
-                            prize: s.prize.clone(),
-                            value: number(s.value.as_ref()).unwrap_or(0.0),
-                            reached_on: s.reached_on.as_ref().and_then(day_of).map(|d| d.to_string()),
-                        })
+                    .map(|s| Winner {
+                        person_id: s.person_id.to_string(),
+                        display_name: s.display_name.clone(),
+                        rank: s.rank,
+                        prize: s.prize.clone(),
+                        value: number(s.value.as_ref()).unwrap_or(0.0),
+                        reached_on: s.reached_on.map(|d| d.to_string()),
                     })
                     .collect();
                 if store::close(tx, tenant, r.contest_id, &winners).await? {

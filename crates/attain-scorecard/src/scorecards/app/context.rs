@@ -8,9 +8,9 @@ use attain_domain::{
     org_view::TenantDirectory,
     period::{DateRange, Granularity},
     scorecard::{
-        Ramp,
+        Ramp, TargetSpec, Thresholds,
         plan::{self, Member as Share, Person, QuotaSpan, TargetInputs, TargetSource},
-        template::{Shape, TemplateLine},
+        template::{LineTarget, Shape, TemplateLine},
     },
 };
 use attain_runtime::{ApiError, ApiResult};
@@ -18,11 +18,32 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::template::line_from_record;
 use crate::scorecards::{
     plan_store::{self as plans, Member, OverrideRecord, QuotaRecord},
-    store::{self, TemplateRecord},
+    store::{self, LineRecord, TemplateRecord},
 };
+
+/// A stored line as the domain reads it.
+pub fn line_from_record(r: &LineRecord) -> TemplateLine {
+    TemplateLine {
+        metric_key: r.metric_key.clone(),
+        section: r.section,
+        target: LineTarget {
+            spec: TargetSpec {
+                daily: r.daily,
+                weekly: r.weekly,
+                monthly: r.monthly,
+                quarterly: r.quarterly,
+            },
+            level: r.level,
+        },
+        weight: r.weight,
+        thresholds: Thresholds {
+            red_below: r.red_below,
+            green_from: r.green_from,
+        },
+    }
+}
 
 /// A template with its lines.
 pub struct Template {

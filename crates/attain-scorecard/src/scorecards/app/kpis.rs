@@ -14,14 +14,14 @@ use attain_domain::{
         template::{DEFAULT_THRESHOLDS, LineTarget, Section, Shape, TemplateLine},
     },
 };
-use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
+use attain_proto::metrics::v1::Grouping;
+use attain_runtime::{ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access,
-    compute::{Span, by_key, number, range_to_proto, span},
+    Partial, ScorecardApi, access,
+    compute::{Span, SpanSpec, by_key, number},
     context::Context,
 };
 use crate::scorecards::{
@@ -29,11 +29,6 @@ use crate::scorecards::{
     plan_store::{self as plans, Member},
     settings_store,
 };
-
-const DEFAULT_QUOTA_METRIC: &str = "revenue_won";
-/// Coverage is what is still open now over the quota still to reach: the open-pipeline state,
-/// not the pipeline created (a flow), which ran at 11×–45× on the demo data.
-const DEFAULT_PIPELINE_METRIC: &str = "open_pipeline";
 
 /// Per-day actuals: person → metric → day → value. Nested so a lookup borrows the key, and
 /// ordered by day so a week or month is a range read: the KPIs look up every rep's every
@@ -76,94 +71,136 @@ fn actual_over(daily: &Daily, person: Uuid, key: &str, range: DateRange) -> f64 
         .map_or(0.0, |days| days.range(range.start..=range.end).map(|(_, v)| v).sum())
 }
 
-fn share_to_proto(range: DateRange, s: GoalShare) -> pb::GoalShare {
-    pb::GoalShare {
-        range: Some(range_to_proto(range)),
-        met: s.met as i32,
-        counted: s.counted as i32,
-        share: s.share(),
-    }
+/// What the KPIs are asked of: the team's metrics (checked against the catalog by the use
+/// case) and the fields the decoder checked.
+pub struct KpiInput {
+    /// `revenue_won` when the request names none.
+    pub quota_metric_key: String,
+    /// `open_pipeline` when the request names none.
+    pub pipeline_metric_key: String,
+    pub fields: Partial<KpiFields>,
 }
 
-pub async fn get(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetManagerKpisRequest,
-) -> ApiResult<pb::GetManagerKpisResponse> {
-    let mut v = Violations::new();
-    let team = convert::required_id(&mut v, "team_id", &req.team_id);
-    let or_default = |key: &str, default: &str| if key.is_empty() { default } else { key }.to_string();
-    let quota_key = or_default(&req.quota_metric_key, DEFAULT_QUOTA_METRIC);
-    let pipeline_key = or_default(&req.pipeline_metric_key, DEFAULT_PIPELINE_METRIC);
-    let catalog = api.metrics.catalog(ctx, false).await?;
-    check_metric(&mut v, &catalog, "quota_metric_key", &quota_key, false);
-    check_metric(&mut v, &catalog, "pipeline_metric_key", &pipeline_key, true);
-    let tenant = ctx.tenant_id;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let calendar = view.directory.calendar.clone();
-    let span = span(&mut v, req.period.as_ref(), req.as_of.as_ref(), &calendar);
-    let (team, mut span) = match v.into_result((team, span))? {
-        (Some(t), Some(s)) => (t, s),
-        _ => return Err(ApiError::invalid("period", "is required")),
-    };
-    span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
-    access::see_team_members(&view, team)?;
+pub struct KpiFields {
+    pub team_id: Uuid,
+    pub span: SpanSpec,
+}
 
-    // What the KPIs are computed from: the team's reps with their templates and plans, each
-    // rep's leading metrics per day, and their quota and pipeline totals so far.
-    let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
-    let mut context = Context::templates(&mut tx, &view.directory, reps, &[]).await?;
-    let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
-    let leading_keys = leading_keys(&context, &catalog, &[Section::Activities, Section::Objectives]);
-    let elapsed = elapsed(&span);
-    let keys = [quota_key.clone(), pipeline_key.clone()];
-    let fetch = async {
-        tokio::try_join!(
-            fetch_daily(api, ctx, &reps, &leading_keys, elapsed),
-            fetch_totals(api, ctx, &reps, &keys, elapsed)
-        )
-    };
-    let (daily, totals) = context
-        .load_plans_beside(tx, &view.directory, span.range, fetch)
-        .await?;
+/// A team's KPIs over a span.
+pub struct ManagerKpis {
+    pub team_id: Uuid,
+    pub range: DateRange,
+    pub as_of: NaiveDate,
+    pub rep_count: usize,
+    pub daily_activity_goal_average: Option<f64>,
+    /// Per working day elapsed, the share of reps to every activity goal.
+    pub daily_activity_goal: Vec<(DateRange, GoalShare)>,
+    /// Per week (month) begun, the share of reps to every objective goal so far.
+    pub weekly_objective_goal: Vec<(DateRange, GoalShare)>,
+    pub monthly_objective_goal: Vec<(DateRange, GoalShare)>,
+    pub reps_to_quota: GoalShare,
+    pub team_attainment: Option<f64>,
+    pub behind_pace: Vec<BehindPace>,
+    pub reps: Vec<RepKpis>,
+    pub quota_metric_key: String,
+    pub pipeline_metric_key: String,
+}
 
-    let k = Kpis {
-        context: &context,
-        catalog: &catalog,
-        calendar: &calendar,
-        span: &span,
-        daily: &daily,
-    };
-    let met_by_day = met_by_day(&k, elapsed);
-    let daily_activity_goal: Vec<(DateRange, GoalShare)> = met_by_day
-        .iter()
-        .map(|(day, met)| (*day, GoalShare::of(met.iter().copied())))
-        .collect();
-    let shares: Vec<GoalShare> = daily_activity_goal.iter().map(|(_, s)| *s).collect();
-    let reps = rep_rows(&k, &totals, &quota_key, &leading_keys, &met_by_day);
-    let reps_to_quota = GoalShare::of(reps.quota_pairs.iter().map(|(a, q)| Some(a >= q)));
-    Ok(pb::GetManagerKpisResponse {
-        kpis: Some(pb::ManagerKpis {
-            team_id: team.to_string(),
-            range: Some(range_to_proto(span.range)),
-            as_of: Some(convert::date_to_proto(span.as_of)),
-            rep_count: i32::try_from(context.people.len()).unwrap_or(i32::MAX),
+/// One rep's row of the KPIs.
+pub struct RepKpis {
+    pub person_id: Uuid,
+    pub display_name: String,
+    pub quota: Option<f64>,
+    pub quota_actual: f64,
+    pub quota_attainment: Option<f64>,
+    /// `None` for a state with no snapshot by the as-of day.
+    pub pipeline: Option<f64>,
+    pub remaining_quota: f64,
+    pub coverage: Option<f64>,
+    pub behind_pace: Vec<String>,
+    pub daily_goal_days_met: usize,
+}
+
+/// The reps behind pace on one leading metric, furthest behind first.
+pub struct BehindPace {
+    pub metric_key: String,
+    pub display_name: String,
+    pub person_ids: Vec<Uuid>,
+}
+
+impl ScorecardApi {
+    /// The caller's view is loaded before their fields are answered, with what the catalog
+    /// says of the metrics.
+    pub async fn manager_kpis(&self, ctx: &Ctx, input: KpiInput) -> ApiResult<ManagerKpis> {
+        let api = self;
+        let KpiInput {
+            quota_metric_key: quota_key,
+            pipeline_metric_key: pipeline_key,
+            fields,
+        } = input;
+        let mut found = Violations::new();
+        let catalog = api.metrics.catalog(ctx, false).await?;
+        check_metric(&mut found, &catalog, "quota_metric_key", &quota_key, false);
+        check_metric(&mut found, &catalog, "pipeline_metric_key", &pipeline_key, true);
+        let tenant = ctx.tenant_id;
+        let view = api.view(ctx).await?;
+        let mut tx = begin_tenant(&api.pool, tenant).await?;
+        let calendar = view.directory.calendar.clone();
+        let KpiFields { team_id: team, span } = fields.check(found)?;
+        let mut span = span.resolve(&calendar)?;
+        span.red_after = settings_store::red_after(&mut tx, tenant, false).await?.0;
+        access::see_team_members(&view, team)?;
+
+        // What the KPIs are computed from: the team's reps with their templates and plans, each
+        // rep's leading metrics per day, and their quota and pipeline totals so far.
+        let reps = plans::sellers_in(&view.directory, &view.directory.subtree(&[team]));
+        let mut context = Context::templates(&mut tx, &view.directory, reps, &[]).await?;
+        let reps: Vec<Uuid> = context.people.iter().map(|m| m.person_id).collect();
+        let leading_keys = leading_keys(&context, &catalog, &[Section::Activities, Section::Objectives]);
+        let elapsed = elapsed(&span);
+        let keys = [quota_key.clone(), pipeline_key.clone()];
+        let fetch = async {
+            tokio::try_join!(
+                fetch_daily(api, ctx, &reps, &leading_keys, elapsed),
+                fetch_totals(api, ctx, &reps, &keys, elapsed)
+            )
+        };
+        let (daily, totals) = context
+            .load_plans_beside(tx, &view.directory, span.range, fetch)
+            .await?;
+
+        let k = Kpis {
+            context: &context,
+            catalog: &catalog,
+            calendar: &calendar,
+            span: &span,
+            daily: &daily,
+        };
+        let met_by_day = met_by_day(&k, elapsed);
+        let daily_activity_goal: Vec<(DateRange, GoalShare)> = met_by_day
+            .iter()
+            .map(|(day, met)| (*day, GoalShare::of(met.iter().copied())))
+            .collect();
+        let shares: Vec<GoalShare> = daily_activity_goal.iter().map(|(_, s)| *s).collect();
+        let reps = rep_rows(&k, &totals, &quota_key, &leading_keys, &met_by_day);
+        let reps_to_quota = GoalShare::of(reps.quota_pairs.iter().map(|(a, q)| Some(a >= q)));
+        Ok(ManagerKpis {
+            team_id: team,
+            range: span.range,
+            as_of: span.as_of,
+            rep_count: context.people.len(),
             daily_activity_goal_average: kpi::mean_share(&shares),
-            daily_activity_goal: daily_activity_goal
-                .iter()
-                .map(|(d, s)| share_to_proto(*d, *s))
-                .collect(),
+            daily_activity_goal,
             weekly_objective_goal: objective_shares(&k, Granularity::Week),
             monthly_objective_goal: objective_shares(&k, Granularity::Month),
-            reps_to_quota: Some(share_to_proto(span.range, reps_to_quota)),
+            reps_to_quota,
             team_attainment: math::team_attainment(&reps.quota_pairs),
             behind_pace: behind_pace(reps.behind, &catalog),
             reps: reps.rows,
             quota_metric_key: quota_key,
             pipeline_metric_key: pipeline_key,
-        }),
-    })
+        })
+    }
 }
 
 /// The metrics of the rep's lines of `sections` across the team, each once, in first-seen order.
@@ -233,7 +270,7 @@ fn met_by_day(k: &Kpis, elapsed: Option<DateRange>) -> Vec<(DateRange, Vec<Optio
 
 /// The share of reps to every objective goal in each week or month of the period begun by the
 /// as-of day, each counted so far.
-fn objective_shares(k: &Kpis, g: Granularity) -> Vec<pb::GoalShare> {
+fn objective_shares(k: &Kpis, g: Granularity) -> Vec<(DateRange, GoalShare)> {
     let span = k.span;
     k.calendar
         .buckets(g, span.range)
@@ -244,14 +281,14 @@ fn objective_shares(k: &Kpis, g: Granularity) -> Vec<pb::GoalShare> {
                 start: b.start,
                 end: b.end.min(span.as_of),
             };
-            share_to_proto(b, k.share(&[Section::Objectives], so_far, g))
+            (b, k.share(&[Section::Objectives], so_far, g))
         })
         .collect()
 }
 
 /// The per-rep rows, with what the team figures are made of.
 struct RepRows {
-    rows: Vec<pb::RepKpis>,
+    rows: Vec<RepKpis>,
     /// (actual, quota) of each rep with a quota.
     quota_pairs: Vec<(f64, f64)>,
     /// Per leading metric, the reps behind pace on it with how far along they are.
@@ -306,19 +343,18 @@ fn rep_rows(
             .iter()
             .filter(|(_, met)| met.get(i).copied().flatten() == Some(true))
             .count();
-        out.rows.push(pb::RepKpis {
-            person_id: m.person_id.to_string(),
+        out.rows.push(RepKpis {
+            person_id: m.person_id,
             display_name: m.display_name.clone(),
             quota,
             quota_actual: actual,
             quota_attainment: quota
                 .and_then(|q| math::attainment(actual, q, attain_domain::metric::Direction::HigherIsBetter)),
-            pipeline: pipeline.unwrap_or(0.0),
-            pipeline_known: pipeline.is_some(),
+            pipeline,
             remaining_quota: remaining,
             coverage: quota.and_then(|_| math::coverage(pipeline?, remaining)),
             behind_pace: behind_keys,
-            daily_goal_days_met: i32::try_from(days_met).unwrap_or(i32::MAX),
+            daily_goal_days_met: days_met,
         });
     }
     out
@@ -356,16 +392,16 @@ fn behind_on(k: &Kpis, m: &Member, behind: &mut [(String, Vec<(f64, Uuid)>)]) ->
 }
 
 /// Per leading metric with anyone behind pace, those reps, furthest behind first.
-fn behind_pace(behind: Vec<(String, Vec<(f64, Uuid)>)>, catalog: &Catalog) -> Vec<pb::BehindPace> {
+fn behind_pace(behind: Vec<(String, Vec<(f64, Uuid)>)>, catalog: &Catalog) -> Vec<BehindPace> {
     behind
         .into_iter()
         .filter(|(_, list)| !list.is_empty())
         .map(|(key, mut list)| {
             list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            pb::BehindPace {
+            BehindPace {
                 display_name: catalog.get(&key).map(|i| i.display_name.clone()).unwrap_or_default(),
                 metric_key: key,
-                person_ids: list.into_iter().map(|(_, p)| p.to_string()).collect(),
+                person_ids: list.into_iter().map(|(_, p)| p).collect(),
             }
         })
         .collect()

@@ -3,13 +3,12 @@
 //! assigned another.
 
 use attain_domain::{
-    Violations,
     org::AccessRole,
-    scorecard::{Ramp, check_ramp, ramp_factor, ramp_month},
+    scorecard::{Ramp, ramp_factor, ramp_month},
 };
-use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
-use chrono::Utc;
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, dispatch::Decoded, paging::Listed, paging::Page};
+use chrono::{NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::{ScorecardApi, access};
 use crate::scorecards::{
@@ -17,181 +16,159 @@ use crate::scorecards::{
     plan_store::{self as plans, RampRecord},
 };
 
-const UPDATABLE: &[&str] = &["display_name", "steps", "is_default"];
+/// A ramp to create, its name and steps checked.
+pub struct NewRamp {
+    pub display_name: String,
+    pub steps: Vec<f64>,
+    pub is_default: bool,
+}
 
-fn ramp_to_proto(r: &RampRecord) -> pb::Ramp {
-    pb::Ramp {
-        id: r.ramp_id.to_string(),
-        display_name: r.display_name.clone(),
-        steps: r.steps.clone(),
-        is_default: r.is_default,
+/// A change of a ramp: each field named in the update mask, checked; the others `None`.
+pub struct RampUpdate {
+    pub ramp_id: Uuid,
+    pub display_name: Option<String>,
+    pub steps: Option<Vec<f64>>,
+    pub is_default: Option<bool>,
+}
+
+/// A person's ramp (`None` for the tenant's default).
+pub struct RampAssignment {
+    pub person_id: Uuid,
+    pub ramp_id: Option<Uuid>,
+}
+
+/// The ramp a person follows on a day, and where on it they are.
+pub struct PersonRamp {
+    pub ramp: RampRecord,
+    /// Assigned to them, rather than the tenant's default.
+    pub assigned: bool,
+    pub start_date: Option<NaiveDate>,
+    /// Share of full quota they carry on the day (1 without a start date).
+    pub factor: f64,
+    /// Month of the ramp they are in (1 in their first month; 0 without a start date).
+    pub month: u32,
+}
+
+/// A ramp insert or update refused for its name, said with the name.
+fn name_taken(e: sqlx::Error, name: &str) -> ApiError {
+    match ApiError::from(e) {
+        ApiError::AlreadyExists(_) => ApiError::AlreadyExists(format!("a ramp named \"{name}\" already exists")),
+        other => other,
     }
 }
 
-pub async fn create_ramp(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::CreateRampRequest,
-) -> ApiResult<pb::CreateRampResponse> {
-    ctx.require(&[AccessRole::Admin], "create ramps")?;
-    let ramp = req.ramp.unwrap_or_default();
-    let mut v = Violations::new();
-    attain_domain::org::check_name(&mut v, "ramp.display_name", &ramp.display_name);
-    v.extend_prefixed("ramp", check_ramp(&ramp.steps));
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let record = plans::insert_ramp(&mut tx, ctx.tenant_id, &ramp.display_name, &ramp.steps, ramp.is_default)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::AlreadyExists(_) => {
-                ApiError::AlreadyExists(format!("a ramp named \"{}\" already exists", ramp.display_name))
-            }
-            other => other,
-        })?;
-    tx.commit().await?;
-    Ok(pb::CreateRampResponse {
-        ramp: Some(ramp_to_proto(&record)),
-    })
-}
+impl ScorecardApi {
+    /// ADMIN only: the caller is checked before their fields.
+    pub async fn create_ramp(&self, ctx: &Ctx, input: Decoded<NewRamp>) -> ApiResult<RampRecord> {
+        ctx.require(&[AccessRole::Admin], "create ramps")?;
+        let ramp = input.get()?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let record = plans::insert_ramp(&mut tx, ctx.tenant_id, &ramp.display_name, &ramp.steps, ramp.is_default)
+            .await
+            .map_err(|e| name_taken(e, &ramp.display_name))?;
+        tx.commit().await?;
+        Ok(record)
+    }
 
-pub async fn list_ramps(api: &ScorecardApi, ctx: &Ctx, req: pb::ListRampsRequest) -> ApiResult<pb::ListRampsResponse> {
-    let mut v = Violations::new();
-    let page = Page::of(&mut v, ctx.tenant_id, &req);
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let mut ramps = plans::list_ramps(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
-    tx.commit().await?;
-    let next_page_token = page.finish(&mut ramps, |r| r.display_name.clone());
-    Ok(pb::ListRampsResponse {
-        ramps: ramps.iter().map(ramp_to_proto).collect(),
-        next_page_token,
-    })
-}
+    /// The tenant's ramps by name; every credential of the tenant reads them.
+    pub async fn list_ramps(&self, ctx: &Ctx, page: Page) -> ApiResult<Listed<RampRecord>> {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let ramps = plans::list_ramps(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
+        tx.commit().await?;
+        Ok(page.list(ramps, |r| r.display_name.clone()))
+    }
 
-pub async fn assign_ramp(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::AssignRampRequest,
-) -> ApiResult<pb::AssignRampResponse> {
-    let mut v = Violations::new();
-    let person = convert::required_id(&mut v, "person_id", &req.person_id);
-    let ramp = convert::optional_id(&mut v, "ramp_id", &req.ramp_id);
-    let person = v
-        .into_result(person)?
-        .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let tenant = ctx.tenant_id;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    access::manage_person(ctx, &view, person)?;
-    if let Some(r) = ramp
-        && !plans::ramp_exists(&mut tx, tenant, r).await?
-    {
-        return Err(ApiError::not_found(format!("ramp {r}")));
-    }
-    let before = audit_rows::ramp(&mut tx, tenant, person).await?;
-    plans::assign_ramp(&mut tx, tenant, person, ramp).await?;
-    let after = audit_rows::ramp(&mut tx, tenant, person).await?;
-    audit_rows::record(&mut tx, "person_ramp", person, before, after).await?;
-    tx.commit().await?;
-    Ok(pb::AssignRampResponse {})
-}
-
-pub async fn update_ramp(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::UpdateRampRequest,
-) -> ApiResult<pb::UpdateRampResponse> {
-    ctx.require(&[AccessRole::Admin], "change ramps")?;
-    let input = req.ramp.unwrap_or_default();
-    let mut v = Violations::new();
-    let id = convert::required_id(&mut v, "ramp.id", &input.id);
-    let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-    if paths.contains(&"display_name") {
-        attain_domain::org::check_name(&mut v, "ramp.display_name", &input.display_name);
-    }
-    if paths.contains(&"steps") {
-        v.extend_prefixed("ramp", check_ramp(&input.steps));
-    }
-    let id = v
-        .into_result(id)?
-        .ok_or_else(|| ApiError::invalid("ramp.id", "is required"))?;
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let mut ramp = plans::get_ramp(&mut tx, tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("ramp {id}")))?;
-    let before = audit_rows::ramp_schedule(&mut tx, tenant, id).await?;
-    if paths.contains(&"display_name") {
-        ramp.display_name = input.display_name.clone();
-    }
-    if paths.contains(&"steps") {
-        ramp.steps = input.steps.clone();
-    }
-    if paths.contains(&"is_default") {
-        if ramp.is_default && !input.is_default {
-            return Err(ApiError::invalid(
-                "ramp.is_default",
-                "a tenant always has a default ramp: make another ramp the default instead",
-            ));
+    /// The fields are checked before the caller (the wire side decodes them first).
+    pub async fn assign_ramp(&self, ctx: &Ctx, input: RampAssignment) -> ApiResult<()> {
+        let RampAssignment {
+            person_id: person,
+            ramp_id: ramp,
+        } = input;
+        let tenant = ctx.tenant_id;
+        let view = self.view(ctx).await?;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        access::manage_person(ctx, &view, person)?;
+        if let Some(r) = ramp
+            && !plans::ramp_exists(&mut tx, tenant, r).await?
+        {
+            return Err(ApiError::not_found(format!("ramp {r}")));
         }
-        ramp.is_default = input.is_default;
+        let before = audit_rows::ramp(&mut tx, tenant, person).await?;
+        plans::assign_ramp(&mut tx, tenant, person, ramp).await?;
+        let after = audit_rows::ramp(&mut tx, tenant, person).await?;
+        audit_rows::record(&mut tx, "person_ramp", person, before, after).await?;
+        tx.commit().await?;
+        Ok(())
     }
-    let saved = plans::update_ramp(&mut tx, tenant, &ramp)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::AlreadyExists(_) => {
-                ApiError::AlreadyExists(format!("a ramp named \"{}\" already exists", ramp.display_name))
-            }
-            other => other,
-        })?;
-    let after = audit_rows::ramp_schedule(&mut tx, tenant, id).await?;
-    audit_rows::record(&mut tx, "ramp", id, before, after).await?;
-    tx.commit().await?;
-    Ok(pb::UpdateRampResponse {
-        ramp: Some(ramp_to_proto(&saved)),
-    })
-}
 
-pub async fn get_person_ramp(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetPersonRampRequest,
-) -> ApiResult<pb::GetPersonRampResponse> {
-    let mut v = Violations::new();
-    let person = convert::required_id(&mut v, "person_id", &req.person_id);
-    let as_of = convert::optional_date(&mut v, "as_of", req.as_of.as_ref());
-    let person = v
-        .into_result(person)?
-        .ok_or_else(|| ApiError::invalid("person_id", "is required"))?;
-    let view = api.view(ctx).await?;
-    let dir = view
-        .visible_person(person)
-        .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
-    let start = dir.start_date;
-    let on = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let found = plans::person_ramp(&mut tx, tenant, person).await?;
-    tx.commit().await?;
-    let (ramp, assigned) = found.ok_or_else(|| ApiError::not_found(format!("a ramp for person {person}")))?;
-    let (factor, month) = match start {
-        Some(s) => (
-            ramp_factor(
-                &Ramp {
-                    steps: ramp.steps.clone(),
-                },
-                s,
-                on,
+    /// ADMIN only: the caller is checked before their fields.
+    pub async fn update_ramp(&self, ctx: &Ctx, input: Decoded<RampUpdate>) -> ApiResult<RampRecord> {
+        ctx.require(&[AccessRole::Admin], "change ramps")?;
+        let update = input.get()?;
+        let id = update.ramp_id;
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let mut ramp = plans::get_ramp(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("ramp {id}")))?;
+        let before = audit_rows::ramp_schedule(&mut tx, tenant, id).await?;
+        if let Some(name) = update.display_name {
+            ramp.display_name = name;
+        }
+        if let Some(steps) = update.steps {
+            ramp.steps = steps;
+        }
+        if let Some(is_default) = update.is_default {
+            if ramp.is_default && !is_default {
+                return Err(ApiError::invalid(
+                    "ramp.is_default",
+                    "a tenant always has a default ramp: make another ramp the default instead",
+                ));
+            }
+            ramp.is_default = is_default;
+        }
+        let saved = plans::update_ramp(&mut tx, tenant, &ramp)
+            .await
+            .map_err(|e| name_taken(e, &ramp.display_name))?;
+        let after = audit_rows::ramp_schedule(&mut tx, tenant, id).await?;
+        audit_rows::record(&mut tx, "ramp", id, before, after).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// The ramp `person` follows on `as_of` (today in the tenant's calendar when `None`). The
+    /// fields are checked before the caller (the wire side decodes them first).
+    pub async fn person_ramp(&self, ctx: &Ctx, person: Uuid, as_of: Option<NaiveDate>) -> ApiResult<PersonRamp> {
+        let view = self.view(ctx).await?;
+        let dir = view
+            .visible_person(person)
+            .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
+        let start = dir.start_date;
+        let on = as_of.unwrap_or_else(|| view.directory.calendar.local_date(Utc::now()));
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let found = plans::person_ramp(&mut tx, tenant, person).await?;
+        tx.commit().await?;
+        let (ramp, assigned) = found.ok_or_else(|| ApiError::not_found(format!("a ramp for person {person}")))?;
+        let (factor, month) = match start {
+            Some(s) => (
+                ramp_factor(
+                    &Ramp {
+                        steps: ramp.steps.clone(),
+                    },
+                    s,
+                    on,
+                ),
+                ramp_month(s, on),
             ),
-            ramp_month(s, on),
-        ),
-        None => (1.0, 0),
-    };
-    Ok(pb::GetPersonRampResponse {
-        ramp: Some(ramp_to_proto(&ramp)),
-        assigned,
-        start_date: start.map(convert::date_to_proto),
-        factor,
-        month: month as i32,
-    })
+            None => (1.0, 0),
+        };
+        Ok(PersonRamp {
+            ramp,
+            assigned,
+            start_date: start,
+            factor,
+            month,
+        })
+    }
 }

@@ -1,71 +1,72 @@
-//! The tenant's scorecard settings: when a line behind pace may turn red.
+//! The tenant's scorecard settings: when a line behind pace may turn red, and whether
+//! leaderboards show earnings.
 
-use attain_domain::{Violations, org::AccessRole, scorecard::RedAfter};
-use attain_proto::scorecard::v1 as pb;
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
+use attain_domain::{org::AccessRole, scorecard::RedAfter};
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, dispatch::Decoded};
 
 use super::ScorecardApi;
 use crate::scorecards::settings_store as store;
 
-const UPDATABLE: &[&str] = &["red_after_working_days", "red_after_share", "earnings_on_boards"];
-
-fn to_proto(r: &RedAfter, earnings_on_boards: bool, revision: i64) -> pb::ScorecardSettings {
-    pb::ScorecardSettings {
-        red_after_working_days: r.min_days as i32,
-        red_after_share: r.min_share,
-        etag: convert::etag(revision),
-        earnings_on_boards,
-    }
+/// The tenant's settings as stored, with their revision (0 while the defaults apply).
+pub struct ScorecardSettings {
+    pub red_after: RedAfter,
+    pub earnings_on_boards: bool,
+    pub revision: i64,
 }
 
-pub async fn get(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    _: pb::GetScorecardSettingsRequest,
-) -> ApiResult<pb::GetScorecardSettingsResponse> {
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let (rule, revision) = store::red_after(&mut tx, ctx.tenant_id, false).await?;
-    let earnings = store::earnings_on_boards(&mut tx, ctx.tenant_id).await?;
-    tx.commit().await?;
-    Ok(pb::GetScorecardSettingsResponse {
-        settings: Some(to_proto(&rule, earnings, revision)),
-    })
+/// A change of the settings: each field named in the update mask, checked; the others `None`.
+pub struct SettingsUpdate {
+    /// The revision the caller read; `None` changes whatever is stored.
+    pub revision: Option<i64>,
+    /// Working days (0 to 60) before a line behind pace may turn red.
+    pub red_after_working_days: Option<f64>,
+    /// Share of the period (0 to 1) before a line behind pace may turn red.
+    pub red_after_share: Option<f64>,
+    pub earnings_on_boards: Option<bool>,
 }
 
-pub async fn update(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::UpdateScorecardSettingsRequest,
-) -> ApiResult<pb::UpdateScorecardSettingsResponse> {
-    ctx.require(&[AccessRole::Admin], "change scorecard settings")?;
-    let input = req.settings.unwrap_or_default();
-    let mut v = Violations::new();
-    let expected = convert::parse_etag(&mut v, "settings.etag", &input.etag);
-    let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-    if paths.contains(&"red_after_working_days") && !(0..=60).contains(&input.red_after_working_days) {
-        v.add("settings.red_after_working_days", "must be from 0 to 60");
+impl ScorecardApi {
+    /// The settings; every credential of the tenant reads them.
+    pub async fn scorecard_settings(&self, ctx: &Ctx) -> ApiResult<ScorecardSettings> {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let (red_after, revision) = store::red_after(&mut tx, ctx.tenant_id, false).await?;
+        let earnings_on_boards = store::earnings_on_boards(&mut tx, ctx.tenant_id).await?;
+        tx.commit().await?;
+        Ok(ScorecardSettings {
+            red_after,
+            earnings_on_boards,
+            revision,
+        })
     }
-    if paths.contains(&"red_after_share") && !(0.0..=1.0).contains(&input.red_after_share) {
-        v.add("settings.red_after_share", "must be from 0 to 1");
+
+    /// ADMIN only: the caller is checked before their fields.
+    pub async fn update_scorecard_settings(
+        &self,
+        ctx: &Ctx,
+        input: Decoded<SettingsUpdate>,
+    ) -> ApiResult<ScorecardSettings> {
+        ctx.require(&[AccessRole::Admin], "change scorecard settings")?;
+        let update = input.get()?;
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let (mut rule, revision) = store::red_after(&mut tx, tenant, true).await?;
+        convert::check_revision(update.revision, revision, "scorecard settings")?;
+        if let Some(days) = update.red_after_working_days {
+            rule.min_days = days;
+        }
+        if let Some(share) = update.red_after_share {
+            rule.min_share = share;
+        }
+        let mut revision = store::save(&mut tx, tenant, &rule).await.map_err(ApiError::from)?;
+        if let Some(on) = update.earnings_on_boards {
+            revision = store::set_earnings_on_boards(&mut tx, tenant, on).await?;
+        }
+        let earnings_on_boards = store::earnings_on_boards(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(ScorecardSettings {
+            red_after: rule,
+            earnings_on_boards,
+            revision,
+        })
     }
-    v.into_result(())?;
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let (mut rule, revision) = store::red_after(&mut tx, tenant, true).await?;
-    convert::check_revision(expected, revision, "scorecard settings")?;
-    if paths.contains(&"red_after_working_days") {
-        rule.min_days = f64::from(input.red_after_working_days);
-    }
-    if paths.contains(&"red_after_share") {
-        rule.min_share = input.red_after_share;
-    }
-    let mut revision = store::save(&mut tx, tenant, &rule).await.map_err(ApiError::from)?;
-    if paths.contains(&"earnings_on_boards") {
-        revision = store::set_earnings_on_boards(&mut tx, tenant, input.earnings_on_boards).await?;
-    }
-    let earnings = store::earnings_on_boards(&mut tx, tenant).await?;
-    tx.commit().await?;
-    Ok(pb::UpdateScorecardSettingsResponse {
-        settings: Some(to_proto(&rule, earnings, revision)),
-    })
 }

@@ -1,68 +1,62 @@
 //! GetMetricValues: the metrics service's totals for people the caller may see, for the other
 //! services, which ask the scorecard service rather than the metrics service directly.
 
-use attain_domain::Violations;
-use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert};
+use std::collections::HashMap;
+
+use attain_domain::period::{DateRange, PeriodSpec};
+use attain_proto::metrics::v1::{Grouping, PersonTotals};
+use attain_runtime::{ApiError, ApiResult, Ctx, dispatch::Decoded};
+use chrono::Utc;
 use uuid::Uuid;
 
-use super::{ScorecardApi, compute::range_to_proto, resolve_period};
+use super::ScorecardApi;
 
-const MAX_PEOPLE: usize = 10_000;
-const MAX_METRICS: usize = 100;
+/// Whose totals of which metrics, over which period.
+pub struct ValuesQuery {
+    pub people: Vec<Uuid>,
+    pub metric_keys: Vec<String>,
+    pub period: PeriodSpec,
+    /// One row for all the people rather than one each.
+    pub combined: bool,
+}
 
-pub async fn get(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetMetricValuesRequest,
-) -> ApiResult<pb::GetMetricValuesResponse> {
-    let mut v = Violations::new();
-    if req.person_ids.is_empty() || req.person_ids.len() > MAX_PEOPLE {
-        v.add("person_ids", format!("name 1 to {MAX_PEOPLE} people"));
+/// The totals over the period, with the display names of the metrics the catalog knows.
+pub struct MetricValues {
+    pub range: DateRange,
+    /// The metrics service's rows, as it answered them.
+    pub rows: Vec<PersonTotals>,
+    pub display_names: HashMap<String, String>,
+}
+
+impl ScorecardApi {
+    /// The caller's view is loaded before their fields are answered.
+    pub async fn metric_values(&self, ctx: &Ctx, query: Decoded<ValuesQuery>) -> ApiResult<MetricValues> {
+        let view = self.view(ctx).await?;
+        let q = query.get()?;
+        let cal = &view.directory.calendar;
+        let range = q.period.resolve(cal, cal.local_date(Utc::now()));
+        if let Some(hidden) = q.people.iter().find(|p| view.visible_person(**p).is_none()) {
+            return Err(ApiError::not_found(format!("person {hidden}")));
+        }
+        let grouping = if q.combined {
+            Grouping::Combined
+        } else {
+            Grouping::PerPerson
+        };
+        let catalog = self.metrics.catalog(ctx, false).await?;
+        let display_names = q
+            .metric_keys
+            .iter()
+            .filter_map(|k| Some((k.clone(), catalog.get(k)?.display_name.clone())))
+            .collect();
+        let totals = self
+            .metrics
+            .totals(ctx, &q.people, &q.metric_keys, range, grouping)
+            .await?;
+        Ok(MetricValues {
+            range,
+            rows: totals.rows,
+            display_names,
+        })
     }
-    if req.metric_keys.is_empty() || req.metric_keys.len() > MAX_METRICS {
-        v.add("metric_keys", format!("name 1 to {MAX_METRICS} metrics"));
-    }
-    let people: Vec<Uuid> = req
-        .person_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| convert::required_id(&mut v, &format!("person_ids[{i}]"), id))
-        .collect();
-    let view = api.view(ctx).await?;
-    let cal = view.directory.calendar.clone();
-    let range = resolve_period(&mut v, "period", req.period.as_ref(), &cal);
-    let range = v
-        .into_result(range)?
-        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    if let Some(hidden) = people.iter().find(|p| view.visible_person(**p).is_none()) {
-        return Err(ApiError::not_found(format!("person {hidden}")));
-    }
-    let grouping = if req.combined {
-        Grouping::Combined
-    } else {
-        Grouping::PerPerson
-    };
-    let catalog = api.metrics.catalog(ctx, false).await?;
-    let display_names = req
-        .metric_keys
-        .iter()
-        .filter_map(|k| Some((k.clone(), catalog.get(k)?.display_name.clone())))
-        .collect();
-    let totals = api
-        .metrics
-        .totals(ctx, &people, &req.metric_keys, range, grouping)
-        .await?;
-    Ok(pb::GetMetricValuesResponse {
-        range: Some(range_to_proto(range)),
-        rows: totals
-            .rows
-            .into_iter()
-            .map(|r| pb::PersonValues {
-                person_id: r.person_id,
-                values: r.values,
-            })
-            .collect(),
-        display_names,
-    })
 }
