@@ -169,6 +169,9 @@ async fn improvement(
 }
 
 impl CoachingApi {
+    /// A coach's or a team's coaching over a period: sessions held and planned, cadence
+    /// adherence, reps coached, one-on-one rhythm, reps to quota, what the action plans moved,
+    /// and the coaching-quality score of the survey.
     pub async fn coaching_kpis(&self, ctx: &Ctx, scope: KpiScope, period: PeriodSpec) -> ApiResult<CoachingKpis> {
         let api = self;
         let cal = api.peers.directory.calendar(ctx).await?;
@@ -308,6 +311,8 @@ impl CoachingApi {
         })
     }
 
+    /// Whom of a team's sellers to coach on what: reps behind pace or whose conversion rates lag
+    /// the team median, once enough of the period has been worked.
     pub async fn suggest_coaching(&self, ctx: &Ctx, q: SuggestQuery) -> ApiResult<Suggestions> {
         let api = self;
         let SuggestQuery {

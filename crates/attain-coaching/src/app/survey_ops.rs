@@ -112,7 +112,9 @@ impl SurveyApi {
         if template(api, ctx.tenant_id, c.template_id).await?.is_none() {
             v.add("campaign.template_id", "no survey template with this id");
         }
-        v.clone().into_result(())?;
+        v.into_result(())?;
+        // The audience's people the caller may see, each with whom they answer about.
+        let mut v = Violations::new();
         let subject = c.subject_person_id;
         let invites = invitations(api, ctx, &view, &mut v, &c.audience, subject).await?;
         v.into_result(())?;
