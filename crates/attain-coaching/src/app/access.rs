@@ -27,18 +27,12 @@ impl View {
         Self::of_peers(&api.peers, ctx).await
     }
 
-    /// The view for a call that names people by id (the texts as given; bad ones are left to
-    /// the field checks): asked afresh if the cached one lacks any of them, so that someone
-    /// created a moment ago can be coached at once.
-    pub async fn naming<'a>(
-        peers: &Arc<Peers>,
-        ctx: &Ctx,
-        named: impl IntoIterator<Item = &'a String>,
-    ) -> ApiResult<View> {
-        let ids: Vec<Uuid> = named.into_iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+    /// The view for a call that names people: asked afresh if the cached one lacks any of them,
+    /// so that someone created a moment ago can be coached at once.
+    pub async fn naming(peers: &Arc<Peers>, ctx: &Ctx, named: &[Uuid]) -> ApiResult<View> {
         let mut view = Self::of_peers(peers, ctx).await?;
-        if !ids.iter().all(|id| view.sees(*id)) {
-            view.visible = peers.directory.visible_people_naming(ctx, &ids).await?;
+        if !named.iter().all(|id| view.sees(*id)) {
+            view.visible = peers.directory.visible_people_naming(ctx, named).await?;
         }
         Ok(view)
     }

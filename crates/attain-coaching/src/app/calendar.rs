@@ -6,49 +6,95 @@ use std::collections::{HashMap, HashSet};
 
 use attain_domain::{
     Violations,
-    calendar::{parse_time_zone, zone_day_start},
+    calendar::zone_day_start,
     coaching::{
         Frequency, SessionKind, SessionStatus,
-        cadence::{self as cadence, Cadence, check_cadence_dates},
+        cadence::{self as cadence, Cadence},
     },
     org::AccessRole,
-    period::DateRange,
+    period::{DateRange, PeriodSpec},
 };
-use attain_proto::coaching::v1 as pb;
-use attain_runtime::enums::{from_wire, to_wire};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
-use chrono::{DateTime, NaiveTime, Utc};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, dispatch::Decoded};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
-use super::{
-    CoachingApi,
-    access::View,
-    convert::{self as cv, duration},
-};
+use super::{CoachingApi, access::View, sessions::is_overdue};
 use crate::store::{
     Conn,
     cadences::{self as store, CadenceRecord},
-    sessions::{self, Filter, NewSession},
+    sessions::{self, ActionItemRecord, Filter, NewSession, SessionRecord},
 };
 
-const MAX_CALENDAR_DAYS: i64 = 366;
+/// A cadence to create, its fields checked; whether the caller may see the coach and coach the
+/// coachees is the use case's to check.
+pub struct NewCadence {
+    pub kind: SessionKind,
+    pub coach_id: Uuid,
+    /// As given (1 to 50, possibly repeated).
+    pub coachee_ids: Vec<Uuid>,
+    pub one_per_coachee: bool,
+    pub frequency: Frequency,
+    pub weekday: Weekday,
+    /// Minutes after midnight, 0 to 1439.
+    pub start_minute: i32,
+    /// `None`: the coach's own zone, else the tenant's.
+    pub time_zone: Option<Tz>,
+    pub duration_minutes: i32,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+}
 
-fn to_proto(c: &CadenceRecord) -> pb::Cadence {
-    pb::Cadence {
-        id: c.cadence_id.to_string(),
-        kind: to_wire(c.kind),
-        coach_id: c.coach_id.to_string(),
-        coachee_ids: c.coachee_ids.iter().map(Uuid::to_string).collect(),
-        one_per_coachee: c.one_per_coachee,
-        frequency: to_wire(c.frequency),
-        day_of_week: i32::from(c.weekday),
-        start_minute: c.start_minute,
-        time_zone: c.time_zone.clone(),
-        duration_minutes: c.duration_minutes,
-        start_date: Some(convert::date_to_proto(c.start_date)),
-        end_date: c.end_date.map(convert::date_to_proto),
-    }
+/// Whose coaching calendar: a coach's, or the sellers' of a team subtree.
+pub enum CalendarScope {
+    Coach(Uuid),
+    Team(Uuid),
+}
+
+/// A GetCalendar request, checked.
+pub struct CalendarQuery {
+    pub scope: CalendarScope,
+    /// At most 366 days.
+    pub range: DateRange,
+    /// The zone whose days the range means; `None`: the tenant's.
+    pub time_zone: Option<Tz>,
+}
+
+/// The sessions of a calendar the caller sees, with their action items, as of a moment.
+pub struct CalendarView {
+    pub sessions: Vec<SessionRecord>,
+    pub items: Vec<ActionItemRecord>,
+    /// When the calendar was read: what decides whether a scheduled session is overdue.
+    pub as_of: DateTime<Utc>,
+    pub overdue_count: u32,
+    pub no_show_count: u32,
+}
+
+/// One coach's load over a period.
+pub struct CoachLoad {
+    pub coach_id: Uuid,
+    pub sessions: u32,
+    pub minutes: i32,
+    /// Distinct people coached.
+    pub coachees: u32,
+}
+
+/// The coaching load of a period: coaches by minutes, most first.
+pub struct CoachingLoad {
+    pub range: DateRange,
+    pub coaches: Vec<CoachLoad>,
+}
+
+/// The ids among a team's sellers.
+async fn team_sellers(api: &CoachingApi, ctx: &Ctx, team: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(api
+        .peers
+        .org
+        .team_sellers(ctx, team)
+        .await?
+        .iter()
+        .filter_map(|p| Uuid::parse_str(&p.id).ok())
+        .collect())
 }
 
 fn domain(c: &CadenceRecord) -> Option<Cadence> {
@@ -104,319 +150,195 @@ pub async fn generate(
     Ok(())
 }
 
-pub async fn create_cadence(
-    api: &CoachingApi,
-    ctx: &Ctx,
-    req: pb::CreateCadenceRequest,
-) -> ApiResult<pb::CreateCadenceResponse> {
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create coaching cadences")?;
-    let c = req.cadence.unwrap_or_default();
-    let view = View::naming(&api.peers, ctx, [&c.coach_id].into_iter().chain(&c.coachee_ids)).await?;
-    let mut v = Violations::new();
-    let kind = from_wire::<SessionKind>(c.kind);
-    if kind.is_none() {
-        v.add(
-            "cadence.kind",
-            "must be one of the SESSION_KIND_ values other than UNSPECIFIED",
-        );
-    }
-    let coach = convert::required_id(&mut v, "cadence.coach_id", &c.coach_id);
-    if let Some(id) = coach
-        && !view.sees(id)
-    {
-        v.add("cadence.coach_id", "no person with this id that you may see");
-    }
-    if c.coachee_ids.is_empty() || c.coachee_ids.len() > 50 {
-        v.add("cadence.coachee_ids", "give 1 to 50 coachees");
-    }
-    let mut coachees = Vec::new();
-    for (i, id) in c.coachee_ids.iter().enumerate() {
-        let field = format!("cadence.coachee_ids[{i}]");
-        if let Some(p) = convert::required_id(&mut v, &field, id) {
-            if view.sees(p) {
-                coachees.push(p);
-            } else {
-                v.add(field, "no person with this id that you may coach");
+impl CoachingApi {
+    pub async fn create_cadence(&self, ctx: &Ctx, input: Decoded<NewCadence>) -> ApiResult<CadenceRecord> {
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create coaching cadences")?;
+        let named: Vec<Uuid> = input
+            .peek()
+            .map(|c| {
+                std::iter::once(c.coach_id)
+                    .chain(c.coachee_ids.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let view = View::naming(&self.peers, ctx, &named).await?;
+        let c = input.get()?;
+        // Whom the caller may see and coach, now that the ids themselves are valid.
+        let mut v = Violations::new();
+        if !view.sees(c.coach_id) {
+            v.add("cadence.coach_id", "no person with this id that you may see");
+        }
+        for (i, p) in c.coachee_ids.iter().enumerate() {
+            if !view.sees(*p) {
+                v.add(
+                    format!("cadence.coachee_ids[{i}]"),
+                    "no person with this id that you may coach",
+                );
             }
         }
-    }
-    coachees.sort_unstable();
-    coachees.dedup();
-    let frequency = from_wire::<Frequency>(c.frequency);
-    if frequency.is_none() {
-        v.add(
-            "cadence.frequency",
-            "must be one of the FREQUENCY_ values other than UNSPECIFIED",
-        );
-    }
-    let weekday = attain_runtime::enums::from_wire::<chrono::Weekday>(c.day_of_week);
-    if weekday.is_none() {
-        v.add(
-            "cadence.day_of_week",
-            "must be a DAY_OF_WEEK_ value other than UNSPECIFIED",
-        );
-    }
-    if !(0..1440).contains(&c.start_minute) {
-        v.add("cadence.start_minute", "must be minutes after midnight, 0 to 1439");
-    }
-    let minutes = duration(&mut v, "cadence.duration_minutes", c.duration_minutes);
-    let start = convert::required_date(&mut v, "cadence.start_date", c.start_date.as_ref());
-    let end = convert::optional_date(&mut v, "cadence.end_date", c.end_date.as_ref());
-    if let Some(s) = start {
-        v.extend_prefixed("cadence", check_cadence_dates(s, end));
-    }
-    let zone = if c.time_zone.is_empty() {
-        None
-    } else {
-        v.check("cadence.time_zone", parse_time_zone(&c.time_zone))
-    };
-    let (kind, coach, frequency, weekday, start) = match v.into_result((kind, coach, frequency, weekday, start))? {
-        (Some(k), Some(c), Some(f), Some(w), Some(s)) => (k, c, f, w, s),
-        _ => return Err(ApiError::invalid("cadence", "is required")),
-    };
-    // The coach's own zone, else the tenant's.
-    let zone = match zone {
-        Some(z) => z,
-        None => {
-            let own = api
-                .peers
-                .org
-                .person(ctx, coach)
-                .await?
-                .map(|p| p.time_zone)
-                .unwrap_or_default();
-            match own.parse::<Tz>() {
-                Ok(z) if !own.is_empty() => z,
-                _ => api.peers.directory.calendar(ctx).await?.time_zone(),
+        v.into_result(())?;
+        let mut coachees = c.coachee_ids;
+        coachees.sort_unstable();
+        coachees.dedup();
+        // The coach's own zone, else the tenant's.
+        let zone = match c.time_zone {
+            Some(z) => z,
+            None => {
+                let own = self
+                    .peers
+                    .org
+                    .person(ctx, c.coach_id)
+                    .await?
+                    .map(|p| p.time_zone)
+                    .unwrap_or_default();
+                match own.parse::<Tz>() {
+                    Ok(z) if !own.is_empty() => z,
+                    _ => self.peers.directory.calendar(ctx).await?.time_zone(),
+                }
             }
-        }
-    };
-    let record = CadenceRecord {
-        cadence_id: Uuid::now_v7(),
-        kind,
-        coach_id: coach,
-        coachee_ids: coachees,
-        one_per_coachee: c.one_per_coachee,
-        frequency,
-        weekday: weekday.number_from_monday() as i16,
-        start_minute: c.start_minute,
-        time_zone: zone.name().to_string(),
-        duration_minutes: minutes,
-        start_date: start,
-        end_date: end,
-    };
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
-    tx.commit().await?;
-    Ok(pb::CreateCadenceResponse {
-        cadence: Some(to_proto(&saved)),
-    })
-}
+        };
+        let record = CadenceRecord {
+            cadence_id: Uuid::now_v7(),
+            kind: c.kind,
+            coach_id: c.coach_id,
+            coachee_ids: coachees,
+            one_per_coachee: c.one_per_coachee,
+            frequency: c.frequency,
+            weekday: c.weekday.number_from_monday() as i16,
+            start_minute: c.start_minute,
+            time_zone: zone.name().to_string(),
+            duration_minutes: c.duration_minutes,
+            start_date: c.start_date,
+            end_date: c.end_date,
+        };
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let saved = store::insert(&mut tx, ctx.tenant_id, &record).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
 
-pub async fn list_cadences(
-    api: &CoachingApi,
-    ctx: &Ctx,
-    req: pb::ListCadencesRequest,
-) -> ApiResult<pb::ListCadencesResponse> {
-    let mut v = Violations::new();
-    let coach = convert::optional_id(&mut v, "coach_id", &req.coach_id);
-    v.into_result(())?;
-    let view = View::of(api, ctx).await?;
-    let involving = view.involving();
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let cadences = store::list(&mut tx, ctx.tenant_id, coach, involving.as_deref()).await?;
-    tx.commit().await?;
-    Ok(pb::ListCadencesResponse {
-        cadences: cadences.iter().map(to_proto).collect(),
-    })
-}
+    /// The cadences the caller sees, optionally of one coach.
+    pub async fn list_cadences(&self, ctx: &Ctx, coach: Option<Uuid>) -> ApiResult<Vec<CadenceRecord>> {
+        let view = View::of(self, ctx).await?;
+        let involving = view.involving();
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let cadences = store::list(&mut tx, ctx.tenant_id, coach, involving.as_deref()).await?;
+        tx.commit().await?;
+        Ok(cadences)
+    }
 
-pub async fn delete_cadence(
-    api: &CoachingApi,
-    ctx: &Ctx,
-    req: pb::DeleteCadenceRequest,
-) -> ApiResult<pb::DeleteCadenceResponse> {
-    let mut v = Violations::new();
-    let id = convert::required_id(&mut v, "id", &req.id);
-    let id = v
-        .into_result(id)?
-        .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let view = View::of(api, ctx).await?;
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cadence = store::get(&mut tx, tenant, id)
-        .await?
-        .filter(|c| {
-            ctx.role.sees_whole_tenant() || view.sees(c.coach_id) || c.coachee_ids.iter().any(|p| view.sees(*p))
+    /// Deletes a cadence and its sessions still to come; how many sessions went.
+    pub async fn delete_cadence(&self, ctx: &Ctx, id: Uuid) -> ApiResult<u64> {
+        let view = View::of(self, ctx).await?;
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let cadence = store::get(&mut tx, tenant, id)
+            .await?
+            .filter(|c| {
+                ctx.role.sees_whole_tenant() || view.sees(c.coach_id) || c.coachee_ids.iter().any(|p| view.sees(*p))
+            })
+            .ok_or_else(|| ApiError::not_found(format!("cadence {id}")))?;
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete coaching cadences")?;
+        let removed = sessions::delete_future_of_cadence(&mut tx, tenant, cadence.cadence_id, Utc::now()).await?;
+        store::delete(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    pub async fn coaching_calendar(&self, ctx: &Ctx, q: CalendarQuery) -> ApiResult<CalendarView> {
+        let CalendarQuery {
+            scope,
+            range,
+            time_zone,
+        } = q;
+        let zone = match time_zone {
+            Some(z) => z,
+            None => self.peers.directory.calendar(ctx).await?.time_zone(),
+        };
+        let view = View::of(self, ctx).await?;
+        // A coach's sessions, or the sessions involving a team's sellers.
+        let (coach, involving) = match scope {
+            CalendarScope::Coach(coach) => {
+                view.see(coach).await?;
+                (Some(coach), None)
+            }
+            CalendarScope::Team(team) => (None, Some(team_sellers(self, ctx, team).await?)),
+        };
+        let from = zone_day_start(zone, range.start);
+        let to = zone_day_start(zone, range.end.succ_opt().unwrap_or(range.end));
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let cadences = store::list(&mut tx, tenant, coach, involving.as_deref()).await?;
+        generate(&mut tx, tenant, &cadences, from, to).await?;
+        let filter = Filter {
+            coach,
+            involving,
+            from: Some(from),
+            to: Some(to),
+            ..Filter::default()
+        };
+        let found = sessions::list(&mut tx, tenant, &filter, 10_000).await?;
+        let ids: Vec<Uuid> = found.iter().map(|s| s.session_id).collect();
+        let items = sessions::items_of_sessions(&mut tx, tenant, &ids).await?;
+        tx.commit().await?;
+        let as_of = Utc::now();
+        let visible: Vec<SessionRecord> = found.into_iter().filter(|s| view.sees_session(s)).collect();
+        Ok(CalendarView {
+            overdue_count: visible.iter().filter(|s| is_overdue(s, as_of)).count() as u32,
+            no_show_count: visible.iter().filter(|s| s.status == SessionStatus::NoShow).count() as u32,
+            sessions: visible,
+            items,
+            as_of,
         })
-        .ok_or_else(|| ApiError::not_found(format!("cadence {id}")))?;
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete coaching cadences")?;
-    let removed = sessions::delete_future_of_cadence(&mut tx, tenant, cadence.cadence_id, Utc::now()).await?;
-    store::delete(&mut tx, tenant, id).await?;
-    tx.commit().await?;
-    Ok(pb::DeleteCadenceResponse {
-        removed_sessions: removed as i32,
-    })
-}
-
-/// The coaching calendar's scope: a coach, or the sellers of a team subtree.
-enum Scope {
-    Coach(Uuid),
-    Team(Vec<Uuid>),
-}
-
-pub async fn calendar(api: &CoachingApi, ctx: &Ctx, req: pb::GetCalendarRequest) -> ApiResult<pb::GetCalendarResponse> {
-    use pb::get_calendar_request::Scope as S;
-    let mut v = Violations::new();
-    let scope = match req.scope.as_ref() {
-        Some(S::CoachId(id)) => convert::required_id(&mut v, "coach_id", id).map(|id| (true, id)),
-        Some(S::TeamId(id)) => convert::required_id(&mut v, "team_id", id).map(|id| (false, id)),
-        None => {
-            v.add("scope", "give coach_id or team_id");
-            None
-        }
-    };
-    let r = req.range.unwrap_or_default();
-    let start = convert::required_date(&mut v, "range.start_date", r.start_date.as_ref());
-    let end = convert::required_date(&mut v, "range.end_date", r.end_date.as_ref());
-    let range = match (start, end) {
-        (Some(s), Some(e)) => v.check("range", DateRange::new(s, e)),
-        _ => None,
-    };
-    if range.is_some_and(|r| r.days() > MAX_CALENDAR_DAYS) {
-        v.add("range", format!("at most {MAX_CALENDAR_DAYS} days"));
     }
-    let zone = if req.time_zone.is_empty() {
-        None
-    } else {
-        v.check("time_zone", parse_time_zone(&req.time_zone))
-    };
-    let (scope, range) = match v.into_result((scope, range))? {
-        (Some(s), Some(r)) => (s, r),
-        _ => return Err(ApiError::invalid("range", "is required")),
-    };
-    let zone = match zone {
-        Some(z) => z,
-        None => api.peers.directory.calendar(ctx).await?.time_zone(),
-    };
-    let view = View::of(api, ctx).await?;
-    let scope = match scope {
-        (true, coach) => {
-            view.see(coach).await?;
-            Scope::Coach(coach)
-        }
-        (false, team) => {
-            let reps: Vec<Uuid> = api
-                .peers
-                .org
-                .team_sellers(ctx, team)
-                .await?
-                .iter()
-                .filter_map(|p| Uuid::parse_str(&p.id).ok())
-                .collect();
-            Scope::Team(reps)
-        }
-    };
-    let from = zone_day_start(zone, range.start);
-    let to = zone_day_start(zone, range.end.succ_opt().unwrap_or(range.end));
-    let (coach, involving) = match &scope {
-        Scope::Coach(c) => (Some(*c), None),
-        Scope::Team(reps) => (None, Some(reps.clone())),
-    };
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cadences = store::list(&mut tx, tenant, coach, involving.as_deref()).await?;
-    generate(&mut tx, tenant, &cadences, from, to).await?;
-    let filter = Filter {
-        coach,
-        involving,
-        from: Some(from),
-        to: Some(to),
-        ..Filter::default()
-    };
-    let found = sessions::list(&mut tx, tenant, &filter, 10_000).await?;
-    let ids: Vec<Uuid> = found.iter().map(|s| s.session_id).collect();
-    let items = sessions::items_of_sessions(&mut tx, tenant, &ids).await?;
-    tx.commit().await?;
-    let now = Utc::now();
-    let visible: Vec<pb::Session> = found
-        .iter()
-        .filter(|s| view.sees_session(s))
-        .map(|s| cv::session_to_proto(s, &items, now))
-        .collect();
-    Ok(pb::GetCalendarResponse {
-        overdue_count: visible.iter().filter(|s| s.overdue).count() as i32,
-        no_show_count: visible
+
+    /// Sessions, minutes and people coached per coach over a period, of a team's sellers or of
+    /// everyone the caller sees.
+    pub async fn coaching_load(&self, ctx: &Ctx, team: Option<Uuid>, period: PeriodSpec) -> ApiResult<CoachingLoad> {
+        let cal = self.peers.directory.calendar(ctx).await?;
+        let range = period.resolve(&cal, cal.local_date(Utc::now()));
+        let view = View::of(self, ctx).await?;
+        let involving = match team {
+            Some(t) => Some(team_sellers(self, ctx, t).await?),
+            None => view.involving(),
+        };
+        let (from, to) = (
+            cal.day_start(range.start),
+            cal.day_start(range.end.succ_opt().unwrap_or(range.end)),
+        );
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let cadences = store::list(&mut tx, tenant, None, involving.as_deref()).await?;
+        generate(&mut tx, tenant, &cadences, from, to).await?;
+        let filter = Filter {
+            involving,
+            from: Some(from),
+            to: Some(to),
+            ..Filter::default()
+        };
+        let found = sessions::list(&mut tx, tenant, &filter, 100_000).await?;
+        tx.commit().await?;
+        let mut by_coach: HashMap<Uuid, (u32, i32, HashSet<Uuid>)> = HashMap::new();
+        for s in found
             .iter()
-            .filter(|s| s.status == pb::SessionStatus::NoShow as i32)
-            .count() as i32,
-        sessions: visible,
-    })
-}
-
-pub async fn load(
-    api: &CoachingApi,
-    ctx: &Ctx,
-    req: pb::GetCoachingLoadRequest,
-) -> ApiResult<pb::GetCoachingLoadResponse> {
-    let mut v = Violations::new();
-    let team = convert::optional_id(&mut v, "team_id", &req.team_id);
-    let cal = api.peers.directory.calendar(ctx).await?;
-    let range = convert::resolve_period(&mut v, "period", req.period.as_ref(), &cal);
-    let range = v
-        .into_result(range)?
-        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    let view = View::of(api, ctx).await?;
-    let involving = match team {
-        Some(t) => Some(
-            api.peers
-                .org
-                .team_sellers(ctx, t)
-                .await?
-                .iter()
-                .filter_map(|p| Uuid::parse_str(&p.id).ok())
-                .collect(),
-        ),
-        None => view.involving(),
-    };
-    let (from, to) = (
-        cal.day_start(range.start),
-        cal.day_start(range.end.succ_opt().unwrap_or(range.end)),
-    );
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let cadences = store::list(&mut tx, tenant, None, involving.as_deref()).await?;
-    generate(&mut tx, tenant, &cadences, from, to).await?;
-    let filter = Filter {
-        involving,
-        from: Some(from),
-        to: Some(to),
-        ..Filter::default()
-    };
-    let found = sessions::list(&mut tx, tenant, &filter, 100_000).await?;
-    tx.commit().await?;
-    let mut by_coach: HashMap<Uuid, (i32, i32, HashSet<Uuid>)> = HashMap::new();
-    for s in found
-        .iter()
-        .filter(|s| s.status != SessionStatus::Cancelled && view.sees_session(s))
-    {
-        let entry = by_coach.entry(s.coach_id).or_default();
-        entry.0 += 1;
-        entry.1 += s.duration_minutes;
-        entry.2.extend(s.coachee_ids.iter().copied());
+            .filter(|s| s.status != SessionStatus::Cancelled && view.sees_session(s))
+        {
+            let entry = by_coach.entry(s.coach_id).or_default();
+            entry.0 += 1;
+            entry.1 += s.duration_minutes;
+            entry.2.extend(s.coachee_ids.iter().copied());
+        }
+        let mut coaches: Vec<CoachLoad> = by_coach
+            .into_iter()
+            .map(|(coach_id, (sessions, minutes, coachees))| CoachLoad {
+                coach_id,
+                sessions,
+                minutes,
+                coachees: coachees.len() as u32,
+            })
+            .collect();
+        // Ids compare as their text does (lowercase hex, hyphens in fixed places).
+        coaches.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.coach_id.cmp(&b.coach_id)));
+        Ok(CoachingLoad { range, coaches })
     }
-    let mut coaches: Vec<pb::CoachLoad> = by_coach
-        .into_iter()
-        .map(|(coach, (sessions, minutes, coachees))| pb::CoachLoad {
-            coach_id: coach.to_string(),
-            sessions,
-            minutes,
-            coachees: coachees.len() as i32,
-        })
-        .collect();
-    coaches.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.coach_id.cmp(&b.coach_id)));
-    Ok(pb::GetCoachingLoadResponse {
-        range: Some(convert::range_to_proto(range)),
-        coaches,
-    })
 }

@@ -1,18 +1,21 @@
-//! What each `attain.coaching.v1.CoachingService` and `SurveyService` RPC does, one function
-//! each (`grpc.rs` names which): protobuf in, checks and access rules, store and peer calls,
-//! domain math, protobuf out.
+//! What each `attain.coaching.v1.CoachingService` and `SurveyService` RPC does: one use case
+//! each, a method of [`CoachingApi`] or [`SurveyApi`] taking the request context and typed
+//! input (decoded by `grpc/`) and returning store records or domain values. The access rules,
+//! the checks against the directory and the store, and the domain math live here; the coaching
+//! protobuf does not (what the directory and the scorecard service answer comes as their
+//! messages, through the peer clients).
 
-pub(crate) mod access;
-pub(crate) mod calendar;
-pub(crate) mod convert;
-pub(crate) mod kpis;
-pub(crate) mod plan_outcome;
-pub(crate) mod plans;
-pub(crate) mod sessions;
-pub(crate) mod survey_api;
-pub(crate) mod survey_convert;
-pub(crate) mod survey_ops;
-pub(crate) mod surveys;
+pub mod access;
+pub mod calendar;
+pub mod kpis;
+pub mod plan_outcome;
+pub mod plans;
+pub mod sessions;
+pub mod skills;
+pub mod survey_api;
+pub mod survey_ops;
+pub mod survey_records;
+pub mod surveys;
 
 pub use survey_api::SurveyApi;
 

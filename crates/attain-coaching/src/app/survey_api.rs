@@ -1,14 +1,13 @@
-//! The survey service's state and the rules its RPCs share — templates, invitations, the k of
-//! k-anonymity, answers — used by the RPC handlers in `surveys.rs` and `survey_ops.rs`.
+//! The survey service's state and the rules its use cases share — templates, invitations, the k
+//! of k-anonymity, answers, whether a campaign is open — used by `surveys.rs` and
+//! `survey_ops.rs`.
 
 use std::{collections::HashMap, sync::Arc};
 
 use attain_domain::{
     Violations,
-    survey::{self, Answer, Question, QuestionType},
+    survey::{self, Answer, Question},
 };
-use attain_proto::coaching::v1::{self as pb};
-use attain_runtime::enums::from_wire;
 use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
 use chrono::{DateTime, Months, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -18,15 +17,13 @@ use uuid::Uuid;
 
 use super::{
     access::View,
-    survey_convert::{StoredAnswer, from_stored, question},
+    survey_records::{StoredAnswer, from_stored, question},
 };
 use crate::store::surveys::{self as store, CampaignRecord, StoredAudience};
 use attain_runtime::clients::{Peers, org::has_left};
 
 /// The fixed id of the built-in "Quarterly coaching quality" template, the same in every tenant.
 pub const BUILT_IN_TEMPLATE: Uuid = Uuid::from_u128(0x6f1c0a5e_9b1d_4c3e_8a2b_c0ac41950001);
-pub(super) const MAX_AUDIENCE: usize = 10_000;
-pub(super) const MAX_REMINDERS: usize = 10;
 
 #[derive(Clone)]
 pub struct SurveyApi {
@@ -72,33 +69,20 @@ pub(crate) async fn template(api: &SurveyApi, tenant: Uuid, id: Uuid) -> ApiResu
     Ok(t.map(|t| (t.display_name, t.questions.0.iter().map(question).collect())))
 }
 
-pub(super) fn questions_from_proto(v: &mut Violations, qs: &[pb::Question]) -> Vec<Question> {
-    qs.iter()
-        .enumerate()
-        .map(|(i, q)| {
-            let kind = from_wire::<QuestionType>(q.r#type);
-            if kind.is_none() {
-                v.add(
-                    format!("template.questions[{i}].type"),
-                    "must be one of the QUESTION_TYPE_ values other than UNSPECIFIED",
-                );
-            }
-            Question {
-                id: q.id.clone(),
-                text: q.text.clone(),
-                kind: kind.unwrap_or(QuestionType::FreeText),
-                options: q.options.clone(),
-                required: q.required,
-            }
-        })
-        .collect()
+// ---- campaigns ----
+
+/// Whether the campaign takes answers at `now`.
+pub fn is_open(c: &CampaignRecord, now: DateTime<Utc>) -> bool {
+    c.open_time <= now && now < c.close_time
 }
 
-pub(super) fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
-    let mut v = Violations::new();
-    let id = convert::required_id(&mut v, field, text);
-    v.into_result(id)?
-        .ok_or_else(|| ApiError::invalid(field, "is required"))
+/// The reminders of an open campaign whose time has come by `now` (none once it has closed).
+pub fn reminders_due(c: &CampaignRecord, now: DateTime<Utc>) -> usize {
+    if is_open(c, now) {
+        c.reminder_times.iter().filter(|t| **t <= now).count()
+    } else {
+        0
+    }
 }
 
 // ---- audience ----

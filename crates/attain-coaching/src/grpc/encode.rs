@@ -1,14 +1,19 @@
-//! Protobuf enums and messages to and from the domain and store types.
+//! The coaching service's records as protobuf messages.
 
-use attain_domain::Violations;
-use attain_domain::coaching::SessionStatus;
 use attain_proto::coaching::v1 as pb;
-use attain_runtime::convert;
-use attain_runtime::enums::to_wire;
+use attain_runtime::{convert, enums::to_wire};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
-use crate::store::sessions::{ActionItemRecord, SessionRecord, StoredLink};
+use crate::{
+    app::sessions::is_overdue,
+    store::{
+        cadences::CadenceRecord,
+        sessions::{ActionItemRecord, SessionRecord, StoredLink},
+    },
+};
 
+/// A link's kind as stored: `call_recording`, `deal` or `other`.
 pub fn link_kind(value: i32) -> &'static str {
     match pb::LinkKind::try_from(value) {
         Ok(pb::LinkKind::CallRecording) => "call_recording",
@@ -25,7 +30,7 @@ fn link_kind_to_proto(text: &str) -> i32 {
     }) as i32
 }
 
-pub fn item_to_proto(i: &ActionItemRecord) -> pb::ActionItem {
+pub fn item(i: &ActionItemRecord) -> pb::ActionItem {
     pb::ActionItem {
         id: i.action_item_id.to_string(),
         session_id: i.session_id.to_string(),
@@ -37,9 +42,9 @@ pub fn item_to_proto(i: &ActionItemRecord) -> pb::ActionItem {
     }
 }
 
-/// A session with its action items; `now` decides whether a scheduled one is overdue.
-pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: DateTime<Utc>) -> pb::Session {
-    let end = s.start_time + chrono::Duration::minutes(i64::from(s.duration_minutes));
+/// A session with its action items (any sessions' items may be passed; only its own are
+/// used); `now` decides whether a scheduled one is overdue.
+pub fn session(s: &SessionRecord, items: &[ActionItemRecord], now: DateTime<Utc>) -> pb::Session {
     pb::Session {
         id: s.session_id.to_string(),
         kind: to_wire(s.kind),
@@ -67,28 +72,30 @@ pub fn session_to_proto(s: &SessionRecord, items: &[ActionItemRecord], now: Date
         action_items: items
             .iter()
             .filter(|i| i.session_id == s.session_id)
-            .map(item_to_proto)
+            .map(item)
             .collect(),
         follow_up_session_id: s.follow_up_session_id.map(|id| id.to_string()).unwrap_or_default(),
         cadence_id: s.cadence_id.map(|id| id.to_string()).unwrap_or_default(),
-        overdue: s.status == SessionStatus::Scheduled && end < now,
+        overdue: is_overdue(s, now),
         create_time: Some(convert::timestamp(s.created_at)),
         update_time: Some(convert::timestamp(s.updated_at)),
         etag: convert::etag(s.revision),
     }
 }
 
-/// A session's length when none is given.
-const DEFAULT_MINUTES: i32 = 30;
-
-/// A session's length in minutes, checked; 0 means the default.
-pub fn duration(v: &mut Violations, field: &str, minutes: i32) -> i32 {
-    match minutes {
-        0 => DEFAULT_MINUTES,
-        5..=480 => minutes,
-        _ => {
-            v.add(field, "must be from 5 to 480 minutes (0 for 30)");
-            DEFAULT_MINUTES
-        }
+pub fn cadence(c: &CadenceRecord) -> pb::Cadence {
+    pb::Cadence {
+        id: c.cadence_id.to_string(),
+        kind: to_wire(c.kind),
+        coach_id: c.coach_id.to_string(),
+        coachee_ids: c.coachee_ids.iter().map(Uuid::to_string).collect(),
+        one_per_coachee: c.one_per_coachee,
+        frequency: to_wire(c.frequency),
+        day_of_week: i32::from(c.weekday),
+        start_minute: c.start_minute,
+        time_zone: c.time_zone.clone(),
+        duration_minutes: c.duration_minutes,
+        start_date: Some(convert::date_to_proto(c.start_date)),
+        end_date: c.end_date.map(convert::date_to_proto),
     }
 }
