@@ -1,24 +1,20 @@
-//! `attain.webhooks.v1.MilestoneService`: milestones as recorded, and the tenant's milestone
-//! settings. Reading milestones follows the org directory's scopes (ADMIN and INTEGRATION
-//! everyone, a MANAGER their subtree, a REP themself); only ADMIN changes settings.
+//! `attain.webhooks.v1.MilestoneService` on the wire: each RPC's request decoded into the
+//! typed input of one use case of [`MilestoneApi`] (`app.rs`), and its answer encoded.
 
 use attain_domain::{
     Violations,
-    milestone::{self, Kind, Settings},
-    org::AccessRole,
+    milestone::{Kind, Settings},
 };
 use attain_proto::webhooks::v1::{self as pb, milestone_service_server::MilestoneService};
-use std::sync::Arc;
 
 use attain_runtime::enums::{from_wire, to_wire};
-use attain_runtime::{
-    ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
-};
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgPool;
-use uuid::Uuid;
+use attain_runtime::{ApiResult, Ctx, convert, paging::Page};
+use chrono::{DateTime, Utc};
 
-use super::store::{self, Filter, MilestoneRecord};
+use super::{
+    app::{MilestoneApi, MilestoneQuery, SettingsUpdate, parse_position},
+    store::MilestoneRecord,
+};
 
 const UPDATABLE: &[&str] = &[
     "quota_steps",
@@ -27,17 +23,7 @@ const UPDATABLE: &[&str] = &[
     "personal_best_min_history",
 ];
 
-#[derive(Clone)]
-pub struct MilestoneApi {
-    pool: PgPool,
-    directory: Arc<TenantDirectories>,
-}
-
 impl MilestoneApi {
-    pub fn new(pool: PgPool, directory: Arc<TenantDirectories>) -> Self {
-        Self { pool, directory }
-    }
-
     pub fn into_server(
         self,
         max_message_bytes: usize,
@@ -108,60 +94,74 @@ fn time(v: &mut Violations, field: &str, t: Option<&prost_types::Timestamp>) -> 
     at
 }
 
+fn milestone_query(ctx: &Ctx, req: &pb::ListMilestonesRequest) -> ApiResult<MilestoneQuery> {
+    let mut v = Violations::new();
+    let person_id = convert::optional_id(&mut v, "person_id", &req.person_id);
+    let kind = kind_from_proto(&mut v, req.kind);
+    let since = time(&mut v, "start_time", req.start_time.as_ref());
+    let until = time(&mut v, "end_time", req.end_time.as_ref());
+    if let (Some(a), Some(b)) = (since, until)
+        && b <= a
+    {
+        v.add("end_time", "must be after start_time");
+    }
+    let page = Page::of(&mut v, ctx.tenant_id, req);
+    let before = page.after.as_deref().and_then(|cursor| {
+        let parsed = parse_position(cursor);
+        if parsed.is_none() {
+            v.add("page_token", "is not a token of this list");
+        }
+        parsed
+    });
+    Ok(v.into_result(MilestoneQuery {
+        person_id,
+        kind,
+        since,
+        until,
+        page,
+        before,
+    })?)
+}
+
+/// The change an UpdateMilestoneSettings request asks for: the masked fields over the stored
+/// settings; a negative value is recorded as a violation when applied.
+fn settings_update(req: pb::UpdateMilestoneSettingsRequest) -> ApiResult<SettingsUpdate> {
+    let mut v = Violations::new();
+    let input = req.settings.unwrap_or_default();
+    let revision = convert::parse_etag(&mut v, "settings.etag", &input.etag);
+    let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
+    v.into_result(())?;
+    let apply = move |merged: &mut Settings, v: &mut Violations| {
+        for path in &paths {
+            match *path {
+                "quota_steps" => {
+                    merged.quota_steps = input
+                        .quota_steps
+                        .iter()
+                        .map(|s| unsigned(v, "settings.quota_steps", *s))
+                        .collect();
+                }
+                "streak_days" => merged.streak_days = unsigned(v, "settings.streak_days", input.streak_days),
+                "personal_best_enabled" => merged.personal_best = input.personal_best_enabled,
+                _ => {
+                    merged.personal_best_min_history =
+                        unsigned(v, "settings.personal_best_min_history", input.personal_best_min_history);
+                }
+            }
+        }
+    };
+    Ok(SettingsUpdate {
+        revision,
+        apply: Box::new(apply),
+    })
+}
+
 impl MilestoneApi {
     async fn list(&self, ctx: &Ctx, req: pb::ListMilestonesRequest) -> ApiResult<pb::ListMilestonesResponse> {
-        let mut v = Violations::new();
-        let person = convert::optional_id(&mut v, "person_id", &req.person_id);
-        let kind = kind_from_proto(&mut v, req.kind);
-        let since = time(&mut v, "start_time", req.start_time.as_ref());
-        let until = time(&mut v, "end_time", req.end_time.as_ref());
-        if let (Some(a), Some(b)) = (since, until)
-            && b <= a
-        {
-            v.add("end_time", "must be after start_time");
-        }
-        let page = Page::of(&mut v, ctx.tenant_id, &req);
-        let before = page.after.as_deref().and_then(|cursor| {
-            let parsed = cursor
-                .split_once('|')
-                .and_then(|(day, id)| Some((day.parse::<NaiveDate>().ok()?, Uuid::try_parse(id).ok()?)));
-            if parsed.is_none() {
-                v.add("page_token", "is not a token of this list");
-            }
-            parsed
-        });
-        v.into_result(())?;
-        let tenant = ctx.tenant_id;
-        let view = self.directory.view(ctx).await?;
-        // Whom the list may show: a named person only if visible (NOT_FOUND otherwise, so
-        // other tenants' ids and hidden people look alike); everyone visible otherwise.
-        let people = match person {
-            Some(p) => {
-                if view.visible_person(p).is_none() {
-                    return Err(ApiError::not_found(format!("person {p}")));
-                }
-                Some(vec![p])
-            }
-            None if view.scope.all => None,
-            None => {
-                let mut ids: Vec<Uuid> = view.scope.people.iter().copied().collect();
-                ids.sort_unstable();
-                Some(ids)
-            }
-        };
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let filter = Filter {
-            people,
-            kind: kind.map(|k| k.as_str().to_string()),
-            since,
-            until,
-        };
-        let mut records = store::list(&mut tx, tenant, &filter, before, page.fetch_limit()).await?;
-        tx.commit().await?;
-        let next_page_token = page.finish(&mut records, |r| format!("{}|{}", r.day, r.milestone_id));
+        let listed = self.list_milestones(ctx, milestone_query(ctx, &req)?).await?;
         Ok(pb::ListMilestonesResponse {
-            milestones: records.iter().map(to_proto).collect(),
-            next_page_token,
+            milestones: listed.items.iter().map(to_proto).collect(),
+            next_page_token: listed.next_page_token,
         })
     }
 
@@ -170,9 +170,7 @@ impl MilestoneApi {
         ctx: &Ctx,
         _: pb::GetMilestoneSettingsRequest,
     ) -> ApiResult<pb::GetMilestoneSettingsResponse> {
-        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
-        let (settings, revision) = store::settings(&mut tx, ctx.tenant_id, false).await?;
-        tx.commit().await?;
+        let (settings, revision) = self.milestone_settings(ctx).await?;
         Ok(pb::GetMilestoneSettingsResponse {
             settings: Some(settings_to_proto(&settings, revision)),
         })
@@ -183,43 +181,9 @@ impl MilestoneApi {
         ctx: &Ctx,
         req: pb::UpdateMilestoneSettingsRequest,
     ) -> ApiResult<pb::UpdateMilestoneSettingsResponse> {
-        ctx.require(&[AccessRole::Admin], "change milestone settings")?;
-        let mut v = Violations::new();
-        let input = req.settings.unwrap_or_default();
-        let expected = convert::parse_etag(&mut v, "settings.etag", &input.etag);
-        let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-        v.clone().into_result(())?;
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let (mut merged, revision) = store::settings(&mut tx, tenant, true).await?;
-        convert::check_revision(expected, revision, "milestone settings")?;
-        for path in &paths {
-            match *path {
-                "quota_steps" => {
-                    merged.quota_steps = input
-                        .quota_steps
-                        .iter()
-                        .map(|s| unsigned(&mut v, "settings.quota_steps", *s))
-                        .collect();
-                }
-                "streak_days" => merged.streak_days = unsigned(&mut v, "settings.streak_days", input.streak_days),
-                "personal_best_enabled" => merged.personal_best = input.personal_best_enabled,
-                _ => {
-                    merged.personal_best_min_history = unsigned(
-                        &mut v,
-                        "settings.personal_best_min_history",
-                        input.personal_best_min_history,
-                    );
-                }
-            }
-        }
-        // The merged settings are checked as a whole, so an update cannot leave them invalid.
-        milestone::check_settings(&mut v, &merged);
-        v.into_result(())?;
-        let revision = store::save_settings(&mut tx, tenant, &merged).await?;
-        tx.commit().await?;
+        let (settings, revision) = self.update_milestone_settings(ctx, settings_update(req).into()).await?;
         Ok(pb::UpdateMilestoneSettingsResponse {
-            settings: Some(settings_to_proto(&merged, revision)),
+            settings: Some(settings_to_proto(&settings, revision)),
         })
     }
 }

@@ -11,9 +11,10 @@
 //! `attain.webhooks.v1.MilestoneService` lists what was recorded and holds the tenant's
 //! settings (quota steps, streak length, personal bests).
 
+mod app;
 mod detect;
 mod grpc;
 pub mod store;
 
+pub use app::MilestoneApi;
 pub use detect::{Detector, Report};
-pub use grpc::MilestoneApi;

@@ -1,60 +1,28 @@
-//! `attain.webhooks.v1.WebhookService`: subscriptions, test events, deliveries and
-//! redelivery. Only ADMIN credentials may use it: a subscription sends the whole tenant's
-//! milestones to an outside system.
+//! `attain.webhooks.v1.WebhookService` on the wire: each RPC's request decoded into the typed
+//! input of one use case of [`WebhookApi`] (`app.rs`), and its answer encoded. Only the server
+//! assembly reaches this module, through `into_server`.
 
 use attain_domain::{
     Violations,
-    org::{AccessRole, check_name},
+    org::check_name,
     webhook::{DeliveryState, EventType, Format, MAX_DIGEST_SECONDS, MAX_HOURLY_CAP},
 };
 use attain_proto::webhooks::v1::{self as pb, webhook_service_server::WebhookService};
-use std::sync::Arc;
 
 use attain_runtime::enums::{from_wire, to_wire};
-use attain_runtime::{
-    ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page, tenant_directory::TenantDirectories,
-};
-use sqlx::PgPool;
+use attain_runtime::{ApiError, ApiResult, Ctx, convert, paging::Page};
 use uuid::Uuid;
 
 use super::{
+    app::{DeliveryQuery, NewSubscription, SubscriptionUpdate, WebhookApi},
     message,
-    store::{self, DeliveryRecord, MilestoneEvent, SubscriptionFields, SubscriptionRecord},
+    store::{DeliveryRecord, MilestoneEvent, SubscriptionFields, SubscriptionRecord},
     target,
 };
 
 const UPDATABLE: &[&str] = &["display_name", "url", "event_types", "team_id", "format", "quiet_rules"];
 
-#[derive(Clone)]
-pub struct WebhookApi {
-    pool: PgPool,
-    allow_private: bool,
-    directory: Arc<TenantDirectories>,
-}
-
 impl WebhookApi {
-    /// `allow_private`: whether subscription URLs may point at private addresses.
-    pub fn new(pool: PgPool, allow_private: bool, directory: Arc<TenantDirectories>) -> Self {
-        Self {
-            pool,
-            allow_private,
-            directory,
-        }
-    }
-
-    /// NOT_FOUND unless the team exists in the caller's tenant (asked of the org directory
-    /// before any transaction begins).
-    async fn check_team(&self, ctx: &Ctx, team: Option<Uuid>) -> ApiResult<()> {
-        let Some(team) = team else {
-            return Ok(());
-        };
-        if self.directory.view(ctx).await?.team_exists(team) {
-            Ok(())
-        } else {
-            Err(ApiError::not_found(format!("team {team}")))
-        }
-    }
-
     pub fn into_server(self, max_message_bytes: usize) -> pb::webhook_service_server::WebhookServiceServer<WebhookApi> {
         pb::webhook_service_server::WebhookServiceServer::new(self)
             .max_decoding_message_size(max_message_bytes)
@@ -64,12 +32,12 @@ impl WebhookApi {
 
 /// A delivery state to filter by; unset filters nothing, and a value this build does not know
 /// is refused.
-fn state_from_proto(v: &mut Violations, value: i32) -> Option<&'static str> {
+fn state_from_proto(v: &mut Violations, value: i32) -> Option<DeliveryState> {
     let state = from_wire::<DeliveryState>(value);
     if state.is_none() && value != 0 {
         v.add("state", "is not a known DELIVERY_STATE_ value");
     }
-    state.map(DeliveryState::as_str)
+    state
 }
 
 /// Checks a whole subscription message; field names start with `subscription.`.
@@ -136,7 +104,7 @@ fn check(v: &mut Violations, s: &pb::Subscription, allow_private: bool) -> Subsc
     }
 }
 
-fn to_proto(r: &SubscriptionRecord) -> pb::Subscription {
+fn subscription(r: &SubscriptionRecord) -> pb::Subscription {
     pb::Subscription {
         id: r.subscription_id.to_string(),
         display_name: r.display_name.clone(),
@@ -187,88 +155,33 @@ fn required_id(field: &str, text: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-fn admin(ctx: &Ctx) -> ApiResult<()> {
-    ctx.require(&[AccessRole::Admin], "manage webhooks")
+fn new_subscription(api: &WebhookApi, req: pb::CreateSubscriptionRequest) -> ApiResult<NewSubscription> {
+    let mut v = Violations::new();
+    let request_id = convert::request_id(&mut v, &req.request_id);
+    let fields = check(&mut v, &req.subscription.unwrap_or_default(), api.allows_private_urls());
+    Ok(v.into_result(NewSubscription { request_id, fields })?)
 }
 
-impl WebhookApi {
-    async fn create(&self, ctx: &Ctx, req: pb::CreateSubscriptionRequest) -> ApiResult<pb::CreateSubscriptionResponse> {
-        admin(ctx)?;
-        let mut v = Violations::new();
-        let request_id = convert::request_id(&mut v, &req.request_id);
-        let fields = check(&mut v, &req.subscription.unwrap_or_default(), self.allow_private);
-        v.into_result(())?;
-        self.check_team(ctx, fields.team_id).await?;
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let existing = match request_id {
-            Some(id) => store::subscription_by_request(&mut tx, tenant, id).await?,
-            None => None,
-        };
-        let record = match existing {
-            Some(record) => record,
-            None => store::insert_subscription(&mut tx, tenant, &fields, &message::new_secret(), request_id).await?,
-        };
-        tx.commit().await?;
-        Ok(pb::CreateSubscriptionResponse {
-            subscription: Some(to_proto(&record)),
-            secret: record.secret,
-        })
-    }
+fn page(ctx: &Ctx, req: &pb::ListSubscriptionsRequest) -> ApiResult<(Page, Option<Uuid>)> {
+    let mut v = Violations::new();
+    let page = Page::of(&mut v, ctx.tenant_id, req);
+    let after = page.after_id(&mut v);
+    Ok(v.into_result((page, after))?)
+}
 
-    async fn get(&self, ctx: &Ctx, req: pb::GetSubscriptionRequest) -> ApiResult<pb::GetSubscriptionResponse> {
-        admin(ctx)?;
-        let id = required_id("id", &req.id)?;
-        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
-        let record = store::get_subscription(&mut tx, ctx.tenant_id, id, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
-        tx.commit().await?;
-        Ok(pb::GetSubscriptionResponse {
-            subscription: Some(to_proto(&record)),
-        })
-    }
-
-    async fn list(&self, ctx: &Ctx, req: pb::ListSubscriptionsRequest) -> ApiResult<pb::ListSubscriptionsResponse> {
-        admin(ctx)?;
-        let mut v = Violations::new();
-        let page = Page::of(&mut v, ctx.tenant_id, &req);
-        let after = page.after_id(&mut v);
-        v.into_result(())?;
-        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
-        let mut records = store::list_subscriptions(&mut tx, ctx.tenant_id, after, page.fetch_limit()).await?;
-        tx.commit().await?;
-        let next_page_token = page.finish(&mut records, |r| r.subscription_id.to_string());
-        Ok(pb::ListSubscriptionsResponse {
-            subscriptions: records.iter().map(to_proto).collect(),
-            next_page_token,
-        })
-    }
-
-    async fn update(&self, ctx: &Ctx, req: pb::UpdateSubscriptionRequest) -> ApiResult<pb::UpdateSubscriptionResponse> {
-        admin(ctx)?;
-        let mut v = Violations::new();
-        let input = req.subscription.unwrap_or_default();
-        let id = convert::required_id(&mut v, "subscription.id", &input.id);
-        let expected = convert::parse_etag(&mut v, "subscription.etag", &input.etag);
-        let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
-        let id = v
-            .clone()
-            .into_result(id)?
-            .ok_or_else(|| ApiError::invalid("subscription.id", "is required"))?;
-        // A new team is checked now; a kept one was checked when it was set (teams are never
-        // deleted). A malformed id is refused with the rest of the input below.
-        if paths.contains(&"team_id") {
-            self.check_team(ctx, Uuid::try_parse(&input.team_id).ok()).await?;
-        }
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let record = store::get_subscription(&mut tx, tenant, id, true)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
-        convert::check_revision(expected, record.revision, "subscription")?;
-        // The merged subscription is checked as a whole, so an update cannot leave it invalid.
-        let mut merged = to_proto(&record);
+fn subscription_update(api: &WebhookApi, req: pb::UpdateSubscriptionRequest) -> ApiResult<SubscriptionUpdate> {
+    let mut v = Violations::new();
+    let input = req.subscription.unwrap_or_default();
+    let id = convert::required_id(&mut v, "subscription.id", &input.id);
+    let revision = convert::parse_etag(&mut v, "subscription.etag", &input.etag);
+    let paths = convert::update_paths(&mut v, req.update_mask.as_ref(), UPDATABLE);
+    let id = v
+        .into_result(id)?
+        .ok_or_else(|| ApiError::invalid("subscription.id", "is required"))?;
+    let new_team = paths.contains(&"team_id").then(|| Uuid::try_parse(&input.team_id).ok());
+    let allow_private = api.allows_private_urls();
+    let apply = move |record: &SubscriptionRecord| {
+        let mut merged = subscription(record);
         for path in &paths {
             match *path {
                 "display_name" => merged.display_name = input.display_name.clone(),
@@ -279,72 +192,85 @@ impl WebhookApi {
                 _ => merged.quiet_rules = input.quiet_rules,
             }
         }
-        let fields = check(&mut v, &merged, self.allow_private);
-        v.into_result(())?;
-        let saved = store::save_subscription(&mut tx, tenant, id, &fields).await?;
-        tx.commit().await?;
+        let mut v = Violations::new();
+        let fields = check(&mut v, &merged, allow_private);
+        v.into_result(fields)
+    };
+    Ok(SubscriptionUpdate {
+        id,
+        revision,
+        new_team,
+        apply: Box::new(apply),
+    })
+}
+
+fn delivery_query(ctx: &Ctx, req: &pb::ListDeliveriesRequest) -> ApiResult<DeliveryQuery> {
+    let mut v = Violations::new();
+    let subscription_id = convert::optional_id(&mut v, "subscription_id", &req.subscription_id);
+    let state = state_from_proto(&mut v, req.state);
+    let page = Page::of(&mut v, ctx.tenant_id, req);
+    let before = page.after_id(&mut v);
+    Ok(v.into_result(DeliveryQuery {
+        subscription_id,
+        state,
+        page,
+        before,
+    })?)
+}
+
+impl WebhookApi {
+    async fn create(&self, ctx: &Ctx, req: pb::CreateSubscriptionRequest) -> ApiResult<pb::CreateSubscriptionResponse> {
+        let record = self
+            .create_subscription(ctx, new_subscription(self, req).into())
+            .await?;
+        Ok(pb::CreateSubscriptionResponse {
+            subscription: Some(subscription(&record)),
+            secret: record.secret,
+        })
+    }
+
+    async fn get(&self, ctx: &Ctx, req: pb::GetSubscriptionRequest) -> ApiResult<pb::GetSubscriptionResponse> {
+        let record = self.get_subscription(ctx, required_id("id", &req.id).into()).await?;
+        Ok(pb::GetSubscriptionResponse {
+            subscription: Some(subscription(&record)),
+        })
+    }
+
+    async fn list(&self, ctx: &Ctx, req: pb::ListSubscriptionsRequest) -> ApiResult<pb::ListSubscriptionsResponse> {
+        let listed = self.list_subscriptions(ctx, page(ctx, &req).into()).await?;
+        Ok(pb::ListSubscriptionsResponse {
+            subscriptions: listed.items.iter().map(subscription).collect(),
+            next_page_token: listed.next_page_token,
+        })
+    }
+
+    async fn update(&self, ctx: &Ctx, req: pb::UpdateSubscriptionRequest) -> ApiResult<pb::UpdateSubscriptionResponse> {
+        let saved = self
+            .update_subscription(ctx, subscription_update(self, req).into())
+            .await?;
         Ok(pb::UpdateSubscriptionResponse {
-            subscription: Some(to_proto(&saved)),
+            subscription: Some(subscription(&saved)),
         })
     }
 
     async fn delete(&self, ctx: &Ctx, req: pb::DeleteSubscriptionRequest) -> ApiResult<pb::DeleteSubscriptionResponse> {
-        admin(ctx)?;
-        let id = required_id("id", &req.id)?;
-        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
-        if !store::delete_subscription(&mut tx, ctx.tenant_id, id).await? {
-            return Err(ApiError::not_found(format!("subscription {id}")));
-        }
-        tx.commit().await?;
+        self.delete_subscription(ctx, required_id("id", &req.id).into()).await?;
         Ok(pb::DeleteSubscriptionResponse {})
     }
 
     async fn test(&self, ctx: &Ctx, req: pb::TestWebhookRequest) -> ApiResult<pb::TestWebhookResponse> {
-        admin(ctx)?;
-        let id = required_id("subscription_id", &req.subscription_id)?;
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let sub = store::get_subscription(&mut tx, tenant, id, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("subscription {id}")))?;
-        let event = MilestoneEvent::new(
-            EventType::Test,
-            format!("Test from Attain: webhooks to \"{}\" work", sub.display_name),
-            None,
-            Vec::new(),
-        );
-        let delivery = store::enqueue_one(&mut tx, tenant, id, sub.quiet_rules(), &event, true).await?;
-        let record = store::get_delivery(&mut tx, tenant, delivery)
-            .await?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the delivery just written is gone")))?;
-        tx.commit().await?;
+        let id = required_id("subscription_id", &req.subscription_id);
+        let record = self.test_webhook(ctx, id.into()).await?;
         Ok(pb::TestWebhookResponse {
             delivery: Some(delivery_to_proto(&record)),
         })
     }
 
     async fn deliveries(&self, ctx: &Ctx, req: pb::ListDeliveriesRequest) -> ApiResult<pb::ListDeliveriesResponse> {
-        admin(ctx)?;
-        let mut v = Violations::new();
-        let subscription = convert::optional_id(&mut v, "subscription_id", &req.subscription_id);
-        let state = state_from_proto(&mut v, req.state);
-        let page = Page::of(&mut v, ctx.tenant_id, &req);
-        let before = page.after_id(&mut v);
-        v.into_result(())?;
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        if let Some(s) = subscription
-            && store::get_subscription(&mut tx, tenant, s, false).await?.is_none()
-        {
-            return Err(ApiError::not_found(format!("subscription {s}")));
-        }
-        let mut records =
-            store::list_deliveries(&mut tx, tenant, subscription, state, before, page.fetch_limit()).await?;
-        tx.commit().await?;
-        let next_page_token = page.finish(&mut records, |r| r.delivery_id.to_string());
+        let listed = self.list_deliveries(ctx, delivery_query(ctx, &req).into()).await?;
         Ok(pb::ListDeliveriesResponse {
-            deliveries: records.iter().map(delivery_to_proto).collect(),
-            next_page_token,
+            deliveries: listed.items.iter().map(delivery_to_proto).collect(),
+            next_page_token: listed.next_page_token,
         })
     }
 
@@ -353,19 +279,7 @@ impl WebhookApi {
         ctx: &Ctx,
         req: pb::RedeliverDeliveryRequest,
     ) -> ApiResult<pb::RedeliverDeliveryResponse> {
-        admin(ctx)?;
-        let id = required_id("id", &req.id)?;
-        let tenant = ctx.tenant_id;
-        let mut tx = begin_tenant(&self.pool, tenant).await?;
-        let Some(record) = store::redeliver(&mut tx, tenant, id).await? else {
-            return Err(match store::get_delivery(&mut tx, tenant, id).await? {
-                None => ApiError::not_found(format!("delivery {id}")),
-                Some(_) => ApiError::FailedPrecondition(
-                    "the delivery is still pending: it will be attempted again; redeliver a delivered or dead-lettered one".into(),
-                ),
-            });
-        };
-        tx.commit().await?;
+        let record = self.redeliver_delivery(ctx, required_id("id", &req.id).into()).await?;
         Ok(pb::RedeliverDeliveryResponse {
             delivery: Some(delivery_to_proto(&record)),
         })

@@ -4,12 +4,13 @@
 //! the transaction that records a milestone; the quiet rules and backoff are decided in
 //! `attain_domain::webhook`.
 
+mod app;
 mod dispatch;
 mod grpc;
 pub mod message;
 pub mod store;
 pub mod target;
 
+pub use app::WebhookApi;
 pub use dispatch::Dispatcher;
-pub use grpc::WebhookApi;
 pub use store::{MilestoneEvent, enqueue};
