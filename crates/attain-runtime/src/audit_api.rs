@@ -10,7 +10,12 @@ use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::{ApiError, Caller, convert, db::begin_tenant};
+use crate::{
+    ApiResult, Caller, convert,
+    db::begin_tenant,
+    dispatch::Decoded,
+    paging::{Listed, Page},
+};
 
 /// Lists one service's audit trail for a tenant's admins.
 #[derive(Clone)]
@@ -32,7 +37,9 @@ impl AuditApi {
     }
 }
 
-type Row = (
+/// One audit row: event id, time, actor kind and id, person, role, service, method, resource,
+/// request id, and the before and after of a change the handler recorded.
+pub type AuditRecord = (
     Uuid,
     DateTime<Utc>,
     String,
@@ -46,6 +53,64 @@ type Row = (
     Option<serde_json::Value>,
     Option<serde_json::Value>,
 );
+
+/// Which audit events to list, newest first.
+pub struct AuditQuery {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    /// An RPC name, or empty for all.
+    pub method: String,
+    pub page: Page,
+    pub before: Option<Uuid>,
+}
+
+impl AuditApi {
+    /// A page of the caller's tenant's audit trail in this service; ADMIN only.
+    pub async fn list_events(&self, caller: &Caller, query: Decoded<AuditQuery>) -> ApiResult<Listed<AuditRecord>> {
+        caller.require(&[AccessRole::Admin], "read the audit trail")?;
+        let q = query.get()?;
+        let sql = format!(
+            "SELECT event_id, occurred_at, actor_kind, actor_id, person_id, role, service, method, resource, request_id,
+                    before, after
+             FROM {table}
+             WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR occurred_at >= $2)
+               AND ($3::timestamptz IS NULL OR occurred_at < $3) AND ($4 = '' OR method = $4)
+               AND ($5::uuid IS NULL OR event_id < $5)
+             ORDER BY event_id DESC LIMIT $6",
+            table = self.table
+        );
+        let mut tx = begin_tenant(&self.pool, caller.tenant_id).await?;
+        let rows: Vec<AuditRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(caller.tenant_id)
+            .bind(q.start)
+            .bind(q.end)
+            .bind(&q.method)
+            .bind(q.before)
+            .bind(q.page.fetch_limit())
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(q.page.list(rows, |r| r.0.to_string()))
+    }
+}
+
+fn audit_query(caller: &Caller, req: ListAuditEventsRequest) -> ApiResult<AuditQuery> {
+    let mut v = Violations::new();
+    let start = time(&mut v, "start_time", req.start_time.as_ref());
+    let end = time(&mut v, "end_time", req.end_time.as_ref());
+    if req.method.len() > 100 || req.method.chars().any(|c| !c.is_ascii_alphanumeric()) {
+        v.add("method", "must be an RPC name such as SetQuota");
+    }
+    let page = Page::of(&mut v, caller.tenant_id, &req);
+    let before = page.after_id(&mut v);
+    Ok(v.into_result(AuditQuery {
+        start,
+        end,
+        method: req.method,
+        page,
+        before,
+    })?)
+}
 
 /// A time from a request, within what PostgreSQL and protobuf clients can both hold.
 fn time(v: &mut Violations, field: &str, at: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
@@ -64,44 +129,10 @@ impl AuditService for AuditApi {
         req: Request<ListAuditEventsRequest>,
     ) -> Result<Response<ListAuditEventsResponse>, Status> {
         let caller = Caller::of(&req)?;
-        caller.require(&[AccessRole::Admin], "read the audit trail")?;
-        let req = req.into_inner();
-        let mut v = Violations::new();
-        let start = time(&mut v, "start_time", req.start_time.as_ref());
-        let end = time(&mut v, "end_time", req.end_time.as_ref());
-        if req.method.len() > 100 || req.method.chars().any(|c| !c.is_ascii_alphanumeric()) {
-            v.add("method", "must be an RPC name such as SetQuota");
-        }
-        let page = crate::paging::Page::of(&mut v, caller.tenant_id, &req);
-        let before = page.after_id(&mut v);
-        v.into_result(()).map_err(ApiError::from)?;
-        let sql = format!(
-            "SELECT event_id, occurred_at, actor_kind, actor_id, person_id, role, service, method, resource, request_id,
-                    before, after
-             FROM {table}
-             WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR occurred_at >= $2)
-               AND ($3::timestamptz IS NULL OR occurred_at < $3) AND ($4 = '' OR method = $4)
-               AND ($5::uuid IS NULL OR event_id < $5)
-             ORDER BY event_id DESC LIMIT $6",
-            table = self.table
-        );
-        let mut tx = begin_tenant(&self.pool, caller.tenant_id)
-            .await
-            .map_err(ApiError::from)?;
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(caller.tenant_id)
-            .bind(start)
-            .bind(end)
-            .bind(&req.method)
-            .bind(before)
-            .bind(page.fetch_limit())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(ApiError::from)?;
-        tx.commit().await.map_err(ApiError::from)?;
-        let mut rows = rows;
-        let next_page_token = page.finish(&mut rows, |r| r.0.to_string());
-        let events: Vec<AuditEvent> = rows
+        let query = audit_query(&caller, req.into_inner());
+        let listed = self.list_events(&caller, query.into()).await?;
+        let events: Vec<AuditEvent> = listed
+            .items
             .into_iter()
             .map(|r| AuditEvent {
                 id: r.0.to_string(),
@@ -120,7 +151,7 @@ impl AuditService for AuditApi {
             .collect();
         Ok(Response::new(ListAuditEventsResponse {
             events,
-            next_page_token,
+            next_page_token: listed.next_page_token,
         }))
     }
 }
