@@ -2,7 +2,7 @@
 //! every credential of the tenant (DESIGN.md §4: reps see leaderboards); a private board shows a
 //! rep only the top N and their own row.
 
-use anyhow::anyhow;
+pub use attain_domain::board::{Category, Visibility};
 use attain_domain::{
     Violations,
     org::{AccessRole, SalesRole},
@@ -29,83 +29,6 @@ use crate::scorecards::{
     metrics::Catalog,
     plan_store as plans,
 };
-
-/// An enum stored by name: each variant and its name listed once.
-macro_rules! stored_by_name {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
-            $($variant),+
-        }
-
-        impl $name {
-            /// The name stored.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            /// The variant stored as `text`, if this build knows it.
-            pub fn parse(text: &str) -> Option<Self> {
-                match text {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-stored_by_name! {
-    /// What a board recognises; each names the metric it ranks. Stored by name (empty for none).
-    Category {
-        HighestRevenue = "highest_revenue",
-        MostMeetingsBooked = "most_meetings_booked",
-        BiggestDeal = "biggest_deal",
-        MostTalkTime = "most_talk_time",
-    }
-}
-
-impl Category {
-    /// The metric a board of this category ranks when it names none.
-    pub fn metric_key(self) -> &'static str {
-        match self {
-            Category::HighestRevenue => "revenue_won",
-            Category::MostMeetingsBooked => "meetings_set",
-            Category::BiggestDeal => "largest_deal",
-            Category::MostTalkTime => "talk_time",
-        }
-    }
-}
-
-stored_by_name! {
-    /// Who sees a board whole: a private board shows a rep only its top N and their own row.
-    Visibility {
-        Public = "public",
-        Private = "private",
-    }
-}
-
-/// A kind of period as a board stores it.
-fn granularity_name(g: Granularity) -> &'static str {
-    match g {
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-        Granularity::Month => "month",
-        Granularity::Quarter => "quarter",
-        Granularity::Year => "year",
-    }
-}
-
-/// The kind of period a board stores by `name` (every kind `granularity_name` names).
-fn granularity_named(name: &str) -> Option<Granularity> {
-    use Granularity::*;
-    [Day, Week, Month, Quarter, Year]
-        .into_iter()
-        .find(|g| granularity_name(*g) == name)
-}
 
 /// A board's settings, as a request gives them (checked) and as it is saved.
 #[derive(Debug, Clone)]
@@ -141,27 +64,19 @@ pub struct Board {
 }
 
 impl Board {
-    /// A stored board; a name this build does not know is an internal error, not a guess.
+    /// A stored board (a name this build does not know fails when the row is read, as an
+    /// internal error, not a guess).
     fn from_record(r: BoardRecord) -> ApiResult<Board> {
-        let unknown = |what: &str, name: &str| {
-            ApiError::Internal(anyhow!("leaderboard {}: unknown {what} {name:?}", r.leaderboard_id))
-        };
-        let category = match r.category.as_str() {
-            "" => None,
-            name => Some(Category::parse(name).ok_or_else(|| unknown("category", name))?),
-        };
-        let granularity = granularity_named(&r.granularity).ok_or_else(|| unknown("granularity", &r.granularity))?;
-        let visibility = Visibility::parse(&r.visibility).ok_or_else(|| unknown("visibility", &r.visibility))?;
         Ok(Board {
             id: Some(r.leaderboard_id),
             metric_key: r.metric_key,
             fields: BoardFields {
                 display_name: r.display_name,
-                category,
-                granularity,
+                category: r.category,
+                granularity: r.granularity,
                 team_id: r.team_id,
                 sales_role: r.sales_role,
-                visibility,
+                visibility: r.visibility,
                 top_n: r.top_n,
                 min_denominator: r.min_denominator,
             },
@@ -174,11 +89,11 @@ impl Board {
             leaderboard_id: id,
             display_name: f.display_name.clone(),
             metric_key: self.metric_key.clone(),
-            category: f.category.map_or("", Category::as_str).to_string(),
-            granularity: granularity_name(f.granularity).to_string(),
+            category: f.category,
+            granularity: f.granularity,
             team_id: f.team_id,
             sales_role: f.sales_role,
-            visibility: f.visibility.as_str().to_string(),
+            visibility: f.visibility,
             top_n: f.top_n,
             min_denominator: f.min_denominator,
         }

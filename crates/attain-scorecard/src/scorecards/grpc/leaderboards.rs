@@ -33,33 +33,6 @@ const MAX_LIMIT: i32 = 1000;
 /// Rows of an earnings board when the request asks for none.
 const EARNINGS_ROWS: usize = 10;
 
-fn category(c: pb::RecognitionCategory) -> Option<Category> {
-    match c {
-        pb::RecognitionCategory::Unspecified => None,
-        pb::RecognitionCategory::HighestRevenue => Some(Category::HighestRevenue),
-        pb::RecognitionCategory::MostMeetingsBooked => Some(Category::MostMeetingsBooked),
-        pb::RecognitionCategory::BiggestDeal => Some(Category::BiggestDeal),
-        pb::RecognitionCategory::MostTalkTime => Some(Category::MostTalkTime),
-    }
-}
-
-fn category_to_proto(c: Option<Category>) -> pb::RecognitionCategory {
-    match c {
-        None => pb::RecognitionCategory::Unspecified,
-        Some(Category::HighestRevenue) => pb::RecognitionCategory::HighestRevenue,
-        Some(Category::MostMeetingsBooked) => pb::RecognitionCategory::MostMeetingsBooked,
-        Some(Category::BiggestDeal) => pb::RecognitionCategory::BiggestDeal,
-        Some(Category::MostTalkTime) => pb::RecognitionCategory::MostTalkTime,
-    }
-}
-
-fn visibility_to_proto(v: Visibility) -> pb::Visibility {
-    match v {
-        Visibility::Public => pb::Visibility::Public,
-        Visibility::Private => pb::Visibility::Private,
-    }
-}
-
 fn leaderboard(b: &Board) -> pb::Leaderboard {
     let f = &b.fields;
     let scope = match (&f.team_id, f.sales_role) {
@@ -71,10 +44,10 @@ fn leaderboard(b: &Board) -> pb::Leaderboard {
         id: b.id.map(|id| id.to_string()).unwrap_or_default(),
         display_name: f.display_name.clone(),
         metric_key: b.metric_key.clone(),
-        category: category_to_proto(f.category) as i32,
+        category: f.category.map_or(0, enums::to_wire),
         granularity: enums::to_wire(f.granularity),
         scope: scope.map(|s| pb::BoardScope { scope: Some(s) }),
-        visibility: visibility_to_proto(f.visibility) as i32,
+        visibility: enums::to_wire(f.visibility),
         top_n: f.top_n,
         min_denominator: f.min_denominator,
     }
@@ -109,7 +82,7 @@ fn board_fields(v: &mut Violations, b: &pb::Leaderboard, named: bool) -> (String
         check_name(v, "leaderboard.display_name", &b.display_name);
     }
     // An unknown category is none.
-    let category = pb::RecognitionCategory::try_from(b.category).ok().and_then(category);
+    let category = enums::from_wire::<Category>(b.category);
     let metric = match (b.metric_key.as_str(), category) {
         ("", Some(c)) => c.metric_key().to_string(),
         ("", None) => {
@@ -153,13 +126,13 @@ fn board_fields(v: &mut Violations, b: &pb::Leaderboard, named: bool) -> (String
     if b.min_denominator < 0 {
         v.add("leaderboard.min_denominator", "must not be negative");
     }
-    let visibility = match pb::Visibility::try_from(b.visibility) {
-        Ok(pb::Visibility::Private) => Visibility::Private,
-        Ok(pb::Visibility::Unspecified | pb::Visibility::Public) => Visibility::Public,
-        Err(_) => {
+    // Unset is public.
+    let visibility = match b.visibility {
+        0 => Visibility::Public,
+        n => enums::from_wire::<Visibility>(n).unwrap_or_else(|| {
             v.add("leaderboard.visibility", "is not a known VISIBILITY_ value");
             Visibility::Public
-        }
+        }),
     };
     let fields = granularity.map(|granularity| BoardFields {
         display_name: b.display_name.clone(),
