@@ -88,6 +88,7 @@ pub trait TextEnum: Copy + 'static {
 }
 
 pub mod analysis;
+pub mod board;
 pub mod calendar;
 pub mod coaching;
 pub mod contest;

@@ -8,13 +8,15 @@ use crate::calendar::Calendar;
 /// Longest range a query may cover: ten years.
 pub const MAX_RANGE_DAYS: i64 = 3660;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Granularity {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
+text_enum! {
+    /// A kind of reporting period, stored by name (a saved leaderboard's, for one).
+    Granularity {
+        Day = "day",
+        Week = "week",
+        Month = "month",
+        Quarter = "quarter",
+        Year = "year",
+    }
 }
 
 /// A reporting period as a request names it: the calendar period of a granularity containing a

@@ -7,6 +7,7 @@
 
 use attain_domain::{
     TextEnum,
+    board::{Category as BoardCategory, Visibility as BoardVisibility},
     coaching::{Frequency, PlanStatus, SessionKind, SessionStatus},
     hiring::{
         BenchKind, CandidateSource, CandidateStatus, OfferOutcome, Readiness, Recommendation, RequisitionReason,
@@ -117,6 +118,15 @@ wire_enum!(
         Year
     }
 );
+wire_enum!(
+    BoardCategory = scorecard::RecognitionCategory {
+        HighestRevenue,
+        MostMeetingsBooked,
+        BiggestDeal,
+        MostTalkTime
+    }
+);
+wire_enum!(BoardVisibility = scorecard::Visibility { Public, Private });
 wire_enum!(Weekday = common::DayOfWeek {
     Mon => Monday,
     Tue => Tuesday,
@@ -376,6 +386,9 @@ mod tests {
             Recommendation = hiring::Recommendation,
             Readiness = hiring::Readiness,
             BenchKind = hiring::BenchKind,
+            Granularity = common::Granularity,
+            BoardCategory = scorecard::RecognitionCategory,
+            BoardVisibility = scorecard::Visibility,
         );
     }
 }

@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use attain_domain::{
+    board::{Category, Visibility},
+    period::Granularity,
+};
+
 use super::store::{Conn, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,11 +17,12 @@ pub struct BoardRecord {
     pub leaderboard_id: Uuid,
     pub display_name: String,
     pub metric_key: String,
-    pub category: String,
-    pub granularity: String,
+    /// `None`: the board recognises nothing in particular.
+    pub category: Option<Category>,
+    pub granularity: Granularity,
     pub team_id: Option<Uuid>,
     pub sales_role: Option<attain_domain::org::SalesRole>,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub top_n: i32,
     pub min_denominator: i64,
 }
@@ -33,11 +39,11 @@ pub async fn insert_board(c: &mut Conn, tenant: Uuid, b: &BoardRecord) -> Result
     .bind(b.leaderboard_id)
     .bind(&b.display_name)
     .bind(&b.metric_key)
-    .bind(&b.category)
-    .bind(&b.granularity)
+    .bind(b.category)
+    .bind(b.granularity)
     .bind(b.team_id)
     .bind(b.sales_role)
-    .bind(&b.visibility)
+    .bind(b.visibility)
     .bind(b.top_n)
     .bind(b.min_denominator)
     .fetch_one(c)

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use attain_domain::{
-    Violations,
     calendar::Calendar,
     period::{DateRange, Granularity, PeriodSpec},
     scorecard::{
@@ -13,16 +12,8 @@ use attain_domain::{
         template::{Section, Shape, TemplateLine},
     },
 };
-use attain_proto::{
-    common::v1 as common,
-    metrics::v1::{Grouping, MetricValue, metric_value::Value},
-};
-use attain_runtime::{
-    ApiError, ApiResult, Ctx,
-    convert::{self, resolve_period_granularity},
-    db::begin_tenant,
-    dispatch::Decoded,
-};
+use attain_proto::metrics::v1::{Grouping, MetricValue, metric_value::Value};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, dispatch::Decoded};
 use chrono::{Days, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -130,38 +121,6 @@ impl SpanSpec {
     pub fn resolve(&self, calendar: &Calendar) -> ApiResult<Span> {
         Span::resolve(&self.period, self.as_of, calendar).ok_or_else(|| ApiError::invalid("period", "is required"))
     }
-}
-
-/// Resolves `period` and `as_of`, adding violations to `v`.
-pub fn span(
-    v: &mut Violations,
-    period: Option<&common::Period>,
-    as_of: Option<&common::Date>,
-    calendar: &Calendar,
-) -> Option<Span> {
-    let as_of = convert::optional_date(v, "as_of", as_of).unwrap_or_else(|| calendar.local_date(Utc::now()));
-    let (range, granularity) = resolve_period_granularity(v, "period", period, calendar)?;
-    let previous = match granularity {
-        Some(g) => calendar.previous_period(g, range.start),
-        None => {
-            // The same number of days just before.
-            let days = range.days() as u64;
-            let end = range.start.checked_sub_days(Days::new(1))?;
-            DateRange {
-                start: end.checked_sub_days(Days::new(days - 1))?,
-                end,
-            }
-        }
-    };
-    Some(Span {
-        range,
-        granularity: granularity.unwrap_or(Granularity::Day),
-        previous,
-        as_of,
-        day_done: math::day_done(calendar, as_of, Utc::now()),
-        // The handler replaces it with the tenant's setting once its transaction is open.
-        red_after: math::DEFAULT_RED_AFTER,
-    })
 }
 
 /// A metric value as one number: a total, a largest value or a ratio.
@@ -444,8 +403,6 @@ async fn values(
     let response = api.metrics.totals(ctx, people, keys, days, grouping).await?;
     Ok(response.rows.into_iter().next().map(|r| r.values).unwrap_or_default())
 }
-
-pub use attain_runtime::convert::range_to_proto;
 
 /// The team's template: its own or an ancestor's, else the one most of its members have.
 fn team_template(context: &Context, own: Option<Uuid>) -> Option<&Template> {

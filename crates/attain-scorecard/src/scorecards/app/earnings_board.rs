@@ -3,32 +3,50 @@
 
 use attain_domain::{
     org::SalesRole,
-    ranking::{competition_rank, top},
+    ranking::{Ranked, competition_rank, top},
 };
-use attain_proto::{
-    common::v1 as common,
-    metrics::v1::{MetricValue, metric_value::Value},
-    scorecard::v1 as pb,
-};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant};
+use attain_proto::metrics::v1::{MetricValue, metric_value::Value};
+use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, dispatch::Decoded};
 use uuid::Uuid;
 
 use super::{
     ScorecardApi,
-    compute::{range_to_proto, span},
+    compute::SpanSpec,
     incentives::{Reach, one},
+    standings::{Standing, Standings},
 };
 use crate::scorecards::{plan_store as plans, settings_store};
 
 /// The pseudo metric key of an earnings board.
 pub const EARNINGS: &str = "earnings";
 
-pub async fn standings(
+/// Whose earnings a board ranks.
+#[derive(Debug, Clone, Copy)]
+pub enum EarningsScope {
+    /// A team subtree's sellers.
+    Team(Uuid),
+    /// A role's sellers.
+    Role(SalesRole),
+    /// Every seller of the tenant.
+    Sellers,
+}
+
+/// A board of earnings. Its span and scope are answered only once the tenant is known to show
+/// earnings on boards, the span first.
+pub struct EarningsBoardQuery {
+    /// The period (the board's kind of period, month when unset, containing the as-of day when
+    /// the request names none) and the as-of day.
+    pub span: Decoded<SpanSpec>,
+    pub scope: Decoded<EarningsScope>,
+    /// Rows to show.
+    pub limit: usize,
+}
+
+pub(super) async fn earnings_standings(
     api: &ScorecardApi,
     ctx: &Ctx,
-    spec: &pb::Leaderboard,
-    req: &pb::GetStandingsRequest,
-) -> ApiResult<pb::GetStandingsResponse> {
+    query: EarningsBoardQuery,
+) -> ApiResult<Standings> {
     let tenant = ctx.tenant_id;
     let mut tx = begin_tenant(&api.pool, tenant).await?;
     let on = settings_store::earnings_on_boards(&mut tx, tenant).await?;
@@ -42,39 +60,16 @@ pub async fn standings(
     }
     let view = api.view(ctx).await?;
     let directory = &view.directory;
-    let mut v = attain_domain::Violations::new();
-    // The board's kind of period (month when unset), containing the as-of day.
-    let granularity = if spec.granularity == 0 {
-        common::Granularity::Month as i32
-    } else {
-        spec.granularity
-    };
-    let period = req.period.unwrap_or(common::Period {
-        kind: Some(common::period::Kind::Calendar(common::CalendarPeriod {
-            granularity,
-            date: req.as_of,
-        })),
-    });
-    let when = span(&mut v, Some(&period), req.as_of.as_ref(), &directory.calendar);
-    let when = v
-        .into_result(when)?
-        .ok_or_else(|| ApiError::invalid("period", "is required"))?;
-    use pb::board_scope::Scope;
-    let people: Vec<Uuid> = match spec.scope.as_ref().and_then(|s| s.scope.as_ref()) {
-        Some(Scope::TeamId(team)) => {
-            let team = Uuid::parse_str(team).map_err(|_| ApiError::invalid("spec.scope.team_id", "is not a UUID"))?;
+    let when = query.span.get()?.resolve(&directory.calendar)?;
+    let people: Vec<Uuid> = match query.scope.get()? {
+        EarningsScope::Team(team) => {
             if !view.team_exists(team) {
                 return Err(ApiError::not_found(format!("team {team}")));
             }
             plans::covered(directory, Some(team), None)
         }
-        Some(Scope::SalesRole(role)) => {
-            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*role)
-                .ok_or_else(|| ApiError::invalid("spec.scope.sales_role", "is not a SALES_ROLE_ value"))?;
-            plans::covered(directory, None, Some(role))
-        }
-        // No scope: every seller of the tenant.
-        None => directory
+        EarningsScope::Role(role) => plans::covered(directory, None, Some(role)),
+        EarningsScope::Sellers => directory
             .people()
             .iter()
             .filter(|p| p.sales_role.is_some_and(SalesRole::sells) && !p.has_left())
@@ -85,7 +80,7 @@ pub async fn standings(
     for person in people {
         match one(api, tenant, ctx, &view, person, &when, "revenue_won", 0, Reach::Tenant).await {
             Ok(e) => {
-                let total = e.earned.map_or(0, |s| s.total);
+                let total = e.earned.total;
                 scored.push((total as f64, (person, total)));
             }
             // No plan pays them: not on the board.
@@ -95,9 +90,9 @@ pub async fn standings(
     }
     let ranked_count = scored.len() as i32;
     let ranked = competition_rank(scored, false, |(p, _)| *p);
-    let standing = |r: &attain_domain::ranking::Ranked<(Uuid, i64)>| pb::Standing {
+    let standing = |r: &Ranked<(Uuid, i64)>| Standing {
         rank: r.rank as i32,
-        person_id: r.item.0.to_string(),
+        person_id: r.item.0,
         display_name: directory
             .person(r.item.0)
             .map(|p| p.display_name.clone())
@@ -108,17 +103,13 @@ pub async fn standings(
             ..Default::default()
         }),
     };
-    let limit = if req.limit > 0 { req.limit as usize } else { 10 };
-    let rows: Vec<pb::Standing> = top(ranked, limit).iter().map(standing).collect();
-    Ok(pb::GetStandingsResponse {
-        standings: Some(pb::Standings {
-            leaderboard_id: String::new(),
-            metric_key: EARNINGS.into(),
-            range: Some(range_to_proto(when.range)),
-            rows,
-            caller: None,
-            ranked_count,
-            as_of: Some(convert::date_to_proto(when.as_of)),
-        }),
+    Ok(Standings {
+        leaderboard_id: None,
+        metric_key: EARNINGS.into(),
+        range: when.range,
+        rows: top(ranked, query.limit).iter().map(standing).collect(),
+        caller: None,
+        ranked_count,
+        as_of: when.as_of,
     })
 }

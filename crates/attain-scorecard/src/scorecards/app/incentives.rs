@@ -3,24 +3,29 @@
 //! `attain_domain::incentive`; this decodes, finds the plan, quota and results, and encodes.
 
 use attain_domain::{
-    Violations,
     incentive::{self, Component, Earnings, Plan, Tier},
-    milestone::Kind,
     money::minor_digits,
-    org::AccessRole,
+    org::{AccessRole, SalesRole},
+    org_view::View,
     period::DateRange,
     scorecard::{
         self as math,
         template::{DEFAULT_THRESHOLDS, LineTarget, Section, Shape, TemplateLine},
     },
 };
-use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
+use attain_proto::metrics::v1::Grouping;
+use attain_runtime::{
+    ApiError, ApiResult, Ctx,
+    db::begin_tenant,
+    dispatch::Decoded,
+    paging::{Listed, Page},
+};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
     ScorecardApi,
-    compute::{number, range_to_proto, span},
+    compute::{Span, SpanSpec, number},
     context::Context,
 };
 use crate::scorecards::{
@@ -29,7 +34,7 @@ use crate::scorecards::{
 };
 
 /// The results a commission is paid on.
-const METRICS: &[&str] = &["revenue_won", "gross_profit_won"];
+pub const METRICS: &[&str] = &["revenue_won", "gross_profit_won"];
 
 fn plan_of(d: &Definition) -> Plan {
     Plan {
@@ -55,187 +60,256 @@ fn plan_of(d: &Definition) -> Plan {
     }
 }
 
-fn to_proto(r: &PlanRecord) -> pb::IncentivePlan {
-    use pb::incentive_plan::Subject as S;
-    let subject = match (r.person_id, r.team_id, r.sales_role) {
-        (Some(p), _, _) => Some(S::PersonId(p.to_string())),
-        (_, Some(t), _) => Some(S::TeamId(t.to_string())),
-        (_, _, Some(role)) => Some(S::SalesRole(attain_runtime::enums::to_wire(role))),
-        _ => None,
-    };
-    let d = &r.definition.0;
-    pb::IncentivePlan {
-        id: r.plan_id.to_string(),
-        subject,
-        metric_key: r.metric_key.clone(),
-        effective_date: Some(convert::date_to_proto(r.effective_date)),
-        tiers: d
-            .tiers
-            .iter()
-            .map(|&(from_bp, rate_bp)| pb::CommissionTier {
-                from_bp: from_bp as i32,
-                rate_bp: rate_bp as i32,
-            })
-            .collect(),
-        quota_bonuses: d
-            .quota_bonuses
-            .iter()
-            .map(|&(at_bp, amount)| pb::QuotaBonus {
-                at_bp: at_bp as i32,
-                amount,
-            })
-            .collect(),
-        milestone_bonuses: d
-            .milestone_bonuses
-            .iter()
-            .map(|(kind, amount)| pb::MilestoneBonus {
-                kind: kind.clone(),
-                amount: *amount,
-            })
-            .collect(),
-        cap: d.cap,
-        version: r.version,
-        create_time: Some(convert::timestamp(r.created_at)),
-    }
+/// Whose plan a version is.
+#[derive(Debug, Clone, Copy)]
+pub enum PlanSubject {
+    Person(Uuid),
+    Team(Uuid),
+    Role(SalesRole),
 }
 
-pub async fn set(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::SetIncentivePlanRequest,
-) -> ApiResult<pb::SetIncentivePlanResponse> {
-    use pb::incentive_plan::Subject as S;
-    ctx.require(&[AccessRole::Admin], "set incentive plans")?;
-    let p = req.plan.unwrap_or_default();
-    let mut v = Violations::new();
-    let (person, team, role) = match &p.subject {
-        Some(S::PersonId(id)) => (convert::required_id(&mut v, "plan.person_id", id), None, None),
-        Some(S::TeamId(id)) => (None, convert::required_id(&mut v, "plan.team_id", id), None),
-        Some(S::SalesRole(r)) => {
-            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
-            if role.is_none() {
-                v.add("plan.sales_role", "is not a SALES_ROLE_ value");
-            }
-            (None, None, role)
+/// A new version of a plan, its fields checked (`plan` by `incentive::check_plan`).
+pub struct NewIncentivePlan {
+    pub subject: PlanSubject,
+    /// One of [`METRICS`].
+    pub metric_key: String,
+    pub effective_date: NaiveDate,
+    pub plan: Plan,
+}
+
+/// A person's earnings for a span.
+pub struct EarningsQuery {
+    pub person_id: Uuid,
+    /// One of [`METRICS`].
+    pub metric_key: String,
+    /// The extra result of the what-if scenario; 0 for none.
+    pub what_if_more: i64,
+    pub span: SpanSpec,
+}
+
+/// The earnings of a team subtree's sellers for a span.
+pub struct TeamEarningsQuery {
+    pub team_id: Uuid,
+    /// One of [`METRICS`].
+    pub metric_key: String,
+    pub span: SpanSpec,
+}
+
+/// One line of an earnings statement, with what it pays in words.
+#[derive(Debug, Clone)]
+pub struct StatementLine {
+    pub description: String,
+    pub basis: i64,
+    pub rate_bp: i64,
+    pub amount: i64,
+    /// The tier of a commission line.
+    pub tier_index: Option<usize>,
+    /// "commission", "quota_bonus", "milestone_bonus" or "cap".
+    pub component: &'static str,
+    pub count: i64,
+}
+
+/// What a plan pays on one result.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub result: i64,
+    pub attainment_bp: Option<i64>,
+    pub lines: Vec<StatementLine>,
+    pub total: i64,
+}
+
+/// A person's earnings for a span: earned to date, projected at pace, and what-if.
+#[derive(Debug, Clone)]
+pub struct EarningsReport {
+    pub person_id: Uuid,
+    pub range: DateRange,
+    /// The version in force on the span's first day.
+    pub plan: PlanRecord,
+    pub currency_code: String,
+    pub quota: i64,
+    pub earned: Scenario,
+    pub projected: Scenario,
+    pub what_if: Option<Scenario>,
+}
+
+/// One seller's row of a team's earnings.
+#[derive(Debug, Clone)]
+pub struct TeamEarningsRow {
+    pub person_id: Uuid,
+    pub display_name: String,
+    /// Whether a plan pays them; without one, earned and projected are 0.
+    pub has_plan: bool,
+    pub earned: i64,
+    pub projected: i64,
+}
+
+/// A team subtree's earnings, seller by seller, with their totals.
+#[derive(Debug, Clone)]
+pub struct TeamEarnings {
+    pub range: DateRange,
+    pub currency_code: String,
+    pub rows: Vec<TeamEarningsRow>,
+    pub earned_total: i64,
+    pub projected_total: i64,
+}
+
+impl ScorecardApi {
+    /// ADMIN, checked before the fields; a person or team the caller cannot see is NOT_FOUND.
+    pub async fn set_incentive_plan(&self, ctx: &Ctx, input: Decoded<NewIncentivePlan>) -> ApiResult<PlanRecord> {
+        ctx.require(&[AccessRole::Admin], "set incentive plans")?;
+        let p = input.get()?;
+        let view = self.view(ctx).await?;
+        if let PlanSubject::Person(id) = p.subject
+            && view.visible_person(id).is_none()
+        {
+            return Err(ApiError::not_found(format!("person {id}")));
         }
-        None => {
-            v.add("plan.subject", "give person_id, team_id or sales_role");
-            (None, None, None)
+        if let PlanSubject::Team(id) = p.subject
+            && view.directory.team(id).is_none()
+        {
+            return Err(ApiError::not_found(format!("team {id}")));
         }
-    };
-    if !METRICS.contains(&p.metric_key.as_str()) {
-        v.add("plan.metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
+        let plan = &p.plan;
+        let definition = Definition {
+            tiers: plan.tiers.iter().map(|t| (t.from_bp, t.rate_bp)).collect(),
+            quota_bonuses: plan.quota_bonuses.iter().map(|b| (b.at_bp, b.amount)).collect(),
+            milestone_bonuses: plan
+                .milestone_bonuses
+                .iter()
+                .map(|b| (b.kind.clone(), b.amount))
+                .collect(),
+            cap: plan.cap,
+        };
+        let who = match p.subject {
+            PlanSubject::Person(id) => Subject {
+                person: Some(id),
+                team: None,
+                role: None,
+            },
+            PlanSubject::Team(id) => Subject {
+                person: None,
+                team: Some(id),
+                role: None,
+            },
+            PlanSubject::Role(role) => Subject {
+                person: None,
+                team: None,
+                role: Some(role),
+            },
+        };
+        let tenant = ctx.tenant_id;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let saved = store::insert(&mut tx, tenant, &who, &p.metric_key, p.effective_date, &definition)
+            .await
+            .map_err(|e| match ApiError::from(e) {
+                // Two saves of one subject's plan at once: the later one retries.
+                ApiError::AlreadyExists(_) => {
+                    ApiError::Aborted("another version was saved at the same time; retry".into())
+                }
+                other => other,
+            })?;
+        let after = serde_json::to_value(audit_json(&saved)).ok();
+        audit_rows::record(&mut tx, "incentive_plan", saved.plan_id, None, after).await?;
+        tx.commit().await?;
+        Ok(saved)
     }
-    let effective = convert::required_date(&mut v, "plan.effective_date", p.effective_date.as_ref());
-    let plan = Plan {
-        tiers: p
-            .tiers
-            .iter()
-            .map(|t| Tier {
-                from_bp: i64::from(t.from_bp),
-                rate_bp: i64::from(t.rate_bp),
-            })
-            .collect(),
-        quota_bonuses: p
-            .quota_bonuses
-            .iter()
-            .map(|b| incentive::QuotaBonus {
-                at_bp: i64::from(b.at_bp),
-                amount: b.amount,
-            })
-            .collect(),
-        milestone_bonuses: p
-            .milestone_bonuses
-            .iter()
-            .map(|b| incentive::MilestoneBonus {
-                kind: b.kind.clone(),
-                amount: b.amount,
-            })
-            .collect(),
-        cap: p.cap,
-    };
-    v.extend_prefixed("plan", incentive::check_plan(&plan, |k| Kind::parse(k).is_some()));
-    let effective = v
-        .into_result(effective)?
-        .ok_or_else(|| ApiError::invalid("plan.effective_date", "is required"))?;
-    let view = api.view(ctx).await?;
-    if let Some(id) = person
-        && view.visible_person(id).is_none()
-    {
-        return Err(ApiError::not_found(format!("person {id}")));
+
+    /// ADMIN or MANAGER, checked before the page: versions newest first.
+    pub async fn list_incentive_plans(
+        &self,
+        ctx: &Ctx,
+        page: Decoded<(Page, Option<Uuid>)>,
+    ) -> ApiResult<Listed<PlanRecord>> {
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "list incentive plans")?;
+        let (page, before) = page.get()?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
+        tx.commit().await?;
+        Ok(page.list(rows, |r| r.plan_id.to_string()))
     }
-    if let Some(id) = team
-        && view.directory.team(id).is_none()
-    {
-        return Err(ApiError::not_found(format!("team {id}")));
-    }
-    let definition = Definition {
-        tiers: plan.tiers.iter().map(|t| (t.from_bp, t.rate_bp)).collect(),
-        quota_bonuses: plan.quota_bonuses.iter().map(|b| (b.at_bp, b.amount)).collect(),
-        milestone_bonuses: plan
-            .milestone_bonuses
-            .iter()
-            .map(|b| (b.kind.clone(), b.amount))
-            .collect(),
-        cap: plan.cap,
-    };
-    let who = Subject { person, team, role };
-    let tenant = ctx.tenant_id;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let saved = store::insert(&mut tx, tenant, &who, &p.metric_key, effective, &definition)
+
+    /// A person's earnings; the directory is read before the fields are answered. Someone the
+    /// caller cannot see is NOT_FOUND; without a plan, FAILED_PRECONDITION.
+    pub async fn earnings(&self, ctx: &Ctx, query: Decoded<EarningsQuery>) -> ApiResult<EarningsReport> {
+        let view = self.view(ctx).await?;
+        let q = query.get()?;
+        let span = q.span.resolve(&view.directory.calendar)?;
+        one(
+            self,
+            ctx.tenant_id,
+            ctx,
+            &view,
+            q.person_id,
+            &span,
+            &q.metric_key,
+            q.what_if_more,
+            Reach::Visible,
+        )
         .await
-        .map_err(|e| match ApiError::from(e) {
-            // Two saves of one subject's plan at once: the later one retries.
-            ApiError::AlreadyExists(_) => ApiError::Aborted("another version was saved at the same time; retry".into()),
-            other => other,
-        })?;
-    let after = serde_json::to_value(to_proto_json(&saved)).ok();
-    audit_rows::record(&mut tx, "incentive_plan", saved.plan_id, None, after).await?;
-    tx.commit().await?;
-    Ok(pb::SetIncentivePlanResponse {
-        plan: Some(to_proto(&saved)),
-    })
+    }
+
+    /// Earnings of every seller of a team's subtree, with the team's totals, for their manager;
+    /// the directory is read before the fields are answered.
+    pub async fn team_earnings(&self, ctx: &Ctx, query: Decoded<TeamEarningsQuery>) -> ApiResult<TeamEarnings> {
+        let view = self.view(ctx).await?;
+        let q = query.get()?;
+        let span = q.span.resolve(&view.directory.calendar)?;
+        super::access::see_team_members(&view, q.team_id)?;
+        let sellers = crate::scorecards::plan_store::sellers_in(&view.directory, &view.directory.subtree(&[q.team_id]));
+        let mut out = TeamEarnings {
+            range: span.range,
+            currency_code: view.directory.currency_code.clone(),
+            rows: Vec::with_capacity(sellers.len()),
+            earned_total: 0,
+            projected_total: 0,
+        };
+        // One person at a time: a team is a handful to a few dozen reps, each one totals call.
+        for m in &sellers {
+            let row = match one(
+                self,
+                ctx.tenant_id,
+                ctx,
+                &view,
+                m.person_id,
+                &span,
+                &q.metric_key,
+                0,
+                Reach::Visible,
+            )
+            .await
+            {
+                Ok(e) => TeamEarningsRow {
+                    person_id: m.person_id,
+                    display_name: m.display_name.clone(),
+                    has_plan: true,
+                    earned: e.earned.total,
+                    projected: e.projected.total,
+                },
+                Err(ApiError::FailedPrecondition(_)) => TeamEarningsRow {
+                    person_id: m.person_id,
+                    display_name: m.display_name.clone(),
+                    has_plan: false,
+                    earned: 0,
+                    projected: 0,
+                },
+                Err(e) => return Err(e),
+            };
+            out.earned_total = out.earned_total.saturating_add(row.earned);
+            out.projected_total = out.projected_total.saturating_add(row.projected);
+            out.rows.push(row);
+        }
+        Ok(out)
+    }
 }
 
 /// A version as the audit trail keeps it.
-fn to_proto_json(r: &PlanRecord) -> serde_json::Value {
+fn audit_json(r: &PlanRecord) -> serde_json::Value {
     serde_json::json!({
         "person_id": r.person_id.map(|p| p.to_string()), "team_id": r.team_id.map(|t| t.to_string()),
         "sales_role": r.sales_role.map(|r| r.as_str()),
         "metric_key": r.metric_key, "effective_date": r.effective_date.to_string(),
         "version": r.version, "definition": r.definition.0,
     })
-}
-
-pub async fn list(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::ListIncentivePlansRequest,
-) -> ApiResult<pb::ListIncentivePlansResponse> {
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "list incentive plans")?;
-    let mut v = Violations::new();
-    let page = Page::of(&mut v, ctx.tenant_id, &req);
-    let before = page.after_id(&mut v);
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let mut rows = store::list(&mut tx, ctx.tenant_id, before, page.fetch_limit()).await?;
-    tx.commit().await?;
-    let next_page_token = page.finish(&mut rows, |r| r.plan_id.to_string());
-    Ok(pb::ListIncentivePlansResponse {
-        plans: rows.iter().map(to_proto).collect(),
-        next_page_token,
-    })
-}
-
-/// The calendar month containing `as_of` (today when unset): the period when a request gives none.
-fn month_of(as_of: Option<attain_proto::common::v1::Date>) -> attain_proto::common::v1::Period {
-    use attain_proto::common::v1 as common;
-    common::Period {
-        kind: Some(common::period::Kind::Calendar(common::CalendarPeriod {
-            granularity: common::Granularity::Month as i32,
-            date: as_of,
-        })),
-    }
 }
 
 /// `minor` as an amount of `currency` with its decimals: `USD 50,000.00`.
@@ -260,9 +334,9 @@ fn percent_bp(bp: i64) -> String {
     }
 }
 
-fn scenario(e: &Earnings, result: i64, metric: &str, currency: &str) -> pb::EarningsScenario {
+fn scenario(e: &Earnings, result: i64, metric: &str, currency: &str) -> Scenario {
     let name = metric.replace('_', " ");
-    pb::EarningsScenario {
+    Scenario {
         result,
         attainment_bp: e.attainment_bp,
         lines: e
@@ -283,77 +357,31 @@ fn scenario(e: &Earnings, result: i64, metric: &str, currency: &str) -> pb::Earn
                             }
                         ),
                         "commission",
-                        *index as i32,
+                        Some(*index),
                     ),
                     Component::QuotaBonus { at_bp } => {
-                        (format!("Bonus at {} of quota", percent_bp(*at_bp)), "quota_bonus", -1)
+                        (format!("Bonus at {} of quota", percent_bp(*at_bp)), "quota_bonus", None)
                     }
                     Component::MilestoneBonus { kind } => (
                         format!("Bonus for {} × {}", l.count, kind.replace('_', " ")),
                         "milestone_bonus",
-                        -1,
+                        None,
                     ),
-                    Component::Cap => ("Cap of the plan".to_string(), "cap", -1),
+                    Component::Cap => ("Cap of the plan".to_string(), "cap", None),
                 };
-                pb::EarningsLine {
+                StatementLine {
                     description,
                     basis: l.basis,
-                    rate_bp: l.rate_bp as i32,
+                    rate_bp: l.rate_bp,
                     amount: l.amount,
                     tier_index,
-                    component: component.into(),
-                    count: l.count as i32,
+                    component,
+                    count: l.count,
                 }
             })
             .collect(),
         total: e.total,
     }
-}
-
-pub async fn earnings(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetEarningsRequest,
-) -> ApiResult<pb::GetEarningsResponse> {
-    let mut v = Violations::new();
-    let person = convert::required_id(&mut v, "person_id", &req.person_id);
-    let metric = if req.metric_key.is_empty() {
-        "revenue_won"
-    } else {
-        req.metric_key.as_str()
-    };
-    if !METRICS.contains(&metric) {
-        v.add("metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
-    }
-    if !(0..=incentive::MAX_AMOUNT).contains(&req.what_if_more) {
-        v.add("what_if_more", format!("must be from 0 to {}", incentive::MAX_AMOUNT));
-    }
-    let view = api.view(ctx).await?;
-    let calendar = view.directory.calendar.clone();
-    // Unset: the month containing the as-of day (today by default).
-    let month = month_of(req.as_of);
-    let span = span(
-        &mut v,
-        Some(req.period.as_ref().unwrap_or(&month)),
-        req.as_of.as_ref(),
-        &calendar,
-    );
-    let (person, span) = match v.into_result((person, span))? {
-        (Some(p), Some(s)) => (p, s),
-        _ => return Err(ApiError::invalid("person_id", "is required")),
-    };
-    one(
-        api,
-        ctx.tenant_id,
-        ctx,
-        &view,
-        person,
-        &span,
-        metric,
-        req.what_if_more,
-        Reach::Visible,
-    )
-    .await
 }
 
 /// Whose earnings a read may compute.
@@ -372,13 +400,13 @@ pub(super) async fn one(
     api: &ScorecardApi,
     tenant: Uuid,
     ctx: &Ctx,
-    view: &attain_domain::org_view::View,
+    view: &View,
     person: Uuid,
-    span: &super::compute::Span,
+    span: &Span,
     metric: &str,
     what_if_more: i64,
     reach: Reach,
-) -> ApiResult<pb::GetEarningsResponse> {
+) -> ApiResult<EarningsReport> {
     let calendar = &view.directory.calendar;
     let dir = match reach {
         Reach::Visible => view.visible_person(person),
@@ -468,88 +496,16 @@ pub(super) async fn one(
             &currency,
         )
     };
-    Ok(pb::GetEarningsResponse {
-        person_id: person.to_string(),
-        range: Some(range_to_proto(span.range)),
-        plan: Some(to_proto(&chosen)),
+    Ok(EarningsReport {
+        person_id: person,
+        range: span.range,
         currency_code: currency.clone(),
         quota,
-        earned: Some(run(actual)),
-        projected: Some(run(projected)),
+        earned: run(actual),
+        projected: run(projected),
         what_if: (what_if_more > 0).then(|| run(actual.saturating_add(what_if_more))),
+        plan: chosen,
     })
-}
-
-/// Earnings of every seller of a team's subtree, with the team's totals, for their manager.
-pub async fn team(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetTeamEarningsRequest,
-) -> ApiResult<pb::GetTeamEarningsResponse> {
-    let mut v = Violations::new();
-    let team = convert::required_id(&mut v, "team_id", &req.team_id);
-    let metric = if req.metric_key.is_empty() {
-        "revenue_won"
-    } else {
-        req.metric_key.as_str()
-    };
-    if !METRICS.contains(&metric) {
-        v.add("metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
-    }
-    let view = api.view(ctx).await?;
-    let month = month_of(req.as_of);
-    let span = span(
-        &mut v,
-        Some(req.period.as_ref().unwrap_or(&month)),
-        req.as_of.as_ref(),
-        &view.directory.calendar,
-    );
-    let (team, span) = match v.into_result((team, span))? {
-        (Some(t), Some(s)) => (t, s),
-        _ => return Err(ApiError::invalid("team_id", "is required")),
-    };
-    super::access::see_team_members(&view, team)?;
-    let sellers = crate::scorecards::plan_store::sellers_in(&view.directory, &view.directory.subtree(&[team]));
-    let mut out = pb::GetTeamEarningsResponse {
-        range: Some(range_to_proto(span.range)),
-        currency_code: view.directory.currency_code.clone(),
-        ..Default::default()
-    };
-    // One person at a time: a team is a handful to a few dozen reps, each one totals call.
-    for m in &sellers {
-        let row = match one(
-            api,
-            ctx.tenant_id,
-            ctx,
-            &view,
-            m.person_id,
-            &span,
-            metric,
-            0,
-            Reach::Visible,
-        )
-        .await
-        {
-            Ok(e) => pb::TeamEarningsRow {
-                person_id: m.person_id.to_string(),
-                display_name: m.display_name.clone(),
-                has_plan: true,
-                earned: e.earned.map_or(0, |s| s.total),
-                projected: e.projected.map_or(0, |s| s.total),
-            },
-            Err(ApiError::FailedPrecondition(_)) => pb::TeamEarningsRow {
-                person_id: m.person_id.to_string(),
-                display_name: m.display_name.clone(),
-                has_plan: false,
-                ..Default::default()
-            },
-            Err(e) => return Err(e),
-        };
-        out.earned_total = out.earned_total.saturating_add(row.earned);
-        out.projected_total = out.projected_total.saturating_add(row.projected);
-        out.rows.push(row);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -2,24 +2,27 @@
 //! every credential of the tenant (DESIGN.md §4: reps see leaderboards); a private board shows a
 //! rep only the top N and their own row.
 
-use std::collections::HashMap;
-
+pub use attain_domain::board::{Category, Visibility};
 use attain_domain::{
     Violations,
-    org::{AccessRole, check_name},
-    period::Granularity,
+    org::{AccessRole, SalesRole},
+    period::{Granularity, PeriodSpec},
 };
-use attain_proto::{
-    common::v1 as common,
-    metrics::v1::RankedPerson,
-    scorecard::v1::{self as pb, board_scope::Scope},
+use attain_proto::metrics::v1::RankedPerson;
+use attain_runtime::{
+    ApiError, ApiResult, Ctx,
+    db::begin_tenant,
+    dispatch::Decoded,
+    paging::{Listed, Page},
 };
-use attain_runtime::{ApiError, ApiResult, Ctx, convert, db::begin_tenant, paging::Page};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
-    ScorecardApi, access,
-    compute::{range_to_proto, span},
+    Partial, ScorecardApi, access,
+    compute::SpanSpec,
+    earnings_board::{EarningsBoardQuery, earnings_standings},
+    standings::{Standing, Standings},
 };
 use crate::scorecards::{
     board_store::{self as boards, BoardRecord},
@@ -27,372 +30,289 @@ use crate::scorecards::{
     plan_store as plans,
 };
 
-const DEFAULT_TOP_N: i32 = 10;
-const MAX_TOP_N: i32 = 100;
-const MAX_LIMIT: i32 = 1000;
-
-fn category_metric(c: pb::RecognitionCategory) -> Option<&'static str> {
-    match c {
-        pb::RecognitionCategory::Unspecified => None,
-        pb::RecognitionCategory::HighestRevenue => Some("revenue_won"),
-        pb::RecognitionCategory::MostMeetingsBooked => Some("meetings_set"),
-        pb::RecognitionCategory::BiggestDeal => Some("largest_deal"),
-        pb::RecognitionCategory::MostTalkTime => Some("talk_time"),
-    }
+/// A board's settings, as a request gives them (checked) and as it is saved.
+#[derive(Debug, Clone)]
+pub struct BoardFields {
+    pub display_name: String,
+    pub category: Option<Category>,
+    pub granularity: Granularity,
+    /// A team subtree's sellers, or (without a team) a role's; everyone with values without either.
+    pub team_id: Option<Uuid>,
+    pub sales_role: Option<SalesRole>,
+    pub visibility: Visibility,
+    pub top_n: i32,
+    pub min_denominator: i64,
 }
 
-fn category_name(c: pb::RecognitionCategory) -> &'static str {
-    match c {
-        pb::RecognitionCategory::Unspecified => "",
-        pb::RecognitionCategory::HighestRevenue => "highest_revenue",
-        pb::RecognitionCategory::MostMeetingsBooked => "most_meetings_booked",
-        pb::RecognitionCategory::BiggestDeal => "biggest_deal",
-        pb::RecognitionCategory::MostTalkTime => "most_talk_time",
-    }
-}
-
-fn category_from_name(name: &str) -> pb::RecognitionCategory {
-    [
-        pb::RecognitionCategory::HighestRevenue,
-        pb::RecognitionCategory::MostMeetingsBooked,
-        pb::RecognitionCategory::BiggestDeal,
-        pb::RecognitionCategory::MostTalkTime,
-    ]
-    .into_iter()
-    .find(|c| category_name(*c) == name)
-    .unwrap_or(pb::RecognitionCategory::Unspecified)
-}
-
-fn granularity_name(g: Granularity) -> &'static str {
-    match g {
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-        Granularity::Month => "month",
-        Granularity::Quarter => "quarter",
-        Granularity::Year => "year",
-    }
-}
-
-fn granularity_from_name(name: &str) -> Granularity {
-    [
-        Granularity::Day,
-        Granularity::Week,
-        Granularity::Month,
-        Granularity::Quarter,
-    ]
-    .into_iter()
-    .find(|g| granularity_name(*g) == name)
-    .unwrap_or(Granularity::Year)
-}
-
-fn granularity_to_proto(g: Granularity) -> i32 {
-    (match g {
-        Granularity::Day => common::Granularity::Day,
-        Granularity::Week => common::Granularity::Week,
-        Granularity::Month => common::Granularity::Month,
-        Granularity::Quarter => common::Granularity::Quarter,
-        Granularity::Year => common::Granularity::Year,
-    }) as i32
-}
-
-/// Checks a board message; `id` is the id to give it.
-fn check(v: &mut Violations, b: &pb::Leaderboard, catalog: &Catalog, id: Uuid, named: bool) -> Option<BoardRecord> {
-    if named {
-        check_name(v, "leaderboard.display_name", &b.display_name);
-    }
-    let category = pb::RecognitionCategory::try_from(b.category).unwrap_or(pb::RecognitionCategory::Unspecified);
-    let metric = match (b.metric_key.as_str(), category_metric(category)) {
-        ("", Some(m)) => m.to_string(),
-        ("", None) => {
-            v.add(
-                "leaderboard.metric_key",
-                "is required for a board without a recognition category",
-            );
-            String::new()
+impl BoardFields {
+    fn board(self, id: Option<Uuid>, metric_key: String) -> Board {
+        Board {
+            id,
+            metric_key,
+            fields: self,
         }
-        (m, _) => m.to_string(),
-    };
-    if !metric.is_empty() && !catalog.contains_key(&metric) {
-        v.add(
-            "leaderboard.metric_key",
-            format!("no metric \"{}\" in the catalog", metric.escape_debug()),
-        );
-    }
-    let granularity = attain_runtime::enums::from_wire(b.granularity);
-    if granularity.is_none() {
-        v.add(
-            "leaderboard.granularity",
-            "is required: the kind of period ranked, e.g. GRANULARITY_WEEK",
-        );
-    }
-    let (team_id, sales_role) = match b.scope.as_ref().and_then(|s| s.scope.as_ref()) {
-        None => (None, None),
-        Some(Scope::TeamId(t)) => (convert::required_id(v, "leaderboard.scope.team_id", t), None),
-        Some(Scope::SalesRole(r)) => {
-            let role = attain_runtime::enums::from_wire::<attain_domain::org::SalesRole>(*r);
-            if role.is_none() {
-                v.add(
-                    "leaderboard.scope.sales_role",
-                    "must be one of the SALES_ROLE_ values other than UNSPECIFIED",
-                );
-            }
-            (None, role)
-        }
-    };
-    let top_n = match b.top_n {
-        0 => DEFAULT_TOP_N,
-        n @ 1..=MAX_TOP_N => n,
-        _ => {
-            v.add("leaderboard.top_n", format!("must be from 0 to {MAX_TOP_N}"));
-            DEFAULT_TOP_N
-        }
-    };
-    if b.min_denominator < 0 {
-        v.add("leaderboard.min_denominator", "must not be negative");
-    }
-    let visibility = match pb::Visibility::try_from(b.visibility) {
-        Ok(pb::Visibility::Private) => "private",
-        Ok(_) => "public",
-        Err(_) => {
-            v.add("leaderboard.visibility", "is not a known VISIBILITY_ value");
-            "public"
-        }
-    };
-    Some(BoardRecord {
-        leaderboard_id: id,
-        display_name: b.display_name.clone(),
-        metric_key: metric,
-        category: category_name(category).to_string(),
-        granularity: granularity_name(granularity?).to_string(),
-        team_id,
-        sales_role,
-        visibility: visibility.to_string(),
-        top_n,
-        min_denominator: b.min_denominator.max(1),
-    })
-}
-
-fn to_proto(b: &BoardRecord) -> pb::Leaderboard {
-    let scope = match (&b.team_id, b.sales_role) {
-        (Some(t), _) => Some(Scope::TeamId(t.to_string())),
-        (None, Some(r)) => Some(Scope::SalesRole(attain_runtime::enums::to_wire(r))),
-        (None, None) => None,
-    };
-    pb::Leaderboard {
-        id: b.leaderboard_id.to_string(),
-        display_name: b.display_name.clone(),
-        metric_key: b.metric_key.clone(),
-        category: category_from_name(&b.category) as i32,
-        granularity: granularity_to_proto(granularity_from_name(&b.granularity)),
-        scope: scope.map(|s| pb::BoardScope { scope: Some(s) }),
-        visibility: if b.visibility == "private" {
-            pb::Visibility::Private
-        } else {
-            pb::Visibility::Public
-        } as i32,
-        top_n: b.top_n,
-        min_denominator: b.min_denominator,
     }
 }
 
-pub async fn create(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::CreateLeaderboardRequest,
-) -> ApiResult<pb::CreateLeaderboardResponse> {
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create leaderboards")?;
-    let catalog = api.metrics.catalog(ctx, false).await?;
-    let mut v = Violations::new();
-    let board = check(
-        &mut v,
-        &req.leaderboard.unwrap_or_default(),
-        &catalog,
-        Uuid::now_v7(),
-        true,
-    );
-    let board = v
-        .into_result(board)?
-        .ok_or_else(|| ApiError::invalid("leaderboard", "is required"))?;
-    let tenant = ctx.tenant_id;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    if let Some(team) = board.team_id {
-        access::see_team_members(&view, team)?;
-    }
-    let saved = boards::insert_board(&mut tx, tenant, &board)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::AlreadyExists(_) => {
-                ApiError::AlreadyExists(format!("a leaderboard named \"{}\" already exists", board.display_name))
-            }
-            other => other,
-        })?;
-    tx.commit().await?;
-    Ok(pb::CreateLeaderboardResponse {
-        leaderboard: Some(to_proto(&saved)),
-    })
+/// A saved or ad-hoc board.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// `None` for an ad-hoc board.
+    pub id: Option<Uuid>,
+    pub metric_key: String,
+    pub fields: BoardFields,
 }
 
-pub async fn list(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::ListLeaderboardsRequest,
-) -> ApiResult<pb::ListLeaderboardsResponse> {
-    let mut v = Violations::new();
-    let page = Page::of(&mut v, ctx.tenant_id, &req);
-    v.into_result(())?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    let mut rows = boards::list_boards(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
-    tx.commit().await?;
-    let next_page_token = page.finish(&mut rows, |b| b.display_name.clone());
-    Ok(pb::ListLeaderboardsResponse {
-        leaderboards: rows.iter().map(to_proto).collect(),
-        next_page_token,
-    })
-}
-
-pub async fn delete(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::DeleteLeaderboardRequest,
-) -> ApiResult<pb::DeleteLeaderboardResponse> {
-    ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete leaderboards")?;
-    let mut v = Violations::new();
-    let id = convert::required_id(&mut v, "id", &req.id);
-    let id = v
-        .into_result(id)?
-        .ok_or_else(|| ApiError::invalid("id", "is required"))?;
-    let mut tx = begin_tenant(&api.pool, ctx.tenant_id).await?;
-    if !boards::delete_board(&mut tx, ctx.tenant_id, id).await? {
-        return Err(ApiError::not_found(format!("leaderboard {id}")));
-    }
-    tx.commit().await?;
-    Ok(pb::DeleteLeaderboardResponse {})
-}
-
-pub async fn standings(
-    api: &ScorecardApi,
-    ctx: &Ctx,
-    req: pb::GetStandingsRequest,
-) -> ApiResult<pb::GetStandingsResponse> {
-    use pb::get_standings_request::Board;
-    if let Some(Board::Spec(spec)) = req.board.as_ref()
-        && spec.metric_key == super::earnings_board::EARNINGS
-    {
-        return super::earnings_board::standings(api, ctx, spec, &req).await;
-    }
-    let catalog = api.metrics.catalog(ctx, false).await?;
-    let mut v = Violations::new();
-    if !(0..=MAX_LIMIT).contains(&req.limit) {
-        v.add("limit", format!("must be from 0 to {MAX_LIMIT}"));
-    }
-    let tenant = ctx.tenant_id;
-    let view = api.view(ctx).await?;
-    let mut tx = begin_tenant(&api.pool, tenant).await?;
-    let board = match req.board.as_ref() {
-        Some(Board::LeaderboardId(id)) => match convert::required_id(&mut v, "leaderboard_id", id) {
-            Some(id) => Some(
-                boards::get_board(&mut tx, tenant, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(format!("leaderboard {id}")))?,
-            ),
-            None => None,
-        },
-        Some(Board::Spec(spec)) => {
-            let mut inner = Violations::new();
-            let board = check(&mut inner, spec, &catalog, Uuid::nil(), false);
-            v.extend_prefixed("spec", inner);
-            board
-        }
-        None => {
-            v.add("board", "give leaderboard_id or spec");
-            None
-        }
-    };
-    // Nothing else is read in this transaction: it ends before the metrics service is asked.
-    tx.commit().await?;
-    let directory = &view.directory;
-    let cal = directory.calendar.clone();
-    let period = match (&req.period, &board) {
-        (Some(p), _) => Some(*p),
-        (None, Some(b)) => Some(common::Period {
-            kind: Some(common::period::Kind::Calendar(common::CalendarPeriod {
-                granularity: granularity_to_proto(granularity_from_name(&b.granularity)),
-                date: req.as_of,
-            })),
-        }),
-        (None, None) => None,
-    };
-    let when = span(&mut v, period.as_ref(), req.as_of.as_ref(), &cal);
-    let (board, when) = match v.into_result((board, when))? {
-        (Some(b), Some(w)) => (b, w),
-        _ => return Err(ApiError::invalid("board", "is required")),
-    };
-    // Who is ranked: a team subtree's sellers, a role, or everyone with values.
-    if let Some(team) = board.team_id
-        && !view.team_exists(team)
-    {
-        return Err(ApiError::not_found(format!("team {team}")));
-    }
-    // Empty for neither: everyone with values.
-    let people = plans::covered(directory, board.team_id, board.sales_role);
-    let scoped = board.team_id.is_some() || board.sales_role.is_some();
-    let mut limit = if req.limit == 0 { board.top_n } else { req.limit };
-    let private = board.visibility == "private";
-    if private && ctx.role == AccessRole::Rep {
-        limit = limit.min(board.top_n);
-    }
-    let also: Vec<Uuid> = ctx.person_id.into_iter().collect();
-    let empty = scoped && people.is_empty();
-    let top = if empty {
-        None
-    } else {
-        Some(
-            api.metrics
-                .top(
-                    ctx,
-                    &board.metric_key,
-                    when.range,
-                    &people,
-                    limit,
-                    board.min_denominator,
-                    &also,
-                )
-                .await?,
-        )
-    };
-    let (rows, mine, ranked_count) = top.map_or((Vec::new(), Vec::new(), 0), |t| (t.rows, t.also, t.ranked_count));
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .chain(&mine)
-        .filter_map(|r| Uuid::parse_str(&r.person_id).ok())
-        .collect();
-    let names: HashMap<Uuid, String> = ids
-        .iter()
-        .filter_map(|id| Some((*id, directory.person(*id)?.display_name.clone())))
-        .collect();
-    let standing = |r: &RankedPerson| pb::Standing {
-        rank: r.rank,
-        display_name: Uuid::parse_str(&r.person_id)
-            .ok()
-            .and_then(|id| names.get(&id).cloned())
-            .unwrap_or_default(),
-        person_id: r.person_id.clone(),
-        value: r.value.clone(),
-    };
-    Ok(pb::GetStandingsResponse {
-        standings: Some(pb::Standings {
-            leaderboard_id: if board.leaderboard_id.is_nil() {
-                String::new()
-            } else {
-                board.leaderboard_id.to_string()
+impl Board {
+    /// A stored board (a name this build does not know fails when the row is read, as an
+    /// internal error, not a guess).
+    fn from_record(r: BoardRecord) -> ApiResult<Board> {
+        Ok(Board {
+            id: Some(r.leaderboard_id),
+            metric_key: r.metric_key,
+            fields: BoardFields {
+                display_name: r.display_name,
+                category: r.category,
+                granularity: r.granularity,
+                team_id: r.team_id,
+                sales_role: r.sales_role,
+                visibility: r.visibility,
+                top_n: r.top_n,
+                min_denominator: r.min_denominator,
             },
+        })
+    }
+
+    fn record(&self, id: Uuid) -> BoardRecord {
+        let f = &self.fields;
+        BoardRecord {
+            leaderboard_id: id,
+            display_name: f.display_name.clone(),
+            metric_key: self.metric_key.clone(),
+            category: f.category,
+            granularity: f.granularity,
+            team_id: f.team_id,
+            sales_role: f.sales_role,
+            visibility: f.visibility,
+            top_n: f.top_n,
+            min_denominator: f.min_denominator,
+        }
+    }
+}
+
+/// A board to save: the metric it ranks (checked against the catalog by the use case; empty
+/// only with a violation) and the fields the decoder checked.
+pub struct BoardDraft {
+    pub metric_key: String,
+    pub fields: Partial<BoardFields>,
+}
+
+/// The board whose standings are asked for.
+pub enum BoardChoice {
+    /// A saved board, looked up before the request's other fields are answered.
+    Saved(Uuid),
+    /// An ad-hoc board: its metric (checked against the catalog by the use case) and its fields,
+    /// `None` when it names no kind of period (a violation says so).
+    Spec {
+        metric_key: String,
+        fields: Option<BoardFields>,
+    },
+}
+
+/// What the standings of a board are asked for.
+pub struct StandingsFields {
+    /// The period ranked; `None`: the board's kind of period containing the as-of day.
+    pub period: Option<PeriodSpec>,
+    /// Today in the tenant's calendar when `None`.
+    pub as_of: Option<NaiveDate>,
+    /// Rows to show; 0 for the board's top N.
+    pub limit: i32,
+}
+
+/// The standings of a saved or ad-hoc board.
+pub struct BoardStandingsQuery {
+    /// `None` only with a violation among `fields`.
+    pub board: Option<BoardChoice>,
+    pub fields: Partial<StandingsFields>,
+}
+
+impl BoardStandingsQuery {
+    /// The first `limit` rows of saved board `id` in its current period as of `as_of`.
+    pub fn saved(id: Uuid, as_of: NaiveDate, limit: i32) -> Self {
+        BoardStandingsQuery {
+            board: Some(BoardChoice::Saved(id)),
+            fields: Partial::valid(StandingsFields {
+                period: None,
+                as_of: Some(as_of),
+                limit,
+            }),
+        }
+    }
+}
+
+/// Standings of a board of a metric, or of earnings (only when the tenant turned it on).
+pub enum StandingsQuery {
+    Board(BoardStandingsQuery),
+    Earnings(EarningsBoardQuery),
+}
+
+/// Adds a violation on `field` when `metric` is named but not in the catalog.
+fn check_metric(v: &mut Violations, field: &str, metric: &str, catalog: &Catalog) {
+    if !metric.is_empty() && !catalog.contains_key(metric) {
+        v.add(field, format!("no metric \"{}\" in the catalog", metric.escape_debug()));
+    }
+}
+
+impl ScorecardApi {
+    /// ADMIN or MANAGER; the fields are answered at once with what the catalog says of the
+    /// metric; a team the caller may not see is refused after them.
+    pub async fn create_leaderboard(&self, ctx: &Ctx, draft: BoardDraft) -> ApiResult<Board> {
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "create leaderboards")?;
+        let catalog = self.metrics.catalog(ctx, false).await?;
+        let mut found = Violations::new();
+        check_metric(&mut found, "leaderboard.metric_key", &draft.metric_key, &catalog);
+        let board = draft.fields.check(found)?.board(None, draft.metric_key);
+        let tenant = ctx.tenant_id;
+        let view = self.view(ctx).await?;
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        if let Some(team) = board.fields.team_id {
+            access::see_team_members(&view, team)?;
+        }
+        let saved = boards::insert_board(&mut tx, tenant, &board.record(Uuid::now_v7()))
+            .await
+            .map_err(|e| match ApiError::from(e) {
+                ApiError::AlreadyExists(_) => ApiError::AlreadyExists(format!(
+                    "a leaderboard named \"{}\" already exists",
+                    board.fields.display_name
+                )),
+                other => other,
+            })?;
+        tx.commit().await?;
+        Board::from_record(saved)
+    }
+
+    /// The tenant's saved boards by name; every credential of the tenant reads them.
+    pub async fn list_leaderboards(&self, ctx: &Ctx, page: Page) -> ApiResult<Listed<Board>> {
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        let rows = boards::list_boards(&mut tx, ctx.tenant_id, page.after.as_deref(), page.fetch_limit()).await?;
+        tx.commit().await?;
+        let listed = page.list(rows, |b| b.display_name.clone());
+        Ok(Listed {
+            items: listed
+                .items
+                .into_iter()
+                .map(Board::from_record)
+                .collect::<ApiResult<_>>()?,
+            next_page_token: listed.next_page_token,
+        })
+    }
+
+    /// ADMIN or MANAGER, checked before the id.
+    pub async fn delete_leaderboard(&self, ctx: &Ctx, id: Decoded<Uuid>) -> ApiResult<()> {
+        ctx.require(&[AccessRole::Admin, AccessRole::Manager], "delete leaderboards")?;
+        let id = id.get()?;
+        let mut tx = begin_tenant(&self.pool, ctx.tenant_id).await?;
+        if !boards::delete_board(&mut tx, ctx.tenant_id, id).await? {
+            return Err(ApiError::not_found(format!("leaderboard {id}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The standings of a board. A saved board that does not exist is NOT_FOUND before any
+    /// bad field is answered; the fields are answered at once with what the catalog says of an
+    /// ad-hoc board's metric.
+    pub async fn standings(&self, ctx: &Ctx, query: StandingsQuery) -> ApiResult<Standings> {
+        match query {
+            StandingsQuery::Earnings(q) => earnings_standings(self, ctx, q).await,
+            StandingsQuery::Board(q) => self.board_standings(ctx, q).await,
+        }
+    }
+
+    async fn board_standings(&self, ctx: &Ctx, query: BoardStandingsQuery) -> ApiResult<Standings> {
+        let catalog = self.metrics.catalog(ctx, false).await?;
+        let tenant = ctx.tenant_id;
+        let view = self.view(ctx).await?;
+        let mut found = Violations::new();
+        let mut tx = begin_tenant(&self.pool, tenant).await?;
+        let board = match query.board {
+            Some(BoardChoice::Saved(id)) => {
+                let record = boards::get_board(&mut tx, tenant, id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("leaderboard {id}")))?;
+                Some(Board::from_record(record)?)
+            }
+            Some(BoardChoice::Spec { metric_key, fields }) => {
+                check_metric(&mut found, "spec.leaderboard.metric_key", &metric_key, &catalog);
+                fields.map(|f| f.board(None, metric_key))
+            }
+            None => None,
+        };
+        // Nothing else is read in this transaction: it ends before the metrics service is asked.
+        tx.commit().await?;
+        let StandingsFields { period, as_of, limit } = query.fields.check(found)?;
+        let Some(board) = board else {
+            return Err(ApiError::invalid("board", "is required"));
+        };
+        let directory = &view.directory;
+        let period = period.unwrap_or(PeriodSpec::Calendar {
+            granularity: board.fields.granularity,
+            date: as_of,
+        });
+        let when = SpanSpec { period, as_of }.resolve(&directory.calendar)?;
+        let f = &board.fields;
+        // Who is ranked: a team subtree's sellers, a role, or everyone with values.
+        if let Some(team) = f.team_id
+            && !view.team_exists(team)
+        {
+            return Err(ApiError::not_found(format!("team {team}")));
+        }
+        // Empty for neither: everyone with values.
+        let people = plans::covered(directory, f.team_id, f.sales_role);
+        let scoped = f.team_id.is_some() || f.sales_role.is_some();
+        let mut limit = if limit == 0 { f.top_n } else { limit };
+        if f.visibility == Visibility::Private && ctx.role == AccessRole::Rep {
+            limit = limit.min(f.top_n);
+        }
+        let also: Vec<Uuid> = ctx.person_id.into_iter().collect();
+        let top = if scoped && people.is_empty() {
+            None
+        } else {
+            Some(
+                self.metrics
+                    .top(
+                        ctx,
+                        &board.metric_key,
+                        when.range,
+                        &people,
+                        limit,
+                        f.min_denominator,
+                        &also,
+                    )
+                    .await?,
+            )
+        };
+        let (rows, mine, ranked_count) = top.map_or((Vec::new(), Vec::new(), 0), |t| (t.rows, t.also, t.ranked_count));
+        let standing = |r: RankedPerson| {
+            let person_id = Uuid::parse_str(&r.person_id).ok()?;
+            Some(Standing {
+                rank: r.rank,
+                person_id,
+                display_name: directory
+                    .person(person_id)
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default(),
+                value: r.value,
+            })
+        };
+        Ok(Standings {
+            leaderboard_id: board.id,
             metric_key: board.metric_key.clone(),
-            range: Some(range_to_proto(when.range)),
-            rows: rows.iter().map(standing).collect(),
-            caller: mine.first().map(standing),
+            range: when.range,
+            rows: rows.into_iter().filter_map(standing).collect(),
+            caller: mine.into_iter().next().and_then(standing),
             ranked_count,
-            as_of: Some(convert::date_to_proto(when.as_of)),
-        }),
-    })
+            as_of: when.as_of,
+        })
+    }
 }

@@ -18,8 +18,8 @@ use attain_domain::{
         template::{DEFAULT_THRESHOLDS, LineTarget, Section, Shape, TemplateLine},
     },
 };
-use attain_proto::{metrics::v1::Grouping, scorecard::v1 as pb};
-use attain_runtime::{ApiResult, Ctx, convert, db::begin_tenant};
+use attain_proto::metrics::v1::Grouping;
+use attain_runtime::{ApiResult, Ctx, db::begin_tenant};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -31,7 +31,8 @@ use super::{
     ScorecardApi,
     compute::{by_key, number},
     context::Context,
-    leaderboard, milestone_bests, milestone_goals,
+    leaderboard::{BoardStandingsQuery, StandingsQuery},
+    milestone_bests, milestone_goals,
 };
 use crate::scorecards::{
     board_store as boards,
@@ -453,41 +454,21 @@ impl Run<'_> {
     async fn new_leaders(&self, board_list: &[boards::BoardRecord], out: &mut Vec<Candidate>) -> ApiResult<()> {
         // 6. The leader of each saved leaderboard's current period, by the standings code.
         for board in board_list {
-            let request = pb::GetStandingsRequest {
-                board: Some(pb::get_standings_request::Board::LeaderboardId(
-                    board.leaderboard_id.to_string(),
-                )),
-                period: None,
-                as_of: Some(convert::date_to_proto(self.today)),
-                limit: 2,
-            };
+            let query = StandingsQuery::Board(BoardStandingsQuery::saved(board.leaderboard_id, self.today, 2));
             // One board that cannot be ranked (its metric retired, its team deleted) does not
             // hold back the others.
-            let standings = match leaderboard::standings(self.api, self.ctx, request).await {
-                Ok(response) => response.standings.unwrap_or_default(),
+            let standings = match self.api.standings(self.ctx, query).await {
+                Ok(standings) => standings,
                 Err(error) => {
                     tracing::warn!(%self.ctx.tenant_id, board = %board.leaderboard_id, %error, "milestones: standings failed");
                     continue;
                 }
             };
-            let mut v = attain_domain::Violations::new();
-            let Some(start) = standings
-                .range
-                .as_ref()
-                .and_then(|r| convert::optional_date(&mut v, "start", r.start_date.as_ref()))
-            else {
-                continue;
-            };
+            let start = standings.range.start;
             let ranks: Vec<(Uuid, u32, f64)> = standings
                 .rows
                 .iter()
-                .filter_map(|r| {
-                    Some((
-                        Uuid::parse_str(&r.person_id).ok()?,
-                        u32::try_from(r.rank).ok()?,
-                        number(r.value.as_ref())?,
-                    ))
-                })
+                .filter_map(|r| Some((r.person_id, u32::try_from(r.rank).ok()?, number(r.value.as_ref())?)))
                 .collect();
             if let Some(found) = milestone::new_leader(board.leaderboard_id, start, &ranks, self.today) {
                 out.push(Candidate {

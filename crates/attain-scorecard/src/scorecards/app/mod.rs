@@ -21,6 +21,7 @@ pub(crate) mod plan;
 pub(crate) mod praise;
 pub(crate) mod ramps;
 pub(crate) mod settings;
+pub(crate) mod standings;
 pub(crate) mod template;
 pub(crate) mod values;
 
@@ -75,6 +76,14 @@ impl<T> Partial<T> {
         Partial {
             value: value.filter(|_| v.is_empty()),
             violations: v,
+        }
+    }
+
+    /// A value without a fault: what a use case's own caller (the milestone detector) builds.
+    pub fn valid(value: T) -> Self {
+        Partial {
+            value: Some(value),
+            violations: Violations::new(),
         }
     }
 
