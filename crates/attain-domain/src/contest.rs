@@ -17,6 +17,40 @@ pub enum Kind {
     FirstTo { threshold: i64 },
 }
 
+text_enum! {
+    /// A contest's kind as it is stored (a first-to contest keeps its threshold beside it).
+    Rule {
+        Most = "most",
+        FirstTo = "first_to",
+    }
+}
+
+impl Kind {
+    /// The kind a stored rule and threshold make.
+    pub fn of(rule: Rule, threshold: i64) -> Kind {
+        match rule {
+            Rule::Most => Kind::Most,
+            Rule::FirstTo => Kind::FirstTo { threshold },
+        }
+    }
+
+    /// The rule to store, with [`Kind::threshold`].
+    pub fn rule(self) -> Rule {
+        match self {
+            Kind::Most => Rule::Most,
+            Kind::FirstTo { .. } => Rule::FirstTo,
+        }
+    }
+
+    /// The threshold to store: a first-to contest's, else 0.
+    pub fn threshold(self) -> i64 {
+        match self {
+            Kind::FirstTo { threshold } => threshold,
+            Kind::Most => 0,
+        }
+    }
+}
+
 /// Checks a contest's days, threshold and prizes (`(rank, description)`), naming fields as the
 /// API does.
 pub fn check(v: &mut Violations, start: NaiveDate, end: NaiveDate, kind: Kind, prizes: &[(i64, String)]) {

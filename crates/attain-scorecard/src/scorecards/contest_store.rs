@@ -30,7 +30,7 @@ pub struct ContestRecord {
     pub end_date: NaiveDate,
     pub team_id: Option<Uuid>,
     pub sales_role: Option<attain_domain::org::SalesRole>,
-    pub kind: String,
+    pub kind: attain_domain::contest::Rule,
     pub threshold: i64,
     pub prizes: Json<Vec<(i64, String)>>,
     pub started_at: Option<DateTime<Utc>>,
@@ -55,7 +55,7 @@ pub async fn insert(c: &mut Conn, tenant: Uuid, r: &ContestRecord) -> Result<Con
     .bind(r.end_date)
     .bind(r.team_id)
     .bind(r.sales_role)
-    .bind(&r.kind)
+    .bind(r.kind)
     .bind(r.threshold)
     .bind(&r.prizes)
     .fetch_one(c)

@@ -108,15 +108,8 @@ impl ScorecardApi {
             end_date: c.end_date,
             team_id: c.team_id,
             sales_role: c.sales_role,
-            kind: match kind {
-                Kind::Most => "most",
-                Kind::FirstTo { .. } => "first_to",
-            }
-            .into(),
-            threshold: match kind {
-                Kind::FirstTo { threshold } => threshold,
-                Kind::Most => 0,
-            },
+            kind: kind.rule(),
+            threshold: kind.threshold(),
             prizes: Json(c.prizes),
             started_at: None,
             closed_at: None,
@@ -168,11 +161,7 @@ fn day_of(year: i32, month: i32, day: i32) -> Option<NaiveDate> {
 
 /// The kind of a stored contest.
 pub fn kind_of(r: &ContestRecord) -> Kind {
-    if r.kind == "first_to" {
-        Kind::FirstTo { threshold: r.threshold }
-    } else {
-        Kind::Most
-    }
+    Kind::of(r.kind, r.threshold)
 }
 
 /// The standings from the contest's first day to `last`, best first, each with its prize.
