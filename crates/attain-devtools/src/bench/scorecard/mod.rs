@@ -41,6 +41,9 @@ use self::{
 use super::{percentiles, platform::Platform};
 use crate::{sql, synthetic::Rng};
 
+/// The pipeline both sides of the KPI workload total: opportunities' amounts as created.
+const PIPELINE_FLOW: &str = "pipeline_amount";
+
 #[derive(clap::Args)]
 pub struct ScorecardBench {
     /// Reps (SDRs), in teams of `--team-size`.
@@ -352,7 +355,7 @@ impl<'a> Bench<'a> {
             start: quarter.start,
             end: quarter.end,
             quota_metric: id("revenue_won")?,
-            pipeline_metric: id("pipeline_amount")?,
+            pipeline_metric: id(PIPELINE_FLOW)?,
             ..KpiGoals::default()
         };
         let activity: Vec<&Line> = lines.iter().filter(|l| l.section == Section::Activities).collect();
@@ -447,10 +450,13 @@ impl<'a> Bench<'a> {
                 response.map(|r| Answer::Scorecard(Box::new(r.into_inner().scorecard.unwrap_or_default())))
             }
             Workload::Kpis => {
+                // The pipeline metric (b) sums: the default, open pipeline, is a state read from
+                // snapshots, which this bench does not load.
                 let request = GetManagerKpisRequest {
                     team_id: team,
                     period: calendar_period(common::Granularity::Quarter, self.quarter.start),
                     as_of,
+                    pipeline_metric_key: PIPELINE_FLOW.to_string(),
                     ..Default::default()
                 };
                 let response = self.scorecards.get_manager_kpis(api::authorized(request, &key)?).await;
