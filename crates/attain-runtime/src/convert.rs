@@ -237,6 +237,17 @@ pub fn range_period(r: DateRange) -> common::Period {
     }
 }
 
+/// A metric value from the metrics service as one number: its total (a sum, count or largest
+/// value) or its ratio; `None` when there is no value (a ratio over nothing, a state never
+/// recorded).
+pub fn metric_number(value: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<f64> {
+    use attain_proto::metrics::v1::metric_value::Value;
+    match value?.value.as_ref()? {
+        Value::Total(t) => Some(*t as f64),
+        Value::Ratio(r) => Some(*r),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +309,18 @@ mod tests {
             update_paths(&mut Violations::new(), Some(&star), &["name", "motion"]),
             ["name", "motion"]
         );
+    }
+
+    #[test]
+    fn a_metric_value_is_its_total_or_its_ratio_and_nothing_without_one() {
+        use attain_proto::metrics::v1::{MetricValue, metric_value::Value};
+        let value = |v| MetricValue {
+            value: v,
+            ..Default::default()
+        };
+        assert_eq!(metric_number(Some(&value(Some(Value::Total(1_250))))), Some(1250.0));
+        assert_eq!(metric_number(Some(&value(Some(Value::Ratio(0.25))))), Some(0.25));
+        assert_eq!(metric_number(Some(&value(None))), None);
+        assert_eq!(metric_number(None), None);
     }
 }

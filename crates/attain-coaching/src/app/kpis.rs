@@ -11,7 +11,7 @@ use attain_domain::{
     },
     period::{DateRange, Granularity, PeriodSpec},
 };
-use attain_proto::metrics::v1::metric_value::Value;
+use attain_runtime::convert::metric_number as number;
 use attain_runtime::{ApiResult, Ctx, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
@@ -104,13 +104,6 @@ const RATES: &[&str] = &[
     "held_to_qualified",
     "win_rate",
 ];
-
-fn number(v: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<f64> {
-    match v?.value.as_ref()? {
-        Value::Total(t) => Some(*t as f64),
-        Value::Ratio(r) => Some(*r),
-    }
-}
 
 /// Mean change of each coached metric over the action plans active in `range`: the value from
 /// the plan's start to the end of `range` against the baseline taken when it was created.

@@ -9,20 +9,13 @@ use attain_domain::{
     },
     period::DateRange,
 };
-use attain_proto::metrics::v1::metric_value::Value;
+use attain_runtime::convert::metric_number as number;
 use attain_runtime::{ApiResult, Ctx, db::begin_tenant};
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::CoachingApi;
 use crate::store::plans::{self as store, ActionPlanRecord, StoredGoal};
-
-pub fn number(value: Option<&attain_proto::metrics::v1::MetricValue>) -> Option<f64> {
-    match value?.value.as_ref()? {
-        Value::Total(t) => Some(*t as f64),
-        Value::Ratio(r) => Some(*r),
-    }
-}
 
 /// The values of `keys` for one person over `range`, by key.
 pub async fn values(

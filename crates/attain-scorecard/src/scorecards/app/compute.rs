@@ -12,7 +12,8 @@ use attain_domain::{
         template::{Section, Shape, TemplateLine},
     },
 };
-use attain_proto::metrics::v1::{Grouping, MetricValue, metric_value::Value};
+use attain_proto::metrics::v1::{Grouping, MetricValue};
+pub use attain_runtime::convert::metric_number as number;
 use attain_runtime::{ApiError, ApiResult, Ctx, db::begin_tenant, dispatch::Decoded};
 use chrono::{Days, NaiveDate, Utc};
 use uuid::Uuid;
@@ -120,14 +121,6 @@ impl SpanSpec {
     /// The span in `calendar`; INVALID_ARGUMENT `period` when it cannot be resolved.
     pub fn resolve(&self, calendar: &Calendar) -> ApiResult<Span> {
         Span::resolve(&self.period, self.as_of, calendar).ok_or_else(|| ApiError::invalid("period", "is required"))
-    }
-}
-
-/// A metric value as one number: a total, a largest value or a ratio.
-pub fn number(value: Option<&MetricValue>) -> Option<f64> {
-    match value?.value.as_ref()? {
-        Value::Total(t) => Some(*t as f64),
-        Value::Ratio(r) => Some(*r),
     }
 }
 
