@@ -237,6 +237,26 @@ pub fn range_period(r: DateRange) -> common::Period {
     }
 }
 
+/// A count where 0 (the wire's unset) asks for `default`: the value itself when `allowed` holds
+/// it; otherwise the violation `field` `description`, and the default so decoding goes on.
+pub fn zero_is_default(
+    v: &mut Violations,
+    field: &str,
+    value: i32,
+    default: i32,
+    allowed: std::ops::RangeInclusive<i32>,
+    description: impl Into<String>,
+) -> i32 {
+    match value {
+        0 => default,
+        n if allowed.contains(&n) => n,
+        _ => {
+            v.add(field, description);
+            default
+        }
+    }
+}
+
 /// A metric value from the metrics service as one number: its total (a sum, count or largest
 /// value) or its ratio; `None` when there is no value (a ratio over nothing, a state never
 /// recorded).
@@ -322,5 +342,28 @@ mod tests {
         assert_eq!(metric_number(Some(&value(Some(Value::Ratio(0.25))))), Some(0.25));
         assert_eq!(metric_number(Some(&value(None))), None);
         assert_eq!(metric_number(None), None);
+    }
+
+    #[test]
+    fn zero_asks_for_the_default_and_a_count_outside_the_range_is_named() {
+        let mut v = Violations::new();
+        assert_eq!(
+            zero_is_default(&mut v, "top_n", 0, 10, 1..=100, "must be from 0 to 100"),
+            10
+        );
+        assert_eq!(
+            zero_is_default(&mut v, "top_n", 100, 10, 1..=100, "must be from 0 to 100"),
+            100
+        );
+        assert!(v.is_empty());
+        assert_eq!(
+            zero_is_default(&mut v, "top_n", -1, 10, 1..=100, "must be from 0 to 100"),
+            10
+        );
+        assert_eq!(
+            zero_is_default(&mut v, "top_n", 101, 10, 1..=100, "must be from 0 to 100"),
+            10
+        );
+        assert_eq!(v.iter().filter(|x| x.field == "top_n").count(), 2);
     }
 }

@@ -193,14 +193,14 @@ fn new_action_plan(req: pb::CreateActionPlanRequest) -> ApiResult<NewActionPlan>
         check_metric_goal(&mut v, &format!("action_plan.metric_goals[{i}]"), g);
     }
     let steps = steps(&mut v, &p.steps);
-    let baseline_days = match req.baseline_days {
-        0 => DEFAULT_BASELINE_DAYS,
-        n @ 1..=365 => n,
-        _ => {
-            v.add("baseline_days", "must be from 0 to 365");
-            DEFAULT_BASELINE_DAYS
-        }
-    };
+    let baseline_days = convert::zero_is_default(
+        &mut v,
+        "baseline_days",
+        req.baseline_days,
+        DEFAULT_BASELINE_DAYS,
+        1..=365,
+        "must be from 0 to 365",
+    );
     let status = match p.status {
         0 => Some(PlanStatus::Active),
         s => settable_status(s),

@@ -106,14 +106,14 @@ pub async fn generate_template(
 fn analysis_input(req: pb::AnalyzeLeadingIndicatorsRequest) -> AnalysisInput {
     let mut v = Violations::new();
     let team = team_id(&mut v, &req.team_id);
-    let weeks = match req.lookback_weeks {
-        0 => DEFAULT_LOOKBACK_WEEKS,
-        n @ 6..=104 => n,
-        _ => {
-            v.add("lookback_weeks", "must be 0 (12 weeks) or from 6 to 104");
-            DEFAULT_LOOKBACK_WEEKS
-        }
-    };
+    let weeks = convert::zero_is_default(
+        &mut v,
+        "lookback_weeks",
+        req.lookback_weeks,
+        DEFAULT_LOOKBACK_WEEKS,
+        6..=104,
+        "must be 0 (12 weeks) or from 6 to 104",
+    );
     if req.behaviour_metric_keys.len() > MAX_BEHAVIOURS {
         v.add("behaviour_metric_keys", format!("at most {MAX_BEHAVIOURS}"));
     }

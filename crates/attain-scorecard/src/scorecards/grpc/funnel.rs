@@ -64,14 +64,14 @@ fn decode(req: pb::PlanFunnelRequest) -> ApiResult<FunnelRequest> {
     if target_metric.is_none() {
         v.add("target_metric_key", "must be \"revenue_won\" or \"gross_profit_won\"");
     }
-    let lookback_days = match req.lookback_days {
-        0 => DEFAULT_LOOKBACK_DAYS,
-        n @ 1..=MAX_LOOKBACK_DAYS => n,
-        _ => {
-            v.add("lookback_days", format!("must be from 0 to {MAX_LOOKBACK_DAYS}"));
-            DEFAULT_LOOKBACK_DAYS
-        }
-    };
+    let lookback_days = convert::zero_is_default(
+        &mut v,
+        "lookback_days",
+        req.lookback_days,
+        DEFAULT_LOOKBACK_DAYS,
+        1..=MAX_LOOKBACK_DAYS,
+        format!("must be from 0 to {MAX_LOOKBACK_DAYS}"),
+    );
     let rates = given(&mut v, &req.rates.unwrap_or_default());
     let history = match &req.history {
         Some(History::HistoryPersonId(id)) => {

@@ -115,14 +115,14 @@ fn board_fields(v: &mut Violations, b: &pb::Leaderboard, named: bool) -> (String
             (None, role)
         }
     };
-    let top_n = match b.top_n {
-        0 => DEFAULT_TOP_N,
-        n @ 1..=MAX_TOP_N => n,
-        _ => {
-            v.add("leaderboard.top_n", format!("must be from 0 to {MAX_TOP_N}"));
-            DEFAULT_TOP_N
-        }
-    };
+    let top_n = convert::zero_is_default(
+        v,
+        "leaderboard.top_n",
+        b.top_n,
+        DEFAULT_TOP_N,
+        1..=MAX_TOP_N,
+        format!("must be from 0 to {MAX_TOP_N}"),
+    );
     if b.min_denominator < 0 {
         v.add("leaderboard.min_denominator", "must not be negative");
     }
